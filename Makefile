@@ -1,0 +1,64 @@
+# The two commands: `make run` and `make test`. Everything else is a step they use.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+WEB_SOURCES := $(shell find web/src web/index.html web/package.json web/vite.config.ts -type f 2>/dev/null)
+PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
+
+.PHONY: run test lint typecheck unit e2e web bench services install install-dev clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+.stamp-install: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+.stamp-install-dev: .stamp-install
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: .stamp-install
+install-dev: .stamp-install-dev
+
+# The web UI is built into the package only when its sources changed.
+llmcouncil/static/index.html: $(WEB_SOURCES)
+	@if [ -f web/package.json ]; then \
+		cd web && (npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error) && npm run build; \
+	else echo "no web/ sources; the API runs without the UI"; fi
+
+web: llmcouncil/static/index.html
+
+run: .stamp-install web
+	$(BIN)/council db upgrade
+	$(BIN)/council serve
+
+services:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+	@redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log
+
+lint: .stamp-install-dev
+	$(BIN)/ruff check llmcouncil tests bench
+	$(BIN)/ruff format --check llmcouncil tests bench
+
+typecheck: .stamp-install-dev
+	$(BIN)/mypy
+
+unit: .stamp-install-dev services
+	COUNCIL_TEST_POSTGRES_URL=$(PG_URL) $(BIN)/pytest -q -m "not e2e" -p no:cacheprovider
+
+e2e: .stamp-install-dev web
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	@if [ -d tests/e2e ] && ls tests/e2e/test_*.py >/dev/null 2>&1; then \
+		$(BIN)/pytest -q -m e2e -p no:cacheprovider tests/e2e; fi
+
+test: lint typecheck unit e2e
+
+bench: .stamp-install-dev
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .stamp-* .mypy_cache .ruff_cache .pytest_cache llmcouncil/static/assets llmcouncil/static/index.html

@@ -1,0 +1,97 @@
+"""Models, status and health."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from sqlalchemy.engine import make_url
+
+from llmcouncil.api.deps import RuntimeDep
+from llmcouncil.api.errors import error_body
+from llmcouncil.api.runtime import DEMO_MESSAGE
+from llmcouncil.api.schemas import ModelsPublic, StatusPublic
+from llmcouncil.config import resolve_model
+from llmcouncil.errors import StoreError
+
+router = APIRouter(tags=["system"])
+
+
+def package_version() -> str:
+    try:
+        return version("llmcouncil")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+@router.get("/api/models", response_model=ModelsPublic)
+async def list_models(runtime: RuntimeDep) -> dict[str, Any]:
+    settings = runtime.settings
+    presets = []
+    models: list[str] = []
+    for name, preset in settings.presets.items():
+        presets.append(
+            {
+                "name": name,
+                "description": preset.description,
+                "members": preset.members,
+                "chairman": preset.chairman,
+                "chairman_fallbacks": preset.chairman_fallbacks,
+                "fallbacks": preset.fallbacks,
+                "title_model": preset.title_model,
+                "exclude_self_votes": preset.exclude_self_votes,
+            }
+        )
+        models += preset.members + [preset.chairman] + preset.chairman_fallbacks
+        models += [m for chain in preset.fallbacks.values() for m in chain]
+    return {
+        "default_preset": settings.default_preset,
+        "presets": presets,
+        "models": list(dict.fromkeys(models)),
+    }
+
+
+@router.get("/api/status", response_model=StatusPublic)
+async def status(runtime: RuntimeDep) -> dict[str, Any]:
+    settings = runtime.settings
+    used = {
+        resolve_model(settings, m).provider
+        for p in settings.presets.values()
+        for m in [*p.members, p.chairman]
+    }
+    providers = [
+        {
+            "name": name,
+            "base_url": p.base_url,
+            "key_env": p.api_key_env,
+            "key_present": bool(p.api_key()) if p.api_key_env else None,
+        }
+        for name, p in settings.providers.items()
+        if name in used
+    ]
+    return {
+        "version": package_version(),
+        "demo": runtime.demo,
+        "demo_message": DEMO_MESSAGE if runtime.demo else None,
+        "simulator_url": runtime.simulator.base_url if runtime.simulator else None,
+        "database": make_url(settings.database_url).get_backend_name(),
+        "default_preset": settings.default_preset,
+        "providers": providers,
+        "active_runs": runtime.runs.active_runs,
+    }
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", response_model=None)
+async def readyz(runtime: RuntimeDep) -> dict[str, str] | JSONResponse:
+    try:
+        await runtime.store.ping()
+    except StoreError as exc:
+        return JSONResponse(error_body(exc.code, exc.message), status_code=503)
+    return {"status": "ready", "database": "ok"}

@@ -1,0 +1,91 @@
+"""Everything a running server holds for its life: store, providers, run service, simulator.
+
+Built once in the app's lifespan; routes reach it through ``deps``. In demo mode the simulated
+upstream runs in-process on a loopback port and every model resolves to it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from llmcouncil.config import Settings, is_demo, validated_settings
+from llmcouncil.council.pipeline import CouncilPipeline
+from llmcouncil.council.runs import RunService
+from llmcouncil.providers.registry import ProviderRegistry
+from llmcouncil.resilience.calls import ModelCaller
+from llmcouncil.sim import SimServer
+from llmcouncil.store.database import create_engine, upgrade
+from llmcouncil.store.repository import Store
+
+log = logging.getLogger("llmcouncil")
+
+DEMO_MESSAGE = (
+    "DEMO MODE: no provider key is configured, so every model is the built-in simulated "
+    "upstream and all output is simulated. To use real models set OPENROUTER_API_KEY (or "
+    "configure a provider in council.toml: see council.example.toml) and restart."
+)
+
+
+@dataclass(slots=True)
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    store: Store
+    registry: ProviderRegistry
+    runs: RunService
+    simulator: SimServer | None
+
+    @property
+    def demo(self) -> bool:
+        return self.simulator is not None
+
+    @classmethod
+    async def start(cls, settings: Settings) -> Runtime:
+        validated_settings(settings)
+        engine = create_engine(settings.database_url)
+        try:
+            await upgrade(engine)
+            store = Store(engine)
+            simulator: SimServer | None = None
+            if is_demo(settings):
+                simulator = SimServer()
+                await simulator.start(host="127.0.0.1", port=0)
+                log.warning(DEMO_MESSAGE)
+                log.warning("simulated upstream listening on %s", simulator.base_url)
+            registry = ProviderRegistry(
+                settings, simulator_url=simulator.base_url if simulator else None
+            )
+            pipeline = CouncilPipeline(
+                store=store, caller=ModelCaller(registry, settings), settings=settings
+            )
+            runs = RunService(
+                store=store, pipeline=pipeline, settings=settings, simulated=simulator is not None
+            )
+            interrupted = await store.interrupt_orphaned_runs(worker_id=runs.worker_id)
+            if interrupted:
+                log.warning(
+                    "%d run(s) left running by a stopped server are now interrupted; "
+                    "they keep their partial results and can be retried",
+                    interrupted,
+                )
+        except BaseException:
+            await engine.dispose()
+            raise
+        return cls(
+            settings=settings,
+            engine=engine,
+            store=store,
+            registry=registry,
+            runs=runs,
+            simulator=simulator,
+        )
+
+    async def stop(self) -> None:
+        await self.runs.shutdown()
+        await self.registry.aclose()
+        if self.simulator is not None:
+            await self.simulator.stop()
+        await self.engine.dispose()

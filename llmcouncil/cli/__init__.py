@@ -1,0 +1,65 @@
+"""The ``council`` command. Errors become one line on stderr and a non-zero exit code.
+
+Exit codes: 1 a council or upstream failure, 2 bad usage or configuration, 3 not found,
+4 database unavailable.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from llmcouncil.cli.ask import ask
+from llmcouncil.cli.conversations import conversations_app
+from llmcouncil.cli.setup import config_app, db_app, serve, simulate
+from llmcouncil.errors import (
+    ConfigError,
+    CouncilError,
+    NotFoundError,
+    StoreError,
+    ValidationFailedError,
+)
+
+app = typer.Typer(
+    name="council",
+    help="LLM Council: several models answer, review each other, and a chairman decides.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command()(ask)
+app.command()(serve)
+app.command()(simulate)
+app.add_typer(config_app, name="config")
+app.add_typer(db_app, name="db")
+app.add_typer(conversations_app, name="conversations")
+
+_err = Console(stderr=True, highlight=False)
+
+
+def exit_code(error: CouncilError) -> int:
+    if isinstance(error, ConfigError | ValidationFailedError):
+        return 2
+    if isinstance(error, NotFoundError):
+        return 3
+    if isinstance(error, StoreError):
+        return 4
+    return 1
+
+
+def main() -> None:
+    try:
+        app()
+    except ConfigError as exc:
+        _err.print("[bold red]error:[/] invalid configuration")
+        for problem in exc.problems:
+            _err.print(f"  - {problem}", markup=False)
+        sys.exit(2)
+    except CouncilError as exc:
+        _err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        sys.exit(exit_code(exc))
+    except KeyboardInterrupt:
+        _err.print("interrupted")
+        sys.exit(130)

@@ -1,0 +1,191 @@
+"""``council ask``: run one council in-process, with a live per-model display."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console, Group
+from rich.live import Live
+from rich.markdown import Markdown
+from rich.panel import Panel
+from rich.table import Table
+
+from llmcouncil.cli.common import ConfigOption, DemoOption, settings_from
+from llmcouncil.council.events import CouncilEvent, EventType
+from llmcouncil.council.transcript import result_payload
+from llmcouncil.errors import CouncilError
+
+_out = Console(highlight=False)
+_err = Console(stderr=True, highlight=False)
+STAGE_NAMES = {1: "answer", 2: "review", 3: "final"}
+
+
+@dataclass(slots=True)
+class _Row:
+    stage: int
+    model: str
+    status: str = "waiting"
+    chars: int = 0
+    started: float = 0.0
+    seconds: float | None = None
+    note: str = ""
+
+
+class Progress:
+    """What the live display shows: one row per model and stage."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[int, str], _Row] = {}
+        self.stage = "starting"
+        self.simulated = False
+
+    def _row(self, stage: int, model: str) -> _Row:
+        key = (stage, model)
+        if key not in self.rows:
+            self.rows[key] = _Row(stage=stage, model=model, started=time.monotonic())
+        return self.rows[key]
+
+    def apply(self, event: CouncilEvent) -> None:
+        f = event.fields
+        if event.type is EventType.RUN_START:
+            self.simulated = bool(f.get("simulated"))
+        elif event.type.value.endswith("_start") and event.type.value.startswith("stage"):
+            self.stage = f"stage {event.type.value[5]}"
+        elif event.type is EventType.MODEL_DELTA:
+            row = self._row(int(f["stage"]), str(f["model"]))
+            row.status, row.chars = "streaming", row.chars + len(str(f["text"]))
+        elif event.type is EventType.MODEL_RESET:
+            self._row(int(f["stage"]), str(f["model"])).chars = 0
+        elif event.type is EventType.MODEL_FALLBACK:
+            self._row(int(f["stage"]), str(f["model"])).note = f"fallback → {f['fallback']}"
+        elif event.type is EventType.MODEL_COMPLETE:
+            row = self._row(int(f["stage"]), str(f["model"]))
+            row.status = "done"
+            row.seconds = (f.get("latency_ms") or 0) / 1000
+        elif event.type is EventType.MODEL_ERROR:
+            row = self._row(int(f["stage"]), str(f["model"]))
+            row.status, row.note = "failed", f"{f.get('kind')}: {f.get('message')}"
+
+    def render(self) -> Table:
+        title = f"Council — {self.stage}" + (" [yellow](simulated)[/]" if self.simulated else "")
+        table = Table(title=title, expand=False)
+        for column in ("stage", "model", "status", "chars", "time", "note"):
+            table.add_column(column)
+        for row in self.rows.values():
+            seconds = row.seconds if row.seconds is not None else time.monotonic() - row.started
+            colour = {"done": "green", "failed": "red"}.get(row.status, "yellow")
+            table.add_row(
+                STAGE_NAMES.get(row.stage, "?"),
+                row.model,
+                f"[{colour}]{row.status}[/]",
+                str(row.chars),
+                f"{seconds:.1f}s",
+                row.note[:80],
+            )
+        return table
+
+
+def ask(
+    question: Annotated[str, typer.Argument(help="The question for the council.")],
+    config: ConfigOption = None,
+    preset: Annotated[str | None, typer.Option(help="Council preset to use.")] = None,
+    models: Annotated[str | None, typer.Option(help="Comma-separated council members.")] = None,
+    chairman: Annotated[str | None, typer.Option(help="Chairman model.")] = None,
+    demo: DemoOption = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the whole result as JSON.")
+    ] = False,
+) -> None:
+    """Ask the council a question and print the final answer."""
+    settings = settings_from(config, demo=demo or None)
+    members = [m.strip() for m in models.split(",") if m.strip()] if models else None
+    payload = asyncio.run(
+        _ask(
+            settings, question, preset=preset, members=members, chairman=chairman, live=not as_json
+        )
+    )
+    if as_json:
+        _out.print_json(json.dumps(payload))
+    else:
+        _print_result(payload)
+    if payload.get("status") != "complete":
+        raise typer.Exit(1)
+
+
+async def _ask(
+    settings: Any,
+    question: str,
+    *,
+    preset: str | None,
+    members: list[str] | None,
+    chairman: str | None,
+    live: bool,
+) -> dict[str, Any]:
+    from llmcouncil.api.runtime import Runtime
+    from llmcouncil.council.spec import resolve_council
+
+    resolve_council(settings, preset=preset, members=members, chairman=chairman)
+    runtime = await Runtime.start(settings)
+    try:
+        if runtime.demo and live:
+            _err.print("[yellow]demo mode: every answer below is simulated[/]")
+        conversation = await runtime.store.create_conversation(
+            preset=preset, members=members, chairman=chairman
+        )
+        handle = await runtime.runs.start(conversation_id=conversation.id, content=question)
+        progress = Progress()
+        with Live(
+            progress.render(), console=_err, refresh_per_second=8, transient=True, auto_refresh=live
+        ) as display:
+            async for event in handle.events():
+                progress.apply(event)
+                if live:
+                    display.update(progress.render())
+        await handle.wait()
+        payload = result_payload(await runtime.store.get_run(handle.run_id))
+        payload["conversation_id"] = conversation.id
+        payload["simulated"] = runtime.demo
+        return payload
+    except CouncilError:
+        raise
+    finally:
+        await runtime.stop()
+
+
+def _print_result(payload: dict[str, Any]) -> None:
+    for error in payload.get("errors", []):
+        _err.print(
+            f"[red]✗ {error['model']}[/] (stage {error['stage']}, {error['kind']}): "
+            f"{error['message']}",
+            highlight=False,
+        )
+    final = payload.get("stage3")
+    if payload.get("status") != "complete" or not final:
+        error = payload.get("error") or {}
+        _err.print(f"[bold red]no final answer:[/] {error.get('message', payload.get('status'))}")
+        return
+    rows = payload["metadata"].get("aggregate_rankings") or []
+    if rows:
+        table = Table(title="Peer ranking (lower is better)")
+        for column in ("#", "model", "average rank", "votes"):
+            table.add_column(column)
+        for i, row in enumerate(rows, start=1):
+            table.add_row(
+                str(i), row["model"], f"{row['average_rank']:.2f}", str(row["rankings_count"])
+            )
+        _out.print(table)
+    if final.get("degraded"):
+        title = "Degraded result: no chairman answered"
+    else:
+        who = final.get("answered_by") or final.get("model")
+        title = f"Final answer — chairman {final.get('model')}"
+        if final.get("fallback_from"):
+            title += f" (answered by fallback {who})"
+    if payload.get("simulated"):
+        title += " [SIMULATED]"
+    _out.print(Panel(Group(Markdown(str(final.get("response", "")))), title=title))

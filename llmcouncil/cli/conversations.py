@@ -1,0 +1,96 @@
+"""``council conversations list|show|delete|export``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.table import Table
+
+from llmcouncil.cli.common import ConfigOption, settings_from
+from llmcouncil.council.transcript import (
+    conversation_markdown,
+    conversation_payload,
+    summary_payload,
+)
+from llmcouncil.store.database import create_engine, upgrade
+from llmcouncil.store.repository import Store
+
+conversations_app = typer.Typer(help="Stored conversations.", no_args_is_help=True)
+_out = Console(highlight=False)
+T = TypeVar("T")
+
+
+def _with_store(config: Any, work: Callable[[Store], Awaitable[T]]) -> T:
+    settings = settings_from(config)
+
+    async def run() -> T:
+        engine = create_engine(settings.database_url)
+        try:
+            await upgrade(engine)
+            return await work(Store(engine))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+@conversations_app.command("list")
+def list_conversations(
+    config: ConfigOption = None,
+    search: Annotated[str | None, typer.Option("--search", "-s", help="Filter titles.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """List conversations, newest first."""
+    summaries = _with_store(config, lambda s: s.list_conversations(query=search))
+    rows = [summary_payload(s) for s in summaries]
+    if as_json:
+        _out.print_json(json.dumps(rows))
+        return
+    table = Table()
+    for column in ("id", "updated", "messages", "title"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["id"], row["updated_at"][:19], str(row["message_count"]), row["title"])
+    _out.print(table)
+
+
+@conversations_app.command("show")
+def show(conversation_id: str, config: ConfigOption = None) -> None:
+    """Print a conversation with its final answers, ranking and errors."""
+    detail = _with_store(config, lambda s: s.conversation_detail(conversation_id))
+    _out.print(Markdown(conversation_markdown(detail)))
+
+
+@conversations_app.command("delete")
+def delete(
+    conversation_id: str,
+    config: ConfigOption = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+) -> None:
+    """Delete a conversation and everything stored with it."""
+    if not yes:
+        typer.confirm(f"Delete conversation {conversation_id}?", abort=True)
+    _with_store(config, lambda s: s.delete_conversation(conversation_id))
+    _out.print(f"deleted {conversation_id}")
+
+
+@conversations_app.command("export")
+def export(
+    conversation_id: str,
+    config: ConfigOption = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="md or json")] = "md",
+) -> None:
+    """Write a conversation to stdout as Markdown or JSON."""
+    if format not in ("md", "json"):
+        raise typer.BadParameter("format must be md or json", param_hint="--format")
+    detail = _with_store(config, lambda s: s.conversation_detail(conversation_id))
+    if format == "json":
+        typer.echo(json.dumps(conversation_payload(detail), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(conversation_markdown(detail), nl=False)

@@ -1,0 +1,111 @@
+"""``council serve``, ``simulate``, ``config check`` and ``db upgrade``."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from llmcouncil.cli.common import ConfigOption, DemoOption, configure_logging, settings_from
+from llmcouncil.config import check_settings, is_demo
+from llmcouncil.errors import ConfigError
+
+config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True)
+db_app = typer.Typer(help="Manage the database.", no_args_is_help=True)
+_out = Console(highlight=False)
+
+
+def serve(
+    config: ConfigOption = None,
+    host: Annotated[str | None, typer.Option(help="Interface to bind.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    demo: DemoOption = False,
+) -> None:
+    """Start the HTTP server (API, web UI, docs at /docs)."""
+    import uvicorn
+
+    from llmcouncil.api.app import create_app
+
+    settings = settings_from(config, host=host, port=port, demo=demo or None)
+    problems = check_settings(settings)
+    if problems:
+        raise ConfigError(problems)
+    configure_logging(settings.log_level)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        timeout_graceful_shutdown=5,
+        backlog=2048,
+    )
+
+
+def simulate(
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8090,
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    latency_ms: Annotated[float | None, typer.Option(help="Base latency of every call.")] = None,
+) -> None:
+    """Run the simulated upstream (OpenAI chat-completions wire format) on its own."""
+    from llmcouncil.sim import LatencyProfile, SimConfig, run_simulator
+
+    sim_config = SimConfig()
+    if latency_ms is not None:
+        sim_config = SimConfig(latency={"*": LatencyProfile(base_ms=latency_ms)})
+    _out.print(f"simulated upstream on http://{host}:{port}/v1 (all output is simulated)")
+    run_simulator(host=host, port=port, config=sim_config)
+
+
+@config_app.command("check")
+def config_check(
+    config: ConfigOption = None,
+    offline: Annotated[bool, typer.Option(help="Do not contact the providers.")] = False,
+) -> None:
+    """Validate the configuration and print every problem at once."""
+    settings = settings_from(config)
+    problems = check_settings(settings)
+    demo = is_demo(settings)
+    if not problems and not offline and not demo:
+        problems += asyncio.run(_check_models(settings))
+    if problems:
+        raise ConfigError(problems)
+    where = "demo mode (simulated upstream)" if demo else "real providers"
+    _out.print(f"[green]configuration is valid[/] ({len(settings.presets)} preset(s), {where})")
+
+
+async def _check_models(settings: object) -> list[str]:
+    from llmcouncil.config import Settings
+    from llmcouncil.providers.registry import ProviderRegistry
+
+    assert isinstance(settings, Settings)
+    registry = ProviderRegistry(settings)
+    refs = []
+    for preset in settings.presets.values():
+        refs += [*preset.members, preset.chairman, *preset.chairman_fallbacks]
+        refs += [m for chain in preset.fallbacks.values() for m in chain]
+    try:
+        return await registry.check_models(refs)
+    finally:
+        await registry.aclose()
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOption = None) -> None:
+    """Create or migrate the database schema to the newest revision."""
+    from llmcouncil.store.database import create_engine, schema_status, upgrade
+
+    settings = settings_from(config)
+
+    async def run() -> str:
+        engine = create_engine(settings.database_url)
+        try:
+            await upgrade(engine)
+            current, _head = await schema_status(engine)
+            return current or ""
+        finally:
+            await engine.dispose()
+
+    revision = asyncio.run(run())
+    _out.print(f"database is at revision {revision}")

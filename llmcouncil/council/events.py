@@ -1,0 +1,86 @@
+"""Typed events a run emits, in the wire shapes of docs/API.md.
+
+The original prototype's event types keep their payloads; the ``model_*`` and ``run_start``
+events are additions an original client ignores. ``RunChannel`` fans one run's events out to
+any number of listeners (an SSE response, a second request with the same Idempotency-Key, the
+CLI) and replays what they missed, so a listener that joins late sees the whole run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class EventType(StrEnum):
+    RUN_START = "run_start"
+    STAGE1_START = "stage1_start"
+    STAGE1_COMPLETE = "stage1_complete"
+    STAGE2_START = "stage2_start"
+    STAGE2_COMPLETE = "stage2_complete"
+    STAGE3_START = "stage3_start"
+    STAGE3_COMPLETE = "stage3_complete"
+    TITLE_COMPLETE = "title_complete"
+    MODEL_DELTA = "model_delta"
+    MODEL_COMPLETE = "model_complete"
+    MODEL_ERROR = "model_error"
+    MODEL_FALLBACK = "model_fallback"
+    MODEL_RESET = "model_reset"
+    COMPLETE = "complete"
+    ERROR = "error"
+
+
+TERMINAL = frozenset({EventType.COMPLETE, EventType.ERROR})
+
+
+@dataclass(frozen=True, slots=True)
+class CouncilEvent:
+    type: EventType
+    fields: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"type": self.type.value, **self.fields}
+
+    def to_sse(self) -> bytes:
+        return f"data: {json.dumps(self.as_dict(), ensure_ascii=False)}\n\n".encode()
+
+
+class RunChannel:
+    """All events of one run so far, plus a wake-up for listeners waiting on new ones."""
+
+    def __init__(self) -> None:
+        self._events: list[CouncilEvent] = []
+        self._changed = asyncio.Event()
+        self.listeners = 0
+
+    @property
+    def closed(self) -> bool:
+        return bool(self._events) and self._events[-1].type in TERMINAL
+
+    def emit(self, event: CouncilEvent) -> None:
+        if self.closed:
+            return
+        self._events.append(event)
+        self._changed.set()
+
+    async def listen(self) -> AsyncIterator[CouncilEvent]:
+        self.listeners += 1
+        index = 0
+        try:
+            while True:
+                while index < len(self._events):
+                    event = self._events[index]
+                    index += 1
+                    yield event
+                    if event.type in TERMINAL:
+                        return
+                self._changed.clear()
+                if index < len(self._events):
+                    continue
+                await self._changed.wait()
+        finally:
+            self.listeners -= 1

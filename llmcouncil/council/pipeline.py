@@ -1,0 +1,293 @@
+"""Runs the three stages of one run, writing each to the store as it completes and emitting events.
+
+A retried run resumes after its last completed stage: the stored stage-1 answers (and reviews)
+are reused, not asked for again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from llmcouncil.config import Settings
+from llmcouncil.council.events import CouncilEvent, EventType, RunChannel
+from llmcouncil.council.ranking import AggregateResult
+from llmcouncil.council.results import (
+    RUN_CANCELLED,
+    RUN_COMPLETE,
+    RUN_FAILED,
+    STAGE_ANSWERS,
+    STAGE_REVIEWS,
+    CallRecord,
+    degraded_stage3,
+    stage1_item,
+    stage2_item,
+    stage3_item,
+    usage_total,
+)
+from llmcouncil.council.spec import CouncilSpec
+from llmcouncil.council.stages import (
+    Reviews,
+    StageEvents,
+    collect_answers,
+    collect_reviews,
+    make_title,
+    synthesize,
+)
+from llmcouncil.errors import CouncilError, CouncilFailedError, ModelFailure
+from llmcouncil.providers.base import ChatMessage
+from llmcouncil.resilience.calls import ModelCaller
+from llmcouncil.store.repository import RunDetail, Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class RunContext:
+    run_id: str
+    conversation_id: str
+    message_id: str
+    question: str
+    spec: CouncilSpec
+    seed: int
+    history: list[ChatMessage]
+    make_title: bool
+    simulated: bool
+    resume: RunDetail | None = None
+    records: list[CallRecord] = field(default_factory=list)
+
+
+def ranking_metadata(
+    *,
+    spec: CouncilSpec,
+    seed: int,
+    label_to_model: dict[str, str],
+    aggregate: AggregateResult | None,
+    skipped_reason: str | None,
+) -> dict[str, Any]:
+    details = aggregate.as_dict() if aggregate is not None else {}
+    return {
+        "label_to_model": label_to_model,
+        "aggregate_rankings": aggregate.as_original() if aggregate is not None else [],
+        "aggregate": details.get("rows", []),
+        "agreement": details.get("agreement"),
+        "self_votes_excluded": spec.exclude_self_votes,
+        "ranking_skipped": skipped_reason is not None,
+        "ranking_skipped_reason": skipped_reason,
+        "seed": seed,
+        "preset": spec.preset,
+        "members": spec.members,
+        "chairman": spec.chairman,
+    }
+
+
+class CouncilPipeline:
+    def __init__(self, *, store: Store, caller: ModelCaller, settings: Settings) -> None:
+        self._store = store
+        self._caller = caller
+        self._settings = settings
+
+    async def execute(self, ctx: RunContext, channel: RunChannel) -> None:
+        emit = channel.emit
+        events = StageEvents(emit)
+        spec = ctx.spec
+        emit(
+            CouncilEvent(
+                EventType.RUN_START,
+                {
+                    "run_id": ctx.run_id,
+                    "conversation_id": ctx.conversation_id,
+                    "message_id": ctx.message_id,
+                    "members": spec.members,
+                    "chairman": spec.chairman,
+                    "preset": spec.preset,
+                    "simulated": ctx.simulated,
+                },
+            )
+        )
+        title_task = asyncio.create_task(self._title(ctx, emit)) if ctx.make_title else None
+        try:
+            await self._stages(ctx, events, emit)
+            if title_task is not None:
+                await title_task
+            await self._store.finish_run(ctx.run_id, status=RUN_COMPLETE)
+            emit(
+                CouncilEvent(
+                    EventType.COMPLETE,
+                    {
+                        "run_id": ctx.run_id,
+                        "status": RUN_COMPLETE,
+                        "usage": usage_total(ctx.records).as_dict(),
+                    },
+                )
+            )
+        except asyncio.CancelledError:
+            error: dict[str, Any] = {"code": "cancelled", "message": "the run was cancelled"}
+            await asyncio.shield(self._finish_quietly(ctx.run_id, RUN_CANCELLED, error))
+            emit(CouncilEvent(EventType.ERROR, {**error, "run_id": ctx.run_id}))
+            raise
+        except CouncilFailedError as exc:
+            error = {
+                "code": exc.code,
+                "message": exc.message,
+                "failures": [f.as_dict() for f in exc.failures],
+            }
+            await self._finish_quietly(ctx.run_id, RUN_FAILED, error)
+            emit(CouncilEvent(EventType.ERROR, {**error, "run_id": ctx.run_id}))
+        except CouncilError as exc:
+            error = {"code": exc.code, "message": exc.message}
+            await self._finish_quietly(ctx.run_id, RUN_FAILED, error)
+            emit(CouncilEvent(EventType.ERROR, {**error, "run_id": ctx.run_id}))
+        except Exception as exc:
+            log.exception("run %s failed unexpectedly", ctx.run_id)
+            error = {"code": "internal_error", "message": f"{type(exc).__name__}: {exc}"}
+            await self._finish_quietly(ctx.run_id, RUN_FAILED, error)
+            emit(CouncilEvent(EventType.ERROR, {**error, "run_id": ctx.run_id}))
+        finally:
+            if title_task is not None and not title_task.done():
+                title_task.cancel()
+
+    async def _finish_quietly(self, run_id: str, status: str, error: dict[str, Any]) -> None:
+        try:
+            await self._store.finish_run(run_id, status=status, error=error)
+        except CouncilError:
+            log.exception("could not record the end of run %s", run_id)
+
+    async def _title(self, ctx: RunContext, emit: Any) -> None:
+        record = await make_title(
+            self._caller,
+            spec=ctx.spec,
+            question=ctx.question,
+            max_chars=self._settings.limits.max_title_chars,
+        )
+        title = str(record.details["title"])
+        ctx.records.append(record)
+        await self._store.record_stage(ctx.run_id, stage=0, calls=[record])
+        await self._store.set_title(ctx.conversation_id, title)
+        emit(CouncilEvent(EventType.TITLE_COMPLETE, {"data": {"title": title}}))
+
+    async def _stages(self, ctx: RunContext, events: StageEvents, emit: Any) -> None:
+        spec = ctx.spec
+        done = ctx.resume.run.stages_done if ctx.resume else 0
+        stored = ctx.resume.calls if ctx.resume else []
+
+        emit(CouncilEvent(EventType.STAGE1_START))
+        if done >= STAGE_ANSWERS:
+            answers = [c for c in stored if c.stage == STAGE_ANSWERS]
+        else:
+            answers = await collect_answers(
+                self._caller, events, spec=spec, question=ctx.question, history=ctx.history
+            )
+            await self._store.record_stage(ctx.run_id, stage=STAGE_ANSWERS, calls=answers)
+        ctx.records += answers
+        ok = [a for a in answers if a.ok]
+        emit(
+            CouncilEvent(
+                EventType.STAGE1_COMPLETE,
+                {
+                    "data": [stage1_item(a) for a in ok],
+                    "errors": [a.error_item() for a in answers if not a.ok],
+                },
+            )
+        )
+        if not ok:
+            failures = [
+                a.failure or ModelFailure(a.model, "internal", "no answer") for a in answers
+            ]
+            raise CouncilFailedError("every council member failed", failures=failures)
+
+        emit(CouncilEvent(EventType.STAGE2_START))
+        records: list[CallRecord] = []
+        if done >= STAGE_REVIEWS and ctx.resume is not None:
+            records = [c for c in stored if c.stage == STAGE_REVIEWS]
+            metadata = dict(ctx.resume.run.meta or {})
+        else:
+            skipped = "only one answer survived stage 1" if len(ok) < 2 else None
+            reviews: Reviews | None = None
+            if skipped is None:
+                reviews = await collect_reviews(
+                    self._caller,
+                    events,
+                    spec=spec,
+                    question=ctx.question,
+                    history=ctx.history,
+                    answers=ok,
+                    seed=ctx.seed,
+                )
+                records = reviews.records
+            label_map = reviews.label_to_model if reviews else {"Response A": ok[0].model}
+            metadata = ranking_metadata(
+                spec=spec,
+                seed=ctx.seed,
+                label_to_model=label_map,
+                aggregate=reviews.aggregate if reviews else None,
+                skipped_reason=skipped,
+            )
+            if reviews is not None and reviews.aggregate is None:
+                metadata["ranking_skipped"] = True
+                metadata["ranking_skipped_reason"] = "every reviewer failed"
+            await self._store.record_stage(
+                ctx.run_id,
+                stage=STAGE_REVIEWS,
+                calls=records,
+                label_to_model=label_map,
+                meta=metadata,
+            )
+        ctx.records += records
+        emit(
+            CouncilEvent(
+                EventType.STAGE2_COMPLETE,
+                {
+                    "data": [stage2_item(r) for r in records if r.ok],
+                    "metadata": metadata,
+                    "errors": [r.error_item() for r in records if not r.ok],
+                },
+            )
+        )
+
+        emit(CouncilEvent(EventType.STAGE3_START))
+        chair = await synthesize(
+            self._caller,
+            events,
+            spec=spec,
+            question=ctx.question,
+            history=ctx.history,
+            answers=ok,
+            label_to_model=dict(metadata.get("label_to_model") or {}),
+            review_texts=[r.text for r in records if r.ok],
+            aggregate=[
+                (row["label"], row["average_rank"])
+                for row in metadata.get("aggregate", [])
+                if row.get("average_rank") is not None
+            ],
+        )
+        ctx.records.append(chair)
+        if chair.ok:
+            final = stage3_item(chair)
+        else:
+            reason = (
+                f"every chairman failed: "
+                f"{chair.failure.message if chair.failure else 'no reason given'}"
+            )
+            final = degraded_stage3(best=_top_answer(ok, metadata), reason=reason)
+        await self._store.record_stage(ctx.run_id, stage=3, calls=[chair], final=final)
+        emit(
+            CouncilEvent(
+                EventType.STAGE3_COMPLETE,
+                {
+                    "data": final,
+                    "errors": [] if chair.ok else [chair.error_item()],
+                },
+            )
+        )
+
+
+def _top_answer(answers: list[CallRecord], metadata: dict[str, Any]) -> CallRecord | None:
+    ranked = [row["model"] for row in metadata.get("aggregate_rankings", [])]
+    by_model = {a.model: a for a in answers}
+    for model in ranked:
+        if model in by_model:
+            return by_model[model]
+    return answers[0] if answers else None

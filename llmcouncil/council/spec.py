@@ -1,0 +1,83 @@
+"""The council a run uses: members, chairman, fallbacks and prompts, frozen at the run's start.
+
+A conversation names a preset or its own members and chairman; ``resolve_council`` turns that
+into a ``CouncilSpec`` checked against the configuration, and the spec is stored with the run so a
+retry or a reload uses exactly the council that ran.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from llmcouncil.config import MAX_MEMBERS, Settings, resolve_model
+from llmcouncil.errors import NotFoundError, ValidationFailedError
+
+
+@dataclass(frozen=True, slots=True)
+class CouncilSpec:
+    preset: str | None
+    members: list[str]
+    chairman: str
+    chairman_fallbacks: list[str] = field(default_factory=list)
+    fallbacks: dict[str, list[str]] = field(default_factory=dict)
+    title_model: str | None = None
+    system_prompts: dict[str, str] = field(default_factory=dict)
+    temperature: float | None = None
+    max_tokens: int | None = None
+    exclude_self_votes: bool = True
+    structured_rankings: bool = True
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CouncilSpec:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+def resolve_council(
+    settings: Settings,
+    *,
+    preset: str | None = None,
+    members: list[str] | None = None,
+    chairman: str | None = None,
+) -> CouncilSpec:
+    name = preset or settings.default_preset
+    config = settings.presets.get(name)
+    if config is None:
+        known = ", ".join(sorted(settings.presets))
+        raise NotFoundError(f"preset {name!r} does not exist (known: {known})")
+    chosen = list(dict.fromkeys(members)) if members else list(config.members)
+    chair = chairman or config.chairman
+    problems: list[str] = []
+    if not chosen:
+        problems.append("a council needs at least one member")
+    if len(chosen) > MAX_MEMBERS:
+        problems.append(f"{len(chosen)} members, at most {MAX_MEMBERS}")
+    for ref in [*chosen, chair]:
+        if not ref.strip():
+            problems.append("a model id is empty")
+        elif resolve_model(settings, ref).provider not in settings.providers:
+            problems.append(f"model {ref!r} names an unknown provider")
+    if problems:
+        raise ValidationFailedError("; ".join(problems))
+    prompts = config.system_prompts
+    return CouncilSpec(
+        preset=name,
+        members=chosen,
+        chairman=chair,
+        chairman_fallbacks=[m for m in config.chairman_fallbacks if m != chair],
+        fallbacks={m: list(chain) for m, chain in config.fallbacks.items() if m in chosen},
+        title_model=config.title_model,
+        system_prompts={
+            "stage1": prompts.stage1,
+            "stage2": prompts.stage2,
+            "stage3": prompts.stage3,
+        },
+        temperature=config.temperature,
+        max_tokens=config.max_tokens,
+        exclude_self_votes=config.exclude_self_votes,
+        structured_rankings=config.structured_rankings,
+    )

@@ -1,0 +1,208 @@
+"""Stored runs rendered for people and programs: the API's JSON, replayed events, Markdown export.
+
+These read what the store holds, through the same ``*_item`` functions the live stream uses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from llmcouncil.council.events import CouncilEvent, EventType
+from llmcouncil.council.results import (
+    RUN_COMPLETE,
+    RUN_RUNNING,
+    STAGE_ANSWERS,
+    STAGE_FINAL,
+    STAGE_REVIEWS,
+    stage1_item,
+    stage2_item,
+)
+from llmcouncil.store.repository import ConversationDetail, ConversationSummary, RunDetail
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def run_payload(detail: RunDetail) -> dict[str, Any]:
+    """The assistant turn of the original API, plus status, errors and timing."""
+    run = detail.run
+    calls = detail.calls
+    stage1 = [stage1_item(c) for c in calls if c.stage == STAGE_ANSWERS and c.ok]
+    stage2 = [stage2_item(c) for c in calls if c.stage == STAGE_REVIEWS and c.ok]
+    errors = [c.error_item() for c in calls if not c.ok and c.stage > 0]
+    metadata = dict(run.meta or {})
+    if run.label_to_model is not None:
+        metadata["label_to_model"] = run.label_to_model
+    usage = [c.usage for c in calls]
+    return {
+        "role": "assistant",
+        "run_id": run.id,
+        "status": run.status,
+        "stage1": stage1,
+        "stage2": stage2,
+        "stage3": run.final,
+        "metadata": metadata,
+        "errors": errors,
+        "error": run.error,
+        "stages_done": run.stages_done,
+        "attempts": run.attempts,
+        "simulated": run.simulated,
+        "council": run.council,
+        "usage": {
+            "prompt_tokens": sum(u.prompt_tokens for u in usage),
+            "completion_tokens": sum(u.completion_tokens for u in usage),
+            "cost": sum(u.cost for u in usage if u.cost is not None)
+            if any(u.cost is not None for u in usage)
+            else None,
+        },
+        "created_at": _iso(run.created_at),
+        "finished_at": _iso(run.finished_at),
+    }
+
+
+def result_payload(detail: RunDetail) -> dict[str, Any]:
+    """The original's non-streamed answer: ``{stage1, stage2, stage3, metadata}`` (plus extras)."""
+    payload = run_payload(detail)
+    return {
+        key: payload[key]
+        for key in (
+            "stage1",
+            "stage2",
+            "stage3",
+            "metadata",
+            "errors",
+            "run_id",
+            "status",
+            "error",
+            "usage",
+        )
+    }
+
+
+def summary_payload(summary: ConversationSummary) -> dict[str, Any]:
+    c = summary.conversation
+    return {
+        "id": c.id,
+        "created_at": _iso(c.created_at),
+        "updated_at": _iso(c.updated_at),
+        "title": c.title,
+        "message_count": summary.message_count,
+        "preset": c.preset,
+    }
+
+
+def conversation_payload(detail: ConversationDetail) -> dict[str, Any]:
+    c = detail.conversation
+    messages: list[dict[str, Any]] = []
+    for message in detail.messages:
+        messages.append(
+            {
+                "role": "user",
+                "id": message.id,
+                "content": message.content,
+                "created_at": _iso(message.created_at),
+            }
+        )
+        runs = detail.runs.get(message.id, [])
+        if runs:
+            messages.append(run_payload(runs[-1]))
+    return {
+        "id": c.id,
+        "created_at": _iso(c.created_at),
+        "updated_at": _iso(c.updated_at),
+        "title": c.title,
+        "preset": c.preset,
+        "members": c.members,
+        "chairman": c.chairman,
+        "messages": messages,
+    }
+
+
+def replay_events(detail: RunDetail) -> list[CouncilEvent]:
+    """A stored run as the events a live run would have sent (for a repeated POST)."""
+    payload = run_payload(detail)
+    run = detail.run
+    events = [
+        CouncilEvent(
+            EventType.RUN_START,
+            {
+                "run_id": run.id,
+                "conversation_id": run.conversation_id,
+                "message_id": run.message_id,
+                "members": run.council.get("members"),
+                "chairman": run.council.get("chairman"),
+                "preset": run.council.get("preset"),
+                "simulated": run.simulated,
+                "replayed": True,
+            },
+        )
+    ]
+    if run.stages_done >= STAGE_ANSWERS:
+        events += [
+            CouncilEvent(EventType.STAGE1_START),
+            CouncilEvent(EventType.STAGE1_COMPLETE, {"data": payload["stage1"]}),
+        ]
+    if run.stages_done >= STAGE_REVIEWS:
+        events += [
+            CouncilEvent(EventType.STAGE2_START),
+            CouncilEvent(
+                EventType.STAGE2_COMPLETE,
+                {"data": payload["stage2"], "metadata": payload["metadata"]},
+            ),
+        ]
+    if run.stages_done >= STAGE_FINAL:
+        events += [
+            CouncilEvent(EventType.STAGE3_START),
+            CouncilEvent(EventType.STAGE3_COMPLETE, {"data": payload["stage3"]}),
+        ]
+    if run.status == RUN_COMPLETE:
+        events.append(CouncilEvent(EventType.COMPLETE, {"run_id": run.id, "status": run.status}))
+    elif run.status != RUN_RUNNING:
+        error = dict(run.error or {"code": run.status, "message": f"the run is {run.status}"})
+        events.append(CouncilEvent(EventType.ERROR, {**error, "run_id": run.id}))
+    return events
+
+
+def conversation_markdown(detail: ConversationDetail) -> str:
+    c = detail.conversation
+    out = [f"# {c.title}", "", f"_Exported from LLM Council · created {_iso(c.created_at)}_", ""]
+    for message in detail.messages:
+        out += ["## Question", "", message.content, ""]
+        runs = detail.runs.get(message.id, [])
+        if not runs:
+            continue
+        payload = run_payload(runs[-1])
+        if payload["simulated"]:
+            out += ["> Simulated output (demo mode): no real model produced this.", ""]
+        final = payload["stage3"]
+        if final:
+            who = final.get("model") or "no chairman"
+            label = "Final answer (degraded)" if final.get("degraded") else "Final answer"
+            out += [f"## {label} — {who}", "", str(final.get("response", "")), ""]
+        elif payload["status"] != RUN_COMPLETE:
+            out += [
+                f"_Run {payload['status']}: "
+                f"{(payload['error'] or {}).get('message', 'no final answer')}_",
+                "",
+            ]
+        aggregate = payload["metadata"].get("aggregate_rankings") or []
+        if aggregate:
+            out += [
+                "### Peer ranking",
+                "",
+                "| rank | model | average rank | votes |",
+                "|---|---|---|---|",
+            ]
+            out += [
+                f"| {i} | {row['model']} | {row['average_rank']} | {row['rankings_count']} |"
+                for i, row in enumerate(aggregate, start=1)
+            ]
+            out.append("")
+        for answer in payload["stage1"]:
+            out += [f"### Answer from {answer['model']}", "", answer["response"], ""]
+        for error in payload["errors"]:
+            out += [f"- **{error['model']}** failed in stage {error['stage']}: {error['message']}"]
+        if payload["errors"]:
+            out.append("")
+    return "\n".join(out).rstrip() + "\n"

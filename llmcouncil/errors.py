@@ -1,0 +1,201 @@
+"""The one error tree of LLM Council.
+
+Every error the package raises on purpose is a ``CouncilError``. Library errors (aiohttp,
+SQLAlchemy, pydantic) are translated at the boundary where they occur (``raise … from exc``),
+and the API and the CLI turn this tree into status codes and messages in one place each
+(``llmcouncil.api.errors`` and ``llmcouncil.cli``).
+
+    CouncilError
+    ├── ConfigError                   invalid configuration; ``problems`` lists every one
+    ├── ValidationFailedError         a client's input is unacceptable (HTTP 422)
+    │   └── ContentTooLargeError      content over the configured limit (HTTP 413)
+    ├── NotFoundError                 unknown conversation, run or preset (HTTP 404)
+    ├── ConflictError                 the request clashes with current state (HTTP 409)
+    ├── OverloadedError               too much work in flight; ``retry_after`` seconds (HTTP 429)
+    ├── StoreError                    the database failed (HTTP 503)
+    ├── CouncilFailedError            every member of a stage failed; ``failures`` per model
+    └── ProviderError                 one upstream call failed; carries ``model`` and ``provider``
+        ├── ProviderAuthError         401/403: key missing, wrong or without access
+        ├── PaymentRequiredError      402: the account is out of credit
+        ├── ModelNotFoundError        404: the upstream does not know the model id
+        ├── BadRequestError           other 4xx: the upstream rejected the request
+        ├── RateLimitedError          429; ``retry_after`` seconds when the upstream said
+        ├── UpstreamServerError       5xx
+        ├── UpstreamTimeoutError      total or first-token deadline passed
+        ├── UpstreamConnectionError   could not connect, or the connection dropped
+        ├── MalformedResponseError    the reply was not the chat-completions format
+        └── CircuitOpenError          the model's breaker is open; no call was made
+
+``ProviderError.kind`` is a stable snake_case name used in the API, the store and metrics.
+``ProviderError.retryable`` says whether a retry could help.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class CouncilError(Exception):
+    """Base of every error LLM Council raises on purpose."""
+
+    code = "council_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ConfigError(CouncilError):
+    """The configuration is invalid; ``problems`` holds every problem found, not just the first."""
+
+    code = "config_invalid"
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        joined = "\n".join(f"- {p}" for p in self.problems)
+        super().__init__(f"invalid configuration:\n{joined}")
+
+
+class ValidationFailedError(CouncilError):
+    code = "validation_failed"
+
+
+class ContentTooLargeError(ValidationFailedError):
+    code = "content_too_large"
+
+
+class NotFoundError(CouncilError):
+    code = "not_found"
+
+
+class ConflictError(CouncilError):
+    code = "conflict"
+
+
+class OverloadedError(CouncilError):
+    code = "overloaded"
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class StoreError(CouncilError):
+    code = "store_unavailable"
+
+
+class ProviderError(CouncilError):
+    """One upstream call failed. ``model`` is the model id asked for, ``provider`` its upstream."""
+
+    code = "upstream_error"
+    kind = "upstream_error"
+    retryable = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        model: str = "",
+        provider: str = "",
+        status: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.model = model
+        self.provider = provider
+        self.status = status
+
+    def __str__(self) -> str:
+        where = f"{self.model} ({self.provider})" if self.provider else self.model
+        return f"{where}: {self.message}" if where else self.message
+
+
+class ProviderAuthError(ProviderError):
+    kind = "auth"
+
+
+class PaymentRequiredError(ProviderError):
+    kind = "payment_required"
+
+
+class ModelNotFoundError(ProviderError):
+    kind = "model_not_found"
+
+
+class BadRequestError(ProviderError):
+    kind = "bad_request"
+
+
+class RateLimitedError(ProviderError):
+    kind = "rate_limited"
+    retryable = True
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        model: str = "",
+        provider: str = "",
+        status: int | None = 429,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, model=model, provider=provider, status=status)
+        self.retry_after = retry_after
+
+
+class UpstreamServerError(ProviderError):
+    kind = "upstream_5xx"
+    retryable = True
+
+
+class UpstreamTimeoutError(ProviderError):
+    kind = "timeout"
+    retryable = True
+
+
+class UpstreamConnectionError(ProviderError):
+    kind = "connection"
+    retryable = True
+
+
+class MalformedResponseError(ProviderError):
+    kind = "malformed_response"
+    retryable = True
+
+
+class CircuitOpenError(ProviderError):
+    kind = "circuit_open"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelFailure:
+    """Why one model produced nothing: kept, stored and shown to the user."""
+
+    model: str
+    kind: str
+    message: str
+    status: int | None = None
+
+    @classmethod
+    def from_error(cls, error: BaseException, *, model: str) -> ModelFailure:
+        if isinstance(error, ProviderError):
+            return cls(model=model, kind=error.kind, message=error.message, status=error.status)
+        return cls(model=model, kind="internal", message=f"{type(error).__name__}: {error}")
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "model": self.model,
+            "kind": self.kind,
+            "message": self.message,
+            "status": self.status,
+        }
+
+
+class CouncilFailedError(CouncilError):
+    """A stage could not produce anything: every model failed. ``failures`` says why, per model."""
+
+    code = "council_failed"
+
+    def __init__(self, message: str, *, failures: list[ModelFailure]) -> None:
+        self.failures = list(failures)
+        reasons = "; ".join(f"{f.model}: {f.message}" for f in self.failures)
+        super().__init__(f"{message} ({reasons})" if reasons else message)

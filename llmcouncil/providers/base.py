@@ -1,0 +1,106 @@
+"""The provider contract: one small protocol every upstream adapter implements.
+
+A provider turns a ``CompletionRequest`` into a ``Completion``, either at once (``complete``) or
+token by token (``stream``, which yields ``TextDelta`` items and finally one ``Completion``).
+Both report usage, cost when the upstream gives it, finish reason, latency, time to first token
+and the model that actually answered. Failures are raised as ``llmcouncil.errors.ProviderError``
+subclasses, never as library exceptions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, runtime_checkable
+
+Role = Literal["system", "user", "assistant"]
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMessage:
+    role: Role
+    content: str
+
+    def as_wire(self) -> dict[str, str]:
+        return {"role": self.role, "content": self.content}
+
+
+@dataclass(frozen=True, slots=True)
+class CompletionRequest:
+    """What to ask one model. ``model`` is the upstream's own id (no provider prefix)."""
+
+    model: str
+    messages: tuple[ChatMessage, ...]
+    temperature: float | None = None
+    max_tokens: int | None = None
+    # A JSON schema asks for structured output; adapters that cannot honour it raise
+    # BadRequestError so the caller can fall back to text.
+    json_schema: Mapping[str, Any] | None = None
+    # Seconds: the whole call, and the wait for the first token of a stream.
+    timeout: float | None = None
+    first_token_timeout: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    cost: float | None = None
+
+    def __add__(self, other: Usage) -> Usage:
+        cost: float | None
+        if self.cost is None and other.cost is None:
+            cost = None
+        else:
+            cost = (self.cost or 0.0) + (other.cost or 0.0)
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            total_tokens=self.total_tokens + other.total_tokens,
+            cost=cost,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "total_tokens": self.total_tokens,
+            "cost": self.cost,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    text: str
+    model: str  # the model that actually answered, as the upstream reported it
+    usage: Usage = field(default_factory=Usage)
+    finish_reason: str | None = None
+    latency_ms: float = 0.0
+    ttft_ms: float | None = None
+    simulated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TextDelta:
+    text: str
+
+
+StreamItem = TextDelta | Completion
+
+
+@runtime_checkable
+class Provider(Protocol):
+    """An upstream that serves chat completions. ``name`` is its configured name."""
+
+    name: str
+
+    async def complete(self, request: CompletionRequest) -> Completion: ...
+
+    def stream(self, request: CompletionRequest) -> AsyncIterator[StreamItem]:
+        """Yield text deltas as they arrive, then exactly one final ``Completion``."""
+        ...
+
+    async def list_models(self) -> list[str]: ...
+
+    async def aclose(self) -> None: ...

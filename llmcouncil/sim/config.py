@@ -1,0 +1,139 @@
+"""How the simulated upstream behaves: latency profiles, faults, capture and the model list.
+
+Everything here is a pydantic model because it crosses a boundary: tests, the benchmarks and the
+demo send it as JSON to `PUT /_sim/config`, and `--config file.json` reads the same shape.
+
+Profiles and fault lists are keyed by model id with `"*"` as the fallback: the entry for the
+requested model wins, otherwise the `"*"` entry applies (they are not merged).
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+DEFAULT_KNOWN_MODELS: tuple[str, ...] = (
+    "openai/gpt-5.1",
+    "google/gemini-3-pro-preview",
+    "anthropic/claude-sonnet-4.5",
+    "x-ai/grok-4",
+    "google/gemini-2.5-flash",
+    "openai/gpt-4o-mini",
+    "anthropic/claude-haiku-4.5",
+    "meta-llama/llama-3.3-70b-instruct",
+    "mistralai/mistral-large",
+    "deepseek/deepseek-chat",
+)
+
+PromptKind = Literal["answer", "ranking", "title", "chairman"]
+
+WILDCARD = "*"
+
+
+class _Strict(BaseModel):
+    # A typo in a JSON config ("base_msec") must fail loudly, not be ignored.
+    model_config = ConfigDict(extra="forbid")
+
+
+class LatencyProfile(_Strict):
+    """Time to answer one call; streams spread the same total over their chunks."""
+
+    base_ms: float = Field(default=1200.0, ge=0)
+    jitter_ms: float = Field(default=300.0, ge=0)
+    tail_probability: float = Field(default=0.0, ge=0, le=1)
+    tail_multiplier: float = Field(default=4.0, ge=1)
+    first_token_ms: float | None = Field(default=None, ge=0)
+
+    def first_token_share(self) -> float:
+        """The part of the total spent before the first chunk, so tails stretch it alike."""
+        if self.base_ms <= 0:
+            return 0.0
+        if self.first_token_ms is None:
+            return 0.3
+        return min(1.0, self.first_token_ms / self.base_ms)
+
+
+class FaultSpec(_Strict):
+    """One fault. Set exactly one of `status`, `hang`, `malformed`, `cut_stream_after`, `empty`.
+
+    It applies with `probability` per matching call, at most `times` times when `times` is set
+    (then it is spent). `FaultSpec(status=503)` therefore fails every call, and
+    `FaultSpec(status=429, times=2)` fails the next two.
+    """
+
+    status: int | None = Field(default=None, ge=400, le=599)
+    hang: bool = False
+    malformed: bool = False
+    cut_stream_after: int | None = Field(default=None, ge=0)
+    empty: bool = False
+
+    probability: float = Field(default=1.0, ge=0, le=1)
+    times: int | None = Field(default=None, ge=0)
+    retry_after_s: float = Field(default=1.0, ge=0)
+    # Narrows the fault to one stage of the council, e.g. only the chairman's call.
+    prompt_kind: PromptKind | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one_fault(self) -> Self:
+        chosen = [
+            self.status is not None,
+            self.hang,
+            self.malformed,
+            self.cut_stream_after is not None,
+            self.empty,
+        ]
+        if sum(chosen) != 1:
+            raise ValueError("set exactly one of status, hang, malformed, cut_stream_after, empty")
+        return self
+
+    @property
+    def kind(self) -> str:
+        """A short name recorded in the capture, e.g. `status:429` or `hang`."""
+        if self.status is not None:
+            return f"status:{self.status}"
+        if self.cut_stream_after is not None:
+            return f"cut_stream_after:{self.cut_stream_after}"
+        if self.hang:
+            return "hang"
+        return "malformed" if self.malformed else "empty"
+
+    def matches(self, *, stream: bool, prompt_kind: str) -> bool:
+        # A cut only makes sense on a stream; letting it match plain calls would spend `times`
+        # on calls it cannot affect.
+        if self.cut_stream_after is not None and not stream:
+            return False
+        return self.prompt_kind is None or self.prompt_kind == prompt_kind
+
+
+class SimConfig(_Strict):
+    """The whole behaviour of the simulator; replaced as a unit by `PUT /_sim/config`."""
+
+    seed: int = 0
+    latency: dict[str, LatencyProfile] = Field(default_factory=lambda: {WILDCARD: LatencyProfile()})
+    faults: dict[str, list[FaultSpec]] = Field(default_factory=dict)
+    known_models: list[str] = Field(default_factory=lambda: list(DEFAULT_KNOWN_MODELS))
+    strict_models: bool = False
+    capture: bool = True
+    capture_limit: int = Field(default=1000, ge=0)
+
+    def latency_for(self, model: str) -> LatencyProfile:
+        profile = self.latency.get(model) or self.latency.get(WILDCARD)
+        return profile if profile is not None else LatencyProfile()
+
+    def fault_key_for(self, model: str) -> str | None:
+        """The key of the fault list that governs `model`, or None when no list applies."""
+        if model in self.faults:
+            return model
+        return WILDCARD if WILDCARD in self.faults else None
+
+    @classmethod
+    def fast(cls, *, base_ms: float = 0.0, seed: int = 0) -> SimConfig:
+        """A config with near-zero latency, convenient for tests of other packages."""
+        profile = LatencyProfile(base_ms=base_ms, jitter_ms=0.0, first_token_ms=0.0)
+        return cls(seed=seed, latency={WILDCARD: profile})
+
+    def with_latency_ms(self, base_ms: float) -> SimConfig:
+        """This config with the `"*"` profile's base set to `base_ms` and jitter at a quarter."""
+        profile = LatencyProfile(base_ms=base_ms, jitter_ms=base_ms / 4)
+        return self.model_copy(update={"latency": {**self.latency, WILDCARD: profile}})

@@ -1,0 +1,193 @@
+"""Plausible replies for each council stage, the same every time for a (model, prompt) pair.
+
+Replies are stitched from short templates filled with the question's key words: a few random
+choices per reply, seeded from a hash of model and prompt, so a thousand concurrent calls cost
+next to nothing. Reviewers share a hidden "quality" per response label, derived from the prompt
+alone, plus their own noise: the council then reaches a visible but not unanimous consensus.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import zlib
+
+from llmcouncil.sim.config import PromptKind
+from llmcouncil.sim.prompts import extract_question, keywords, mentions_code, response_labels
+
+# How much each model writes relative to the others; unknown models get a stable factor.
+_VERBOSITY: dict[str, float] = {
+    "openai/gpt-5.1": 1.4,
+    "google/gemini-3-pro-preview": 1.2,
+    "anthropic/claude-sonnet-4.5": 1.3,
+    "x-ai/grok-4": 0.9,
+    "google/gemini-2.5-flash": 0.6,
+}
+
+_OPENINGS = (
+    "Good question: *{question}* It comes down to a few ideas that fit together.",
+    "You asked: *{question}* Short answer: it depends on context, but clear principles apply.",
+    "Here is how I would think about *{question}*",
+    "*{question}* This is easier to reason about once the moving parts are separated.",
+    "Let me break *{question}* down into the parts that matter most.",
+)
+_POINTS = (
+    "**{A}**: start here, because everything else builds on it.",
+    "**{A} and {b}**: they interact, so change one and watch the other.",
+    "**Trade-offs**: {a} buys simplicity at the cost of flexibility.",
+    "**Common pitfall**: treating {a} as fixed when it depends on {b}.",
+    "**In practice**: measure {a} before optimising {b}.",
+    "**Edge cases**: {a} behaves differently at small and large scales.",
+    "**Rule of thumb**: prefer the simplest approach to {a} that meets your constraints.",
+)
+_MIDDLES = (
+    "A concrete example helps: consider how {a} plays out when {b} changes.",
+    "Most confusion here comes from mixing up {a} with {b}.",
+    "The literature and practical experience agree on the basics of {a}.",
+    "If you only remember one thing, make it the link between {a} and {b}.",
+)
+_CLOSINGS = (
+    "In short, focus on {a} first and refine from there. — {model}",
+    "I hope this helps; ask a follow-up on {a} if you want more depth. — {model}",
+    "That is the view from {model}: {a} matters most, the rest is detail.",
+)
+# By place in the reviewer's own ranking, so the prose agrees with the final list.
+_VERDICT_BEST = "is the strongest: accurate, well organised and it addresses {a} directly."
+_VERDICT_MIDDLE = "is solid on {a} but misses some nuance and could be better structured."
+_VERDICT_WORST = "is the weakest: it stays vague about {a} and skips an important caveat."
+_TITLE_FILLERS = ("Explained", "Overview", "Basics")
+_TITLE_FALLBACK = "Quick Question Overview"
+_QUESTION_IN_TEXT_CHARS = 120
+
+
+def write_reply(*, model: str, kind: PromptKind, prompt: str, json_mode: bool) -> str:
+    """The reply text `model` gives to `prompt`, recognised as a `kind` stage prompt."""
+    rng = random.Random(_seed(model, kind, prompt))
+    question = extract_question(prompt, kind=kind)
+    words = keywords(question) or ["the topic", "the details"]
+    if kind == "title":
+        return _title(words=keywords(question, limit=5), rng=rng)
+    if kind == "ranking":
+        return _ranking(model=model, prompt=prompt, words=words, rng=rng, json_mode=json_mode)
+    if kind == "chairman":
+        return _chairman(model=model, question=question, words=words, rng=rng)
+    return _answer(model=model, question=question, words=words, rng=rng)
+
+
+def verbosity(model: str) -> float:
+    known = _VERBOSITY.get(model)
+    if known is not None:
+        return known
+    return 0.7 + (zlib.crc32(model.encode()) % 8) / 10
+
+
+def display_name(model: str) -> str:
+    return model.rsplit("/", 1)[-1]
+
+
+def _answer(*, model: str, question: str, words: list[str], rng: random.Random) -> str:
+    scale = verbosity(model)
+    parts = [rng.choice(_OPENINGS).format(**_filler(question=question, words=words, rng=rng))]
+    parts.append(_bullets(count=round(3 * scale), question=question, words=words, rng=rng))
+    for _ in range(max(0, round(scale * 1.5) - 1)):
+        parts.append(rng.choice(_MIDDLES).format(**_filler(question="", words=words, rng=rng)))
+    if mentions_code(question):
+        parts.append(_code_block(words=words))
+    closing = _filler(question="", words=words, rng=rng) | {"model": display_name(model)}
+    parts.append(rng.choice(_CLOSINGS).format(**closing))
+    return "\n\n".join(parts)
+
+
+def _chairman(*, model: str, question: str, words: list[str], rng: random.Random) -> str:
+    scale = verbosity(model)
+    fill = _filler(question=question, words=words, rng=rng)
+    opening = (
+        f"## Council answer\n\nThe council considered the question *{fill['question']}* and "
+        "the members largely agree, with a few useful differences in emphasis."
+    )
+    consensus = "**Where the council agrees:**\n" + _bullets(
+        count=round(2.5 * scale), question=question, words=words, rng=rng
+    )
+    nuance = rng.choice(_MIDDLES).format(**fill) + (
+        " The highest-ranked responses made this point most clearly, so it weighs most here."
+    )
+    closing = f"**Bottom line:** start with {fill['a']}, then adjust {fill['b']} to your situation."
+    parts = [opening, consensus, nuance]
+    if mentions_code(question):
+        parts.append(_code_block(words=words))
+    parts.append(closing)
+    return "\n\n".join(parts)
+
+
+def _ranking(
+    *, model: str, prompt: str, words: list[str], rng: random.Random, json_mode: bool
+) -> str:
+    labels = response_labels(prompt)
+    # The shared part of the score depends on the prompt only, so reviewers broadly agree.
+    shared = random.Random(_seed("", "quality", prompt))
+    scores = {label: shared.random() + rng.gauss(0.0, 0.25) for label in labels}
+    ranking = sorted(labels, key=lambda label: scores[label], reverse=True)
+    verdicts = [
+        f"{label} " + _verdict(ranking.index(label), len(ranking)).format(a=rng.choice(words))
+        for label in labels
+    ]
+    if json_mode:
+        return json.dumps({"reasoning": " ".join(verdicts), "ranking": ranking})
+    numbered = "\n".join(f"{place}. {label}" for place, label in enumerate(ranking, start=1))
+    intro = f"Evaluation by {display_name(model)}:"
+    return "\n\n".join([intro, *verdicts, f"FINAL RANKING:\n{numbered}"])
+
+
+def _title(*, words: list[str], rng: random.Random) -> str:
+    if not words:
+        return _TITLE_FALLBACK
+    picked = words[: rng.randint(3, 5)]
+    picked.extend(_TITLE_FILLERS[: max(0, 3 - len(picked))])
+    return " ".join(w if any(c.isupper() for c in w[1:]) else w.capitalize() for w in picked)
+
+
+def _verdict(place: int, count: int) -> str:
+    if place == 0:
+        return _VERDICT_BEST
+    return _VERDICT_WORST if place == count - 1 else _VERDICT_MIDDLE
+
+
+def _bullets(*, count: int, question: str, words: list[str], rng: random.Random) -> str:
+    points = rng.sample(_POINTS, k=min(len(_POINTS), max(2, count)))
+    return "\n".join(
+        f"- {point.format(**_filler(question=question, words=words, rng=rng))}" for point in points
+    )
+
+
+def _filler(*, question: str, words: list[str], rng: random.Random) -> dict[str, str]:
+    first = rng.choice(words)
+    second = rng.choice([w for w in words if w != first] or words)
+    return {
+        "a": first,
+        "A": first[:1].upper() + first[1:],
+        "b": second,
+        "question": _short(question),
+    }
+
+
+def _short(question: str) -> str:
+    if len(question) <= _QUESTION_IN_TEXT_CHARS:
+        return question
+    return question[:_QUESTION_IN_TEXT_CHARS].rsplit(" ", 1)[0] + "…"
+
+
+def _code_block(*, words: list[str]) -> str:
+    name = "_".join(w.lower() for w in words[:2] if w.isidentifier()) or "solve"
+    return (
+        "```python\n"
+        f"def {name}(data: list[int]) -> int:\n"
+        "    # Keep it simple first; optimise once it is measured.\n"
+        "    return sum(data)\n"
+        "```"
+    )
+
+
+def _seed(model: str, kind: str, prompt: str) -> int:
+    digest = hashlib.blake2b(f"{model}\0{kind}\0{prompt}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big")

@@ -1,0 +1,139 @@
+"""What one running simulator remembers: its config and dice, the captured calls, a few counters.
+
+One `SimState` is shared by the HTTP handlers (through the aiohttp app) and by `SimServer`'s
+in-process methods, so a test may configure over HTTP and read the capture in Python, or the
+reverse, and both see the same thing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from llmcouncil.sim.config import SimConfig
+from llmcouncil.sim.faults import CallPlanner
+from llmcouncil.sim.wire import ChatRequest
+
+_MAX_SCHEME_CHARS = 16
+
+
+class CapturedRequest(BaseModel):
+    """One chat call as the upstream saw it. The credential itself is never kept."""
+
+    time: float
+    model: str
+    stream: bool
+    messages: list[dict[str, Any]]
+    response_format: dict[str, Any] | None
+    temperature: float | None
+    max_tokens: int | None
+    prompt_kind: str
+    fault: str | None
+    auth_present: bool
+    auth_scheme: str | None
+
+
+def auth_scheme(header: str | None) -> str | None:
+    """The scheme word of an Authorization header ("Bearer"), or None.
+
+    A header without a recognisable scheme ("sk-abc") could be the bare key, so nothing of it
+    is returned.
+    """
+    if not header:
+        return None
+    scheme, sep, _ = header.strip().partition(" ")
+    if sep and scheme.isalpha() and len(scheme) <= _MAX_SCHEME_CHARS:
+        return scheme
+    return None
+
+
+def capture_call(
+    *, chat: ChatRequest, authorization: str | None, prompt_kind: str, fault: str | None
+) -> CapturedRequest:
+    return CapturedRequest(
+        time=time.time(),
+        model=chat.model,
+        stream=chat.stream,
+        messages=[m.model_dump(mode="json", exclude_none=True) for m in chat.messages],
+        response_format=(
+            chat.response_format.model_dump(mode="json") if chat.response_format else None
+        ),
+        temperature=chat.temperature,
+        max_tokens=chat.token_limit,
+        prompt_kind=prompt_kind,
+        fault=fault,
+        auth_present=bool(authorization),
+        auth_scheme=auth_scheme(authorization),
+    )
+
+
+@dataclass(slots=True)
+class TrafficStats:
+    total: int = 0
+    in_flight: int = 0
+    peak_in_flight: int = 0
+
+    def as_json(self) -> dict[str, int]:
+        return {"total": self.total, "in_flight": self.in_flight, "peak": self.peak_in_flight}
+
+
+class SimState:
+    """Config, dice, capture and counters of one simulator."""
+
+    def __init__(self, config: SimConfig) -> None:
+        self._initial = config
+        self.planner = CallPlanner(config)
+        self._captured: deque[CapturedRequest] = deque(maxlen=config.capture_limit)
+        self.stats = TrafficStats()
+        # Set when the server stops, so hung calls give up instead of holding shutdown.
+        self.closing = asyncio.Event()
+
+    @property
+    def config(self) -> SimConfig:
+        return self.planner.config
+
+    def configure(self, config: SimConfig) -> None:
+        """Replace the behaviour; fault budgets and the random sequence start afresh."""
+        self.planner = CallPlanner(config)
+        if self._captured.maxlen != config.capture_limit:
+            self._captured = deque(self._captured, maxlen=config.capture_limit)
+
+    def reset(self) -> None:
+        """Back to the config the server started with, and an empty capture."""
+        self.configure(self._initial)
+        self._captured.clear()
+
+    def record(self, call: CapturedRequest) -> None:
+        if self.config.capture:
+            self._captured.append(call)
+
+    @property
+    def requests(self) -> list[CapturedRequest]:
+        return list(self._captured)
+
+    def clear_requests(self) -> int:
+        cleared = len(self._captured)
+        self._captured.clear()
+        return cleared
+
+    @contextmanager
+    def track_call(self) -> Iterator[None]:
+        stats = self.stats
+        stats.total += 1
+        stats.in_flight += 1
+        stats.peak_in_flight = max(stats.peak_in_flight, stats.in_flight)
+        try:
+            yield
+        finally:
+            stats.in_flight -= 1
+
+
+STATE_KEY = web.AppKey("llmcouncil_sim_state", SimState)

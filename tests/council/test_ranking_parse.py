@@ -1,0 +1,232 @@
+"""parse_ranking on the reply shapes reviewers actually produce, and on anything else."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from llmcouncil.council.ranking import ParsedRanking, ParseStatus, parse_ranking, response_labels
+
+ABC = response_labels(3)
+ABCD = response_labels(4)
+CAB = ["Response C", "Response A", "Response B"]
+
+
+def parse(text: str, labels: list[str] = ABC) -> ParsedRanking:
+    return parse_ranking(text, labels)
+
+
+def test_response_labels() -> None:
+    assert response_labels(1) == ["Response A"]
+    assert response_labels(3) == ABC
+    assert response_labels(26)[-1] == "Response Z"
+    for bad in (0, -1, 27):
+        with pytest.raises(ValueError):
+            response_labels(bad)
+
+
+def test_labels_must_look_like_labels() -> None:
+    with pytest.raises(ValueError):
+        parse_ranking("FINAL RANKING:\n1. Response A", ["Answer 1"])
+
+
+def test_original_numbered_format() -> None:
+    text = (
+        "Response A is thorough but long. Response C misses the edge case.\n\n"
+        "FINAL RANKING:\n1. Response C\n2. Response A\n3. Response B"
+    )
+    assert parse(text) == ParsedRanking(CAB, ParseStatus.OK, [], "text")
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "FINAL RANKING:",
+        "final ranking:",
+        "Final Ranking:",
+        "**FINAL RANKING:**",
+        "**FINAL RANKING**:",
+        "## Final Ranking",
+        "### FINAL RANKING:",
+        "Final ranking (best to worst):",
+        "FINAL RANKINGS:",
+    ],
+)
+def test_header_variants(header: str) -> None:
+    text = f"Response B is weakest.\n\n{header}\n1. Response C\n2. Response A\n3. Response B"
+    parsed = parse(text)
+    assert (parsed.ranking, parsed.status, parsed.issues) == (CAB, ParseStatus.OK, [])
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        ["1. **Response C**", "2. **Response A**", "3. **Response B**"],
+        ["**1.** Response C", "**2.** Response A", "**3.** Response B"],
+        ["1. response c", "2. response a", "3. RESPONSE B"],
+        ["1. C", "2. A", "3. B"],
+        ["1. **C** - clearest", "2. A: accurate but long", "3. B (misses the point)"],
+        ["1) Response C", "2) Response A", "3) Response B"],
+        ["- Response C", "- Response A", "- Response B"],
+        ["* Response C", "* Response A", "* Response B"],
+        ["1.Response C", "2.Response A", "3.Response B"],
+    ],
+)
+def test_item_shapes(items: list[str]) -> None:
+    text = "Some reasoning about Response A and Response B.\n\nFINAL RANKING:\n" + "\n".join(items)
+    assert parse(text) == ParsedRanking(CAB, ParseStatus.OK, [], "text")
+
+
+def test_bare_letter_beats_a_label_in_its_explanation() -> None:
+    text = "FINAL RANKING:\n1. C - better than Response A\n2. A\n3. B"
+    assert parse(text).ranking == CAB
+
+
+def test_the_last_header_wins_over_one_quoted_in_the_reasoning() -> None:
+    text = (
+        'The instructions ask me to end with "FINAL RANKING:" and a list.\n'
+        "1. Response A: detailed\n2. Response B: short\n3. Response C: wrong\n\n"
+        "FINAL RANKING:\n1. Response C\n2. Response A\n3. Response B"
+    )
+    assert parse(text) == ParsedRanking(CAB, ParseStatus.OK, [], "text")
+
+
+def test_a_trailing_header_with_no_labels_falls_back_to_the_one_before() -> None:
+    text = "FINAL RANKING:\n1. Response C\n2. Response A\n3. Response B\n\nThat is my final ranking:"
+    assert parse(text).ranking == CAB
+
+
+def test_inline_ranking_after_the_header() -> None:
+    assert parse("FINAL RANKING: 1. Response C 2. Response A 3. Response B").ranking == CAB
+    assert parse("FINAL RANKING: Response C > Response A > Response B").ranking == CAB
+    assert parse("FINAL RANKING: C > A > B").ranking == CAB
+
+
+def test_details_under_items_and_notes_after_the_list_are_not_votes() -> None:
+    text = (
+        "FINAL RANKING:\n"
+        "1. Response C\n   - clearer than Response B\n"
+        "2. Response A\n"
+        "3. Response B\n\n"
+        "Notes:\n- Response A could be shorter"
+    )
+    assert parse(text) == ParsedRanking(CAB, ParseStatus.OK, [], "text")
+
+
+def test_duplicates_keep_their_first_position() -> None:
+    text = "FINAL RANKING:\n1. Response C\n2. Response A\n3. Response C\n4. Response B"
+    assert parse(text) == ParsedRanking(
+        CAB, ParseStatus.OK, ["duplicate Response C ignored"], "text"
+    )
+
+
+def test_unknown_labels_are_ignored_and_noted() -> None:
+    text = "FINAL RANKING:\n1. Response C\n2. Response Q\n3. Response A\n4. Response B"
+    assert parse(text) == ParsedRanking(
+        CAB, ParseStatus.OK, ["unknown label Response Q ignored"], "text"
+    )
+
+
+def test_partial_lists_do_not_invent_positions() -> None:
+    parsed = parse("FINAL RANKING:\n1. Response C\n2. Response A", ABCD)
+    assert parsed == ParsedRanking(
+        ["Response C", "Response A"],
+        ParseStatus.PARTIAL,
+        ["missing Response B", "missing Response D"],
+        "text",
+    )
+
+
+def test_a_label_does_not_match_inside_a_longer_word() -> None:
+    parsed = parse("FINAL RANKING:\n1. Response AB\n2. Response B\n3. Responses C")
+    assert parsed.ranking == ["Response B"]
+    assert parsed.status is ParseStatus.PARTIAL
+
+
+def test_no_header_uses_the_last_numbered_list() -> None:
+    text = (
+        "1. Response A: good\n2. Response B: fine\n3. Response C: best\n\n"
+        "Overall:\n1. Response C\n2. Response A\n3. Response B"
+    )
+    assert parse(text) == ParsedRanking(
+        CAB,
+        ParseStatus.NO_HEADER,
+        ["no FINAL RANKING header; used the last list in the text"],
+        "text",
+    )
+
+
+def test_no_header_and_no_list_uses_the_order_of_first_mention() -> None:
+    text = "Response C is best. Response A is next, then Response B; Response C is clearly ahead."
+    parsed = parse(text)
+    assert parsed.ranking == CAB
+    assert parsed.status is ParseStatus.NO_HEADER
+    assert parsed.issues == [
+        "no FINAL RANKING header; used the order in which labels are first mentioned"
+    ]
+
+
+def test_lower_case_prose_is_english_not_a_label() -> None:
+    parsed = parse("Response B wins. It is the response a reader wants; Response C is second.")
+    assert parsed.ranking == ["Response B", "Response C"]
+
+
+def test_empty_and_label_free_replies_fail() -> None:
+    assert parse("") == ParsedRanking([], ParseStatus.FAILED, ["empty reply"], "text")
+    assert parse("  \n ").status is ParseStatus.FAILED
+    parsed = parse("I cannot rank these.")
+    assert (parsed.ranking, parsed.status) == ([], ParseStatus.FAILED)
+    assert parsed.issues == ["no FINAL RANKING header; no labels found"]
+    assert parse("FINAL RANKING:\n1. Response Q").status is ParseStatus.FAILED
+
+
+def test_json_bare_and_fenced() -> None:
+    body = json.dumps({"reasoning": "Response A rambles.", "ranking": CAB})
+    expected = ParsedRanking(CAB, ParseStatus.OK, [], "json")
+    assert parse(body) == expected
+    assert parse(f"```json\n{body}\n```") == expected
+    assert parse(f"Here is my review:\n```\n{body}\n```\nThanks.") == expected
+
+
+def test_json_entries_are_normalised_and_checked() -> None:
+    body = json.dumps({"reasoning": "", "ranking": ["response c", "C", "A", 3, "Response Q"]})
+    assert parse(body) == ParsedRanking(
+        ["Response C", "Response A"],
+        ParseStatus.PARTIAL,
+        [
+            "JSON ranking entry of type int ignored",
+            "duplicate Response C ignored",
+            "unknown label Response Q ignored",
+            "missing Response B",
+        ],
+        "json",
+    )
+
+
+def test_invalid_json_falls_back_to_the_text() -> None:
+    truncated = '{"reasoning": "Response A rambles.", "ranking": ["Response C", "Response A", "Resp'
+    parsed = parse(truncated)
+    assert parsed.source == "text"
+    assert parsed.ranking == ["Response C", "Response A"]
+    assert parsed.issues[0] == "JSON ranking invalid; parsed the text"
+
+
+def test_json_without_a_usable_ranking_parses_its_reasoning() -> None:
+    reasoning = "Fine work.\n\nFINAL RANKING:\n1. Response C\n2. Response A\n3. Response B"
+    parsed = parse(json.dumps({"reasoning": reasoning, "ranking": []}))
+    assert parsed == ParsedRanking(
+        CAB, ParseStatus.OK, ["JSON ranking invalid; parsed the text"], "text"
+    )
+
+
+def test_code_in_the_reasoning_is_not_mistaken_for_json() -> None:
+    text = "Response A's code\n```python\nx = {1: 2}\n```\nFINAL RANKING:\n1. C\n2. A\n3. B"
+    assert parse(text) == ParsedRanking(CAB, ParseStatus.OK, [], "text")
+
+
+def test_windows_line_endings() -> None:
+    text = "## Final Ranking\r\n1. Response C\r\n2. Response A\r\n3. Response B\r\n"
+    assert parse(text) == ParsedRanking(CAB, ParseStatus.OK, [], "text")

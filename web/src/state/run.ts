@@ -1,0 +1,334 @@
+/**
+ * One council run as the UI shows it, whether it is streaming now or was loaded from the store.
+ *
+ * `runFromMessage` builds it from a stored assistant message; `applyEvent` advances it with each
+ * stream event. Views render only `RunView`, so a reloaded conversation looks as it did live.
+ */
+import type { CouncilEvent, StageNumber } from '../api/events';
+import type {
+  AssistantMessage,
+  ModelFailure,
+  RunMetadata,
+  RunStatus,
+  Stage1Result,
+  Stage2Result,
+  Stage3Result,
+  Usage,
+} from '../api/types';
+
+export type ModelPhase = 'waiting' | 'streaming' | 'done' | 'failed';
+
+export interface ModelView {
+  model: string;
+  text: string;
+  phase: ModelPhase;
+  answeredBy: string | null;
+  /** The model that failed and was replaced by `answeredBy` (a fallback answered). */
+  fallbackFrom: string | null;
+  fallbackReason: string | null;
+  usage: Usage | null;
+  latencyMs: number | null;
+  ttftMs: number | null;
+  error: ModelFailure | null;
+  simulated: boolean;
+}
+
+export interface ReviewerView extends ModelView {
+  parsedRanking: string[];
+  parseStatus: string | null;
+  parseIssues: string[];
+  presentationOrder: string[];
+  ownLabel: string | null;
+}
+
+export interface ChairmanView extends ModelView {
+  degraded: boolean;
+  degradedReason: string | null;
+}
+
+export type RunPhase = 'starting' | 'stage1' | 'stage2' | 'stage3' | 'finished';
+
+export interface RunView {
+  runId: string | null;
+  status: RunStatus;
+  phase: RunPhase;
+  members: string[];
+  chairman: string | null;
+  preset: string | null;
+  simulated: boolean;
+  stage1: ModelView[];
+  stage2: ReviewerView[];
+  stage3: ChairmanView | null;
+  metadata: RunMetadata | null;
+  errors: ModelFailure[];
+  error: { message: string; code: string | null } | null;
+  /** Set while streaming when the connection broke before the run finished. */
+  connectionLost: string | null;
+}
+
+function blankModel(model: string): ModelView {
+  return {
+    model,
+    text: '',
+    phase: 'waiting',
+    answeredBy: null,
+    fallbackFrom: null,
+    fallbackReason: null,
+    usage: null,
+    latencyMs: null,
+    ttftMs: null,
+    error: null,
+    simulated: false,
+  };
+}
+
+function blankReviewer(model: string): ReviewerView {
+  return { ...blankModel(model), parsedRanking: [], parseStatus: null, parseIssues: [], presentationOrder: [], ownLabel: null };
+}
+
+function blankChairman(model: string): ChairmanView {
+  return { ...blankModel(model), degraded: false, degradedReason: null };
+}
+
+export function newRun(init: Partial<Pick<RunView, 'members' | 'chairman' | 'preset'>> = {}): RunView {
+  const members = init.members ?? [];
+  return {
+    runId: null,
+    status: 'running',
+    phase: 'starting',
+    members,
+    chairman: init.chairman ?? null,
+    preset: init.preset ?? null,
+    simulated: false,
+    stage1: members.map(blankModel),
+    stage2: [],
+    stage3: null,
+    metadata: null,
+    errors: [],
+    error: null,
+    connectionLost: null,
+  };
+}
+
+function stage1View(r: Stage1Result): ModelView {
+  return {
+    ...blankModel(r.model),
+    text: r.response,
+    phase: 'done',
+    answeredBy: r.answered_by,
+    fallbackFrom: r.fallback_from,
+    fallbackReason: r.fallback_reason,
+    usage: r.usage,
+    latencyMs: r.latency_ms,
+    ttftMs: r.ttft_ms,
+    simulated: r.simulated,
+  };
+}
+
+function stage2View(r: Stage2Result): ReviewerView {
+  return {
+    ...blankReviewer(r.model),
+    text: r.ranking,
+    phase: 'done',
+    answeredBy: r.answered_by,
+    usage: r.usage,
+    latencyMs: r.latency_ms,
+    parsedRanking: r.parsed_ranking,
+    parseStatus: r.parse_status,
+    parseIssues: r.parse_issues,
+    presentationOrder: r.presentation_order,
+    ownLabel: r.own_label,
+  };
+}
+
+function stage3View(r: Stage3Result): ChairmanView {
+  return {
+    ...blankChairman(r.model ?? 'chairman'),
+    text: r.response,
+    phase: 'done',
+    answeredBy: r.answered_by,
+    fallbackFrom: r.fallback_from,
+    fallbackReason: r.fallback_reason,
+    usage: r.usage,
+    latencyMs: r.latency_ms,
+    simulated: r.simulated,
+    degraded: r.degraded,
+    degradedReason: r.degraded_reason,
+  };
+}
+
+/** Orders rows as the council's members are listed; models not listed keep their order after. */
+function orderBy<T extends { model: string }>(rows: T[], order: string[]): T[] {
+  const rank = (m: string) => {
+    const i = order.indexOf(m);
+    return i === -1 ? order.length : i;
+  };
+  return rows.map((r, i) => ({ r, i })).sort((a, b) => rank(a.r.model) - rank(b.r.model) || a.i - b.i).map((x) => x.r);
+}
+
+/** Rows for the models that failed without a result, so they show with their reason. */
+function withFailures<T extends ModelView>(rows: T[], failures: ModelFailure[], stage: number, blank: (m: string) => T): T[] {
+  const out = [...rows];
+  for (const f of failures) {
+    if (f.stage !== stage) continue;
+    const existing = out.find((r) => r.model === f.model);
+    if (existing) {
+      if (existing.phase !== 'done') Object.assign(existing, { phase: 'failed', error: f });
+    } else out.push({ ...blank(f.model), phase: 'failed', error: f });
+  }
+  return out;
+}
+
+export function runFromMessage(m: AssistantMessage): RunView {
+  const meta = m.metadata;
+  const members = meta?.members?.length ? meta.members : m.stage1.map((r) => r.model);
+  const errors = m.errors ?? [];
+  let stage1 = withFailures(m.stage1.map(stage1View), errors, 1, blankModel);
+  if (m.status === 'running') {
+    for (const member of members) if (!stage1.some((r) => r.model === member)) stage1.push(blankModel(member));
+  }
+  stage1 = orderBy(stage1, members);
+  const stage2 = orderBy(withFailures(m.stage2.map(stage2View), errors, 2, blankReviewer), members);
+  let stage3 = m.stage3 ? stage3View(m.stage3) : null;
+  const chairmanFailures = errors.filter((f) => f.stage === 3);
+  if (!stage3 && chairmanFailures.length > 0) {
+    const first = chairmanFailures[0]!;
+    stage3 = { ...blankChairman(first.model), phase: 'failed', error: first };
+  }
+  const finished = m.status !== 'running';
+  return {
+    runId: m.run_id,
+    status: m.status,
+    phase: finished ? 'finished' : m.stage3 ? 'finished' : m.stage2.length ? 'stage3' : m.stage1.length ? 'stage2' : 'stage1',
+    members,
+    chairman: meta?.chairman ?? m.stage3?.model ?? null,
+    preset: meta?.preset ?? null,
+    simulated: m.simulated,
+    stage1,
+    stage2,
+    stage3,
+    metadata: meta,
+    errors,
+    error: m.error ? { message: m.error, code: null } : null,
+    connectionLost: null,
+  };
+}
+
+type AnyView = ModelView | ReviewerView | ChairmanView;
+
+function updateRow(run: RunView, stage: StageNumber, model: string, change: (row: AnyView) => AnyView): RunView {
+  if (stage === 3) {
+    const current = run.stage3 ?? blankChairman(model);
+    return { ...run, stage3: change(current) as ChairmanView };
+  }
+  if (stage === 1) {
+    const rows = run.stage1.some((r) => r.model === model) ? run.stage1 : [...run.stage1, blankModel(model)];
+    return { ...run, stage1: rows.map((r) => (r.model === model ? (change(r) as ModelView) : r)) };
+  }
+  const rows = run.stage2.some((r) => r.model === model) ? run.stage2 : [...run.stage2, blankReviewer(model)];
+  return { ...run, stage2: rows.map((r) => (r.model === model ? (change(r) as ReviewerView) : r)) };
+}
+
+function keepFailed<T extends ModelView>(incoming: T[], previous: T[]): T[] {
+  const out = [...incoming];
+  for (const p of previous) if (p.phase === 'failed' && !out.some((r) => r.model === p.model)) out.push(p);
+  return out;
+}
+
+/** Advances a run by one stream event. Pure: returns a new object when something changed. */
+export function applyEvent(run: RunView, event: CouncilEvent): RunView {
+  switch (event.type) {
+    case 'run_start': {
+      const members = event.members?.length ? event.members : run.members;
+      const stage1 = run.stage1.length ? run.stage1 : members.map(blankModel);
+      return {
+        ...run,
+        runId: event.run_id,
+        status: 'running',
+        members,
+        chairman: event.chairman ?? run.chairman,
+        preset: event.preset ?? run.preset,
+        simulated: event.simulated ?? run.simulated,
+        stage1: orderBy(stage1, members),
+        error: null,
+        connectionLost: null,
+      };
+    }
+    case 'stage1_start':
+      return { ...run, phase: 'stage1' };
+    case 'stage2_start':
+      return { ...run, phase: 'stage2' };
+    case 'stage3_start':
+      return { ...run, phase: 'stage3', stage3: run.stage3 ?? (run.chairman ? blankChairman(run.chairman) : null) };
+    case 'model_delta':
+      return updateRow(run, event.stage, event.model, (row) => ({
+        ...row,
+        text: row.text + event.text,
+        phase: 'streaming',
+      }));
+    case 'model_reset':
+      return updateRow(run, event.stage, event.model, (row) => ({ ...row, text: '' }));
+    case 'model_fallback':
+      return updateRow(run, event.stage, event.model, (row) => ({
+        ...row,
+        text: '',
+        phase: 'streaming',
+        answeredBy: event.fallback,
+        fallbackFrom: row.fallbackFrom ?? event.model,
+        fallbackReason: event.reason,
+      }));
+    case 'model_complete':
+      return updateRow(run, event.stage, event.model, (row) => ({
+        ...row,
+        phase: 'done',
+        error: null,
+        answeredBy: event.answered_by ?? row.answeredBy,
+        usage: event.usage ?? row.usage,
+        latencyMs: event.latency_ms ?? row.latencyMs,
+        ttftMs: event.ttft_ms ?? row.ttftMs,
+        fallbackFrom: event.fallback_from ?? row.fallbackFrom,
+        fallbackReason: event.fallback_reason ?? row.fallbackReason,
+      }));
+    case 'model_error': {
+      const { type: _type, ...failure } = event;
+      const next = updateRow(run, failure.stage as StageNumber, failure.model, (row) => ({ ...row, phase: 'failed', error: failure }));
+      return { ...next, errors: [...run.errors, failure] };
+    }
+    case 'stage1_complete': {
+      const rows = orderBy(keepFailed(event.data.map(stage1View), run.stage1), run.members);
+      return { ...run, stage1: rows, simulated: run.simulated || event.data.some((r) => r.simulated) };
+    }
+    case 'stage2_complete':
+      return {
+        ...run,
+        stage2: orderBy(keepFailed(event.data.map(stage2View), run.stage2), run.members),
+        metadata: event.metadata,
+      };
+    case 'stage3_complete':
+      return { ...run, stage3: stage3View(event.data) };
+    case 'title_complete':
+      return run;
+    case 'complete':
+      return { ...run, status: 'complete', phase: 'finished', metadata: event.metadata ?? run.metadata };
+    case 'error': {
+      const cancelled = event.code === 'cancelled';
+      const errors = [...run.errors];
+      for (const f of event.failures ?? []) {
+        if (!errors.some((e) => e.stage === f.stage && e.model === f.model)) errors.push(f);
+      }
+      return {
+        ...run,
+        status: cancelled ? 'cancelled' : 'failed',
+        phase: 'finished',
+        errors,
+        error: { message: event.message, code: event.code ?? null },
+      };
+    }
+  }
+}
+
+/** Models still producing text when the run stopped are no longer "streaming". */
+export function settle(run: RunView): RunView {
+  const calm = <T extends ModelView>(r: T): T => (r.phase === 'streaming' || r.phase === 'waiting' ? { ...r, phase: r.text ? 'done' : 'waiting' } : r);
+  return { ...run, stage1: run.stage1.map(calm), stage2: run.stage2.map(calm), stage3: run.stage3 ? calm(run.stage3) : null };
+}

@@ -1,0 +1,173 @@
+/**
+ * The run being streamed now: starts it, feeds its events into `applyEvent` (batched once per
+ * animation frame so many models streaming at once stay cheap), stops it, and decides what to do
+ * when the stream ends: reload the stored conversation, or say the connection was lost and retry.
+ */
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { api, ApiError, type StreamHandle } from '../api/client';
+import type { CouncilEvent } from '../api/events';
+import type { StreamEnd } from '../api/sse';
+import type { Conversation } from '../api/types';
+import { applyEvent, newRun, settle, type RunView } from './run';
+
+export interface LiveTurn {
+  conversationId: string;
+  /** The question as typed; null for a retry (its question is already stored). */
+  content: string | null;
+  /** For a retry: the run it resumes, rendered in place of the stored one. */
+  retryOf: string | null;
+  run: RunView;
+  stopping: boolean;
+}
+
+export interface RunCallbacks {
+  /** Reloads a conversation from the server; null when it could not be reached. */
+  reload: (conversationId: string) => Promise<Conversation | null>;
+  onTitle: (conversationId: string, title: string) => void;
+  onRunStart?: (conversationId: string) => void;
+}
+
+const RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000, 8000];
+const STOP_GRACE_MS = 5000;
+
+function sleep(ms: number) {
+  return new Promise((resolve) => window.setTimeout(resolve, ms));
+}
+
+export function useCouncilRun(callbacks: RunCallbacks) {
+  const [live, setLive] = useState<LiveTurn | null>(null);
+  const [failure, setFailure] = useState<{ message: string; content: string | null } | null>(null);
+  const handle = useRef<StreamHandle | null>(null);
+  const queue = useRef<CouncilEvent[]>([]);
+  const frame = useRef<number | null>(null);
+  const cb = useRef(callbacks);
+  cb.current = callbacks;
+
+  const flush = useCallback(() => {
+    frame.current = null;
+    const events = queue.current;
+    queue.current = [];
+    if (events.length === 0) return;
+    setLive((turn) => (turn ? { ...turn, run: events.reduce(applyEvent, turn.run) } : turn));
+  }, []);
+
+  const enqueue = useCallback(
+    (conversationId: string) => (event: CouncilEvent) => {
+      if (event.type === 'title_complete') cb.current.onTitle(conversationId, event.data.title);
+      if (event.type === 'run_start') cb.current.onRunStart?.(conversationId);
+      queue.current.push(event);
+      if (frame.current === null) frame.current = window.requestAnimationFrame(flush);
+    },
+    [flush],
+  );
+
+  useEffect(
+    () => () => {
+      handle.current?.abort();
+      if (frame.current !== null) window.cancelAnimationFrame(frame.current);
+    },
+    [],
+  );
+
+  /** After the stream: show the stored conversation, reconnecting while the server is away. */
+  const settleTurn = useCallback(
+    async (conversationId: string, end: StreamEnd) => {
+      flush();
+      if (end.kind === 'dropped') {
+        setLive((t) => (t ? { ...t, run: { ...settle(t.run), connectionLost: `Connection lost (${end.reason}). Reconnecting…` } } : t));
+      }
+      for (let attempt = 0; ; attempt++) {
+        const conversation = await cb.current.reload(conversationId);
+        if (conversation) {
+          setLive(null);
+          return;
+        }
+        const delay = RECONNECT_DELAYS_MS[attempt];
+        if (delay === undefined) break;
+        await sleep(delay);
+      }
+      setLive((t) =>
+        t
+          ? {
+              ...t,
+              stopping: false,
+              run: {
+                ...settle(t.run),
+                connectionLost: 'The server cannot be reached. The run may have finished without us: reload the page to see it.',
+              },
+            }
+          : t,
+      );
+    },
+    [flush],
+  );
+
+  const follow = useCallback(
+    async (conversationId: string, started: StreamHandle, content: string | null) => {
+      handle.current = started;
+      let end: StreamEnd;
+      try {
+        end = await started.done;
+      } catch (err) {
+        handle.current = null;
+        queue.current = [];
+        setLive(null);
+        const message = err instanceof ApiError ? err.message : err instanceof Error ? err.message : String(err);
+        setFailure({ message, content });
+        // A refused request may still have stored the question (e.g. overload after storing).
+        void cb.current.reload(conversationId);
+        return;
+      }
+      handle.current = null;
+      await settleTurn(conversationId, end);
+    },
+    [settleTurn],
+  );
+
+  const start = useCallback(
+    (conversation: Pick<Conversation, 'id' | 'members' | 'chairman' | 'preset'>, content: string) => {
+      if (handle.current) return;
+      setFailure(null);
+      queue.current = [];
+      const run = newRun({ members: conversation.members, chairman: conversation.chairman, preset: conversation.preset });
+      setLive({ conversationId: conversation.id, content, retryOf: null, run, stopping: false });
+      void follow(conversation.id, api.sendMessage(conversation.id, content, enqueue(conversation.id)), content);
+    },
+    [enqueue, follow],
+  );
+
+  const retry = useCallback(
+    (conversationId: string, previous: RunView) => {
+      if (handle.current || !previous.runId) return;
+      setFailure(null);
+      queue.current = [];
+      const run: RunView = { ...previous, status: 'running', error: null, connectionLost: null };
+      setLive({ conversationId, content: null, retryOf: previous.runId, run, stopping: false });
+      void follow(conversationId, api.retryRun(conversationId, previous.runId, enqueue(conversationId)), null);
+    },
+    [enqueue, follow],
+  );
+
+  const stop = useCallback(async () => {
+    const current = handle.current;
+    if (!current || !live) return;
+    setLive((t) => (t ? { ...t, stopping: true } : t));
+    const runId = live.run.runId ?? queue.current.find((e) => e.type === 'run_start')?.run_id;
+    if (!runId) {
+      current.abort();
+      return;
+    }
+    try {
+      await api.cancelRun(live.conversationId, runId);
+    } catch {
+      current.abort();
+      return;
+    }
+    // The server ends the stream itself once the run has stopped; do not wait forever.
+    const timer = window.setTimeout(() => current.abort(), STOP_GRACE_MS);
+    await current.done.catch(() => undefined);
+    window.clearTimeout(timer);
+  }, [live]);
+
+  return { live, failure, clearFailure: () => setFailure(null), start, retry, stop, busy: live !== null };
+}

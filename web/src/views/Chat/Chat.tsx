@@ -1,0 +1,89 @@
+import { useEffect, useMemo, useRef } from 'react';
+import type { AssistantMessage, Conversation } from '../../api/types';
+import { runFromMessage, type RunView } from '../../state/run';
+import type { LiveTurn } from '../../state/useCouncilRun';
+import { Markdown } from '../Markdown/Markdown';
+import { AssistantTurn } from './AssistantTurn';
+
+const RETRYABLE = new Set(['interrupted', 'failed', 'cancelled']);
+
+function UserTurn({ content }: { content: string }) {
+  return (
+    <article className="turn turn--user" aria-label="Your question">
+      <header className="turn__head">
+        <span className="turn__who">You</span>
+      </header>
+      <div className="turn__bubble">
+        <Markdown text={content} />
+      </div>
+    </article>
+  );
+}
+
+/** The messages of one conversation, with the run being streamed now shown in its place. */
+export function Chat({
+  conversation,
+  live,
+  onRetry,
+}: {
+  conversation: Conversation | null;
+  live: LiveTurn | null;
+  onRetry: (run: RunView) => void;
+}) {
+  const end = useRef<HTMLDivElement>(null);
+  const scroller = useRef<HTMLDivElement>(null);
+  const stuckToBottom = useRef(true);
+  const liveHere = live && conversation && live.conversationId === conversation.id ? live : null;
+  const messages = conversation?.messages ?? [];
+  const stored = useMemo(
+    () => messages.map((m) => (m.role === 'assistant' ? runFromMessage(m as AssistantMessage) : null)),
+    [messages],
+  );
+  const lastAssistant = messages.map((m) => m.role).lastIndexOf('assistant');
+
+  useEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const onScroll = () => {
+      stuckToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 120;
+    };
+    el.addEventListener('scroll', onScroll, { passive: true });
+    return () => el.removeEventListener('scroll', onScroll);
+  }, []);
+  useEffect(() => {
+    stuckToBottom.current = true;
+  }, [conversation?.id]);
+  useEffect(() => {
+    if (stuckToBottom.current) end.current?.scrollIntoView({ block: 'end' });
+  });
+
+  return (
+    <div className="chat" ref={scroller}>
+      <div className="chat__inner">
+        {messages.map((m, i) => {
+          if (m.role === 'user') return <UserTurn key={`u-${m.id}-${i}`} content={m.content} />;
+          const run = stored[i]!;
+          if (liveHere && liveHere.retryOf && liveHere.retryOf === run.runId) {
+            return <AssistantTurn key={`a-${run.runId}`} run={liveHere.run} live stopping={liveHere.stopping} canRetry={false} onRetry={() => undefined} />;
+          }
+          return (
+            <AssistantTurn
+              key={`a-${run.runId ?? i}`}
+              run={run}
+              live={false}
+              canRetry={!live && i === lastAssistant && RETRYABLE.has(run.status)}
+              onRetry={() => onRetry(run)}
+            />
+          );
+        })}
+        {liveHere && liveHere.content !== null && (
+          <>
+            <UserTurn content={liveHere.content} />
+            <AssistantTurn run={liveHere.run} live stopping={liveHere.stopping} canRetry={false} onRetry={() => undefined} />
+          </>
+        )}
+        <div ref={end} />
+      </div>
+    </div>
+  );
+}

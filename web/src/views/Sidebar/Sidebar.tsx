@@ -1,0 +1,207 @@
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import type { ConversationSummary } from '../../api/types';
+import { formatWhen } from '../../lib/format';
+
+function ConversationItem({
+  item,
+  active,
+  running,
+  onOpen,
+  onRename,
+  onDelete,
+}: {
+  item: ConversationSummary;
+  active: boolean;
+  running: boolean;
+  onOpen: () => void;
+  onRename: (title: string) => Promise<void>;
+  onDelete: () => Promise<void>;
+}) {
+  const [mode, setMode] = useState<'view' | 'rename' | 'confirm'>('view');
+  const [title, setTitle] = useState(item.title);
+  const input = useRef<HTMLInputElement>(null);
+  const confirmButton = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (mode === 'rename') input.current?.select();
+    if (mode === 'confirm') confirmButton.current?.focus();
+  }, [mode]);
+  const title_ = item.title || 'New conversation';
+
+  if (mode === 'rename') {
+    const submit = async (e: FormEvent) => {
+      e.preventDefault();
+      const next = title.trim();
+      if (next && next !== item.title) await onRename(next);
+      setMode('view');
+    };
+    return (
+      <li className="conv conv--editing">
+        <form onSubmit={submit} className="conv__rename">
+          <label className="visually-hidden" htmlFor={`rename-${item.id}`}>
+            New title
+          </label>
+          <input
+            id={`rename-${item.id}`}
+            ref={input}
+            value={title}
+            maxLength={200}
+            onChange={(e) => setTitle(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Escape') setMode('view');
+            }}
+          />
+          <button type="submit" className="btn btn--small btn--primary">
+            Save
+          </button>
+          <button type="button" className="btn btn--small btn--ghost" onClick={() => setMode('view')}>
+            Cancel
+          </button>
+        </form>
+      </li>
+    );
+  }
+  if (mode === 'confirm') {
+    return (
+      <li className="conv conv--confirm" role="alertdialog" aria-label={`Delete “${title_}”?`}>
+        <p className="conv__confirm-text">
+          Delete “{title_}”? This cannot be undone.
+        </p>
+        <div className="conv__confirm-actions">
+          <button
+            ref={confirmButton}
+            type="button"
+            className="btn btn--small btn--danger"
+            onClick={async () => {
+              await onDelete();
+            }}
+          >
+            Delete
+          </button>
+          <button type="button" className="btn btn--small btn--ghost" onClick={() => setMode('view')}>
+            Cancel
+          </button>
+        </div>
+      </li>
+    );
+  }
+  return (
+    <li className={`conv${active ? ' conv--active' : ''}`}>
+      <button type="button" className="conv__open" onClick={onOpen} aria-current={active ? 'page' : undefined}>
+        <span className="conv__title">{title_}</span>
+        <span className="conv__meta muted">
+          {running ? 'running… · ' : ''}
+          {formatWhen(item.updated_at)} · {item.message_count} {item.message_count === 1 ? 'message' : 'messages'}
+        </span>
+      </button>
+      <div className="conv__actions">
+        <button
+          type="button"
+          className="btn btn--icon btn--ghost"
+          aria-label={`Rename “${title_}”`}
+          title="Rename"
+          onClick={() => {
+            setTitle(item.title);
+            setMode('rename');
+          }}
+        >
+          ✎
+        </button>
+        <button
+          type="button"
+          className="btn btn--icon btn--ghost"
+          aria-label={`Delete “${title_}”`}
+          title="Delete"
+          onClick={() => setMode('confirm')}
+        >
+          🗑
+        </button>
+      </div>
+    </li>
+  );
+}
+
+/** Conversations, newest first, with search by title, new, rename and delete. */
+export function Sidebar({
+  conversations,
+  loading,
+  error,
+  activeId,
+  runningId,
+  query,
+  onQuery,
+  onNew,
+  onOpen,
+  onRename,
+  onDelete,
+  open,
+  onClose,
+}: {
+  conversations: ConversationSummary[];
+  loading: boolean;
+  error: string | null;
+  activeId: string | null;
+  runningId: string | null;
+  query: string;
+  onQuery: (q: string) => void;
+  onNew: () => void;
+  onOpen: (id: string) => void;
+  onRename: (id: string, title: string) => Promise<void>;
+  onDelete: (id: string) => Promise<void>;
+  open: boolean;
+  onClose: () => void;
+}) {
+  return (
+    <>
+      <div className={`scrim${open ? ' scrim--open' : ''}`} onClick={onClose} aria-hidden="true" />
+      <aside className={`sidebar${open ? ' sidebar--open' : ''}`} aria-label="Conversations">
+        <div className="sidebar__head">
+          <h1 className="brand">
+            <span className="brand__mark" aria-hidden="true">
+              ◆
+            </span>{' '}
+            LLM Council
+          </h1>
+          <button type="button" className="btn btn--icon btn--ghost sidebar__close" aria-label="Close conversations" onClick={onClose}>
+            ✕
+          </button>
+        </div>
+        <button type="button" className="btn btn--primary sidebar__new" onClick={onNew}>
+          + New conversation
+        </button>
+        <div className="sidebar__search">
+          <label htmlFor="conv-search" className="visually-hidden">
+            Search conversations by title
+          </label>
+          <input
+            id="conv-search"
+            type="search"
+            placeholder="Search titles…"
+            value={query}
+            onChange={(e) => onQuery(e.target.value)}
+          />
+        </div>
+        {error && (
+          <p className="notice notice--error" role="alert">
+            {error}
+          </p>
+        )}
+        <ul className="conv-list" aria-busy={loading}>
+          {conversations.map((c) => (
+            <ConversationItem
+              key={c.id}
+              item={c}
+              active={c.id === activeId}
+              running={c.id === runningId}
+              onOpen={() => onOpen(c.id)}
+              onRename={(t) => onRename(c.id, t)}
+              onDelete={() => onDelete(c.id)}
+            />
+          ))}
+        </ul>
+        {!loading && conversations.length === 0 && (
+          <p className="muted sidebar__empty">{query ? 'No conversation matches.' : 'No conversations yet.'}</p>
+        )}
+      </aside>
+    </>
+  );
+}

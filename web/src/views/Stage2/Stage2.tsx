@@ -1,0 +1,107 @@
+import { useState } from 'react';
+import type { RunMetadata } from '../../api/types';
+import type { ReviewerView } from '../../state/run';
+import { deanonymise, displayNames, shortModelName } from '../../lib/deanonymise';
+import { parseQuality, rankedItems } from '../../lib/ranking';
+import { Tabs, type TabItem } from '../Common/Tabs';
+import { ErrorCard, ModelMeta } from '../Common/ModelMeta';
+import { PhaseIcon } from '../Common/PhaseIcon';
+import { Markdown } from '../Markdown/Markdown';
+import { Leaderboard } from './Leaderboard';
+
+function ParsedRanking({ reviewer, labelToModel }: { reviewer: ReviewerView; labelToModel: Record<string, string> }) {
+  const quality = parseQuality(reviewer.parseStatus, reviewer.parsedRanking, reviewer.parseIssues);
+  const items = rankedItems(reviewer.parsedRanking, labelToModel, reviewer.ownLabel);
+  return (
+    <div className={`parsed-ranking parsed-ranking--${quality}`}>
+      <h4 className="parsed-ranking__title">Parsed ranking</h4>
+      {quality === 'failed' && (
+        <p className="parse-mark parse-mark--failed" role="status">
+          ⚠ The ranking could not be parsed from this evaluation{reviewer.parseStatus ? ` (${reviewer.parseStatus})` : ''}; it
+          does not count in the leaderboard.
+        </p>
+      )}
+      {quality === 'partial' && (
+        <p className="parse-mark parse-mark--partial" role="status">
+          ⚠ Parsed with problems{reviewer.parseStatus ? ` (${reviewer.parseStatus})` : ''}
+        </p>
+      )}
+      {reviewer.parseIssues.length > 0 && (
+        <ul className="parse-issues">
+          {reviewer.parseIssues.map((issue, i) => (
+            <li key={i}>{issue}</li>
+          ))}
+        </ul>
+      )}
+      {items.length > 0 && (
+        <ol className="parsed-ranking__list">
+          {items.map((item) => (
+            <li key={item.label}>
+              <strong>{shortModelName(item.model)}</strong> <span className="muted">{item.label}</span>
+              {item.own && <span className="badge badge--own">own answer</span>}
+            </li>
+          ))}
+        </ol>
+      )}
+    </div>
+  );
+}
+
+/** Stage 2: each reviewer's evaluation, de-anonymised for display, and the aggregate. */
+export function Stage2({ rows, metadata, live }: { rows: ReviewerView[]; metadata: RunMetadata | null; live: boolean }) {
+  const [selected, setSelected] = useState('');
+  const labelToModel = metadata?.label_to_model ?? {};
+  if (metadata?.ranking_skipped) {
+    return (
+      <section className="stage stage--2" aria-label="Stage 2: peer rankings">
+        <h3 className="stage__title">
+          <span className="stage__number">2</span> Peer rankings
+        </h3>
+        <p className="notice">Ranking skipped{metadata.ranking_skipped_reason ? `: ${metadata.ranking_skipped_reason}` : '.'}</p>
+      </section>
+    );
+  }
+  if (rows.length === 0 && !metadata) return null;
+  const names = displayNames(rows.map((r) => r.model));
+  const current = rows.find((r) => r.model === selected) ?? rows[0];
+  const items: TabItem[] = rows.map((r) => ({
+    id: r.model,
+    tone: r.phase === 'failed' ? 'failed' : r.phase,
+    label: (
+      <>
+        <PhaseIcon phase={r.phase} />
+        <span className="tabs__name">{names.get(r.model)}</span>
+        {r.phase === 'done' && parseQuality(r.parseStatus, r.parsedRanking, r.parseIssues) !== 'ok' && (
+          <span className="tabs__warn" title="ranking not fully parsed" aria-label="ranking not fully parsed">
+            ⚠
+          </span>
+        )}
+      </>
+    ),
+  }));
+  return (
+    <section className="stage stage--2" aria-label="Stage 2: peer rankings">
+      <h3 className="stage__title">
+        <span className="stage__number">2</span> Peer rankings
+      </h3>
+      {current && (
+        <Tabs items={items} selected={current.model} onSelect={setSelected} label="Reviewers">
+          <div className="model-panel" data-model={current.model}>
+            <div className="model-panel__head">
+              <span className="model-panel__id">Evaluation by {current.model}</span>
+              <ModelMeta view={current} />
+            </div>
+            {current.phase === 'failed' && current.error && <ErrorCard failure={current.error} />}
+            {current.text ? (
+              <Markdown text={metadata ? deanonymise(current.text, labelToModel) : current.text} />
+            ) : current.phase !== 'failed' ? (
+              <p className="muted">{live ? 'Reading the answers…' : 'No evaluation.'}</p>
+            ) : null}
+            {current.phase === 'done' && <ParsedRanking reviewer={current} labelToModel={labelToModel} />}
+          </div>
+        </Tabs>
+      )}
+      {metadata && <Leaderboard metadata={metadata} />}
+    </section>
+  );
+}
