@@ -57,7 +57,7 @@ _INLINE_NUMBER = re.compile(
 )
 # An item that is just a letter ("1. C", "1. **C** - clearest"); capital only, since "1. a" and
 # "1. A good answer" are English. Trusted only under a header.
-_BARE_ITEM = re.compile(r"[ \t]*[*_`(]*([A-Z])[*_`)]*[ \t]*(?:$|[-–—:.,;(>])")
+_BARE_ITEM = re.compile(r"[ \t*_`(]*([A-Z])[*_`)]*[ \t]*(?:$|[-–—:.,;(>])")
 # A header line continued by letters alone: "FINAL RANKING: C > A > B".
 _BARE_SEQUENCE = re.compile(r"[ \t*_]*[A-Z](?:[ \t*_]*(?:,|>|;|→|-+>)[ \t*_]*[A-Z])+[ \t*_.]*")
 _BARE_ENTRY = re.compile(r"[\s*_`\"'(\[]*([A-Za-z])[\s*_`\"')\].:]*")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import re
 import zlib
 
 from llmcouncil.sim.config import PromptKind
@@ -58,6 +59,7 @@ _VERDICT_MIDDLE = "is solid on {a} but misses some nuance and could be better st
 _VERDICT_WORST = "is the weakest: it stays vague about {a} and skips an important caveat."
 _TITLE_FILLERS = ("Explained", "Overview", "Basics")
 _TITLE_FALLBACK = "Quick Question Overview"
+_TITLE_JUNK = re.compile(r"[^\w+#-]")
 _QUESTION_IN_TEXT_CHARS = 120
 
 
@@ -140,9 +142,11 @@ def _ranking(
 
 
 def _title(*, words: list[str], rng: random.Random) -> str:
-    if not words:
+    # Titles carry no quotes or punctuation, even when the question's words do ("don't").
+    cleaned = [w for w in (_TITLE_JUNK.sub("", word) for word in words) if w]
+    if not cleaned:
         return _TITLE_FALLBACK
-    picked = words[: rng.randint(3, 5)]
+    picked = cleaned[: rng.randint(3, 5)]
     picked.extend(_TITLE_FILLERS[: max(0, 3 - len(picked))])
     return " ".join(w if any(c.isupper() for c in w[1:]) else w.capitalize() for w in picked)
 

@@ -230,3 +230,92 @@ def test_code_in_the_reasoning_is_not_mistaken_for_json() -> None:
 def test_windows_line_endings() -> None:
     text = "## Final Ranking\r\n1. Response C\r\n2. Response A\r\n3. Response B\r\n"
     assert parse(text) == ParsedRanking(CAB, ParseStatus.OK, [], "text")
+
+
+# --- properties --------------------------------------------------------------------------------
+
+FRAGMENTS = [
+    "FINAL RANKING:", "final ranking", "## Final Ranking", "**", "Response ", "Response A",
+    "response b", "C", "1. ", "2) ", "- ", "* ", "\n", "\r\n", "   ", "{", "}", "[", "]", '"',
+    '"ranking": [', "```json\n", "```", ",", ">", "Response AB", "\t", "ſ", "\u212a", "12:30",
+]  # fmt: skip
+
+
+@given(st.text(), st.integers(min_value=1, max_value=26))
+def test_parse_never_raises_on_arbitrary_text(text: str, n: int) -> None:
+    check_invariants(parse_ranking(text, response_labels(n)), response_labels(n))
+
+
+@given(
+    st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=4), max_size=40).map("".join),
+    st.integers(min_value=1, max_value=5),
+)
+def test_parse_never_raises_on_near_misses(text: str, n: int) -> None:
+    check_invariants(parse_ranking(text, response_labels(n)), response_labels(n))
+
+
+def check_invariants(parsed: ParsedRanking, labels: list[str]) -> None:
+    assert set(parsed.ranking) <= set(labels)
+    assert len(set(parsed.ranking)) == len(parsed.ranking)
+    assert (parsed.status is ParseStatus.FAILED) == (not parsed.ranking)
+    if parsed.status is ParseStatus.OK:
+        assert sorted(parsed.ranking) == sorted(labels)
+    if parsed.source == "json":
+        assert parsed.status in (ParseStatus.OK, ParseStatus.PARTIAL)
+
+
+HEADERS = ["FINAL RANKING:", "final ranking:", "**FINAL RANKING:**", "## Final Ranking"]
+MARKERS = ["{i}.", "{i})", "**{i}.**", "-", "*"]
+LABEL_STYLES = ["{label}", "**{label}**", "{lower}", "{letter}", "**{letter}**"]
+TAILS = ["", " - clearest", ": strong on facts", " (most thorough)", " — best sourced"]
+SENTENCES = [
+    "{label} is thorough but long.",
+    "{label} misses the edge case.",
+    "I compared {label} with the others.",
+    "The response a reader wants is short.",
+]
+
+
+@st.composite
+def reasoning(draw: st.DrawFn, labels: list[str]) -> str:
+    """Prose that mentions labels in a random order, maybe with a discussion list and the header
+    quoted from the instructions."""
+    mentioned = draw(st.permutations(labels))
+    lines = [draw(st.sampled_from(SENTENCES)).format(label=label) for label in mentioned]
+    if draw(st.booleans()):
+        lines += [f"{i}. {label}: notes" for i, label in enumerate(mentioned, start=1)]
+    if draw(st.booleans()):
+        lines.insert(0, 'I was asked to finish with "FINAL RANKING:" and a numbered list.')
+    return "\n".join(lines)
+
+
+@st.composite
+def rendered_ranking(draw: st.DrawFn) -> tuple[str, list[str], list[str], str]:
+    """A complete ranking written in one of the supported formats: (text, labels, order, source)."""
+    labels = response_labels(draw(st.integers(min_value=1, max_value=26)))
+    order = draw(st.permutations(labels))
+    prose = draw(reasoning(labels))
+    if draw(st.booleans()):
+        body = json.dumps(
+            {"reasoning": prose, "ranking": order}, indent=draw(st.sampled_from([None, 2]))
+        )
+        fence = draw(st.sampled_from(["{}", "```json\n{}\n```", "Here you go:\n```\n{}\n```"]))
+        return fence.format(body), labels, order, "json"
+    marker = draw(st.sampled_from(MARKERS))
+    style = draw(st.sampled_from(LABEL_STYLES))
+    items = [
+        marker.format(i=i)
+        + " "
+        + style.format(label=label, lower=label.lower(), letter=label[-1])
+        + draw(st.sampled_from(TAILS))
+        for i, label in enumerate(order, start=1)
+    ]
+    header = draw(st.sampled_from(HEADERS))
+    text = f"{prose}\n\n{header}\n" + "\n".join(items)
+    return text, labels, order, "text"
+
+
+@given(rendered_ranking())
+def test_rendered_rankings_parse_back_exactly(case: tuple[str, list[str], list[str], str]) -> None:
+    text, labels, order, source = case
+    assert parse_ranking(text, labels) == ParsedRanking(order, ParseStatus.OK, [], source)

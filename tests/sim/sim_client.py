@@ -15,7 +15,12 @@ DEFAULT_MODEL = "openai/gpt-5.1"
 def chat_body(
     prompt: str, *, model: str = DEFAULT_MODEL, stream: bool = False, **extra: Any
 ) -> dict[str, Any]:
-    return {"model": model, "messages": [{"role": "user", "content": prompt}], "stream": stream, **extra}
+    return {
+        "model": model,
+        "messages": [{"role": "user", "content": prompt}],
+        "stream": stream,
+        **extra,
+    }
 
 
 async def post_chat(
@@ -53,9 +58,7 @@ def content_of(events: list[str]) -> str:
 
 
 async def put_config(http: aiohttp.ClientSession, sim: SimServer, config: SimConfig) -> None:
-    async with http.put(
-        f"{sim.root_url}/_sim/config", json=config.model_dump(mode="json")
-    ) as resp:
+    async with http.put(f"{sim.root_url}/_sim/config", json=config.model_dump(mode="json")) as resp:
         assert resp.status == 200, await resp.text()
 
 

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sim_client import chat_body, post_chat
 
-from llmcouncil.sim import SimServer
+from llmcouncil.sim import SimConfig, SimServer
 from llmcouncil.sim.completions import split_into_chunks
 from llmcouncil.sim.content import write_reply
 from llmcouncil.sim.prompts import detect_prompt_kind
@@ -20,13 +20,15 @@ QUESTION = "How do I speed up a slow Python loop over a list of numbers?"
 
 
 def ranking_prompt(letters: list[str], question: str = QUESTION) -> str:
-    responses = "\n\n".join(f"Response {letter}:\nSome answer number {letter}." for letter in letters)
+    responses = "\n\n".join(
+        f"Response {letter}:\nSome answer number {letter}." for letter in letters
+    )
     # The instructions mention labels as examples; only the headed ones are real responses.
     return (
         "You are evaluating different responses to the following question:\n\n"
         f"Question: {question}\n\n"
         f"Here are the responses from different models (anonymized):\n\n{responses}\n\n"
-        "Your task: evaluate each response, then end with the line \"FINAL RANKING:\" "
+        'Your task: evaluate each response, then end with the line "FINAL RANKING:" '
         'followed by a numbered list such as "1. Response C".\n\n'
         "Example:\nResponse Z is vague...\n\nFINAL RANKING:\n1. Response Z\n2. Response Y\n"
     )
@@ -116,7 +118,9 @@ async def test_json_schema_response_format_gets_a_json_ranking(
 async def test_title_is_derived_from_the_question(
     http: aiohttp.ClientSession, sim: SimServer
 ) -> None:
-    _, body = await post_chat(http, sim, chat_body(title_prompt("Best hiking trails in Patagonia?")))
+    _, body = await post_chat(
+        http, sim, chat_body(title_prompt("Best hiking trails in Patagonia?"))
+    )
 
     title = body["choices"][0]["message"]["content"]
     assert 3 <= len(title.split()) <= 5
@@ -162,7 +166,7 @@ async def test_replies_are_deterministic_per_model_and_prompt(
         return str(body["choices"][0]["message"]["content"])
 
     first, again = await reply("x-ai/grok-4"), await reply("x-ai/grok-4")
-    async with SimServer() as other_sim:
+    async with SimServer(SimConfig.fast(seed=5)) as other_sim:
         _, elsewhere = await post_chat(http, other_sim, chat_body(QUESTION, model="x-ai/grok-4"))
 
     assert first == again == elsewhere["choices"][0]["message"]["content"]

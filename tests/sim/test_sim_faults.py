@@ -234,7 +234,9 @@ def test_latency_draws_reproduce_with_the_same_seed() -> None:
 
     def plans() -> list[float]:
         planner = CallPlanner(config)
-        return [planner.plan(model="m", stream=True, prompt_kind="answer").total_s for _ in range(20)]
+        return [
+            planner.plan(model="m", stream=True, prompt_kind="answer").total_s for _ in range(20)
+        ]
 
     first = plans()
     assert first == plans()

@@ -18,13 +18,29 @@ export function displayNames(models: string[]): Map<string, string> {
   return out;
 }
 
-// Optional bold or italic markers around the label are swallowed so that "**Response A**" does
-// not become "****gpt-5.1****". A letter must not follow: "Response Ab" is not a label.
-const LABEL = /(\*\*|__|\*|_)?\bResponse ([A-Z])\b(?![-'’]?[A-Za-z0-9])(\*\*|__|\*|_)?/g;
+// Optional bold or italic markers hugging the label are swallowed ("**Response A**" is already
+// meant as a name). No letter or digit may touch it: "Response Ab" is not a label.
+const LABEL = /(\*\*|__|\*|_)?(?<![A-Za-z0-9])Response ([A-Z])(?![A-Za-z0-9])(\*\*|__|\*|_)?/g;
+// Code is left as written: fenced blocks and inline code spans.
+const CODE = /(```[\s\S]*?(?:```|$)|`[^`\n]*`)/;
+
+/** The link target that marks a model reference; the Markdown view renders it in bold. */
+export const MODEL_REF_PREFIX = '#model-ref:';
+
+export function modelRefTarget(href: string | undefined): string | null {
+  if (!href?.startsWith(MODEL_REF_PREFIX)) return null;
+  try {
+    return decodeURIComponent(href.slice(MODEL_REF_PREFIX.length));
+  } catch {
+    return null;
+  }
+}
 
 /**
- * Replaces "Response X" with `**model**` for every label in `labelToModel`; unknown labels stay.
- * `name` chooses the text shown for a model id.
+ * Replaces "Response X" with a reference to the model behind it, for every label in
+ * `labelToModel`; unknown labels stay. The reference is Markdown link syntax with a
+ * `#model-ref:` target, which nests inside bold or italic text where `**name**` would not, and
+ * the Markdown view shows as the model's name in bold. `name` chooses the text shown.
  */
 export function deanonymise(
   text: string,
@@ -32,19 +48,26 @@ export function deanonymise(
   name: (model: string) => string = shortModelName,
 ): string {
   if (!text) return text;
+  return text
+    .split(CODE)
+    .map((part, i) => (i % 2 === 1 ? part : replaceLabels(part, labelToModel, name)))
+    .join('');
+}
+
+function replaceLabels(text: string, labelToModel: Record<string, string>, name: (model: string) => string): string {
   return text.replace(LABEL, (whole, open: string | undefined, letter: string, close: string | undefined) => {
     const model = labelToModel[`Response ${letter}`];
     if (!model) return whole;
-    const bold = `**${escapeMarkdown(name(model))}**`;
-    // Keep a marker that only belonged to one side ("*Response A is best*").
+    const ref = `[${escapeMarkdown(name(model))}](${MODEL_REF_PREFIX}${encodeURIComponent(model)})`;
+    // A marker on one side only belongs to a wider emphasis ("*Response A is clear*"): keep it.
     const keepOpen = open && open !== close ? open : '';
     const keepClose = close && open !== close ? close : '';
-    return `${keepOpen}${bold}${keepClose}`;
+    return `${keepOpen}${ref}${keepClose}`;
   });
 }
 
 function escapeMarkdown(s: string): string {
-  return s.replace(/([\\`*_[\]<>])/g, '\\$1');
+  return s.replace(/([\\`*_[\]<>()])/g, '\\$1');
 }
 
 /** The model behind a label, or the label itself when the map does not know it. */

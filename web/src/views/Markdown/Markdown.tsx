@@ -1,21 +1,38 @@
-import { memo, useRef, type ComponentPropsWithoutRef } from 'react';
+import { memo, useEffect, useRef, useState, type ComponentPropsWithoutRef } from 'react';
 import ReactMarkdown from 'react-markdown';
 import rehypeHighlight from 'rehype-highlight';
-import rehypeKatex from 'rehype-katex';
 import remarkGfm from 'remark-gfm';
-import remarkMath from 'remark-math';
-import 'katex/dist/katex.min.css';
+import { modelRefTarget } from '../../lib/deanonymise';
 import { CopyButton } from '../Common/CopyButton';
 
-// Single dollars stay text ("$5 to $10"); math is written $$…$$, inline or as a block.
-const remarkPlugins = [remarkGfm, [remarkMath, { singleDollarTextMath: false }]] as const;
-const rehypePlugins = [[rehypeHighlight, { detect: false, ignoreMissing: true }], [rehypeKatex, { throwOnError: false, strict: false }]] as const;
+type MathModule = typeof import('./math');
+let math: MathModule | null = null;
+let mathLoading: Promise<MathModule> | null = null;
+
+/** True when the text may hold $$…$$ math (then KaTeX is loaded). */
+export function hasMath(text: string): boolean {
+  return text.includes('$$');
+}
+
+function useMath(wanted: boolean): MathModule | null {
+  const [loaded, setLoaded] = useState<MathModule | null>(math);
+  useEffect(() => {
+    if (!wanted || loaded) return;
+    let alive = true;
+    mathLoading ??= import('./math').then((m) => (math = m));
+    mathLoading.then((m) => alive && setLoaded(m), () => undefined);
+    return () => {
+      alive = false;
+    };
+  }, [wanted, loaded]);
+  return wanted ? loaded : null;
+}
 
 function CodeBlock(props: ComponentPropsWithoutRef<'pre'>) {
   const ref = useRef<HTMLPreElement>(null);
   const { children, ...rest } = props;
   const language = /language-([\w+-]+)/.exec(
-    ((children as { props?: { className?: string } } | undefined)?.props?.className) ?? '',
+    (children as { props?: { className?: string } } | undefined)?.props?.className ?? '',
   )?.[1];
   return (
     <div className="code-block">
@@ -31,19 +48,29 @@ function CodeBlock(props: ComponentPropsWithoutRef<'pre'>) {
 }
 
 function Link(props: ComponentPropsWithoutRef<'a'>) {
+  const model = modelRefTarget(props.href);
+  if (model !== null) {
+    // A de-anonymised "Response X": the model's name in bold, its full id on hover.
+    return (
+      <strong className="model-ref" title={model}>
+        {props.children}
+      </strong>
+    );
+  }
   return <a {...props} target="_blank" rel="noopener noreferrer" />;
 }
 
 const components = { pre: CodeBlock, a: Link };
+const highlight = [rehypeHighlight, { detect: false }] as const;
 
+/** Markdown with GitHub extensions, highlighted code with copy buttons, and $$math$$. */
 export const Markdown = memo(function Markdown({ text }: { text: string }) {
+  const m = useMath(hasMath(text));
+  const remarkPlugins = m ? [remarkGfm, m.remarkMathPlugin] : [remarkGfm];
+  const rehypePlugins = m ? [highlight, m.rehypeKatexPlugin] : [highlight];
   return (
     <div className="markdown">
-      <ReactMarkdown
-        remarkPlugins={remarkPlugins as never}
-        rehypePlugins={rehypePlugins as never}
-        components={components}
-      >
+      <ReactMarkdown remarkPlugins={remarkPlugins as never} rehypePlugins={rehypePlugins as never} components={components}>
         {text}
       </ReactMarkdown>
     </div>

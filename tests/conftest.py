@@ -1,0 +1,171 @@
+"""Shared fixtures: a simulated upstream and the real server on free loopback ports.
+
+Every file the app writes goes under ``tmp_path``. Store-level fixtures run on SQLite and on
+PostgreSQL (a fresh database per test, on the server named by ``COUNCIL_TEST_POSTGRES_URL``,
+default the local ``postgres`` superuser over TCP).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy.engine import make_url
+
+from llmcouncil.api.app import create_app
+from llmcouncil.config import PresetSettings, ProviderSettings, Settings
+from llmcouncil.sim import SimConfig, SimServer
+
+MEMBERS = ["openai/gpt-5.1", "google/gemini-3-pro-preview", "anthropic/claude-sonnet-4.5",
+           "x-ai/grok-4"]
+CHAIRMAN = "google/gemini-3-pro-preview"
+TEST_KEY_ENV = "COUNCIL_TEST_SIM_KEY"
+POSTGRES_URL = os.environ.get(
+    "COUNCIL_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[SimServer]:
+    server = SimServer(SimConfig.fast(base_ms=20))
+    await server.start(host="127.0.0.1", port=0)
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+async def _create_pg_database() -> str:
+    import asyncpg  # type: ignore[import-untyped]
+
+    url = make_url(POSTGRES_URL)
+    name = f"council_test_{uuid.uuid4().hex[:12]}"
+    conn = await asyncpg.connect(host=url.host, port=url.port, user=url.username,
+                                 password=url.password, database=url.database)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+async def _drop_pg_database(db_url: str) -> None:
+    import asyncpg
+
+    url = make_url(POSTGRES_URL)
+    name = make_url(db_url).database
+    conn = await asyncpg.connect(host=url.host, port=url.port, user=url.username,
+                                 password=url.password, database=url.database)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'council.db'}"
+        return
+    url = await _create_pg_database()
+    try:
+        yield url
+    finally:
+        await _drop_pg_database(url)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'council.db'}"
+
+
+SettingsFactory = Callable[..., Settings]
+
+
+@pytest.fixture
+def make_settings(
+    sim: SimServer, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> SettingsFactory:
+    """Settings whose default provider is the simulated upstream, as a real deployment's is."""
+    monkeypatch.setenv(TEST_KEY_ENV, "sk-test-not-a-real-key")
+
+    def build(**overrides: Any) -> Settings:
+        preset_fields = overrides.pop("preset", {})
+        values: dict[str, Any] = {
+            "database_url": sqlite_url,
+            "default_provider": "sim",
+            "providers": {"sim": ProviderSettings(base_url=sim.base_url,
+                                                  api_key_env=TEST_KEY_ENV,
+                                                  structured_output=True)},
+            "presets": {"default": PresetSettings(members=list(MEMBERS), chairman=CHAIRMAN,
+                                                  title_model="google/gemini-2.5-flash",
+                                                  **preset_fields)},
+        }
+        values.update(overrides)
+        return Settings.model_validate(values)
+
+    return build
+
+
+class LiveServer:
+    def __init__(self, base_url: str, app: Any) -> None:
+        self.base_url = base_url
+        self.app = app
+
+    @property
+    def runtime(self) -> Any:
+        return self.app.state.runtime
+
+
+@pytest.fixture
+async def start_server() -> AsyncIterator[Callable[[Settings], Any]]:
+    """Start the real app under uvicorn on a free port, in the test's event loop."""
+    servers: list[tuple[uvicorn.Server, asyncio.Task[None]]] = []
+
+    async def start(settings: Settings) -> LiveServer:
+        app = create_app(settings)
+        port = free_port()
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                lifespan="on", timeout_graceful_shutdown=2)
+        server = uvicorn.Server(config)
+        task = asyncio.create_task(server.serve())
+        servers.append((server, task))
+        for _ in range(500):
+            if server.started:
+                break
+            if task.done():
+                task.result()
+                raise RuntimeError("server stopped during start-up")
+            await asyncio.sleep(0.01)
+        return LiveServer(f"http://127.0.0.1:{port}", app)
+
+    yield start
+    for server, task in servers:
+        server.should_exit = True
+        await asyncio.wait_for(task, 10)
+
+
+@pytest.fixture
+async def server(make_settings: SettingsFactory, start_server: Any) -> LiveServer:
+    live: LiveServer = await start_server(make_settings())
+    return live
+
+
+@pytest.fixture
+async def client(server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
+        yield http

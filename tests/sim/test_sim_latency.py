@@ -1,0 +1,161 @@
+"""Latency profiles, many concurrent streams, and the simulator as a separate process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+import pytest
+from sim_client import chat_body, get_json, put_config, read_events
+
+import llmcouncil
+from llmcouncil.sim import LatencyProfile, SimConfig, SimServer
+from llmcouncil.sim.__main__ import build_config, parse_args
+
+QUESTION = "What makes a good unit test?"
+
+
+def profile(**fields: float) -> SimConfig:
+    return SimConfig(latency={"*": LatencyProfile.model_validate({"jitter_ms": 0, **fields})})
+
+
+async def test_plain_call_takes_about_the_base_latency(
+    http: aiohttp.ClientSession, sim: SimServer
+) -> None:
+    await put_config(http, sim, profile(base_ms=50))
+
+    started = time.perf_counter()
+    async with http.post(f"{sim.base_url}/chat/completions", json=chat_body(QUESTION)) as resp:
+        await resp.read()
+    elapsed = time.perf_counter() - started
+
+    assert 0.045 <= elapsed < 0.5
+
+
+async def test_stream_waits_for_the_first_token_and_ends_near_the_base(
+    http: aiohttp.ClientSession, sim: SimServer
+) -> None:
+    await put_config(http, sim, profile(base_ms=60, first_token_ms=30))
+
+    started = time.perf_counter()
+    async with http.post(
+        f"{sim.base_url}/chat/completions", json=chat_body(QUESTION, stream=True)
+    ) as resp:
+        await resp.content.readline()
+        first_chunk = time.perf_counter() - started
+        await read_events(resp)
+    elapsed = time.perf_counter() - started
+
+    # Lower bounds only are tight: a busy machine may be late, never early.
+    assert 0.025 <= first_chunk < elapsed
+    assert 0.055 <= elapsed < 1.0
+
+
+async def test_heavy_tail_multiplies_the_latency(
+    http: aiohttp.ClientSession, sim: SimServer
+) -> None:
+    await put_config(http, sim, profile(base_ms=40, tail_probability=1, tail_multiplier=4))
+
+    started = time.perf_counter()
+    async with http.post(f"{sim.base_url}/chat/completions", json=chat_body(QUESTION)) as resp:
+        await resp.read()
+
+    assert time.perf_counter() - started >= 0.15
+
+
+async def test_per_model_profile_overrides_the_default(
+    http: aiohttp.ClientSession, sim: SimServer
+) -> None:
+    slow = LatencyProfile(base_ms=80, jitter_ms=0)
+    config = SimConfig.fast().model_copy(
+        update={"latency": {**SimConfig.fast().latency, "x-ai/grok-4": slow}}
+    )
+    await put_config(http, sim, config)
+
+    async def timed(model: str) -> float:
+        started = time.perf_counter()
+        async with http.post(
+            f"{sim.base_url}/chat/completions", json=chat_body(QUESTION, model=model)
+        ) as resp:
+            await resp.read()
+        return time.perf_counter() - started
+
+    slow_elapsed = await timed("x-ai/grok-4")
+    assert slow_elapsed >= 0.075
+    assert await timed("openai/gpt-5.1") < slow_elapsed
+
+
+async def test_hundreds_of_slow_streams_run_concurrently(
+    http: aiohttp.ClientSession, sim: SimServer
+) -> None:
+    await put_config(http, sim, profile(base_ms=300))
+
+    async def one_stream(index: int) -> str:
+        body = chat_body(f"{QUESTION} #{index}", stream=True)
+        async with http.post(f"{sim.base_url}/chat/completions", json=body) as resp:
+            return (await read_events(resp))[-1]
+
+    started = time.perf_counter()
+    endings = await asyncio.gather(*(one_stream(i) for i in range(300)))
+    elapsed = time.perf_counter() - started
+    stats = await get_json(http, f"{sim.root_url}/_sim/stats")
+
+    assert endings == ["[DONE]"] * 300
+    assert stats["peak"] >= 250
+    assert elapsed < 5.0
+
+
+def test_command_line_flags_layer_over_the_config_file(tmp_path: Path) -> None:
+    config_file = tmp_path / "sim.json"
+    config_file.write_text(
+        SimConfig(seed=1, strict_models=False, capture_limit=7).model_dump_json(), "utf-8"
+    )
+
+    args = parse_args(
+        ["--port", "9", "--config", str(config_file), "--latency-ms", "200", "--seed", "5"]
+    )
+    config = build_config(args)
+
+    assert args.port == 9
+    assert config.capture_limit == 7
+    assert config.seed == 5
+    assert config.latency["*"].base_ms == 200
+    assert config.latency["*"].jitter_ms == 50
+
+
+@pytest.mark.timeout(30)
+async def test_runs_as_a_separate_process_and_stops_on_sigterm(
+    http: aiohttp.ClientSession, unused_tcp_port: int
+) -> None:
+    repo_root = Path(llmcouncil.__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(repo_root)}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "llmcouncil.sim",
+        "--port",
+        str(unused_tcp_port),
+        "--latency-ms",
+        "0",
+        env=env,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert process.stderr is not None
+        # The server logs its URL once it listens: wait for that line, not for a guess.
+        line = await asyncio.wait_for(process.stderr.readline(), timeout=20)
+        assert f"http://127.0.0.1:{unused_tcp_port}/v1" in line.decode()
+
+        models = await get_json(http, f"http://127.0.0.1:{unused_tcp_port}/v1/models")
+        assert models["object"] == "list"
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.communicate(), timeout=10)
+
+    assert process.returncode == 0
