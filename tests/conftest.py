@@ -24,8 +24,12 @@ from llmcouncil.api.app import create_app
 from llmcouncil.config import PresetSettings, ProviderSettings, Settings
 from llmcouncil.sim import SimConfig, SimServer
 
-MEMBERS = ["openai/gpt-5.1", "google/gemini-3-pro-preview", "anthropic/claude-sonnet-4.5",
-           "x-ai/grok-4"]
+MEMBERS = [
+    "openai/gpt-5.1",
+    "google/gemini-3-pro-preview",
+    "anthropic/claude-sonnet-4.5",
+    "x-ai/grok-4",
+]
 CHAIRMAN = "google/gemini-3-pro-preview"
 TEST_KEY_ENV = "COUNCIL_TEST_SIM_KEY"
 POSTGRES_URL = os.environ.get(
@@ -54,8 +58,13 @@ async def _create_pg_database() -> str:
 
     url = make_url(POSTGRES_URL)
     name = f"council_test_{uuid.uuid4().hex[:12]}"
-    conn = await asyncpg.connect(host=url.host, port=url.port, user=url.username,
-                                 password=url.password, database=url.database)
+    conn = await asyncpg.connect(
+        host=url.host,
+        port=url.port,
+        user=url.username,
+        password=url.password,
+        database=url.database,
+    )
     try:
         await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
@@ -68,8 +77,13 @@ async def _drop_pg_database(db_url: str) -> None:
 
     url = make_url(POSTGRES_URL)
     name = make_url(db_url).database
-    conn = await asyncpg.connect(host=url.host, port=url.port, user=url.username,
-                                 password=url.password, database=url.database)
+    conn = await asyncpg.connect(
+        host=url.host,
+        port=url.port,
+        user=url.username,
+        password=url.password,
+        database=url.database,
+    )
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
@@ -108,12 +122,19 @@ def make_settings(
         values: dict[str, Any] = {
             "database_url": sqlite_url,
             "default_provider": "sim",
-            "providers": {"sim": ProviderSettings(base_url=sim.base_url,
-                                                  api_key_env=TEST_KEY_ENV,
-                                                  structured_output=True)},
-            "presets": {"default": PresetSettings(members=list(MEMBERS), chairman=CHAIRMAN,
-                                                  title_model="google/gemini-2.5-flash",
-                                                  **preset_fields)},
+            "providers": {
+                "sim": ProviderSettings(
+                    base_url=sim.base_url, api_key_env=TEST_KEY_ENV, structured_output=True
+                )
+            },
+            "presets": {
+                "default": PresetSettings(
+                    members=list(MEMBERS),
+                    chairman=CHAIRMAN,
+                    title_model="google/gemini-2.5-flash",
+                    **preset_fields,
+                )
+            },
         }
         values.update(overrides)
         return Settings.model_validate(values)
@@ -139,8 +160,14 @@ async def start_server() -> AsyncIterator[Callable[[Settings], Any]]:
     async def start(settings: Settings) -> LiveServer:
         app = create_app(settings)
         port = free_port()
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                lifespan="on", timeout_graceful_shutdown=2)
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="on",
+            timeout_graceful_shutdown=2,
+        )
         server = uvicorn.Server(config)
         task = asyncio.create_task(server.serve())
         servers.append((server, task))

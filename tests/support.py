@@ -18,7 +18,10 @@ def parse_sse(raw: str) -> list[dict[str, Any]]:
 
 
 async def stream_events(
-    client: httpx.AsyncClient, url: str, *, json_body: dict[str, Any] | None = None,
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    json_body: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """POST and read the whole event stream (until the server closes it)."""
@@ -35,7 +38,11 @@ async def new_conversation(client: httpx.AsyncClient, **body: Any) -> str:
     return str(response.json()["id"])
 
 
-def types(events: list[dict[str, Any]], *, skip: frozenset[str] = frozenset(
-        {"model_delta", "model_complete", "model_error", "model_fallback", "model_reset"})
+def types(
+    events: list[dict[str, Any]],
+    *,
+    skip: frozenset[str] = frozenset(
+        {"model_delta", "model_complete", "model_error", "model_fallback", "model_reset"}
+    ),
 ) -> list[str]:
     return [e["type"] for e in events if e["type"] not in skip]

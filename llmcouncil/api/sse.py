@@ -1,8 +1,8 @@
 """Server-sent events for a run: ``data: {json}`` lines, as the original prototype sent them.
 
 A comment line every 15 s keeps proxies from closing an idle stream while a slow model thinks.
-When the client goes away, the generator is closed and the run service decides whether the run
-goes on (``on_disconnect``).
+When the client goes away, the stream detaches from the run and the run service decides
+whether the run goes on (``on_disconnect``).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ def run_stream(handle: RunHandle, runs: RunService) -> StreamingResponse:
     async def body() -> AsyncIterator[bytes]:
         events = handle.events()
         pending: asyncio.Future[CouncilEvent] | None = None
+        handle.channel.attach()
         try:
             while True:
                 if pending is None:
@@ -38,10 +39,11 @@ def run_stream(handle: RunHandle, runs: RunService) -> StreamingResponse:
                     return
                 yield event.to_sse()
         finally:
+            # Only synchronous steps here: on a disconnect this runs inside a cancelled scope,
+            # where any await would be cancelled again before it could finish.
             if pending is not None:
                 pending.cancel()
-                await asyncio.gather(pending, return_exceptions=True)
-            await events.aclose()
+            handle.channel.detach()
             runs.released(handle)
 
     return StreamingResponse(body(), media_type="text/event-stream", headers=SSE_HEADERS)

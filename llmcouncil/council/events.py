@@ -67,20 +67,23 @@ class RunChannel:
         self._events.append(event)
         self._changed.set()
 
-    async def listen(self) -> AsyncIterator[CouncilEvent]:
+    def attach(self) -> None:
+        """A client that the run should live for (a stream) starts listening."""
         self.listeners += 1
+
+    def detach(self) -> None:
+        self.listeners -= 1
+
+    async def listen(self) -> AsyncIterator[CouncilEvent]:
         index = 0
-        try:
-            while True:
-                while index < len(self._events):
-                    event = self._events[index]
-                    index += 1
-                    yield event
-                    if event.type in TERMINAL:
-                        return
-                self._changed.clear()
-                if index < len(self._events):
-                    continue
-                await self._changed.wait()
-        finally:
-            self.listeners -= 1
+        while True:
+            while index < len(self._events):
+                event = self._events[index]
+                index += 1
+                yield event
+                if event.type in TERMINAL:
+                    return
+            self._changed.clear()
+            if index < len(self._events):
+                continue
+            await self._changed.wait()

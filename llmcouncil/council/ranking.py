@@ -61,12 +61,13 @@ _BARE_ITEM = re.compile(r"[ \t*_`(]*([A-Z])[*_`)]*[ \t]*(?:$|[-–—:.,;(>])")
 # A header line continued by letters alone: "FINAL RANKING: C > A > B".
 _BARE_SEQUENCE = re.compile(r"[ \t*_]*[A-Z](?:[ \t*_]*(?:,|>|;|→|-+>)[ \t*_]*[A-Z])+[ \t*_.]*")
 _BARE_ENTRY = re.compile(r"[\s*_`\"'(\[]*([A-Za-z])[\s*_`\"')\].:]*")
-_FENCE = re.compile(r"```[ \t]*(?P<lang>[\w+-]*)[^\n]*\n?(?P<body>.*?)(?:```|\Z)", re.DOTALL)
+_FENCE = re.compile(r"```[ \t]*(?P<lang>[\w+-]*)[ \t]*\n?(?P<body>.*?)(?:```|\Z)", re.DOTALL)
 _BROKEN_JSON_RANKING = re.compile(r"\"(?:final_)?ranking\"\s*:\s*\[([^\]]*)", re.IGNORECASE)
 _JSON_STRING = re.compile(r"\"((?:[^\"\\\n]|\\.)*)\"")
 _JSON_KEYS = ("ranking", "final_ranking")
 # A reply quoting the header many times after its real ranking is not worth quadratic work.
 _MAX_HEADERS_TRIED = 20
+_MAX_ENTRY_NOTES = 5
 
 
 class ParseStatus(StrEnum):
@@ -140,8 +141,10 @@ def _status(ranking: list[str], known: list[str]) -> ParseStatus:
 
 
 def _text_result(ranking: list[str], status: ParseStatus, issues: list[str]) -> ParsedRanking:
-    # Labels were found but none is in this run: nothing usable.
-    return ParsedRanking(ranking, status if ranking else ParseStatus.FAILED, issues, "text")
+    # No known label (perhaps only unknown ones) is nothing usable. A note can come from both the
+    # JSON and the text fallback; once is enough.
+    status = status if ranking else ParseStatus.FAILED
+    return ParsedRanking(ranking, status, list(dict.fromkeys(issues)), "text")
 
 
 def _clean(
@@ -202,10 +205,10 @@ def _lists(items: list[_Item]) -> list[list[_Item]]:
     to bullets, or at a shallower item; deeper items under a ranked item are its details."""
     lists: list[list[_Item]] = []
     current: list[_Item] = []
+    ranked = False  # whether the current list has named a label yet
     for item in items:
         if current:
             base = current[0]
-            ranked = any(i.labels for i in current)
             if ranked and item.indent >= base.indent + 2:
                 continue
             same_level = abs(item.indent - base.indent) < 2
@@ -214,9 +217,11 @@ def _lists(items: list[_Item]) -> list[list[_Item]]:
             restarts = item.number is not None and last is not None and item.number <= last
             if same_level and same_kind and not restarts:
                 current.append(item)
+                ranked = ranked or bool(item.labels)
                 continue
             lists.append(current)
         current = [item]
+        ranked = bool(item.labels)
     if current:
         lists.append(current)
     return [items for items in lists if any(i.labels for i in items)]
@@ -293,8 +298,10 @@ def _decode_json(text: str) -> _JsonReply:
         candidates.append(text[brace:])  # "Here is my review: {...}"
     for candidate in candidates:
         data = _load_object(candidate)
-        key = next((k for k in data or {} if k.lower() in _JSON_KEYS), None)
-        if data is None or key is None:
+        if data is None:
+            continue
+        key = next((k for k in data if k.lower() in _JSON_KEYS), None)
+        if key is None:
             continue
         reply.attempted = True
         reasoning = data.get("reasoning")
@@ -323,14 +330,18 @@ def _json_entries(value: object) -> tuple[list[str], list[str]]:
     if not isinstance(value, list):
         return [], []
     found: list[str] = []
-    issues: list[str] = []
+    ignored: list[str] = []
     for entry in value:
         if not isinstance(entry, str):
-            issues.append(f"JSON ranking entry of type {type(entry).__name__} ignored")
+            ignored.append(f"JSON ranking entry of type {type(entry).__name__} ignored")
         elif (label := _label_of_entry(entry)) is None:
-            issues.append(f"JSON ranking entry {entry[:40]!r} is not a label; ignored")
+            ignored.append(f"JSON ranking entry {entry[:40]!r} is not a label; ignored")
         else:
             found.append(label)
+    issues = list(dict.fromkeys(ignored))
+    if len(issues) > _MAX_ENTRY_NOTES:  # a list of junk should not bury the other issues
+        rest = len(issues) - _MAX_ENTRY_NOTES
+        issues = [*issues[:_MAX_ENTRY_NOTES], f"{rest} more JSON ranking entries ignored"]
     return found, issues
 
 

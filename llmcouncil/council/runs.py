@@ -59,11 +59,16 @@ class RunService:
         self._settings = settings
         self._simulated = simulated
         self._active: dict[str, RunHandle] = {}
+        self._starting: dict[tuple[str, str], asyncio.Future[RunHandle]] = {}
         self.worker_id = uuid.uuid4().hex
 
     @property
     def active_runs(self) -> int:
         return len(self._active)
+
+    def active(self, run_id: str) -> RunHandle | None:
+        """The live handle of a run executing in this process, if any."""
+        return self._active.get(run_id)
 
     def validate_content(self, content: str) -> str:
         if not content.strip():
@@ -83,10 +88,32 @@ class RunService:
         idempotency_key: str | None = None,
     ) -> RunHandle:
         content = self.validate_content(content)
-        if idempotency_key:
+        if not idempotency_key:
+            return await self._start_new(conversation_id, content, None)
+        slot = (conversation_id, idempotency_key)
+        starting = self._starting.get(slot)
+        if starting is not None:  # the same key is being started in this process right now
+            return await asyncio.shield(starting)
+        future: asyncio.Future[RunHandle] = asyncio.get_running_loop().create_future()
+        self._starting[slot] = future  # before any await, so a concurrent twin finds it
+        try:
             existing = await self._store.find_run_by_key(conversation_id, idempotency_key)
             if existing is not None:
-                return await self._join(existing.id, conversation_id)
+                handle = await self._join(existing.id, conversation_id)
+            else:
+                handle = await self._start_new(conversation_id, content, idempotency_key)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # waiters re-raise it; nobody waiting is fine too
+            raise
+        finally:
+            self._starting.pop(slot, None)
+        future.set_result(handle)
+        return handle
+
+    async def _start_new(
+        self, conversation_id: str, content: str, idempotency_key: str | None
+    ) -> RunHandle:
         conversation = await self._store.get_conversation(conversation_id)
         spec = resolve_council(
             self._settings,

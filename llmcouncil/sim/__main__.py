@@ -54,7 +54,12 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValidationError) as exc:
         sys.stderr.write(f"invalid simulator config: {exc}\n")
         return 2
-    run_simulator(host=args.host, port=args.port, config=config)
+    try:
+        run_simulator(host=args.host, port=args.port, config=config)
+    except OSError as exc:
+        # Most often the port is taken; say so without a traceback.
+        sys.stderr.write(f"cannot serve on {args.host}:{args.port}: {exc}\n")
+        return 1
     return 0
 
 

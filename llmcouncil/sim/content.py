@@ -68,13 +68,18 @@ def write_reply(*, model: str, kind: PromptKind, prompt: str, json_mode: bool) -
     rng = random.Random(_seed(model, kind, prompt))
     question = extract_question(prompt, kind=kind)
     words = keywords(question) or ["the topic", "the details"]
-    if kind == "title":
-        return _title(words=keywords(question, limit=5), rng=rng)
     if kind == "ranking":
         return _ranking(model=model, prompt=prompt, words=words, rng=rng, json_mode=json_mode)
-    if kind == "chairman":
-        return _chairman(model=model, question=question, words=words, rng=rng)
-    return _answer(model=model, question=question, words=words, rng=rng)
+    if kind == "title":
+        text = _title(words=keywords(question, limit=5), rng=rng)
+    elif kind == "chairman":
+        text = _chairman(model=model, question=question, words=words, rng=rng)
+    else:
+        text = _answer(model=model, question=question, words=words, rng=rng)
+    if json_mode:
+        # A model asked for JSON answers in JSON whatever the stage; the key is our best guess.
+        return json.dumps({"title" if kind == "title" else "answer": text})
+    return text
 
 
 def verbosity(model: str) -> float:

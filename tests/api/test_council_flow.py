@@ -15,11 +15,22 @@ async def test_streamed_council_emits_the_original_events_in_order(
     client: httpx.AsyncClient,
 ) -> None:
     cid = await new_conversation(client)
-    events = await stream_events(client, f"/api/conversations/{cid}/message/stream",
-                                 json_body={"content": "Why is the sky blue?"})
+    events = await stream_events(
+        client,
+        f"/api/conversations/{cid}/message/stream",
+        json_body={"content": "Why is the sky blue?"},
+    )
     order = [t for t in types(events) if t != "title_complete"]
-    assert order == ["run_start", "stage1_start", "stage1_complete", "stage2_start",
-                     "stage2_complete", "stage3_start", "stage3_complete", "complete"]
+    assert order == [
+        "run_start",
+        "stage1_start",
+        "stage1_complete",
+        "stage2_start",
+        "stage2_complete",
+        "stage3_start",
+        "stage3_complete",
+        "complete",
+    ]
     assert "title_complete" in types(events)
     deltas = [e for e in events if e["type"] == "model_delta"]
     assert {e["stage"] for e in deltas} == {1, 2, 3}
@@ -27,8 +38,9 @@ async def test_streamed_council_emits_the_original_events_in_order(
     stage1 = next(e for e in events if e["type"] == "stage1_complete")["data"]
     assert [a["model"] for a in stage1] == MEMBERS
     for answer in stage1:
-        streamed = "".join(e["text"] for e in deltas
-                           if e["stage"] == 1 and e["model"] == answer["model"])
+        streamed = "".join(
+            e["text"] for e in deltas if e["stage"] == 1 and e["model"] == answer["model"]
+        )
         assert streamed == answer["response"]
         assert answer["usage"]["completion_tokens"] > 0
         assert answer["simulated"] is True
@@ -49,11 +61,13 @@ async def test_streamed_council_emits_the_original_events_in_order(
 
 
 async def test_each_reviewer_sees_its_own_order_and_the_order_is_stored(
-    client: httpx.AsyncClient, sim: SimServer,
+    client: httpx.AsyncClient,
+    sim: SimServer,
 ) -> None:
     cid = await new_conversation(client)
-    response = await client.post(f"/api/conversations/{cid}/message",
-                                 json={"content": "Compare tabs and spaces"})
+    response = await client.post(
+        f"/api/conversations/{cid}/message", json={"content": "Compare tabs and spaces"}
+    )
     assert response.status_code == 200
     result = response.json()
     orders = {r["model"]: r["presentation_order"] for r in result["stage2"]}
@@ -74,8 +88,9 @@ async def test_each_reviewer_sees_its_own_order_and_the_order_is_stored(
 
 async def test_non_streamed_answer_has_the_original_shape(client: httpx.AsyncClient) -> None:
     cid = await new_conversation(client)
-    body = (await client.post(f"/api/conversations/{cid}/message",
-                              json={"content": "hello"})).json()
+    body = (
+        await client.post(f"/api/conversations/{cid}/message", json={"content": "hello"})
+    ).json()
     assert {"stage1", "stage2", "stage3", "metadata"} <= set(body)
     assert {"model", "response"} <= set(body["stage1"][0])
     assert {"model", "ranking", "parsed_ranking"} <= set(body["stage2"][0])
@@ -85,8 +100,11 @@ async def test_non_streamed_answer_has_the_original_shape(client: httpx.AsyncCli
 
 async def test_reload_shows_everything_as_it_was(client: httpx.AsyncClient) -> None:
     cid = await new_conversation(client)
-    events = await stream_events(client, f"/api/conversations/{cid}/message/stream",
-                                 json_body={"content": "What is entropy?"})
+    events = await stream_events(
+        client,
+        f"/api/conversations/{cid}/message/stream",
+        json_body={"content": "What is entropy?"},
+    )
     live: dict[str, Any] = {e["type"]: e for e in events}
     conversation = (await client.get(f"/api/conversations/{cid}")).json()
     user, assistant = conversation["messages"]
@@ -102,14 +120,19 @@ async def test_reload_shows_everything_as_it_was(client: httpx.AsyncClient) -> N
 
 
 async def test_follow_up_sends_history_to_every_member(
-    client: httpx.AsyncClient, sim: SimServer,
+    client: httpx.AsyncClient,
+    sim: SimServer,
 ) -> None:
     cid = await new_conversation(client)
-    first = (await client.post(f"/api/conversations/{cid}/message",
-                               json={"content": "Name a prime number"})).json()
+    first = (
+        await client.post(
+            f"/api/conversations/{cid}/message", json={"content": "Name a prime number"}
+        )
+    ).json()
     sim.clear_requests()
-    second = await client.post(f"/api/conversations/{cid}/message",
-                               json={"content": "Now double it"})
+    second = await client.post(
+        f"/api/conversations/{cid}/message", json={"content": "Now double it"}
+    )
     assert second.status_code == 200
     answers = [r for r in sim.requests if r.messages[-1]["content"] == "Now double it"]
     assert {r.model for r in answers} == set(MEMBERS)
@@ -125,17 +148,21 @@ async def test_follow_up_sends_history_to_every_member(
 
 
 async def test_history_budget_drops_the_oldest_turns_first(
-    make_settings: Any, start_server: Any, sim: SimServer,
+    make_settings: Any,
+    start_server: Any,
+    sim: SimServer,
 ) -> None:
     from llmcouncil.config import LimitSettings
 
     live: LiveServer = await start_server(
-        make_settings(limits=LimitSettings(max_history_chars=900)))
+        make_settings(limits=LimitSettings(max_history_chars=900))
+    )
     async with httpx.AsyncClient(base_url=live.base_url, timeout=30) as http:
         cid = await new_conversation(http)
         for question in ("first question", "second question", "third question"):
-            assert (await http.post(f"/api/conversations/{cid}/message",
-                                    json={"content": question})).status_code == 200
+            assert (
+                await http.post(f"/api/conversations/{cid}/message", json={"content": question})
+            ).status_code == 200
         last = [r for r in sim.requests if r.messages[-1]["content"] == "third question"]
     sent = [m["content"] for m in last[0].messages]
     assert "second question" in sent and "first question" not in sent
@@ -143,7 +170,8 @@ async def test_history_budget_drops_the_oldest_turns_first(
 
 
 async def test_what_leaves_carries_the_key_and_the_question(
-    client: httpx.AsyncClient, sim: SimServer,
+    client: httpx.AsyncClient,
+    sim: SimServer,
 ) -> None:
     cid = await new_conversation(client)
     await client.post(f"/api/conversations/{cid}/message", json={"content": "ping"})

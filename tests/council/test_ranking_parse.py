@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Literal
 
 import pytest
 from hypothesis import given
@@ -95,7 +96,9 @@ def test_the_last_header_wins_over_one_quoted_in_the_reasoning() -> None:
 
 
 def test_a_trailing_header_with_no_labels_falls_back_to_the_one_before() -> None:
-    text = "FINAL RANKING:\n1. Response C\n2. Response A\n3. Response B\n\nThat is my final ranking:"
+    text = (
+        "FINAL RANKING:\n1. Response C\n2. Response A\n3. Response B\n\nThat is my final ranking:"
+    )
     assert parse(text).ranking == CAB
 
 
@@ -191,6 +194,18 @@ def test_json_bare_and_fenced() -> None:
     assert parse(f"Here is my review:\n```\n{body}\n```\nThanks.") == expected
 
 
+def test_json_on_one_line_of_a_fence() -> None:
+    text = f"```json {json.dumps({'ranking': CAB})}```"
+    assert parse(text) == ParsedRanking(CAB, ParseStatus.OK, [], "json")
+
+
+def test_json_ranking_written_as_a_string() -> None:
+    parsed = parse(json.dumps({"reasoning": "", "ranking": "Response C, Response A, Response B"}))
+    assert parsed == ParsedRanking(
+        CAB, ParseStatus.OK, ["JSON ranking is a string, not a list"], "json"
+    )
+
+
 def test_json_entries_are_normalised_and_checked() -> None:
     body = json.dumps({"reasoning": "", "ranking": ["response c", "C", "A", 3, "Response Q"]})
     assert parse(body) == ParsedRanking(
@@ -264,8 +279,14 @@ def check_invariants(parsed: ParsedRanking, labels: list[str]) -> None:
         assert parsed.status in (ParseStatus.OK, ParseStatus.PARTIAL)
 
 
-HEADERS = ["FINAL RANKING:", "final ranking:", "**FINAL RANKING:**", "## Final Ranking"]
-MARKERS = ["{i}.", "{i})", "**{i}.**", "-", "*"]
+HEADERS = [
+    "FINAL RANKING:",
+    "final ranking:",
+    "**FINAL RANKING:**",
+    "## Final Ranking",
+    "Final ranking (best first):",
+]
+MARKERS = ["{i}.", "{i})", "**{i}.**", "-", "*", "•"]
 LABEL_STYLES = ["{label}", "**{label}**", "{lower}", "{letter}", "**{letter}**"]
 TAILS = ["", " - clearest", ": strong on facts", " (most thorough)", " — best sourced"]
 SENTENCES = [
@@ -290,7 +311,7 @@ def reasoning(draw: st.DrawFn, labels: list[str]) -> str:
 
 
 @st.composite
-def rendered_ranking(draw: st.DrawFn) -> tuple[str, list[str], list[str], str]:
+def rendered_ranking(draw: st.DrawFn) -> tuple[str, list[str], list[str], Literal["json", "text"]]:
     """A complete ranking written in one of the supported formats: (text, labels, order, source)."""
     labels = response_labels(draw(st.integers(min_value=1, max_value=26)))
     order = draw(st.permutations(labels))
@@ -311,11 +332,14 @@ def rendered_ranking(draw: st.DrawFn) -> tuple[str, list[str], list[str], str]:
         for i, label in enumerate(order, start=1)
     ]
     header = draw(st.sampled_from(HEADERS))
-    text = f"{prose}\n\n{header}\n" + "\n".join(items)
+    closing = draw(st.sampled_from(["", "\n\nThat is my assessment.", "\n"]))
+    text = f"{prose}\n\n{header}\n" + "\n".join(items) + closing
     return text, labels, order, "text"
 
 
 @given(rendered_ranking())
-def test_rendered_rankings_parse_back_exactly(case: tuple[str, list[str], list[str], str]) -> None:
+def test_rendered_rankings_parse_back_exactly(
+    case: tuple[str, list[str], list[str], Literal["json", "text"]],
+) -> None:
     text, labels, order, source = case
     assert parse_ranking(text, labels) == ParsedRanking(order, ParseStatus.OK, [], source)

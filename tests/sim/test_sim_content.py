@@ -188,3 +188,14 @@ def test_stage_markers_are_matched_case_insensitively() -> None:
     assert detect_prompt_kind(user_text="As the CHAIRMAN, FINAL RANKING: ...") == "chairman"
     assert detect_prompt_kind(user_text="hi", system_text="You are the Chairman.") == "chairman"
     assert detect_prompt_kind(user_text="What is a good title for a novel?") == "answer"
+
+
+async def test_json_mode_answers_other_stages_in_json_too(
+    http: aiohttp.ClientSession, sim: SimServer
+) -> None:
+    body = chat_body(title_prompt("Best hiking trails in Patagonia?"))
+    body["response_format"] = {"type": "json_object"}
+
+    _, reply = await post_chat(http, sim, body)
+
+    assert "Patagonia" in json.loads(reply["choices"][0]["message"]["content"])["title"]

@@ -20,6 +20,19 @@ from llmcouncil.sim.__main__ import build_config, parse_args
 QUESTION = "What makes a good unit test?"
 
 
+async def launch_simulator(*args: str) -> asyncio.subprocess.Process:
+    """`python -m llmcouncil.sim ARGS` with this checkout importable, stderr piped."""
+    repo_root = Path(llmcouncil.__file__).resolve().parent.parent
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "llmcouncil.sim",
+        *args,
+        env={**os.environ, "PYTHONPATH": str(repo_root)},
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
 def profile(**fields: float) -> SimConfig:
     return SimConfig(latency={"*": LatencyProfile.model_validate({"jitter_ms": 0, **fields})})
 
@@ -132,19 +145,7 @@ def test_command_line_flags_layer_over_the_config_file(tmp_path: Path) -> None:
 async def test_runs_as_a_separate_process_and_stops_on_sigterm(
     http: aiohttp.ClientSession, unused_tcp_port: int
 ) -> None:
-    repo_root = Path(llmcouncil.__file__).resolve().parent.parent
-    env = {**os.environ, "PYTHONPATH": str(repo_root)}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "llmcouncil.sim",
-        "--port",
-        str(unused_tcp_port),
-        "--latency-ms",
-        "0",
-        env=env,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await launch_simulator("--port", str(unused_tcp_port), "--latency-ms", "0")
     try:
         assert process.stderr is not None
         # The server logs its URL once it listens: wait for that line, not for a guess.
@@ -159,3 +160,12 @@ async def test_runs_as_a_separate_process_and_stops_on_sigterm(
         await asyncio.wait_for(process.communicate(), timeout=10)
 
     assert process.returncode == 0
+
+
+async def test_a_taken_port_is_reported_without_a_traceback(sim: SimServer) -> None:
+    process = await launch_simulator("--port", str(sim.port))
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=20)
+
+    assert process.returncode == 1
+    assert f"cannot serve on 127.0.0.1:{sim.port}" in stderr.decode()
+    assert "Traceback" not in stderr.decode()

@@ -21,6 +21,26 @@ function go(id: string | null) {
   if (window.location.hash !== next) window.location.hash = next;
 }
 
+/**
+ * The council a conversation uses. The server stores `null` members and chairman when a preset
+ * (or, with no preset either, the default preset) decides them.
+ */
+function councilOf(c: Pick<Conversation, 'preset' | 'members' | 'chairman'> | null, models: ModelsInfo | null): CouncilChoice {
+  const custom = Boolean(c?.members?.length);
+  const presetName = c?.preset ?? (custom ? null : (models?.default_preset ?? null));
+  const preset = models?.presets.find((p) => p.name === presetName);
+  return {
+    preset: custom && !c?.preset ? null : presetName,
+    members: c?.members ?? preset?.members ?? [],
+    chairman: c?.chairman ?? preset?.chairman ?? null,
+  };
+}
+
+/** A preset clears any custom members; custom members clear the preset. */
+function councilBody(c: CouncilChoice) {
+  return c.preset ? { preset: c.preset, members: null, chairman: null } : { preset: null, members: c.members, chairman: c.chairman };
+}
+
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -119,20 +139,12 @@ export function App() {
     return () => window.clearTimeout(t);
   }, [conversation, lastStatus, live, reload]);
 
-  const defaultChoice = useMemo<CouncilChoice>(() => {
-    const name = models?.default_preset ?? null;
-    const p = models?.presets.find((x) => x.name === name);
-    return { preset: name, members: p?.members ?? [], chairman: p?.chairman ?? null };
-  }, [models]);
-  const choice: CouncilChoice = conversation
-    ? { preset: conversation.preset, members: conversation.members, chairman: conversation.chairman }
-    : (homeChoice ?? defaultChoice);
+  const defaultChoice = useMemo(() => councilOf(null, models), [models]);
+  const choice: CouncilChoice = conversation ? councilOf(conversation, models) : (homeChoice ?? defaultChoice);
 
   const createConversation = async (c: CouncilChoice): Promise<Conversation | null> => {
     try {
-      const created = await api.createConversation(
-        c.preset ? { preset: c.preset } : { members: c.members, chairman: c.chairman },
-      );
+      const created = await api.createConversation(councilBody(c));
       setConversations((list) => [
         { id: created.id, created_at: created.created_at, updated_at: created.updated_at, title: created.title, message_count: 0, preset: created.preset },
         ...list.filter((x) => x.id !== created.id),
@@ -151,7 +163,7 @@ export function App() {
     const target = conversation ?? (await createConversation(choice));
     if (!target) return;
     setDraft('');
-    council.start(target, text);
+    council.start({ id: target.id, ...councilOf(target, models) }, text);
   };
 
   const saveCouncil = async (c: CouncilChoice) => {
@@ -159,10 +171,7 @@ export function App() {
       setHomeChoice(c);
       return;
     }
-    const updated = await api.updateConversation(
-      conversation.id,
-      c.preset ? { preset: c.preset } : { members: c.members, chairman: c.chairman },
-    );
+    const updated = await api.updateConversation(conversation.id, councilBody(c));
     setConversation((prev) => (prev ? { ...prev, ...updated, messages: updated.messages ?? prev.messages } : updated));
     void refreshList();
   };

@@ -4,15 +4,7 @@
  */
 import type { CouncilEvent } from './events';
 import { readCouncilStream, type StreamEnd } from './sse';
-import type {
-  CancelResult,
-  Conversation,
-  ConversationCreate,
-  ConversationSummary,
-  ConversationUpdate,
-  ModelsInfo,
-  StatusInfo,
-} from './types';
+import type { Conversation, JsonBody, JsonResponse } from './types';
 
 export class ApiError extends Error {
   readonly status: number;
@@ -93,36 +85,51 @@ function openStream(
   return { done, abort: () => controller.abort() };
 }
 
+type Conversations = '/api/conversations';
+type OneConversation = '/api/conversations/{conversation_id}';
+type Cancel = '/api/conversations/{conversation_id}/runs/{run_id}/cancel';
+
+/** The schema's conversation with its messages typed (see messages.ts). */
+function withMessages(c: JsonResponse<OneConversation, 'get'>): Conversation {
+  return c as unknown as Conversation;
+}
+
 export const api = {
-  listConversations(q = ''): Promise<ConversationSummary[]> {
+  listConversations(q = ''): Promise<JsonResponse<Conversations, 'get'>> {
     const query = q.trim() ? `?q=${enc(q.trim())}` : '';
     return request(`/api/conversations${query}`);
   },
-  createConversation(body: ConversationCreate = {}): Promise<Conversation> {
-    return request('/api/conversations', { method: 'POST', body: JSON.stringify(body) });
+  async createConversation(body: JsonBody<Conversations, 'post'> = {}): Promise<Conversation> {
+    const created: JsonResponse<Conversations, 'post'> = await request('/api/conversations', {
+      method: 'POST',
+      body: JSON.stringify(body),
+    });
+    return withMessages(created);
   },
-  getConversation(id: string): Promise<Conversation> {
-    return request(`/api/conversations/${enc(id)}`);
+  async getConversation(id: string): Promise<Conversation> {
+    return withMessages(await request<JsonResponse<OneConversation, 'get'>>(`/api/conversations/${enc(id)}`));
   },
-  updateConversation(id: string, body: ConversationUpdate): Promise<Conversation> {
-    return request(`/api/conversations/${enc(id)}`, { method: 'PATCH', body: JSON.stringify(body) });
+  async updateConversation(id: string, body: JsonBody<OneConversation, 'patch'>): Promise<Conversation> {
+    const updated: JsonResponse<OneConversation, 'patch'> = await request(`/api/conversations/${enc(id)}`, {
+      method: 'PATCH',
+      body: JSON.stringify(body),
+    });
+    return withMessages(updated);
   },
-  deleteConversation(id: string): Promise<void> {
+  deleteConversation(id: string): Promise<JsonResponse<OneConversation, 'delete'>> {
     return request(`/api/conversations/${enc(id)}`, { method: 'DELETE' });
   },
   exportUrl(id: string, format: 'md' | 'json' = 'md'): string {
     return `/api/conversations/${enc(id)}/export?format=${format}`;
   },
-  models(): Promise<ModelsInfo> {
+  models(): Promise<JsonResponse<'/api/models', 'get'>> {
     return request('/api/models');
   },
-  status(): Promise<StatusInfo> {
+  status(): Promise<JsonResponse<'/api/status', 'get'>> {
     return request('/api/status');
   },
-  cancelRun(conversationId: string, runId: string): Promise<CancelResult> {
-    return request(`/api/conversations/${enc(conversationId)}/runs/${enc(runId)}/cancel`, {
-      method: 'POST',
-    });
+  cancelRun(conversationId: string, runId: string): Promise<JsonResponse<Cancel, 'post'>> {
+    return request(`/api/conversations/${enc(conversationId)}/runs/${enc(runId)}/cancel`, { method: 'POST' });
   },
   /** Sends a message and streams the council's deliberation. */
   sendMessage(
@@ -131,19 +138,18 @@ export const api = {
     onEvent: (event: CouncilEvent) => void,
     idempotencyKey: string = newIdempotencyKey(),
   ): StreamHandle {
+    const body: JsonBody<'/api/conversations/{conversation_id}/message/stream', 'post'> = { content };
     return openStream(
       `/api/conversations/${enc(conversationId)}/message/stream`,
-      { method: 'POST', body: JSON.stringify({ content }), headers: { 'Idempotency-Key': idempotencyKey } },
+      { method: 'POST', body: JSON.stringify(body), headers: { 'Idempotency-Key': idempotencyKey } },
       onEvent,
     );
   },
-  /** Resumes an interrupted run after its last completed stage. */
+  /** Resumes a run after its last completed stage. */
   retryRun(conversationId: string, runId: string, onEvent: (event: CouncilEvent) => void): StreamHandle {
-    return openStream(
-      `/api/conversations/${enc(conversationId)}/runs/${enc(runId)}/retry`,
-      { method: 'POST' },
-      onEvent,
-    );
+    const path: keyof import('./schema').paths = '/api/conversations/{conversation_id}/runs/{run_id}/retry';
+    void path;
+    return openStream(`/api/conversations/${enc(conversationId)}/runs/${enc(runId)}/retry`, { method: 'POST' }, onEvent);
   },
 };
 

@@ -23,16 +23,18 @@ export type CouncilEvent =
       chairman: string | null;
       preset: string | null;
       simulated?: boolean;
+      /** A repeated request (same Idempotency-Key) replays a stored run. */
+      replayed?: boolean;
     }
   | { type: 'stage1_start' }
-  | { type: 'stage1_complete'; data: Stage1Result[] }
+  | { type: 'stage1_complete'; data: Stage1Result[]; errors?: ModelFailure[] }
   | { type: 'stage2_start' }
-  | { type: 'stage2_complete'; data: Stage2Result[]; metadata: RunMetadata }
+  | { type: 'stage2_complete'; data: Stage2Result[]; metadata: RunMetadata; errors?: ModelFailure[] }
   | { type: 'stage3_start' }
-  | { type: 'stage3_complete'; data: Stage3Result }
+  | { type: 'stage3_complete'; data: Stage3Result; errors?: ModelFailure[] }
   | { type: 'title_complete'; data: { title: string } }
-  | { type: 'complete'; metadata?: RunMetadata }
-  | { type: 'error'; message: string; code?: string; failures?: ModelFailure[] }
+  | { type: 'complete'; run_id?: string; status?: string; usage?: Usage; metadata?: RunMetadata }
+  | { type: 'error'; message: string; code?: string; failures?: ModelFailure[]; run_id?: string }
   | { type: 'model_delta'; stage: StageNumber; model: string; text: string }
   | {
       type: 'model_complete';

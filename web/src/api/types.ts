@@ -1,28 +1,59 @@
 /**
- * Named aliases for the schema types the UI uses. The only file that knows the OpenAPI schema's
- * component names: when the generated schema renames something, fix it here.
+ * Named types for what the UI uses. The only file that knows the OpenAPI schema's component
+ * names (generated into `schema.d.ts` by `npm run gen:api`): when the schema renames something,
+ * this file stops compiling, and is the one place to fix.
  */
-import type { components } from './schema';
+import type { Message } from './messages';
+import type { components, paths } from './schema';
 
 type Schemas = components['schemas'];
 
-export type ConversationSummary = Schemas['ConversationSummary'];
-export type Conversation = Schemas['Conversation'];
+export type ConversationSummary = Schemas['ConversationSummaryPublic'];
 export type ConversationCreate = Schemas['ConversationCreate'];
 export type ConversationUpdate = Schemas['ConversationUpdate'];
-export type Message = Conversation['messages'][number];
-export type UserMessage = Extract<Message, { role: 'user' }>;
-export type AssistantMessage = Extract<Message, { role: 'assistant' }>;
-export type RunStatus = AssistantMessage['status'];
-export type Stage1Result = AssistantMessage['stage1'][number];
-export type Stage2Result = AssistantMessage['stage2'][number];
-export type Stage3Result = NonNullable<AssistantMessage['stage3']>;
-export type RunMetadata = NonNullable<AssistantMessage['metadata']>;
-export type AggregateEntry = RunMetadata['aggregate'][number];
-export type Agreement = NonNullable<RunMetadata['agreement']>;
-export type ModelFailure = AssistantMessage['errors'][number];
-export type Usage = NonNullable<Stage1Result['usage']>;
-export type ModelsInfo = Schemas['ModelsInfo'];
-export type PresetInfo = ModelsInfo['presets'][number];
-export type StatusInfo = Schemas['StatusInfo'];
+export type MessageCreate = Schemas['MessageCreate'];
+export type ModelsInfo = Schemas['ModelsPublic'];
+export type PresetInfo = Schemas['PresetPublic'];
+export type StatusInfo = Schemas['StatusPublic'];
 export type CancelResult = Schemas['CancelResult'];
+export type ErrorBody = Schemas['ErrorBody'];
+
+/** The schema's conversation, with its messages typed (the schema leaves them free-form). */
+export type Conversation = Omit<Schemas['ConversationPublic'], 'messages'> & { messages: Message[] };
+
+export type {
+  AggregateEntry,
+  Agreement,
+  AssistantMessage,
+  Message,
+  ModelFailure,
+  RunError,
+  RunMetadata,
+  RunStatus,
+  Stage1Result,
+  Stage2Result,
+  Stage3Result,
+  Usage,
+  UserMessage,
+} from './messages';
+
+// ---- the client's endpoints, checked against the schema's paths ----
+
+type Method = 'get' | 'post' | 'patch' | 'delete';
+type Operation<P extends keyof paths, M extends Method> = NonNullable<paths[P][M]>;
+
+/** The JSON a successful call answers with, as the schema declares it. */
+export type JsonResponse<P extends keyof paths, M extends Method> =
+  Operation<P, M> extends { responses: infer R }
+    ? R extends { 200: { content: { 'application/json': infer T } } }
+      ? T
+      : R extends { 202: { content: { 'application/json': infer T } } }
+        ? T
+        : R extends { 204: unknown }
+          ? void
+          : never
+    : never;
+
+/** The JSON body a call takes, as the schema declares it. */
+export type JsonBody<P extends keyof paths, M extends Method> =
+  Operation<P, M> extends { requestBody?: { content: { 'application/json': infer B } } } ? B : never;

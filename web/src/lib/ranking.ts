@@ -33,7 +33,8 @@ export interface LeaderboardRow {
   place: number;
   model: string;
   label: string | null;
-  averageRank: number;
+  /** Null when no reviewer ranked it. */
+  averageRank: number | null;
   votes: number;
   firstPlaceVotes: number | null;
   selfRankAverage: number | null;
@@ -48,11 +49,12 @@ export function leaderboard(meta: RunMetadata | null): LeaderboardRow[] {
   const source: AggregateEntry[] = meta.aggregate?.length
     ? meta.aggregate
     : (meta.aggregate_rankings ?? []).map((a) => ({ ...a, label: '', first_place_votes: Number.NaN, self_rank_average: null }));
-  const rows = [...source].sort((a, b) => a.average_rank - b.average_rank || a.model.localeCompare(b.model));
+  const key = (r: number | null) => r ?? Number.POSITIVE_INFINITY;
+  const rows = [...source].sort((a, b) => key(a.average_rank) - key(b.average_rank) || a.model.localeCompare(b.model));
   let place = 0;
-  let previous: number | null = null;
+  let previous: number | null | undefined;
   return rows.map((a, i) => {
-    if (previous === null || a.average_rank !== previous) place = i + 1;
+    if (i === 0 || a.average_rank !== previous) place = i + 1;
     previous = a.average_rank;
     return {
       place,

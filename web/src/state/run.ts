@@ -44,6 +44,8 @@ export interface ReviewerView extends ModelView {
 export interface ChairmanView extends ModelView {
   degraded: boolean;
   degradedReason: string | null;
+  /** For a degraded result: the member whose answer stands in for the synthesis. */
+  topRankedModel: string | null;
 }
 
 export type RunPhase = 'starting' | 'stage1' | 'stage2' | 'stage3' | 'finished';
@@ -87,7 +89,7 @@ function blankReviewer(model: string): ReviewerView {
 }
 
 function blankChairman(model: string): ChairmanView {
-  return { ...blankModel(model), degraded: false, degradedReason: null };
+  return { ...blankModel(model), degraded: false, degradedReason: null, topRankedModel: null };
 }
 
 export function newRun(init: Partial<Pick<RunView, 'members' | 'chairman' | 'preset'>> = {}): RunView {
@@ -120,8 +122,8 @@ function stage1View(r: Stage1Result): ModelView {
     fallbackReason: r.fallback_reason,
     usage: r.usage,
     latencyMs: r.latency_ms,
-    ttftMs: r.ttft_ms,
-    simulated: r.simulated,
+    ttftMs: r.ttft_ms ?? null,
+    simulated: r.simulated ?? false,
   };
 }
 
@@ -151,9 +153,10 @@ function stage3View(r: Stage3Result): ChairmanView {
     fallbackReason: r.fallback_reason,
     usage: r.usage,
     latencyMs: r.latency_ms,
-    simulated: r.simulated,
+    simulated: r.simulated ?? false,
     degraded: r.degraded,
     degradedReason: r.degraded_reason,
+    topRankedModel: r.top_ranked_model ?? null,
   };
 }
 
@@ -168,20 +171,35 @@ function orderBy<T extends { model: string }>(rows: T[], order: string[]): T[] {
 
 /** Rows for the models that failed without a result, so they show with their reason. */
 function withFailures<T extends ModelView>(rows: T[], failures: ModelFailure[], stage: number, blank: (m: string) => T): T[] {
-  const out = [...rows];
+  let out = rows;
   for (const f of failures) {
     if (f.stage !== stage) continue;
-    const existing = out.find((r) => r.model === f.model);
-    if (existing) {
-      if (existing.phase !== 'done') Object.assign(existing, { phase: 'failed', error: f });
-    } else out.push({ ...blank(f.model), phase: 'failed', error: f });
+    if (out.some((r) => r.model === f.model)) {
+      out = out.map((r) => (r.model === f.model && r.phase !== 'done' ? { ...r, phase: 'failed', error: f } : r));
+    } else out = [...out, { ...blank(f.model), phase: 'failed', error: f }];
   }
   return out;
 }
 
+function runError(error: AssistantMessage['error']): RunView['error'] {
+  if (!error) return null;
+  if (typeof error === 'string') return { message: error, code: null };
+  return { message: error.message, code: error.code ?? null };
+}
+
+/** Stage 2 metadata only counts once the reviews are in; before that the server sends `{}`. */
+function stageMetadata(meta: RunMetadata | null | undefined): RunMetadata | null {
+  return meta && (meta.label_to_model || meta.ranking_skipped) ? meta : null;
+}
+
 export function runFromMessage(m: AssistantMessage): RunView {
-  const meta = m.metadata;
-  const members = meta?.members?.length ? meta.members : m.stage1.map((r) => r.model);
+  const meta = stageMetadata(m.metadata);
+  const council = m.council ?? {};
+  const members = council.members?.length
+    ? council.members
+    : meta?.members?.length
+      ? meta.members
+      : m.stage1.map((r) => r.model);
   const errors = m.errors ?? [];
   let stage1 = withFailures(m.stage1.map(stage1View), errors, 1, blankModel);
   if (m.status === 'running') {
@@ -201,15 +219,15 @@ export function runFromMessage(m: AssistantMessage): RunView {
     status: m.status,
     phase: finished ? 'finished' : m.stage3 ? 'finished' : m.stage2.length ? 'stage3' : m.stage1.length ? 'stage2' : 'stage1',
     members,
-    chairman: meta?.chairman ?? m.stage3?.model ?? null,
-    preset: meta?.preset ?? null,
+    chairman: council.chairman ?? meta?.chairman ?? m.stage3?.model ?? null,
+    preset: council.preset ?? meta?.preset ?? null,
     simulated: m.simulated,
     stage1,
     stage2,
     stage3,
     metadata: meta,
     errors,
-    error: m.error ? { message: m.error, code: null } : null,
+    error: runError(m.error),
     connectionLost: null,
   };
 }
@@ -232,6 +250,12 @@ function updateRow(run: RunView, stage: StageNumber, model: string, change: (row
 function keepFailed<T extends ModelView>(incoming: T[], previous: T[]): T[] {
   const out = [...incoming];
   for (const p of previous) if (p.phase === 'failed' && !out.some((r) => r.model === p.model)) out.push(p);
+  return out;
+}
+
+function mergeFailures(known: ModelFailure[], more: ModelFailure[] | undefined): ModelFailure[] {
+  const out = [...known];
+  for (const f of more ?? []) if (!out.some((e) => e.stage === f.stage && e.model === f.model)) out.push(f);
   return out;
 }
 
@@ -292,30 +316,29 @@ export function applyEvent(run: RunView, event: CouncilEvent): RunView {
     case 'model_error': {
       const { type: _type, ...failure } = event;
       const next = updateRow(run, failure.stage as StageNumber, failure.model, (row) => ({ ...row, phase: 'failed', error: failure }));
-      return { ...next, errors: [...run.errors, failure] };
+      return { ...next, errors: mergeFailures(run.errors, [failure]) };
     }
     case 'stage1_complete': {
-      const rows = orderBy(keepFailed(event.data.map(stage1View), run.stage1), run.members);
-      return { ...run, stage1: rows, simulated: run.simulated || event.data.some((r) => r.simulated) };
+      const errors = mergeFailures(run.errors, event.errors);
+      const rows = withFailures(keepFailed(event.data.map(stage1View), run.stage1), event.errors ?? [], 1, blankModel);
+      return { ...run, errors, stage1: orderBy(rows, run.members), simulated: run.simulated || event.data.some((r) => r.simulated) };
     }
-    case 'stage2_complete':
-      return {
-        ...run,
-        stage2: orderBy(keepFailed(event.data.map(stage2View), run.stage2), run.members),
-        metadata: event.metadata,
-      };
-    case 'stage3_complete':
-      return { ...run, stage3: stage3View(event.data) };
+    case 'stage2_complete': {
+      const errors = mergeFailures(run.errors, event.errors);
+      const rows = withFailures(keepFailed(event.data.map(stage2View), run.stage2), event.errors ?? [], 2, blankReviewer);
+      return { ...run, errors, stage2: orderBy(rows, run.members), metadata: stageMetadata(event.metadata) };
+    }
+    case 'stage3_complete': {
+      const errors = mergeFailures(run.errors, event.errors);
+      return { ...run, errors, stage3: stage3View(event.data) };
+    }
     case 'title_complete':
       return run;
     case 'complete':
       return { ...run, status: 'complete', phase: 'finished', metadata: event.metadata ?? run.metadata };
     case 'error': {
       const cancelled = event.code === 'cancelled';
-      const errors = [...run.errors];
-      for (const f of event.failures ?? []) {
-        if (!errors.some((e) => e.stage === f.stage && e.model === f.model)) errors.push(f);
-      }
+      const errors = mergeFailures(run.errors, event.failures);
       return {
         ...run,
         status: cancelled ? 'cancelled' : 'failed',

@@ -125,7 +125,7 @@ export function useCouncilRun(callbacks: RunCallbacks) {
   );
 
   const start = useCallback(
-    (conversation: Pick<Conversation, 'id' | 'members' | 'chairman' | 'preset'>, content: string) => {
+    (conversation: { id: string; members: string[]; chairman: string | null; preset: string | null }, content: string) => {
       if (handle.current) return;
       setFailure(null);
       queue.current = [];

@@ -22,8 +22,10 @@ export function Stage3({ view, live }: { view: ChairmanView | null; live: boolea
       </div>
       {degraded && (
         <div className="notice notice--warn" role="note">
-          <strong>Not a Chairman’s synthesis.</strong> Every Chairman failed, so this is the top-ranked member answer
-          {view.answeredBy ? ` (${shortModelName(view.answeredBy)})` : ''}.
+          <strong>Not a Chairman’s synthesis.</strong>{' '}
+          {view.topRankedModel
+            ? `Every Chairman failed, so this is the top-ranked member answer (${shortModelName(view.topRankedModel)}).`
+            : 'Every Chairman failed.'}
           {view.degradedReason ? ` Reason: ${view.degradedReason}` : ''}
         </div>
       )}

@@ -1,0 +1,233 @@
+"""Idempotent POSTs, cancel, client disconnect, retry, and recovery after a crash."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+from conftest import MEMBERS, TEST_KEY_ENV, LiveServer, free_port
+from support import new_conversation, parse_sse, stream_events, types
+
+from llmcouncil.sim import FaultSpec, SimServer
+
+
+def inject(sim: SimServer, faults: dict[str, list[FaultSpec]]) -> None:
+    sim.configure(sim.config.model_copy(update={"faults": faults}))
+
+
+class SseReader:
+    """Reads a live event stream incrementally: up to an event type, or to the end."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self._chunks = response.aiter_text()
+        self._buffer = ""
+
+    async def _next_block(self) -> list[dict[str, Any]] | None:
+        while "\n\n" not in self._buffer:
+            try:
+                self._buffer += await anext(self._chunks)
+            except StopAsyncIteration:
+                return None
+        block, self._buffer = self._buffer.split("\n\n", 1)
+        return parse_sse(block + "\n\n")
+
+    async def until(self, event_type: str) -> list[dict[str, Any]]:
+        seen: list[dict[str, Any]] = []
+        while (block := await self._next_block()) is not None:
+            seen += block
+            if seen and seen[-1]["type"] == event_type:
+                return seen
+        raise AssertionError(f"stream ended before {event_type}: {[e['type'] for e in seen]}")
+
+    async def rest(self) -> list[dict[str, Any]]:
+        seen: list[dict[str, Any]] = []
+        while (block := await self._next_block()) is not None:
+            seen += block
+        return seen
+
+
+async def read_until(response: httpx.Response, event_type: str) -> list[dict[str, Any]]:
+    return await SseReader(response).until(event_type)
+
+
+async def test_same_idempotency_key_never_runs_a_second_council(
+    client: httpx.AsyncClient,
+    sim: SimServer,
+) -> None:
+    cid = await new_conversation(client)
+    headers = {"Idempotency-Key": "k-123"}
+    first, second = await asyncio.gather(
+        client.post(f"/api/conversations/{cid}/message", json={"content": "once"}, headers=headers),
+        client.post(f"/api/conversations/{cid}/message", json={"content": "once"}, headers=headers),
+    )
+    assert first.status_code == second.status_code == 200
+    assert first.json()["run_id"] == second.json()["run_id"]
+    assert first.json()["stage3"] == second.json()["stage3"]
+    answers = [r for r in sim.requests if r.prompt_kind == "answer"]
+    assert len(answers) == len(MEMBERS)
+    # Later, streamed: the stored run is replayed, nothing new goes upstream.
+    sim.clear_requests()
+    events = await stream_events(
+        client,
+        f"/api/conversations/{cid}/message/stream",
+        json_body={"content": "once"},
+        headers=headers,
+    )
+    assert types(events)[-1] == "complete"
+    assert (
+        next(e for e in events if e["type"] == "stage3_complete")["data"] == first.json()["stage3"]
+    )
+    assert sim.requests == []
+    conversation = (await client.get(f"/api/conversations/{cid}")).json()
+    assert len(conversation["messages"]) == 2
+
+
+async def test_cancel_stops_the_run_and_keeps_what_it_had(
+    client: httpx.AsyncClient,
+    sim: SimServer,
+    server: LiveServer,
+) -> None:
+    inject(sim, {"x-ai/grok-4": [FaultSpec(hang=True)]})
+    cid = await new_conversation(client)
+    async with client.stream(
+        "POST", f"/api/conversations/{cid}/message/stream", json={"content": "stop me"}
+    ) as response:
+        reader = SseReader(response)
+        seen = await reader.until("model_complete")
+        run_id = seen[0]["run_id"]
+        cancelled = await client.post(f"/api/conversations/{cid}/runs/{run_id}/cancel")
+        assert cancelled.status_code == 202 and cancelled.json()["status"] == "cancelling"
+        rest = await reader.rest()
+    assert rest[-1]["type"] == "error" and rest[-1]["code"] == "cancelled"
+    assistant = (await client.get(f"/api/conversations/{cid}")).json()["messages"][1]
+    assert assistant["status"] == "cancelled"
+    again = await client.post(f"/api/conversations/{cid}/runs/{run_id}/cancel")
+    assert again.json()["status"] == "not_running"
+    assert (await client.post(f"/api/conversations/{cid}/runs/nope/cancel")).status_code == 404
+
+
+async def test_client_disconnect_cancels_the_upstream_calls(
+    client: httpx.AsyncClient,
+    sim: SimServer,
+    server: LiveServer,
+) -> None:
+    inject(sim, {"*": [FaultSpec(hang=True, prompt_kind="answer")]})
+    cid = await new_conversation(client)
+    async with client.stream(
+        "POST", f"/api/conversations/{cid}/message/stream", json={"content": "bye"}
+    ) as response:
+        seen = await read_until(response, "stage1_start")
+    run_id = seen[0]["run_id"]
+    handle = server.runtime.runs.active(run_id)
+    if handle is not None and handle.task is not None:
+        await asyncio.wait_for(asyncio.gather(handle.task, return_exceptions=True), 10)
+    assistant = (await client.get(f"/api/conversations/{cid}")).json()["messages"][1]
+    assert assistant["status"] == "cancelled"
+
+
+async def test_disconnect_with_continue_policy_finishes_in_background(
+    make_settings: Any,
+    start_server: Any,
+) -> None:
+    live: LiveServer = await start_server(make_settings(on_disconnect="continue"))
+    async with httpx.AsyncClient(base_url=live.base_url, timeout=30) as http:
+        cid = await new_conversation(http)
+        async with http.stream(
+            "POST", f"/api/conversations/{cid}/message/stream", json={"content": "keep going"}
+        ) as response:
+            seen = await read_until(response, "stage1_start")
+        handle = live.runtime.runs.active(seen[0]["run_id"])
+        if handle is not None and handle.task is not None:
+            await asyncio.wait_for(handle.task, 10)
+        assistant = (await http.get(f"/api/conversations/{cid}")).json()["messages"][1]
+    assert assistant["status"] == "complete" and assistant["stage3"]["response"]
+
+
+def _serve(tmp_path: Path, sim: SimServer, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "COUNCIL_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'crash.db'}",
+        "COUNCIL_DEFAULT_PROVIDER": "sim",
+        "COUNCIL_PROVIDERS": json.dumps(
+            {"sim": {"base_url": sim.base_url, "api_key_env": TEST_KEY_ENV}}
+        ),
+        TEST_KEY_ENV: "sk-test",
+        "COUNCIL_LOG_LEVEL": "WARNING",
+    }
+    with open(tmp_path / "server.log", "ab") as log:  # the child keeps its own descriptor
+        return subprocess.Popen(
+            [sys.executable, "-m", "llmcouncil", "serve", "--port", str(port)],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+
+
+async def _wait_ready(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=2) as http:
+        for _ in range(300):
+            if proc.poll() is not None:
+                raise AssertionError(f"server exited: {log.read_text()}")
+            try:
+                if (await http.get("/readyz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                await asyncio.sleep(0.05)
+    raise AssertionError("server did not become ready")
+
+
+async def test_kill_9_mid_run_leaves_an_interrupted_run_that_can_be_retried(
+    tmp_path: Path,
+    sim: SimServer,
+) -> None:
+    inject(sim, {"*": [FaultSpec(hang=True, prompt_kind="ranking")]})
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = _serve(tmp_path, sim, port)
+    try:
+        await _wait_ready(base, proc, tmp_path / "server.log")
+        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+            cid = await new_conversation(http)
+            async with http.stream(
+                "POST",
+                f"/api/conversations/{cid}/message/stream",
+                json={"content": "survive a crash"},
+            ) as response:
+                seen = await read_until(response, "stage2_start")
+                proc.send_signal(signal.SIGKILL)
+                proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    run_id = seen[0]["run_id"]
+    stage1 = next(e for e in seen if e["type"] == "stage1_complete")["data"]
+
+    inject(sim, {})
+    sim.clear_requests()
+    proc = _serve(tmp_path, sim, port)
+    try:
+        await _wait_ready(base, proc, tmp_path / "server.log")
+        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+            assistant = (await http.get(f"/api/conversations/{cid}")).json()["messages"][1]
+            assert assistant["status"] == "interrupted"
+            assert assistant["stage1"] == stage1
+            assert assistant["stage3"] is None
+            events = await stream_events(http, f"/api/conversations/{cid}/runs/{run_id}/retry")
+            assert types(events)[-1] == "complete"
+            done = (await http.get(f"/api/conversations/{cid}")).json()["messages"][1]
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert done["status"] == "complete" and done["attempts"] == 2
+    assert done["stage1"] == stage1, "retry asked stage 1 again instead of resuming"
+    kinds = {r.prompt_kind for r in sim.requests}
+    assert "answer" not in kinds and {"ranking", "chairman"} <= kinds
