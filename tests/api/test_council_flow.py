@@ -1,4 +1,4 @@
-"""A whole council over HTTP against the simulated upstream: shapes, events, what left the system."""
+"""A whole council over HTTP against the simulated upstream: shapes, events, what left."""
 
 from __future__ import annotations
 
@@ -76,7 +76,7 @@ async def test_each_reviewer_sees_its_own_order_and_the_order_is_stored(
     assert len(ranking_prompts) == len(MEMBERS)
     for captured in ranking_prompts:
         prompt = captured.messages[-1]["content"]
-        shown = [label for label in orders[captured.model]]
+        shown = list(orders[captured.model])
         positions = [prompt.index(f"{label}:\n") for label in shown]
         assert positions == sorted(positions), "prompt order differs from the stored order"
         # Anonymised: no member's name appears in what a reviewer reads.

@@ -1,4 +1,4 @@
-"""Faults injected in the simulated upstream reach the user, and the council degrades as specified."""
+"""Faults injected in the simulated upstream reach the user; the council degrades as specified."""
 
 from __future__ import annotations
 
