@@ -147,9 +147,18 @@ class OpenAICompatProvider:
         usage = Usage()
         finish: str | None = None
         answered_by = request.model
-        deadline = None if request.timeout is None else started + request.timeout
+        loop = asyncio.get_running_loop()
+        total_at = None if request.timeout is None else loop.time() + request.timeout
+        first_at = (
+            None
+            if request.first_token_timeout is None
+            else loop.time() + request.first_token_timeout
+        )
+        # One deadline, first the earlier of first-token and total, moved to the total deadline
+        # when the first token arrives; the headers' wait counts towards the first token.
+        waiting_first = first_at is not None and (total_at is None or first_at < total_at)
         try:
-            async with asyncio.timeout(request.timeout):
+            async with asyncio.timeout_at(first_at if waiting_first else total_at) as deadline:
                 async with self._client().post(
                     f"{self.base_url}/chat/completions", json=self._payload(request, stream=True)
                 ) as response:
@@ -160,8 +169,7 @@ class OpenAICompatProvider:
                             request.model, response.status, body, response.headers
                         )
                     done = False
-                    lines = _sse_lines(response, first_token_timeout=request.first_token_timeout)
-                    async for line in lines:
+                    async for line in _SseLines(response):
                         if not line.startswith("data:"):
                             continue  # comments and keep-alives
                         raw = line[5:].strip()
@@ -179,7 +187,9 @@ class OpenAICompatProvider:
                             if delta:
                                 if ttft is None:
                                     ttft = (time.perf_counter() - started) * 1000
-                                    lines.first_token_seen()
+                                    if waiting_first:
+                                        waiting_first = False
+                                        deadline.reschedule(total_at)
                                 parts.append(delta)
                                 yield TextDelta(delta)
                             finish = choice.get("finish_reason") or finish
@@ -190,8 +200,8 @@ class OpenAICompatProvider:
                             provider=self.name,
                         )
         except TimeoutError as exc:
-            waited = "first token" if ttft is None and _before(deadline) else "answer"
-            limit = request.first_token_timeout if waited == "first token" else request.timeout
+            waited = "first token" if waiting_first else "answer"
+            limit = request.first_token_timeout if waiting_first else request.timeout
             raise UpstreamTimeoutError(
                 f"no {waited} within {limit:g} s", model=request.model, provider=self.name
             ) from exc
@@ -263,17 +273,13 @@ class OpenAICompatProvider:
 
 
 class _SseLines:
-    """Splits a response body into lines; enforces the first-token deadline until told."""
+    """Splits a response body into lines, whatever the sizes of the network reads."""
 
-    def __init__(self, response: aiohttp.ClientResponse, first_token_timeout: float | None) -> None:
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
         self._response = response
-        self._timeout = first_token_timeout
         self._buffer = b""
         self._pending: list[str] = []
         self._eof = False
-
-    def first_token_seen(self) -> None:
-        self._timeout = None
 
     def __aiter__(self) -> _SseLines:
         return self
@@ -282,7 +288,7 @@ class _SseLines:
         while not self._pending:
             if self._eof:
                 raise StopAsyncIteration
-            chunk = await asyncio.wait_for(self._response.content.readany(), self._timeout)
+            chunk = await self._response.content.readany()
             if not chunk:
                 self._eof = True
                 if self._buffer:
@@ -295,14 +301,6 @@ class _SseLines:
                 line.decode("utf-8", "replace").rstrip("\r") for line in complete if line.strip()
             )
         return self._pending.pop(0)
-
-
-def _sse_lines(response: aiohttp.ClientResponse, *, first_token_timeout: float | None) -> _SseLines:
-    return _SseLines(response, first_token_timeout)
-
-
-def _before(deadline: float | None) -> bool:
-    return deadline is None or time.perf_counter() < deadline - 0.001
 
 
 def _status_error(

@@ -123,10 +123,13 @@ export function App() {
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
 
+  const shownId = useRef<string | null>(null);
+  shownId.current = conversation?.id ?? null;
   useEffect(() => {
+    setSidebarOpen(false);
+    if (currentId && shownId.current === currentId) return; // just created: already shown
     setConversation(null);
     setLoadError(null);
-    setSidebarOpen(false);
     if (currentId) void reload(currentId);
   }, [currentId, reload]);
 

@@ -1,11 +1,31 @@
 import { useEffect, useMemo, useRef } from 'react';
-import type { AssistantMessage, Conversation } from '../../api/types';
+import type { AssistantMessage, Conversation, Message } from '../../api/types';
 import { runFromMessage, type RunView } from '../../state/run';
 import type { LiveTurn } from '../../state/useCouncilRun';
 import { Markdown } from '../Markdown/Markdown';
 import { AssistantTurn } from './AssistantTurn';
 
 const RETRYABLE = new Set(['interrupted', 'failed', 'cancelled']);
+
+/**
+ * While a new question streams, the stored copy of that same turn (fetched mid-run, still
+ * "running") is hidden: the live view shows it.
+ */
+function visibleMessages(messages: Message[], live: LiveTurn | null): Message[] {
+  if (!live || live.retryOf !== null) return messages;
+  const out: Message[] = [];
+  for (const m of messages) {
+    if (m.role === 'assistant' && (m.status === 'running' || m.run_id === live.run.runId)) {
+      if (out.at(-1)?.role === 'user') out.pop(); // its question
+      continue;
+    }
+    out.push(m);
+  }
+  // A question stored a moment before its run: not answered yet, so it is the live one.
+  const last = out.at(-1);
+  if (last?.role === 'user' && last === messages.at(-1) && last.content === live.content) out.pop();
+  return out;
+}
 
 function UserTurn({ content }: { content: string }) {
   return (
@@ -34,7 +54,7 @@ export function Chat({
   const scroller = useRef<HTMLDivElement>(null);
   const stuckToBottom = useRef(true);
   const liveHere = live && conversation && live.conversationId === conversation.id ? live : null;
-  const messages = conversation?.messages ?? [];
+  const messages = useMemo(() => visibleMessages(conversation?.messages ?? [], liveHere), [conversation?.messages, liveHere]);
   const stored = useMemo(
     () => messages.map((m) => (m.role === 'assistant' ? runFromMessage(m as AssistantMessage) : null)),
     [messages],

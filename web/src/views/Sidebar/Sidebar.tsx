@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { ConversationSummary } from '../../api/types';
 import { formatWhen } from '../../lib/format';
+import { CloseIcon, PencilIcon, TrashIcon } from '../Common/Icons';
 
 function ConversationItem({
   item,
@@ -104,7 +105,7 @@ function ConversationItem({
             setMode('rename');
           }}
         >
-          ✎
+          <PencilIcon />
         </button>
         <button
           type="button"
@@ -113,7 +114,7 @@ function ConversationItem({
           title="Delete"
           onClick={() => setMode('confirm')}
         >
-          🗑
+          <TrashIcon />
         </button>
       </div>
     </li>
@@ -162,7 +163,7 @@ export function Sidebar({
             LLM Council
           </h1>
           <button type="button" className="btn btn--icon btn--ghost sidebar__close" aria-label="Close conversations" onClick={onClose}>
-            ✕
+            <CloseIcon />
           </button>
         </div>
         <button type="button" className="btn btn--primary sidebar__new" onClick={onNew}>

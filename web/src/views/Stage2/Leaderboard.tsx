@@ -23,7 +23,11 @@ export function Leaderboard({ metadata }: { metadata: RunMetadata }) {
               <th scope="col" className="num">Avg rank</th>
               <th scope="col" className="num">Votes</th>
               {showFirst && <th scope="col" className="num">1st places</th>}
-              {showSelf && <th scope="col" className="num">Self rank</th>}
+              {showSelf && (
+                <th scope="col" className="num" title="The average rank this model gave its own answer when reviewing">
+                  Ranked itself
+                </th>
+              )}
             </tr>
           </thead>
           <tbody>

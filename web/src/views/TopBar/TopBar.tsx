@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { MenuIcon } from '../Common/Icons';
 
 /** The conversation's title, its council, export, and the demo-mode label. */
 export function TopBar({
@@ -23,7 +24,7 @@ export function TopBar({
       )}
       <div className="topbar__row">
         <button type="button" className="btn btn--icon btn--ghost topbar__menu" aria-label="Open conversations" onClick={onMenu}>
-          ☰
+          <MenuIcon />
         </button>
         <h2 className="topbar__title" title={title}>
           {title}

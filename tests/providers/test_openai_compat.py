@@ -1,0 +1,190 @@
+"""The OpenAI-compatible adapter against the simulated upstream: results, and every error kind."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from llmcouncil.errors import (
+    BadRequestError,
+    MalformedResponseError,
+    ModelNotFoundError,
+    PaymentRequiredError,
+    ProviderAuthError,
+    ProviderError,
+    RateLimitedError,
+    UpstreamConnectionError,
+    UpstreamServerError,
+    UpstreamTimeoutError,
+)
+from llmcouncil.providers.base import ChatMessage, Completion, CompletionRequest, TextDelta
+from llmcouncil.providers.openai_compat import OpenAICompatProvider
+from llmcouncil.sim import FaultSpec, LatencyProfile, SimServer
+
+MODEL = "openai/gpt-5.1"
+
+
+@pytest.fixture
+async def provider(sim: SimServer) -> AsyncIterator[OpenAICompatProvider]:
+    adapter = OpenAICompatProvider(name="sim", base_url=sim.base_url, api_key="sk-test")
+    try:
+        yield adapter
+    finally:
+        await adapter.aclose()
+
+
+def request(**kw: object) -> CompletionRequest:
+    values: dict[str, object] = {
+        "model": MODEL,
+        "messages": (ChatMessage("user", "Explain tides"),),
+        "timeout": 10.0,
+        "first_token_timeout": 5.0,
+    }
+    values.update(kw)
+    return CompletionRequest(**values)  # type: ignore[arg-type]
+
+
+def fault(sim: SimServer, spec: FaultSpec, model: str = MODEL) -> None:
+    sim.configure(sim.config.model_copy(update={"faults": {model: [spec]}}))
+
+
+async def collect(
+    provider: OpenAICompatProvider, req: CompletionRequest
+) -> tuple[list[str], Completion]:
+    deltas: list[str] = []
+    final: Completion | None = None
+    async for item in provider.stream(req):
+        if isinstance(item, TextDelta):
+            deltas.append(item.text)
+        else:
+            final = item
+    assert final is not None
+    return deltas, final
+
+
+async def test_complete_reports_text_usage_cost_and_model(
+    provider: OpenAICompatProvider, sim: SimServer
+) -> None:
+    result = await provider.complete(request(temperature=0.2, max_tokens=500))
+    assert result.text and result.model == MODEL and result.finish_reason == "stop"
+    assert result.usage.prompt_tokens > 0 and result.usage.completion_tokens > 0
+    assert result.usage.total_tokens == result.usage.prompt_tokens + result.usage.completion_tokens
+    assert result.usage.cost is not None and result.usage.cost > 0
+    assert result.latency_ms > 0 and result.simulated is True
+    sent = sim.requests[-1]
+    assert sent.temperature == 0.2 and sent.max_tokens == 500 and sent.stream is False
+
+
+async def test_stream_yields_deltas_then_one_completion(provider: OpenAICompatProvider) -> None:
+    deltas, final = await collect(provider, request())
+    assert len(deltas) > 1 and "".join(deltas) == final.text
+    assert final.usage.completion_tokens > 0 and final.usage.cost is not None
+    assert final.ttft_ms is not None and final.ttft_ms <= final.latency_ms
+
+
+async def test_structured_output_request_is_sent(
+    provider: OpenAICompatProvider, sim: SimServer
+) -> None:
+    schema = {"type": "object", "properties": {"ranking": {"type": "array"}}}
+    await provider.complete(request(json_schema=schema))
+    assert sim.requests[-1].response_format == {
+        "type": "json_schema",
+        "json_schema": {"name": "response", "strict": True, "schema": schema},
+    }
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "kind"),
+    [
+        (401, ProviderAuthError, "auth"),
+        (403, ProviderAuthError, "auth"),
+        (402, PaymentRequiredError, "payment_required"),
+        (404, ModelNotFoundError, "model_not_found"),
+        (400, BadRequestError, "bad_request"),
+        (500, UpstreamServerError, "upstream_5xx"),
+        (503, UpstreamServerError, "upstream_5xx"),
+    ],
+)
+@pytest.mark.parametrize("stream", [False, True])
+async def test_status_codes_become_the_error_tree(
+    provider: OpenAICompatProvider,
+    sim: SimServer,
+    status: int,
+    error: type[ProviderError],
+    kind: str,
+    stream: bool,
+) -> None:
+    fault(sim, FaultSpec(status=status))
+    with pytest.raises(error) as caught:
+        if stream:
+            await collect(provider, request())
+        else:
+            await provider.complete(request())
+    assert caught.value.kind == kind and caught.value.status == status
+    assert caught.value.model == MODEL and caught.value.provider == "sim"
+    assert str(status) in caught.value.message
+    assert caught.value.retryable is (status >= 500)
+
+
+async def test_429_carries_retry_after(provider: OpenAICompatProvider, sim: SimServer) -> None:
+    fault(sim, FaultSpec(status=429, retry_after_s=7))
+    with pytest.raises(RateLimitedError) as caught:
+        await provider.complete(request())
+    assert caught.value.retry_after == 7.0 and caught.value.retryable
+
+
+async def test_malformed_reply(provider: OpenAICompatProvider, sim: SimServer) -> None:
+    fault(sim, FaultSpec(malformed=True))
+    with pytest.raises(MalformedResponseError):
+        await provider.complete(request())
+    with pytest.raises(MalformedResponseError):
+        await collect(provider, request())
+
+
+async def test_stream_cut_midway_is_a_connection_error(
+    provider: OpenAICompatProvider, sim: SimServer
+) -> None:
+    fault(sim, FaultSpec(cut_stream_after=2))
+    with pytest.raises(UpstreamConnectionError):
+        await collect(provider, request())
+
+
+async def test_first_token_and_total_timeouts_are_separate(
+    provider: OpenAICompatProvider, sim: SimServer
+) -> None:
+    fault(sim, FaultSpec(hang=True))
+    with pytest.raises(UpstreamTimeoutError, match="first token within 0.2 s"):
+        await collect(provider, request(first_token_timeout=0.2, timeout=5.0))
+    with pytest.raises(UpstreamTimeoutError, match="within 0.2 s"):
+        await provider.complete(request(timeout=0.2))
+    # A slow but steady stream passes the first-token deadline, then meets the total one.
+    sim.configure(
+        sim.config.model_copy(
+            update={
+                "faults": {},
+                "latency": {"*": LatencyProfile(base_ms=1500, jitter_ms=0, first_token_ms=50)},
+            }
+        )
+    )
+    with pytest.raises(UpstreamTimeoutError, match="no answer within 0.5 s"):
+        await collect(provider, request(first_token_timeout=0.3, timeout=0.5))
+
+
+async def test_unreachable_upstream_is_a_connection_error() -> None:
+    adapter = OpenAICompatProvider(name="down", base_url="http://127.0.0.1:9/v1", connect_timeout=1)
+    try:
+        with pytest.raises(UpstreamConnectionError) as caught:
+            await adapter.complete(request())
+        assert caught.value.provider == "down"
+    finally:
+        await adapter.aclose()
+
+
+async def test_model_list_and_one_pooled_session(provider: OpenAICompatProvider) -> None:
+    models = await provider.list_models()
+    assert MODEL in models
+    session = provider._client()
+    await provider.complete(request())
+    await collect(provider, request())
+    assert provider._client() is session
