@@ -13,6 +13,7 @@ only taken as a provider when it names a configured one, so ``llama3.1:8b`` and 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -26,8 +27,10 @@ from pydantic_settings import (
 )
 
 from llmcouncil.errors import ConfigError
+from llmcouncil.resilience.settings import PresetResilienceSettings, ResilienceSettings
 
-MAX_MEMBERS = 26  # labels run from "Response A" to "Response Z"
+MAX_MEMBERS = 26
+_PROVIDER_NAME = re.compile(r"[A-Za-z][\w-]*")  # labels run from "Response A" to "Response Z"
 DEFAULT_CONFIG_FILE = Path("council.toml")
 
 DEFAULT_MEMBERS = [
@@ -99,6 +102,7 @@ class PresetSettings(BaseModel):
     exclude_self_votes: bool = True
     structured_rankings: bool = True
     description: str = ""
+    resilience: PresetResilienceSettings = Field(default_factory=PresetResilienceSettings)
 
 
 class TimeoutSettings(BaseModel):
@@ -138,6 +142,7 @@ class Settings(BaseSettings):
     default_preset: str = "default"
     timeouts: TimeoutSettings = Field(default_factory=TimeoutSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
+    resilience: ResilienceSettings = Field(default_factory=ResilienceSettings)
     on_disconnect: Literal["cancel", "continue"] = "cancel"
     log_level: str = "INFO"
     log_prompts: bool = False
@@ -283,6 +288,16 @@ def _reachability_problem(settings: Settings, ref: str, *, demo: bool) -> str | 
     provider = settings.providers.get(resolved.provider)
     if provider is None:
         return f"unknown provider {resolved.provider!r}"
+    prefix, sep, _rest = ref.partition(":")
+    if (
+        sep
+        and resolved.model == ref
+        and _PROVIDER_NAME.fullmatch(prefix)
+        and provider.api_key_env is not None
+    ):
+        # "nowhere:model" on a hosted default provider is almost surely a provider typo; local
+        # servers (no key) keep their "name:tag" model ids.
+        return f"unknown provider {prefix!r} (configured: {', '.join(sorted(settings.providers))})"
     if demo or provider.api_key_env is None or provider.api_key():
         return None
     return (

@@ -1,0 +1,130 @@
+"""The ``council`` command, run as a real process: messages, exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def council(
+    *args: str,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    input: str | None = None,
+) -> subprocess.CompletedProcess[str]:
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("COUNCIL_", "OPENROUTER_", "OPENAI_"))
+    }
+    base["COUNCIL_DATABASE_URL"] = f"sqlite+aiosqlite:///{cwd / 'cli.db'}"
+    base["COLUMNS"] = "200"
+    return subprocess.run(
+        [sys.executable, "-m", "llmcouncil", *args],
+        cwd=cwd,
+        text=True,
+        capture_output=True,
+        env={**base, **(env or {})},
+        input=input,
+        timeout=60,
+    )
+
+
+def test_ask_in_demo_mode_prints_a_marked_answer_and_stores_it(tmp_path: Path) -> None:
+    result = council("ask", "--demo", "--json", "What is a monad?", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["status"] == "complete" and payload["simulated"] is True
+    assert len(payload["stage1"]) == 4 and payload["stage3"]["response"]
+    listed = council("conversations", "list", "--json", cwd=tmp_path)
+    rows = json.loads(listed.stdout)
+    assert [r["id"] for r in rows] == [payload["conversation_id"]]
+    cid = rows[0]["id"]
+    md = council("conversations", "export", cid, "--format", "md", cwd=tmp_path)
+    assert md.returncode == 0 and "What is a monad?" in md.stdout and "Simulated" in md.stdout
+    as_json = json.loads(council("conversations", "export", cid, "-f", "json", cwd=tmp_path).stdout)
+    assert as_json["id"] == cid
+    shown = council("conversations", "show", cid, cwd=tmp_path)
+    assert shown.returncode == 0 and "Final answer" in shown.stdout
+    deleted = council("conversations", "delete", cid, "--yes", cwd=tmp_path)
+    assert deleted.returncode == 0
+    missing = council("conversations", "show", cid, cwd=tmp_path)
+    assert missing.returncode == 3
+    assert missing.stderr.strip().startswith("error:") and "Traceback" not in missing.stderr
+
+
+def test_ask_human_output_names_the_chairman_and_simulation(tmp_path: Path) -> None:
+    result = council(
+        "ask",
+        "--demo",
+        "--models",
+        "openai/gpt-5.1,x-ai/grok-4",
+        "--chairman",
+        "x-ai/grok-4",
+        "Tabs or spaces?",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "chairman x-ai/grok-4" in result.stdout and "SIMULATED" in result.stdout
+    assert "Peer ranking" in result.stdout
+
+
+def test_config_check_prints_every_problem_and_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "council.toml").write_text(
+        '[providers.paid]\nbase_url = "https://paid.example/v1"\napi_key_env = "PAID_KEY"\n'
+        '[presets.default]\nmembers = ["paid:a", "nowhere:b"]\nchairman = "paid:a"\n'
+    )
+    result = council("config", "check", cwd=tmp_path, env={"OPENROUTER_API_KEY": "sk-x"})
+    assert result.returncode == 2
+    assert "invalid configuration" in result.stderr
+    assert result.stderr.count("  - ") >= 3 and "$PAID_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
+    served = council("serve", "--port", "0", cwd=tmp_path, env={"OPENROUTER_API_KEY": "sk-x"})
+    assert served.returncode == 2 and "$PAID_KEY" in served.stderr
+
+
+def test_config_check_looks_models_up_when_the_provider_is_reachable(tmp_path: Path) -> None:
+    from llmcouncil.sim import SimConfig, SimServer
+
+    async def run() -> subprocess.CompletedProcess[str]:
+        async with SimServer(SimConfig.fast()) as sim:
+            (tmp_path / "council.toml").write_text(
+                f'default_provider = "sim"\n[providers.sim]\nbase_url = "{sim.base_url}"\n'
+                '[presets.default]\nmembers = ["openai/gpt-5.1", "openai/gpt-3-stale"]\n'
+                'chairman = "openai/gpt-5.1"\ntitle_model = "openai/gpt-5.1"\n'
+            )
+            import asyncio
+
+            return await asyncio.to_thread(council, "config", "check", cwd=tmp_path)
+
+    import asyncio
+
+    result = asyncio.run(run())
+    assert result.returncode == 2
+    assert "'gpt-3-stale'" in result.stderr or "openai/gpt-3-stale" in result.stderr
+    assert "openai/gpt-5.1'" not in result.stderr
+
+
+def test_config_check_valid(tmp_path: Path) -> None:
+    result = council("config", "check", cwd=tmp_path)
+    assert result.returncode == 0 and "valid" in result.stdout and "demo" in result.stdout
+
+
+def test_db_upgrade_and_usage_errors(tmp_path: Path) -> None:
+    upgraded = council("db", "upgrade", cwd=tmp_path)
+    assert upgraded.returncode == 0 and "revision" in upgraded.stdout
+    bad_db = council("db", "upgrade", cwd=tmp_path, env={"COUNCIL_DATABASE_URL": "mysql://nope/x"})
+    assert bad_db.returncode == 2 and "unsupported database" in bad_db.stderr
+    assert council("conversations", "export", "x", "--format", "pdf", cwd=tmp_path).returncode == 2
+    empty = council("ask", "--demo", "   ", cwd=tmp_path)
+    assert empty.returncode == 2 and "content is empty" in empty.stderr
+
+
+@pytest.mark.parametrize("args", [["--help"], ["ask", "--help"], ["simulate", "--help"]])
+def test_help(tmp_path: Path, args: list[str]) -> None:
+    assert council(*args, cwd=tmp_path).returncode == 0
