@@ -24,7 +24,9 @@ and the API and the CLI turn this tree into status codes and messages in one pla
         ├── UpstreamTimeoutError      total or first-token deadline passed
         ├── UpstreamConnectionError   could not connect, or the connection dropped
         ├── MalformedResponseError    the reply was not the chat-completions format
-        └── CircuitOpenError          the model's breaker is open; no call was made
+        ├── CircuitOpenError          the model's breaker is open; no call was made
+        └── CapacityTimeoutError      no in-flight slot or rpm budget before the deadline;
+                                      no call was made
 
 ``ProviderError.kind`` is a stable snake_case name used in the API, the store and metrics.
 ``ProviderError.retryable`` says whether a retry could help.
@@ -164,6 +166,12 @@ class MalformedResponseError(ProviderError):
 
 class CircuitOpenError(ProviderError):
     kind = "circuit_open"
+
+
+class CapacityTimeoutError(ProviderError):
+    """The call waited for a free slot (in-flight limit, upstream rpm) past its deadline."""
+
+    kind = "capacity"
 
 
 @dataclass(frozen=True, slots=True)

@@ -109,3 +109,11 @@ def test_invalid_values_and_files_are_config_errors(tmp_path: Path) -> None:
         load_settings()
     with pytest.raises(ConfigError, match="does not exist"):
         load_settings(config_file=tmp_path / "absent.toml")
+
+
+def test_the_example_config_is_valid(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    example = Path(__file__).resolve().parent.parent / "council.example.toml"
+    monkeypatch.setenv("OPENROUTER_API_KEY", "sk-or-x")
+    settings = load_settings(config_file=example)
+    assert check_settings(settings) == []
+    assert settings.preset("default").chairman_fallbacks == ["anthropic/claude-sonnet-4.5"]

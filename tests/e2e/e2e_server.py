@@ -52,14 +52,22 @@ class CouncilServer:
         }
         for key in ("OPENROUTER_API_KEY", "OPENAI_API_KEY"):
             env.pop(key, None)  # demo mode, whatever the machine has configured
-        log = (self.workdir / "server.log").open("ab")
-        self.process = subprocess.Popen(
-            [_council_bin(), "serve", "--demo", "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=self.workdir,  # no council.toml or .env of the repo is read
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        with (self.workdir / "server.log").open("ab") as log:  # the child keeps its own copy
+            self.process = subprocess.Popen(
+                [
+                    _council_bin(),
+                    "serve",
+                    "--demo",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                ],
+                cwd=self.workdir,  # no council.toml or .env of the repo is read
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
