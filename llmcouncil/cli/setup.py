@@ -102,8 +102,8 @@ def db_upgrade(config: ConfigOption = None) -> None:
         engine = create_engine(settings.database_url)
         try:
             await upgrade(engine)
-            current, _head = await schema_status(engine)
-            return current or ""
+            current, _heads = await schema_status(engine)
+            return ", ".join(current)
         finally:
             await engine.dispose()
 

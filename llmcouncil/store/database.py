@@ -65,11 +65,12 @@ def _alembic_config(connection: Connection | None = None) -> Config:
 
 
 def _upgrade(connection: Connection) -> None:
-    command.upgrade(_alembic_config(connection), "head")
+    # "heads": features developed side by side may add migrations on separate branches.
+    command.upgrade(_alembic_config(connection), "heads")
 
 
-def _current(connection: Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
+def _current(connection: Connection) -> tuple[str, ...]:
+    return tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
 
 
 async def upgrade(engine: AsyncEngine) -> None:
@@ -83,9 +84,9 @@ async def upgrade(engine: AsyncEngine) -> None:
         raise StoreError(f"database is not reachable: {exc}") from exc
 
 
-async def schema_status(engine: AsyncEngine) -> tuple[str | None, str]:
-    """(revision the database is at, newest revision)."""
-    head = ScriptDirectory.from_config(_alembic_config()).get_current_head() or ""
+async def schema_status(engine: AsyncEngine) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(revisions the database is at, newest revisions), as sorted tuples."""
+    heads = tuple(sorted(ScriptDirectory.from_config(_alembic_config()).get_heads()))
     async with engine.connect() as connection:
         current = await connection.run_sync(_current)
-    return current, head
+    return current, heads

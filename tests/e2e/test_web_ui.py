@@ -100,9 +100,12 @@ def test_reload_shows_everything_as_it_was(page: Page, sim: CouncilServer) -> No
     expect(page.get_by_role("article", name="Your question")).to_contain_text("CAP theorem")
     for name in MEMBERS:
         expect(stage1(turn).get_by_role("tab", name=re.compile(name))).to_be_visible()
-    expect(stage2(turn).get_by_role("tabpanel").locator(".markdown")).to_have_text(first_evaluation)
-    expect(stage2(turn).locator(".leaderboard tbody")).to_have_text(board)
-    expect(final_answer(turn).locator(".markdown")).to_have_text(final_text)
+    expect(stage2(turn).locator(".leaderboard tbody tr")).to_have_count(4)
+    assert (
+        stage2(turn).get_by_role("tabpanel").locator(".markdown").inner_text() == first_evaluation
+    )
+    assert stage2(turn).locator(".leaderboard tbody").inner_text() == board
+    assert final_answer(turn).locator(".markdown").inner_text() == final_text
 
 
 def test_a_follow_up_question_continues_the_conversation(page: Page, sim: CouncilServer) -> None:

@@ -1,0 +1,212 @@
+"""Backpressure: how many councils run, how many wait, how many calls are in flight.
+
+``AdmissionGate`` admits councils: up to ``max_active_runs`` run, up to ``max_queued_runs`` wait
+(first come, first served) at most ``max_queue_wait`` seconds; anything beyond gets
+``OverloadedError`` (HTTP 429) with a ``Retry-After`` estimated from recent council durations,
+so load past capacity costs a fast refusal, not unbounded memory and latency.
+
+``CallLimits`` bounds upstream calls: a slot per upstream (``max_inflight_per_upstream`` or the
+upstream's own ``max_inflight``), then the upstream's requests-per-minute budget (a sliding
+window of send times), then a global slot. Waiting is bounded by the call's deadline; past it
+the call fails with ``CapacityTimeoutError`` without reaching the upstream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections import deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from llmcouncil.errors import CapacityTimeoutError, OverloadedError
+from llmcouncil.resilience.settings import CapacitySettings, ResilienceSettings
+
+_DURATION_SMOOTHING = 0.2
+_MAX_RETRY_AFTER = 120.0
+
+
+class AdmissionGate:
+    def __init__(self, capacity: CapacitySettings) -> None:
+        self._capacity = capacity
+        self._active = 0
+        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._typical_run = 10.0  # seconds; refined by observe_run
+        self.rejected = 0
+
+    @property
+    def active(self) -> int:
+        return self._active
+
+    @property
+    def queued(self) -> int:
+        return sum(1 for w in self._waiters if not w.done())
+
+    def retry_after(self) -> float:
+        """Seconds until a new council would likely find room."""
+        ahead = self.queued + 1
+        estimate = self._typical_run * ahead / self._capacity.max_active_runs
+        return min(_MAX_RETRY_AFTER, max(1.0, math.ceil(estimate)))
+
+    def observe_run(self, seconds: float) -> None:
+        self._typical_run += _DURATION_SMOOTHING * (seconds - self._typical_run)
+
+    async def enter(self) -> None:
+        """Take a run slot, waiting in line if need be; ``OverloadedError`` when the line is full."""
+        capacity = self._capacity
+        if self._active < capacity.max_active_runs and not self.queued:
+            self._active += 1
+            return
+        if self.queued >= capacity.max_queued_runs:
+            self.rejected += 1
+            raise OverloadedError(
+                f"the server is at capacity ({self._active} councils running, "
+                f"{self.queued} waiting); try again later",
+                retry_after=self.retry_after(),
+            )
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            async with asyncio.timeout(capacity.max_queue_wait):
+                await waiter
+        except TimeoutError as exc:
+            self._give_back(waiter)
+            self.rejected += 1
+            raise OverloadedError(
+                f"no council slot became free within {capacity.max_queue_wait:g} s",
+                retry_after=self.retry_after(),
+            ) from exc
+        except BaseException:
+            self._give_back(waiter)
+            raise
+
+    def _give_back(self, waiter: asyncio.Future[None]) -> None:
+        if waiter.done() and not waiter.cancelled():
+            self.leave()  # the slot was handed over just as we gave up: pass it on
+        else:
+            waiter.cancel()
+        try:
+            self._waiters.remove(waiter)
+        except ValueError:
+            pass
+
+    def leave(self) -> None:
+        """Give a run slot back: to the first council in line, or to the pool."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self._active = max(0, self._active - 1)
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "active": self._active,
+            "queued": self.queued,
+            "max_active": self._capacity.max_active_runs,
+            "max_queued": self._capacity.max_queued_runs,
+            "rejected": self.rejected,
+        }
+
+
+class RpmWindow:
+    """At most ``rpm`` sends in any 60 s: each caller reserves the earliest allowed send time."""
+
+    def __init__(self, rpm: int) -> None:
+        self.rpm = rpm
+        self._sends: deque[float] = deque(maxlen=rpm)
+
+    def reserve(self, now: float, *, deadline: float | None) -> float | None:
+        """The delay before this send may go, or None when that would pass ``deadline``."""
+        when = now
+        if len(self._sends) == self.rpm:
+            when = max(now, self._sends[0] + 60.0)
+        if deadline is not None and when > deadline:
+            return None
+        self._sends.append(when)
+        return when - now
+
+
+class _Upstream:
+    def __init__(self, name: str, slots: int, rpm: int | None) -> None:
+        self.name = name
+        self.slots = slots
+        self.semaphore = asyncio.Semaphore(slots)
+        self.rpm = RpmWindow(rpm) if rpm else None
+        self.in_flight = 0
+
+
+class CallLimits:
+    def __init__(self, resilience: ResilienceSettings) -> None:
+        self._settings = resilience
+        capacity = resilience.capacity
+        self._global = asyncio.Semaphore(capacity.max_inflight_calls)
+        self._upstreams: dict[str, _Upstream] = {}
+        self.in_flight = 0
+
+    def _upstream(self, name: str) -> _Upstream:
+        upstream = self._upstreams.get(name)
+        if upstream is None:
+            limits = self._settings.upstreams.get(name)
+            slots = self._settings.capacity.max_inflight_per_upstream
+            if limits is not None and limits.max_inflight is not None:
+                slots = limits.max_inflight
+            upstream = _Upstream(name, slots, limits.rpm if limits else None)
+            self._upstreams[name] = upstream
+        return upstream
+
+    @asynccontextmanager
+    async def slot(self, upstream_name: str, *, deadline: float | None) -> AsyncIterator[None]:
+        """Hold an in-flight slot for one call to ``upstream_name``; ``deadline`` is loop time."""
+        upstream = self._upstream(upstream_name)
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout_at(deadline):
+                await upstream.semaphore.acquire()
+        except TimeoutError as exc:
+            raise self._timeout(upstream, "an in-flight slot") from exc
+        try:
+            if upstream.rpm is not None:
+                delay = upstream.rpm.reserve(loop.time(), deadline=deadline)
+                if delay is None:
+                    raise self._timeout(upstream, f"its {upstream.rpm.rpm} rpm budget")
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            try:
+                async with asyncio.timeout_at(deadline):
+                    await self._global.acquire()
+            except TimeoutError as exc:
+                raise self._timeout(upstream, "a global in-flight slot") from exc
+            upstream.in_flight += 1
+            self.in_flight += 1
+            try:
+                yield
+            finally:
+                upstream.in_flight -= 1
+                self.in_flight -= 1
+                self._global.release()
+        finally:
+            upstream.semaphore.release()
+
+    @staticmethod
+    def _timeout(upstream: _Upstream, what: str) -> CapacityTimeoutError:
+        return CapacityTimeoutError(
+            f"no room within the call's deadline: waited for {what} of {upstream.name}",
+            provider=upstream.name,
+        )
+
+    def stats(self) -> dict[str, Any]:
+        capacity = self._settings.capacity
+        return {
+            "in_flight": self.in_flight,
+            "max_inflight_calls": capacity.max_inflight_calls,
+            "upstreams": {
+                name: {
+                    "in_flight": u.in_flight,
+                    "max_inflight": u.slots,
+                    "rpm": u.rpm.rpm if u.rpm else None,
+                }
+                for name, u in self._upstreams.items()
+            },
+        }
