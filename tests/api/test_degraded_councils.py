@@ -78,11 +78,12 @@ async def test_every_member_failing_is_an_explicit_error_listing_each_reason(
     assistant = (await client.get(f"/api/conversations/{cid}")).json()["messages"][1]
     assert assistant["status"] == "failed"
     assert assistant["error"]["code"] == "council_failed"
-    # Non-streamed: the same failure, with the same reasons, as the answer's status.
-    body = (
-        await client.post(f"/api/conversations/{cid}/message", json={"content": "again"})
-    ).json()
-    assert body["status"] == "failed" and len(body["error"]["failures"]) == 4
+    # Non-streamed: a gateway error with the same reasons.
+    response = await client.post(f"/api/conversations/{cid}/message", json={"content": "again"})
+    assert response.status_code == 502
+    detail = response.json()["detail"]
+    assert detail["code"] == "council_failed" and len(detail["failures"]) == 4
+    assert detail["run_id"]
 
 
 async def test_a_single_surviving_answer_skips_ranking_and_says_so(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Response
-from fastapi.responses import PlainTextResponse, StreamingResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 
 from llmcouncil.api.deps import RunsDep, RuntimeDep, StoreDep
 from llmcouncil.api.schemas import (
@@ -19,6 +19,7 @@ from llmcouncil.api.schemas import (
     MessageCreate,
 )
 from llmcouncil.api.sse import run_stream
+from llmcouncil.council.results import RUN_FAILED
 from llmcouncil.council.spec import resolve_council
 from llmcouncil.council.transcript import (
     conversation_markdown,
@@ -113,7 +114,11 @@ async def export_conversation(
 @router.post(
     "/{conversation_id}/message",
     response_model=CouncilResult,
-    responses={413: {"model": ErrorBody}, 409: {"model": ErrorBody}},
+    responses={
+        413: {"model": ErrorBody},
+        409: {"model": ErrorBody},
+        502: {"model": ErrorBody, "description": "Every council member failed"},
+    },
 )
 async def send_message(
     conversation_id: str,
@@ -121,12 +126,17 @@ async def send_message(
     runs: RunsDep,
     store: StoreDep,
     idempotency_key: IdempotencyKey = None,
-) -> dict[str, Any]:
+) -> dict[str, Any] | JSONResponse:
     handle = await runs.start(
         conversation_id=conversation_id, content=body.content, idempotency_key=idempotency_key
     )
     await handle.wait()
-    return result_payload(await store.get_run(handle.run_id))
+    result = result_payload(await store.get_run(handle.run_id))
+    if result["status"] == RUN_FAILED:
+        # Every member failed (or the run broke): a gateway error naming each model's reason.
+        error = dict(result["error"] or {"code": "council_failed", "message": "the run failed"})
+        return JSONResponse({"detail": {**error, "run_id": result["run_id"]}}, status_code=502)
+    return result
 
 
 @router.post(
