@@ -40,9 +40,11 @@ services:
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 	@redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log
 
+PY_DIRS := llmcouncil tests $(wildcard bench)
+
 lint: .stamp-install-dev
-	$(BIN)/ruff check llmcouncil tests bench
-	$(BIN)/ruff format --check llmcouncil tests bench
+	$(BIN)/ruff check $(PY_DIRS)
+	$(BIN)/ruff format --check $(PY_DIRS)
 
 typecheck: .stamp-install-dev
 	$(BIN)/mypy
