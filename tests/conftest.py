@@ -8,8 +8,6 @@ default the local ``postgres`` superuser over TCP).
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -19,28 +17,11 @@ import httpx
 import pytest
 import uvicorn
 from sqlalchemy.engine import make_url
+from support import CHAIRMAN, MEMBERS, POSTGRES_URL, TEST_KEY_ENV, LiveServer, free_port
 
 from llmcouncil.api.app import create_app
 from llmcouncil.config import PresetSettings, ProviderSettings, Settings
 from llmcouncil.sim import SimConfig, SimServer
-
-MEMBERS = [
-    "openai/gpt-5.1",
-    "google/gemini-3-pro-preview",
-    "anthropic/claude-sonnet-4.5",
-    "x-ai/grok-4",
-]
-CHAIRMAN = "google/gemini-3-pro-preview"
-TEST_KEY_ENV = "COUNCIL_TEST_SIM_KEY"
-POSTGRES_URL = os.environ.get(
-    "COUNCIL_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -140,16 +121,6 @@ def make_settings(
         return Settings.model_validate(values)
 
     return build
-
-
-class LiveServer:
-    def __init__(self, base_url: str, app: Any) -> None:
-        self.base_url = base_url
-        self.app = app
-
-    @property
-    def runtime(self) -> Any:
-        return self.app.state.runtime
 
 
 @pytest.fixture

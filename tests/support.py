@@ -3,9 +3,39 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 from typing import Any
 
 import httpx
+
+MEMBERS = [
+    "openai/gpt-5.1",
+    "google/gemini-3-pro-preview",
+    "anthropic/claude-sonnet-4.5",
+    "x-ai/grok-4",
+]
+CHAIRMAN = "google/gemini-3-pro-preview"
+TEST_KEY_ENV = "COUNCIL_TEST_SIM_KEY"
+POSTGRES_URL = os.environ.get(
+    "COUNCIL_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class LiveServer:
+    def __init__(self, base_url: str, app: Any) -> None:
+        self.base_url = base_url
+        self.app = app
+
+    @property
+    def runtime(self) -> Any:
+        return self.app.state.runtime
 
 
 def parse_sse(raw: str) -> list[dict[str, Any]]:

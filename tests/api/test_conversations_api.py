@@ -6,8 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import LiveServer
-from support import new_conversation
+from support import LiveServer, new_conversation
 
 
 async def test_create_list_rename_delete(client: httpx.AsyncClient) -> None:

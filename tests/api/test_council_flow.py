@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from conftest import CHAIRMAN, MEMBERS, LiveServer
-from support import new_conversation, stream_events, types
+from support import CHAIRMAN, MEMBERS, LiveServer, new_conversation, stream_events, types
 
 from llmcouncil.sim import SimServer
 

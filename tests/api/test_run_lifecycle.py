@@ -12,8 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from conftest import MEMBERS, TEST_KEY_ENV, LiveServer, free_port
-from support import new_conversation, parse_sse, stream_events, types
+from support import (
+    MEMBERS,
+    TEST_KEY_ENV,
+    LiveServer,
+    free_port,
+    new_conversation,
+    parse_sse,
+    stream_events,
+    types,
+)
 
 from llmcouncil.sim import FaultSpec, SimServer
 
