@@ -3,10 +3,10 @@ SHELL := /bin/bash
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-WEB_SOURCES := $(shell find web/src web/index.html web/package.json web/vite.config.ts -type f 2>/dev/null)
+WEB_SOURCES := $(shell find web/src web/public web/index.html web/package.json web/package-lock.json web/tsconfig.json web/vite.config.ts -type f 2>/dev/null)
 PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test lint typecheck unit e2e web bench services install install-dev clean
+.PHONY: run test lint typecheck unit webtest e2e web bench services install install-dev clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -52,12 +52,15 @@ typecheck: .stamp-install-dev
 unit: .stamp-install-dev services
 	COUNCIL_TEST_POSTGRES_URL=$(PG_URL) $(BIN)/pytest -q -m "not e2e" -p no:cacheprovider
 
+webtest: web
+	cd web && npm test
+
 e2e: .stamp-install-dev web
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 	@if [ -d tests/e2e ] && ls tests/e2e/test_*.py >/dev/null 2>&1; then \
 		$(BIN)/pytest -q -m e2e -p no:cacheprovider tests/e2e; fi
 
-test: lint typecheck unit e2e
+test: lint typecheck unit webtest e2e
 
 bench: .stamp-install-dev
 	$(BIN)/python bench/run.py

@@ -60,6 +60,17 @@ def council(tmp_path_factory: pytest.TempPathFactory, built_ui: None) -> Iterato
 
 
 @pytest.fixture
+def own_server(tmp_path: Path, built_ui: None) -> Iterator[CouncilServer]:
+    """A server of the test's own, for tests that kill and restart it."""
+    server = CouncilServer(workdir=tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
 def sim(council: CouncilServer) -> Iterator[CouncilServer]:
     """The shared server, with the simulator set to a quick, steady pace and reset afterwards."""
     council.configure_sim(latency=latency(900, first_token_ms=150))
@@ -88,6 +99,11 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 @pytest.fixture
 def page(browser: Browser, sim: CouncilServer) -> Iterator[Page]:
     yield from _page(browser, sim, viewport=DESKTOP, color_scheme="light")
+
+
+@pytest.fixture
+def own_page(browser: Browser, own_server: CouncilServer) -> Iterator[Page]:
+    yield from _page(browser, own_server, viewport=DESKTOP, color_scheme="light")
 
 
 @pytest.fixture

@@ -80,8 +80,9 @@ def test_ask_watch_the_stages_stream_and_see_the_final_answer(
     expect(title).not_to_have_text(re.compile("New Conversation|Loading", re.I))
     expect(sidebar_item(page, title.inner_text())).to_be_visible()
 
+    page.locator(".chat").evaluate("el => el.scrollTo(0, 0)")
     shoot(page, shots, "desktop-light")
-    board.scroll_into_view_if_needed()
+    board.evaluate("el => el.scrollIntoView({block: 'center'})")
     shoot(page, shots, "stage2-leaderboard")
 
 
@@ -97,7 +98,7 @@ def test_reload_shows_everything_as_it_was(page: Page, sim: CouncilServer) -> No
 
     turn = page.locator("article.turn--assistant").first
     expect(turn).to_have_attribute("data-status", "complete")
-    expect(page.get_by_role("article", name="Your question")).to_contain_text("CAP theorem")
+    expect(page.get_by_role("article", name="Question")).to_contain_text("CAP theorem")
     for name in MEMBERS:
         expect(stage1(turn).get_by_role("tab", name=re.compile(name))).to_be_visible()
     expect(stage2(turn).locator(".leaderboard tbody tr")).to_have_count(4)
@@ -126,7 +127,7 @@ def test_a_follow_up_question_continues_the_conversation(page: Page, sim: Counci
 
     second = page.locator("article.turn--assistant").nth(1)
     wait_finished(second)
-    expect(page.get_by_role("article", name="Your question")).to_have_count(2)
+    expect(page.get_by_role("article", name="Question")).to_have_count(2)
     expect(page.get_by_role("region", name="Final answer")).to_have_count(2)
 
     page.reload()
@@ -183,6 +184,7 @@ def test_rename_search_and_delete_conversations(page: Page, sim: CouncilServer) 
     open_app(page)
     for question in ("Tell me about owls", "Tell me about otters"):
         page.get_by_role("button", name="New conversation").click()
+        expect(page.locator(".topbar__title")).to_have_text("Ask the council")
         wait_finished(ask(page, question))
 
     sidebar = page.get_by_role("complementary", name="Conversations")
@@ -198,13 +200,14 @@ def test_rename_search_and_delete_conversations(page: Page, sim: CouncilServer) 
     expect(page.locator(".topbar__title")).to_have_text("Otter notes")
 
     # Search by title.
+    count = titles.count()
     page.get_by_label("Search conversations by title").fill("otter")
     expect(titles).to_have_count(1)
-    page.get_by_label("Search conversations by title").fill("")
     expect(titles.first).to_have_text("Otter notes")
+    page.get_by_label("Search conversations by title").fill("")
+    expect(titles).to_have_count(count)
 
     # Delete asks first; Cancel keeps it, Delete removes it.
-    count = titles.count()
     sidebar.get_by_role("button", name="Delete “Otter notes”").click()
     sidebar.get_by_role("alertdialog").get_by_role("button", name="Cancel").click()
     expect(titles).to_have_count(count)
@@ -240,6 +243,11 @@ def test_phone_width(phone_page: Page, sim: CouncilServer, shots: Path) -> None:
     expect(final_answer(turn)).to_be_visible()
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the page scrolls sideways by {overflow}px"
+    # The page itself never scrolls: the chat does, between the top bar and the composer.
+    overflow = page.evaluate("document.documentElement.scrollHeight - window.innerHeight")
+    assert overflow <= 0, f"the page scrolls down by {overflow}px"
+    expect(page.get_by_label("Your question")).to_be_in_viewport()
+    final_answer(turn).evaluate("el => el.scrollIntoView({block: 'start'})")
     shoot(page, shots, "phone")
 
     page.get_by_role("button", name="Open conversations").click()
@@ -285,3 +293,80 @@ def test_keyboard_only(page: Page, sim: CouncilServer) -> None:
     page.keyboard.press("ArrowRight")
     expect(stage1(turn).get_by_role("tab").nth(1)).to_be_focused()
     expect(stage1(turn).get_by_role("tab").nth(1)).to_have_attribute("aria-selected", "true")
+
+
+def test_a_council_of_chosen_members_and_chairman(page: Page, sim: CouncilServer) -> None:
+    open_app(page)
+    page.get_by_role("button", name=re.compile("^Council:")).click()
+    picker = page.get_by_role("form", name="Choose the council")
+    picker.get_by_label("Preset").select_option(label="Custom…")
+    for member in ("openai/gpt-5.1", "google/gemini-3-pro-preview", "anthropic/claude-sonnet-4.5"):
+        picker.get_by_label(member, exact=True).uncheck()
+    picker.get_by_label("x-ai/grok-4", exact=True).check()
+    picker.get_by_label("anthropic/claude-sonnet-4.5", exact=True).check()
+    picker.get_by_label("Chairman").select_option("x-ai/grok-4")
+    picker.get_by_role("button", name="Use this council").click()
+    expect(page.get_by_role("button", name=re.compile("^Council:"))).to_contain_text(
+        "custom · 2 members, Chairman grok-4"
+    )
+
+    turn = ask(page, "Pick a colour")
+    wait_finished(turn)
+    expect(stage1(turn).get_by_role("tab")).to_have_count(2)
+    expect(final_answer(turn)).to_contain_text("Chairman grok-4")
+
+    page.reload()
+    expect(page.get_by_role("button", name=re.compile("^Council:"))).to_contain_text(
+        "custom · 2 members"
+    )
+
+
+def test_a_crash_mid_run_shows_the_partial_results_and_retry_finishes_it(
+    own_page: Page, own_server: CouncilServer
+) -> None:
+    page = own_page
+    server = own_server
+    # Stage 1 answers quickly; every review hangs, so the run is caught in stage 2.
+    server.configure_sim(
+        latency=latency(300, first_token_ms=50),
+        faults={"*": [{"hang": True, "prompt_kind": "ranking"}]},
+    )
+    open_app(page)
+    turn = ask(page, "What is a hash table?")
+    expect(turn.locator(".progress__step--active")).to_contain_text("Reviews")
+
+    server.kill()
+    expect(turn.get_by_role("alert").filter(has_text="Connection lost")).to_be_visible()
+
+    server.start()  # same port and database; the run left running is now interrupted
+    turn = page.locator("article.turn--assistant").first
+    wait_finished(turn, "interrupted")
+    expect(turn.get_by_role("status").last).to_contain_text("Interrupted")
+    for name in MEMBERS:
+        expect(stage1(turn).get_by_role("tab", name=re.compile(name))).to_be_visible()
+    expect(stage1(turn).get_by_role("tabpanel").locator(".markdown")).not_to_have_text("")
+    expect(final_answer(turn)).to_have_count(0)
+
+    page.reload()  # the partial run is stored, not only on screen
+    turn = page.locator("article.turn--assistant").first
+    expect(turn).to_have_attribute("data-status", "interrupted")
+
+    turn.get_by_role("button", name="Retry").click()
+    wait_finished(turn)
+    expect(final_answer(turn)).to_be_visible()
+    expect(stage2(turn).locator(".leaderboard tbody tr")).to_have_count(4)
+
+
+def test_a_degraded_result_is_marked_as_such(page: Page, sim: CouncilServer) -> None:
+    sim.configure_sim(
+        latency=latency(600, first_token_ms=100),
+        faults={"*": [{"status": 500, "prompt_kind": "chairman"}]},
+    )
+    open_app(page)
+    turn = ask(page, "Summarise the French revolution")
+    wait_finished(turn)
+    degraded = turn.get_by_role("region", name="Degraded result")
+    expect(degraded.get_by_role("heading", name=re.compile("Degraded result"))).to_be_visible()
+    expect(degraded).to_contain_text("Not a Chairman’s synthesis")
+    expect(degraded).to_contain_text("top-ranked member answer")
+    expect(turn.get_by_role("region", name="Final answer")).to_have_count(0)

@@ -36,9 +36,14 @@ function councilOf(c: Pick<Conversation, 'preset' | 'members' | 'chairman'> | nu
   };
 }
 
-/** A preset clears any custom members; custom members clear the preset. */
+/**
+ * A preset clears any custom members; custom members clear the preset. With neither (the model
+ * list has not loaded), the server's default council applies.
+ */
 function councilBody(c: CouncilChoice) {
-  return c.preset ? { preset: c.preset, members: null, chairman: null } : { preset: null, members: c.members, chairman: c.chairman };
+  if (c.preset) return { preset: c.preset, members: null, chairman: null };
+  if (c.members.length > 0) return { preset: null, members: c.members, chairman: c.chairman };
+  return {};
 }
 
 function message(err: unknown): string {
@@ -58,6 +63,7 @@ export function App() {
   const [draft, setDraft] = useState('');
   const [homeChoice, setHomeChoice] = useState<CouncilChoice | null>(null);
   const [sidebarOpen, setSidebarOpen] = useState(false);
+  const [sendError, setSendError] = useState<string | null>(null);
   const currentRef = useRef(currentId);
   currentRef.current = currentId;
   const queryRef = useRef(query);
@@ -157,12 +163,22 @@ export function App() {
       go(created.id);
       return created;
     } catch (err) {
-      setListError(`Could not create a conversation: ${message(err)}`);
+      setSendError(`Could not start a conversation: ${message(err)}`);
       return null;
     }
   };
 
+  /** A new conversation starts on the empty screen; it is stored with its first question. */
+  const startNew = () => {
+    setHomeChoice(null);
+    setSidebarOpen(false);
+    go(null);
+    document.getElementById('composer-input')?.focus();
+  };
+
   const send = async (text: string) => {
+    setSendError(null);
+    council.clearFailure();
     const target = conversation ?? (await createConversation(choice));
     if (!target) return;
     setDraft('');
@@ -205,6 +221,11 @@ export function App() {
     if (failure?.content) setDraft((d) => d || failure.content || '');
   }, [failure]);
 
+  const pageTitle = conversation?.title;
+  useEffect(() => {
+    document.title = pageTitle ? `${pageTitle} · LLM Council` : 'LLM Council';
+  }, [pageTitle]);
+
   const running = live !== null;
   const runningHere = live !== null && (!conversation || live.conversationId === conversation.id);
 
@@ -218,7 +239,7 @@ export function App() {
         runningId={live?.conversationId ?? null}
         query={query}
         onQuery={setQuery}
-        onNew={() => void createConversation(homeChoice ?? defaultChoice)}
+        onNew={startNew}
         onOpen={(id) => {
           go(id);
           setSidebarOpen(false);
@@ -255,10 +276,18 @@ export function App() {
           <Welcome demo={status?.demo ?? false} onPick={(q) => setDraft(q)} />
         )}
         <div className="composer-wrap">
-          {failure && (
+          {(sendError || failure) && (
             <div className="notice notice--error composer-wrap__error" role="alert">
-              Could not ask the council: {failure.message}
-              <button type="button" className="btn btn--small btn--ghost" onClick={council.clearFailure} aria-label="Dismiss">
+              {sendError ?? `Could not ask the council: ${failure?.message}`}
+              <button
+                type="button"
+                className="btn btn--small btn--ghost"
+                onClick={() => {
+                  setSendError(null);
+                  council.clearFailure();
+                }}
+                aria-label="Dismiss"
+              >
                 ✕
               </button>
             </div>
@@ -271,7 +300,9 @@ export function App() {
             running={runningHere}
             stopping={live?.stopping ?? false}
             disabled={(running && !runningHere) || Boolean(loadError)}
-            placeholder={conversation && conversation.messages.length > 0 ? 'Ask a follow-up…' : 'Ask the council a question…'}
+            placeholder={
+              (conversation && conversation.messages.length > 0) || runningHere ? 'Ask a follow-up…' : 'Ask the council a question…'
+            }
           />
         </div>
       </main>

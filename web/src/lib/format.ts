@@ -8,8 +8,8 @@ export function formatSeconds(ms: number | null | undefined): string | null {
 /** The tokens a model produced (completion), else whatever total the upstream reported. */
 export function formatTokens(usage: Usage | null | undefined): string | null {
   if (!usage) return null;
-  const out = usage.completion_tokens ?? usage.total_tokens;
-  if (out === null || out === undefined) return null;
+  const out = usage.completion_tokens || usage.total_tokens;
+  if (!out) return null; // a degraded stand-in reports zero: nothing was generated
   return `${out.toLocaleString('en')} tok`;
 }
 

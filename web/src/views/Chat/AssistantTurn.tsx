@@ -56,7 +56,7 @@ export function AssistantTurn({
         </div>
       )}
       <Stage1 rows={run.stage1} live={live} />
-      <Stage2 rows={run.stage2} metadata={run.metadata} live={live} />
+      <Stage2 rows={run.stage2} metadata={run.metadata} live={live} started={run.phase === 'stage2' || run.phase === 'stage3'} />
       <Stage3 view={run.stage3} live={live} />
       {!running && run.status !== 'complete' && (
         <div className={`run-end run-end--${run.status}`} role="status">

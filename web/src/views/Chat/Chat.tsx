@@ -29,7 +29,7 @@ function visibleMessages(messages: Message[], live: LiveTurn | null): Message[] 
 
 function UserTurn({ content }: { content: string }) {
   return (
-    <article className="turn turn--user" aria-label="Your question">
+    <article className="turn turn--user" aria-label="Question">
       <header className="turn__head">
         <span className="turn__who">You</span>
       </header>

@@ -36,7 +36,7 @@ export function Leaderboard({ metadata }: { metadata: RunMetadata }) {
                 <td>{r.place}</td>
                 <td>
                   <strong>{shortModelName(r.model)}</strong>
-                  {r.label && <span className="muted"> {r.label}</span>}
+                  {r.label && <span className="muted leaderboard__label"> {r.label}</span>}
                 </td>
                 <td className="num">{formatNumber(r.averageRank)}</td>
                 <td className="num">{r.votes}</td>

@@ -48,7 +48,18 @@ function ParsedRanking({ reviewer, labelToModel }: { reviewer: ReviewerView; lab
 }
 
 /** Stage 2: each reviewer's evaluation, de-anonymised for display, and the aggregate. */
-export function Stage2({ rows, metadata, live }: { rows: ReviewerView[]; metadata: RunMetadata | null; live: boolean }) {
+export function Stage2({
+  rows,
+  metadata,
+  live,
+  started = false,
+}: {
+  rows: ReviewerView[];
+  metadata: RunMetadata | null;
+  live: boolean;
+  /** The run has reached stage 2 (shows the section before the first reviewer's words). */
+  started?: boolean;
+}) {
   const [selected, setSelected] = useState('');
   const labelToModel = metadata?.label_to_model ?? {};
   if (metadata?.ranking_skipped) {
@@ -61,7 +72,17 @@ export function Stage2({ rows, metadata, live }: { rows: ReviewerView[]; metadat
       </section>
     );
   }
-  if (rows.length === 0 && !metadata) return null;
+  if (rows.length === 0 && !metadata) {
+    if (!live || !started) return null;
+    return (
+      <section className="stage stage--2" aria-label="Stage 2: peer rankings">
+        <h3 className="stage__title">
+          <span className="stage__number">2</span> Peer rankings
+        </h3>
+        <p className="muted">The members are reading each other’s anonymised answers…</p>
+      </section>
+    );
+  }
   const names = displayNames(rows.map((r) => r.model));
   const current = rows.find((r) => r.model === selected) ?? rows[0];
   const items: TabItem[] = rows.map((r) => ({
