@@ -26,8 +26,13 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from llmcouncil.audit.settings import AuditSettings
+from llmcouncil.auth.settings import AuthSettings, auth_problems
 from llmcouncil.errors import ConfigError
+from llmcouncil.observability.settings import ObservabilitySettings
+from llmcouncil.privacy.settings import DEFAULT_POLICY, PiiPolicy, PrivacySettings, privacy_problems
 from llmcouncil.resilience.settings import PresetResilienceSettings, ResilienceSettings
+from llmcouncil.usage.settings import UsageSettings
 
 MAX_MEMBERS = 26
 _PROVIDER_NAME = re.compile(r"[A-Za-z][\w-]*")  # labels run from "Response A" to "Response Z"
@@ -103,6 +108,11 @@ class PresetSettings(BaseModel):
     structured_rankings: bool = True
     description: str = ""
     resilience: PresetResilienceSettings = Field(default_factory=PresetResilienceSettings)
+    pii_policy: PiiPolicy = Field(
+        default=DEFAULT_POLICY,
+        description="Personal data in what is sent upstream: redact (placeholders), block "
+        "(refuse the message) or off. Secrets are redacted or refused under every policy.",
+    )
 
 
 class TimeoutSettings(BaseModel):
@@ -143,9 +153,17 @@ class Settings(BaseSettings):
     timeouts: TimeoutSettings = Field(default_factory=TimeoutSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
     resilience: ResilienceSettings = Field(default_factory=ResilienceSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    observability: ObservabilitySettings = Field(default_factory=ObservabilitySettings)
     on_disconnect: Literal["cancel", "continue"] = "cancel"
     log_level: str = "INFO"
     log_prompts: bool = False
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    usage: UsageSettings = Field(default_factory=UsageSettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
+    redis_url: str | None = Field(
+        default=None, description="Shared rate limits across processes (COUNCIL_REDIS_URL)."
+    )
 
     @field_validator("providers", mode="after")
     @classmethod
@@ -245,6 +263,10 @@ def check_settings(settings: Settings) -> list[str]:
     """Every problem in the configuration that can be found without calling an upstream."""
     problems: list[str] = []
     demo = is_demo(settings)
+    problems += privacy_problems(settings.privacy, settings.database_url)
+    problems += auth_problems(
+        auth=settings.auth, host=settings.host, presets=list(settings.presets)
+    )
     if settings.default_provider not in settings.providers:
         problems.append(
             f"default_provider {settings.default_provider!r} is not a configured provider"

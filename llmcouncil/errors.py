@@ -7,11 +7,18 @@ and the API and the CLI turn this tree into status codes and messages in one pla
 
     CouncilError
     ├── ConfigError                   invalid configuration; ``problems`` lists every one
+    │   └── PrivacyVaultError         a stored privacy vault does not open with the configured keys
     ├── ValidationFailedError         a client's input is unacceptable (HTTP 422)
-    │   └── ContentTooLargeError      content over the configured limit (HTTP 413)
+    │   ├── ContentTooLargeError      content over the configured limit (HTTP 413)
+    │   └── PiiBlockedError           the privacy policy refuses the content; ``entities`` names
+    │                                 the types found (HTTP 422, code ``pii_blocked``)
     ├── NotFoundError                 unknown conversation, run or preset (HTTP 404)
     ├── ConflictError                 the request clashes with current state (HTTP 409)
+    ├── AuthenticationError           no valid session or API key (HTTP 401)
+    ├── PermissionDeniedError         signed in, but not allowed to do this (HTTP 403)
+    ├── BudgetExceededError           a hard budget is used up for its period (HTTP 402)
     ├── OverloadedError               too much work in flight; ``retry_after`` seconds (HTTP 429)
+    │   └── RateLimitExceededError    a user's or key's requests per minute are used up
     ├── StoreError                    the database failed (HTTP 503)
     ├── CouncilFailedError            every member of a stage failed; ``failures`` per model
     └── ProviderError                 one upstream call failed; carries ``model`` and ``provider``
@@ -66,6 +73,22 @@ class ContentTooLargeError(ValidationFailedError):
     code = "content_too_large"
 
 
+class PiiBlockedError(ValidationFailedError):
+    """The preset's privacy policy is ``block`` (or a secret was found under ``block`` secrets)."""
+
+    code = "pii_blocked"
+
+    def __init__(self, message: str, *, entities: list[str]) -> None:
+        super().__init__(message)
+        self.entities = list(entities)
+
+
+class PrivacyVaultError(ConfigError):
+    """A stored vault does not decrypt: ``privacy.key`` changed or was lost."""
+
+    code = "privacy_vault_unreadable"
+
+
 class NotFoundError(CouncilError):
     code = "not_found"
 
@@ -80,6 +103,26 @@ class OverloadedError(CouncilError):
     def __init__(self, message: str, *, retry_after: float) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class RateLimitExceededError(OverloadedError):
+    code = "rate_limit_exceeded"
+
+
+class AuthenticationError(CouncilError):
+    """No valid credentials: sign in, or send ``Authorization: Bearer <API key>``."""
+
+    code = "unauthenticated"
+
+
+class PermissionDeniedError(CouncilError):
+    """The caller is known but its role, scopes or policy do not allow the request."""
+
+    code = "forbidden"
+
+
+class BudgetExceededError(CouncilError):
+    code = "budget_exceeded"
 
 
 class StoreError(CouncilError):

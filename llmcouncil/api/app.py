@@ -1,4 +1,10 @@
-"""The FastAPI application: routes, error handlers, the web UI, and the runtime's lifespan."""
+"""The FastAPI application: routes, error handlers, the web UI, and the runtime's lifespan.
+
+Besides ``/api``: the OpenAI-compatible ``/v1`` (its errors in the OpenAI format), the MCP
+endpoint ``/mcp``, and ``/metrics``. Telemetry (request ids, access log, HTTP metrics and spans)
+wraps every request; ``tracer_provider`` is the OpenTelemetry provider to write spans to (None:
+no tracing; ``council serve`` builds one from the ``OTEL_*`` environment).
+"""
 
 from __future__ import annotations
 
@@ -6,27 +12,47 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from opentelemetry.trace import TracerProvider
 
 from llmcouncil.api.errors import install_error_handlers
-from llmcouncil.api.routes import conversations, system
+from llmcouncil.api.routes import audit, auth, conversations, health, keys, system, usage, users
+from llmcouncil.api.routes.system import package_version
 from llmcouncil.api.runtime import Runtime
+from llmcouncil.auth.deps import Require
+from llmcouncil.auth.first_run import announce_first_run
+from llmcouncil.auth.policy import Scope
 from llmcouncil.config import Settings
+from llmcouncil.mcp_server.server import McpEndpoint
+from llmcouncil.observability.http import RequestTelemetry
+from llmcouncil.observability.telemetry import Telemetry, metrics_router
+from llmcouncil.openai_api import routes as openai_routes
+from llmcouncil.openai_api.errors import OpenAIErrorShape, unhandled_error
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, *, tracer_provider: TracerProvider | None = None) -> FastAPI:
+    telemetry = Telemetry.build(settings, tracer_provider=tracer_provider)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = await Runtime.start(settings)
+        runtime = await Runtime.start(settings, observers=telemetry.run_observers())
         app.state.runtime = runtime
+        await announce_first_run(runtime.governance, settings)
+        telemetry.start(
+            admission=runtime.runs.admission,
+            limits=runtime.caller.limits,
+            breakers=runtime.caller.breakers,
+        )
         try:
-            yield
+            async with mcp.running():
+                yield
         finally:
+            await telemetry.stop()
             await runtime.stop()
 
     app = FastAPI(
@@ -36,7 +62,10 @@ def create_app(settings: Settings) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
+    app.state.telemetry = telemetry
     install_error_handlers(app)
+    app.add_exception_handler(Exception, unhandled_error)
+    app.add_middleware(OpenAIErrorShape)
     # The original's front end ran on its own dev-server port; keep local dev origins working.
     app.add_middleware(
         CORSMiddleware,
@@ -44,8 +73,23 @@ def create_app(settings: Settings) -> FastAPI:
         allow_methods=["*"],
         allow_headers=["*"],
     )
+    # Every route outside the public list needs credentials in users mode (auth/deps.py); the
+    # routers of other capabilities get their guard here, where they are mounted.
+    signed_in = [Depends(Require())]
+    askers = [Depends(Require(Scope.CONVERSATIONS))]
     app.include_router(conversations.router)
     app.include_router(system.router)
+    app.include_router(health.router, dependencies=signed_in)
+    app.include_router(openai_routes.router, dependencies=askers)
+    mcp = McpEndpoint(lambda: app.state.runtime, host=settings.host, version=package_version())
+    app.include_router(mcp.router(dependencies=askers))
+    for router in (auth.router, users.router, keys.router, usage.router, audit.router):
+        app.include_router(router)
+    app.include_router(metrics_router())
+    # Outermost: request ids, access log, metrics and spans cover every other layer.
+    app.add_middleware(
+        RequestTelemetry, metrics=telemetry.metrics, tracer_provider=telemetry.tracer_provider
+    )
     _mount_web(app)
     return app
 

@@ -7,6 +7,7 @@ request validation (malformed JSON included) is a 422 with every problem listed.
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -15,6 +16,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from llmcouncil.errors import (
+    AuthenticationError,
+    BudgetExceededError,
     ConfigError,
     ConflictError,
     ContentTooLargeError,
@@ -22,6 +25,8 @@ from llmcouncil.errors import (
     CouncilFailedError,
     NotFoundError,
     OverloadedError,
+    PermissionDeniedError,
+    PiiBlockedError,
     ProviderError,
     StoreError,
     ValidationFailedError,
@@ -34,6 +39,9 @@ _STATUS: list[tuple[type[CouncilError], int]] = [
     (ValidationFailedError, 422),
     (NotFoundError, 404),
     (ConflictError, 409),
+    (AuthenticationError, 401),
+    (PermissionDeniedError, 403),
+    (BudgetExceededError, 402),
     (OverloadedError, 429),
     (StoreError, 503),
     (CouncilFailedError, 502),
@@ -55,10 +63,14 @@ def council_error_response(error: CouncilError) -> JSONResponse:
     headers: dict[str, str] = {}
     if isinstance(error, CouncilFailedError):
         extra["failures"] = [f.as_dict() for f in error.failures]
+    if isinstance(error, PiiBlockedError):
+        extra["entities"] = error.entities
     if isinstance(error, ProviderError):
         extra.update(model=error.model, provider=error.provider, kind=error.kind)
     if isinstance(error, OverloadedError):
-        headers["Retry-After"] = str(max(1, round(error.retry_after)))
+        headers["Retry-After"] = str(max(1, math.ceil(error.retry_after)))
+    if isinstance(error, AuthenticationError):
+        headers["WWW-Authenticate"] = 'Bearer realm="llmcouncil"'
     return JSONResponse(
         error_body(error.code, error.message, **extra),
         status_code=status_for(error),

@@ -7,13 +7,17 @@ upstream runs in-process on a loopback port and every model resolves to it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from llmcouncil.auth.governance import Governance
 from llmcouncil.config import Settings, is_demo, validated_settings
 from llmcouncil.council.pipeline import CouncilPipeline
-from llmcouncil.council.runs import RunService
+from llmcouncil.council.runs import RunObserver, RunService
+from llmcouncil.observability.logging import RunLogContext
+from llmcouncil.privacy.policy import PrivacyGuard
 from llmcouncil.providers.registry import ProviderRegistry
 from llmcouncil.resilience.calls import ModelCaller
 from llmcouncil.sim import SimServer
@@ -35,20 +39,27 @@ class Runtime:
     engine: AsyncEngine
     store: Store
     registry: ProviderRegistry
+    caller: ModelCaller
     runs: RunService
+    governance: Governance
     simulator: SimServer | None
+    privacy: PrivacyGuard | None = None
 
     @property
     def demo(self) -> bool:
         return self.simulator is not None
 
     @classmethod
-    async def start(cls, settings: Settings) -> Runtime:
+    async def start(cls, settings: Settings, *, observers: Sequence[RunObserver] = ()) -> Runtime:
+        """``observers`` (metrics, tracing) see every run; log lines always name their run."""
         validated_settings(settings)
         engine = create_engine(settings.database_url)
         try:
             await upgrade(engine)
-            store = Store(engine)
+            privacy = await PrivacyGuard.start(settings)
+            if not privacy.detector.ner.available:
+                log.warning("privacy: %s", privacy.detector.ner.message)
+            store = Store(engine, vaults=privacy.cipher)
             simulator: SimServer | None = None
             if is_demo(settings):
                 simulator = SimServer()
@@ -58,11 +69,17 @@ class Runtime:
             registry = ProviderRegistry(
                 settings, simulator_url=simulator.base_url if simulator else None
             )
-            pipeline = CouncilPipeline(
-                store=store, caller=ModelCaller(registry, settings), settings=settings
-            )
+            caller = ModelCaller(registry, settings)
+            pipeline = CouncilPipeline(store=store, caller=caller, settings=settings)
+            governance = await Governance.start(settings, engine=engine, store=store)
             runs = RunService(
-                store=store, pipeline=pipeline, settings=settings, simulated=simulator is not None
+                store=store,
+                pipeline=pipeline,
+                settings=settings,
+                simulated=simulator is not None,
+                privacy=privacy,
+                observers=[RunLogContext(), *observers],
+                gate=governance.gate,
             )
             interrupted = await store.interrupt_orphaned_runs(worker_id=runs.worker_id)
             if interrupted:
@@ -71,6 +88,7 @@ class Runtime:
                     "they keep their partial results and can be retried",
                     interrupted,
                 )
+            await governance.recover()
         except BaseException:
             await engine.dispose()
             raise
@@ -79,12 +97,16 @@ class Runtime:
             engine=engine,
             store=store,
             registry=registry,
+            caller=caller,
             runs=runs,
+            governance=governance,
             simulator=simulator,
+            privacy=privacy,
         )
 
     async def stop(self) -> None:
         await self.runs.shutdown()
+        await self.governance.aclose()
         await self.registry.aclose()
         if self.simulator is not None:
             await self.simulator.stop()

@@ -60,6 +60,9 @@ class CouncilResult(BaseModel):
     status: str
     error: dict[str, Any] | None
     usage: dict[str, Any]
+    privacy: dict[str, Any] | None = Field(
+        default=None, description="The privacy policy applied and redactions per entity type."
+    )
 
 
 class CancelResult(BaseModel):
@@ -93,6 +96,11 @@ class StatusPublic(BaseModel):
     default_preset: str
     providers: list[dict[str, Any]]
     active_runs: int
+    privacy: dict[str, Any] | None = Field(
+        default=None,
+        description="Policies per preset, detected entity types, and whether names and places "
+        "(NER) are detected.",
+    )
 
 
 class ErrorDetail(BaseModel):

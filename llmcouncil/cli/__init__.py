@@ -12,8 +12,12 @@ import typer
 from rich.console import Console
 
 from llmcouncil.cli.ask import ask
+from llmcouncil.cli.audit import audit_app
 from llmcouncil.cli.conversations import conversations_app
+from llmcouncil.cli.keys import keys_app
+from llmcouncil.cli.mcp import mcp
 from llmcouncil.cli.setup import config_app, db_app, serve, simulate
+from llmcouncil.cli.users import users_app
 from llmcouncil.errors import (
     ConfigError,
     CouncilError,
@@ -32,9 +36,13 @@ app = typer.Typer(
 app.command()(ask)
 app.command()(serve)
 app.command()(simulate)
+app.command()(mcp)
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
 app.add_typer(conversations_app, name="conversations")
+app.add_typer(users_app, name="users")
+app.add_typer(keys_app, name="keys")
+app.add_typer(audit_app, name="audit")
 
 _err = Console(stderr=True, highlight=False)
 

@@ -18,6 +18,7 @@ from llmcouncil.council.transcript import (
     conversation_payload,
     summary_payload,
 )
+from llmcouncil.privacy.keys import existing_vault_cipher
 from llmcouncil.store.database import create_engine, upgrade
 from llmcouncil.store.repository import Store
 
@@ -33,7 +34,9 @@ def _with_store(config: Any, work: Callable[[Store], Awaitable[T]]) -> T:
         engine = create_engine(settings.database_url)
         try:
             await upgrade(engine)
-            return await work(Store(engine))
+            # The vault key restores the originals behind placeholders in what is shown.
+            vaults = existing_vault_cipher(settings.privacy, database_url=settings.database_url)
+            return await work(Store(engine, vaults=vaults))
         finally:
             await engine.dispose()
 

@@ -8,9 +8,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from llmcouncil.cli.common import ConfigOption, DemoOption, configure_logging, settings_from
+from llmcouncil.cli.common import ConfigOption, DemoOption, settings_from
 from llmcouncil.config import check_settings, is_demo
 from llmcouncil.errors import ConfigError
+from llmcouncil.privacy.settings import find_ner_model
 
 config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True)
 db_app = typer.Typer(help="Manage the database.", no_args_is_help=True)
@@ -23,24 +24,37 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
     demo: DemoOption = False,
 ) -> None:
-    """Start the HTTP server (API, web UI, docs at /docs)."""
+    """Start the HTTP server (API, /v1, /mcp, /metrics, web UI, docs at /docs)."""
     import uvicorn
+    from opentelemetry import trace
 
     from llmcouncil.api.app import create_app
+    from llmcouncil.observability.logging import setup_logging
+    from llmcouncil.observability.metrics import check_multiprocess_dir
+    from llmcouncil.observability.tracing import tracer_provider_from_env
 
     settings = settings_from(config, host=host, port=port, demo=demo or None)
-    problems = check_settings(settings)
+    problems = check_settings(settings) + check_multiprocess_dir()
     if problems:
         raise ConfigError(problems)
-    configure_logging(settings.log_level)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level.lower(),
-        timeout_graceful_shutdown=5,
-        backlog=2048,
-    )
+    setup_logging(settings)
+    provider = tracer_provider_from_env()
+    if provider is not None:
+        trace.set_tracer_provider(provider)  # the MCP SDK's own spans join ours
+    try:
+        uvicorn.run(
+            create_app(settings, tracer_provider=provider),
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level.lower(),
+            log_config=None,  # our handler formats uvicorn's lines too
+            access_log=False,  # the request middleware writes the access log
+            timeout_graceful_shutdown=5,
+            backlog=2048,
+        )
+    finally:
+        if provider is not None:
+            provider.shutdown()
 
 
 def simulate(
@@ -73,6 +87,9 @@ def config_check(
         raise ConfigError(problems)
     where = "demo mode (simulated upstream)" if demo else "real providers"
     _out.print(f"[green]configuration is valid[/] ({len(settings.presets)} preset(s), {where})")
+    policies = ", ".join(f"{name}: {p.pii_policy}" for name, p in settings.presets.items())
+    _out.print(f"privacy policy per preset: {policies}")
+    _out.print(f"privacy: {find_ner_model(settings.privacy.ner_model)[1]}")
 
 
 async def _check_models(settings: object) -> list[str]:

@@ -3,17 +3,22 @@
 The original prototype's event types keep their payloads; the ``model_*`` and ``run_start``
 events are additions an original client ignores. ``RunChannel`` fans one run's events out to
 any number of listeners (an SSE response, a second request with the same Idempotency-Key, the
-CLI) and replays what they missed, so a listener that joins late sees the whole run.
+CLI) and replays what they missed, so a listener that joins late sees the whole run. A *tap*
+(metrics, tracing) sees each event synchronously as it is emitted; a tap that raises is logged
+and never disturbs the run.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 
 class EventType(StrEnum):
@@ -30,6 +35,9 @@ class EventType(StrEnum):
     MODEL_ERROR = "model_error"
     MODEL_FALLBACK = "model_fallback"
     MODEL_RESET = "model_reset"
+    MODEL_RETRY = "model_retry"
+    MODEL_HEDGE = "model_hedge"
+    MODEL_LATE = "model_late"
     COMPLETE = "complete"
     ERROR = "error"
 
@@ -55,6 +63,7 @@ class RunChannel:
     def __init__(self) -> None:
         self._events: list[CouncilEvent] = []
         self._changed = asyncio.Event()
+        self._taps: list[Callable[[CouncilEvent], None]] = []
         self.listeners = 0
 
     @property
@@ -66,6 +75,15 @@ class RunChannel:
             return
         self._events.append(event)
         self._changed.set()
+        for tap in self._taps:
+            try:
+                tap(event)
+            except Exception:
+                log.exception("a run observer failed on a %s event", event.type.value)
+
+    def tap(self, callback: Callable[[CouncilEvent], None]) -> None:
+        """Call ``callback`` with every event emitted from now on, as it is emitted."""
+        self._taps.append(callback)
 
     def attach(self) -> None:
         """A client that the run should live for (a stream) starts listening."""

@@ -57,6 +57,9 @@ class RunContext:
     simulated: bool
     resume: RunDetail | None = None
     records: list[CallRecord] = field(default_factory=list)
+    # What the privacy guard did before this run: {"policy", "redactions": {entity: count}}.
+    # ``question`` and ``history`` above are already redacted.
+    privacy: dict[str, Any] | None = None
 
 
 def ranking_metadata(
@@ -104,6 +107,7 @@ class CouncilPipeline:
                     "chairman": spec.chairman,
                     "preset": spec.preset,
                     "simulated": ctx.simulated,
+                    "privacy": ctx.privacy,
                 },
             )
         )

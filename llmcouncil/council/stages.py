@@ -33,8 +33,12 @@ from llmcouncil.council.results import (
     CallRecord,
 )
 from llmcouncil.council.spec import CouncilSpec
+from llmcouncil.errors import ModelFailure
 from llmcouncil.providers.base import ChatMessage
+from llmcouncil.resilience.call_plan import stream_tokens
 from llmcouncil.resilience.calls import CallListeners, CallPlan, ModelCaller
+from llmcouncil.resilience.retry import RetryNotice
+from llmcouncil.resilience.stragglers import StageCut, gather_with_quorum, late_sink
 
 
 class StageEvents:
@@ -60,8 +64,54 @@ class StageEvents:
         def reset() -> None:
             self._emit(CouncilEvent(EventType.MODEL_RESET, {"stage": stage, "model": model}))
 
+        def retry(notice: RetryNotice) -> None:
+            self._emit(
+                CouncilEvent(
+                    EventType.MODEL_RETRY,
+                    {
+                        "stage": stage,
+                        "model": model,
+                        "candidate": notice.model,
+                        "attempt": notice.attempt,
+                        "delay_ms": round(notice.delay * 1000),
+                        "kind": notice.error.kind,
+                        "reason": notice.error.message,
+                    },
+                )
+            )
+
+        def hedge(to: str, after_s: float) -> None:
+            self._emit(
+                CouncilEvent(
+                    EventType.MODEL_HEDGE,
+                    {
+                        "stage": stage,
+                        "model": model,
+                        "hedge": to,
+                        "after_ms": round(after_s * 1000),
+                    },
+                )
+            )
+
         return CallListeners(
-            on_delta=delta if stream else None, on_fallback=fallback, on_reset=reset
+            on_delta=delta if stream else None,
+            on_fallback=fallback,
+            on_reset=reset,
+            on_retry=retry,
+            on_hedge=hedge,
+        )
+
+    def late(self, record: CallRecord, *, kept: bool) -> None:
+        self._emit(
+            CouncilEvent(
+                EventType.MODEL_LATE,
+                {
+                    "stage": record.stage,
+                    "model": record.model,
+                    "kept": kept,
+                    "reason": record.failure.message if record.failure else "",
+                },
+            )
         )
 
     def finished(self, record: CallRecord) -> None:
@@ -95,11 +145,81 @@ class Reviews:
 async def _call(
     caller: ModelCaller, plan: CallPlan, events: StageEvents, *, stream: bool = True
 ) -> CallRecord:
+    stream = stream and stream_tokens.get()
     record = await caller.call(
         plan, events.listeners(stage=plan.stage, model=plan.model, stream=stream)
     )
     events.finished(record)
     return record
+
+
+async def _gather_stage(
+    caller: ModelCaller, plans: Sequence[CallPlan], events: StageEvents, *, preset: str | None
+) -> list[CallRecord]:
+    """The stage's calls together, under the straggler policy (quorum, then a grace period).
+
+    A late call is cancelled and recorded as a ``late`` failure; with ``late = "keep"`` (and a
+    run to store it in) it runs on, and is stored as late, outside the stage, when it ends.
+    """
+    policy = caller.policies.stragglers(preset)
+    sink = late_sink.get() if policy.late == "keep" else None
+    outcome = await gather_with_quorum(
+        [_call(caller, p, events) for p in plans],
+        policy=policy,
+        ok=lambda r: r.ok,
+        keep_late=sink is not None,
+    )
+    records: list[CallRecord] = []
+    running = {late.index: late.task for late in outcome.late}
+    for index, (plan, result) in enumerate(zip(plans, outcome.results, strict=True)):
+        if result is not None:
+            records.append(result)
+            continue
+        cut = outcome.cut
+        reason = cut.describe() if cut is not None else "no answer before the stage closed"
+        task = running.get(index)
+        kept = sink is not None and task is not None
+        record = _late_record(plan, reason=f"{reason}; {'kept running' if kept else 'cancelled'}")
+        events.late(record, kept=kept)
+        if sink is not None and task is not None:
+            sink(_settle_late(task, plan=plan, cut=cut))
+        else:
+            records.append(record)
+    return records
+
+
+def _late_record(plan: CallPlan, *, reason: str, text: str = "") -> CallRecord:
+    return CallRecord(
+        stage=plan.stage,
+        model=plan.model,
+        ok=False,
+        position=plan.position,
+        text=text,
+        failure=ModelFailure(model=plan.model, kind="late", message=reason),
+        details={**plan.details, "late": True},
+    )
+
+
+async def _settle_late(
+    task: asyncio.Future[CallRecord], *, plan: CallPlan, cut: StageCut | None
+) -> CallRecord:
+    """A kept late call's record, once it ends: stored as late, never part of the stage."""
+    loop = asyncio.get_running_loop()
+    closed_at = loop.time()
+    record = await task  # cancelled at shutdown: then nothing is stored
+    after = loop.time() - closed_at
+    where = f"{cut.describe()}; " if cut is not None else ""
+    outcome = "answered" if record.ok else "failed"
+    late = _late_record(
+        plan, reason=f"{where}{outcome} {after:.1f} s after the stage closed", text=record.text
+    )
+    late.answered_by = record.answered_by
+    late.usage = record.usage
+    late.latency_ms = record.latency_ms
+    late.ttft_ms = record.ttft_ms
+    late.simulated = record.simulated
+    late.details.update(record.details, late=True, late_ok=record.ok)
+    return late
 
 
 async def collect_answers(
@@ -122,10 +242,11 @@ async def collect_answers(
             fallbacks=spec.fallbacks.get(member, ()),
             temperature=spec.temperature,
             max_tokens=spec.max_tokens,
+            preset=spec.preset,
         )
         for i, member in enumerate(spec.members)
     ]
-    return list(await asyncio.gather(*(_call(caller, p, events) for p in plans)))
+    return await _gather_stage(caller, plans, events, preset=spec.preset)
 
 
 def assign_labels(answers: Sequence[CallRecord], *, seed: int) -> dict[str, str]:
@@ -176,9 +297,10 @@ async def collect_reviews(
                 max_tokens=spec.max_tokens,
                 json_schema=prompts.RANKING_SCHEMA if structured else None,
                 details={"presentation_order": order, "own_label": model_to_label.get(reviewer)},
+                preset=spec.preset,
             )
         )
-    records = list(await asyncio.gather(*(_call(caller, p, events) for p in plans)))
+    records = await _gather_stage(caller, plans, events, preset=spec.preset)
     labels = list(label_to_model)
     for record in records:
         if record.ok:
@@ -255,6 +377,7 @@ async def synthesize(
         fallbacks=spec.chairman_fallbacks,
         temperature=spec.temperature,
         max_tokens=spec.max_tokens,
+        preset=spec.preset,
     )
     return await _call(caller, plan, events)
 
@@ -274,6 +397,8 @@ async def make_title(
         messages=prompts.title_messages(question),
         fallbacks=fallbacks,
         max_tokens=30,
+        preset=spec.preset,
+        total_timeout=caller.policies.title_timeout,  # a title never holds the run for long
     )
     record = await caller.call(plan)
     title = prompts.clean_title(record.text, max_chars=max_chars) if record.ok else ""

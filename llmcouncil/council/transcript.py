@@ -1,6 +1,10 @@
 """Stored runs rendered for people and programs: the API's JSON, replayed events, Markdown export.
 
 These read what the store holds, through the same ``*_item`` functions the live stream uses.
+The store holds placeholders (``<EMAIL_1>``) where the user wrote personal data; the public
+functions here put the originals back from the conversation's vault (``detail.vault``), so the
+user sees what they wrote. ``run_payload`` and ``replay_events`` stay as stored: a live handle
+restores replayed events itself, per listener.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from llmcouncil.council.results import (
     stage1_item,
     stage2_item,
 )
+from llmcouncil.privacy.restore import restore_value
 from llmcouncil.store.repository import ConversationDetail, ConversationSummary, RunDetail
 
 
@@ -49,6 +54,7 @@ def run_payload(detail: RunDetail) -> dict[str, Any]:
         "attempts": run.attempts,
         "simulated": run.simulated,
         "council": run.council,
+        "privacy": run.privacy,
         "usage": {
             "prompt_tokens": sum(u.prompt_tokens for u in usage),
             "completion_tokens": sum(u.completion_tokens for u in usage),
@@ -64,7 +70,7 @@ def run_payload(detail: RunDetail) -> dict[str, Any]:
 def result_payload(detail: RunDetail) -> dict[str, Any]:
     """The original's non-streamed answer: ``{stage1, stage2, stage3, metadata}`` (plus extras)."""
     payload = run_payload(detail)
-    return {
+    result = {
         key: payload[key]
         for key in (
             "stage1",
@@ -76,8 +82,10 @@ def result_payload(detail: RunDetail) -> dict[str, Any]:
             "status",
             "error",
             "usage",
+            "privacy",
         )
     }
+    return dict(restore_value(result, detail.vault))
 
 
 def summary_payload(summary: ConversationSummary) -> dict[str, Any]:
@@ -86,7 +94,7 @@ def summary_payload(summary: ConversationSummary) -> dict[str, Any]:
         "id": c.id,
         "created_at": _iso(c.created_at),
         "updated_at": _iso(c.updated_at),
-        "title": c.title,
+        "title": restore_value(c.title, summary.vault),
         "message_count": summary.message_count,
         "preset": c.preset,
     }
@@ -107,7 +115,7 @@ def conversation_payload(detail: ConversationDetail) -> dict[str, Any]:
         runs = detail.runs.get(message.id, [])
         if runs:
             messages.append(run_payload(runs[-1]))
-    return {
+    payload = {
         "id": c.id,
         "created_at": _iso(c.created_at),
         "updated_at": _iso(c.updated_at),
@@ -117,6 +125,7 @@ def conversation_payload(detail: ConversationDetail) -> dict[str, Any]:
         "chairman": c.chairman,
         "messages": messages,
     }
+    return dict(restore_value(payload, detail.vault))
 
 
 def replay_events(detail: RunDetail) -> list[CouncilEvent]:
@@ -134,6 +143,7 @@ def replay_events(detail: RunDetail) -> list[CouncilEvent]:
                 "chairman": run.council.get("chairman"),
                 "preset": run.council.get("preset"),
                 "simulated": run.simulated,
+                "privacy": run.privacy,
                 "replayed": True,
             },
         )
@@ -205,4 +215,4 @@ def conversation_markdown(detail: ConversationDetail) -> str:
             out += [f"- **{error['model']}** failed in stage {error['stage']}: {error['message']}"]
         if payload["errors"]:
             out.append("")
-    return "\n".join(out).rstrip() + "\n"
+    return str(restore_value("\n".join(out).rstrip() + "\n", detail.vault))

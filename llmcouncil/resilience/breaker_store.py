@@ -189,10 +189,7 @@ def _trip_reason(record: BreakerRecord, rules: BreakerSettings) -> str:
         return f"{record.consecutive_failures} consecutive failures"
     calls = len(record.outcomes)
     if calls >= rules.min_calls and record.window_failures / calls >= rules.failure_rate:
-        return (
-            f"{record.window_failures} of {calls} attempts failed "
-            f"in the last {rules.window:g} s"
-        )
+        return f"{record.window_failures} of {calls} attempts failed in the last {rules.window:g} s"
     return ""
 
 

@@ -53,7 +53,7 @@ class AdmissionGate:
         self._typical_run += _DURATION_SMOOTHING * (seconds - self._typical_run)
 
     async def enter(self) -> None:
-        """Take a run slot, waiting in line if need be; ``OverloadedError`` when the line is full."""
+        """Take a run slot, waiting in line if need be; ``OverloadedError`` past the line."""
         capacity = self._capacity
         if self._active < capacity.max_active_runs and not self.queued:
             self._active += 1

@@ -7,6 +7,7 @@ a crash left ``running`` into ``interrupted`` at start-up, keeping their partial
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,24 +17,40 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from llmcouncil.council.results import RUN_INTERRUPTED, RUN_RUNNING, CallRecord
-from llmcouncil.errors import ConflictError, ModelFailure, NotFoundError, StoreError
+from llmcouncil.council.results import (
+    RUN_COMPLETE,
+    RUN_INTERRUPTED,
+    RUN_RUNNING,
+    STAGE_FINAL,
+    CallRecord,
+)
+from llmcouncil.errors import (
+    ConflictError,
+    ModelFailure,
+    NotFoundError,
+    PrivacyVaultError,
+    StoreError,
+)
+from llmcouncil.privacy.vault import PiiVault, VaultCipher
 from llmcouncil.providers.base import Usage
 from llmcouncil.store.tables import ConversationRow, MessageRow, ModelCallRow, RunRow, utcnow
 
 DEFAULT_TITLE = "New Conversation"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class ConversationSummary:
     conversation: ConversationRow
     message_count: int
+    vault: PiiVault | None = None  # opened only when the title may hold a placeholder
 
 
 @dataclass(slots=True)
 class RunDetail:
     run: RunRow
     calls: list[CallRecord] = field(default_factory=list)
+    vault: PiiVault | None = None  # the conversation's placeholders, to restore what is shown
 
 
 @dataclass(slots=True)
@@ -41,12 +58,25 @@ class ConversationDetail:
     conversation: ConversationRow
     messages: list[MessageRow]
     runs: dict[str, list[RunDetail]]  # message id → its runs, oldest first
+    vault: PiiVault | None = None
 
 
 class Store:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, vaults: VaultCipher | None = None) -> None:
         self.engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._vaults = vaults  # None: details carry no vault, placeholders show as stored
+
+    def open_vault(self, conversation: ConversationRow) -> PiiVault | None:
+        """The conversation's vault for display; one that will not open is logged, not fatal."""
+        if self._vaults is None or not conversation.pii_vault:
+            return None
+        try:
+            where = f"conversation {conversation.id}"
+            return self._vaults.open(conversation.pii_vault, where=where)
+        except PrivacyVaultError as exc:
+            log.warning("%s; showing placeholders", exc.problems[0])
+            return None
 
     async def ping(self) -> None:
         try:
@@ -63,6 +93,7 @@ class Store:
         preset: str | None = None,
         members: list[str] | None = None,
         chairman: str | None = None,
+        user_id: str | None = None,
     ) -> ConversationRow:
         row = ConversationRow(
             id=str(uuid.uuid4()),
@@ -70,14 +101,16 @@ class Store:
             preset=preset,
             members=members,
             chairman=chairman,
+            user_id=user_id,
         )
         async with self._sessions.begin() as session:
             session.add(row)
         return row
 
     async def list_conversations(
-        self, *, query: str | None = None, limit: int = 500
+        self, *, query: str | None = None, limit: int = 500, owner_id: str | None = None
     ) -> list[ConversationSummary]:
+        """``owner_id``: only that user's conversations; None: every conversation."""
         counts = (
             select(MessageRow.conversation_id, func.count().label("n"))
             .group_by(MessageRow.conversation_id)
@@ -89,13 +122,22 @@ class Store:
             .order_by(ConversationRow.updated_at.desc(), ConversationRow.id)
             .limit(limit)
         )
+        if owner_id is not None:
+            stmt = stmt.where(ConversationRow.user_id == owner_id)
         if query:
             escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             stmt = stmt.where(ConversationRow.title.ilike(f"%{escaped}%", escape="\\"))
         async with self._sessions() as session:
             rows = (await session.execute(stmt)).all()
         # A conversation's messages are user + assistant turns in the original API.
-        return [ConversationSummary(conversation=c, message_count=int(n) * 2) for c, n in rows]
+        return [
+            ConversationSummary(
+                conversation=c,
+                message_count=int(n) * 2,
+                vault=self.open_vault(c) if "<" in c.title else None,
+            )
+            for c, n in rows
+        ]
 
     async def get_conversation(self, conversation_id: str) -> ConversationRow:
         async with self._sessions() as session:
@@ -151,12 +193,18 @@ class Store:
             by_message.setdefault(run.message_id, []).append(
                 RunDetail(run=run, calls=calls.get(run.id, []))
             )
-        return ConversationDetail(conversation=conversation, messages=messages, runs=by_message)
+        vault = self.open_vault(conversation)
+        for details in by_message.values():
+            for detail in details:
+                detail.vault = vault
+        return ConversationDetail(
+            conversation=conversation, messages=messages, runs=by_message, vault=vault
+        )
 
     async def history(self, conversation_id: str, *, before_seq: int) -> list[tuple[str, str]]:
         """Earlier (question, final answer) pairs of completed runs, oldest first."""
         stmt = (
-            select(MessageRow.content, RunRow.final)
+            select(MessageRow.id, MessageRow.content, RunRow.final)
             .join(RunRow, RunRow.message_id == MessageRow.id)
             .where(
                 MessageRow.conversation_id == conversation_id,
@@ -167,11 +215,41 @@ class Store:
         )
         async with self._sessions() as session:
             rows = (await session.execute(stmt)).all()
-        pairs: dict[str, str] = {}
-        for question, final in rows:
+        pairs: dict[str, tuple[str, str]] = {}  # by message: a question asked twice is 2 turns
+        for message_id, question, final in rows:
             if isinstance(final, dict) and final.get("response"):
-                pairs[question] = str(final["response"])  # a retried run's answer replaces
-        return list(pairs.items())
+                # a retried run's answer replaces
+                pairs[message_id] = (question, str(final["response"]))
+        return list(pairs.values())
+
+    async def seed_history(
+        self, conversation_id: str, turns: Sequence[tuple[str, dict[str, Any]]]
+    ) -> None:
+        """Earlier turns an API client supplied: each a question and a finished, never-run run
+        whose ``final`` is the client's answer, in one transaction, before any real run."""
+        messages = [
+            MessageRow(id=str(uuid.uuid4()), conversation_id=conversation_id, seq=seq, content=q)
+            for seq, (q, _final) in enumerate(turns, start=1)
+        ]
+        async with self._sessions.begin() as session:
+            session.add_all(messages)
+            await session.flush()
+            session.add_all(
+                RunRow(
+                    id=str(uuid.uuid4()),
+                    conversation_id=conversation_id,
+                    message_id=m.id,
+                    status=RUN_COMPLETE,
+                    seed=0,
+                    council={"seeded": True},
+                    final=final,
+                    stages_done=STAGE_FINAL,
+                    attempts=1,
+                    simulated=False,
+                    finished_at=utcnow(),
+                )
+                for m, (_q, final) in zip(messages, turns, strict=True)
+            )
 
     # runs ---------------------------------------------------------------------------------
 
@@ -185,7 +263,12 @@ class Store:
         seed: int,
         simulated: bool,
         worker_id: str,
+        pii_vault: str | None = None,
+        privacy: dict[str, Any] | None = None,
+        user_id: str | None = None,
+        api_key_id: str | None = None,
     ) -> tuple[RunRow, MessageRow]:
+        """``pii_vault``: the conversation's re-sealed vault, written in the same transaction."""
         try:
             async with self._sessions.begin() as session:
                 conversation = await session.get(ConversationRow, conversation_id)
@@ -212,10 +295,15 @@ class Store:
                     council=council,
                     simulated=simulated,
                     worker_id=worker_id,
+                    user_id=user_id,
+                    api_key_id=api_key_id,
                     stages_done=0,
                     attempts=1,
+                    privacy=privacy,
                 )
                 conversation.updated_at = utcnow()
+                if pii_vault is not None:
+                    conversation.pii_vault = pii_vault
                 session.add(message)
                 await session.flush()
                 session.add(run)
@@ -237,7 +325,21 @@ class Store:
             if run is None:
                 raise NotFoundError(f"run {run_id} does not exist")
             calls = await self._calls(session, [run_id])
-        return RunDetail(run=run, calls=calls.get(run_id, []))
+            conversation = (
+                await session.get(ConversationRow, run.conversation_id)
+                if self._vaults is not None
+                else None
+            )
+        vault = self.open_vault(conversation) if conversation is not None else None
+        return RunDetail(run=run, calls=calls.get(run_id, []), vault=vault)
+
+    async def save_vault(self, conversation_id: str, pii_vault: str) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(ConversationRow)
+                .where(ConversationRow.id == conversation_id)
+                .values(pii_vault=pii_vault)
+            )
 
     async def get_message(self, message_id: str) -> MessageRow:
         async with self._sessions() as session:

@@ -61,6 +61,10 @@ class ConversationRow(Base):
     preset: Mapped[str | None] = mapped_column(String(100))
     members: Mapped[list[Any] | None] = mapped_column(JSON)
     chairman: Mapped[str | None] = mapped_column(String(300))
+    # Placeholder → original of this conversation, as one Fernet token (privacy/vault.py).
+    pii_vault: Mapped[str | None] = mapped_column(Text)
+    # The owner (auth.users.id); None: created in local single-user mode.
+    user_id: Mapped[str | None] = mapped_column(String(36), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
@@ -115,6 +119,11 @@ class RunRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     simulated: Mapped[bool] = mapped_column(Boolean, default=False)
     worker_id: Mapped[str | None] = mapped_column(String(64))
+    # {"policy", "redactions": {entity type: count}}: what the privacy guard did to this run.
+    privacy: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Who started the run, for usage accounting; None in local mode.
+    user_id: Mapped[str | None] = mapped_column(String(36))
+    api_key_id: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column()
 

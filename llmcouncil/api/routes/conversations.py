@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 
 from llmcouncil.api.deps import RunsDep, RuntimeDep, StoreDep
@@ -19,8 +19,17 @@ from llmcouncil.api.schemas import (
     MessageCreate,
 )
 from llmcouncil.api.sse import run_stream
+from llmcouncil.auth.deps import (
+    Asker,
+    ConversationReader,
+    ReadableConversation,
+    WritableConversation,
+    actor_for_run,
+)
+from llmcouncil.auth.policy import Principal
 from llmcouncil.council.results import RUN_FAILED
-from llmcouncil.council.spec import resolve_council
+from llmcouncil.council.runs import RunHandle
+from llmcouncil.council.spec import CouncilSpec, resolve_council
 from llmcouncil.council.transcript import (
     conversation_markdown,
     conversation_payload,
@@ -29,59 +38,92 @@ from llmcouncil.council.transcript import (
 )
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorBody, "description": "Unknown conversation or run"},
+    401: {"model": ErrorBody, "description": "Not signed in (users mode)"},
+    403: {"model": ErrorBody, "description": "Role, scopes or council policy do not allow it"},
+    404: {"model": ErrorBody, "description": "Unknown conversation or run, or another user's"},
     422: {"model": ErrorBody, "description": "Invalid input"},
 }
 router = APIRouter(prefix="/api/conversations", tags=["conversations"], responses=ERRORS)
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+NOTICE_HEADER = "X-Council-Notice"
+
+
+async def _check_policy(request: Request, principal: Principal, spec: CouncilSpec) -> None:
+    if principal.user_id is not None:
+        await request.app.state.runtime.governance.gate.check_policy(principal.user_id, spec)
+
+
+def _notices(handle: RunHandle) -> dict[str, str]:
+    return {NOTICE_HEADER: " | ".join(handle.notices)} if handle.notices else {}
 
 
 @router.get("", response_model=list[ConversationSummaryPublic])
 async def list_conversations(
-    store: StoreDep, q: Annotated[str | None, Query(max_length=200)] = None
+    store: StoreDep,
+    principal: ConversationReader,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    owner: Annotated[
+        Literal["mine", "all"], Query(description="all: everyone's (needs the read-all grant)")
+    ] = "mine",
 ) -> list[dict[str, Any]]:
-    return [summary_payload(s) for s in await store.list_conversations(query=q)]
+    everyone = principal.local or (owner == "all" and principal.read_all_conversations)
+    owner_id = None if everyone else principal.user_id
+    return [summary_payload(s) for s in await store.list_conversations(query=q, owner_id=owner_id)]
 
 
 @router.post("", response_model=ConversationPublic)
 async def create_conversation(
-    runtime: RuntimeDep, body: ConversationCreate | None = None
+    runtime: RuntimeDep,
+    principal: Asker,
+    request: Request,
+    body: ConversationCreate | None = None,
 ) -> dict[str, Any]:
     body = body or ConversationCreate()
     if body.preset or body.members or body.chairman:
-        resolve_council(
+        spec = resolve_council(
             runtime.settings, preset=body.preset, members=body.members, chairman=body.chairman
         )  # validates before anything is stored
+        await _check_policy(request, principal, spec)
     row = await runtime.store.create_conversation(
-        preset=body.preset, members=body.members, chairman=body.chairman
+        preset=body.preset,
+        members=body.members,
+        chairman=body.chairman,
+        user_id=principal.user_id,
     )
     return conversation_payload(await runtime.store.conversation_detail(row.id))
 
 
 @router.get("/{conversation_id}", response_model=ConversationPublic)
-async def get_conversation(conversation_id: str, store: StoreDep) -> dict[str, Any]:
+async def get_conversation(
+    conversation_id: str, store: StoreDep, _readable: ReadableConversation
+) -> dict[str, Any]:
     return conversation_payload(await store.conversation_detail(conversation_id))
 
 
 @router.patch("/{conversation_id}", response_model=ConversationPublic)
 async def update_conversation(
-    conversation_id: str, body: ConversationUpdate, runtime: RuntimeDep
+    conversation_id: str,
+    body: ConversationUpdate,
+    runtime: RuntimeDep,
+    current: WritableConversation,
+    principal: Asker,
+    request: Request,
 ) -> dict[str, Any]:
     changes = body.model_dump(exclude_unset=True)
     if {"preset", "members", "chairman"} & changes.keys():
-        current = await runtime.store.get_conversation(conversation_id)
         merged = {
             "preset": current.preset,
             "members": current.members,
             "chairman": current.chairman,
             **changes,
         }
-        resolve_council(
+        spec = resolve_council(
             runtime.settings,
             preset=merged["preset"],
             members=merged["members"],
             chairman=merged["chairman"],
         )
+        await _check_policy(request, principal, spec)
     if "title" in changes:
         changes["title"] = " ".join(str(changes["title"]).split())
     await runtime.store.update_conversation(conversation_id, **changes)
@@ -89,7 +131,9 @@ async def update_conversation(
 
 
 @router.delete("/{conversation_id}", status_code=204)
-async def delete_conversation(conversation_id: str, store: StoreDep) -> Response:
+async def delete_conversation(
+    conversation_id: str, store: StoreDep, _writable: WritableConversation
+) -> Response:
     await store.delete_conversation(conversation_id)
     return Response(status_code=204)
 
@@ -98,6 +142,7 @@ async def delete_conversation(conversation_id: str, store: StoreDep) -> Response
 async def export_conversation(
     conversation_id: str,
     store: StoreDep,
+    _readable: ReadableConversation,
     format: Annotated[Literal["md", "json"], Query()] = "md",
 ) -> PlainTextResponse | dict[str, Any]:
     detail = await store.conversation_detail(conversation_id)
@@ -125,17 +170,29 @@ async def send_message(
     body: MessageCreate,
     runs: RunsDep,
     store: StoreDep,
+    _writable: WritableConversation,
+    principal: Asker,
+    request: Request,
+    response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any] | JSONResponse:
     handle = await runs.start(
-        conversation_id=conversation_id, content=body.content, idempotency_key=idempotency_key
+        conversation_id=conversation_id,
+        content=body.content,
+        idempotency_key=idempotency_key,
+        actor=actor_for_run(principal, request),
     )
+    response.headers.update(_notices(handle))
     await handle.wait()
     result = result_payload(await store.get_run(handle.run_id))
     if result["status"] == RUN_FAILED:
         # Every member failed (or the run broke): a gateway error naming each model's reason.
         error = dict(result["error"] or {"code": "council_failed", "message": "the run failed"})
-        return JSONResponse({"detail": {**error, "run_id": result["run_id"]}}, status_code=502)
+        return JSONResponse(
+            {"detail": {**error, "run_id": result["run_id"]}},
+            status_code=502,
+            headers=_notices(handle),
+        )
     return result
 
 
@@ -152,12 +209,20 @@ async def send_message_stream(
     conversation_id: str,
     body: MessageCreate,
     runs: RunsDep,
+    _writable: WritableConversation,
+    principal: Asker,
+    request: Request,
     idempotency_key: IdempotencyKey = None,
 ) -> StreamingResponse:
     handle = await runs.start(
-        conversation_id=conversation_id, content=body.content, idempotency_key=idempotency_key
+        conversation_id=conversation_id,
+        content=body.content,
+        idempotency_key=idempotency_key,
+        actor=actor_for_run(principal, request),
     )
-    return run_stream(handle, runs)
+    stream = run_stream(handle, runs)
+    stream.headers.update(_notices(handle))
+    return stream
 
 
 @router.post(
@@ -165,14 +230,27 @@ async def send_message_stream(
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}}, 409: {"model": ErrorBody}},
 )
-async def retry_run(conversation_id: str, run_id: str, runs: RunsDep) -> StreamingResponse:
-    handle = await runs.retry(conversation_id=conversation_id, run_id=run_id)
-    return run_stream(handle, runs)
+async def retry_run(
+    conversation_id: str,
+    run_id: str,
+    runs: RunsDep,
+    _writable: WritableConversation,
+    principal: Asker,
+    request: Request,
+) -> StreamingResponse:
+    handle = await runs.retry(
+        conversation_id=conversation_id, run_id=run_id, actor=actor_for_run(principal, request)
+    )
+    stream = run_stream(handle, runs)
+    stream.headers.update(_notices(handle))
+    return stream
 
 
 @router.post(
     "/{conversation_id}/runs/{run_id}/cancel", status_code=202, response_model=CancelResult
 )
-async def cancel_run(conversation_id: str, run_id: str, runs: RunsDep) -> dict[str, str]:
+async def cancel_run(
+    conversation_id: str, run_id: str, runs: RunsDep, _writable: WritableConversation
+) -> dict[str, str]:
     cancelled = await runs.cancel(conversation_id=conversation_id, run_id=run_id)
     return {"run_id": run_id, "status": "cancelling" if cancelled else "not_running"}

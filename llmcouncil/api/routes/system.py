@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.engine import make_url
 
@@ -13,8 +13,9 @@ from llmcouncil.api.deps import RuntimeDep
 from llmcouncil.api.errors import error_body
 from llmcouncil.api.runtime import DEMO_MESSAGE
 from llmcouncil.api.schemas import ModelsPublic, StatusPublic
+from llmcouncil.auth.deps import AnyUser, get_principal
 from llmcouncil.config import resolve_model
-from llmcouncil.errors import StoreError
+from llmcouncil.errors import AuthenticationError, StoreError
 
 router = APIRouter(tags=["system"])
 
@@ -27,7 +28,7 @@ def package_version() -> str:
 
 
 @router.get("/api/models", response_model=ModelsPublic)
-async def list_models(runtime: RuntimeDep) -> dict[str, Any]:
+async def list_models(runtime: RuntimeDep, _user: AnyUser) -> dict[str, Any]:
     settings = runtime.settings
     presets = []
     models: list[str] = []
@@ -54,8 +55,24 @@ async def list_models(runtime: RuntimeDep) -> dict[str, Any]:
 
 
 @router.get("/api/status", response_model=StatusPublic)
-async def status(runtime: RuntimeDep) -> dict[str, Any]:
+async def status(runtime: RuntimeDep, request: Request) -> dict[str, Any]:
+    """Public; without credentials in users mode, only what the sign-in page needs."""
     settings = runtime.settings
+    if runtime.governance.mode == "users":
+        try:
+            await get_principal(request)
+        except AuthenticationError:
+            return {
+                "version": package_version(),
+                "demo": runtime.demo,
+                "demo_message": None,
+                "simulator_url": None,
+                "database": "",
+                "default_preset": settings.default_preset,
+                "providers": [],
+                "active_runs": 0,
+                "privacy": None,
+            }
     used = {
         resolve_model(settings, m).provider
         for p in settings.presets.values()
@@ -80,6 +97,7 @@ async def status(runtime: RuntimeDep) -> dict[str, Any]:
         "default_preset": settings.default_preset,
         "providers": providers,
         "active_runs": runtime.runs.active_runs,
+        "privacy": runtime.privacy.status(settings) if runtime.privacy else None,
     }
 
 

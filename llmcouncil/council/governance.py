@@ -1,0 +1,64 @@
+"""The seam between runs and the governance layer (accounts, budgets, usage, audit).
+
+``RunService`` knows who starts a run (``RunActor``) and asks a ``RunGate`` before and after it:
+
+* ``admit`` runs after the council is resolved and before anything is stored; it may refuse
+  (policy: 403, budget: 402, rate: 429) and returns an admission the run carries;
+* ``release`` gives the admission back when the run could not be started after all;
+* ``finished`` runs when the run's task ends, whatever the outcome (usage, budget, audit);
+* ``late`` runs when a kept late answer was stored after the run ended.
+
+The implementation lives in ``llmcouncil.usage.gate``; this package does not import it, so the
+council works without it (``OpenGate``: the CLI's ``council ask``, and tests of the engine).
+
+``current_actor`` is set by the HTTP layer's authentication for the request being served; a run
+started without an explicit actor (an entry point such as ``/v1`` or ``/mcp`` that does not pass
+one) is attributed to it, so no guarded route can start an unowned, unbudgeted run.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Protocol
+
+from llmcouncil.council.spec import CouncilSpec
+
+
+@dataclass(frozen=True, slots=True)
+class RunActor:
+    """Who starts a run. All None: local single-user mode (or the command line)."""
+
+    user_id: str | None = None
+    api_key_id: str | None = None
+    name: str | None = None
+    ip: str | None = None
+
+
+current_actor: ContextVar[RunActor | None] = ContextVar("llmcouncil_run_actor", default=None)
+
+
+class RunGate(Protocol):
+    async def admit(self, actor: RunActor | None, spec: CouncilSpec) -> object: ...
+
+    async def release(self, admission: object) -> None: ...
+
+    async def finished(self, admission: object, run_id: str) -> None: ...
+
+    async def late(self, run_id: str) -> None: ...
+
+
+class OpenGate:
+    """Admits every run and records nothing."""
+
+    async def admit(self, actor: RunActor | None, spec: CouncilSpec) -> object:  # noqa: ARG002
+        return None
+
+    async def release(self, admission: object) -> None:  # noqa: ARG002
+        return None
+
+    async def finished(self, admission: object, run_id: str) -> None:  # noqa: ARG002
+        return None
+
+    async def late(self, run_id: str) -> None:  # noqa: ARG002
+        return None

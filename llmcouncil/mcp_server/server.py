@@ -1,0 +1,183 @@
+"""The MCP tools, on the official SDK's ``MCPServer``; one server for stdio and for ``/mcp``.
+
+``consult_council`` runs a whole council on a new stored conversation and returns the final
+answer with a compact summary of the peer ranking and the reviewers' (dis)agreement, as text for
+the calling model and as structured content for programs. Long councils report progress per stage
+(clients that send a progress token see it, and many reset their request timeout on it). If the
+client cancels the call, the run is released like a closed stream: cancelled, unless
+``on_disconnect = "continue"``.
+
+Over HTTP (``McpEndpoint``, at ``/mcp``) the SDK's session manager, an ASGI app, is reached
+through an ordinary FastAPI route whose response hands the request's ASGI channels to it, so the
+route takes the same dependencies (the auth guard) as every other route, shows in the OpenAPI
+route list, and errors before the hand-over (401, 403) come from the app's own handlers. The
+manager runs stateless (every request stands alone), so any worker behind a load balancer can
+answer any request. Bound to a loopback address, it also checks Host and Origin headers against
+DNS rebinding, as the SDK does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from fastapi.params import Depends
+from fastapi.responses import Response
+from mcp.server import MCPServer
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+from mcp_types import CallToolResult, TextContent
+from pydantic import BaseModel, Field
+from starlette.background import BackgroundTask
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from llmcouncil.api.runtime import Runtime
+from llmcouncil.council.events import EventType
+from llmcouncil.council.transcript import result_payload
+from llmcouncil.errors import CouncilError
+from llmcouncil.mcp_server.summary import ConsultResult, as_text, summarize
+
+SERVER_NAME = "llm-council"
+INSTRUCTIONS = (
+    "LLM Council asks several language models the same question, has them rank each other's "
+    "anonymised answers, and has a Chairman model write the final answer. Use consult_council "
+    "for questions where a second (and third) opinion matters; it takes longer than one model."
+)
+_PROGRESS = {
+    EventType.STAGE1_START: (0, "the members are answering"),
+    EventType.STAGE1_COMPLETE: (1, "the members answered; peer review"),
+    EventType.STAGE2_COMPLETE: (2, "peer review done; the Chairman is writing"),
+    EventType.STAGE3_COMPLETE: (3, "the Chairman answered"),
+}
+_STAGES = 3
+
+
+class PresetInfo(BaseModel):
+    name: str
+    model: str = Field(description="Its name on the OpenAI-compatible API.")
+    description: str
+    members: list[str]
+    chairman: str
+    default: bool
+
+
+class PresetList(BaseModel):
+    presets: list[PresetInfo]
+
+
+def build_server(runtime: Callable[[], Runtime], *, version: str = "") -> MCPServer:
+    """``runtime`` returns the running server's runtime (it exists only once the app started)."""
+    server = MCPServer(SERVER_NAME, title="LLM Council", instructions=INSTRUCTIONS, version=version)
+
+    @server.tool(
+        name="consult_council",
+        description="Ask the council a question: several models answer, rank each other's "
+        "anonymised answers, and a Chairman writes the final answer. Returns that answer and "
+        "a summary of the ranking and of how much the reviewers agreed.",
+    )
+    async def consult_council(
+        question: Annotated[str, Field(description="The question, with any context it needs.")],
+        ctx: Context,
+        preset: Annotated[
+            str | None, Field(description="A council preset (see list_presets); default if unset.")
+        ] = None,
+    ) -> Annotated[CallToolResult, ConsultResult]:
+        summary = await _consult(runtime(), ctx, question=question, preset=preset)
+        return CallToolResult(
+            content=[TextContent(type="text", text=as_text(summary))],
+            structured_content=summary.model_dump(mode="json"),
+        )
+
+    @server.tool(name="list_presets", description="The council presets this server offers.")
+    async def list_presets() -> PresetList:
+        settings = runtime().settings
+        return PresetList(
+            presets=[
+                PresetInfo(
+                    name=name,
+                    model="council" if name == settings.default_preset else f"council/{name}",
+                    description=p.description,
+                    members=p.members,
+                    chairman=p.chairman,
+                    default=name == settings.default_preset,
+                )
+                for name, p in settings.presets.items()
+            ]
+        )
+
+    return server
+
+
+async def _consult(
+    runtime: Runtime, ctx: Context[Any, Any], *, question: str, preset: str | None
+) -> ConsultResult:
+    runs = runtime.runs
+    try:
+        handle = await runs.open_conversation(content=question, preset=preset)
+    except CouncilError as exc:  # unknown preset, empty or oversized question, overload
+        raise ToolError(exc.message) from exc
+    handle.channel.attach()
+    try:
+        async for event in handle.events():
+            step = _PROGRESS.get(event.type)
+            if step is not None:
+                await ctx.report_progress(step[0], _STAGES, step[1])
+    finally:
+        handle.channel.detach()
+        runs.released(handle)
+    result = result_payload(await runtime.store.get_run(handle.run_id))
+    if result["status"] != "complete" or not result.get("stage3"):
+        error = result.get("error") or {}
+        raise ToolError(f"the council failed: {error.get('message', result['status'])}")
+    return summarize(result, conversation_id=handle.conversation_id)
+
+
+PATH = "/mcp"
+
+
+class _HandOver(Response):
+    """A response that lets an ASGI app answer the request itself."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.background: BackgroundTask | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+
+class McpEndpoint:
+    def __init__(self, runtime: Callable[[], Runtime], *, host: str, version: str = "") -> None:
+        self.server: MCPServer = build_server(runtime, version=version)
+        # Creates the session manager (the Starlette app it returns is not used).
+        self.server.streamable_http_app(streamable_http_path=PATH, stateless_http=True, host=host)
+        self._manager: StreamableHTTPSessionManager = self.server.session_manager
+
+    def running(self) -> AbstractAsyncContextManager[None]:
+        """Enter in the app's lifespan: the manager's task group lives as long as the app."""
+        return self._manager.run()
+
+    def router(self, dependencies: Sequence[Depends] = ()) -> APIRouter:
+        router = APIRouter(tags=["mcp"], dependencies=list(dependencies))
+        manager = self._manager
+
+        async def mcp_endpoint(request: Request) -> Any:
+            del request
+            return _HandOver(manager.handle_request)
+
+        for method in ("POST", "GET", "DELETE"):  # one operation each in the OpenAPI schema
+            router.add_api_route(
+                PATH,
+                mcp_endpoint,
+                methods=[method],
+                response_class=Response,
+                operation_id=f"mcp_{method.lower()}",
+                summary=f"MCP over streamable HTTP ({method})",
+                description="The Model Context Protocol endpoint: tools consult_council and "
+                "list_presets. Speak MCP to it (JSON-RPC over streamable HTTP), e.g. with the "
+                "official MCP SDK's client.",
+            )
+        return router

@@ -1,0 +1,22 @@
+"""Personal data and secrets: found before any text leaves, replaced by placeholders, restored for
+the user. ``PrivacyGuard`` applies a preset's policy; ``PiiVault`` holds one conversation's
+placeholders (encrypted at rest by ``VaultCipher``); ``StreamRestorer`` and ``restore_value`` put
+the originals back in what the requesting user sees. See docs/PRIVACY.md.
+
+Kept light: Presidio is imported by ``detector``/``policy`` only and the council's events by
+``restore``, so configuration and the store can import this package.
+"""
+
+from llmcouncil.privacy.entities import SECRET_ENTITIES, label_for
+from llmcouncil.privacy.settings import PiiPolicy, PrivacySettings, find_ner_model
+from llmcouncil.privacy.vault import PiiVault, VaultCipher
+
+__all__ = [
+    "SECRET_ENTITIES",
+    "PiiPolicy",
+    "PiiVault",
+    "PrivacySettings",
+    "VaultCipher",
+    "find_ner_model",
+    "label_for",
+]

@@ -1,0 +1,209 @@
+"""Finding personal data and secrets in text, with Presidio's analyzer, offline.
+
+The analyzer is built once per process (``shared_detector``) from an explicit list of
+recognizers: Presidio's pattern recognizers whose shapes are distinctive or checksummed (e-mail,
+phone numbers through phonenumbers, cards with Luhn, IBAN with its checksum, IPv4/IPv6, MAC,
+crypto wallets, and national IDs with letters, separators or check digits), plus our own
+``SecretRecognizer``. Without a spaCy model it runs on Presidio's no-op NLP engine, so nothing
+is loaded or downloaded and names and places are *not* detected; with a spaCy model installed
+(``privacy.ner_model``) it adds PERSON and LOCATION. We never let Presidio download a model.
+
+Values wrapped over two lines (a card or IBAN in OCR output, an e-mail broken after its "@") are
+rejoined before the analysis, and the findings mapped back to the original offsets.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import threading
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
+from presidio_analyzer import predefined_recognizers as predefined
+from presidio_analyzer.nlp_engine import (
+    NerModelConfiguration,
+    NlpEngine,
+    NoOpNlpEngine,
+    SpacyNlpEngine,
+)
+
+from llmcouncil.privacy.entities import NER_ENTITIES, SECRET_ENTITIES
+from llmcouncil.privacy.recognizers import (
+    CandidatePhoneRecognizer,
+    NhsWithContextRecognizer,
+    OfflineEmailRecognizer,
+    PublicIpRecognizer,
+    SecretRecognizer,
+)
+from llmcouncil.privacy.settings import find_ner_model
+
+log = logging.getLogger(__name__)
+
+LANGUAGE = "en"
+
+
+def _pattern_recognizers() -> list[EntityRecognizer]:
+    # Country recognizers default to their country's language; we analyse every text as "en".
+    en = LANGUAGE
+    return [
+        OfflineEmailRecognizer(),
+        CandidatePhoneRecognizer(),
+        predefined.CreditCardRecognizer(),
+        predefined.IbanRecognizer(),
+        PublicIpRecognizer(),
+        predefined.MacAddressRecognizer(),
+        predefined.CryptoRecognizer(),
+        predefined.UsSsnRecognizer(),
+        predefined.UsItinRecognizer(),
+        predefined.UkNinoRecognizer(),
+        NhsWithContextRecognizer(),
+        predefined.EsNifRecognizer(supported_language=en),
+        predefined.EsNieRecognizer(supported_language=en),
+        predefined.ItFiscalCodeRecognizer(supported_language=en),
+        predefined.InPanRecognizer(supported_language=en),
+        predefined.SgFinRecognizer(supported_language=en),
+        predefined.FiPersonalIdentityCodeRecognizer(supported_language=en),
+        SecretRecognizer(),
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    entity: str
+    start: int
+    end: int
+    score: float
+
+    @property
+    def secret(self) -> bool:
+        return self.entity in SECRET_ENTITIES
+
+
+@dataclass(frozen=True, slots=True)
+class NerStatus:
+    """Whether names and places are detected, and why (or why not), for status and config check."""
+
+    available: bool
+    model: str | None
+    message: str
+
+
+def _spacy_engine(model: str) -> NlpEngine:
+    config = NerModelConfiguration(
+        labels_to_ignore=["DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"]
+    )
+    return SpacyNlpEngine(
+        models=[{"lang_code": LANGUAGE, "model_name": model}], ner_model_configuration=config
+    )
+
+
+# Line breaks that split one value: after "-" or "@" or before "@" (dropped), and inside a run
+# of digits and capitals such as a wrapped card or IBAN (read as one space).
+_WRAP = re.compile(
+    r"(?P<join>(?<=[-@])[ \t]*\r?\n[ \t]*(?=[0-9A-Za-z])"
+    r"|(?<=[0-9A-Za-z])[ \t]*\r?\n[ \t]*(?=@))"
+    r"|(?P<space>(?<=[0-9A-Z])[ \t]*\r?\n[ \t]*(?=[0-9A-Z]))"
+)
+
+
+def unwrap_lines(text: str) -> tuple[str, list[int] | None]:
+    """``text`` with wrapped values rejoined, and each character's offset in ``text``.
+
+    The offsets are ``None`` when nothing was rejoined (the common case: no copy is made).
+    """
+    pieces: list[str] = []
+    offsets: list[int] = []
+    position = 0
+    for match in _WRAP.finditer(text):
+        pieces.append(text[position : match.start()])
+        offsets.extend(range(position, match.start()))
+        if match.group("space") is not None:
+            pieces.append(" ")
+            offsets.append(match.start())
+        position = match.end()
+    if not pieces:
+        return text, None
+    pieces.append(text[position:])
+    offsets.extend(range(position, len(text) + 1))  # the end, for spans that reach it
+    return "".join(pieces), offsets
+
+
+class PiiDetector:
+    """Presidio's analyzer with our recognizers; build it once (``shared_detector``)."""
+
+    def __init__(self, *, ner_model: str = "auto", score_threshold: float = 0.35) -> None:
+        model, message = find_ner_model(ner_model)
+        engine: NlpEngine | None = None
+        if model is not None:
+            try:
+                engine = _spacy_engine(model)
+                engine.load()
+            except Exception as exc:  # a broken or incompatible model must not stop the server
+                log.warning("could not load the spaCy model %s: %s", model, exc)
+                engine, model = None, None
+                message = f"names and places are NOT detected: loading the model failed ({exc})"
+        if engine is None:
+            engine = NoOpNlpEngine(models=[{"lang_code": LANGUAGE, "model_name": "none"}])
+            engine.load()
+        self.ner = NerStatus(available=model is not None, model=model, message=message)
+        registry = RecognizerRegistry(supported_languages=[LANGUAGE])
+        for recognizer in _pattern_recognizers():
+            registry.add_recognizer(recognizer)
+        if model is not None:
+            registry.add_recognizer(
+                predefined.SpacyRecognizer(supported_entities=list(NER_ENTITIES))
+            )
+        self._analyzer = AnalyzerEngine(
+            registry=registry,
+            nlp_engine=engine,
+            supported_languages=[LANGUAGE],
+            default_score_threshold=score_threshold,
+        )
+        self.entities: tuple[str, ...] = tuple(sorted(self._analyzer.get_supported_entities()))
+        self._lock = threading.Lock()
+        # The first e-mail loads the public-suffix snapshot (~0.2 s): not on a user's request.
+        self.find("warm-up: a@example.com, +1 415 555 0132")
+
+    def find(self, text: str, *, entities: Collection[str] | None = None) -> list[Finding]:
+        """Non-overlapping findings in ``text``, in order. Blocking: call it off the event loop."""
+        if not text.strip():
+            return []
+        wanted = [e for e in self.entities if entities is None or e in entities]
+        if not wanted:
+            return []
+        flat, offsets = unwrap_lines(text)
+        with self._lock:
+            results = self._analyzer.analyze(flat, language=LANGUAGE, entities=wanted)
+        found = [
+            Finding(
+                r.entity_type,
+                offsets[r.start] if offsets else r.start,
+                offsets[r.end - 1] + 1 if offsets else r.end,
+                float(r.score),
+            )
+            for r in results
+            if r.end > r.start
+        ]
+        return merge_overlaps(found)
+
+
+def merge_overlaps(findings: list[Finding]) -> list[Finding]:
+    """Overlapping findings become one span over both, named by the surer (then longer) one."""
+    merged: list[Finding] = []
+    for finding in sorted(findings, key=lambda f: (f.start, -f.end)):
+        if merged and finding.start < merged[-1].end:
+            last = merged[-1]
+            best = max((last, finding), key=lambda f: (f.score, f.secret, f.end - f.start))
+            merged[-1] = Finding(best.entity, last.start, max(last.end, finding.end), best.score)
+        else:
+            merged.append(finding)
+    return merged
+
+
+@functools.cache
+def shared_detector(*, ner_model: str = "auto", score_threshold: float = 0.35) -> PiiDetector:
+    """One detector per configuration for the process: building one takes most of a second."""
+    return PiiDetector(ner_model=ner_model, score_threshold=score_threshold)

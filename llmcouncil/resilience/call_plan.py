@@ -1,0 +1,45 @@
+"""What the council asks of the policy layer (``CallPlan``) and how it hears back (listeners)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from llmcouncil.providers.base import ChatMessage
+from llmcouncil.resilience.retry import RetryNotice
+
+DeltaListener = Callable[[str], None]
+FallbackListener = Callable[[str, str], None]  # (fallback model, reason)
+HedgeListener = Callable[[str, float], None]  # (hedge model, seconds waited before hedging)
+
+# Whether anyone will read this run's tokens (``model_delta``). A caller that only waits for the
+# result sets it False: upstream calls are then made without streaming, which costs the event
+# loop one response instead of dozens of chunks per call. First-token timeouts then do not
+# apply (the total timeout does). Set by ``RunService.start``; the run's task inherits it.
+stream_tokens: ContextVar[bool] = ContextVar("llmcouncil_stream_tokens", default=True)
+
+
+@dataclass(frozen=True, slots=True)
+class CallPlan:
+    stage: int
+    model: str  # the configured member or chairman
+    messages: tuple[ChatMessage, ...]
+    fallbacks: Sequence[str] = ()
+    position: int = 0
+    temperature: float | None = None
+    max_tokens: int | None = None
+    json_schema: Mapping[str, Any] | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    preset: str | None = None  # whose per-preset policy applies
+    total_timeout: float | None = None  # caps the model's own total timeout (the title's)
+
+
+@dataclass(slots=True)
+class CallListeners:
+    on_delta: DeltaListener | None = None
+    on_fallback: FallbackListener | None = None
+    on_reset: Callable[[], None] | None = None
+    on_retry: Callable[[RetryNotice], None] | None = None
+    on_hedge: HedgeListener | None = None

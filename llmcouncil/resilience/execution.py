@@ -1,0 +1,373 @@
+"""One model call from start to ``CallRecord``: candidates, breakers, retries, hedging, limits.
+
+For each candidate in order (the configured model, then its fallbacks):
+
+1. the candidate's circuit breaker admits the call, lets it probe, or rejects it at once;
+   when *every* candidate is open, the least recently failed one is probed anyway;
+2. attempts run under ``with_retries`` until one answers or the retry budget says stop
+   (``retry.py``), each holding an in-flight slot (``limits.py``) and reporting its outcome
+   to the breaker;
+3. the first attempt of the configured model may be hedged on the first fallback (or the same
+   model) once it runs past that model's recent percentile (``hedging.py``).
+
+Text already forwarded to listeners is withdrawn with ``on_reset`` before another attempt or
+candidate streams, so a listener never shows two attempts glued together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from llmcouncil.council.results import CallRecord
+from llmcouncil.errors import (
+    CapacityTimeoutError,
+    CircuitOpenError,
+    ConfigError,
+    ModelFailure,
+    ProviderError,
+    UpstreamTimeoutError,
+)
+from llmcouncil.providers.base import Completion, CompletionRequest
+from llmcouncil.providers.registry import ResolvedModel
+from llmcouncil.resilience.attempt import send
+from llmcouncil.resilience.breaker import ProbeChoice
+from llmcouncil.resilience.breaker_store import Verdict
+from llmcouncil.resilience.call_plan import CallListeners, CallPlan, DeltaListener
+from llmcouncil.resilience.hedging import HEDGE, race
+from llmcouncil.resilience.kit import ResilienceKit
+from llmcouncil.resilience.policy import CallPolicy
+from llmcouncil.resilience.retry import RetryBudget, RetryNotice, with_retries
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    completion: Completion
+    candidate: str  # who answered: the configured model, a fallback, or the hedge
+
+
+@dataclass(slots=True)
+class _Target:
+    model: str
+    resolved: ResolvedModel
+    key: str  # the breaker's: provider name and upstream model id
+    policy: CallPolicy
+    deadline: float
+    probe: bool = False
+
+
+class CallExecution:
+    def __init__(self, kit: ResilienceKit, plan: CallPlan, listeners: CallListeners) -> None:
+        self._kit = kit
+        self._plan = plan
+        self._listeners = listeners
+        self._streamed = listeners.on_delta is not None
+        self._forwarded = False
+        self._failures: list[ModelFailure] = []  # the last failure of each candidate
+        self._attempts: list[dict[str, Any]] = []  # every failed attempt, retried ones too
+        self._retries = 0
+        self._circuits: dict[str, str] = {}
+        self._hedge: dict[str, Any] = {}
+        self._unwell: set[str] = set()  # breaker keys whose circuit opened during this call
+        self._choice: ProbeChoice | None = None
+
+    async def run(self) -> CallRecord:
+        plan = self._plan
+        candidates = list(dict.fromkeys([plan.model, *plan.fallbacks]))
+        self._choice = await self._all_open(candidates)
+        for index, candidate in enumerate(candidates):
+            try:
+                answer = await self._candidate(candidate, first=index == 0)
+            except (ProviderError, ConfigError) as exc:
+                failure = self._failure(exc, candidate)
+                self._failures.append(failure)
+                log.warning(
+                    "model call failed: stage=%s model=%s kind=%s reason=%s",
+                    plan.stage,
+                    candidate,
+                    failure.kind,
+                    failure.message,
+                )
+                if index + 1 < len(candidates):
+                    self._withdraw()
+                    if self._listeners.on_fallback is not None:
+                        self._listeners.on_fallback(candidates[index + 1], _reason(failure))
+                continue
+            return self._answered(answer)
+        return self._failed()
+
+    # -- candidates and attempts -------------------------------------------------------------
+
+    def _target(self, candidate: str) -> _Target:
+        resolved = self._kit.registry.resolve(candidate)
+        policy = self._kit.policies.call(preset=self._plan.preset, model=candidate)
+        total = policy.total_timeout
+        if self._plan.total_timeout is not None:
+            total = min(total, self._plan.total_timeout)
+        return _Target(
+            model=candidate,
+            resolved=resolved,
+            key=f"{resolved.provider.name}:{resolved.model}",
+            policy=policy,
+            deadline=asyncio.get_running_loop().time() + total,
+        )
+
+    async def _admit(self, target: _Target, *, force: bool = False) -> None:
+        admission = await self._kit.breakers.admit(target.key, target.model, force=force)
+        if admission.verdict is Verdict.REJECT:
+            self._circuits[target.model] = "open"
+            view = admission.view
+            wait = self._kit.breakers.retry_in(view, target.model)
+            raise CircuitOpenError(
+                f"circuit open after repeated failures (last: {view.last_error or 'unknown'}); "
+                f"next probe in {wait:.1f} s",
+                model=target.model,
+                provider=target.resolved.provider.name,
+            )
+        target.probe = admission.verdict is Verdict.PROBE
+        if target.probe:
+            self._circuits[target.model] = "forced probe" if admission.forced else "probe"
+
+    async def _candidate(self, candidate: str, *, first: bool) -> _Answer:
+        target = self._target(candidate)
+        choice = self._choice
+        await self._admit(
+            target, force=choice is not None and choice.model == candidate and not choice.busy
+        )
+        budget = RetryBudget(
+            model=candidate,
+            policy=target.policy,
+            deadline=target.deadline,
+            stop=lambda: target.key in self._unwell,
+            on_retry=self._retry_scheduled,
+            rng=self._kit.rng,
+        )
+
+        async def attempt(number: int) -> _Answer:
+            if number > 1:
+                self._withdraw()
+                await self._admit(target)
+            if number == 1 and first and not target.probe:
+                return await self._maybe_hedged(target)
+            completion = await self._attempt(target, self._forward_or_none(), number)
+            return _Answer(completion, candidate)
+
+        try:
+            return await with_retries(attempt, budget=budget, attempts=target.policy.attempts)
+        finally:
+            self._retries += budget.retries
+
+    async def _attempt(
+        self, target: _Target, on_delta: DeltaListener | None, number: int = 1
+    ) -> Completion:
+        kit, plan, policy = self._kit, self._plan, target.policy
+        loop = asyncio.get_running_loop()
+        remaining = target.deadline - loop.time()
+        provider = target.resolved.provider
+        if remaining <= 0:
+            raise UpstreamTimeoutError(
+                f"no time left of {policy.total_timeout:g} s", model=target.model
+            )
+        schema = plan.json_schema
+        if schema is not None and not kit.registry.supports_structured_output(target.model):
+            schema = None
+        try:
+            async with kit.limits.slot(provider.name, deadline=target.deadline):
+                request = CompletionRequest(
+                    model=target.resolved.model,
+                    messages=plan.messages,
+                    temperature=plan.temperature,
+                    max_tokens=plan.max_tokens,
+                    json_schema=schema,
+                    timeout=max(0.001, target.deadline - loop.time()),
+                    first_token_timeout=policy.first_token_timeout,
+                )
+                completion = await send(provider, request, on_delta)
+        except ProviderError as exc:
+            self._attempts.append(
+                {**ModelFailure.from_error(exc, model=target.model).as_dict(), "attempt": number}
+            )
+            await self._settle_failure(target, exc)
+            raise
+        except asyncio.CancelledError:
+            if target.probe:
+                await kit.breakers.released(target.key)
+            raise
+        await kit.breakers.succeeded(target.key, target.model, probe=target.probe)
+        observed = completion.ttft_ms if on_delta is not None else completion.latency_ms
+        if observed is not None:
+            kit.latencies.observe((target.model, plan.stage, on_delta is not None), observed)
+        return completion
+
+    async def _settle_failure(self, target: _Target, exc: ProviderError) -> None:
+        breakers = self._kit.breakers
+        if isinstance(exc, CapacityTimeoutError | CircuitOpenError):
+            if target.probe:  # the upstream was never reached: the probe is still owed
+                await breakers.released(target.key)
+        elif exc.retryable:
+            if await breakers.failed(target.key, target.model, exc, probe=target.probe):
+                self._unwell.add(target.key)
+        else:  # 4xx: the upstream answered, so it is healthy
+            await breakers.succeeded(target.key, target.model, probe=target.probe)
+
+    async def _maybe_hedged(self, target: _Target) -> _Answer:
+        plan, kit = self._plan, self._kit
+        hedging = target.policy.hedge
+        delay = None
+        if hedging is not None:
+            key = (target.model, plan.stage, self._streamed)
+            delay = kit.latencies.hedge_delay(key, hedging)
+        loop = asyncio.get_running_loop()
+        if delay is None or delay >= target.deadline - loop.time():
+            return _Answer(await self._attempt(target, self._forward_or_none()), target.model)
+        hedge_model = next((m for m in plan.fallbacks if m != target.model), target.model)
+
+        async def primary(on_delta: DeltaListener | None) -> _Answer:
+            return _Answer(await self._attempt(target, on_delta), target.model)
+
+        async def hedge(on_delta: DeltaListener | None) -> _Answer:
+            second = self._target(hedge_model)
+            await self._admit(second)
+            return _Answer(await self._attempt(second, on_delta), hedge_model)
+
+        def started() -> None:
+            log.info("hedging %s on %s after %.0f ms", target.model, hedge_model, delay * 1000)
+            if self._listeners.on_hedge is not None:
+                self._listeners.on_hedge(hedge_model, delay)
+
+        result = await race(
+            primary, hedge, delay=delay, forward=self._forward_or_none(), on_hedge=started
+        )
+        if result.hedged:
+            self._hedge = {
+                "hedged": True,
+                "hedge_model": hedge_model,
+                "hedge_after_ms": round(delay * 1000, 1),
+                "hedge_won": result.winner == HEDGE,
+            }
+        return result.value
+
+    async def _all_open(self, candidates: list[str]) -> ProbeChoice | None:
+        pairs: list[tuple[str, str]] = []
+        for candidate in candidates:
+            try:
+                resolved = self._kit.registry.resolve(candidate)
+            except ConfigError:
+                continue
+            pairs.append((candidate, f"{resolved.provider.name}:{resolved.model}"))
+        return await self._kit.breakers.choose_probe(pairs)
+
+    # -- listeners ---------------------------------------------------------------------------
+
+    def _forward_or_none(self) -> DeltaListener | None:
+        return self._forward if self._streamed else None
+
+    def _forward(self, text: str) -> None:
+        self._forwarded = True
+        on_delta = self._listeners.on_delta
+        if on_delta is not None:
+            on_delta(text)
+
+    def _withdraw(self) -> None:
+        """Before another attempt streams: tell listeners to drop what they were shown."""
+        if self._forwarded:
+            self._forwarded = False
+            if self._listeners.on_reset is not None:
+                self._listeners.on_reset()
+
+    def _retry_scheduled(self, notice: RetryNotice) -> None:
+        self._withdraw()  # the text goes first, then the news of what happens next
+        log.info(
+            "retrying %s (attempt %d) in %.2f s after %s: %s",
+            notice.model,
+            notice.attempt,
+            notice.delay,
+            notice.error.kind,
+            notice.error.message,
+        )
+        if self._listeners.on_retry is not None:
+            self._listeners.on_retry(notice)
+
+    # -- records -----------------------------------------------------------------------------
+
+    def _failure(self, exc: ProviderError | ConfigError, candidate: str) -> ModelFailure:
+        if isinstance(exc, ConfigError):
+            return ModelFailure(model=candidate, kind="config", message="; ".join(exc.problems))
+        failure = ModelFailure.from_error(exc, model=candidate)
+        choice = self._choice
+        if choice is not None and choice.model == candidate:
+            candidates = [self._plan.model, *self._plan.fallbacks]
+            message = f"{choice.explain(list(dict.fromkeys(candidates)))}: {failure.message}"
+            failure = ModelFailure(
+                model=candidate, kind=failure.kind, message=message, status=failure.status
+            )
+        return failure
+
+    def _details(self) -> dict[str, Any]:
+        details = dict(self._plan.details)
+        if self._attempts:
+            details["failed_attempts"] = self._attempts
+        if self._retries:
+            details["retries"] = self._retries
+        if self._circuits:
+            details["circuit"] = self._circuits
+        details.update(self._hedge)
+        return details
+
+    def _answered(self, answer: _Answer) -> CallRecord:
+        plan, completion, candidate = self._plan, answer.completion, answer.candidate
+        reasons = [_reason(f) for f in self._failures]
+        if self._hedge.get("hedge_won") and candidate != plan.model:
+            reasons.append(
+                f"hedged: {plan.model} ran past its recent p95 "
+                f"({self._hedge['hedge_after_ms']:.0f} ms) and {candidate} answered first"
+            )
+        return CallRecord(
+            stage=plan.stage,
+            model=plan.model,
+            ok=True,
+            position=plan.position,
+            text=completion.text,
+            answered_by=completion.model if candidate == plan.model else candidate,
+            fallback_from=plan.model if candidate != plan.model else None,
+            fallback_reason="; ".join(reasons) or None,
+            usage=completion.usage,
+            latency_ms=completion.latency_ms,
+            ttft_ms=completion.ttft_ms,
+            finish_reason=completion.finish_reason,
+            simulated=completion.simulated,
+            details=self._details(),
+        )
+
+    def _failed(self) -> CallRecord:
+        failures = self._failures
+        first = failures[0]
+        if self._choice is not None:  # lead with the probe's story: it is the one that was tried
+            first = next((f for f in failures if f.model == self._choice.model), first)
+        rest = [f for f in failures if f is not first]
+        failure = first
+        if rest:
+            failure = ModelFailure(
+                model=self._plan.model,
+                kind=first.kind,
+                status=first.status,
+                message=f"{first.message}; "
+                + ("fallbacks failed too: " if first.model == self._plan.model else "also: ")
+                + "; then ".join(_reason(f) for f in rest),
+            )
+        return CallRecord(
+            stage=self._plan.stage,
+            model=self._plan.model,
+            ok=False,
+            position=self._plan.position,
+            failure=failure,
+            details={**self._details(), "failed_attempts": self._attempts},
+        )
+
+
+def _reason(failure: ModelFailure) -> str:
+    return f"{failure.model} failed ({failure.kind}): {failure.message}"

@@ -1,0 +1,147 @@
+"""Hedged calls: when a call runs past its model's recent percentile, race a second one.
+
+``LatencyTracker`` keeps recent latencies per (model, stage, streamed) — for streams the time to
+the first token, since a stream that is producing tokens is slow, not stuck; for plain calls the
+whole latency. ``race`` starts the primary, waits ``delay``, then starts the hedge; the first
+racer to produce a token (or, for plain calls, an answer) wins, and the other is cancelled at
+that moment, so a listener only ever sees one racer's text. A racer that fails before the other
+commits leaves the race to the other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, Generic, TypeVar
+
+from llmcouncil.resilience.settings import HedgeSettings
+
+T = TypeVar("T")
+DeltaListener = Callable[[str], None]
+Racer = Callable[[DeltaListener | None], Awaitable[T]]
+LatencyKey = tuple[str, int, bool]  # (model, stage, streamed)
+
+PRIMARY = 0
+HEDGE = 1
+
+
+class LatencyTracker:
+    """Recent latencies per key; percentiles are recomputed only when samples changed."""
+
+    def __init__(self, window: int = 200) -> None:
+        self._window = window
+        self._samples: dict[LatencyKey, deque[float]] = {}
+        self._cache: dict[tuple[LatencyKey, float], tuple[int, float]] = {}
+        self._counts: dict[LatencyKey, int] = {}
+
+    def observe(self, key: LatencyKey, ms: float) -> None:
+        samples = self._samples.get(key)
+        if samples is None:
+            samples = self._samples[key] = deque(maxlen=self._window)
+        samples.append(ms)
+        self._counts[key] = self._counts.get(key, 0) + 1
+
+    def percentile(self, key: LatencyKey, q: float, *, min_samples: int) -> float | None:
+        samples = self._samples.get(key)
+        if samples is None or len(samples) < min_samples:
+            return None
+        count = self._counts[key]
+        cached = self._cache.get((key, q))
+        if cached is not None and cached[0] == count:
+            return cached[1]
+        ordered = sorted(samples)
+        value = ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+        self._cache[(key, q)] = (count, value)
+        return value
+
+    def hedge_delay(self, key: LatencyKey, settings: HedgeSettings) -> float | None:
+        """Seconds to wait before hedging, or None while too few calls were seen."""
+        ms = self.percentile(key, settings.percentile, min_samples=settings.min_samples)
+        return None if ms is None else max(settings.min_delay, ms / 1000.0)
+
+
+class _Gate:
+    """Forwards deltas from the first racer that produces one; the others are muted."""
+
+    def __init__(self, forward: DeltaListener | None) -> None:
+        self._forward = forward
+        self.winner: int | None = None
+        self.committed = asyncio.Event()
+
+    def listener(self, racer: int) -> DeltaListener | None:
+        forward = self._forward
+        if forward is None:
+            return None
+
+        def on_delta(text: str) -> None:
+            if self.winner is None:
+                self.winner = racer
+                self.committed.set()
+            if self.winner == racer:
+                forward(text)
+
+        return on_delta
+
+
+class RaceResult(Generic[T]):
+    __slots__ = ("hedged", "value", "winner")
+
+    def __init__(self, value: T, *, winner: int, hedged: bool) -> None:
+        self.value = value
+        self.winner = winner
+        self.hedged = hedged
+
+
+async def race(
+    primary: Racer[T],
+    hedge: Racer[T],
+    *,
+    delay: float,
+    forward: DeltaListener | None,
+    on_hedge: Callable[[], None],
+) -> RaceResult[T]:
+    gate = _Gate(forward)
+    tasks: dict[asyncio.Task[T], int] = {}
+    first = asyncio.ensure_future(primary(gate.listener(PRIMARY)))
+    tasks[first] = PRIMARY
+    try:
+        done, _ = await asyncio.wait({first}, timeout=delay)
+        if done or gate.winner is not None:
+            return RaceResult(await first, winner=PRIMARY, hedged=False)
+        on_hedge()
+        tasks[asyncio.ensure_future(hedge(gate.listener(HEDGE)))] = HEDGE
+        errors: dict[int, BaseException] = {}
+        while True:
+            if gate.winner is not None:
+                winner = next(t for t, i in tasks.items() if i == gate.winner)
+                await _cancel(t for t in tasks if t is not winner)
+                return RaceResult(await winner, winner=gate.winner, hedged=True)
+            committed: asyncio.Task[Any] = asyncio.ensure_future(gate.committed.wait())
+            waiting: set[asyncio.Task[Any]] = {*tasks, committed}
+            try:
+                done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                committed.cancel()
+            for task in [t for t in done if t in tasks]:
+                index = tasks.pop(task)
+                error = task.exception()
+                if error is None:
+                    await _cancel(tasks)
+                    return RaceResult(task.result(), winner=index, hedged=True)
+                errors[index] = error
+                if gate.winner == index:
+                    raise error  # the committed racer failed after its first token
+            if not tasks:
+                raise errors.get(PRIMARY) or errors[HEDGE]
+    finally:
+        await _cancel(t for t in tasks if not t.done())
+
+
+async def _cancel(tasks: Iterable[asyncio.Task[Any]]) -> None:
+    pending = [t for t in tasks if not t.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        # gather, not a loop of awaits: if *we* are cancelled meanwhile, that propagates.
+        await asyncio.gather(*pending, return_exceptions=True)

@@ -1,0 +1,204 @@
+"""The usage ledger: copying a run's model calls into ``usage_records``, and reading it back.
+
+Recording is idempotent (a call is recorded once, keyed by its ``model_calls`` id), so a run
+can be settled again after a retry or a late answer, and a crashed process's runs are settled at
+the next start-up. The ledger keeps no text, and survives the conversation it came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import Select, and_, distinct, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from llmcouncil.auth.tables import ApiKeyRow, UserRow
+from llmcouncil.council.results import RUN_RUNNING
+from llmcouncil.store.tables import ModelCallRow, RunRow, utcnow
+from llmcouncil.usage.prices import call_cost
+from llmcouncil.usage.settings import UsageSettings
+from llmcouncil.usage.tables import UsageRecordRow
+
+GroupBy = Literal["user", "key", "model", "run"]
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """What settling added to the ledger for one run."""
+
+    user_id: str | None
+    api_key_id: str | None
+    records: list[UsageRecordRow]
+
+    @property
+    def cost(self) -> float:
+        return sum(r.cost for r in self.records)
+
+    @property
+    def tokens(self) -> int:
+        return sum(r.prompt_tokens + r.completion_tokens for r in self.records)
+
+
+def _unrecorded() -> Select[ModelCallRow, str, str | None, str | None]:
+    recorded = select(UsageRecordRow.id).where(UsageRecordRow.model_call_id == ModelCallRow.id)
+    return (
+        select(ModelCallRow, RunRow.conversation_id, RunRow.user_id, RunRow.api_key_id)
+        .join(RunRow, RunRow.id == ModelCallRow.run_id)
+        .where(~recorded.exists())
+    )
+
+
+async def run_attribution(session: AsyncSession, run_id: str) -> tuple[str | None, str | None]:
+    row = (
+        await session.execute(select(RunRow.user_id, RunRow.api_key_id).where(RunRow.id == run_id))
+    ).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
+async def record_run_calls(
+    session: AsyncSession, *, run_id: str, settings: UsageSettings
+) -> Recorded:
+    """Add the run's calls that the ledger does not have yet (in the caller's transaction)."""
+    rows = (await session.execute(_unrecorded().where(ModelCallRow.run_id == run_id))).all()
+    user_id, key_id = await run_attribution(session, run_id)
+    now = utcnow()
+    records = []
+    for call, conversation_id, run_user, run_key in rows:
+        priced = call_cost(
+            settings,
+            models=(call.answered_by, call.model),
+            prompt_tokens=call.prompt_tokens,
+            completion_tokens=call.completion_tokens,
+            upstream_cost=call.cost,
+        )
+        records.append(
+            UsageRecordRow(
+                model_call_id=call.id,
+                run_id=run_id,
+                conversation_id=conversation_id,
+                user_id=run_user,
+                api_key_id=run_key,
+                stage=call.stage,
+                model=call.answered_by or call.model,
+                prompt_tokens=call.prompt_tokens,
+                completion_tokens=call.completion_tokens,
+                cost=priced.cost,
+                cost_source=priced.source,
+                simulated=call.simulated,
+                created_at=now,
+            )
+        )
+    session.add_all(records)
+    await session.flush()
+    return Recorded(user_id=user_id, api_key_id=key_id, records=records)
+
+
+async def unsettled_runs(session: AsyncSession) -> list[str]:
+    """Runs that are not running and have calls missing from the ledger."""
+    stmt = (
+        _unrecorded()
+        .with_only_columns(ModelCallRow.run_id)
+        .where(RunRow.status != RUN_RUNNING)
+        .distinct()
+    )
+    return [str(r) for r in (await session.scalars(stmt)).all()]
+
+
+async def spent_between(
+    session: AsyncSession,
+    *,
+    subject_type: str,
+    subject_id: str,
+    start: datetime | None,
+    end: datetime | None,
+) -> tuple[float, int]:
+    column = UsageRecordRow.user_id if subject_type == "user" else UsageRecordRow.api_key_id
+    stmt = select(
+        func.coalesce(func.sum(UsageRecordRow.cost), 0.0),
+        func.coalesce(func.sum(UsageRecordRow.prompt_tokens + UsageRecordRow.completion_tokens), 0),
+    ).where(column == subject_id)
+    if start is not None:
+        stmt = stmt.where(UsageRecordRow.created_at >= start)
+    if end is not None:
+        stmt = stmt.where(UsageRecordRow.created_at < end)
+    cost, tokens = (await session.execute(stmt)).one()
+    return float(cost or 0.0), int(tokens or 0)
+
+
+async def usage_summary(
+    session: AsyncSession,
+    *,
+    group_by: GroupBy,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    user_id: str | None = None,
+    api_key_id: str | None = None,
+    limit: int = 1000,
+) -> list[dict[str, Any]]:
+    u = UsageRecordRow
+    group_column: Any = {
+        "user": u.user_id,
+        "key": u.api_key_id,
+        "model": u.model,
+        "run": u.run_id,
+    }[group_by]
+    cost = func.sum(u.cost)
+    stmt = select(
+        group_column,
+        func.count(distinct(u.run_id)),
+        func.count(u.id),
+        func.sum(u.prompt_tokens),
+        func.sum(u.completion_tokens),
+        cost,
+        func.min(u.created_at),
+        func.max(u.created_at),
+    ).group_by(group_column)
+    conditions = []
+    if since is not None:
+        conditions.append(u.created_at >= since)
+    if until is not None:
+        conditions.append(u.created_at < until)
+    if user_id is not None:
+        conditions.append(u.user_id == user_id)
+    if api_key_id is not None:
+        conditions.append(u.api_key_id == api_key_id)
+    if conditions:
+        stmt = stmt.where(and_(*conditions))
+    stmt = stmt.order_by(cost.desc(), group_column).limit(limit)
+    rows = (await session.execute(stmt)).all()
+    names = await _names(session, group_by, [r[0] for r in rows])
+    return [
+        {
+            "group": group_by,
+            "id": r[0],
+            "name": names.get(r[0]),
+            "runs": int(r[1]),
+            "calls": int(r[2]),
+            "prompt_tokens": int(r[3] or 0),
+            "completion_tokens": int(r[4] or 0),
+            "total_tokens": int((r[3] or 0) + (r[4] or 0)),
+            "cost": round(float(r[5] or 0.0), 10),
+            "first": r[6].isoformat() if r[6] else None,
+            "last": r[7].isoformat() if r[7] else None,
+        }
+        for r in rows
+    ]
+
+
+async def _names(session: AsyncSession, group_by: GroupBy, ids: list[Any]) -> dict[Any, str]:
+    wanted = [i for i in ids if i]
+    if not wanted:
+        return {}
+    if group_by == "user":
+        users = await session.execute(
+            select(UserRow.id, UserRow.username).where(UserRow.id.in_(wanted))
+        )
+        return {str(i): str(n) for i, n in users.all()}
+    if group_by == "key":
+        keys = await session.execute(
+            select(ApiKeyRow.id, ApiKeyRow.prefix, ApiKeyRow.name).where(ApiKeyRow.id.in_(wanted))
+        )
+        return {i: f"{name} (lc_{prefix})" for i, prefix, name in keys.all()}
+    return {}

@@ -1,0 +1,3 @@
+from gov_support import governed
+
+__all__ = ["governed"]
