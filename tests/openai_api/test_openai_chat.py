@@ -74,6 +74,10 @@ async def test_a_conversation_becomes_history_and_system_messages_reach_members_
     assert stored["messages"][1]["stage3"]["response"] == "Sept."
     assert stored["messages"][2]["content"] == "And a larger one?"
     assert stored["title"] == "Name a prime number."
+    assert stored["messages"][1]["stage3"]["seeded"] is True
+    seeded_run = stored["messages"][1]["run_id"]
+    retry = await client.post(f"/api/conversations/{stored['id']}/runs/{seeded_run}/retry")
+    assert retry.status_code == 409  # a client's own turn never ran: nothing to retry
 
     by_kind = {
         kind: [r for r in sim.requests if r.prompt_kind == kind]
@@ -93,3 +97,19 @@ async def test_a_conversation_becomes_history_and_system_messages_reach_members_
     assert not any(
         "Answer in French." in m["content"] for r in by_kind["ranking"] for m in r.messages
     )
+
+
+async def test_a_question_asked_twice_is_two_turns_of_history(
+    server: LiveServer, sim: SimServer
+) -> None:
+    messages = [
+        {"role": "user", "content": "Go on."},
+        {"role": "assistant", "content": "Once upon a time"},
+        {"role": "user", "content": "Go on."},
+        {"role": "assistant", "content": "there was a council"},
+        {"role": "user", "content": "Go on."},
+    ]
+    async with sdk(server) as openai:
+        await openai.chat.completions.create(model="council", messages=messages)  # type: ignore[arg-type]
+    answer_prompt = next(r for r in sim.requests if r.prompt_kind == "answer")
+    assert [m["content"] for m in answer_prompt.messages] == [m["content"] for m in messages]
