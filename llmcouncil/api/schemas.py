@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,6 +28,129 @@ class MessageCreate(BaseModel):
     content: str
 
 
+class _Open(BaseModel):
+    """A response shape that documents its fields and passes additions through unchanged."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class UsagePublic(_Open):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int | None = None
+    cost: float | None = None
+
+
+class _CallFields(_Open):
+    answered_by: str | None = None
+    fallback_from: str | None = None
+    fallback_reason: str | None = None
+    usage: UsagePublic = Field(default_factory=UsagePublic)
+    latency_ms: float | None = None
+    ttft_ms: float | None = None
+    finish_reason: str | None = None
+    simulated: bool = False
+
+
+class Stage1Answer(_CallFields):
+    model: str
+    response: str
+
+
+class Stage2Review(_CallFields):
+    model: str
+    ranking: str = Field(description="The reviewer's full text.")
+    parsed_ranking: list[str] = Field(description="Labels, best first.")
+    parse_status: Literal["ok", "partial", "no_header", "failed"] | None = None
+    parse_issues: list[str] = Field(default_factory=list)
+    parse_source: Literal["json", "text"] | None = None
+    presentation_order: list[str] = Field(default_factory=list)
+    own_label: str | None = None
+
+
+class Stage3Final(_CallFields):
+    model: str | None = Field(description="The chairman; null when every chairman failed.")
+    response: str
+    degraded: bool = False
+    degraded_reason: str | None = None
+    top_ranked_model: str | None = None
+
+
+class ModelErrorPublic(_Open):
+    stage: int
+    model: str
+    kind: str
+    message: str
+    status: int | None = None
+
+
+class AggregateRowPublic(_Open):
+    model: str
+    label: str | None = None
+    average_rank: float | None = None
+    rankings_count: int = 0
+    first_place_votes: int = 0
+    self_rank_average: float | None = None
+
+
+class OriginalAggregateRow(_Open):
+    model: str
+    average_rank: float
+    rankings_count: int
+
+
+class AgreementPublic(_Open):
+    kendall_w: float | None = None
+    mean_pairwise_tau: float | None = None
+    reviewers: int = 0
+    self_votes_excluded: bool = True
+    self_preference: float | None = None
+
+
+class RunMetadata(_Open):
+    """Empty until stage 2 completes."""
+
+    label_to_model: dict[str, str] = Field(default_factory=dict)
+    aggregate_rankings: list[OriginalAggregateRow] = Field(default_factory=list)
+    aggregate: list[AggregateRowPublic] = Field(default_factory=list)
+    agreement: AgreementPublic | None = None
+    self_votes_excluded: bool | None = None
+    ranking_skipped: bool | None = None
+    ranking_skipped_reason: str | None = None
+    seed: int | None = None
+    preset: str | None = None
+    members: list[str] | None = None
+    chairman: str | None = None
+
+
+class UserMessagePublic(_Open):
+    role: Literal["user"]
+    id: str
+    content: str
+    created_at: str | None = None
+
+
+class AssistantMessagePublic(_Open):
+    role: Literal["assistant"]
+    run_id: str
+    status: Literal["running", "complete", "failed", "cancelled", "interrupted"]
+    stage1: list[Stage1Answer]
+    stage2: list[Stage2Review]
+    stage3: Stage3Final | None
+    metadata: RunMetadata
+    errors: list[ModelErrorPublic]
+    error: dict[str, Any] | None = None
+    stages_done: int = 0
+    attempts: int = 1
+    simulated: bool = False
+    usage: UsagePublic = Field(default_factory=UsagePublic)
+    created_at: str | None = None
+    finished_at: str | None = None
+
+
+MessagePublic = Annotated[UserMessagePublic | AssistantMessagePublic, Field(discriminator="role")]
+
+
 class ConversationSummaryPublic(BaseModel):
     id: str
     created_at: str
@@ -45,21 +168,21 @@ class ConversationPublic(BaseModel):
     preset: str | None
     members: list[str] | None
     chairman: str | None
-    messages: list[dict[str, Any]]
+    messages: list[MessagePublic]
 
 
 class CouncilResult(BaseModel):
     """The original's answer shape, plus run id, status, every failed model and usage."""
 
-    stage1: list[dict[str, Any]]
-    stage2: list[dict[str, Any]]
-    stage3: dict[str, Any] | None
-    metadata: dict[str, Any]
-    errors: list[dict[str, Any]]
+    stage1: list[Stage1Answer]
+    stage2: list[Stage2Review]
+    stage3: Stage3Final | None
+    metadata: RunMetadata
+    errors: list[ModelErrorPublic]
     run_id: str
     status: str
     error: dict[str, Any] | None
-    usage: dict[str, Any]
+    usage: UsagePublic
     privacy: dict[str, Any] | None = Field(
         default=None, description="The privacy policy applied and redactions per entity type."
     )

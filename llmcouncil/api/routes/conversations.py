@@ -71,7 +71,7 @@ async def list_conversations(
     return [summary_payload(s) for s in await store.list_conversations(query=q, owner_id=owner_id)]
 
 
-@router.post("", response_model=ConversationPublic)
+@router.post("", response_model=ConversationPublic, response_model_exclude_unset=True)
 async def create_conversation(
     runtime: RuntimeDep,
     principal: Asker,
@@ -93,14 +93,18 @@ async def create_conversation(
     return conversation_payload(await runtime.store.conversation_detail(row.id))
 
 
-@router.get("/{conversation_id}", response_model=ConversationPublic)
+@router.get(
+    "/{conversation_id}", response_model=ConversationPublic, response_model_exclude_unset=True
+)
 async def get_conversation(
     conversation_id: str, store: StoreDep, _readable: ReadableConversation
 ) -> dict[str, Any]:
     return conversation_payload(await store.conversation_detail(conversation_id))
 
 
-@router.patch("/{conversation_id}", response_model=ConversationPublic)
+@router.patch(
+    "/{conversation_id}", response_model=ConversationPublic, response_model_exclude_unset=True
+)
 async def update_conversation(
     conversation_id: str,
     body: ConversationUpdate,
@@ -159,6 +163,7 @@ async def export_conversation(
 @router.post(
     "/{conversation_id}/message",
     response_model=CouncilResult,
+    response_model_exclude_unset=True,
     responses={
         413: {"model": ErrorBody},
         409: {"model": ErrorBody},

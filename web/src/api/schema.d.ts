@@ -535,6 +535,99 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AggregateRowPublic */
+        AggregateRowPublic: {
+            /** Model */
+            model: string;
+            /** Label */
+            label?: string | null;
+            /** Average Rank */
+            average_rank?: number | null;
+            /**
+             * Rankings Count
+             * @default 0
+             */
+            rankings_count: number;
+            /**
+             * First Place Votes
+             * @default 0
+             */
+            first_place_votes: number;
+            /** Self Rank Average */
+            self_rank_average?: number | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** AgreementPublic */
+        AgreementPublic: {
+            /** Kendall W */
+            kendall_w?: number | null;
+            /** Mean Pairwise Tau */
+            mean_pairwise_tau?: number | null;
+            /**
+             * Reviewers
+             * @default 0
+             */
+            reviewers: number;
+            /**
+             * Self Votes Excluded
+             * @default true
+             */
+            self_votes_excluded: boolean;
+            /** Self Preference */
+            self_preference?: number | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** AssistantMessagePublic */
+        AssistantMessagePublic: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            role: "assistant";
+            /** Run Id */
+            run_id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "running" | "complete" | "failed" | "cancelled" | "interrupted";
+            /** Stage1 */
+            stage1: components["schemas"]["Stage1Answer"][];
+            /** Stage2 */
+            stage2: components["schemas"]["Stage2Review"][];
+            stage3: components["schemas"]["Stage3Final"] | null;
+            metadata: components["schemas"]["RunMetadata"];
+            /** Errors */
+            errors: components["schemas"]["ModelErrorPublic"][];
+            /** Error */
+            error?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Stages Done
+             * @default 0
+             */
+            stages_done: number;
+            /**
+             * Attempts
+             * @default 1
+             */
+            attempts: number;
+            /**
+             * Simulated
+             * @default false
+             */
+            simulated: boolean;
+            usage?: components["schemas"]["llmcouncil__api__schemas__UsagePublic"];
+            /** Created At */
+            created_at?: string | null;
+            /** Finished At */
+            finished_at?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
         /** AuditPage */
         AuditPage: {
             /** Records */
@@ -796,9 +889,7 @@ export interface components {
             /** Chairman */
             chairman: string | null;
             /** Messages */
-            messages: {
-                [key: string]: unknown;
-            }[];
+            messages: (components["schemas"]["UserMessagePublic"] | components["schemas"]["AssistantMessagePublic"])[];
         };
         /** ConversationSummaryPublic */
         ConversationSummaryPublic: {
@@ -844,25 +935,13 @@ export interface components {
          */
         CouncilResult: {
             /** Stage1 */
-            stage1: {
-                [key: string]: unknown;
-            }[];
+            stage1: components["schemas"]["Stage1Answer"][];
             /** Stage2 */
-            stage2: {
-                [key: string]: unknown;
-            }[];
-            /** Stage3 */
-            stage3: {
-                [key: string]: unknown;
-            } | null;
-            /** Metadata */
-            metadata: {
-                [key: string]: unknown;
-            };
+            stage2: components["schemas"]["Stage2Review"][];
+            stage3: components["schemas"]["Stage3Final"] | null;
+            metadata: components["schemas"]["RunMetadata"];
             /** Errors */
-            errors: {
-                [key: string]: unknown;
-            }[];
+            errors: components["schemas"]["ModelErrorPublic"][];
             /** Run Id */
             run_id: string;
             /** Status */
@@ -871,10 +950,7 @@ export interface components {
             error: {
                 [key: string]: unknown;
             } | null;
-            /** Usage */
-            usage: {
-                [key: string]: unknown;
-            };
+            usage: components["schemas"]["llmcouncil__api__schemas__UsagePublic"];
             /**
              * Privacy
              * @description The privacy policy applied and redactions per entity type.
@@ -1017,6 +1093,21 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** ModelErrorPublic */
+        ModelErrorPublic: {
+            /** Stage */
+            stage: number;
+            /** Model */
+            model: string;
+            /** Kind */
+            kind: string;
+            /** Message */
+            message: string;
+            /** Status */
+            status?: number | null;
+        } & {
+            [key: string]: unknown;
+        };
         /** ModelHealthPublic */
         ModelHealthPublic: {
             /** Model */
@@ -1082,6 +1173,17 @@ export interface components {
             /** Models */
             models: string[];
         };
+        /** OriginalAggregateRow */
+        OriginalAggregateRow: {
+            /** Model */
+            model: string;
+            /** Average Rank */
+            average_rank: number;
+            /** Rankings Count */
+            rankings_count: number;
+        } & {
+            [key: string]: unknown;
+        };
         /** PasswordChange */
         PasswordChange: {
             /** Current Password */
@@ -1117,6 +1219,37 @@ export interface components {
             /** Runs Per Minute */
             runs_per_minute?: number | null;
         };
+        /**
+         * RunMetadata
+         * @description Empty until stage 2 completes.
+         */
+        RunMetadata: {
+            /** Label To Model */
+            label_to_model?: {
+                [key: string]: string;
+            };
+            /** Aggregate Rankings */
+            aggregate_rankings?: components["schemas"]["OriginalAggregateRow"][];
+            /** Aggregate */
+            aggregate?: components["schemas"]["AggregateRowPublic"][];
+            agreement?: components["schemas"]["AgreementPublic"] | null;
+            /** Self Votes Excluded */
+            self_votes_excluded?: boolean | null;
+            /** Ranking Skipped */
+            ranking_skipped?: boolean | null;
+            /** Ranking Skipped Reason */
+            ranking_skipped_reason?: string | null;
+            /** Seed */
+            seed?: number | null;
+            /** Preset */
+            preset?: string | null;
+            /** Members */
+            members?: string[] | null;
+            /** Chairman */
+            chairman?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
         /** SessionPublic */
         SessionPublic: {
             /** User */
@@ -1136,6 +1269,117 @@ export interface components {
             password: string;
             /** Token */
             token: string;
+        };
+        /** Stage1Answer */
+        Stage1Answer: {
+            /** Answered By */
+            answered_by?: string | null;
+            /** Fallback From */
+            fallback_from?: string | null;
+            /** Fallback Reason */
+            fallback_reason?: string | null;
+            usage?: components["schemas"]["llmcouncil__api__schemas__UsagePublic"];
+            /** Latency Ms */
+            latency_ms?: number | null;
+            /** Ttft Ms */
+            ttft_ms?: number | null;
+            /** Finish Reason */
+            finish_reason?: string | null;
+            /**
+             * Simulated
+             * @default false
+             */
+            simulated: boolean;
+            /** Model */
+            model: string;
+            /** Response */
+            response: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** Stage2Review */
+        Stage2Review: {
+            /** Answered By */
+            answered_by?: string | null;
+            /** Fallback From */
+            fallback_from?: string | null;
+            /** Fallback Reason */
+            fallback_reason?: string | null;
+            usage?: components["schemas"]["llmcouncil__api__schemas__UsagePublic"];
+            /** Latency Ms */
+            latency_ms?: number | null;
+            /** Ttft Ms */
+            ttft_ms?: number | null;
+            /** Finish Reason */
+            finish_reason?: string | null;
+            /**
+             * Simulated
+             * @default false
+             */
+            simulated: boolean;
+            /** Model */
+            model: string;
+            /**
+             * Ranking
+             * @description The reviewer's full text.
+             */
+            ranking: string;
+            /**
+             * Parsed Ranking
+             * @description Labels, best first.
+             */
+            parsed_ranking: string[];
+            /** Parse Status */
+            parse_status?: ("ok" | "partial" | "no_header" | "failed") | null;
+            /** Parse Issues */
+            parse_issues?: string[];
+            /** Parse Source */
+            parse_source?: ("json" | "text") | null;
+            /** Presentation Order */
+            presentation_order?: string[];
+            /** Own Label */
+            own_label?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** Stage3Final */
+        Stage3Final: {
+            /** Answered By */
+            answered_by?: string | null;
+            /** Fallback From */
+            fallback_from?: string | null;
+            /** Fallback Reason */
+            fallback_reason?: string | null;
+            usage?: components["schemas"]["llmcouncil__api__schemas__UsagePublic"];
+            /** Latency Ms */
+            latency_ms?: number | null;
+            /** Ttft Ms */
+            ttft_ms?: number | null;
+            /** Finish Reason */
+            finish_reason?: string | null;
+            /**
+             * Simulated
+             * @default false
+             */
+            simulated: boolean;
+            /**
+             * Model
+             * @description The chairman; null when every chairman failed.
+             */
+            model: string | null;
+            /** Response */
+            response: string;
+            /**
+             * Degraded
+             * @default false
+             */
+            degraded: boolean;
+            /** Degraded Reason */
+            degraded_reason?: string | null;
+            /** Top Ranked Model */
+            top_ranked_model?: string | null;
+        } & {
+            [key: string]: unknown;
         };
         /** StatusPublic */
         StatusPublic: {
@@ -1174,15 +1418,6 @@ export interface components {
             include_usage: boolean;
         } & {
             [key: string]: unknown;
-        };
-        /** UsagePublic */
-        UsagePublic: {
-            /** Currency */
-            currency: string;
-            /** Group By */
-            group_by: string;
-            /** Rows */
-            rows: components["schemas"]["UsageRow"][];
         };
         /** UsageRow */
         UsageRow: {
@@ -1228,6 +1463,22 @@ export interface components {
             display_name?: string | null;
             /** Email */
             email?: string | null;
+        };
+        /** UserMessagePublic */
+        UserMessagePublic: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            role: "user";
+            /** Id */
+            id: string;
+            /** Content */
+            content: string;
+            /** Created At */
+            created_at?: string | null;
+        } & {
+            [key: string]: unknown;
         };
         /** UserPublic */
         UserPublic: {
@@ -1297,6 +1548,34 @@ export interface components {
             input?: unknown;
             /** Context */
             ctx?: Record<string, never>;
+        };
+        /** UsagePublic */
+        llmcouncil__api__routes__usage__UsagePublic: {
+            /** Currency */
+            currency: string;
+            /** Group By */
+            group_by: string;
+            /** Rows */
+            rows: components["schemas"]["UsageRow"][];
+        };
+        /** UsagePublic */
+        llmcouncil__api__schemas__UsagePublic: {
+            /**
+             * Prompt Tokens
+             * @default 0
+             */
+            prompt_tokens: number;
+            /**
+             * Completion Tokens
+             * @default 0
+             */
+            completion_tokens: number;
+            /** Total Tokens */
+            total_tokens?: number | null;
+            /** Cost */
+            cost?: number | null;
+        } & {
+            [key: string]: unknown;
         };
     };
     responses: never;
@@ -2917,7 +3196,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UsagePublic"];
+                    "application/json": components["schemas"]["llmcouncil__api__routes__usage__UsagePublic"];
                 };
             };
             /** @description Not signed in */
