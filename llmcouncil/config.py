@@ -26,7 +26,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from llmcouncil.audit.settings import AuditSettings
+from llmcouncil.audit.chain import AuditSettings
 from llmcouncil.auth.settings import AuthSettings, auth_problems
 from llmcouncil.errors import ConfigError
 from llmcouncil.observability.settings import ObservabilitySettings

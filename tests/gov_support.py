@@ -6,7 +6,11 @@ creating an account or signing in costs microseconds.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -111,3 +115,46 @@ async def governed(
     yield start
     for server in made:
         await server.aclose()
+
+
+@dataclass(frozen=True)
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str, stdin: str | None = None) -> CliResult:
+    """``council ARGS`` in this process (a fresh process costs a second of imports): the real
+    entry point with its exit codes and messages. Settings come from the environment, so
+    tests set ``COUNCIL_DATABASE_URL`` (and chdir away from any council.toml) first. Call it
+    through ``asyncio.to_thread`` from async tests: the commands run their own event loop."""
+    from llmcouncil.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    argv, real_stdin = sys.argv, sys.stdin
+    sys.argv = ["council", *args]
+    sys.stdin = io.StringIO(stdin or "")
+    code = 0
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            main()
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    finally:
+        sys.argv, sys.stdin = argv, real_stdin
+    return CliResult(code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any, sqlite_url: str) -> str:
+    """The command line on the test server's database, with the tests' fast hashing."""
+    for name in ("COUNCIL_CONFIG", "COUNCIL_AUTH__MODE", "COUNCIL_AUDIT__KEY_ENV"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COUNCIL_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("COUNCIL_AUTH__PASSWORD_HASH__MEMORY_COST", str(FAST_HASH.memory_cost))
+    monkeypatch.setenv("COUNCIL_AUTH__PASSWORD_HASH__TIME_COST", "1")
+    monkeypatch.setenv("COUNCIL_AUTH__PASSWORD_HASH__PARALLELISM", "1")
+    monkeypatch.setenv("COLUMNS", "200")
+    return sqlite_url

@@ -23,7 +23,7 @@ from llmcouncil.api.routes import audit, auth, conversations, health, keys, syst
 from llmcouncil.api.routes.system import package_version
 from llmcouncil.api.runtime import Runtime
 from llmcouncil.auth.deps import Require
-from llmcouncil.auth.first_run import announce_first_run
+from llmcouncil.auth.governance import announce_first_run
 from llmcouncil.auth.policy import Scope
 from llmcouncil.config import Settings
 from llmcouncil.mcp_server.server import McpEndpoint

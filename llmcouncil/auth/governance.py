@@ -3,10 +3,16 @@
 Accounts and sign-in (``auth``, ``accounts``, ``oidc``), usage and budgets (``usage``), the
 audit log (``audit``), and the run gate the run service consults. The server's runtime owns
 one ``Governance``; the command line builds one for ``council users / keys / audit``.
+
+At start-up the server says how sign-in works. In users mode without an active administrator it
+prints a one-time setup link: the only secret the server ever prints, valid once and for
+``auth.setup_token_ttl`` seconds, replaced at every restart. Whoever can read the console can
+already run ``council users create``.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from dataclasses import dataclass
@@ -25,6 +31,7 @@ from llmcouncil.usage.ratelimit import RateLimiter, create_rate_limiter
 from llmcouncil.usage.service import UsageService
 
 log = logging.getLogger(__name__)
+console = logging.getLogger("llmcouncil")
 
 
 @dataclass(slots=True)
@@ -86,3 +93,41 @@ class Governance:
         await self.limiter.aclose()
         if self.oidc is not None:
             await self.oidc.aclose()
+
+
+def base_url(settings: Settings) -> str:
+    if settings.auth.public_url:
+        return settings.auth.public_url.rstrip("/")
+    host = settings.host if ":" not in settings.host else f"[{settings.host}]"
+    return f"http://{host}:{settings.port}"
+
+
+async def announce_first_run(governance: Governance, settings: Settings) -> str | None:
+    """Log the sign-in mode; in users mode without an administrator, print a setup link.
+
+    Returns the setup token when one was issued (for tests)."""
+    if governance.mode == "local":
+        console.warning(
+            "auth: local single-user mode, no sign-in (the server binds to %s and %s); "
+            "create an account with `council users create --admin NAME` to require sign-in",
+            settings.host,
+            "auth.mode is local" if settings.auth.mode == "local" else "no account exists",
+        )
+        return None
+    token = await governance.accounts.issue_setup_token()
+    if token is None:
+        console.info("auth: users mode, sign-in required")
+        return None
+    base = base_url(settings)
+    minutes = round(settings.auth.setup_token_ttl / 60)
+    body = json.dumps({"token": token, "username": "NAME", "password": "…"})
+    console.warning(
+        "auth: no administrator exists yet. Within %d minutes, open %s/setup?token=%s once, "
+        "or POST %s/api/auth/setup with %s; or run `council users create --admin NAME`.",
+        minutes,
+        base,
+        token,
+        base,
+        body,
+    )
+    return token

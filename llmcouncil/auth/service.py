@@ -21,6 +21,7 @@ from llmcouncil.auth.secrets import (
     new_api_key,
     new_token,
     parse_api_key,
+    password_problem,
     same_digest,
     token_digest,
 )
@@ -217,8 +218,6 @@ class AuthService:
         await self.audit.record("auth.password_change", actor=actor_of(principal, client))
 
     async def set_password(self, user_id: str, password: str) -> None:
-        from llmcouncil.auth.secrets import password_problem
-
         problem = password_problem(password)
         if problem:
             raise ValidationFailedError(problem)

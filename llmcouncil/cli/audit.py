@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from collections.abc import AsyncIterator
@@ -60,8 +61,6 @@ def verify(
     """Check every record's hash and link; exit 1 and say where, when something was changed."""
     wanted = _anchor(anchor)
     if file is not None:
-        import asyncio
-
         key = chain_key(settings_from(config).audit)
         report: ChainReport = asyncio.run(verify_chain(_read_file(file), key=key, anchor=wanted))
     else:

@@ -30,6 +30,8 @@ from llmcouncil.resilience.policy import PolicyBook
 
 log = logging.getLogger(__name__)
 
+_ALWAYS = Admission(Verdict.ALLOW, None)  # a disabled breaker
+
 Clock = Callable[[], float]
 
 
@@ -65,42 +67,53 @@ class CircuitBreakers:
 
     async def admit(self, key: str, model: str, *, force: bool = False) -> Admission:
         rules = self._policies.breaker(model)
+        if not rules.enabled:
+            return _ALWAYS
         admission = await self._store.admit(key, rules, now=self._clock(), force=force)
         if admission.verdict is Verdict.PROBE:
             how = "forced probe (every candidate is open)" if admission.forced else "probe"
             log.warning("circuit %s half-open: %s call to %s", key, how, model)
         return admission
 
-    async def succeeded(self, key: str, model: str, *, probe: bool) -> None:
+    async def succeeded(self, key: str, model: str, *, probe: bool, ticket: int) -> None:
         rules = self._policies.breaker(model)
         if not rules.enabled:
             return
         transition = await self._store.record(
-            key, rules, now=self._clock(), failed=False, error=None, probe=probe
+            key, rules, now=self._clock(), failed=False, error=None, probe=probe, ticket=ticket
         )
         if transition.after is not transition.before:
             log.warning("circuit %s closed: %s", key, transition.reason)
 
-    async def failed(self, key: str, model: str, error: ProviderError, *, probe: bool) -> bool:
+    async def failed(
+        self, key: str, model: str, error: ProviderError, *, probe: bool, ticket: int
+    ) -> bool:
         """Record a failed attempt; True when the circuit is (now) not closed."""
         rules = self._policies.breaker(model)
         if not rules.enabled:
             return False
         transition = await self._store.record(
-            key, rules, now=self._clock(), failed=True, error=_describe(error), probe=probe
+            key,
+            rules,
+            now=self._clock(),
+            failed=True,
+            error=_describe(error),
+            probe=probe,
+            ticket=ticket,
         )
         if transition.after is BreakerState.OPEN and transition.before is not BreakerState.OPEN:
             log.warning(
                 "circuit %s opened: %s (last: %s); calls fail fast for %g s, then one probe",
                 key,
                 transition.reason,
-                transition.view.last_error,
+                transition.view.last_error if transition.view else None,
                 rules.cooldown,
             )
         return transition.after is not BreakerState.CLOSED
 
-    async def released(self, key: str) -> None:
-        await self._store.release_probe(key)
+    async def released(self, key: str, *, ticket: int, probe: bool) -> None:
+        """The attempt ended without an outcome: cancelled, or it never reached the upstream."""
+        await self._store.release(key, ticket, probe=probe)
 
     async def view(self, key: str) -> BreakerView:
         return await self._store.view(key)

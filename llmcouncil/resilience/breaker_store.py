@@ -2,7 +2,16 @@
 
 A breaker guards one upstream model (key ``provider:model``). It is **closed** while calls
 succeed; it **opens** after ``consecutive_failures`` failed attempts in a row, or when at least
-``min_calls`` attempts in the last ``window`` seconds failed at ``failure_rate`` or more. While
+``min_calls`` attempts in the last ``window`` seconds failed at ``failure_rate`` or more.
+
+"In a row" is in the order attempts were *sent*: each admitted attempt takes a ticket, and the
+streak is the run of failed tickets ending at the highest ticket that has an outcome; a ticket
+still in flight inside that run breaks it, a cancelled one is skipped. Counting in the order
+outcomes *arrive* would open the circuit of a healthy model: in a burst of concurrent calls the
+failures come back in milliseconds while the successes take seconds, so a 15 % error rate
+yields five "consecutive" failures in about one burst of twenty out of six.
+
+While
 open, calls are rejected without touching the upstream. After ``cooldown`` it goes
 **half-open**: exactly one caller claims the probe; its outcome closes or re-opens the circuit.
 A probe that is cancelled gives its claim back; one whose process died stops blocking others
@@ -24,6 +33,7 @@ from typing import Protocol
 from llmcouncil.resilience.settings import BreakerSettings
 
 _MAX_WINDOW_ENTRIES = 10_000
+_MAX_TICKETS = 1024
 
 
 class BreakerState(StrEnum):
@@ -61,7 +71,8 @@ class BreakerView:
 @dataclass(frozen=True, slots=True)
 class Admission:
     verdict: Verdict
-    view: BreakerView
+    view: BreakerView | None  # None on the fast path (closed)
+    ticket: int = 0  # the attempt's place in send order; 0 when rejected
     forced: bool = False
 
 
@@ -69,8 +80,11 @@ class Admission:
 class Transition:
     before: BreakerState
     after: BreakerState
-    view: BreakerView
+    view: BreakerView | None  # None when nothing changed (the fast path)
     reason: str = ""
+
+
+_STAYED_CLOSED = Transition(BreakerState.CLOSED, BreakerState.CLOSED, None)
 
 
 @dataclass(slots=True)
@@ -85,6 +99,11 @@ class BreakerRecord:
     last_failure_at: float | None = None
     last_error: str | None = None
     times_opened: int = 0
+    issued: int = 0  # tickets handed out
+    settled: dict[int, bool | None] = field(
+        default_factory=dict
+    )  # ticket → failed (None: no outcome)
+    highest_settled: int = 0
 
     def view(self) -> BreakerView:
         return BreakerView(
@@ -99,6 +118,21 @@ class BreakerRecord:
             last_error=self.last_error,
             times_opened=self.times_opened,
         )
+
+
+def _closed(key: str) -> BreakerView:
+    return BreakerView(
+        key=key,
+        state=BreakerState.CLOSED,
+        consecutive_failures=0,
+        window_calls=0,
+        window_failures=0,
+        opened_at=None,
+        probe_started_at=None,
+        last_failure_at=None,
+        last_error=None,
+        times_opened=0,
+    )
 
 
 def probe_in_flight(view: BreakerView, rules: BreakerSettings, now: float) -> bool:
@@ -116,17 +150,19 @@ def would_reject(view: BreakerView, rules: BreakerSettings, now: float) -> bool:
 
 def admit(record: BreakerRecord, rules: BreakerSettings, now: float, *, force: bool) -> Admission:
     if record.state is BreakerState.CLOSED:
-        return Admission(Verdict.ALLOW, record.view())
+        record.issued += 1
+        return Admission(Verdict.ALLOW, None, ticket=record.issued)
     cooled = record.opened_at is None or now >= record.opened_at + rules.cooldown
     busy = probe_in_flight(record.view(), rules, now)
-    if record.state is BreakerState.OPEN and (cooled or force):
-        record.state = BreakerState.HALF_OPEN
-        record.probe_started_at = now
-        return Admission(Verdict.PROBE, record.view(), forced=not cooled)
-    if record.state is BreakerState.HALF_OPEN and not busy:
-        record.probe_started_at = now
-        return Admission(Verdict.PROBE, record.view(), forced=not cooled)
-    return Admission(Verdict.REJECT, record.view())
+    probe = (record.state is BreakerState.OPEN and (cooled or force)) or (
+        record.state is BreakerState.HALF_OPEN and not busy
+    )
+    if not probe:
+        return Admission(Verdict.REJECT, record.view())
+    record.state = BreakerState.HALF_OPEN
+    record.probe_started_at = now
+    record.issued += 1
+    return Admission(Verdict.PROBE, record.view(), ticket=record.issued, forced=not cooled)
 
 
 def record_outcome(
@@ -137,12 +173,13 @@ def record_outcome(
     failed: bool,
     error: str | None,
     probe: bool,
+    ticket: int,
 ) -> Transition:
     before = record.state
     _observe(record, rules, now, failed=failed)
+    _settle(record, ticket, failed)
     reason = ""
     if failed:
-        record.consecutive_failures += 1
         record.last_failure_at = now
         record.last_error = error
         if before is BreakerState.HALF_OPEN and probe:
@@ -157,7 +194,8 @@ def record_outcome(
             record.probe_started_at = None
             record.times_opened += 1
     else:
-        record.consecutive_failures = 0
+        if before is BreakerState.CLOSED:
+            return _STAYED_CLOSED
         if before is BreakerState.HALF_OPEN and probe:
             reason = "the probe succeeded"
             record.state = BreakerState.CLOSED
@@ -168,10 +206,28 @@ def record_outcome(
     return Transition(before=before, after=record.state, view=record.view(), reason=reason)
 
 
-def release_probe(record: BreakerRecord) -> None:
-    """A probe ended without an outcome (cancelled): the next caller may probe at once."""
-    if record.state is BreakerState.HALF_OPEN:
-        record.probe_started_at = None
+def release(record: BreakerRecord, ticket: int, *, probe: bool) -> None:
+    """An attempt ended without an outcome (cancelled, or no room to send it)."""
+    if ticket:
+        _settle(record, ticket, None)
+    if probe and record.state is BreakerState.HALF_OPEN:
+        record.probe_started_at = None  # the next caller may probe at once
+
+
+def _settle(record: BreakerRecord, ticket: int, failed: bool | None) -> None:
+    """Note the ticket's outcome and recount the streak of failures in send order."""
+    settled = record.settled
+    settled[ticket] = failed
+    record.highest_settled = max(record.highest_settled, ticket)
+    streak, current = 0, record.highest_settled
+    while current in settled and settled[current] is not False:
+        streak += settled[current] is True
+        current -= 1
+    record.consecutive_failures = streak
+    if len(settled) > _MAX_TICKETS:
+        horizon = record.highest_settled - _MAX_TICKETS // 2
+        for old in [t for t in settled if t < horizon]:
+            del settled[old]
 
 
 def _observe(record: BreakerRecord, rules: BreakerSettings, now: float, *, failed: bool) -> None:
@@ -209,9 +265,10 @@ class BreakerStore(Protocol):
         failed: bool,
         error: str | None,
         probe: bool,
+        ticket: int,
     ) -> Transition: ...
 
-    async def release_probe(self, key: str) -> None: ...
+    async def release(self, key: str, ticket: int, *, probe: bool) -> None: ...
 
     async def view(self, key: str) -> BreakerView: ...
 
@@ -244,19 +301,20 @@ class InMemoryBreakerStore:
         failed: bool,
         error: str | None,
         probe: bool,
+        ticket: int,
     ) -> Transition:
         return record_outcome(
-            self._record(key), rules, now, failed=failed, error=error, probe=probe
+            self._record(key), rules, now, failed=failed, error=error, probe=probe, ticket=ticket
         )
 
-    async def release_probe(self, key: str) -> None:
+    async def release(self, key: str, ticket: int, *, probe: bool) -> None:
         record = self._records.get(key)
         if record is not None:
-            release_probe(record)
+            release(record, ticket, probe=probe)
 
     async def view(self, key: str) -> BreakerView:
         record = self._records.get(key)
-        return record.view() if record is not None else BreakerRecord(key=key).view()
+        return record.view() if record is not None else _closed(key)
 
     async def views(self) -> list[BreakerView]:
         return [record.view() for record in self._records.values()]

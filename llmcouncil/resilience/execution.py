@@ -34,7 +34,7 @@ from llmcouncil.providers.base import Completion, CompletionRequest
 from llmcouncil.providers.registry import ResolvedModel
 from llmcouncil.resilience.attempt import send
 from llmcouncil.resilience.breaker import ProbeChoice
-from llmcouncil.resilience.breaker_store import Verdict
+from llmcouncil.resilience.breaker_store import BreakerState, Verdict
 from llmcouncil.resilience.call_plan import CallListeners, CallPlan, DeltaListener
 from llmcouncil.resilience.hedging import HEDGE, race
 from llmcouncil.resilience.kit import ResilienceKit
@@ -58,6 +58,7 @@ class _Target:
     policy: CallPolicy
     deadline: float
     probe: bool = False
+    ticket: int = 0  # the breaker's ticket of the current attempt
 
 
 class CallExecution:
@@ -103,7 +104,7 @@ class CallExecution:
     # -- candidates and attempts -------------------------------------------------------------
 
     def _target(self, candidate: str) -> _Target:
-        resolved = self._kit.registry.resolve(candidate)
+        resolved, key = self._kit.resolve(candidate)
         policy = self._kit.policies.call(preset=self._plan.preset, model=candidate)
         total = policy.total_timeout
         if self._plan.total_timeout is not None:
@@ -111,7 +112,7 @@ class CallExecution:
         return _Target(
             model=candidate,
             resolved=resolved,
-            key=f"{resolved.provider.name}:{resolved.model}",
+            key=key,
             policy=policy,
             deadline=asyncio.get_running_loop().time() + total,
         )
@@ -120,15 +121,16 @@ class CallExecution:
         admission = await self._kit.breakers.admit(target.key, target.model, force=force)
         if admission.verdict is Verdict.REJECT:
             self._circuits[target.model] = "open"
-            view = admission.view
-            wait = self._kit.breakers.retry_in(view, target.model)
-            raise CircuitOpenError(
-                f"circuit open after repeated failures (last: {view.last_error or 'unknown'}); "
-                f"next probe in {wait:.1f} s",
-                model=target.model,
-                provider=target.resolved.provider.name,
-            )
+            view = admission.view or await self._kit.breakers.view(target.key)
+            last = view.last_error or "unknown"
+            if view.state is BreakerState.HALF_OPEN:
+                why = f"circuit half-open (last: {last}); a probe call is in flight"
+            else:
+                wait = self._kit.breakers.retry_in(view, target.model)
+                why = f"circuit open after repeated failures (last: {last}); probe in {wait:.1f} s"
+            raise CircuitOpenError(why, model=target.model, provider=target.resolved.provider.name)
         target.probe = admission.verdict is Verdict.PROBE
+        target.ticket = admission.ticket
         if target.probe:
             self._circuits[target.model] = "forced probe" if admission.forced else "probe"
 
@@ -169,6 +171,7 @@ class CallExecution:
         remaining = target.deadline - loop.time()
         provider = target.resolved.provider
         if remaining <= 0:
+            await kit.breakers.released(target.key, ticket=target.ticket, probe=target.probe)
             raise UpstreamTimeoutError(
                 f"no time left of {policy.total_timeout:g} s", model=target.model
             )
@@ -194,25 +197,26 @@ class CallExecution:
             await self._settle_failure(target, exc)
             raise
         except asyncio.CancelledError:
-            if target.probe:
-                await kit.breakers.released(target.key)
+            await kit.breakers.released(target.key, ticket=target.ticket, probe=target.probe)
             raise
-        await kit.breakers.succeeded(target.key, target.model, probe=target.probe)
+        await kit.breakers.succeeded(
+            target.key, target.model, probe=target.probe, ticket=target.ticket
+        )
         observed = completion.ttft_ms if on_delta is not None else completion.latency_ms
         if observed is not None:
             kit.latencies.observe((target.model, plan.stage, on_delta is not None), observed)
         return completion
 
     async def _settle_failure(self, target: _Target, exc: ProviderError) -> None:
-        breakers = self._kit.breakers
+        breakers, key, ticket, probe = self._kit.breakers, target.key, target.ticket, target.probe
         if isinstance(exc, CapacityTimeoutError | CircuitOpenError):
-            if target.probe:  # the upstream was never reached: the probe is still owed
-                await breakers.released(target.key)
+            # The upstream was never reached: no outcome, and a probe is still owed.
+            await breakers.released(key, ticket=ticket, probe=probe)
         elif exc.retryable:
-            if await breakers.failed(target.key, target.model, exc, probe=target.probe):
-                self._unwell.add(target.key)
+            if await breakers.failed(key, target.model, exc, probe=probe, ticket=ticket):
+                self._unwell.add(key)
         else:  # 4xx: the upstream answered, so it is healthy
-            await breakers.succeeded(target.key, target.model, probe=target.probe)
+            await breakers.succeeded(key, target.model, probe=probe, ticket=ticket)
 
     async def _maybe_hedged(self, target: _Target) -> _Answer:
         plan, kit = self._plan, self._kit
@@ -255,10 +259,10 @@ class CallExecution:
         pairs: list[tuple[str, str]] = []
         for candidate in candidates:
             try:
-                resolved = self._kit.registry.resolve(candidate)
+                _, key = self._kit.resolve(candidate)
             except ConfigError:
                 continue
-            pairs.append((candidate, f"{resolved.provider.name}:{resolved.model}"))
+            pairs.append((candidate, key))
         return await self._kit.breakers.choose_probe(pairs)
 
     # -- listeners ---------------------------------------------------------------------------

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from llmcouncil.config import Settings
-from llmcouncil.providers.registry import ProviderRegistry
+from llmcouncil.providers.registry import ProviderRegistry, ResolvedModel
 from llmcouncil.resilience.breaker import CircuitBreakers
 from llmcouncil.resilience.breaker_store import BreakerStore, InMemoryBreakerStore
 from llmcouncil.resilience.hedging import LatencyTracker
@@ -22,6 +22,16 @@ class ResilienceKit:
     limits: CallLimits
     latencies: LatencyTracker
     rng: random.Random
+    _targets: dict[str, tuple[ResolvedModel, str]] = field(default_factory=dict)
+
+    def resolve(self, ref: str) -> tuple[ResolvedModel, str]:
+        """The provider of a model reference and its breaker key (``provider:model``), cached:
+        settings do not change while the process runs. Raises ``ConfigError`` for bad refs."""
+        hit = self._targets.get(ref)
+        if hit is None:
+            resolved = self.registry.resolve(ref)
+            hit = self._targets[ref] = (resolved, f"{resolved.provider.name}:{resolved.model}")
+        return hit
 
     @classmethod
     def build(

@@ -16,8 +16,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections import deque
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from typing import Any
 
 from llmcouncil.errors import CapacityTimeoutError, OverloadedError
@@ -137,6 +136,36 @@ class _Upstream:
         self.in_flight = 0
 
 
+class _Slot:
+    __slots__ = ("_deadline", "_limits", "_upstream")
+
+    def __init__(self, limits: CallLimits, upstream: _Upstream, deadline: float | None) -> None:
+        self._limits = limits
+        self._upstream = upstream
+        self._deadline = deadline
+
+    async def __aenter__(self) -> None:
+        await self._limits._acquire(self._upstream, self._deadline)
+
+    async def __aexit__(self, *_exc: object) -> None:
+        self._limits._release(self._upstream)
+
+
+async def _acquire(
+    semaphore: asyncio.Semaphore,
+    deadline: float | None,
+    timeout_error: Callable[[], CapacityTimeoutError],
+) -> None:
+    if not semaphore.locked():  # the usual case: no timer needed
+        await semaphore.acquire()
+        return
+    try:
+        async with asyncio.timeout_at(deadline):
+            await semaphore.acquire()
+    except TimeoutError as exc:
+        raise timeout_error() from exc
+
+
 class CallLimits:
     def __init__(self, resilience: ResilienceSettings) -> None:
         self._settings = resilience
@@ -156,38 +185,36 @@ class CallLimits:
             self._upstreams[name] = upstream
         return upstream
 
-    @asynccontextmanager
-    async def slot(self, upstream_name: str, *, deadline: float | None) -> AsyncIterator[None]:
+    def slot(self, upstream_name: str, *, deadline: float | None) -> _Slot:
         """Hold an in-flight slot for one call to ``upstream_name``; ``deadline`` is loop time."""
-        upstream = self._upstream(upstream_name)
-        loop = asyncio.get_running_loop()
-        try:
-            async with asyncio.timeout_at(deadline):
-                await upstream.semaphore.acquire()
-        except TimeoutError as exc:
-            raise self._timeout(upstream, "an in-flight slot") from exc
+        return _Slot(self, self._upstream(upstream_name), deadline)
+
+    async def _acquire(self, upstream: _Upstream, deadline: float | None) -> None:
+        await _acquire(
+            upstream.semaphore, deadline, lambda: self._timeout(upstream, "an in-flight slot")
+        )
         try:
             if upstream.rpm is not None:
+                loop = asyncio.get_running_loop()
                 delay = upstream.rpm.reserve(loop.time(), deadline=deadline)
                 if delay is None:
                     raise self._timeout(upstream, f"its {upstream.rpm.rpm} rpm budget")
                 if delay > 0:
                     await asyncio.sleep(delay)
-            try:
-                async with asyncio.timeout_at(deadline):
-                    await self._global.acquire()
-            except TimeoutError as exc:
-                raise self._timeout(upstream, "a global in-flight slot") from exc
-            upstream.in_flight += 1
-            self.in_flight += 1
-            try:
-                yield
-            finally:
-                upstream.in_flight -= 1
-                self.in_flight -= 1
-                self._global.release()
-        finally:
+            await _acquire(
+                self._global, deadline, lambda: self._timeout(upstream, "a global in-flight slot")
+            )
+        except BaseException:
             upstream.semaphore.release()
+            raise
+        upstream.in_flight += 1
+        self.in_flight += 1
+
+    def _release(self, upstream: _Upstream) -> None:
+        upstream.in_flight -= 1
+        self.in_flight -= 1
+        self._global.release()
+        upstream.semaphore.release()
 
     @staticmethod
     def _timeout(upstream: _Upstream, what: str) -> CapacityTimeoutError:

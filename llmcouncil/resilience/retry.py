@@ -108,10 +108,19 @@ class RetryBudget:
 async def with_retries(
     attempt: Callable[[int], Awaitable[T]], *, budget: RetryBudget, attempts: int
 ) -> T:
-    """Run ``attempt(n)`` for n = 1, 2, … until it returns or ``budget`` declines a retry."""
-    if attempts <= 1:
+    """Run ``attempt(n)`` for n = 1, 2, … until it returns or ``budget`` declines a retry.
+
+    The first attempt runs bare and stamina takes over only once a retry is due: most calls
+    never fail, and setting up a retry loop per call is measurable on the fast path.
+    """
+    try:
         return await attempt(1)
-    async for retry in stamina.retry_context(on=budget, attempts=attempts, timeout=None):
+    except Exception as exc:
+        delay = budget(exc) if attempts > 1 else False
+        if delay is False:
+            raise
+    await asyncio.sleep(float(delay))
+    async for retry in stamina.retry_context(on=budget, attempts=attempts - 1, timeout=None):
         with retry:
-            return await attempt(retry.num)
+            return await attempt(retry.num + 1)
     raise AssertionError("unreachable: stamina re-raises the last error")

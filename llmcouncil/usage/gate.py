@@ -16,9 +16,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from llmcouncil.audit.chain import Actor
+from llmcouncil.audit.chain import Actor, AuditSettings
 from llmcouncil.audit.log import AuditLog
-from llmcouncil.audit.settings import AuditSettings
 from llmcouncil.auth.policy import CouncilPolicy, models_receiving_data
 from llmcouncil.auth.repository import AuthStore
 from llmcouncil.auth.settings import AuthSettings

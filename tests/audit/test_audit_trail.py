@@ -3,13 +3,11 @@ search and export for administrators and auditors, and verification after tamper
 
 from __future__ import annotations
 
+import asyncio
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from gov_support import Governed, GovernedFactory
+from gov_support import CliResult, Governed, GovernedFactory, run_cli
 from sqlalchemy import update
 
 from llmcouncil.audit.tables import AuditRow
@@ -17,17 +15,8 @@ from llmcouncil.audit.tables import AuditRow
 QUESTION = "Should Jane (jane.doe@example.com) get the Q3 bonus?"
 
 
-def council(*args: str, database_url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COUNCIL_")}
-    env["COUNCIL_DATABASE_URL"] = database_url
-    return subprocess.run(
-        [sys.executable, "-m", "llmcouncil", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+async def council(*args: str) -> CliResult:
+    return await asyncio.to_thread(run_cli, *args)
 
 
 async def ask(server: Governed, username: str) -> str:
@@ -89,7 +78,7 @@ async def test_search_filters_and_pages(governed: GovernedFactory) -> None:
 
 
 async def test_export_and_verify_detect_tampering_and_say_where(
-    governed: GovernedFactory, sqlite_url: str, tmp_path: Path
+    governed: GovernedFactory, cli_env: str, tmp_path: Path
 ) -> None:
     server = await governed()
     await server.user("root", role="admin")
@@ -102,38 +91,36 @@ async def test_export_and_verify_detect_tampering_and_say_where(
     assert [json.loads(line)["seq"] for line in lines] == list(range(1, len(lines) + 1))
     export = tmp_path / "audit.jsonl"
     export.write_text(exported.text)
-    intact = council(
-        "audit", "verify", "--file", str(export), database_url=sqlite_url, cwd=tmp_path
-    )
+    intact = await council("audit", "verify", "--file", str(export))
     assert intact.returncode == 0 and "intact" in intact.stdout, intact.stderr
 
     verified = (await admin.get("/api/audit/verify")).json()
     assert verified["ok"] is True
     head = f"{verified['head']['seq']}:{verified['head']['hash']}"
-    # Someone with database access lowers the cost of the run record.
+    # Someone with database access rewrites the outcome of the run's record.
     run_seq = next(json.loads(line)["seq"] for line in lines if '"council.run"' in line)
     async with server.runtime.engine.begin() as conn:
         await conn.execute(update(AuditRow).where(AuditRow.seq == run_seq).values(outcome="failed"))
     report = (await admin.get("/api/audit/verify")).json()
     assert report["ok"] is False
     assert [(p["seq"], p["kind"]) for p in report["problems"]] == [(run_seq, "altered")]
-    broken = council("audit", "verify", "--anchor", head, database_url=sqlite_url, cwd=tmp_path)
+    broken = await council("audit", "verify", "--anchor", head)
     assert broken.returncode == 1
     assert f"record {run_seq}" in broken.stderr and "Traceback" not in broken.stderr
 
     edited = tmp_path / "edited.jsonl"
     edited.write_text("".join(line + "\n" for i, line in enumerate(lines) if i != 1))
-    gap = council("audit", "verify", "--file", str(edited), database_url=sqlite_url, cwd=tmp_path)
+    gap = await council("audit", "verify", "--file", str(edited))
     assert gap.returncode == 1 and "record 2 is missing" in gap.stderr
 
 
 async def test_cli_export_writes_jsonl(
-    governed: GovernedFactory, sqlite_url: str, tmp_path: Path
+    governed: GovernedFactory, cli_env: str, tmp_path: Path
 ) -> None:
     server = await governed()
     await server.user("root", role="admin")
     out = tmp_path / "all.jsonl"
-    result = council("audit", "export", "-o", str(out), database_url=sqlite_url, cwd=tmp_path)
+    result = await council("audit", "export", "-o", str(out))
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert records[0]["action"] == "user.create" and records[-1]["action"] == "audit.export"

@@ -1,41 +1,21 @@
-"""``council users`` and ``council keys`` as real processes, against the server's database."""
+"""``council users`` and ``council keys`` (the real entry point), on the server's database."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import httpx
-from gov_support import FAST_HASH, PASSWORD
+from gov_support import FAST_HASH, PASSWORD, CliResult, run_cli
 
 
-def council(
-    *args: str, db: str, cwd: Path, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COUNCIL_")}
-    env["COUNCIL_DATABASE_URL"] = db
-    # Scripts set the same fast hashing the test server uses (never lowered by default).
-    env["COUNCIL_AUTH__PASSWORD_HASH__MEMORY_COST"] = str(FAST_HASH.memory_cost)
-    env["COUNCIL_AUTH__PASSWORD_HASH__TIME_COST"] = "1"
-    env["COUNCIL_AUTH__PASSWORD_HASH__PARALLELISM"] = "1"
-    env["COLUMNS"] = "200"
-    return subprocess.run(
-        [sys.executable, "-m", "llmcouncil", *args],
-        cwd=cwd,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+async def council(*args: str, stdin: str | None = None) -> CliResult:
+    return await asyncio.to_thread(run_cli, *args, stdin=stdin)
 
 
 async def test_bootstrap_an_admin_and_a_key_from_the_command_line(
-    make_settings: Any, start_server: Any, sqlite_url: str, tmp_path: Path
+    make_settings: Any, start_server: Any, cli_env: str
 ) -> None:
     settings = make_settings(auth={"password_hash": FAST_HASH})
     local = await start_server(settings)  # no account yet: local mode
@@ -43,31 +23,27 @@ async def test_bootstrap_an_admin_and_a_key_from_the_command_line(
         made = await client.post("/api/conversations", json={})
         old = made.json()["id"]
 
-    weak = council(
+    weak = await council(
         "users",
         "create",
         "ada",
         "--admin",
         "--password-stdin",
-        db=sqlite_url,
-        cwd=tmp_path,
         stdin="short\n",
     )
     assert weak.returncode == 2 and "at least 12 characters" in weak.stderr
-    created = council(
+    created = await council(
         "users",
         "create",
         "ada",
         "--admin",
         "--password-stdin",
         "--claim-conversations",
-        db=sqlite_url,
-        cwd=tmp_path,
         stdin=PASSWORD + "\n",
     )
     assert created.returncode == 0, created.stderr
     assert "created admin ada" in created.stdout and "1 conversation(s)" in created.stdout
-    keyed = council(
+    keyed = await council(
         "keys",
         "create",
         "--user",
@@ -78,8 +54,6 @@ async def test_bootstrap_an_admin_and_a_key_from_the_command_line(
         "conversations",
         "--scope",
         "audit",
-        db=sqlite_url,
-        cwd=tmp_path,
     )
     assert keyed.returncode == 0, keyed.stderr
     secret = keyed.stdout.strip()
@@ -93,15 +67,13 @@ async def test_bootstrap_an_admin_and_a_key_from_the_command_line(
         assert [c["id"] for c in listed] == [old]  # claimed from local mode
         audit = (await program.get("/api/audit?action=user.create")).json()["records"]
         assert audit[0]["actor_name"].startswith("cli:")
-        revoked = council("keys", "revoke", secret[:15], db=sqlite_url, cwd=tmp_path)
+        revoked = await council("keys", "revoke", secret[:15])
         assert revoked.returncode == 0, revoked.stderr
         assert (await program.get("/api/conversations")).status_code == 401
 
-    roles = council("users", "set-role", "ada", "member", db=sqlite_url, cwd=tmp_path)
+    roles = await council("users", "set-role", "ada", "member")
     assert roles.returncode == 1 and "last active administrator" in roles.stderr
-    missing = council("users", "set-role", "nobody", "member", db=sqlite_url, cwd=tmp_path)
+    missing = await council("users", "set-role", "nobody", "member")
     assert missing.returncode == 3
-    listed_users = json.loads(
-        council("users", "list", "--json", db=sqlite_url, cwd=tmp_path).stdout
-    )
+    listed_users = json.loads((await council("users", "list", "--json")).stdout)
     assert [(u["username"], u["role"]) for u in listed_users] == [("ada", "admin")]

@@ -4,16 +4,12 @@ the first-run setup link creates the first administrator once."""
 from __future__ import annotations
 
 import logging
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from gov_support import FAST_HASH, PASSWORD, TEST_ACTOR, GovernedFactory
+from gov_support import FAST_HASH, PASSWORD, TEST_ACTOR, GovernedFactory, run_cli
 
 from llmcouncil.config import Settings, check_settings
 
@@ -39,17 +35,8 @@ def test_no_sign_in_only_on_loopback(host: str, mode: str, refused: bool) -> Non
         assert "auth.mode" in problems[0] and host in problems[0] and "users create" in problems[0]
 
 
-def test_serve_refuses_a_public_bind_without_sign_in(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COUNCIL_")}
-    env["COUNCIL_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"
-    result = subprocess.run(
-        [sys.executable, "-m", "llmcouncil", "serve", "--demo", "--host", "0.0.0.0"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+def test_serve_refuses_a_public_bind_without_sign_in(cli_env: str) -> None:
+    result = run_cli("serve", "--demo", "--host", "0.0.0.0")
     assert result.returncode == 2
     assert "not a loopback address" in result.stderr and "auth.mode" in result.stderr
     assert "Traceback" not in result.stderr

@@ -93,6 +93,8 @@ async def test_a_bad_id_token_is_refused(
     assert answer.status_code == 401, answer.text
     assert "single sign-on failed" in answer.json()["detail"]["message"]
     assert await server.governance.auth.store.list_users() == []
+    failures = [e async for e in server.governance.audit.entries() if e.outcome == "failure"]
+    assert [(e.action, e.details["method"]) for e in failures] == [("auth.login", "oidc")]
 
 
 async def test_unknown_subjects_need_an_account_when_creation_is_off(

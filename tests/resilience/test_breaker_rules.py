@@ -12,7 +12,7 @@ from llmcouncil.resilience.breaker_store import (
     Verdict,
     admit,
     record_outcome,
-    release_probe,
+    release,
     would_reject,
 )
 from llmcouncil.resilience.settings import BreakerSettings
@@ -22,12 +22,20 @@ RULES = BreakerSettings(
 )
 
 
-def fail(record: BreakerRecord, now: float, *, probe: bool = False) -> None:
-    record_outcome(record, RULES, now, failed=True, error="upstream_5xx: boom", probe=probe)
+def ticket(record: BreakerRecord, now: float = 0.0) -> int:
+    return admit(record, RULES, now, force=False).ticket
 
 
-def succeed(record: BreakerRecord, now: float, *, probe: bool = False) -> None:
-    record_outcome(record, RULES, now, failed=False, error=None, probe=probe)
+def fail(record: BreakerRecord, now: float, *, probe: bool = False, sent: int = 0) -> None:
+    sent = sent or ticket(record, now)
+    record_outcome(
+        record, RULES, now, failed=True, error="upstream_5xx: boom", probe=probe, ticket=sent
+    )
+
+
+def succeed(record: BreakerRecord, now: float, *, probe: bool = False, sent: int = 0) -> None:
+    sent = sent or ticket(record, now)
+    record_outcome(record, RULES, now, failed=False, error=None, probe=probe, ticket=sent)
 
 
 def opened(now: float = 0.0) -> BreakerRecord:
@@ -81,20 +89,20 @@ def test_open_rejects_until_the_cooldown_then_exactly_one_probe() -> None:
 
 def test_probe_success_closes_and_failure_reopens() -> None:
     record = opened()
-    admit(record, RULES, 6, force=False)
-    succeed(record, 6.5, probe=True)
+    probe = admit(record, RULES, 6, force=False).ticket
+    succeed(record, 6.5, probe=True, sent=probe)
     assert record.state is BreakerState.CLOSED and record.view().window_calls == 0
     record = opened()
-    admit(record, RULES, 6, force=False)
-    fail(record, 6.5, probe=True)
+    probe = admit(record, RULES, 6, force=False).ticket
+    fail(record, 6.5, probe=True, sent=probe)
     assert record.state is BreakerState.OPEN and record.opened_at == 6.5
     assert record.times_opened == 2
 
 
 def test_a_cancelled_probe_lets_the_next_caller_probe() -> None:
     record = opened()
-    admit(record, RULES, 6, force=False)
-    release_probe(record)
+    probe = admit(record, RULES, 6, force=False).ticket
+    release(record, probe, probe=True)
     assert admit(record, RULES, 6.1, force=False).verdict is Verdict.PROBE
 
 
@@ -112,11 +120,46 @@ def test_force_probes_before_the_cooldown() -> None:
     assert admission.verdict is Verdict.PROBE and admission.forced
 
 
+def test_a_burst_whose_failures_return_first_is_not_a_streak() -> None:
+    """Twenty calls sent together; three fail at once, the rest succeed later: stay closed."""
+    record = BreakerRecord(key="sim:m")
+    sent = [ticket(record) for _ in range(20)]
+    for t in (sent[3], sent[8], sent[16], sent[17], sent[19]):
+        fail(record, 0.01, sent=t)
+    assert record.state is BreakerState.CLOSED and record.consecutive_failures == 1
+    for t in sent:
+        if t not in (sent[3], sent[8], sent[16], sent[17], sent[19]):
+            succeed(record, 0.5, sent=t)
+    assert record.state is BreakerState.CLOSED
+
+
+def test_failures_in_send_order_are_a_streak_even_if_earlier_calls_are_slow() -> None:
+    record = BreakerRecord(key="sim:m")
+    slow = ticket(record)
+    for _ in range(3):
+        fail(record, 1.0)
+    assert record.state is BreakerState.OPEN  # the slow call sent first does not matter
+    succeed(record, 2.0, sent=slow)
+
+
+def test_cancelled_attempts_neither_count_nor_break_a_streak() -> None:
+    record = BreakerRecord(key="sim:m")
+    fail(record, 0)
+    cancelled = ticket(record)
+    release(record, cancelled, probe=False)
+    fail(record, 1)
+    fail(record, 2)
+    assert record.state is BreakerState.OPEN
+
+
 @given(st.lists(st.booleans(), max_size=60))
 def test_the_window_counts_stay_consistent(outcomes: list[bool]) -> None:
     record = BreakerRecord(key="sim:m")
     for t, failed in enumerate(outcomes):
-        record_outcome(record, RULES, t * 0.5, failed=failed, error=None, probe=False)
+        sent = ticket(record, t * 0.5)
+        if not sent:  # open: rejected, no attempt
+            continue
+        record_outcome(record, RULES, t * 0.5, failed=failed, error=None, probe=False, ticket=sent)
         view = record.view()
         assert 0 <= view.window_failures <= view.window_calls
         assert view.window_failures == sum(1 for _, f in record.outcomes if f)
@@ -125,7 +168,8 @@ def test_the_window_counts_stay_consistent(outcomes: list[bool]) -> None:
 async def test_the_in_memory_store_keeps_one_record_per_key() -> None:
     store = InMemoryBreakerStore()
     for _ in range(3):
-        await store.record("sim:a", RULES, now=1, failed=True, error="x", probe=False)
+        sent = (await store.admit("sim:a", RULES, now=1)).ticket
+        await store.record("sim:a", RULES, now=1, failed=True, error="x", probe=False, ticket=sent)
     assert (await store.view("sim:a")).state is BreakerState.OPEN
     assert (await store.view("sim:b")).state is BreakerState.CLOSED
-    assert [v.key for v in await store.views()] == ["sim:a"]
+    assert {v.key for v in await store.views()} == {"sim:a"}

@@ -1,3 +1,3 @@
-from gov_support import governed
+from gov_support import cli_env, governed
 
-__all__ = ["governed"]
+__all__ = ["cli_env", "governed"]

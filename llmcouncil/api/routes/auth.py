@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from llmcouncil.api.deps import RuntimeDep
 from llmcouncil.api.schemas import ErrorBody
+from llmcouncil.audit.chain import Actor
 from llmcouncil.auth.accounts import user_public
 from llmcouncil.auth.deps import (
     CSRF_COOKIE,
@@ -248,21 +249,31 @@ async def oidc_callback(
     governance = runtime.governance
     if governance.oidc is None:
         raise ConflictError("single sign-on is not configured (auth.oidc)")
-    if error:
-        raise AuthenticationError(f"single sign-on failed at the provider: {error}")
-    pending = await governance.auth.store.take_token(token_digest(state), purpose=SSO)
-    browser = request.cookies.get(SSO_COOKIE, "")
-    if (
-        pending is None
-        or not code
-        or pending.get("browser") != hashlib.sha256(browser.encode()).hexdigest()
-    ):
-        raise AuthenticationError(
-            "single sign-on failed: the sign-in expired or was not started here"
+    client = client_of(request)
+    try:
+        if error:
+            raise AuthenticationError(f"single sign-on failed at the provider: {error}")
+        pending = await governance.auth.store.take_token(token_digest(state), purpose=SSO)
+        browser = request.cookies.get(SSO_COOKIE, "")
+        if (
+            pending is None
+            or not code
+            or pending.get("browser") != hashlib.sha256(browser.encode()).hexdigest()
+        ):
+            raise AuthenticationError(
+                "single sign-on failed: the sign-in expired or was not started here"
+            )
+        identity = await governance.oidc.finish(code=code, pending=pending)
+        user = await governance.accounts.user_for_identity(identity, client=client)
+    except AuthenticationError as exc:
+        await governance.audit.record(
+            "auth.login",
+            actor=Actor(ip=client.ip),
+            outcome="failure",
+            details={"method": "oidc", "reason": exc.message},
         )
-    identity = await governance.oidc.finish(code=code, pending=pending)
-    user = await governance.accounts.user_for_identity(identity, client=client_of(request))
-    sign_in = await governance.auth.sign_in(user, via="oidc", client=client_of(request))
+        raise
+    sign_in = await governance.auth.sign_in(user, via="oidc", client=client)
     response = RedirectResponse(pending.get("next_path") or "/", status_code=302)
     _set_session(response, request, runtime, sign_in)
     response.delete_cookie(SSO_COOKIE, path="/api/auth/oidc")
