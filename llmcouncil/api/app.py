@@ -104,3 +104,8 @@ def _mount_web(app: FastAPI) -> None:
     @app.get("/", include_in_schema=False)
     async def web_index() -> FileResponse:
         return FileResponse(index)
+
+    # The first-run link printed on the console (/setup?token=…) opens the app's setup page.
+    @app.get("/setup", include_in_schema=False)
+    async def web_setup() -> FileResponse:
+        return FileResponse(index)

@@ -34,7 +34,7 @@ class _Open(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
-class UsagePublic(_Open):
+class CallUsagePublic(_Open):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     total_tokens: int | None = None
@@ -45,7 +45,7 @@ class _CallFields(_Open):
     answered_by: str | None = None
     fallback_from: str | None = None
     fallback_reason: str | None = None
-    usage: UsagePublic = Field(default_factory=UsagePublic)
+    usage: CallUsagePublic = Field(default_factory=CallUsagePublic)
     latency_ms: float | None = None
     ttft_ms: float | None = None
     finish_reason: str | None = None
@@ -143,7 +143,7 @@ class AssistantMessagePublic(_Open):
     stages_done: int = 0
     attempts: int = 1
     simulated: bool = False
-    usage: UsagePublic = Field(default_factory=UsagePublic)
+    usage: CallUsagePublic = Field(default_factory=CallUsagePublic)
     created_at: str | None = None
     finished_at: str | None = None
 
@@ -182,7 +182,7 @@ class CouncilResult(BaseModel):
     run_id: str
     status: str
     error: dict[str, Any] | None
-    usage: UsagePublic
+    usage: CallUsagePublic
     privacy: dict[str, Any] | None = Field(
         default=None, description="The privacy policy applied and redactions per entity type."
     )

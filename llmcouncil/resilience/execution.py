@@ -36,7 +36,7 @@ from llmcouncil.resilience.attempt import send
 from llmcouncil.resilience.breaker import ProbeChoice
 from llmcouncil.resilience.breaker_store import BreakerState, Verdict
 from llmcouncil.resilience.call_plan import CallListeners, CallPlan, DeltaListener
-from llmcouncil.resilience.hedging import HEDGE, race
+from llmcouncil.resilience.hedging import PRIMARY, Racer, race
 from llmcouncil.resilience.kit import ResilienceKit
 from llmcouncil.resilience.policy import CallPolicy
 from llmcouncil.resilience.retry import RetryBudget, RetryNotice, with_retries
@@ -221,37 +221,47 @@ class CallExecution:
     async def _maybe_hedged(self, target: _Target) -> _Answer:
         plan, kit = self._plan, self._kit
         hedging = target.policy.hedge
+        loop = asyncio.get_running_loop()
         delay = None
         if hedging is not None:
-            key = (target.model, plan.stage, self._streamed)
-            delay = kit.latencies.hedge_delay(key, hedging)
-        loop = asyncio.get_running_loop()
-        if delay is None or delay >= target.deadline - loop.time():
+            delay = kit.latencies.hedge_delay((target.model, plan.stage, self._streamed), hedging)
+        if hedging is None or delay is None or delay >= target.deadline - loop.time():
             return _Answer(await self._attempt(target, self._forward_or_none()), target.model)
-        hedge_model = next((m for m in plan.fallbacks if m != target.model), target.model)
+        # Hedges go to the fallbacks in order, then to the model itself, round and round.
+        chain = [m for m in dict.fromkeys(plan.fallbacks) if m != target.model] + [target.model]
+        hedge_models = [chain[i % len(chain)] for i in range(hedging.max_hedges)]
 
         async def primary(on_delta: DeltaListener | None) -> _Answer:
             return _Answer(await self._attempt(target, on_delta), target.model)
 
-        async def hedge(on_delta: DeltaListener | None) -> _Answer:
-            second = self._target(hedge_model)
-            await self._admit(second)
-            return _Answer(await self._attempt(second, on_delta), hedge_model)
+        def hedge_on(model: str) -> Racer[_Answer]:
+            async def hedge(on_delta: DeltaListener | None) -> _Answer:
+                second = self._target(model)
+                await self._admit(second)
+                return _Answer(await self._attempt(second, on_delta), model)
 
-        def started() -> None:
-            log.info("hedging %s on %s after %.0f ms", target.model, hedge_model, delay * 1000)
+            return hedge
+
+        def started(number: int) -> None:
+            model, after = hedge_models[number - 1], delay * number
+            log.info("hedging %s on %s after %.0f ms", target.model, model, after * 1000)
             if self._listeners.on_hedge is not None:
-                self._listeners.on_hedge(hedge_model, delay)
+                self._listeners.on_hedge(model, after)
 
         result = await race(
-            primary, hedge, delay=delay, forward=self._forward_or_none(), on_hedge=started
+            primary,
+            [hedge_on(m) for m in hedge_models],
+            delay=delay,
+            forward=self._forward_or_none(),
+            on_hedge=started,
         )
         if result.hedged:
             self._hedge = {
                 "hedged": True,
-                "hedge_model": hedge_model,
+                "hedge_model": hedge_models[0],
                 "hedge_after_ms": round(delay * 1000, 1),
-                "hedge_won": result.winner == HEDGE,
+                "hedge_percentile": hedging.percentile,
+                "hedge_won": result.winner != PRIMARY,
             }
         return result.value
 
@@ -327,7 +337,8 @@ class CallExecution:
         reasons = [_reason(f) for f in self._failures]
         if self._hedge.get("hedge_won") and candidate != plan.model:
             reasons.append(
-                f"hedged: {plan.model} ran past its recent p95 "
+                f"hedged: {plan.model} ran past its recent "
+                f"p{self._hedge['hedge_percentile'] * 100:.0f} "
                 f"({self._hedge['hedge_after_ms']:.0f} ms) and {candidate} answered first"
             )
         return CallRecord(

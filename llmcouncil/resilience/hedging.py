@@ -2,17 +2,21 @@
 
 ``LatencyTracker`` keeps recent latencies per (model, stage, streamed) — for streams the time to
 the first token, since a stream that is producing tokens is slow, not stuck; for plain calls the
-whole latency. ``race`` starts the primary, waits ``delay``, then starts the hedge; the first
-racer to produce a token (or, for plain calls, an answer) wins, and the other is cancelled at
-that moment, so a listener only ever sees one racer's text. A racer that fails before the other
-commits leaves the race to the other.
+whole latency. ``race`` starts the primary and, while nobody has produced anything, one more
+hedge every ``delay`` (``max_hedges``, default 1); the first racer to produce a token (or, for
+plain calls, an answer) wins, and the others are cancelled at that moment, so a listener only
+ever sees one racer's text. A racer that fails before anyone commits leaves the race to the rest.
+
+One hedge turns a call slow with probability p into one slow with p² (two independent draws):
+with 10 % slow calls that is 1 % per call, and a council has several calls in series, so
+workloads with such heavy tails may want ``max_hedges = 2``.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
 from llmcouncil.resilience.settings import HedgeSettings
@@ -22,8 +26,7 @@ DeltaListener = Callable[[str], None]
 Racer = Callable[[DeltaListener | None], Awaitable[T]]
 LatencyKey = tuple[str, int, bool]  # (model, stage, streamed)
 
-PRIMARY = 0
-HEDGE = 1
+PRIMARY = 0  # racer index of the primary; hedges are 1, 2, …
 
 
 class LatencyTracker:
@@ -95,32 +98,41 @@ class RaceResult(Generic[T]):
 
 async def race(
     primary: Racer[T],
-    hedge: Racer[T],
+    hedges: Sequence[Racer[T]],
     *,
     delay: float,
     forward: DeltaListener | None,
-    on_hedge: Callable[[], None],
+    on_hedge: Callable[[int], None],
 ) -> RaceResult[T]:
+    """Start ``primary``; while no racer has committed, start hedge k after ``k × delay``.
+
+    A racer commits with its first token (or, without ``forward``, its answer); the others are
+    cancelled then. A racer failing before any commit leaves the race to the rest; if all that
+    were started fail, the primary's error is raised (the caller's retry logic takes over).
+    """
     gate = _Gate(forward)
-    tasks: dict[asyncio.Task[T], int] = {}
-    first = asyncio.ensure_future(primary(gate.listener(PRIMARY)))
-    tasks[first] = PRIMARY
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    tasks: dict[asyncio.Task[T], int] = {
+        asyncio.ensure_future(primary(gate.listener(PRIMARY))): PRIMARY
+    }
+    errors: dict[int, BaseException] = {}
+    launched = 0
     try:
-        done, _ = await asyncio.wait({first}, timeout=delay)
-        if done or gate.winner is not None:
-            return RaceResult(await first, winner=PRIMARY, hedged=False)
-        on_hedge()
-        tasks[asyncio.ensure_future(hedge(gate.listener(HEDGE)))] = HEDGE
-        errors: dict[int, BaseException] = {}
         while True:
             if gate.winner is not None:
                 winner = next(t for t, i in tasks.items() if i == gate.winner)
                 await _cancel(t for t in tasks if t is not winner)
-                return RaceResult(await winner, winner=gate.winner, hedged=True)
+                return RaceResult(await winner, winner=gate.winner, hedged=launched > 0)
+            timeout = None
+            if launched < len(hedges):
+                timeout = max(0.0, started + delay * (launched + 1) - loop.time())
             committed: asyncio.Task[Any] = asyncio.ensure_future(gate.committed.wait())
             waiting: set[asyncio.Task[Any]] = {*tasks, committed}
             try:
-                done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+                done, _ = await asyncio.wait(
+                    waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+                )
             finally:
                 committed.cancel()
             for task in [t for t in done if t in tasks]:
@@ -128,12 +140,19 @@ async def race(
                 error = task.exception()
                 if error is None:
                     await _cancel(tasks)
-                    return RaceResult(task.result(), winner=index, hedged=True)
+                    return RaceResult(task.result(), winner=index, hedged=launched > 0)
                 errors[index] = error
                 if gate.winner == index:
                     raise error  # the committed racer failed after its first token
+            if gate.winner is not None:
+                continue
             if not tasks:
-                raise errors.get(PRIMARY) or errors[HEDGE]
+                raise errors.get(PRIMARY) or next(iter(errors.values()))
+            if not done and launched < len(hedges):
+                launched += 1
+                on_hedge(launched)
+                hedge = hedges[launched - 1]
+                tasks[asyncio.ensure_future(hedge(gate.listener(launched)))] = launched
     finally:
         await _cancel(t for t in tasks if not t.done())
 

@@ -95,6 +95,9 @@ class HedgeSettings(BaseModel):
     percentile: float = Field(default=0.95, gt=0, lt=1)
     min_samples: int = Field(default=20, ge=1, description="Observed calls before hedging.")
     min_delay: float = Field(default=0.05, ge=0, description="Never hedge sooner than this.")
+    max_hedges: int = Field(
+        default=1, ge=1, le=3, description="Hedges per call, one more every percentile interval."
+    )
     window: int = Field(default=200, ge=1, description="Recent calls kept per model and stage.")
 
 

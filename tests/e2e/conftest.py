@@ -1,21 +1,26 @@
 """Fixtures for the browser tests: the real server in demo mode and Debian's Chromium.
 
 The server runs as ``council serve --demo`` on a free loopback port with its database under a
-temporary folder (see e2e_server.py). Chromium is Debian's (``/usr/bin/chromium``, or
-``$COUNCIL_E2E_CHROMIUM``), driven by Playwright; no browser is ever downloaded. Playwright is
-imported inside the fixtures, so collecting the other tests does not need it.
+temporary folder (see e2e_server.py). Most tests share one server in local single-user mode;
+the account tests share one in users mode (``users_server``: an administrator made with
+``council users create --admin``, a member and an auditor made by that administrator), and the
+first-run test has a users-mode server of its own with no account at all.
+
+Chromium is Debian's (``/usr/bin/chromium``, or ``$COUNCIL_E2E_CHROMIUM``), driven by
+Playwright; no browser is ever downloaded. Playwright is imported inside the fixtures, so
+collecting the other tests does not need it.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from e2e_server import CouncilServer, latency
+from e2e_server import ADMIN, AUDITOR, MEMBER, PASSWORD, USERS_MODE, CouncilServer, latency
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Playwright
@@ -70,6 +75,44 @@ def own_server(tmp_path: Path, built_ui: None) -> Iterator[CouncilServer]:
         server.stop()
 
 
+@pytest.fixture(scope="session")
+def users_server(
+    tmp_path_factory: pytest.TempPathFactory, built_ui: None
+) -> Iterator[CouncilServer]:
+    """A server in users mode with three accounts: ADMIN, MEMBER and AUDITOR (PASSWORD)."""
+    server = CouncilServer(workdir=tmp_path_factory.mktemp("council-users"), env=USERS_MODE)
+    server.start()
+    try:
+        made = server.council(
+            "users", "create", ADMIN, "--admin", "--password-stdin", stdin=PASSWORD
+        )
+        assert made.returncode == 0, made.stderr
+        admin = server.session(ADMIN, PASSWORD)
+        try:
+            for username, role in ((MEMBER, "member"), (AUDITOR, "auditor")):
+                body = {"username": username, "role": role, "password": PASSWORD}
+                created = admin.post("/api/users", json=body)
+                assert created.status_code == 201, created.text
+            server.find_simulator(admin)
+        finally:
+            admin.close()
+        server.configure_sim(latency=latency(700, first_token_ms=100))
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def fresh_users_server(tmp_path: Path, built_ui: None) -> Iterator[CouncilServer]:
+    """A server in users mode with no account yet: it prints a one-time setup link."""
+    server = CouncilServer(workdir=tmp_path, env=USERS_MODE)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
 def sim(council: CouncilServer) -> Iterator[CouncilServer]:
     """The shared server, with the simulator set to a quick, steady pace and reset afterwards."""
@@ -116,6 +159,26 @@ def phone_page(browser: Browser, sim: CouncilServer) -> Iterator[Page]:
     yield from _page(
         browser, sim, viewport=PHONE, color_scheme="light", is_mobile=True, has_touch=True
     )
+
+
+@pytest.fixture
+def browser_for(browser: Browser) -> Iterator[Callable[[CouncilServer], Page]]:
+    """Opens a page in a browser context of its own (own cookies: one person each) on a server."""
+    contexts = []
+    errors: list[str] = []
+
+    def open_page(server: CouncilServer) -> Page:
+        context = browser.new_context(base_url=server.url, viewport=DESKTOP, color_scheme="light")
+        context.set_default_timeout(20_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
 
 
 def _page(browser: Browser, server: CouncilServer, **options: Any) -> Iterator[Page]:

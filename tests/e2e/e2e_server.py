@@ -1,12 +1,15 @@
 """The real server in demo mode, as a subprocess the e2e tests can start, kill and restart.
 
 ``council serve --demo`` runs the simulated upstream in-process; its control API (``/_sim/*``,
-found through ``GET /api/status``) sets latency and injects faults.
+found through ``GET /api/status``) sets latency and injects faults. ``env`` adds settings, such
+as ``COUNCIL_AUTH__MODE=users``; in users mode ``/api/status`` names the simulator only to a
+signed-in caller, so ``find_simulator`` is called with a signed-in client.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -18,6 +21,19 @@ from typing import Any
 
 import httpx
 import pytest
+
+# Accounts of the users-mode tests (conftest.py's users_server).
+PASSWORD = "correct horse battery staple"
+ADMIN, MEMBER, AUDITOR = "root", "mia", "audra"
+# Sign-in required; argon2 at its cheapest (settings the tests choose, never the defaults); no
+# sign-in throttling, since every browser here signs in from 127.0.0.1.
+USERS_MODE = {
+    "COUNCIL_AUTH__MODE": "users",
+    "COUNCIL_AUTH__LOGIN_ATTEMPTS_PER_MINUTE": "1000",
+    "COUNCIL_AUTH__PASSWORD_HASH__TIME_COST": "1",
+    "COUNCIL_AUTH__PASSWORD_HASH__MEMORY_COST": "8",
+    "COUNCIL_AUTH__PASSWORD_HASH__PARALLELISM": "1",
+}
 
 
 def _free_port() -> int:
@@ -39,19 +55,47 @@ class CouncilServer:
     port: int = field(default_factory=_free_port)
     process: subprocess.Popen[bytes] | None = None
     sim_url: str = ""
+    env: dict[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> None:
+    @property
+    def database(self) -> Path:
+        return self.workdir / "council.db"
+
+    @property
+    def log(self) -> Path:
+        return self.workdir / "server.log"
+
+    def environment(self) -> dict[str, str]:
+        """The server's environment, also for `council` commands on its database."""
         env = {
             **os.environ,
-            "COUNCIL_DATABASE_URL": f"sqlite+aiosqlite:///{self.workdir / 'council.db'}",
+            "COUNCIL_DATABASE_URL": f"sqlite+aiosqlite:///{self.database}",
             "COUNCIL_LOG_LEVEL": "WARNING",
+            **self.env,
         }
         for key in ("OPENROUTER_API_KEY", "OPENAI_API_KEY"):
             env.pop(key, None)  # demo mode, whatever the machine has configured
+        return env
+
+    def council(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        """Runs `council ARGS` on this server's database, as an operator on the machine would."""
+        return subprocess.run(
+            [_council_bin(), *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            cwd=self.workdir,
+            env=self.environment(),
+            timeout=60,
+            check=False,
+        )
+
+    def start(self) -> None:
+        env = self.environment()
         with (self.workdir / "server.log").open("ab") as log:  # the child keeps its own copy
             self.process = subprocess.Popen(
                 [
@@ -81,10 +125,15 @@ class CouncilServer:
             time.sleep(0.1)
         else:
             pytest.fail("the server did not become ready in 30 s")
-        status = httpx.get(f"{self.url}/api/status", timeout=5).json()
+        with httpx.Client(base_url=self.url, timeout=5) as client:
+            self.find_simulator(client)
+
+    def find_simulator(self, client: httpx.Client) -> None:
+        status = client.get("/api/status").json()
         assert status["demo"] is True, status
         sim = status.get("simulator_url") or ""
-        self.sim_url = sim.removesuffix("/").removesuffix("/v1")
+        if sim:
+            self.sim_url = sim.removesuffix("/").removesuffix("/v1")
 
     def kill(self) -> None:
         """Stops the server abruptly, as a crash would."""
@@ -99,6 +148,22 @@ class CouncilServer:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+    # --- accounts (users mode) ---
+
+    def session(self, username: str, password: str) -> httpx.Client:
+        """An HTTP client signed in with a session cookie, sending its CSRF token like the UI."""
+        client = httpx.Client(base_url=self.url, timeout=10)
+        response = client.post("/api/auth/login", json={"username": username, "password": password})
+        assert response.status_code == 200, response.text
+        client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
+        return client
+
+    def setup_token(self) -> str:
+        """The one-time setup token the server printed on its console (users mode, no admin)."""
+        found = re.findall(r"/setup\?token=([A-Za-z0-9_-]+)", self.log.read_text())
+        assert found, "the server printed no setup link"
+        return found[-1]
 
     # --- the simulated upstream ---
 

@@ -47,3 +47,47 @@ def sidebar_item(page: Page, title: str) -> Locator:
 
 def shoot(page: Page, folder: Path, name: str, *, full_page: bool = False) -> None:
     page.screenshot(path=str(folder / f"{name}.png"), full_page=full_page, animations="disabled")
+
+
+# --- accounts (users mode) ---
+
+
+def sign_in_form(page: Page) -> Locator:
+    return page.get_by_role("form", name="Sign in")
+
+
+def sign_in(page: Page, username: str, password: str) -> None:
+    """Signs in on the sign-in page (opening the app first when it is not shown)."""
+    form = sign_in_form(page)
+    if form.count() == 0:
+        page.goto("/")
+    form.get_by_label("Username").fill(username)
+    form.get_by_label("Password").fill(password)
+    form.get_by_role("button", name="Sign in").click()
+    expect(account_nav(page).get_by_text(username, exact=True)).to_be_visible()
+
+
+def sign_out(page: Page) -> None:
+    account_nav(page).get_by_role("button", name="Sign out").click()
+    expect(sign_in_form(page)).to_be_visible()
+
+
+def account_nav(page: Page) -> Locator:
+    return page.get_by_role("navigation", name="Account and administration")
+
+
+def open_page(page: Page, label: str) -> Locator:
+    """Follows a link of the account navigation; returns the page's region."""
+    account_nav(page).get_by_role("link", name=label, exact=True).click()
+    region = page.get_by_role("region", name=PAGE_REGIONS[label])
+    expect(region).to_be_visible()
+    return region
+
+
+PAGE_REGIONS = {
+    "Account": "Your account",
+    "Users": "Users",
+    "API keys": "All API keys",
+    "Usage": "Usage and budgets",
+    "Audit log": "Audit log",
+}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import httpx
 import pytest
 
 pytest.importorskip("playwright", reason="the e2e tests need Playwright: pip install -e '.[dev]'")
@@ -370,3 +371,40 @@ def test_a_degraded_result_is_marked_as_such(page: Page, sim: CouncilServer) -> 
     expect(degraded).to_contain_text("Not a Chairman’s synthesis")
     expect(degraded).to_contain_text("top-ranked member answer")
     expect(turn.get_by_role("region", name="Final answer")).to_have_count(0)
+
+
+def test_local_mode_needs_no_sign_in_and_says_so_discreetly(page: Page, sim: CouncilServer) -> None:
+    open_app(page)  # straight to the composer: no sign-in page
+    expect(page.get_by_text("Local mode · no sign-in")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Account and administration")).to_have_count(0)
+    expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
+    page.goto("/#/account")
+    expect(page.get_by_role("alert")).to_contain_text("no accounts in local single-user mode")
+
+
+def test_turns_supplied_through_the_openai_endpoint_show_as_earlier_answers(
+    page: Page, sim: CouncilServer
+) -> None:
+    # A program sends a conversation with its history; the council answers the last question.
+    answer = httpx.post(
+        f"{sim.url}/v1/chat/completions",
+        json={
+            "model": "council",
+            "messages": [
+                {"role": "user", "content": "Name a prime number."},
+                {"role": "assistant", "content": "Seven is a prime number."},
+                {"role": "user", "content": "And an even one?"},
+            ],
+        },
+        timeout=60,
+    )
+    assert answer.status_code == 200, answer.text
+    conversation = answer.json()["council"]["conversation_id"]
+
+    page.goto(f"/#/c/{conversation}")
+    earlier = page.get_by_role("article", name="Earlier answer (supplied by the API client)")
+    expect(earlier).to_contain_text("Seven is a prime number.")
+    expect(page.get_by_role("article", name="Question")).to_have_count(2)
+    council = page.locator("article.turn--assistant")
+    expect(council).to_have_count(1)  # only the run the council made is a council card
+    expect(final_answer(council)).to_be_visible()

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from llmcouncil.errors import UpstreamServerError
-from llmcouncil.resilience.hedging import HEDGE, PRIMARY, LatencyTracker, race
+from llmcouncil.resilience.hedging import PRIMARY, LatencyTracker, race
 from llmcouncil.resilience.settings import HedgeSettings, StragglerSettings
 from llmcouncil.resilience.stragglers import gather_with_quorum, grace_for, quorum_for
 
@@ -31,10 +31,10 @@ async def test_a_fast_primary_never_starts_the_hedge() -> None:
     hedged: list[bool] = []
     result = await race(
         racer("p", first_token=0.01, total=0.02),
-        racer("h", first_token=0.01, total=0.02),
+        [racer("h", first_token=0.01, total=0.02)],
         delay=0.2,
         forward=None,
-        on_hedge=lambda: hedged.append(True),
+        on_hedge=lambda _n: hedged.append(True),
     )
     assert (result.value, result.winner, result.hedged, hedged) == ("p", PRIMARY, False, [])
 
@@ -43,22 +43,22 @@ async def test_the_first_racer_to_stream_wins_and_only_its_text_is_forwarded() -
     seen: list[str] = []
     result = await race(
         racer("p", first_token=0.5, total=0.6),
-        racer("h", first_token=0.01, total=0.05),
+        [racer("h", first_token=0.01, total=0.05)],
         delay=0.02,
         forward=seen.append,
-        on_hedge=lambda: None,
+        on_hedge=lambda _n: None,
     )
-    assert (result.value, result.winner, result.hedged) == ("h", HEDGE, True)
+    assert (result.value, result.winner, result.hedged) == ("h", 1, True)
     assert seen == ["h-1 ", "h-2"]
 
 
 async def test_a_primary_that_streams_before_the_delay_is_not_hedged() -> None:
     result = await race(
         racer("p", first_token=0.01, total=0.1),
-        racer("h", first_token=0.01, total=0.02),
+        [racer("h", first_token=0.01, total=0.02)],
         delay=0.05,
         forward=lambda _t: None,
-        on_hedge=lambda: pytest.fail("hedged a streaming primary"),
+        on_hedge=lambda _n: pytest.fail("hedged a streaming primary"),
     )
     assert result.value == "p" and not result.hedged
 
@@ -66,10 +66,10 @@ async def test_a_primary_that_streams_before_the_delay_is_not_hedged() -> None:
 async def test_a_hedge_that_fails_leaves_the_race_to_the_primary() -> None:
     result = await race(
         racer("p", first_token=0.1, total=0.12),
-        racer("h", first_token=0.01, total=0.02, fail=True),
+        [racer("h", first_token=0.01, total=0.02, fail=True)],
         delay=0.02,
         forward=None,
-        on_hedge=lambda: None,
+        on_hedge=lambda _n: None,
     )
     assert (result.value, result.winner) == ("p", PRIMARY)
 
@@ -78,11 +78,25 @@ async def test_both_failing_raises_the_primarys_error() -> None:
     with pytest.raises(UpstreamServerError, match="p failed"):
         await race(
             racer("p", first_token=0.05, total=0.06, fail=True),
-            racer("h", first_token=0.01, total=0.02, fail=True),
+            [racer("h", first_token=0.01, total=0.02, fail=True)],
             delay=0.01,
             forward=None,
-            on_hedge=lambda: None,
+            on_hedge=lambda _n: None,
         )
+
+
+async def test_a_second_hedge_starts_when_the_first_is_slow_too() -> None:
+    started: list[int] = []
+    seen: list[str] = []
+    result = await race(
+        racer("p", first_token=1.0, total=1.1),
+        [racer("h1", first_token=1.0, total=1.1), racer("h2", first_token=0.01, total=0.03)],
+        delay=0.03,
+        forward=seen.append,
+        on_hedge=started.append,
+    )
+    assert (result.value, result.winner, started) == ("h2", 2, [1, 2])
+    assert seen == ["h2-1 ", "h2-2"]
 
 
 def test_latency_percentiles_need_enough_samples() -> None:

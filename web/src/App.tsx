@@ -1,24 +1,126 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api } from './api/client';
-import type { Conversation, ConversationSummary, ModelsInfo, StatusInfo } from './api/types';
+import type { Conversation, ConversationSummary, Me, ModelsInfo, StatusInfo } from './api/types';
+import { accessOf, homePage, mayOpen, PAGE_TITLE, type Access, type PageId } from './lib/access';
+import { currentRoute, navigate, type Route } from './lib/route';
+import { useSession } from './state/session';
 import { useCouncilRun } from './state/useCouncilRun';
+import { Account } from './views/Account/Account';
+import { AllKeys } from './views/Admin/AllKeys';
+import { Users } from './views/Admin/Users';
+import { Audit } from './views/Audit/Audit';
 import { Chat } from './views/Chat/Chat';
 import { Composer } from './views/Chat/Composer';
 import { CouncilPicker, type CouncilChoice } from './views/CouncilPicker/CouncilPicker';
+import { Setup } from './views/Setup/Setup';
+import { AccountNav } from './views/Sidebar/AccountNav';
 import { Sidebar } from './views/Sidebar/Sidebar';
+import { AuthScreen } from './views/SignIn/AuthScreen';
+import { SignIn } from './views/SignIn/SignIn';
 import { TopBar } from './views/TopBar/TopBar';
+import { Usage } from './views/Usage/Usage';
 import { Welcome } from './views/Welcome/Welcome';
 
 const POLL_MS = 2000;
 
-function idFromHash(): string | null {
-  const m = /^#\/c\/([^/?#]+)/.exec(window.location.hash);
-  return m ? decodeURIComponent(m[1]!) : null;
+function go(id: string | null) {
+  navigate(id ? { kind: 'conversation', id } : { kind: 'home' });
 }
 
-function go(id: string | null) {
-  const next = id ? `#/c/${encodeURIComponent(id)}` : '#/';
-  if (window.location.hash !== next) window.location.hash = next;
+function useRoute(): Route {
+  const [route, setRoute] = useState<Route>(currentRoute);
+  useEffect(() => {
+    const onChange = () => setRoute(currentRoute());
+    window.addEventListener('hashchange', onChange);
+    window.addEventListener('popstate', onChange);
+    return () => {
+      window.removeEventListener('hashchange', onChange);
+      window.removeEventListener('popstate', onChange);
+    };
+  }, []);
+  return route;
+}
+
+/**
+ * Who is using the app decides what it shows: the first-run setup, the sign-in page, or the
+ * workspace (in local mode at once, with nobody signing in).
+ */
+export function App() {
+  const session = useSession();
+  const route = useRoute();
+  const state = session.state;
+  const setupOpen = state.kind !== 'loading' && state.kind !== 'unreachable' && state.config.mode === 'users' && state.config.setup_required;
+
+  // A setup link with no use any more (an administrator exists): go on to the app.
+  const staleSetup = route.kind === 'setup' && state.kind !== 'loading' && state.kind !== 'unreachable' && !setupOpen;
+  useEffect(() => {
+    if (staleSetup) navigate({ kind: 'home' });
+  }, [staleSetup]);
+
+  if (state.kind === 'loading') {
+    return (
+      <div className="splash" role="status">
+        Loading…
+      </div>
+    );
+  }
+  if (state.kind === 'unreachable') {
+    return (
+      <AuthScreen title="The server cannot be reached">
+        <p className="notice notice--error" role="alert">
+          {state.message}
+        </p>
+        <button type="button" className="btn btn--primary auth-form__submit" onClick={() => void session.refresh()}>
+          Try again
+        </button>
+      </AuthScreen>
+    );
+  }
+  if (route.kind === 'setup' && setupOpen) {
+    return (
+      <Setup
+        token={route.token}
+        setupRequired
+        onSetup={async (token, username, password) => {
+          await session.completeSetup(token, username, password);
+          navigate({ kind: 'home' });
+        }}
+      />
+    );
+  }
+  if (state.kind === 'signed-out') {
+    return <SignIn config={state.config} notice={state.notice} onSignIn={session.signIn} />;
+  }
+  const me = state.me;
+  const signOut = () => {
+    navigate({ kind: 'home' }); // the next person starts afresh, not in this one's conversation
+    void session.signOut();
+  };
+  return <Workspace key={me.user?.id ?? 'local'} me={me} route={route} onSignOut={signOut} />;
+}
+
+function PageView({ page, me, access, onSignOut }: { page: PageId; me: Me; access: Access; onSignOut: () => void }) {
+  if (!mayOpen(access, page)) {
+    return (
+      <div className="page">
+        <p className="notice notice--error page__inner" role="alert">
+          {access.local ? 'There are no accounts in local single-user mode.' : 'Your role does not open this page.'}
+        </p>
+      </div>
+    );
+  }
+  switch (page) {
+    case 'account':
+      return <Account me={me} onSignOut={onSignOut} />;
+    case 'users':
+      return <Users selfId={me.user?.id ?? null} />;
+    case 'keys':
+      return <AllKeys />;
+    case 'usage':
+      return <Usage seesEveryone={me.role === 'admin' || me.role === 'auditor'} admin={me.scopes.includes('admin')} />;
+    case 'audit':
+      return <Audit />;
+  }
 }
 
 /**
@@ -50,14 +152,17 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-export function App() {
+/** The app for someone who may use it: conversations and the pages their role opens. */
+function Workspace({ me, route, onSignOut }: { me: Me; route: Route; onSignOut: () => void }) {
+  const access = useMemo(() => accessOf(me), [me]);
+  const currentId = route.kind === 'conversation' ? route.id : null;
+  const page = route.kind === 'page' ? route.page : null;
   const [status, setStatus] = useState<StatusInfo | null>(null);
   const [models, setModels] = useState<ModelsInfo | null>(null);
   const [conversations, setConversations] = useState<ConversationSummary[]>([]);
   const [listLoading, setListLoading] = useState(true);
   const [listError, setListError] = useState<string | null>(null);
   const [query, setQuery] = useState('');
-  const [currentId, setCurrentId] = useState<string | null>(idFromHash);
   const [conversation, setConversation] = useState<Conversation | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [draft, setDraft] = useState('');
@@ -70,6 +175,10 @@ export function App() {
   queryRef.current = query;
 
   const refreshList = useCallback(async () => {
+    if (!access.canRead) {
+      setListLoading(false);
+      return;
+    }
     try {
       setConversations(await api.listConversations(queryRef.current));
       setListError(null);
@@ -78,7 +187,7 @@ export function App() {
     } finally {
       setListLoading(false);
     }
-  }, []);
+  }, [access.canRead]);
 
   const reload = useCallback(
     async (id: string): Promise<Conversation | null> => {
@@ -91,10 +200,15 @@ export function App() {
         void refreshList();
         return c;
       } catch (err) {
-        if ((err as { status?: number }).status === 404) {
+        const code = (err as { status?: number }).status;
+        if (code === 404) {
           if (currentRef.current === id) setLoadError('This conversation does not exist (it may have been deleted).');
           void refreshList();
           return { id } as Conversation; // reachable: nothing more to wait for
+        }
+        if (code === 403 || code === 401) {
+          if (currentRef.current === id) setLoadError(`You may not read this conversation: ${message(err)}`);
+          return { id } as Conversation;
         }
         return null;
       }
@@ -123,11 +237,12 @@ export function App() {
     return () => window.clearTimeout(t);
   }, [query, refreshList]);
 
+  // Someone who may not read conversations (an auditor) lands on the first page they have.
+  const landing = homePage(access);
+  const chatRoute = route.kind === 'home' || route.kind === 'conversation';
   useEffect(() => {
-    const onHash = () => setCurrentId(idFromHash());
-    window.addEventListener('hashchange', onHash);
-    return () => window.removeEventListener('hashchange', onHash);
-  }, []);
+    if (chatRoute && landing) navigate({ kind: 'page', page: landing });
+  }, [chatRoute, landing]);
 
   const shownId = useRef<string | null>(null);
   shownId.current = conversation?.id ?? null;
@@ -136,8 +251,8 @@ export function App() {
     if (currentId && shownId.current === currentId) return; // just created: already shown
     setConversation(null);
     setLoadError(null);
-    if (currentId) void reload(currentId);
-  }, [currentId, reload]);
+    if (currentId && access.canRead) void reload(currentId);
+  }, [currentId, reload, access.canRead]);
 
   // A run stored as still running (another tab, or the stream dropped while the server went on):
   // follow it by polling until it ends.
@@ -221,7 +336,7 @@ export function App() {
     if (failure?.content) setDraft((d) => d || failure.content || '');
   }, [failure]);
 
-  const pageTitle = conversation?.title;
+  const pageTitle = page ? PAGE_TITLE[page] : conversation?.title;
   useEffect(() => {
     document.title = pageTitle ? `${pageTitle} · LLM Council` : 'LLM Council';
   }, [pageTitle]);
@@ -248,64 +363,78 @@ export function App() {
         onDelete={remove}
         open={sidebarOpen}
         onClose={() => setSidebarOpen(false)}
+        showConversations={access.canRead}
+        canAsk={access.canAsk}
+        footer={<AccountNav me={me} access={access} current={page} onNavigate={() => setSidebarOpen(false)} onSignOut={onSignOut} />}
       />
-      <main className="main">
-        <TopBar
-          title={conversation ? conversation.title || 'New conversation' : currentId ? 'Loading…' : 'Ask the council'}
-          demo={status?.demo ?? false}
-          exportUrl={conversation && conversation.messages.length > 0 ? api.exportUrl(conversation.id, 'md') : null}
-          onMenu={() => setSidebarOpen(true)}
-          picker={
-            <CouncilPicker
-              models={models}
-              value={choice}
-              onSave={saveCouncil}
-              disabled={runningHere || (currentId !== null && !conversation)}
-            />
-          }
-        />
-        {loadError ? (
-          <div className="chat">
-            <p className="notice notice--error chat__inner" role="alert">
-              {loadError}
-            </p>
-          </div>
-        ) : conversation && (conversation.messages.length > 0 || (live && live.conversationId === conversation.id)) ? (
-          <Chat conversation={conversation} live={live} onRetry={(run) => council.retry(conversation.id, run)} />
-        ) : (
-          <Welcome demo={status?.demo ?? false} onPick={(q) => setDraft(q)} />
-        )}
-        <div className="composer-wrap">
-          {(sendError || failure) && (
-            <div className="notice notice--error composer-wrap__error" role="alert">
-              {sendError ?? `Could not ask the council: ${failure?.message}`}
-              <button
-                type="button"
-                className="btn btn--small btn--ghost"
-                onClick={() => {
-                  setSendError(null);
-                  council.clearFailure();
-                }}
-                aria-label="Dismiss"
-              >
-                ✕
-              </button>
-            </div>
-          )}
-          <Composer
-            value={draft}
-            onChange={setDraft}
-            onSend={(t) => void send(t)}
-            onStop={() => void council.stop()}
-            running={runningHere}
-            stopping={live?.stopping ?? false}
-            disabled={(running && !runningHere) || Boolean(loadError)}
-            placeholder={
-              (conversation && conversation.messages.length > 0) || runningHere ? 'Ask a follow-up…' : 'Ask the council a question…'
+      {page ? (
+        <main className="main">
+          <TopBar title={PAGE_TITLE[page]} demo={status?.demo ?? false} exportUrl={null} onMenu={() => setSidebarOpen(true)} picker={null} />
+          <PageView page={page} me={me} access={access} onSignOut={onSignOut} />
+        </main>
+      ) : (
+        <main className="main">
+          <TopBar
+            title={conversation ? conversation.title || 'New conversation' : currentId ? 'Loading…' : 'Ask the council'}
+            demo={status?.demo ?? false}
+            exportUrl={conversation && conversation.messages.length > 0 ? api.exportUrl(conversation.id, 'md') : null}
+            onMenu={() => setSidebarOpen(true)}
+            picker={
+              <CouncilPicker
+                models={models}
+                value={choice}
+                onSave={saveCouncil}
+                disabled={runningHere || (currentId !== null && !conversation)}
+              />
             }
           />
-        </div>
-      </main>
+          {loadError ? (
+            <div className="chat">
+              <p className="notice notice--error chat__inner" role="alert">
+                {loadError}
+              </p>
+            </div>
+          ) : conversation && (conversation.messages.length > 0 || (live && live.conversationId === conversation.id)) ? (
+            <Chat conversation={conversation} live={live} onRetry={(run) => council.retry(conversation.id, run)} />
+          ) : (
+            <Welcome demo={status?.demo ?? false} onPick={(q) => setDraft(q)} />
+          )}
+          <div className="composer-wrap">
+            {(sendError || failure) && (
+              <div className="notice notice--error composer-wrap__error" role="alert">
+                {sendError ?? `Could not ask the council: ${failure?.message}`}
+                <button
+                  type="button"
+                  className="btn btn--small btn--ghost"
+                  onClick={() => {
+                    setSendError(null);
+                    council.clearFailure();
+                  }}
+                  aria-label="Dismiss"
+                >
+                  ✕
+                </button>
+              </div>
+            )}
+            <Composer
+              value={draft}
+              onChange={setDraft}
+              onSend={(t) => void send(t)}
+              onStop={() => void council.stop()}
+              running={runningHere}
+              stopping={live?.stopping ?? false}
+              disabled={(running && !runningHere) || Boolean(loadError) || !access.canAsk}
+              placeholder={
+                !access.canAsk
+                  ? 'Read-only: your role cannot ask the council'
+                  : (conversation && conversation.messages.length > 0) || runningHere
+                    ? 'Ask a follow-up…'
+                    : 'Ask the council a question…'
+              }
+            />
+          </div>
+        </main>
+      )}
     </div>
   );
 }

@@ -4,7 +4,22 @@
  */
 import type { CouncilEvent } from './events';
 import { readCouncilStream, type StreamEnd } from './sse';
-import type { Conversation, JsonBody, JsonResponse } from './types';
+import type {
+  ApiKey,
+  ApiKeyCreated,
+  AuditPage,
+  AuthConfig,
+  Budget,
+  ChainReport,
+  Conversation,
+  JsonBody,
+  JsonResponse,
+  Me,
+  SignedIn,
+  UsageGroup,
+  UsageReport,
+  User,
+} from './types';
 
 export class ApiError extends Error {
   readonly status: number;
@@ -42,12 +57,79 @@ async function failure(response: Response): Promise<ApiError> {
   return describeErrorBody(response.status, body);
 }
 
+// ---- CSRF: the session cookie's token, repeated on every state-changing request ----
+
+/** The readable cookie the server sets at sign-in next to the HttpOnly session cookie. */
+export const CSRF_COOKIE = 'council_csrf';
+export const CSRF_HEADER = 'X-CSRF-Token';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The token from the last sign-in or `GET /api/auth/me`: used when the cookie cannot be read. */
+let rememberedCsrf: string | null = null;
+
+export function rememberCsrfToken(token: string | null | undefined): void {
+  rememberedCsrf = token ?? null;
+}
+
+export function readCookie(cookies: string, name: string): string | null {
+  for (const part of cookies.split(';')) {
+    const [key, ...rest] = part.trim().split('=');
+    if (key === name) {
+      const value = rest.join('=');
+      try {
+        return decodeURIComponent(value);
+      } catch {
+        return value;
+      }
+    }
+  }
+  return null;
+}
+
+/**
+ * The CSRF token to send now. The cookie comes first: it follows a sign-in made in another tab,
+ * which a token kept in memory would not.
+ */
+export function csrfToken(): string | null {
+  const cookies = typeof document !== 'undefined' ? document.cookie : '';
+  return readCookie(cookies, CSRF_COOKIE) || rememberedCsrf;
+}
+
+/** The headers with `X-CSRF-Token` added when the method changes state and a token exists. */
+export function withCsrf(method: string | undefined, headers: Record<string, string>, token: string | null): Record<string, string> {
+  if (SAFE_METHODS.has((method ?? 'GET').toUpperCase()) || !token) return headers;
+  return { ...headers, [CSRF_HEADER]: token };
+}
+
+// ---- signed out while using the app ----
+
+let onUnauthorized: (() => void) | null = null;
+
+/**
+ * Called when a request outside `/api/auth/*` answers 401: the session expired or was ended
+ * (logout elsewhere, password reset, deactivation). The app then shows the sign-in page.
+ */
+export function setUnauthorizedHandler(handler: (() => void) | null): void {
+  onUnauthorized = handler;
+}
+
+function noticeUnauthorized(path: string, status: number): void {
+  if (status === 401 && !path.startsWith('/api/auth/')) onUnauthorized?.();
+}
+
+function headersOf(init: RequestInit, base: Record<string, string>): Record<string, string> {
+  return withCsrf(init.method, { ...base, ...(init.headers as Record<string, string> | undefined) }, csrfToken());
+}
+
 async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
   const response = await fetch(path, {
     ...init,
-    headers: { Accept: 'application/json', ...(init.body ? { 'Content-Type': 'application/json' } : {}), ...init.headers },
+    headers: headersOf(init, { Accept: 'application/json', ...(init.body ? { 'Content-Type': 'application/json' } : {}) }),
   });
-  if (!response.ok) throw await failure(response);
+  if (!response.ok) {
+    noticeUnauthorized(path, response.status);
+    throw await failure(response);
+  }
   if (response.status === 204) return undefined as T;
   return (await response.json()) as T;
 }
@@ -72,13 +154,16 @@ function openStream(
       response = await fetch(path, {
         ...init,
         signal: controller.signal,
-        headers: { Accept: 'text/event-stream', 'Content-Type': 'application/json', ...init.headers },
+        headers: headersOf(init, { Accept: 'text/event-stream', 'Content-Type': 'application/json' }),
       });
     } catch (err) {
       if (controller.signal.aborted) return { kind: 'aborted' };
       return { kind: 'dropped', reason: err instanceof Error ? err.message : String(err) };
     }
-    if (!response.ok) throw await failure(response);
+    if (!response.ok) {
+      noticeUnauthorized(path, response.status);
+      throw await failure(response);
+    }
     if (!response.body) return { kind: 'dropped', reason: 'the response has no body' };
     return readCouncilStream(response.body, onEvent, controller.signal);
   })();
@@ -89,12 +174,129 @@ type Conversations = '/api/conversations';
 type OneConversation = '/api/conversations/{conversation_id}';
 type Cancel = '/api/conversations/{conversation_id}/runs/{run_id}/cancel';
 
-/** The schema's conversation with its messages typed (see messages.ts). */
+type Users = '/api/users';
+type OneUser = '/api/users/{user_id}';
+type Keys = '/api/keys';
+type Budgets = '/api/budgets';
+
+/** Filters of the audit log (`GET /api/audit`, and its export). */
+export interface AuditFilters {
+  action?: string;
+  actor?: string;
+  target?: string;
+  outcome?: string;
+  since?: string;
+  until?: string;
+}
+
+/** `?a=1&b=2` of the parameters that have a value, or '' when none has. */
+export function queryString(params: Record<string, string | number | boolean | null | undefined>): string {
+  const parts = Object.entries(params)
+    .filter(([, v]) => v !== undefined && v !== null && v !== '' && v !== false)
+    .map(([k, v]) => `${enc(k)}=${enc(String(v))}`);
+  return parts.length ? `?${parts.join('&')}` : '';
+}
+
+function json(method: string, body: unknown): RequestInit {
+  return { method, body: JSON.stringify(body) };
+}
+
+/** The schema's conversation with its messages typed (types.ts: `Message`). */
 function withMessages(c: JsonResponse<OneConversation, 'get'>): Conversation {
   return c as unknown as Conversation;
 }
 
 export const api = {
+  // ---- sign-in and the caller's own account ----
+  authConfig(): Promise<AuthConfig> {
+    return request<JsonResponse<'/api/auth/config', 'get'>>('/api/auth/config') as Promise<AuthConfig>;
+  },
+  async me(): Promise<Me> {
+    const me = (await request<JsonResponse<'/api/auth/me', 'get'>>('/api/auth/me')) as Me;
+    if (me.csrf_token) rememberCsrfToken(me.csrf_token);
+    return me;
+  },
+  async login(body: JsonBody<'/api/auth/login', 'post'>): Promise<SignedIn> {
+    const session = (await request<JsonResponse<'/api/auth/login', 'post'>>('/api/auth/login', json('POST', body))) as SignedIn;
+    rememberCsrfToken(session.csrf_token);
+    return session;
+  },
+  async setup(body: JsonBody<'/api/auth/setup', 'post'>): Promise<SignedIn> {
+    const session = (await request<JsonResponse<'/api/auth/setup', 'post'>>('/api/auth/setup', json('POST', body))) as SignedIn;
+    rememberCsrfToken(session.csrf_token);
+    return session;
+  },
+  async logout(): Promise<void> {
+    try {
+      await request<JsonResponse<'/api/auth/logout', 'post'>>('/api/auth/logout', { method: 'POST' });
+    } finally {
+      rememberCsrfToken(null);
+    }
+  },
+  changePassword(body: JsonBody<'/api/auth/password', 'post'>): Promise<void> {
+    return request<JsonResponse<'/api/auth/password', 'post'>>('/api/auth/password', json('POST', body));
+  },
+  /** Where the single sign-on button goes; `next` is the path to come back to. */
+  oidcLoginUrl(next: string): string {
+    const path: keyof import('./schema').paths = '/api/auth/oidc/login';
+    return `${path}${queryString({ next })}`;
+  },
+
+  // ---- accounts (administrators) ----
+  listUsers(): Promise<User[]> {
+    return request<JsonResponse<Users, 'get'>>('/api/users') as Promise<User[]>;
+  },
+  createUser(body: JsonBody<Users, 'post'>): Promise<User> {
+    return request<JsonResponse<Users, 'post'>>('/api/users', json('POST', body)) as Promise<User>;
+  },
+  updateUser(id: string, body: JsonBody<OneUser, 'patch'>): Promise<User> {
+    return request<JsonResponse<OneUser, 'patch'>>(`/api/users/${enc(id)}`, json('PATCH', body)) as Promise<User>;
+  },
+
+  // ---- API keys: one's own, or (administrators) a user's or everyone's ----
+  listKeys(options: { userId?: string; everyone?: boolean } = {}): Promise<ApiKey[]> {
+    return request<JsonResponse<Keys, 'get'>>(`/api/keys${queryString({ user_id: options.userId, everyone: options.everyone })}`);
+  },
+  createKey(body: JsonBody<Keys, 'post'>): Promise<ApiKeyCreated> {
+    return request<JsonResponse<Keys, 'post'>>('/api/keys', json('POST', body));
+  },
+  revokeKey(id: string): Promise<void> {
+    return request<JsonResponse<'/api/keys/{key_id}', 'delete'>>(`/api/keys/${enc(id)}`, { method: 'DELETE' });
+  },
+
+  // ---- usage and budgets ----
+  usage(params: { groupBy: UsageGroup; since?: string; until?: string; userId?: string; keyId?: string }): Promise<UsageReport> {
+    const query = queryString({ group_by: params.groupBy, since: params.since, until: params.until, user_id: params.userId, key_id: params.keyId });
+    return request<JsonResponse<'/api/usage', 'get'>>(`/api/usage${query}`);
+  },
+  myBudgets(): Promise<Budget[]> {
+    return request<JsonResponse<'/api/usage/budgets', 'get'>>('/api/usage/budgets');
+  },
+  listBudgets(): Promise<Budget[]> {
+    return request<JsonResponse<Budgets, 'get'>>('/api/budgets');
+  },
+  setBudget(body: JsonBody<Budgets, 'put'>): Promise<Budget> {
+    return request<JsonResponse<Budgets, 'put'>>('/api/budgets', json('PUT', body));
+  },
+  deleteBudget(id: string): Promise<void> {
+    return request<JsonResponse<'/api/budgets/{budget_id}', 'delete'>>(`/api/budgets/${enc(id)}`, { method: 'DELETE' });
+  },
+
+  // ---- the audit log ----
+  audit(filters: AuditFilters, page: { beforeSeq?: number | null; limit?: number } = {}): Promise<AuditPage> {
+    const query = queryString({ ...filters, before_seq: page.beforeSeq ?? undefined, limit: page.limit });
+    return request<JsonResponse<'/api/audit', 'get'>>(`/api/audit${query}`);
+  },
+  /** A plain link: the browser downloads it with the session cookie (a GET needs no token). */
+  auditExportUrl(filters: AuditFilters): string {
+    const path: keyof import('./schema').paths = '/api/audit/export';
+    return `${path}${queryString({ ...filters })}`;
+  },
+  verifyAudit(anchor?: string): Promise<ChainReport> {
+    return request<JsonResponse<'/api/audit/verify', 'get'>>(`/api/audit/verify${queryString({ anchor })}`) as Promise<ChainReport>;
+  },
+
+  // ---- conversations ----
   listConversations(q = ''): Promise<JsonResponse<Conversations, 'get'>> {
     const query = q.trim() ? `?q=${enc(q.trim())}` : '';
     return request(`/api/conversations${query}`);

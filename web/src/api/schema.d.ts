@@ -620,7 +620,7 @@ export interface components {
              * @default false
              */
             simulated: boolean;
-            usage?: components["schemas"]["llmcouncil__api__schemas__UsagePublic"];
+            usage?: components["schemas"]["CallUsagePublic"];
             /** Created At */
             created_at?: string | null;
             /** Finished At */
@@ -739,6 +739,25 @@ export interface components {
              * @default true
              */
             hard: boolean;
+        };
+        /** CallUsagePublic */
+        CallUsagePublic: {
+            /**
+             * Prompt Tokens
+             * @default 0
+             */
+            prompt_tokens: number;
+            /**
+             * Completion Tokens
+             * @default 0
+             */
+            completion_tokens: number;
+            /** Total Tokens */
+            total_tokens?: number | null;
+            /** Cost */
+            cost?: number | null;
+        } & {
+            [key: string]: unknown;
         };
         /** CancelResult */
         CancelResult: {
@@ -950,7 +969,7 @@ export interface components {
             error: {
                 [key: string]: unknown;
             } | null;
-            usage: components["schemas"]["llmcouncil__api__schemas__UsagePublic"];
+            usage: components["schemas"]["CallUsagePublic"];
             /**
              * Privacy
              * @description The privacy policy applied and redactions per entity type.
@@ -1278,7 +1297,7 @@ export interface components {
             fallback_from?: string | null;
             /** Fallback Reason */
             fallback_reason?: string | null;
-            usage?: components["schemas"]["llmcouncil__api__schemas__UsagePublic"];
+            usage?: components["schemas"]["CallUsagePublic"];
             /** Latency Ms */
             latency_ms?: number | null;
             /** Ttft Ms */
@@ -1305,7 +1324,7 @@ export interface components {
             fallback_from?: string | null;
             /** Fallback Reason */
             fallback_reason?: string | null;
-            usage?: components["schemas"]["llmcouncil__api__schemas__UsagePublic"];
+            usage?: components["schemas"]["CallUsagePublic"];
             /** Latency Ms */
             latency_ms?: number | null;
             /** Ttft Ms */
@@ -1350,7 +1369,7 @@ export interface components {
             fallback_from?: string | null;
             /** Fallback Reason */
             fallback_reason?: string | null;
-            usage?: components["schemas"]["llmcouncil__api__schemas__UsagePublic"];
+            usage?: components["schemas"]["CallUsagePublic"];
             /** Latency Ms */
             latency_ms?: number | null;
             /** Ttft Ms */
@@ -1418,6 +1437,15 @@ export interface components {
             include_usage: boolean;
         } & {
             [key: string]: unknown;
+        };
+        /** UsagePublic */
+        UsagePublic: {
+            /** Currency */
+            currency: string;
+            /** Group By */
+            group_by: string;
+            /** Rows */
+            rows: components["schemas"]["UsageRow"][];
         };
         /** UsageRow */
         UsageRow: {
@@ -1548,34 +1576,6 @@ export interface components {
             input?: unknown;
             /** Context */
             ctx?: Record<string, never>;
-        };
-        /** UsagePublic */
-        llmcouncil__api__routes__usage__UsagePublic: {
-            /** Currency */
-            currency: string;
-            /** Group By */
-            group_by: string;
-            /** Rows */
-            rows: components["schemas"]["UsageRow"][];
-        };
-        /** UsagePublic */
-        llmcouncil__api__schemas__UsagePublic: {
-            /**
-             * Prompt Tokens
-             * @default 0
-             */
-            prompt_tokens: number;
-            /**
-             * Completion Tokens
-             * @default 0
-             */
-            completion_tokens: number;
-            /** Total Tokens */
-            total_tokens?: number | null;
-            /** Cost */
-            cost?: number | null;
-        } & {
-            [key: string]: unknown;
         };
     };
     responses: never;
@@ -3196,7 +3196,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["llmcouncil__api__routes__usage__UsagePublic"];
+                    "application/json": components["schemas"]["UsagePublic"];
                 };
             };
             /** @description Not signed in */

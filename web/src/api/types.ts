@@ -3,7 +3,6 @@
  * names (generated into `schema.d.ts` by `npm run gen:api`): when the schema renames something,
  * this file stops compiling, and is the one place to fix.
  */
-import type { Message } from './messages';
 import type { components, paths } from './schema';
 
 type Schemas = components['schemas'];
@@ -18,28 +17,91 @@ export type StatusInfo = Schemas['StatusPublic'];
 export type CancelResult = Schemas['CancelResult'];
 export type ErrorBody = Schemas['ErrorBody'];
 
-/** The schema's conversation, with its messages typed (the schema leaves them free-form). */
+// ---- accounts, keys, usage, budgets, audit (docs/SECURITY.md) ----
+
+export type Role = NonNullable<Schemas['UserUpdate']['role']>;
+export type User = Omit<Schemas['UserPublic'], 'role'> & { role: Role };
+export type UserCreate = Schemas['UserCreate'];
+export type UserUpdate = Schemas['UserUpdate'];
+/** `oidc` is a free-form object in the schema; the server sends `{enabled, label}` or null. */
+export type AuthConfig = Omit<Schemas['AuthConfigPublic'], 'oidc' | 'mode'> & {
+  mode: 'local' | 'users';
+  oidc: { enabled: boolean; label: string } | null;
+};
+/** The schema declares `user` as a free-form object; it is the same `UserPublic` as elsewhere. */
+export type Me = Omit<Schemas['MePublic'], 'user' | 'mode' | 'kind' | 'role'> & {
+  mode: 'local' | 'users';
+  kind: 'local' | 'session' | 'api_key';
+  role: Role;
+  user: User | null;
+};
+export type SignedIn = Omit<Schemas['SessionPublic'], 'user'> & { user: User };
+export type LoginRequest = Schemas['LoginRequest'];
+export type SetupRequest = Schemas['SetupRequest'];
+export type PasswordChange = Schemas['PasswordChange'];
+export type ApiKey = Schemas['KeyPublic'];
+export type ApiKeyCreate = Schemas['KeyCreate'];
+export type ApiKeyCreated = Schemas['KeyCreated'];
+export type UsageReport = Schemas['UsagePublic'];
+export type UsageRow = Schemas['UsageRow'];
+export type UsageGroup = 'user' | 'key' | 'model' | 'run';
+export type Budget = Schemas['BudgetPublic'];
+export type BudgetSet = Schemas['BudgetSet'];
+export type AuditPage = Schemas['AuditPage'];
+export type AuditRecord = Schemas['AuditRecordPublic'];
+export type ChainProblem = Schemas['ChainProblemPublic'];
+/** `head` is a free-form object in the schema; the server sends `{seq, hash}`. */
+export type ChainReport = Omit<Schemas['ChainReportPublic'], 'head'> & { head: { seq: number; hash: string } };
+
+/** The schema's conversation, its messages typed as below (with the fields the schema leaves open). */
 export type Conversation = Omit<Schemas['ConversationPublic'], 'messages'> & { messages: Message[] };
 
-export type {
-  AggregateEntry,
-  Agreement,
-  AssistantMessage,
-  Message,
-  ModelFailure,
-  RunError,
-  RunMetadata,
-  RunStatus,
-  Stage1Result,
-  Stage2Result,
-  Stage3Result,
-  Usage,
-  UserMessage,
-} from './messages';
+// ---- messages and run results ----
+// The schema's models without their open "any other field" index signatures, so a misspelt field
+// does not compile; what the schema leaves free-form is written here: a run's `error`, its
+// `council`, and the marks of a turn an API client supplied (`seeded`).
+
+/** The declared fields of a schema model, without `[key: string]: unknown`. */
+type Known<T> = { [K in keyof T as string extends K ? never : number extends K ? never : K]: T[K] };
+
+export type Usage = Known<Schemas['CallUsagePublic']>;
+export type Stage1Result = Known<Schemas['Stage1Answer']>;
+export type Stage2Result = Known<Schemas['Stage2Review']>;
+export type Stage3Result = Known<Schemas['Stage3Final']> & {
+  /** An earlier turn an API client supplied (`/v1` messages array): no model wrote it here. */
+  seeded?: boolean;
+};
+export type AggregateRanking = Known<Schemas['OriginalAggregateRow']>;
+export type AggregateEntry = Known<Schemas['AggregateRowPublic']>;
+export type Agreement = Known<Schemas['AgreementPublic']>;
+/** Filled at stage 2; an empty object before it. */
+export type RunMetadata = Known<Schemas['RunMetadata']>;
+export type ModelFailure = Known<Schemas['ModelErrorPublic']>;
+
+export interface RunError {
+  code: string;
+  message: string;
+  failures?: ModelFailure[];
+}
+
+export type RunStatus = Schemas['AssistantMessagePublic']['status'];
+
+export type UserMessage = Known<Schemas['UserMessagePublic']>;
+
+export type AssistantMessage = Omit<Known<Schemas['AssistantMessagePublic']>, 'stage3' | 'error'> & {
+  stage3: Stage3Result | null;
+  /** The server sends `{code, message}`; docs/API.md's earlier text form is accepted too. */
+  error?: RunError | string | null;
+  /** `{seeded: true}` for an earlier turn an API client supplied; it never ran. */
+  council?: { preset?: string | null; members?: string[]; chairman?: string | null; seeded?: boolean } | null;
+  seeded?: boolean;
+};
+
+export type Message = UserMessage | AssistantMessage;
 
 // ---- the client's endpoints, checked against the schema's paths ----
 
-type Method = 'get' | 'post' | 'patch' | 'delete';
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 type Operation<P extends keyof paths, M extends Method> = NonNullable<paths[P][M]>;
 
 /** The JSON a successful call answers with, as the schema declares it. */
@@ -47,11 +109,13 @@ export type JsonResponse<P extends keyof paths, M extends Method> =
   Operation<P, M> extends { responses: infer R }
     ? R extends { 200: { content: { 'application/json': infer T } } }
       ? T
-      : R extends { 202: { content: { 'application/json': infer T } } }
+      : R extends { 201: { content: { 'application/json': infer T } } }
         ? T
-        : R extends { 204: unknown }
-          ? void
-          : never
+        : R extends { 202: { content: { 'application/json': infer T } } }
+          ? T
+          : R extends { 204: unknown }
+            ? void
+            : never
     : never;
 
 /** The JSON body a call takes, as the schema declares it. */

@@ -40,3 +40,30 @@ export const FAILURE_KIND_TEXT: Record<string, string> = {
   malformed_response: 'malformed response',
   circuit_open: 'circuit open (too many recent failures)',
 };
+
+/** A moment in the viewer's time zone, the year only when it is not this one: "Nov 21, 8:15 PM". */
+export function formatDateTime(iso: string | null | undefined): string {
+  if (!iso) return '–';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const thisYear = d.getFullYear() === new Date().getFullYear();
+  return d.toLocaleString(undefined, { year: thisYear ? undefined : 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
+}
+
+export function formatCount(n: number | null | undefined): string {
+  return n === null || n === undefined ? '–' : n.toLocaleString('en');
+}
+
+/** An amount of money: 4 decimals below one unit (model calls are cheap), else 2. */
+export function formatCost(n: number | null | undefined, currency: string): string {
+  if (n === null || n === undefined) return '–';
+  const digits = n !== 0 && Math.abs(n) < 1 ? 4 : 2;
+  return `${n.toFixed(digits)} ${currency}`;
+}
+
+/** A `datetime-local` field's value (the viewer's time) as an ISO time in UTC; '' stays ''. */
+export function localInputToIso(value: string): string {
+  if (!value) return '';
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? '' : d.toISOString();
+}

@@ -50,8 +50,8 @@ describe('leaderboard', () => {
 
 describe('describeAgreement', () => {
   it('puts Kendall W in words', () => {
-    expect(describeAgreement({ kendall_w: 0.9, mean_pairwise_tau: null, reviewers: 3, self_preference: null })).toBe('strong agreement');
-    expect(describeAgreement({ kendall_w: 0.05, mean_pairwise_tau: null, reviewers: 3, self_preference: null })).toBe('no agreement');
+    expect(describeAgreement({ kendall_w: 0.9, mean_pairwise_tau: null, reviewers: 3, self_preference: null, self_votes_excluded: true })).toBe('strong agreement');
+    expect(describeAgreement({ kendall_w: 0.05, mean_pairwise_tau: null, reviewers: 3, self_preference: null, self_votes_excluded: true })).toBe('no agreement');
     expect(describeAgreement(null)).toMatch(/not enough/);
   });
 });

@@ -49,7 +49,7 @@ export function leaderboard(meta: RunMetadata | null): LeaderboardRow[] {
   const source: AggregateEntry[] = meta.aggregate?.length
     ? meta.aggregate
     : (meta.aggregate_rankings ?? []).map((a) => ({ ...a, label: '', first_place_votes: Number.NaN, self_rank_average: null }));
-  const key = (r: number | null) => r ?? Number.POSITIVE_INFINITY;
+  const key = (r: number | null | undefined) => r ?? Number.POSITIVE_INFINITY;
   const rows = [...source].sort((a, b) => key(a.average_rank) - key(b.average_rank) || a.model.localeCompare(b.model));
   let place = 0;
   let previous: number | null | undefined;
@@ -60,7 +60,7 @@ export function leaderboard(meta: RunMetadata | null): LeaderboardRow[] {
       place,
       model: a.model,
       label: a.label || null,
-      averageRank: a.average_rank,
+      averageRank: a.average_rank ?? null,
       votes: a.rankings_count,
       firstPlaceVotes: Number.isNaN(a.first_place_votes) ? null : a.first_place_votes,
       selfRankAverage: a.self_rank_average ?? null,

@@ -45,7 +45,7 @@ describe('applyEvent', () => {
       { type: 'model_error', stage: 1, model: 'openai/gpt-5.1', kind: 'rate_limited', message: '429 slow down', status: 429 },
       { type: 'model_fallback', stage: 1, model: 'openai/gpt-5.1', fallback: 'openai/gpt-4o-mini', reason: 'rate_limited' },
       { type: 'model_delta', stage: 1, model: 'openai/gpt-5.1', text: 'fallback text' },
-      { type: 'model_complete', stage: 1, model: 'openai/gpt-5.1', answered_by: 'openai/gpt-4o-mini', usage: { completion_tokens: 5 }, latency_ms: 800, ttft_ms: 100 },
+      { type: 'model_complete', stage: 1, model: 'openai/gpt-5.1', answered_by: 'openai/gpt-4o-mini', usage: { prompt_tokens: 0, completion_tokens: 5 }, latency_ms: 800, ttft_ms: 100 },
       { type: 'model_delta', stage: 1, model: 'x-ai/grok-4', text: 'abc' },
       { type: 'model_reset', stage: 1, model: 'x-ai/grok-4' },
       { type: 'model_error', stage: 1, model: 'google/gemini-3-pro-preview', kind: 'auth', message: 'invalid key', status: 401 },
@@ -129,7 +129,7 @@ describe('runFromMessage', () => {
   });
 
   it('shows an interrupted run with its partial results', () => {
-    const run = runFromMessage({ ...STORED, status: 'interrupted', stage2: [], stage3: null, metadata: null });
+    const run = runFromMessage({ ...STORED, status: 'interrupted', stage2: [], stage3: null, metadata: {} });
     expect(run.status).toBe('interrupted');
     expect(run.stage1.filter((r) => r.phase === 'done')).toHaveLength(2);
     expect(run.stage3).toBeNull();

@@ -117,11 +117,11 @@ function stage1View(r: Stage1Result): ModelView {
     ...blankModel(r.model),
     text: r.response,
     phase: 'done',
-    answeredBy: r.answered_by,
-    fallbackFrom: r.fallback_from,
-    fallbackReason: r.fallback_reason,
-    usage: r.usage,
-    latencyMs: r.latency_ms,
+    answeredBy: r.answered_by ?? null,
+    fallbackFrom: r.fallback_from ?? null,
+    fallbackReason: r.fallback_reason ?? null,
+    usage: r.usage ?? null,
+    latencyMs: r.latency_ms ?? null,
     ttftMs: r.ttft_ms ?? null,
     simulated: r.simulated ?? false,
   };
@@ -132,14 +132,14 @@ function stage2View(r: Stage2Result): ReviewerView {
     ...blankReviewer(r.model),
     text: r.ranking,
     phase: 'done',
-    answeredBy: r.answered_by,
-    usage: r.usage,
-    latencyMs: r.latency_ms,
+    answeredBy: r.answered_by ?? null,
+    usage: r.usage ?? null,
+    latencyMs: r.latency_ms ?? null,
     parsedRanking: r.parsed_ranking,
-    parseStatus: r.parse_status,
-    parseIssues: r.parse_issues,
-    presentationOrder: r.presentation_order,
-    ownLabel: r.own_label,
+    parseStatus: r.parse_status ?? null,
+    parseIssues: r.parse_issues ?? [],
+    presentationOrder: r.presentation_order ?? [],
+    ownLabel: r.own_label ?? null,
   };
 }
 
@@ -148,16 +148,25 @@ function stage3View(r: Stage3Result): ChairmanView {
     ...blankChairman(r.model ?? 'chairman'),
     text: r.response,
     phase: 'done',
-    answeredBy: r.answered_by,
-    fallbackFrom: r.fallback_from,
-    fallbackReason: r.fallback_reason,
-    usage: r.usage,
-    latencyMs: r.latency_ms,
+    answeredBy: r.answered_by ?? null,
+    fallbackFrom: r.fallback_from ?? null,
+    fallbackReason: r.fallback_reason ?? null,
+    usage: r.usage ?? null,
+    latencyMs: r.latency_ms ?? null,
     simulated: r.simulated ?? false,
-    degraded: r.degraded,
-    degradedReason: r.degraded_reason,
+    degraded: r.degraded ?? false,
+    degradedReason: r.degraded_reason ?? null,
     topRankedModel: r.top_ranked_model ?? null,
   };
+}
+
+/**
+ * An earlier turn an API client supplied through the OpenAI-compatible endpoint: stored as a
+ * finished run that never ran (no stage 1 or 2, a stage 3 with no model). Shown as a plain prior
+ * answer, not as a council's.
+ */
+export function isSeeded(m: AssistantMessage): boolean {
+  return Boolean(m.seeded || m.council?.seeded || m.stage3?.seeded);
 }
 
 /** Orders rows as the council's members are listed; models not listed keep their order after. */

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef } from 'react';
 import type { AssistantMessage, Conversation, Message } from '../../api/types';
-import { runFromMessage, type RunView } from '../../state/run';
+import { isSeeded, runFromMessage, type RunView } from '../../state/run';
 import type { LiveTurn } from '../../state/useCouncilRun';
 import { Markdown } from '../Markdown/Markdown';
 import { AssistantTurn } from './AssistantTurn';
@@ -40,6 +40,21 @@ function UserTurn({ content }: { content: string }) {
   );
 }
 
+/** An earlier answer an API client supplied with its question: context, not a council's work. */
+export function SeededTurn({ text }: { text: string }) {
+  return (
+    <article className="turn turn--seeded" aria-label="Earlier answer (supplied by the API client)">
+      <header className="turn__head">
+        <span className="turn__who">Earlier answer</span>
+        <span className="muted turn__council">(supplied by the API client)</span>
+      </header>
+      <div className="turn__bubble turn__bubble--seeded">
+        {text ? <Markdown text={text} /> : <p className="muted">(empty)</p>}
+      </div>
+    </article>
+  );
+}
+
 /** The messages of one conversation, with the run being streamed now shown in its place. */
 export function Chat({
   conversation,
@@ -56,7 +71,7 @@ export function Chat({
   const liveHere = live && conversation && live.conversationId === conversation.id ? live : null;
   const messages = useMemo(() => visibleMessages(conversation?.messages ?? [], liveHere), [conversation?.messages, liveHere]);
   const stored = useMemo(
-    () => messages.map((m) => (m.role === 'assistant' ? runFromMessage(m as AssistantMessage) : null)),
+    () => messages.map((m) => (m.role === 'assistant' && !isSeeded(m) ? runFromMessage(m as AssistantMessage) : null)),
     [messages],
   );
   const lastAssistant = messages.map((m) => m.role).lastIndexOf('assistant');
@@ -82,6 +97,7 @@ export function Chat({
       <div className="chat__inner">
         {messages.map((m, i) => {
           if (m.role === 'user') return <UserTurn key={`u-${m.id}-${i}`} content={m.content} />;
+          if (isSeeded(m)) return <SeededTurn key={`s-${m.run_id}-${i}`} text={m.stage3?.response ?? ''} />;
           const run = stored[i]!;
           if (liveHere && liveHere.retryOf && liveHere.retryOf === run.runId) {
             return <AssistantTurn key={`a-${run.runId}`} run={liveHere.run} live stopping={liveHere.stopping} canRetry={false} onRetry={() => undefined} />;

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import type { ConversationSummary } from '../../api/types';
 import { formatWhen } from '../../lib/format';
 import { CloseIcon, PencilIcon, TrashIcon } from '../Common/Icons';
@@ -7,6 +7,7 @@ function ConversationItem({
   item,
   active,
   running,
+  readOnly,
   onOpen,
   onRename,
   onDelete,
@@ -14,6 +15,7 @@ function ConversationItem({
   item: ConversationSummary;
   active: boolean;
   running: boolean;
+  readOnly: boolean;
   onOpen: () => void;
   onRename: (title: string) => Promise<void>;
   onDelete: () => Promise<void>;
@@ -94,29 +96,31 @@ function ConversationItem({
           {formatWhen(item.updated_at)} · {item.message_count} {item.message_count === 1 ? 'message' : 'messages'}
         </span>
       </button>
-      <div className="conv__actions">
-        <button
-          type="button"
-          className="btn btn--icon btn--ghost"
-          aria-label={`Rename “${title_}”`}
-          title="Rename"
-          onClick={() => {
-            setTitle(item.title);
-            setMode('rename');
-          }}
-        >
-          <PencilIcon />
-        </button>
-        <button
-          type="button"
-          className="btn btn--icon btn--ghost"
-          aria-label={`Delete “${title_}”`}
-          title="Delete"
-          onClick={() => setMode('confirm')}
-        >
-          <TrashIcon />
-        </button>
-      </div>
+      {!readOnly && (
+        <div className="conv__actions">
+          <button
+            type="button"
+            className="btn btn--icon btn--ghost"
+            aria-label={`Rename “${title_}”`}
+            title="Rename"
+            onClick={() => {
+              setTitle(item.title);
+              setMode('rename');
+            }}
+          >
+            <PencilIcon />
+          </button>
+          <button
+            type="button"
+            className="btn btn--icon btn--ghost"
+            aria-label={`Delete “${title_}”`}
+            title="Delete"
+            onClick={() => setMode('confirm')}
+          >
+            <TrashIcon />
+          </button>
+        </div>
+      )}
     </li>
   );
 }
@@ -136,6 +140,9 @@ export function Sidebar({
   onDelete,
   open,
   onClose,
+  showConversations = true,
+  canAsk = true,
+  footer,
 }: {
   conversations: ConversationSummary[];
   loading: boolean;
@@ -150,6 +157,11 @@ export function Sidebar({
   onDelete: (id: string) => Promise<void>;
   open: boolean;
   onClose: () => void;
+  /** False for a role that may not read conversations (an auditor): the list is left out. */
+  showConversations?: boolean;
+  /** False for read-only access (a grant to read everyone's): no new, rename or delete. */
+  canAsk?: boolean;
+  footer?: ReactNode;
 }) {
   return (
     <>
@@ -166,42 +178,53 @@ export function Sidebar({
             <CloseIcon />
           </button>
         </div>
-        <button type="button" className="btn btn--primary sidebar__new" onClick={onNew}>
-          + New conversation
-        </button>
-        <div className="sidebar__search">
-          <label htmlFor="conv-search" className="visually-hidden">
-            Search conversations by title
-          </label>
-          <input
-            id="conv-search"
-            type="search"
-            placeholder="Search titles…"
-            value={query}
-            onChange={(e) => onQuery(e.target.value)}
-          />
-        </div>
-        {error && (
-          <p className="notice notice--error" role="alert">
-            {error}
-          </p>
+        {showConversations && (
+          <>
+            {canAsk && (
+              <button type="button" className="btn btn--primary sidebar__new" onClick={onNew}>
+                + New conversation
+              </button>
+            )}
+            <div className="sidebar__search">
+              <label htmlFor="conv-search" className="visually-hidden">
+                Search conversations by title
+              </label>
+              <input
+                id="conv-search"
+                type="search"
+                placeholder="Search titles…"
+                value={query}
+                onChange={(e) => onQuery(e.target.value)}
+              />
+            </div>
+            <div className="sidebar__scroll">
+              {error && (
+                <p className="notice notice--error" role="alert">
+                  {error}
+                </p>
+              )}
+              <ul className="conv-list" aria-busy={loading}>
+                {conversations.map((c) => (
+                  <ConversationItem
+                    key={c.id}
+                    item={c}
+                    active={c.id === activeId}
+                    running={c.id === runningId}
+                    readOnly={!canAsk}
+                    onOpen={() => onOpen(c.id)}
+                    onRename={(t) => onRename(c.id, t)}
+                    onDelete={() => onDelete(c.id)}
+                  />
+                ))}
+              </ul>
+              {!loading && conversations.length === 0 && (
+                <p className="muted sidebar__empty">{query ? 'No conversation matches.' : 'No conversations yet.'}</p>
+              )}
+            </div>
+          </>
         )}
-        <ul className="conv-list" aria-busy={loading}>
-          {conversations.map((c) => (
-            <ConversationItem
-              key={c.id}
-              item={c}
-              active={c.id === activeId}
-              running={c.id === runningId}
-              onOpen={() => onOpen(c.id)}
-              onRename={(t) => onRename(c.id, t)}
-              onDelete={() => onDelete(c.id)}
-            />
-          ))}
-        </ul>
-        {!loading && conversations.length === 0 && (
-          <p className="muted sidebar__empty">{query ? 'No conversation matches.' : 'No conversations yet.'}</p>
-        )}
+        {!showConversations && <div className="sidebar__scroll" />}
+        {footer}
       </aside>
     </>
   );
