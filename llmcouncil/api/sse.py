@@ -8,7 +8,7 @@ whether the run goes on (``on_disconnect``).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterable
 
 from fastapi.responses import StreamingResponse
 
@@ -19,12 +19,22 @@ SSE_HEADERS = {"Cache-Control": "no-cache", "Connection": "keep-alive", "X-Accel
 KEEPALIVE_SECONDS = 15.0
 
 
-def run_stream(handle: RunHandle, runs: RunService) -> StreamingResponse:
+def event_stream(
+    handle: RunHandle,
+    runs: RunService,
+    *,
+    render: Callable[[CouncilEvent], Iterable[bytes]],
+    opening: bytes = b"",
+) -> StreamingResponse:
+    """Stream a run's events, each turned into wire bytes by ``render``."""
+
     async def body() -> AsyncIterator[bytes]:
         events = handle.events()
         pending: asyncio.Future[CouncilEvent] | None = None
         handle.channel.attach()
         try:
+            if opening:
+                yield opening
             while True:
                 if pending is None:
                     pending = asyncio.ensure_future(anext(events))
@@ -37,7 +47,8 @@ def run_stream(handle: RunHandle, runs: RunService) -> StreamingResponse:
                     event = finished.result()
                 except StopAsyncIteration:
                     return
-                yield event.to_sse()
+                for piece in render(event):
+                    yield piece
         finally:
             # Only synchronous steps here: on a disconnect this runs inside a cancelled scope,
             # where any await would be cancelled again before it could finish.
@@ -47,3 +58,8 @@ def run_stream(handle: RunHandle, runs: RunService) -> StreamingResponse:
             runs.released(handle)
 
     return StreamingResponse(body(), media_type="text/event-stream", headers=SSE_HEADERS)
+
+
+def run_stream(handle: RunHandle, runs: RunService) -> StreamingResponse:
+    """The original prototype's stream: one ``data: {json}`` line per event."""
+    return event_stream(handle, runs, render=lambda event: (event.to_sse(),))

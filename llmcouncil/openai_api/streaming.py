@@ -16,21 +16,18 @@ OpenAI API reports mid-stream errors (the SDK raises it as an ``APIError``).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi.responses import StreamingResponse
 
+from llmcouncil.api.sse import event_stream
 from llmcouncil.council.events import CouncilEvent, EventType
 from llmcouncil.council.runs import RunHandle, RunService
 from llmcouncil.openai_api.errors import openai_error
 from llmcouncil.openai_api.schemas import usage_body
 
-SSE_HEADERS = {"Cache-Control": "no-cache", "Connection": "keep-alive", "X-Accel-Buffering": "no"}
-KEEPALIVE_SECONDS = 15.0
 CHAIRMAN_STAGE = 3
 RESTART_NOTICE = (
     "\n\n---\n\n*The Chairman's answer was interrupted by an upstream failure "
@@ -127,31 +124,4 @@ class ChunkWriter:
 
 
 def chat_stream(handle: RunHandle, runs: RunService, writer: ChunkWriter) -> StreamingResponse:
-    async def body() -> AsyncIterator[bytes]:
-        events = handle.events()
-        pending: asyncio.Future[CouncilEvent] | None = None
-        handle.channel.attach()
-        try:
-            yield writer.opening()
-            while True:
-                if pending is None:
-                    pending = asyncio.ensure_future(anext(events))
-                done, _ = await asyncio.wait({pending}, timeout=KEEPALIVE_SECONDS)
-                if not done:
-                    yield b": keep-alive\n\n"
-                    continue
-                finished, pending = pending, None
-                try:
-                    event = finished.result()
-                except StopAsyncIteration:
-                    return
-                for piece in writer.feed(event):
-                    yield piece
-        finally:
-            # Only synchronous steps: on a disconnect this runs inside a cancelled scope.
-            if pending is not None:
-                pending.cancel()
-            handle.channel.detach()
-            runs.released(handle)
-
-    return StreamingResponse(body(), media_type="text/event-stream", headers=SSE_HEADERS)
+    return event_stream(handle, runs, render=writer.feed, opening=writer.opening())
