@@ -1,8 +1,10 @@
 """The append-only audit log: appending under the chain's rules, reading with filters, export.
 
-Appends in one process are serialised by a lock; appends from several processes are kept linear
-by the database itself (``seq`` and ``prev_hash`` are unique, so the loser of a race retries on
-top of the winner). Nothing in the package updates or deletes a record.
+Appends in one process are serialised by a lock. Across processes, PostgreSQL serialises them
+with a transaction-scoped advisory lock taken before the tip is read, so the tip read and the
+insert are one step; on SQLite the database's single writer does the same, and the unique ``seq``
+and ``prev_hash`` make the loser of any remaining race retry on top of the winner. Nothing in the
+package updates or deletes a record.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ import dataclasses
 import json
 import logging
 import os
+import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from llmcouncil.audit.chain import (
     GENESIS,
@@ -34,6 +37,7 @@ from llmcouncil.errors import ConfigError, StoreError
 
 log = logging.getLogger(__name__)
 _APPEND_TRIES = 20
+_ADVISORY_KEY = 0x4C4C4D_41554454  # "LLM" "AUDT": one lock for the whole chain
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +66,7 @@ class AuditLog:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._key = key
         self._lock = asyncio.Lock()
+        self._advisory = engine.dialect.name == "postgresql"
 
     async def record(
         self,
@@ -76,27 +81,40 @@ class AuditLog:
         # what a reader will parse back from the stored text.
         stored_details = canonical_json(details or {})
         async with self._lock:
-            for _ in range(_APPEND_TRIES):
-                entry = await self._next(action, actor, outcome, target, stored_details)
+            for attempt in range(_APPEND_TRIES):
                 try:
                     async with self._sessions.begin() as session:
+                        if self._advisory:
+                            await session.execute(
+                                text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_KEY}
+                            )
+                        entry = await self._next(
+                            session, action, actor, outcome, target, stored_details
+                        )
                         session.add(_row(entry, stored_details))
                     return entry
                 except IntegrityError:
-                    continue  # another process appended first: chain onto its record
+                    # Another process appended first: chain onto its record after a short,
+                    # jittered pause so two writers do not keep colliding in step.
+                    await asyncio.sleep(random.uniform(0, 0.005 * (attempt + 1)))
                 except SQLAlchemyError as exc:
                     raise StoreError(f"could not write the audit log: {exc}") from exc
         raise StoreError("could not append to the audit log: too much contention")
 
     async def _next(
-        self, action: str, actor: Actor, outcome: str, target: str | None, details: str
+        self,
+        session: AsyncSession,
+        action: str,
+        actor: Actor,
+        outcome: str,
+        target: str | None,
+        details: str,
     ) -> AuditEntry:
-        async with self._sessions() as session:
-            tip = (
-                await session.execute(
-                    select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)
-                )
-            ).first()
+        tip = (
+            await session.execute(
+                select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)
+            )
+        ).first()
         seq, prev = (int(tip[0]) + 1, str(tip[1])) if tip else (1, GENESIS)
         draft = AuditEntry(
             seq=seq,
