@@ -72,7 +72,16 @@ def types(
     events: list[dict[str, Any]],
     *,
     skip: frozenset[str] = frozenset(
-        {"model_delta", "model_complete", "model_error", "model_fallback", "model_reset"}
+        {
+            "model_delta",
+            "model_complete",
+            "model_error",
+            "model_fallback",
+            "model_reset",
+            "model_retry",
+            "model_hedge",
+            "model_late",
+        }
     ),
 ) -> list[str]:
     return [e["type"] for e in events if e["type"] not in skip]

@@ -86,11 +86,34 @@ def ranking_metadata(
     }
 
 
+# After stage 3 a run waits this long for its title; a slower title is stored when it comes,
+# without holding the finished council.
+TITLE_GRACE_SECONDS = 1.0
+
+
 class CouncilPipeline:
     def __init__(self, *, store: Store, caller: ModelCaller, settings: Settings) -> None:
         self._store = store
         self._caller = caller
         self._settings = settings
+        self._background: set[asyncio.Task[None]] = set()
+
+    def _detach(self, task: asyncio.Task[None]) -> None:
+        self._background.add(task)
+
+        def done(finished: asyncio.Task[None]) -> None:
+            self._background.discard(finished)
+            if not finished.cancelled() and finished.exception() is not None:
+                log.error("late title failed: %s", finished.exception())
+
+        task.add_done_callback(done)
+
+    async def aclose(self) -> None:
+        """Cancel titles still running in the background (server shutdown)."""
+        tasks = list(self._background)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def execute(self, ctx: RunContext, channel: RunChannel) -> None:
         emit = channel.emit
@@ -115,7 +138,12 @@ class CouncilPipeline:
         try:
             await self._stages(ctx, events, emit)
             if title_task is not None:
-                await title_task
+                await asyncio.wait({title_task}, timeout=TITLE_GRACE_SECONDS)
+                if title_task.done():
+                    title_task.result()
+                else:
+                    self._detach(title_task)
+                    title_task = None
             await self._store.finish_run(ctx.run_id, status=RUN_COMPLETE)
             emit(
                 CouncilEvent(

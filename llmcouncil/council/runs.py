@@ -209,6 +209,7 @@ class RunService:
         history: Sequence[tuple[str, str]] = (),
         system_prompt: str | None = None,
         actor: RunActor | None = None,
+        stream_tokens: bool = True,
     ) -> RunHandle:
         """A new conversation holding ``history`` ((question, answer) pairs), then a run.
 
@@ -244,6 +245,7 @@ class RunService:
                 content=content,
                 system_prompt=system_prompt,
                 actor=actor,
+                stream_tokens=stream_tokens,
             )
         except BaseException:
             await asyncio.shield(self._store.delete_conversation(conversation.id))
@@ -506,6 +508,7 @@ class RunService:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self._pipeline.aclose()
 
 
 def _with_client_system_prompt(spec: CouncilSpec, system_prompt: str) -> CouncilSpec:

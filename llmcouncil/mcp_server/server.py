@@ -116,7 +116,11 @@ async def _consult(
 ) -> ConsultResult:
     runs = runtime.runs
     try:
-        handle = await runs.open_conversation(content=question, preset=preset)
+        handle = await runs.open_conversation(
+            content=question,
+            preset=preset,
+            stream_tokens=False,  # progress is per stage only
+        )
     except CouncilError as exc:  # unknown preset, empty or oversized question, overload
         raise ToolError(exc.message) from exc
     handle.channel.attach()

@@ -94,6 +94,7 @@ async def chat_completions(
         preset=wanted.preset,
         history=wanted.history,
         system_prompt=wanted.system_prompt,
+        stream_tokens=bool(body.stream),  # a waiting client needs no upstream token streams
     )
     links = _links(request, handle.conversation_id, handle.run_id)
     if body.stream:

@@ -153,7 +153,7 @@ class CallExecution:
             if number > 1:
                 self._withdraw()
                 await self._admit(target)
-            if number == 1 and first and not target.probe:
+            if number == 1 and first and not target.probe and target.policy.hedge is not None:
                 return await self._maybe_hedged(target)
             completion = await self._attempt(target, self._forward_or_none(), number)
             return _Answer(completion, candidate)

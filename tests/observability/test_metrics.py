@@ -56,10 +56,6 @@ async def test_a_council_is_counted_timed_and_its_tokens_summed(
     assert value(samples, "llmcouncil_councils_total", preset="default", outcome="complete") == 1
     for stage in ("answers", "reviews", "synthesis"):
         assert value(samples, "llmcouncil_stage_duration_seconds_count", stage=stage) == 1
-    assert (
-        value(samples, "llmcouncil_council_time_to_first_token_seconds_count", preset="default")
-        == 1
-    )
     for member in MEMBERS:
         assert (
             value(
@@ -87,6 +83,18 @@ async def test_a_council_is_counted_timed_and_its_tokens_summed(
     assert value(samples, "llmcouncil_http_requests_total", **route) == 1
     assert value(samples, "llmcouncil_queued_councils") == 0
     assert value(samples, "llmcouncil_active_councils") == 0
+    # A client that waits for the whole answer gets no tokens: no time to first token.
+    ttft = "llmcouncil_council_time_to_first_token_seconds_count"
+    assert value(samples, ttft, preset="default") == 0
+    streamed = {
+        "model": "council",
+        "stream": True,
+        "messages": [{"role": "user", "content": "And the sunset?"}],
+    }
+    async with client.stream("POST", "/v1/chat/completions", json=streamed) as response:
+        assert response.status_code == 200
+        await response.aread()
+    assert value(await scrape(client), ttft, preset="default") == 1
 
 
 async def test_retries_fallbacks_errors_and_breaker_state_by_model(

@@ -1,0 +1,120 @@
+"""``make bench``: run the benchmark scenarios and print the table of docs/PERFORMANCE.md.
+
+    python bench/run.py                 # every scenario, full size (a few minutes)
+    python bench/run.py --quick s1 s3   # some scenarios, small sizes, for development
+
+The simulator and the server run as separate processes on loopback; results are also written
+as JSON to bench/results/ (ignored by git).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from scenarios import SCENARIOS, run_scenario
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def _row(name: str, measured: str, target: str, prototype: str = "") -> str:
+    return f"| {name} | {measured} | {target} | {prototype} |"
+
+
+def table(results: dict[str, dict[str, Any]]) -> str:
+    rows = ["| scenario | measured | target | prototype |", "|---|---|---|---|"]
+    if "s1" in results:
+        r = results["s1"]
+        rows.append(
+            _row(
+                "S1 single council, calls 200 ms",
+                f"p50 {r['p50_s']} s, overhead p50 {r['overhead_p50_ms']} ms "
+                f"(min {r['overhead_min_ms']} ms), server CPU {r['server_cpu_ms_per_council']} "
+                f"ms/council, RSS {r['peak_rss_mb']} MB",
+                "overhead ≤ 15 ms",
+                "0.83 s (overhead 230 ms)",
+            )
+        )
+    if "s2" in results:
+        r = results["s2"]
+        rows.append(
+            _row(
+                f"S2 {r['concurrency']} concurrent, calls 2 s, {r['councils']} councils",
+                f"{r['councils_per_s']} councils/s, p50 {r['p50_s']} s, p99 {r['p99_s']} s, "
+                f"errors {r['errors']}, peak RSS {r['peak_rss_mb']} MB",
+                "≥ 25/s, p99 ≤ 8 s",
+                "4.4/s, p50 37 s, p99 85 s",
+            )
+        )
+    if "s3" in results:
+        r = results["s3"]
+        base, off = r["baseline_no_slow_calls"], r["slow_calls_policy_off"]
+        quorum, on = r["slow_calls_quorum_only"], r["slow_calls_policy_on"]
+        one = r["slow_calls_quorum_one_hedge"]
+        rows.append(
+            _row(
+                "S3 20 concurrent, 500 ms, 10 % of calls 10× slower",
+                f"p99: no slow calls {base['p99_s']} s; policy off {off['p99_s']} s "
+                f"(×{r['ratio_off_to_baseline_p99']}); quorum+grace {quorum['p99_s']} s; "
+                f"+1 hedge {one['p99_s']} s; +2 hedges (policy on) {on['p99_s']} s "
+                f"(×{r['ratio_on_to_baseline_p99']})",
+                "policy on ≤ 1.5 × no-slow p99",
+                "",
+            )
+        )
+    if "s4" in results:
+        r = results["s4"]
+        rows.append(
+            _row(
+                "S4 10 % 5xx, 5 % 429, one member hung",
+                f"complete {r['complete_share']:.1%}, lost nothing {r['lossless_share']:.1%}, "
+                f"p50 {r['p50_s']} s, p99 {r['p99_s']} s",
+                "complete 100 %",
+                "",
+            )
+        )
+    if "stream" in results:
+        r = results["stream"]
+        rows.append(
+            _row(
+                "Streaming: POST → first model_delta",
+                f"p50 {r['first_delta_p50_ms']} ms vs fastest first token "
+                f"{r['fastest_first_token_ms']} ms: gap p50 {r['gap_p50_ms']} ms, "
+                f"p99 {r['gap_p99_ms']} ms",
+                "≈ fastest first token",
+                "",
+            )
+        )
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("scenarios", nargs="*", choices=[*SCENARIOS, []], default=[])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for development")
+    args = parser.parse_args(argv)
+    chosen = args.scenarios or list(SCENARIOS)
+    results: dict[str, dict[str, Any]] = {}
+    for name in chosen:
+        print(f"running {name}{' (quick)' if args.quick else ''} …", flush=True)
+        results[name] = asyncio.run(run_scenario(name, quick=args.quick))
+        print(json.dumps(results[name], indent=1), flush=True)
+    print()
+    print(table(results))
+    RESULTS.mkdir(exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    out = RESULTS / f"bench-{stamp}{'-quick' if args.quick else ''}.json"
+    meta = {"python": sys.version.split()[0], "machine": platform.machine(), "quick": args.quick}
+    out.write_text(json.dumps({"meta": meta, "results": results}, indent=2), encoding="utf-8")
+    print(f"\nresults: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
