@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,7 @@ from llmcouncil.council.results import (
     usage_total,
 )
 from llmcouncil.council.spec import CouncilSpec
+from llmcouncil.council.stage_writes import announce_when_stored, await_write, behind_write
 from llmcouncil.council.stages import (
     Reviews,
     StageEvents,
@@ -136,15 +138,16 @@ class CouncilPipeline:
         )
         title_task = asyncio.create_task(self._title(ctx, emit)) if ctx.make_title else None
         try:
-            await self._stages(ctx, events, emit)
-            if title_task is not None:
+            finished = await self._stages(ctx, events, emit, title_task=title_task)
+            if title_task is not None and not finished:
                 await asyncio.wait({title_task}, timeout=TITLE_GRACE_SECONDS)
                 if title_task.done():
                     title_task.result()
                 else:
                     self._detach(title_task)
                     title_task = None
-            await self._store.finish_run(ctx.run_id, status=RUN_COMPLETE)
+            if not finished:
+                await self._store.finish_run(ctx.run_id, status=RUN_COMPLETE)
             emit(
                 CouncilEvent(
                     EventType.COMPLETE,
@@ -196,59 +199,83 @@ class CouncilPipeline:
         )
         title = str(record.details["title"])
         ctx.records.append(record)
-        await self._store.record_stage(ctx.run_id, stage=0, calls=[record])
-        await self._store.set_title(ctx.conversation_id, title)
+        await self._store.record_title(
+            ctx.run_id, conversation_id=ctx.conversation_id, call=record, title=title
+        )
         emit(CouncilEvent(EventType.TITLE_COMPLETE, {"data": {"title": title}}))
 
-    async def _stages(self, ctx: RunContext, events: StageEvents, emit: Any) -> None:
+    async def _stages(
+        self,
+        ctx: RunContext,
+        events: StageEvents,
+        emit: Any,
+        *,
+        title_task: asyncio.Task[None] | None,
+    ) -> bool:
+        """Run the stages; True when the last stage's write also completed the run.
+
+        That is the case when nothing else is left to wait for (no title, or a title already
+        stored): then stage 3 and ``complete`` are one transaction instead of two.
+        """
         spec = ctx.spec
         done = ctx.resume.run.stages_done if ctx.resume else 0
         stored = ctx.resume.calls if ctx.resume else []
 
         emit(CouncilEvent(EventType.STAGE1_START))
+        write: Awaitable[None] | None = None  # the previous stage's, not yet awaited
         if done >= STAGE_ANSWERS:
             answers = [c for c in stored if c.stage == STAGE_ANSWERS]
         else:
             answers = await collect_answers(
                 self._caller, events, spec=spec, question=ctx.question, history=ctx.history
             )
-            await self._store.record_stage(ctx.run_id, stage=STAGE_ANSWERS, calls=answers)
+            write = self._store.record_stage(ctx.run_id, stage=STAGE_ANSWERS, calls=answers)
         ctx.records += answers
         ok = [a for a in answers if a.ok]
-        emit(
+        announce = [
             CouncilEvent(
                 EventType.STAGE1_COMPLETE,
                 {
                     "data": [stage1_item(a) for a in ok],
                     "errors": [a.error_item() for a in answers if not a.ok],
                 },
-            )
-        )
+            ),
+            CouncilEvent(EventType.STAGE2_START),
+        ]
         if not ok:
+            await await_write(write)
+            emit(announce[0])
             failures = [
                 a.failure or ModelFailure(a.model, "internal", "no answer") for a in answers
             ]
             raise CouncilFailedError("every council member failed", failures=failures)
 
-        emit(CouncilEvent(EventType.STAGE2_START))
         records: list[CallRecord] = []
         if done >= STAGE_REVIEWS and ctx.resume is not None:
+            await announce_when_stored(write, announce, emit)
             records = [c for c in stored if c.stage == STAGE_REVIEWS]
             metadata = dict(ctx.resume.run.meta or {})
         else:
             skipped = "only one answer survived stage 1" if len(ok) < 2 else None
             reviews: Reviews | None = None
             if skipped is None:
-                reviews = await collect_reviews(
-                    self._caller,
-                    events,
-                    spec=spec,
-                    question=ctx.question,
-                    history=ctx.history,
-                    answers=ok,
-                    seed=ctx.seed,
+                reviews = await behind_write(
+                    write,
+                    announce,
+                    emit,
+                    lambda stage_events: collect_reviews(
+                        self._caller,
+                        stage_events,
+                        spec=spec,
+                        question=ctx.question,
+                        history=ctx.history,
+                        answers=ok,
+                        seed=ctx.seed,
+                    ),
                 )
                 records = reviews.records
+            else:
+                await announce_when_stored(write, announce, emit)
             label_map = reviews.label_to_model if reviews else {"Response A": ok[0].model}
             metadata = ranking_metadata(
                 spec=spec,
@@ -260,7 +287,7 @@ class CouncilPipeline:
             if reviews is not None and reviews.aggregate is None:
                 metadata["ranking_skipped"] = True
                 metadata["ranking_skipped_reason"] = "every reviewer failed"
-            await self._store.record_stage(
+            write = self._store.record_stage(
                 ctx.run_id,
                 stage=STAGE_REVIEWS,
                 calls=records,
@@ -268,7 +295,7 @@ class CouncilPipeline:
                 meta=metadata,
             )
         ctx.records += records
-        emit(
+        announce = [
             CouncilEvent(
                 EventType.STAGE2_COMPLETE,
                 {
@@ -276,24 +303,28 @@ class CouncilPipeline:
                     "metadata": metadata,
                     "errors": [r.error_item() for r in records if not r.ok],
                 },
-            )
-        )
-
-        emit(CouncilEvent(EventType.STAGE3_START))
-        chair = await synthesize(
-            self._caller,
-            events,
-            spec=spec,
-            question=ctx.question,
-            history=ctx.history,
-            answers=ok,
-            label_to_model=dict(metadata.get("label_to_model") or {}),
-            review_texts=[r.text for r in records if r.ok],
-            aggregate=[
-                (row["label"], row["average_rank"])
-                for row in metadata.get("aggregate", [])
-                if row.get("average_rank") is not None
-            ],
+            ),
+            CouncilEvent(EventType.STAGE3_START),
+        ]
+        chair = await behind_write(
+            write,
+            announce,
+            emit,
+            lambda stage_events: synthesize(
+                self._caller,
+                stage_events,
+                spec=spec,
+                question=ctx.question,
+                history=ctx.history,
+                answers=ok,
+                label_to_model=dict(metadata.get("label_to_model") or {}),
+                review_texts=[r.text for r in records if r.ok],
+                aggregate=[
+                    (row["label"], row["average_rank"])
+                    for row in metadata.get("aggregate", [])
+                    if row.get("average_rank") is not None
+                ],
+            ),
         )
         ctx.records.append(chair)
         if chair.ok:
@@ -304,7 +335,16 @@ class CouncilPipeline:
                 f"{chair.failure.message if chair.failure else 'no reason given'}"
             )
             final = degraded_stage3(best=_top_answer(ok, metadata), reason=reason)
-        await self._store.record_stage(ctx.run_id, stage=3, calls=[chair], final=final)
+        finish = title_task is None or (
+            title_task.done() and not title_task.cancelled() and title_task.exception() is None
+        )
+        await self._store.record_stage(
+            ctx.run_id,
+            stage=3,
+            calls=[chair],
+            final=final,
+            finish=RUN_COMPLETE if finish else None,
+        )
         emit(
             CouncilEvent(
                 EventType.STAGE3_COMPLETE,
@@ -314,6 +354,7 @@ class CouncilPipeline:
                 },
             )
         )
+        return finish
 
 
 def _top_answer(answers: list[CallRecord], metadata: dict[str, Any]) -> CallRecord | None:

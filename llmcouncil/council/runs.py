@@ -27,20 +27,18 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import dataclasses
 import logging
-import secrets
 import uuid
-from collections.abc import AsyncGenerator, Awaitable, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Awaitable, Sequence
 
 from llmcouncil.config import Settings
-from llmcouncil.council.events import CouncilEvent, RunChannel
+from llmcouncil.council.events import RunChannel
 from llmcouncil.council.governance import OpenGate, RunActor, RunGate, current_actor
 from llmcouncil.council.pipeline import CouncilPipeline, RunContext
-from llmcouncil.council.prompts import history_messages
 from llmcouncil.council.results import RUN_RUNNING, CallRecord
+from llmcouncil.council.run_handle import RunHandle, RunObserver
+from llmcouncil.council.run_preparation import RunPreparation
+from llmcouncil.council.seeded_turns import seed_conversation
 from llmcouncil.council.spec import CouncilSpec, resolve_council
 from llmcouncil.council.transcript import replay_events
 from llmcouncil.errors import (
@@ -50,51 +48,18 @@ from llmcouncil.errors import (
     ValidationFailedError,
 )
 from llmcouncil.privacy.policy import PrivacyGuard, preset_policy
-from llmcouncil.privacy.restore import StreamRestorer
 from llmcouncil.privacy.vault import PiiVault
 from llmcouncil.resilience.call_plan import stream_tokens as stream_tokens_var
 from llmcouncil.resilience.limits import AdmissionGate
 from llmcouncil.resilience.stragglers import late_sink
-from llmcouncil.store.repository import DEFAULT_TITLE, Store
-from llmcouncil.store.tables import ConversationRow
+from llmcouncil.store.repository import Store
+
+__all__ = ["RunHandle", "RunObserver", "RunService"]
 
 log = logging.getLogger(__name__)
 
-_TITLE_CHARS = 80
-_ALL_TURNS = 2**31 - 1  # history(before_seq=…) of a conversation's every stored turn
 
-
-class RunObserver(Protocol):
-    def run_started(
-        self, ctx: RunContext, channel: RunChannel, context: contextvars.Context
-    ) -> None: ...
-
-
-@dataclass(slots=True)
-class RunHandle:
-    run_id: str
-    conversation_id: str
-    channel: RunChannel
-    task: asyncio.Task[None] | None  # None: the run had already ended; the channel replays it
-    vault: PiiVault | None = None  # placeholders to restore in what this handle yields
-    notices: tuple[str, ...] = ()  # from the run gate, e.g. a soft budget exceeded
-
-    async def events(self) -> AsyncGenerator[CouncilEvent, None]:
-        if self.vault is None or not len(self.vault):
-            async for event in self.channel.listen():
-                yield event
-            return
-        restorer = StreamRestorer(self.vault)  # one per listener: it buffers partial deltas
-        async for event in self.channel.listen():
-            for restored in restorer.feed(event):
-                yield restored
-
-    async def wait(self) -> None:
-        if self.task is not None:
-            await asyncio.shield(self.task)
-
-
-class RunService:
+class RunService(RunPreparation):
     def __init__(
         self,
         *,
@@ -223,23 +188,15 @@ class RunService:
             preset=preset, user_id=actor.user_id if actor else None
         )
         try:
-            # The client's turns and the title are redacted before they are stored; the run then
-            # protects the question and system prompt itself, with the same vault.
-            turn = await self.privacy.protect(
+            await seed_conversation(
+                store=self._store,
+                privacy=self.privacy,
                 conversation_id=conversation.id,
-                vault_token=None,
-                question=content,
+                content=content,
                 history=history,
                 system_prompt=system_prompt,
                 policy=preset_policy(self._settings, spec.preset),
             )
-            history = turn.history
-            if turn.sealed is not None:
-                await self._store.save_vault(conversation.id, turn.sealed)
-            await self._store.set_title(conversation.id, _title(history, turn.question))
-            if history:
-                turns = [(question, _seeded_final(answer)) for question, answer in history]
-                await self._store.seed_history(conversation.id, turns)
             return await self.start(
                 conversation_id=conversation.id,
                 content=content,
@@ -285,64 +242,13 @@ class RunService:
         )
         admission = await self.gate.admit(actor, spec)  # may refuse: nothing is stored yet
         try:
-            return await self._write_ahead(
-                conversation, spec, content, idempotency_key, system_prompt, actor, admission
+            ctx, vault = await self._write_ahead(
+                conversation, spec, content, idempotency_key, system_prompt, actor
             )
+            return self._launch(ctx, vault=vault, admission=admission)
         except BaseException:
             await asyncio.shield(self.gate.release(admission))
             raise
-
-    async def _write_ahead(
-        self,
-        conversation: ConversationRow,
-        spec: CouncilSpec,
-        content: str,
-        idempotency_key: str | None,
-        system_prompt: str | None,
-        actor: RunActor | None,
-        admission: object,
-    ) -> RunHandle:
-        conversation_id = conversation.id
-        async with self.privacy.writing(conversation_id):
-            stored = await self._store.get_conversation(conversation_id)  # the vault as of now
-            turn = await self.privacy.protect(
-                conversation_id=conversation_id,
-                vault_token=stored.pii_vault,
-                question=content,
-                history=await self._store.history(conversation_id, before_seq=_ALL_TURNS),
-                system_prompt=system_prompt,
-                policy=preset_policy(self._settings, spec.preset),
-            )
-            if turn.system_prompt:
-                spec = _with_client_system_prompt(spec, turn.system_prompt)
-            run, message = await self._store.start_run(
-                conversation_id=conversation_id,
-                content=turn.question,
-                idempotency_key=idempotency_key,
-                council=spec.as_dict(),
-                seed=secrets.randbelow(2**31),
-                simulated=self._simulated,
-                worker_id=self.worker_id,
-                pii_vault=turn.sealed,
-                privacy=turn.summary,
-                user_id=actor.user_id if actor else None,
-                api_key_id=actor.api_key_id if actor else None,
-            )
-        ctx = RunContext(
-            run_id=run.id,
-            conversation_id=conversation_id,
-            message_id=message.id,
-            question=turn.question,
-            spec=spec,
-            seed=run.seed,
-            history=history_messages(
-                turn.history, max_chars=self._settings.limits.max_history_chars
-            ),
-            make_title=message.seq == 1 and conversation.title == DEFAULT_TITLE,
-            simulated=self._simulated,
-            privacy=turn.summary,
-        )
-        return self._launch(ctx, vault=turn.vault, admission=admission)
 
     async def retry(
         self, *, conversation_id: str, run_id: str, actor: RunActor | None = None
@@ -362,45 +268,12 @@ class RunService:
             self.admission.leave()
             raise
         try:
-            return await self._resume(conversation_id, run_id, admission)
+            ctx, vault = await self._prepare_retry(conversation_id, run_id)
+            return self._launch(ctx, vault=vault, admission=admission)
         except BaseException:
             self.admission.leave()
             await asyncio.shield(self.gate.release(admission))
             raise
-
-    async def _resume(self, conversation_id: str, run_id: str, admission: object) -> RunHandle:
-        # Checked before the run is reset, so a refusal leaves it as it was.
-        stored = await self._store.get_run(run_id)
-        message = await self._store.get_message(stored.run.message_id)
-        async with self.privacy.writing(conversation_id):
-            conversation = await self._store.get_conversation(conversation_id)
-            turn = await self.privacy.protect(
-                conversation_id=conversation_id,
-                vault_token=conversation.pii_vault,
-                question=message.content,
-                history=await self._store.history(conversation_id, before_seq=message.seq),
-                policy=preset_policy(self._settings, stored.run.council.get("preset")),
-            )
-            if turn.sealed is not None:
-                await self._store.save_vault(conversation_id, turn.sealed)
-        run = await self._store.reset_for_retry(run_id, worker_id=self.worker_id)
-        detail = await self._store.get_run(run_id)
-        ctx = RunContext(
-            run_id=run.id,
-            conversation_id=conversation_id,
-            message_id=message.id,
-            question=turn.question,
-            spec=CouncilSpec.from_dict(run.council),
-            seed=run.seed,
-            history=history_messages(
-                turn.history, max_chars=self._settings.limits.max_history_chars
-            ),
-            make_title=message.seq == 1 and conversation.title == DEFAULT_TITLE,
-            simulated=self._simulated,
-            resume=detail,
-            privacy=run.privacy,
-        )
-        return self._launch(ctx, vault=turn.vault, admission=admission)
 
     def _launch(
         self, ctx: RunContext, *, vault: PiiVault | None = None, admission: object = None
@@ -509,35 +382,3 @@ class RunService:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await self._pipeline.aclose()
-
-
-def _with_client_system_prompt(spec: CouncilSpec, system_prompt: str) -> CouncilSpec:
-    """The members answer, and the Chairman writes, under the client's instructions too."""
-    prompts = dict(spec.system_prompts)
-    for stage in ("stage1", "stage3"):
-        prompts[stage] = "\n\n".join(p for p in (prompts.get(stage, ""), system_prompt) if p)
-    return dataclasses.replace(spec, system_prompts=prompts)
-
-
-def _seeded_final(answer: str) -> dict[str, Any]:
-    """A client-supplied answer in the stage-3 shape, marked so no one takes it for a synthesis."""
-    return {
-        "model": None,
-        "response": answer,
-        "degraded": False,
-        "degraded_reason": None,
-        "seeded": True,
-        "answered_by": None,
-        "fallback_from": None,
-        "fallback_reason": None,
-        "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0, "cost": None},
-        "latency_ms": None,
-        "ttft_ms": None,
-        "finish_reason": None,
-        "simulated": False,
-    }
-
-
-def _title(history: Sequence[tuple[str, str]], content: str) -> str:
-    first = " ".join((history[0][0] if history else content).split())
-    return first if len(first) <= _TITLE_CHARS else first[: _TITLE_CHARS - 1].rstrip() + "…"

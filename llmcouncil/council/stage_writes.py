@@ -1,0 +1,83 @@
+"""A stage is written while the next one's calls are already on their way.
+
+A completed stage is stored before the run can be marked complete and before anything of the
+next stage is shown: the next stage's events are held (``_HeldEvents``) until the write has
+committed, then the previous stage's ``*_complete`` and the next stage's events go out in their
+usual order. Only the upstream calls start early, so a stage write (milliseconds alone, up to a
+second or more under hundreds of concurrent councils) no longer sits between two stages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from llmcouncil.council.events import CouncilEvent
+from llmcouncil.council.stages import StageEvents
+
+T = TypeVar("T")
+
+
+class _HeldEvents:
+    """An emit that holds events until ``release``, then passes them (and later ones) on."""
+
+    def __init__(self, emit: Callable[[CouncilEvent], None]) -> None:
+        self._emit = emit
+        self._held: list[CouncilEvent] | None = []
+
+    def __call__(self, event: CouncilEvent) -> None:
+        if self._held is None:
+            self._emit(event)
+        else:
+            self._held.append(event)
+
+    def release(self) -> None:
+        held, self._held = self._held or [], None
+        for event in held:
+            self._emit(event)
+
+
+async def await_write(write: Awaitable[None] | None) -> None:
+    if write is not None:
+        await write
+
+
+async def announce_when_stored(
+    write: Awaitable[None] | None,
+    announce: list[CouncilEvent],
+    emit: Callable[[CouncilEvent], None],
+) -> None:
+    await await_write(write)
+    for event in announce:
+        emit(event)
+
+
+async def behind_write(
+    write: Awaitable[None] | None,
+    announce: list[CouncilEvent],
+    emit: Callable[[CouncilEvent], None],
+    next_stage: Callable[[StageEvents], Awaitable[T]],
+) -> T:
+    """Run ``next_stage`` while the previous stage is written, its events held until then.
+
+    The next stage's calls leave at once, but a client sees the previous stage complete (and
+    anything of the next) only once that stage is stored, and a failed write fails the run
+    before the next stage's result is used: what is announced is what a crash would keep.
+    """
+    if write is None:
+        for event in announce:
+            emit(event)
+        return await next_stage(StageEvents(emit))
+    held = _HeldEvents(emit)
+    upcoming = asyncio.ensure_future(next_stage(StageEvents(held)))
+    try:
+        await write
+    except BaseException:
+        upcoming.cancel()
+        await asyncio.gather(upcoming, return_exceptions=True)
+        raise
+    for event in announce:
+        emit(event)
+    held.release()
+    return await upcoming

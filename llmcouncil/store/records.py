@@ -1,0 +1,97 @@
+"""What the store hands back (run and conversation details) and the model-call row mapping.
+
+Calls are written as plain column dictionaries (``call_values``) so a stage's calls go in as one
+Core ``INSERT … executemany`` instead of an ORM unit of work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from llmcouncil.council.results import CallRecord
+from llmcouncil.errors import ModelFailure
+from llmcouncil.privacy.vault import PiiVault
+from llmcouncil.providers.base import Usage
+from llmcouncil.store.tables import ConversationRow, MessageRow, ModelCallRow, RunRow
+
+DEFAULT_TITLE = "New Conversation"
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationSummary:
+    conversation: ConversationRow
+    message_count: int
+    vault: PiiVault | None = None  # opened only when the title may hold a placeholder
+
+
+@dataclass(slots=True)
+class RunDetail:
+    run: RunRow
+    calls: list[CallRecord] = field(default_factory=list)
+    vault: PiiVault | None = None  # the conversation's placeholders, to restore what is shown
+
+
+@dataclass(slots=True)
+class ConversationDetail:
+    conversation: ConversationRow
+    messages: list[MessageRow]
+    runs: dict[str, list[RunDetail]]  # message id → its runs, oldest first
+    vault: PiiVault | None = None
+
+
+def call_values(run_id: str, record: CallRecord) -> dict[str, Any]:
+    """One ``model_calls`` row as Core insert parameters (every column but the id)."""
+    return {
+        "run_id": run_id,
+        "stage": record.stage,
+        "position": record.position,
+        "model": record.model,
+        "answered_by": record.answered_by,
+        "fallback_from": record.fallback_from,
+        "fallback_reason": record.fallback_reason,
+        "ok": record.ok,
+        "text": record.text,
+        "error": record.failure.as_dict() if record.failure else None,
+        "prompt_tokens": record.usage.prompt_tokens,
+        "completion_tokens": record.usage.completion_tokens,
+        "cost": record.usage.cost,
+        "latency_ms": record.latency_ms,
+        "ttft_ms": record.ttft_ms,
+        "finish_reason": record.finish_reason,
+        "simulated": record.simulated,
+        "details": record.details or None,
+    }
+
+
+def call_record(row: ModelCallRow) -> CallRecord:
+    failure = None
+    if row.error:
+        failure = ModelFailure(
+            model=str(row.error.get("model", row.model)),
+            kind=str(row.error.get("kind", "internal")),
+            message=str(row.error.get("message", "")),
+            status=row.error.get("status"),
+        )
+    return CallRecord(
+        stage=row.stage,
+        model=row.model,
+        ok=row.ok,
+        position=row.position,
+        text=row.text,
+        answered_by=row.answered_by,
+        fallback_from=row.fallback_from,
+        fallback_reason=row.fallback_reason,
+        failure=failure,
+        usage=Usage(
+            prompt_tokens=row.prompt_tokens,
+            completion_tokens=row.completion_tokens,
+            total_tokens=row.prompt_tokens + row.completion_tokens,
+            cost=row.cost,
+        ),
+        latency_ms=row.latency_ms,
+        ttft_ms=row.ttft_ms,
+        finish_reason=row.finish_reason,
+        simulated=row.simulated,
+        details=dict(row.details or {}),
+    )

@@ -1,0 +1,288 @@
+"""Run storage: the write-ahead path of one council, and what a run reads back.
+
+Write-ahead: ``start_run`` commits the user message and a ``running`` run before any upstream
+call; ``record_stage`` commits each stage as it completes (the last one may finish the run in
+the same transaction); ``interrupt_orphaned_runs`` turns runs a crash left ``running`` into
+``interrupted`` at start-up, keeping their partial results.
+
+The write path uses Core statements, not ORM units of work: under many concurrent councils each
+statement is an event-loop round trip while SQLite's write lock is held, so the path does as few
+as it can (measured in docs/PERFORMANCE.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from llmcouncil.council.results import RUN_INTERRUPTED, RUN_RUNNING, CallRecord
+from llmcouncil.errors import ConflictError, NotFoundError, PrivacyVaultError, StoreError
+from llmcouncil.privacy.vault import PiiVault, VaultCipher
+from llmcouncil.store.records import RunDetail, call_record, call_values
+from llmcouncil.store.tables import ConversationRow, MessageRow, ModelCallRow, RunRow, utcnow
+
+log = logging.getLogger(__name__)
+_TABLES = ModelCallRow.metadata.tables  # typed as Table, unlike ``__table__``
+_CALLS = _TABLES[ModelCallRow.__tablename__]
+_MESSAGES = _TABLES[MessageRow.__tablename__]
+_RUNS = _TABLES[RunRow.__tablename__]
+
+
+class RunStore:
+    def __init__(self, engine: AsyncEngine, *, vaults: VaultCipher | None = None) -> None:
+        self.engine = engine
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._vaults = vaults  # None: details carry no vault, placeholders show as stored
+
+    def open_vault(self, conversation: ConversationRow) -> PiiVault | None:
+        """The conversation's vault for display; one that will not open is logged, not fatal."""
+        if self._vaults is None or not conversation.pii_vault:
+            return None
+        try:
+            where = f"conversation {conversation.id}"
+            return self._vaults.open(conversation.pii_vault, where=where)
+        except PrivacyVaultError as exc:
+            log.warning("%s; showing placeholders", exc.problems[0])
+            return None
+
+    async def ping(self) -> None:
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreError(f"database is not reachable: {exc}") from exc
+
+    async def start_run(
+        self,
+        *,
+        conversation_id: str,
+        content: str,
+        idempotency_key: str | None,
+        council: dict[str, Any],
+        seed: int,
+        simulated: bool,
+        worker_id: str,
+        pii_vault: str | None = None,
+        privacy: dict[str, Any] | None = None,
+        user_id: str | None = None,
+        api_key_id: str | None = None,
+    ) -> tuple[RunRow, MessageRow]:
+        """``pii_vault``: the conversation's re-sealed vault, written in the same transaction."""
+        now = utcnow()
+        touched: dict[str, Any] = {"updated_at": now}
+        if pii_vault is not None:
+            touched["pii_vault"] = pii_vault
+        try:
+            async with self._sessions.begin() as session:
+                # The update first: it takes SQLite's write lock at the start of the
+                # transaction (no read-then-upgrade) and tells whether the conversation exists.
+                touched_rows = await session.execute(
+                    update(ConversationRow)
+                    .where(ConversationRow.id == conversation_id)
+                    .values(**touched)
+                )
+                if not getattr(touched_rows, "rowcount", 0):
+                    raise NotFoundError(f"conversation {conversation_id} does not exist")
+                seq = await session.scalar(
+                    select(func.coalesce(func.max(MessageRow.seq), 0)).where(
+                        MessageRow.conversation_id == conversation_id
+                    )
+                )
+                message = MessageRow(
+                    id=str(uuid.uuid4()),
+                    conversation_id=conversation_id,
+                    seq=int(seq or 0) + 1,
+                    content=content,
+                    created_at=now,
+                )
+                run = RunRow(
+                    id=str(uuid.uuid4()),
+                    conversation_id=conversation_id,
+                    message_id=message.id,
+                    status=RUN_RUNNING,
+                    idempotency_key=idempotency_key,
+                    seed=seed,
+                    council=council,
+                    simulated=simulated,
+                    worker_id=worker_id,
+                    user_id=user_id,
+                    api_key_id=api_key_id,
+                    stages_done=0,
+                    attempts=1,
+                    privacy=privacy,
+                    created_at=now,
+                )
+                await session.execute(
+                    insert(_MESSAGES).values(
+                        id=message.id,
+                        conversation_id=conversation_id,
+                        seq=message.seq,
+                        content=content,
+                        created_at=now,
+                    )
+                )
+                # The columns the ORM wrote before; the others stay SQL NULL as they did.
+                await session.execute(
+                    insert(_RUNS).values(
+                        id=run.id,
+                        conversation_id=conversation_id,
+                        message_id=message.id,
+                        status=RUN_RUNNING,
+                        idempotency_key=idempotency_key,
+                        seed=seed,
+                        council=council,
+                        simulated=simulated,
+                        worker_id=worker_id,
+                        user_id=user_id,
+                        api_key_id=api_key_id,
+                        stages_done=0,
+                        attempts=1,
+                        privacy=privacy,
+                        created_at=now,
+                    )
+                )
+        except IntegrityError as exc:
+            raise ConflictError("a run with this Idempotency-Key was started concurrently") from exc
+        return run, message
+
+    async def find_run_by_key(self, conversation_id: str, key: str) -> RunRow | None:
+        async with self._sessions() as session:
+            return await session.scalar(
+                select(RunRow).where(
+                    RunRow.conversation_id == conversation_id, RunRow.idempotency_key == key
+                )
+            )
+
+    async def get_run(self, run_id: str) -> RunDetail:
+        async with self._sessions() as session:
+            run = await session.get(RunRow, run_id)
+            if run is None:
+                raise NotFoundError(f"run {run_id} does not exist")
+            calls = await self._calls(session, [run_id])
+            conversation = (
+                await session.get(ConversationRow, run.conversation_id)
+                if self._vaults is not None
+                else None
+            )
+        vault = self.open_vault(conversation) if conversation is not None else None
+        return RunDetail(run=run, calls=calls.get(run_id, []), vault=vault)
+
+    async def get_message(self, message_id: str) -> MessageRow:
+        async with self._sessions() as session:
+            message = await session.get(MessageRow, message_id)
+        if message is None:
+            raise NotFoundError(f"message {message_id} does not exist")
+        return message
+
+    async def record_stage(
+        self,
+        run_id: str,
+        *,
+        stage: int,
+        calls: Sequence[CallRecord],
+        finish: str | None = None,
+        **run_fields: Any,
+    ) -> None:
+        """Commit a completed stage: its calls, and what it decided, in one transaction.
+
+        ``finish``: also end the run with this status (as ``finish_run`` would), in the same
+        transaction, so a completed run is never without its last stage.
+        """
+        values = dict(run_fields)
+        if stage > 0:
+            values["stages_done"] = stage
+        if finish is not None:
+            values.update(status=finish, error=None, finished_at=utcnow())
+        async with self._sessions.begin() as session:
+            if calls:
+                await session.execute(insert(_CALLS), [call_values(run_id, c) for c in calls])
+            if values:
+                await session.execute(update(RunRow).where(RunRow.id == run_id).values(**values))
+
+    async def record_title(
+        self, run_id: str, *, conversation_id: str, call: CallRecord, title: str
+    ) -> None:
+        """The title call (stage 0, the run's stages_done unchanged) and the title, together."""
+        async with self._sessions.begin() as session:
+            await session.execute(insert(_CALLS), [call_values(run_id, call)])
+            await session.execute(
+                update(ConversationRow)
+                .where(ConversationRow.id == conversation_id)
+                .values(title=title)
+            )
+
+    async def finish_run(
+        self, run_id: str, *, status: str, error: dict[str, Any] | None = None
+    ) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(RunRow)
+                .where(RunRow.id == run_id)
+                .values(status=status, error=error, finished_at=utcnow())
+            )
+
+    async def reset_for_retry(self, run_id: str, *, worker_id: str) -> RunRow:
+        """Drop the calls of unfinished stages and mark the run running again."""
+        async with self._sessions.begin() as session:
+            run = await session.get(RunRow, run_id, with_for_update=True)
+            if run is None:
+                raise NotFoundError(f"run {run_id} does not exist")
+            if run.status == RUN_RUNNING:
+                raise ConflictError(f"run {run_id} is still running")
+            await session.execute(
+                delete(ModelCallRow).where(
+                    ModelCallRow.run_id == run_id, ModelCallRow.stage > run.stages_done
+                )
+            )
+            run.status = RUN_RUNNING
+            run.error = None
+            run.finished_at = None
+            run.attempts += 1
+            run.worker_id = worker_id
+        return run
+
+    async def interrupt_orphaned_runs(self, *, worker_id: str) -> int:
+        """Runs left ``running`` by another (dead) process become ``interrupted``."""
+        try:
+            async with self._sessions.begin() as session:
+                result = await session.execute(
+                    update(RunRow)
+                    .where(
+                        RunRow.status == RUN_RUNNING,
+                        (RunRow.worker_id != worker_id) | RunRow.worker_id.is_(None),
+                    )
+                    .values(
+                        status=RUN_INTERRUPTED,
+                        finished_at=utcnow(),
+                        error={
+                            "code": "interrupted",
+                            "message": "the server stopped while this run was in progress",
+                        },
+                    )
+                )
+        except OperationalError as exc:
+            raise StoreError(f"database is not reachable: {exc}") from exc
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def _calls(
+        self, session: AsyncSession, run_ids: list[str]
+    ) -> dict[str, list[CallRecord]]:
+        if not run_ids:
+            return {}
+        rows = (
+            await session.scalars(
+                select(ModelCallRow)
+                .where(ModelCallRow.run_id.in_(run_ids))
+                .order_by(ModelCallRow.stage, ModelCallRow.position, ModelCallRow.id)
+            )
+        ).all()
+        calls: dict[str, list[CallRecord]] = {}
+        for row in rows:
+            calls.setdefault(row.run_id, []).append(call_record(row))
+        return calls
