@@ -1,8 +1,9 @@
 """What a run needs before its task starts: the write-ahead of a new run, the reset of a retry.
 
-Both read the conversation (its vault as of now, under the privacy guard's per-conversation
-lock) and its history, let the guard replace what the preset's ``pii_policy`` covers, and build
-the ``RunContext`` the pipeline executes. A new run's user message and ``running`` run are
+Both work from the conversation (its vault as read under the privacy guard's per-conversation
+lock; for a new run ``RunService`` reads it, with the history, in one go) and let the guard
+replace what the preset's ``pii_policy`` covers, then build the ``RunContext`` the pipeline
+executes. A new run's user message and ``running`` run are
 committed in one transaction (``Store.start_run``) before any upstream call.
 """
 
@@ -21,7 +22,7 @@ from llmcouncil.privacy.vault import PiiVault
 from llmcouncil.store.repository import DEFAULT_TITLE, Store
 from llmcouncil.store.tables import ConversationRow
 
-_ALL_TURNS = 2**31 - 1  # history(before_seq=…) of a conversation's every stored turn
+ALL_TURNS = 2**31 - 1  # history(before_seq=…) of a conversation's every stored turn
 
 
 class RunPreparation:
@@ -36,41 +37,39 @@ class RunPreparation:
     async def _write_ahead(
         self,
         conversation: ConversationRow,
+        history: list[tuple[str, str]],
+        *,
         spec: CouncilSpec,
         content: str,
         idempotency_key: str | None,
         system_prompt: str | None,
         actor: RunActor | None,
     ) -> tuple[RunContext, PiiVault | None]:
+        """Called under ``privacy.writing(conversation.id)``, with what was read under it."""
         conversation_id = conversation.id
-        async with self.privacy.writing(conversation_id):
-            # The vault as of now (under the lock), and the history, on one connection.
-            stored, history = await self._store.conversation_with_history(
-                conversation_id, before_seq=_ALL_TURNS
-            )
-            turn = await self.privacy.protect(
-                conversation_id=conversation_id,
-                vault_token=stored.pii_vault,
-                question=content,
-                history=history,
-                system_prompt=system_prompt,
-                policy=preset_policy(self._settings, spec.preset),
-            )
-            if turn.system_prompt:
-                spec = with_client_system_prompt(spec, turn.system_prompt)
-            run, message = await self._store.start_run(
-                conversation_id=conversation_id,
-                content=turn.question,
-                idempotency_key=idempotency_key,
-                council=spec.as_dict(),
-                seed=secrets.randbelow(2**31),
-                simulated=self._simulated,
-                worker_id=self.worker_id,
-                pii_vault=turn.sealed,
-                privacy=turn.summary,
-                user_id=actor.user_id if actor else None,
-                api_key_id=actor.api_key_id if actor else None,
-            )
+        turn = await self.privacy.protect(
+            conversation_id=conversation_id,
+            vault_token=conversation.pii_vault,
+            question=content,
+            history=history,
+            system_prompt=system_prompt,
+            policy=preset_policy(self._settings, spec.preset),
+        )
+        if turn.system_prompt:
+            spec = with_client_system_prompt(spec, turn.system_prompt)
+        run, message = await self._store.start_run(
+            conversation_id=conversation_id,
+            content=turn.question,
+            idempotency_key=idempotency_key,
+            council=spec.as_dict(),
+            seed=secrets.randbelow(2**31),
+            simulated=self._simulated,
+            worker_id=self.worker_id,
+            pii_vault=turn.sealed,
+            privacy=turn.summary,
+            user_id=actor.user_id if actor else None,
+            api_key_id=actor.api_key_id if actor else None,
+        )
         ctx = RunContext(
             run_id=run.id,
             conversation_id=conversation_id,

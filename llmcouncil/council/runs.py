@@ -37,7 +37,7 @@ from llmcouncil.council.governance import OpenGate, RunActor, RunGate, current_a
 from llmcouncil.council.pipeline import CouncilPipeline, RunContext
 from llmcouncil.council.results import RUN_RUNNING, CallRecord
 from llmcouncil.council.run_handle import RunHandle, RunObserver
-from llmcouncil.council.run_preparation import RunPreparation
+from llmcouncil.council.run_preparation import ALL_TURNS, RunPreparation
 from llmcouncil.council.seeded_turns import seed_conversation
 from llmcouncil.council.spec import CouncilSpec, resolve_council
 from llmcouncil.council.transcript import replay_events
@@ -233,22 +233,32 @@ class RunService(RunPreparation):
         system_prompt: str | None,
         actor: RunActor | None,
     ) -> RunHandle:
-        conversation = await self._store.get_conversation(conversation_id)
-        spec = resolve_council(
-            self._settings,
-            preset=conversation.preset,
-            members=conversation.members,
-            chairman=conversation.chairman,
-        )
-        admission = await self.gate.admit(actor, spec)  # may refuse: nothing is stored yet
-        try:
-            ctx, vault = await self._write_ahead(
-                conversation, spec, content, idempotency_key, system_prompt, actor
+        # One read of the conversation (its vault as of now, under the lock) and its history.
+        async with self.privacy.writing(conversation_id):
+            conversation, history = await self._store.conversation_with_history(
+                conversation_id, before_seq=ALL_TURNS
             )
-            return self._launch(ctx, vault=vault, admission=admission)
-        except BaseException:
-            await asyncio.shield(self.gate.release(admission))
-            raise
+            spec = resolve_council(
+                self._settings,
+                preset=conversation.preset,
+                members=conversation.members,
+                chairman=conversation.chairman,
+            )
+            admission = await self.gate.admit(actor, spec)  # may refuse: nothing is stored yet
+            try:
+                ctx, vault = await self._write_ahead(
+                    conversation,
+                    history,
+                    spec=spec,
+                    content=content,
+                    idempotency_key=idempotency_key,
+                    system_prompt=system_prompt,
+                    actor=actor,
+                )
+                return self._launch(ctx, vault=vault, admission=admission)
+            except BaseException:
+                await asyncio.shield(self.gate.release(admission))
+                raise
 
     async def retry(
         self, *, conversation_id: str, run_id: str, actor: RunActor | None = None

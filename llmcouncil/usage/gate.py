@@ -12,6 +12,7 @@ guard redacted (counts per entity type), tokens, cost and outcome — without th
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -123,8 +124,10 @@ class GovernedRunGate:
     async def finished(self, admission: object, run_id: str) -> None:
         usage = admission.usage if isinstance(admission, RunAdmission) else None
         try:
-            recorded = await self._usage.settle(run_id, admission=usage)
-            detail = await self._store.get_run(run_id)
+            # Independent reads and writes: the run as stored, and its calls into the ledger.
+            recorded, detail = await asyncio.gather(
+                self._usage.settle(run_id, admission=usage), self._store.get_run(run_id)
+            )
             actor = admission.actor if isinstance(admission, RunAdmission) else None
             warnings = admission.warnings if isinstance(admission, RunAdmission) else []
             await self._audit.record(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Select, and_, distinct, func, select
+from sqlalchemy import Select, and_, distinct, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from llmcouncil.auth.tables import ApiKeyRow, UserRow
@@ -99,11 +99,18 @@ async def run_attribution(session: AsyncSession, run_id: str) -> tuple[str | Non
 
 
 async def record_run_calls(
-    session: AsyncSession, *, run_id: str, settings: UsageSettings
+    session: AsyncSession,
+    *,
+    run_id: str,
+    settings: UsageSettings,
+    attribution: tuple[str | None, str | None] | None = None,
 ) -> Recorded:
-    """Add the run's calls that the ledger does not have yet (in the caller's transaction)."""
+    """Add the run's calls that the ledger does not have yet (in the caller's transaction).
+
+    ``attribution``: the run's (user, key) when the caller has read them already.
+    """
     rows = (await session.execute(_unrecorded().where(ModelCallRow.run_id == run_id))).all()
-    user_id, key_id = await run_attribution(session, run_id)
+    user_id, key_id = attribution or await run_attribution(session, run_id)
     now = utcnow()
     records = []
     for call, conversation_id, run_user, run_key in rows:
@@ -131,9 +138,31 @@ async def record_run_calls(
                 created_at=now,
             )
         )
-    session.add_all(records)
-    await session.flush()
+    if records:
+        # One Core executemany, not an ORM flush: nobody reads the new rows' ids.
+        await session.execute(
+            insert(UsageRecordRow.metadata.tables[UsageRecordRow.__tablename__]),
+            [_record_values(r) for r in records],
+        )
     return Recorded(user_id=user_id, api_key_id=key_id, records=records)
+
+
+def _record_values(row: UsageRecordRow) -> dict[str, Any]:
+    return {
+        "model_call_id": row.model_call_id,
+        "run_id": row.run_id,
+        "conversation_id": row.conversation_id,
+        "user_id": row.user_id,
+        "api_key_id": row.api_key_id,
+        "stage": row.stage,
+        "model": row.model,
+        "prompt_tokens": row.prompt_tokens,
+        "completion_tokens": row.completion_tokens,
+        "cost": row.cost,
+        "cost_source": row.cost_source,
+        "simulated": row.simulated,
+        "created_at": row.created_at,
+    }
 
 
 async def unsettled_runs(session: AsyncSession) -> list[str]:

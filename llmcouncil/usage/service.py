@@ -39,6 +39,7 @@ _PERIOD_NAMES = {"day": "daily", "week": "weekly", "month": "monthly", "total": 
 class Admission:
     id: str
     warnings: list[str] = field(default_factory=list)
+    reserved: bool = False  # False: nothing to give back on release or settle
 
 
 class UsageService:
@@ -117,6 +118,7 @@ class UsageService:
                 if held is None:
                     message = await self._refusal(session, counter)
                     raise BudgetExceededError(message)
+                admission.reserved = True
                 session.add(
                     ReservationRow(
                         admission_id=admission.id,
@@ -137,11 +139,13 @@ class UsageService:
             user_id, key_id = await run_attribution(session, run_id)
             applied = await budget_rules.load_budgets(session, user_id=user_id, key_id=key_id)
             counters = await budget_rules.ensure_counters(session, applied, now=utcnow())
-            recorded = await record_run_calls(session, run_id=run_id, settings=self.settings)
+            recorded = await record_run_calls(
+                session, run_id=run_id, settings=self.settings, attribution=(user_id, key_id)
+            )
             await budget_rules.add_spent(
                 session, counters, cost=recorded.cost, tokens=recorded.tokens
             )
-            if admission is not None:
+            if admission is not None and admission.reserved:
                 await budget_rules.release(session, admission_id=admission.id)
         return recorded
 
