@@ -94,59 +94,35 @@ class RunStore:
                         MessageRow.conversation_id == conversation_id
                     )
                 )
-                message = MessageRow(
-                    id=str(uuid.uuid4()),
-                    conversation_id=conversation_id,
-                    seq=int(seq or 0) + 1,
-                    content=content,
-                    created_at=now,
-                )
-                run = RunRow(
-                    id=str(uuid.uuid4()),
-                    conversation_id=conversation_id,
-                    message_id=message.id,
-                    status=RUN_RUNNING,
-                    idempotency_key=idempotency_key,
-                    seed=seed,
-                    council=council,
-                    simulated=simulated,
-                    worker_id=worker_id,
-                    user_id=user_id,
-                    api_key_id=api_key_id,
-                    stages_done=0,
-                    attempts=1,
-                    privacy=privacy,
-                    created_at=now,
-                )
-                await session.execute(
-                    insert(_MESSAGES).values(
-                        id=message.id,
-                        conversation_id=conversation_id,
-                        seq=message.seq,
-                        content=content,
-                        created_at=now,
-                    )
-                )
+                message_values = {
+                    "id": str(uuid.uuid4()),
+                    "conversation_id": conversation_id,
+                    "seq": int(seq or 0) + 1,
+                    "content": content,
+                    "created_at": now,
+                }
                 # The columns the ORM wrote before; the others stay SQL NULL as they did.
-                await session.execute(
-                    insert(_RUNS).values(
-                        id=run.id,
-                        conversation_id=conversation_id,
-                        message_id=message.id,
-                        status=RUN_RUNNING,
-                        idempotency_key=idempotency_key,
-                        seed=seed,
-                        council=council,
-                        simulated=simulated,
-                        worker_id=worker_id,
-                        user_id=user_id,
-                        api_key_id=api_key_id,
-                        stages_done=0,
-                        attempts=1,
-                        privacy=privacy,
-                        created_at=now,
-                    )
-                )
+                run_values = {
+                    "id": str(uuid.uuid4()),
+                    "conversation_id": conversation_id,
+                    "message_id": message_values["id"],
+                    "status": RUN_RUNNING,
+                    "idempotency_key": idempotency_key,
+                    "seed": seed,
+                    "council": council,
+                    "simulated": simulated,
+                    "worker_id": worker_id,
+                    "user_id": user_id,
+                    "api_key_id": api_key_id,
+                    "stages_done": 0,
+                    "attempts": 1,
+                    "privacy": privacy,
+                    "created_at": now,
+                }
+                await session.execute(insert(_MESSAGES).values(**message_values))
+                await session.execute(insert(_RUNS).values(**run_values))
+                message = MessageRow(**message_values)
+                run = RunRow(**run_values)
         except IntegrityError as exc:
             raise ConflictError("a run with this Idempotency-Key was started concurrently") from exc
         return run, message
