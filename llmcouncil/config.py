@@ -107,6 +107,15 @@ class PresetSettings(BaseModel):
     exclude_self_votes: bool = True
     structured_rankings: bool = True
     description: str = ""
+
+    def model_refs(self, *, with_title: bool = True) -> list[str]:
+        """Every model this preset may call: members, chairman, fallbacks (and the title model)."""
+        refs = [*self.members, self.chairman, *self.chairman_fallbacks]
+        refs += [m for chain in self.fallbacks.values() for m in chain]
+        if with_title and self.title_model:
+            refs.append(self.title_model)
+        return list(dict.fromkeys(refs))
+
     resilience: PresetResilienceSettings = Field(default_factory=PresetResilienceSettings)
     pii_policy: PiiPolicy = Field(
         default=DEFAULT_POLICY,
@@ -192,6 +201,11 @@ class Settings(BaseSettings):
     def preset(self, name: str | None) -> PresetSettings:
         return self.presets[name or self.default_preset]
 
+    def model_refs(self, *, with_title: bool = True) -> list[str]:
+        """Every model any preset may call, each once, in configuration order."""
+        refs = [r for p in self.presets.values() for r in p.model_refs(with_title=with_title)]
+        return list(dict.fromkeys(refs))
+
 
 def load_settings(*, config_file: Path | None = None, **overrides: Any) -> Settings:
     """Build settings from every layer; ``overrides`` are CLI flags (None means not given)."""
@@ -239,7 +253,7 @@ def is_demo(settings: Settings) -> bool:
     """Demo mode: asked for, or no provider used by any preset has what it needs to be called."""
     if settings.demo:
         return True
-    used = {resolve_model(settings, ref).provider for ref in _all_refs(settings)}
+    used = {resolve_model(settings, ref).provider for ref in settings.model_refs()}
     usable = [
         name
         for name in used
@@ -247,16 +261,6 @@ def is_demo(settings: Settings) -> bool:
         and (settings.providers[name].api_key_env is None or settings.providers[name].api_key())
     ]
     return not usable
-
-
-def _all_refs(settings: Settings) -> list[str]:
-    refs: list[str] = []
-    for preset in settings.presets.values():
-        refs += preset.members + [preset.chairman] + preset.chairman_fallbacks
-        refs += [m for chain in preset.fallbacks.values() for m in chain]
-        if preset.title_model:
-            refs.append(preset.title_model)
-    return refs
 
 
 def check_settings(settings: Settings) -> list[str]:

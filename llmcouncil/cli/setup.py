@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from llmcouncil.cli.common import ConfigOption, DemoOption, settings_from
-from llmcouncil.config import check_settings, is_demo
+from llmcouncil.config import Settings, check_settings, is_demo
 from llmcouncil.errors import ConfigError
 from llmcouncil.privacy.settings import find_ner_model
 
@@ -92,16 +92,11 @@ def config_check(
     _out.print(f"privacy: {find_ner_model(settings.privacy.ner_model)[1]}")
 
 
-async def _check_models(settings: object) -> list[str]:
-    from llmcouncil.config import Settings
+async def _check_models(settings: Settings) -> list[str]:
     from llmcouncil.providers.registry import ProviderRegistry
 
-    assert isinstance(settings, Settings)
     registry = ProviderRegistry(settings)
-    refs = []
-    for preset in settings.presets.values():
-        refs += [*preset.members, preset.chairman, *preset.chairman_fallbacks]
-        refs += [m for chain in preset.fallbacks.values() for m in chain]
+    refs = settings.model_refs()
     try:
         return await registry.check_models(refs)
     finally:

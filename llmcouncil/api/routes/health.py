@@ -52,13 +52,7 @@ def _iso(timestamp: float | None) -> str | None:
 
 
 def _configured_models(runtime: RuntimeDep) -> list[str]:
-    refs: list[str] = []
-    for preset in runtime.settings.presets.values():
-        refs += [*preset.members, preset.chairman, *preset.chairman_fallbacks]
-        refs += [m for chain in preset.fallbacks.values() for m in chain]
-        if preset.title_model:
-            refs.append(preset.title_model)
-    return list(dict.fromkeys(refs))
+    return runtime.settings.model_refs()
 
 
 @router.get("/api/health/models", response_model=ModelsHealthPublic)

@@ -31,7 +31,6 @@ def package_version() -> str:
 async def list_models(runtime: RuntimeDep, _user: AnyUser) -> dict[str, Any]:
     settings = runtime.settings
     presets = []
-    models: list[str] = []
     for name, preset in settings.presets.items():
         presets.append(
             {
@@ -45,12 +44,10 @@ async def list_models(runtime: RuntimeDep, _user: AnyUser) -> dict[str, Any]:
                 "exclude_self_votes": preset.exclude_self_votes,
             }
         )
-        models += preset.members + [preset.chairman] + preset.chairman_fallbacks
-        models += [m for chain in preset.fallbacks.values() for m in chain]
     return {
         "default_preset": settings.default_preset,
         "presets": presets,
-        "models": list(dict.fromkeys(models)),
+        "models": settings.model_refs(with_title=False),
     }
 
 
