@@ -18,7 +18,6 @@ from rich.table import Table
 from llmcouncil.cli.common import ConfigOption, DemoOption, settings_from
 from llmcouncil.council.events import CouncilEvent, EventType
 from llmcouncil.council.transcript import result_payload
-from llmcouncil.errors import CouncilError
 
 _out = Console(highlight=False)
 _err = Console(stderr=True, highlight=False)
@@ -151,8 +150,6 @@ async def _ask(
         payload["conversation_id"] = conversation.id
         payload["simulated"] = runtime.demo
         return payload
-    except CouncilError:
-        raise
     finally:
         await runtime.stop()
 

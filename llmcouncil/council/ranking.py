@@ -83,6 +83,8 @@ class ParsedRanking:
     status: ParseStatus
     issues: list[str]
     source: Literal["json", "text"]
+    # The JSON reply's "reasoning" field, kept for display; not part of what was parsed.
+    reasoning: str | None = field(default=None, compare=False)
 
 
 def response_labels(n: int) -> list[str]:
@@ -107,7 +109,9 @@ def parse_ranking(text: str, labels: Sequence[str]) -> ParsedRanking:
         ranking, more = _clean(reply.entries, known, report_duplicates=True)
         issues.extend(more)
         if ranking:
-            return ParsedRanking(ranking, _status(ranking, known), issues, "json")
+            return ParsedRanking(
+                ranking, _status(ranking, known), issues, "json", reasoning=reply.reasoning
+            )
     if reply.attempted:
         issues.append("JSON ranking invalid; parsed the text")
     # The reasoning field holds the prose with real line breaks; the raw JSON escapes them.

@@ -10,7 +10,6 @@ review, in the stored map and in the Chairman's prompt.
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -312,7 +311,7 @@ async def collect_reviews(
                 parse_source=parsed.source,
             )
             if parsed.source == "json" and parsed.ranking:
-                record.text = _readable_review(record.text, parsed.ranking)
+                record.text = _readable_review(parsed.reasoning or "", parsed.ranking)
     reviews = [
         ReviewerRanking(
             reviewer=r.model,
@@ -330,15 +329,8 @@ async def collect_reviews(
     return Reviews(records=records, label_to_model=label_to_model, aggregate=aggregate)
 
 
-def _readable_review(raw: str, ranking: list[str]) -> str:
+def _readable_review(reasoning: str, ranking: list[str]) -> str:
     """A JSON review rendered as the original's text, so every client can show it."""
-    reasoning = ""
-    try:
-        start, end = raw.index("{"), raw.rindex("}") + 1
-        data = json.loads(raw[start:end])
-        reasoning = str(data.get("reasoning", "")) if isinstance(data, dict) else ""
-    except ValueError:
-        reasoning = ""
     lines = "\n".join(f"{i}. {label}" for i, label in enumerate(ranking, start=1))
     return f"{reasoning.strip()}\n\nFINAL RANKING:\n{lines}".strip()
 
