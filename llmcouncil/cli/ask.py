@@ -145,8 +145,8 @@ async def _ask(
                 progress.apply(event)
                 if live:
                     display.update(progress.render())
-        await handle.wait()
-        payload = result_payload(await runtime.store.get_run(handle.run_id))
+        await handle.wait()  # settled too, before the runtime stops
+        payload = result_payload(await handle.result())
         payload["conversation_id"] = conversation.id
         payload["simulated"] = runtime.demo
         return payload

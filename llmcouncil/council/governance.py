@@ -5,7 +5,8 @@
 * ``admit`` runs after the council is resolved and before anything is stored; it may refuse
   (policy: 403, budget: 402, rate: 429) and returns an admission the run carries;
 * ``release`` gives the admission back when the run could not be started after all;
-* ``finished`` runs when the run's task ends, whatever the outcome (usage, budget, audit);
+* ``finished`` runs when the run's task ends, whatever the outcome (usage, budget, audit), with
+  the run as stored at its end (``None`` when it could not be read back);
 * ``late`` runs when a kept late answer was stored after the run ended.
 
 The implementation lives in ``llmcouncil.usage.gate``; this package does not import it, so the
@@ -20,9 +21,12 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from llmcouncil.council.spec import CouncilSpec
+
+if TYPE_CHECKING:
+    from llmcouncil.store.records import RunDetail
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +47,7 @@ class RunGate(Protocol):
 
     async def release(self, admission: object) -> None: ...
 
-    async def finished(self, admission: object, run_id: str) -> None: ...
+    async def finished(self, admission: object, run_id: str, detail: RunDetail | None) -> None: ...
 
     async def late(self, run_id: str) -> None: ...
 
@@ -57,7 +61,12 @@ class OpenGate:
     async def release(self, admission: object) -> None:  # noqa: ARG002
         return None
 
-    async def finished(self, admission: object, run_id: str) -> None:  # noqa: ARG002
+    async def finished(
+        self,
+        admission: object,  # noqa: ARG002
+        run_id: str,  # noqa: ARG002
+        detail: RunDetail | None,  # noqa: ARG002
+    ) -> None:
         return None
 
     async def late(self, run_id: str) -> None:  # noqa: ARG002

@@ -1,8 +1,10 @@
 """What a caller holds for a run: its channel, its task, and the placeholders to restore.
 
 ``RunHandle.events`` yields the run's events with the privacy guard's placeholders restored to
-the originals (one ``StreamRestorer`` per listener); ``RunObserver`` is told of every run a
-``RunService`` launches.
+the originals (one ``StreamRestorer`` per listener); ``RunHandle.result`` is the run as stored
+when it ended, available as soon as it is read back, before usage is settled and the audit
+record written (``RunHandle.wait`` waits for those too); ``RunObserver`` is told of every run
+a ``RunService`` launches.
 """
 
 from __future__ import annotations
@@ -10,13 +12,14 @@ from __future__ import annotations
 import asyncio
 import contextvars
 from collections.abc import AsyncGenerator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from llmcouncil.council.events import CouncilEvent, RunChannel
 from llmcouncil.council.pipeline import RunContext
 from llmcouncil.privacy.restore import StreamRestorer
 from llmcouncil.privacy.vault import PiiVault
+from llmcouncil.store.records import RunDetail
 
 
 class RunObserver(Protocol):
@@ -33,6 +36,11 @@ class RunHandle:
     task: asyncio.Task[None] | None  # None: the run had already ended; the channel replays it
     vault: PiiVault | None = None  # placeholders to restore in what this handle yields
     notices: tuple[str, ...] = ()  # from the run gate, e.g. a soft budget exceeded
+    # The run as stored when it ended: set by the run's task before settlement, or at once
+    # for a run that had already ended.
+    stored: asyncio.Future[RunDetail] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
 
     async def events(self) -> AsyncGenerator[CouncilEvent, None]:
         if self.vault is None or not len(self.vault):
@@ -44,6 +52,11 @@ class RunHandle:
             for restored in restorer.feed(event):
                 yield restored
 
+    async def result(self) -> RunDetail:
+        """The run as stored when it ended (whatever the outcome, cancellation included)."""
+        return await asyncio.shield(self.stored)
+
     async def wait(self) -> None:
+        """Until the run's task has ended: the run, its usage and its audit record are stored."""
         if self.task is not None:
             await asyncio.shield(self.task)

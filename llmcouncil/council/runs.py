@@ -52,6 +52,7 @@ from llmcouncil.privacy.vault import PiiVault
 from llmcouncil.resilience.call_plan import stream_tokens as stream_tokens_var
 from llmcouncil.resilience.limits import AdmissionGate
 from llmcouncil.resilience.stragglers import late_sink
+from llmcouncil.store.records import RunDetail
 from llmcouncil.store.repository import Store
 
 __all__ = ["RunHandle", "RunObserver", "RunService"]
@@ -83,6 +84,8 @@ class RunService(RunPreparation):
         self._late: set[asyncio.Task[None]] = set()
         self._active: dict[str, RunHandle] = {}
         self._starting: dict[tuple[str, str], asyncio.Future[RunHandle]] = {}
+        # Runs that have ended and are being settled: run id → (owner, done when settled).
+        self._settling: dict[str, tuple[str | None, asyncio.Future[None]]] = {}
         self.worker_id = uuid.uuid4().hex
 
     @property
@@ -244,6 +247,8 @@ class RunService(RunPreparation):
                 members=conversation.members,
                 chairman=conversation.chairman,
             )
+            if actor is not None and actor.user_id is not None:
+                await self.settled(actor.user_id)  # budgets see this user's earlier runs
             admission = await self.gate.admit(actor, spec)  # may refuse: nothing is stored yet
             try:
                 ctx, vault = await self._write_ahead(
@@ -255,7 +260,8 @@ class RunService(RunPreparation):
                     system_prompt=system_prompt,
                     actor=actor,
                 )
-                return self._launch(ctx, vault=vault, admission=admission)
+                owner = actor.user_id if actor else None
+                return self._launch(ctx, vault=vault, admission=admission, owner=owner)
             except BaseException:
                 await asyncio.shield(self.gate.release(admission))
                 raise
@@ -273,30 +279,41 @@ class RunService(RunPreparation):
             raise ConflictError(f"run {run_id} holds a turn an API client supplied; it never ran")
         await self.admission.enter()
         try:
+            if actor is not None and actor.user_id is not None:
+                await self.settled(actor.user_id)
             admission = await self.gate.admit(actor, CouncilSpec.from_dict(detail.run.council))
         except BaseException:
             self.admission.leave()
             raise
         try:
             ctx, vault = await self._prepare_retry(conversation_id, run_id)
-            return self._launch(ctx, vault=vault, admission=admission)
+            owner = actor.user_id if actor else None
+            return self._launch(ctx, vault=vault, admission=admission, owner=owner)
         except BaseException:
             self.admission.leave()
             await asyncio.shield(self.gate.release(admission))
             raise
 
     def _launch(
-        self, ctx: RunContext, *, vault: PiiVault | None = None, admission: object = None
+        self,
+        ctx: RunContext,
+        *,
+        vault: PiiVault | None = None,
+        admission: object = None,
+        owner: str | None = None,
     ) -> RunHandle:
-        """Start the run's task; it holds an admission slot until it ends."""
+        """Start the run's task; it holds an admission slot until the run is stored."""
         channel = RunChannel()
         context = contextvars.copy_context()
         run_id = ctx.run_id
         context.run(late_sink.set, lambda pending: self._keep_late(run_id, pending))
         for observer in self._observers:
             observer.run_started(ctx, channel, context)
+        stored: asyncio.Future[RunDetail] = asyncio.get_running_loop().create_future()
         task = asyncio.create_task(
-            self._execute(ctx, channel, admission), name=f"run-{run_id}", context=context
+            self._execute(ctx, channel, admission, stored, owner),
+            name=f"run-{run_id}",
+            context=context,
         )
         handle = RunHandle(
             run_id=run_id,
@@ -305,24 +322,79 @@ class RunService(RunPreparation):
             task=task,
             vault=vault,
             notices=tuple(getattr(admission, "warnings", ())),
+            stored=stored,
         )
         self._active[run_id] = handle
         started = asyncio.get_running_loop().time()
+        released = False
 
-        def ended(_task: asyncio.Task[None]) -> None:
-            self._active.pop(run_id, None)
+        def answered(_done: object) -> None:
+            # The slot is given back once the run is stored (its settlement is not a council
+            # any more), or when the task ends, e.g. cancelled before it began.
+            nonlocal released
+            if released:
+                return
+            released = True
             self.admission.observe_run(asyncio.get_running_loop().time() - started)
             self.admission.leave()
 
+        def ended(done: asyncio.Task[None]) -> None:
+            self._active.pop(run_id, None)
+            answered(done)
+
+        stored.add_done_callback(answered)
         task.add_done_callback(ended)
         return handle
 
-    async def _execute(self, ctx: RunContext, channel: RunChannel, admission: object) -> None:
+    async def _execute(
+        self,
+        ctx: RunContext,
+        channel: RunChannel,
+        admission: object,
+        stored: asyncio.Future[RunDetail],
+        owner: str | None,
+    ) -> None:
         try:
             await self._pipeline.execute(ctx, channel)
         finally:
             # Usage, budget and audit are settled whatever the outcome, cancellation included.
-            await asyncio.shield(self.gate.finished(admission, ctx.run_id))
+            await asyncio.shield(self._settle(ctx, admission, stored, owner))
+
+    async def _settle(
+        self,
+        ctx: RunContext,
+        admission: object,
+        stored: asyncio.Future[RunDetail],
+        owner: str | None,
+    ) -> None:
+        """Read the run back once: for whoever waits for its result, then for the gate."""
+        settling = asyncio.get_running_loop().create_future()
+        self._settling[ctx.run_id] = (owner, settling)
+        detail: RunDetail | None = None
+        try:
+            try:
+                detail = await self._store.get_run(ctx.run_id)
+            except Exception as exc:
+                stored.set_exception(exc)
+                stored.exception()  # nobody waiting for it is fine too
+            else:
+                stored.set_result(detail)
+            await self.gate.finished(admission, ctx.run_id, detail)
+        finally:
+            del self._settling[ctx.run_id]
+            settling.set_result(None)
+
+    async def settled(self, user_id: str | None = None) -> None:
+        """Until the runs that have ended are settled (usage, budgets, audit): those of
+        ``user_id`` when given, else everybody's. Readers of usage and audit, and a user's next
+        admission, wait for this, so they see the runs whose answers were already given."""
+        pending = [
+            waiter
+            for owner, waiter in self._settling.values()
+            if user_id is None or owner == user_id
+        ]
+        if pending:
+            await asyncio.wait(pending)
 
     def _keep_late(self, run_id: str, pending: Awaitable[CallRecord]) -> None:
         async def store_when_done() -> None:
@@ -352,13 +424,15 @@ class RunService(RunPreparation):
         channel = RunChannel()
         for event in replay_events(detail):
             channel.emit(event)
-        return RunHandle(
+        handle = RunHandle(
             run_id=run_id,
             conversation_id=conversation_id,
             channel=channel,
             task=None,
             vault=detail.vault,
         )
+        handle.stored.set_result(detail)
+        return handle
 
     async def cancel(self, *, conversation_id: str, run_id: str) -> bool:
         handle = self._active.get(run_id)

@@ -132,7 +132,7 @@ async def _consult(
     finally:
         handle.channel.detach()
         runs.released(handle)
-    result = result_payload(await runtime.store.get_run(handle.run_id))
+    result = result_payload(await handle.result())
     if result["status"] != "complete" or not result.get("stage3"):
         error = result.get("error") or {}
         raise ToolError(f"the council failed: {error.get('message', result['status'])}")

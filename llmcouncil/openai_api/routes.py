@@ -107,8 +107,7 @@ async def chat_completions(
         )
         response: StreamingResponse = chat_stream(handle, runs, writer)
         return response
-    await handle.wait()
-    result = result_payload(await runtime.store.get_run(handle.run_id))
+    result = result_payload(await handle.result())
     return _completion(body.model, result, links)
 
 

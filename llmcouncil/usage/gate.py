@@ -12,7 +12,6 @@ guard redacted (counts per entity type), tokens, cost and outcome — without th
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -121,19 +120,21 @@ class GovernedRunGate:
         if isinstance(admission, RunAdmission):
             await self._usage.release(admission.usage)
 
-    async def finished(self, admission: object, run_id: str) -> None:
+    async def finished(self, admission: object, run_id: str, detail: RunDetail | None) -> None:
         usage = admission.usage if isinstance(admission, RunAdmission) else None
         try:
-            # Independent reads and writes: the run as stored, and its calls into the ledger.
-            recorded, detail = await asyncio.gather(
-                self._usage.settle(run_id, admission=usage), self._store.get_run(run_id)
+            if detail is None:  # the run's end could not be read back: try once more
+                detail = await self._store.get_run(run_id)
+            run = detail.run
+            recorded = await self._usage.settle(
+                run_id, admission=usage, attribution=(run.user_id, run.api_key_id)
             )
             actor = admission.actor if isinstance(admission, RunAdmission) else None
             warnings = admission.warnings if isinstance(admission, RunAdmission) else []
             await self._audit.record(
                 "council.run",
                 actor=_actor(actor),
-                outcome=detail.run.status,
+                outcome=run.status,
                 target=run_id,
                 details=await self._run_details(detail, recorded, warnings),
             )

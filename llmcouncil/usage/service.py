@@ -134,9 +134,16 @@ class UsageService:
         async with self._sessions.begin() as session:
             await budget_rules.release(session, admission_id=admission.id)
 
-    async def settle(self, run_id: str, *, admission: Admission | None) -> Recorded:
+    async def settle(
+        self,
+        run_id: str,
+        *,
+        admission: Admission | None,
+        attribution: tuple[str | None, str | None] | None = None,
+    ) -> Recorded:
+        """``attribution``: the run's (user, key) when the caller has read the run already."""
         async with self._sessions.begin() as session:
-            user_id, key_id = await run_attribution(session, run_id)
+            user_id, key_id = attribution or await run_attribution(session, run_id)
             applied = await budget_rules.load_budgets(session, user_id=user_id, key_id=key_id)
             counters = await budget_rules.ensure_counters(session, applied, now=utcnow())
             recorded = await record_run_calls(

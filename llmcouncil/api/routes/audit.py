@@ -117,6 +117,7 @@ async def search_audit(
 ) -> dict[str, Any]:
     """Newest first. Page backwards with ``before_seq`` = the last page's ``next_before_seq``."""
     filters = _filters(action, actor, target, outcome, since, until, before_seq)
+    await runtime.runs.settled()  # runs already answered have their records
     records = await runtime.governance.audit.query(filters, limit=limit)
     more = len(records) == limit and records[-1].seq > 1
     return {
@@ -145,6 +146,7 @@ async def export_audit(
     checks an export the way it checks the database."""
     audit = runtime.governance.audit
     filters = _filters(action, actor, target, outcome, since, until)
+    await runtime.runs.settled()
     await audit.record(
         "audit.export",
         actor=actor_of(reader, client_of(request)),
@@ -174,6 +176,7 @@ async def verify_audit(
         parsed = Anchor.parse(anchor) if anchor else None
     except ValueError as exc:
         raise ValidationFailedError(str(exc)) from exc
+    await runtime.runs.settled()
     report = await runtime.governance.audit.verify(anchor=parsed)
     return report.as_dict()
 

@@ -174,7 +174,6 @@ async def send_message(
     conversation_id: str,
     body: MessageCreate,
     runs: RunsDep,
-    store: StoreDep,
     _writable: WritableConversation,
     principal: Asker,
     request: Request,
@@ -189,8 +188,8 @@ async def send_message(
         stream_tokens=False,  # nobody watches tokens here: plain upstream calls are cheaper
     )
     response.headers.update(_notices(handle))
-    await handle.wait()
-    result = result_payload(await store.get_run(handle.run_id))
+    # The answer as soon as the run is stored; usage and audit are settled right after.
+    result = result_payload(await handle.result())
     if result["status"] == RUN_FAILED:
         # Every member failed (or the run broke): a gateway error naming each model's reason.
         error = dict(result["error"] or {"code": "council_failed", "message": "the run failed"})

@@ -98,6 +98,7 @@ async def usage(
 ) -> dict[str, Any]:
     if not principal.sees_all_usage:
         user_id = principal.user_id  # members: their own figures only
+    await runtime.runs.settled()  # runs already answered are in the figures
     rows = await runtime.governance.usage.summary(
         group_by=group_by,
         since=_aware(since),
@@ -111,6 +112,7 @@ async def usage(
 @router.get("/api/usage/budgets", response_model=list[BudgetPublic])
 async def my_budgets(principal: UsageReader, runtime: RuntimeDep) -> list[dict[str, Any]]:
     """The budgets that apply to the caller (and the key it uses), this period's figures."""
+    await runtime.runs.settled(principal.user_id)
     return await runtime.governance.usage.budget_status(
         user_id=principal.user_id, key_id=principal.api_key_id
     )
@@ -118,6 +120,7 @@ async def my_budgets(principal: UsageReader, runtime: RuntimeDep) -> list[dict[s
 
 @router.get("/api/budgets", response_model=list[BudgetPublic])
 async def list_budgets(_admin: Admin, runtime: RuntimeDep) -> list[dict[str, Any]]:
+    await runtime.runs.settled()
     return [budget_public(b) for b in await runtime.governance.usage.list_budgets()]
 
 
