@@ -58,6 +58,9 @@ async def list_models(request: web.Request) -> web.Response:
 
 
 async def chat_completions(request: web.Request) -> web.StreamResponse:
+    # The call's time counts from here: reading, planning and writing the reply happen inside
+    # its latency, not on top of it.
+    arrived = asyncio.get_running_loop().time()
     state = request.app[STATE_KEY]
     chat = await _read_chat_request(request)
     if isinstance(chat, web.Response):
@@ -76,7 +79,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         )
     )
     with state.track_call():
-        return await _serve(request, state=state, chat=chat, kind=kind, plan=plan)
+        return await _serve(request, state=state, chat=chat, kind=kind, plan=plan, arrived=arrived)
 
 
 async def _read_chat_request(request: web.Request) -> ChatRequest | web.Response:
@@ -93,7 +96,13 @@ async def _read_chat_request(request: web.Request) -> ChatRequest | web.Response
 
 
 async def _serve(
-    request: web.Request, *, state: SimState, chat: ChatRequest, kind: PromptKind, plan: CallPlan
+    request: web.Request,
+    *,
+    state: SimState,
+    chat: ChatRequest,
+    kind: PromptKind,
+    plan: CallPlan,
+    arrived: float,
 ) -> web.StreamResponse:
     fault = plan.fault
     if fault is not None and fault.status is not None:
@@ -117,8 +126,8 @@ async def _serve(
     )
     reply = _Reply(model=chat.model, content=content, finish_reason=finish_reason, usage=usage)
     if chat.stream:
-        return await _stream(request, reply=reply, plan=plan)
-    await asyncio.sleep(plan.total_s)
+        return await _stream(request, reply=reply, plan=plan, started=arrived)
+    await _sleep_until(asyncio.get_running_loop(), arrived + plan.total_s)
     if fault is not None and fault.malformed:
         return web.Response(text=_MALFORMED_JSON, content_type="application/json")
     return web.json_response(reply.completion())
@@ -164,9 +173,10 @@ class _Reply:
         return sse_event(body)
 
 
-async def _stream(request: web.Request, *, reply: _Reply, plan: CallPlan) -> web.StreamResponse:
+async def _stream(
+    request: web.Request, *, reply: _Reply, plan: CallPlan, started: float
+) -> web.StreamResponse:
     loop = asyncio.get_running_loop()
-    started = loop.time()
     response = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
     )

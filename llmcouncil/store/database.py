@@ -20,6 +20,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from llmcouncil.errors import ConfigError, StoreError
+from llmcouncil.store import sqlite_driver
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -31,8 +32,9 @@ def create_engine(url: str) -> AsyncEngine:
         raise ConfigError([f"database_url is not a database URL: {exc}"]) from exc
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        if parsed.drivername == "sqlite":
-            parsed = parsed.set(drivername="sqlite+aiosqlite")
+        if parsed.drivername in ("sqlite", "sqlite+aiosqlite"):
+            # aiosqlite underneath, one worker-thread round trip per statement (sqlite_driver)
+            parsed = parsed.set(drivername=f"sqlite+{sqlite_driver.DRIVER}")
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(parsed, connect_args={"timeout": 30})

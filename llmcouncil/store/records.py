@@ -1,11 +1,13 @@
 """What the store hands back (run and conversation details) and the model-call row mapping.
 
 Calls are written as plain column dictionaries (``call_values``) so a stage's calls go in as one
-Core ``INSERT … executemany`` instead of an ORM unit of work.
+Core ``INSERT … executemany`` instead of an ORM unit of work; rows read with Core on the hot
+path become the ORM classes callers know through ``run_row`` and friends.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +15,7 @@ from llmcouncil.council.results import CallRecord
 from llmcouncil.errors import ModelFailure
 from llmcouncil.privacy.vault import PiiVault
 from llmcouncil.providers.base import Usage
-from llmcouncil.store.tables import ConversationRow, MessageRow, ModelCallRow, RunRow
+from llmcouncil.store.tables import ConversationRow, MessageRow, RunRow
 
 DEFAULT_TITLE = "New Conversation"
 
@@ -64,7 +66,23 @@ def call_values(run_id: str, record: CallRecord) -> dict[str, Any]:
     }
 
 
-def call_record(row: ModelCallRow) -> CallRecord:
+def run_row(values: Mapping[Any, Any]) -> RunRow:
+    """A ``runs`` row read with Core, as the ORM object callers use (detached)."""
+    fields = dict(values)
+    fields["meta"] = fields.pop("metadata", None)  # the attribute's name differs from the column's
+    return RunRow(**fields)
+
+
+def conversation_row(values: Mapping[Any, Any]) -> ConversationRow:
+    return ConversationRow(**values)
+
+
+def message_row(values: Mapping[Any, Any]) -> MessageRow:
+    return MessageRow(**values)
+
+
+def call_record(row: Any) -> CallRecord:
+    """A ``model_calls`` row (ORM object, or Core row with the same column names)."""
     failure = None
     if row.error:
         failure = ModelFailure(

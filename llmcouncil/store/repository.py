@@ -11,8 +11,8 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from llmcouncil.council.results import RUN_COMPLETE, STAGE_FINAL
 from llmcouncil.errors import NotFoundError
@@ -21,11 +21,19 @@ from llmcouncil.store.records import (
     ConversationDetail,
     ConversationSummary,
     RunDetail,
+    conversation_row,
+    message_row,
+    run_row,
 )
 from llmcouncil.store.runs import RunStore
 from llmcouncil.store.tables import ConversationRow, MessageRow, RunRow, utcnow
 
 __all__ = ["DEFAULT_TITLE", "ConversationDetail", "ConversationSummary", "RunDetail", "Store"]
+
+_TABLES = ConversationRow.metadata.tables
+_CONVERSATIONS = _TABLES[ConversationRow.__tablename__]
+_MESSAGES = _TABLES[MessageRow.__tablename__]
+_RUNS = _TABLES[RunRow.__tablename__]
 
 
 class Store(RunStore):
@@ -39,17 +47,21 @@ class Store(RunStore):
         chairman: str | None = None,
         user_id: str | None = None,
     ) -> ConversationRow:
-        row = ConversationRow(
-            id=str(uuid.uuid4()),
-            title=DEFAULT_TITLE,
-            preset=preset,
-            members=members,
-            chairman=chairman,
-            user_id=user_id,
-        )
-        async with self._sessions.begin() as session:
-            session.add(row)
-        return row
+        now = utcnow()
+        values: dict[str, Any] = {
+            "id": str(uuid.uuid4()),
+            "title": DEFAULT_TITLE,
+            "preset": preset,
+            "members": members,
+            "chairman": chairman,
+            "pii_vault": None,
+            "user_id": user_id,
+            "created_at": now,
+            "updated_at": now,
+        }
+        async with self.engine.begin() as connection:
+            await connection.execute(insert(_CONVERSATIONS).values(**values))
+        return conversation_row(values)
 
     async def list_conversations(
         self, *, query: str | None = None, limit: int = 500, owner_id: str | None = None
@@ -84,11 +96,8 @@ class Store(RunStore):
         ]
 
     async def get_conversation(self, conversation_id: str) -> ConversationRow:
-        async with self._sessions() as session:
-            row = await session.get(ConversationRow, conversation_id)
-        if row is None:
-            raise NotFoundError(f"conversation {conversation_id} does not exist")
-        return row
+        async with self.engine.connect() as connection:
+            return await _conversation(connection, conversation_id)
 
     async def update_conversation(self, conversation_id: str, **changes: Any) -> ConversationRow:
         async with self._sessions.begin() as session:
@@ -109,29 +118,29 @@ class Store(RunStore):
             raise NotFoundError(f"conversation {conversation_id} does not exist")
 
     async def conversation_detail(self, conversation_id: str) -> ConversationDetail:
-        async with self._sessions() as session:
-            conversation = await session.get(ConversationRow, conversation_id)
-            if conversation is None:
-                raise NotFoundError(f"conversation {conversation_id} does not exist")
-            messages = list(
-                (
-                    await session.scalars(
-                        select(MessageRow)
-                        .where(MessageRow.conversation_id == conversation_id)
-                        .order_by(MessageRow.seq)
+        async with self.engine.connect() as connection:
+            conversation = await _conversation(connection, conversation_id)
+            messages = [
+                message_row(m)
+                for m in (
+                    await connection.execute(
+                        select(_MESSAGES)
+                        .where(_MESSAGES.c.conversation_id == conversation_id)
+                        .order_by(_MESSAGES.c.seq)
                     )
-                ).all()
-            )
-            runs = list(
-                (
-                    await session.scalars(
-                        select(RunRow)
-                        .where(RunRow.conversation_id == conversation_id)
-                        .order_by(RunRow.created_at, RunRow.id)
+                ).mappings()
+            ]
+            runs = [
+                run_row(r)
+                for r in (
+                    await connection.execute(
+                        select(_RUNS)
+                        .where(_RUNS.c.conversation_id == conversation_id)
+                        .order_by(_RUNS.c.created_at, _RUNS.c.id)
                     )
-                ).all()
-            )
-            calls = await self._calls(session, [r.id for r in runs])
+                ).mappings()
+            ]
+            calls = await self._calls(connection, [r.id for r in runs])
         by_message: dict[str, list[RunDetail]] = {}
         for run in runs:
             by_message.setdefault(run.message_id, []).append(
@@ -154,11 +163,9 @@ class Store(RunStore):
         self, conversation_id: str, *, before_seq: int
     ) -> tuple[ConversationRow, list[tuple[str, str]]]:
         """``get_conversation`` and ``history`` on one connection: the start of a run reads both."""
-        async with self._sessions() as session:
-            row = await session.get(ConversationRow, conversation_id)
-            if row is None:
-                raise NotFoundError(f"conversation {conversation_id} does not exist")
-            return row, await _history(session, conversation_id, before_seq=before_seq)
+        async with self.engine.connect() as connection:
+            row = await _conversation(connection, conversation_id)
+            return row, await _history(connection, conversation_id, before_seq=before_seq)
 
     async def seed_history(
         self, conversation_id: str, turns: Sequence[tuple[str, dict[str, Any]]]
@@ -206,8 +213,23 @@ class Store(RunStore):
             )
 
 
+async def _conversation(connection: AsyncConnection, conversation_id: str) -> ConversationRow:
+    row = (
+        (
+            await connection.execute(
+                select(_CONVERSATIONS).where(_CONVERSATIONS.c.id == conversation_id)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFoundError(f"conversation {conversation_id} does not exist")
+    return conversation_row(row)
+
+
 async def _history(
-    session: AsyncSession, conversation_id: str, *, before_seq: int
+    session: AsyncConnection | AsyncSession, conversation_id: str, *, before_seq: int
 ) -> list[tuple[str, str]]:
     stmt = (
         select(MessageRow.id, MessageRow.content, RunRow.final)

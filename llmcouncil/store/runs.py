@@ -19,12 +19,12 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from llmcouncil.council.results import RUN_INTERRUPTED, RUN_RUNNING, CallRecord
 from llmcouncil.errors import ConflictError, NotFoundError, PrivacyVaultError, StoreError
 from llmcouncil.privacy.vault import PiiVault, VaultCipher
-from llmcouncil.store.records import RunDetail, call_record, call_values
+from llmcouncil.store.records import RunDetail, call_record, call_values, run_row
 from llmcouncil.store.tables import ConversationRow, MessageRow, ModelCallRow, RunRow, utcnow
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,7 @@ _TABLES = ModelCallRow.metadata.tables  # typed as Table, unlike ``__table__``
 _CALLS = _TABLES[ModelCallRow.__tablename__]
 _MESSAGES = _TABLES[MessageRow.__tablename__]
 _RUNS = _TABLES[RunRow.__tablename__]
+_CONVERSATIONS = _TABLES[ConversationRow.__tablename__]
 
 
 class RunStore:
@@ -42,11 +43,13 @@ class RunStore:
 
     def open_vault(self, conversation: ConversationRow) -> PiiVault | None:
         """The conversation's vault for display; one that will not open is logged, not fatal."""
-        if self._vaults is None or not conversation.pii_vault:
+        return self._open_vault(conversation.id, conversation.pii_vault)
+
+    def _open_vault(self, conversation_id: str, token: str | None) -> PiiVault | None:
+        if self._vaults is None or not token:
             return None
         try:
-            where = f"conversation {conversation.id}"
-            return self._vaults.open(conversation.pii_vault, where=where)
+            return self._vaults.open(token, where=f"conversation {conversation_id}")
         except PrivacyVaultError as exc:
             log.warning("%s; showing placeholders", exc.problems[0])
             return None
@@ -79,17 +82,17 @@ class RunStore:
         if pii_vault is not None:
             touched["pii_vault"] = pii_vault
         try:
-            async with self._sessions.begin() as session:
+            async with self.engine.begin() as connection:
                 # The update first: it takes SQLite's write lock at the start of the
                 # transaction (no read-then-upgrade) and tells whether the conversation exists.
-                touched_rows = await session.execute(
+                touched_rows = await connection.execute(
                     update(ConversationRow)
                     .where(ConversationRow.id == conversation_id)
                     .values(**touched)
                 )
                 if not getattr(touched_rows, "rowcount", 0):
                     raise NotFoundError(f"conversation {conversation_id} does not exist")
-                seq = await session.scalar(
+                seq = await connection.scalar(
                     select(func.coalesce(func.max(MessageRow.seq), 0)).where(
                         MessageRow.conversation_id == conversation_id
                     )
@@ -119,8 +122,8 @@ class RunStore:
                     "privacy": privacy,
                     "created_at": now,
                 }
-                await session.execute(insert(_MESSAGES).values(**message_values))
-                await session.execute(insert(_RUNS).values(**run_values))
+                await connection.execute(insert(_MESSAGES).values(**message_values))
+                await connection.execute(insert(_RUNS).values(**run_values))
                 message = MessageRow(**message_values)
                 run = RunRow(**run_values)
         except IntegrityError as exc:
@@ -136,18 +139,20 @@ class RunStore:
             )
 
     async def get_run(self, run_id: str) -> RunDetail:
-        async with self._sessions() as session:
-            run = await session.get(RunRow, run_id)
-            if run is None:
+        """The run, its conversation's vault (one read, joined) and its calls."""
+        stmt = (
+            select(_RUNS, _CONVERSATIONS.c.pii_vault.label("conversation_vault"))
+            .join(_CONVERSATIONS, _CONVERSATIONS.c.id == _RUNS.c.conversation_id)
+            .where(_RUNS.c.id == run_id)
+        )
+        async with self.engine.connect() as connection:
+            row = (await connection.execute(stmt)).mappings().first()
+            if row is None:
                 raise NotFoundError(f"run {run_id} does not exist")
-            calls = await self._calls(session, [run_id])
-            conversation = (
-                await session.get(ConversationRow, run.conversation_id)
-                if self._vaults is not None
-                else None
-            )
-        vault = self.open_vault(conversation) if conversation is not None else None
-        return RunDetail(run=run, calls=calls.get(run_id, []), vault=vault)
+            calls = await self._calls(connection, [run_id])
+        values = dict(row)
+        vault = self._open_vault(values["conversation_id"], values.pop("conversation_vault"))
+        return RunDetail(run=run_row(values), calls=calls.get(run_id, []), vault=vault)
 
     async def get_message(self, message_id: str) -> MessageRow:
         async with self._sessions() as session:
@@ -171,35 +176,37 @@ class RunStore:
         transaction, so a completed run is never without its last stage.
         """
         values = dict(run_fields)
+        if "meta" in values:  # the ORM attribute's name; the column is "metadata"
+            values["metadata"] = values.pop("meta")
         if stage > 0:
             values["stages_done"] = stage
         if finish is not None:
             values.update(status=finish, error=None, finished_at=utcnow())
-        async with self._sessions.begin() as session:
+        async with self.engine.begin() as connection:
             if calls:
-                await session.execute(insert(_CALLS), [call_values(run_id, c) for c in calls])
+                await connection.execute(insert(_CALLS), [call_values(run_id, c) for c in calls])
             if values:
-                await session.execute(update(RunRow).where(RunRow.id == run_id).values(**values))
+                await connection.execute(update(_RUNS).where(_RUNS.c.id == run_id).values(**values))
 
     async def record_title(
         self, run_id: str, *, conversation_id: str, call: CallRecord, title: str
     ) -> None:
         """The title call (stage 0, the run's stages_done unchanged) and the title, together."""
-        async with self._sessions.begin() as session:
-            await session.execute(insert(_CALLS), [call_values(run_id, call)])
-            await session.execute(
-                update(ConversationRow)
-                .where(ConversationRow.id == conversation_id)
+        async with self.engine.begin() as connection:
+            await connection.execute(insert(_CALLS), [call_values(run_id, call)])
+            await connection.execute(
+                update(_CONVERSATIONS)
+                .where(_CONVERSATIONS.c.id == conversation_id)
                 .values(title=title)
             )
 
     async def finish_run(
         self, run_id: str, *, status: str, error: dict[str, Any] | None = None
     ) -> None:
-        async with self._sessions.begin() as session:
-            await session.execute(
-                update(RunRow)
-                .where(RunRow.id == run_id)
+        async with self.engine.begin() as connection:
+            await connection.execute(
+                update(_RUNS)
+                .where(_RUNS.c.id == run_id)
                 .values(status=status, error=error, finished_at=utcnow())
             )
 
@@ -247,15 +254,15 @@ class RunStore:
         return int(getattr(result, "rowcount", 0) or 0)
 
     async def _calls(
-        self, session: AsyncSession, run_ids: list[str]
+        self, connection: AsyncConnection | AsyncSession, run_ids: list[str]
     ) -> dict[str, list[CallRecord]]:
         if not run_ids:
             return {}
         rows = (
-            await session.scalars(
-                select(ModelCallRow)
-                .where(ModelCallRow.run_id.in_(run_ids))
-                .order_by(ModelCallRow.stage, ModelCallRow.position, ModelCallRow.id)
+            await connection.execute(
+                select(_CALLS)
+                .where(_CALLS.c.run_id.in_(run_ids))
+                .order_by(_CALLS.c.stage, _CALLS.c.position, _CALLS.c.id)
             )
         ).all()
         calls: dict[str, list[CallRecord]] = {}
