@@ -34,6 +34,7 @@ from llmcouncil.audit.chain import (
 from llmcouncil.audit.tables import AuditRow
 from llmcouncil.audit.verify import Anchor, ChainReport, verify_chain
 from llmcouncil.errors import ConfigError, StoreError
+from llmcouncil.store.database import writing
 
 log = logging.getLogger(__name__)
 _APPEND_TRIES = 20
@@ -63,6 +64,7 @@ def chain_key(settings: AuditSettings) -> bytes | None:
 
 class AuditLog:
     def __init__(self, engine: AsyncEngine, *, key: bytes | None = None) -> None:
+        self._engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._key = key
         self._lock = asyncio.Lock()
@@ -83,7 +85,7 @@ class AuditLog:
         async with self._lock:
             for attempt in range(_APPEND_TRIES):
                 try:
-                    async with self._sessions.begin() as session:
+                    async with writing(self._engine), self._sessions.begin() as session:
                         if self._advisory:
                             await session.execute(
                                 text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_KEY}

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from llmcouncil.council.results import RUN_COMPLETE, STAGE_FINAL
 from llmcouncil.errors import NotFoundError
+from llmcouncil.store.database import writing
 from llmcouncil.store.records import (
     DEFAULT_TITLE,
     ConversationDetail,
@@ -59,7 +60,7 @@ class Store(RunStore):
             "created_at": now,
             "updated_at": now,
         }
-        async with self.engine.begin() as connection:
+        async with writing(self.engine), self.engine.begin() as connection:
             await connection.execute(insert(_CONVERSATIONS).values(**values))
         return conversation_row(values)
 

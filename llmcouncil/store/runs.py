@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from llmcouncil.council.results import RUN_INTERRUPTED, RUN_RUNNING, CallRecord
 from llmcouncil.errors import ConflictError, NotFoundError, PrivacyVaultError, StoreError
 from llmcouncil.privacy.vault import PiiVault, VaultCipher
+from llmcouncil.store.database import writing
 from llmcouncil.store.records import RunDetail, call_record, call_values, run_row
 from llmcouncil.store.tables import ConversationRow, MessageRow, ModelCallRow, RunRow, utcnow
 
@@ -82,7 +83,7 @@ class RunStore:
         if pii_vault is not None:
             touched["pii_vault"] = pii_vault
         try:
-            async with self.engine.begin() as connection:
+            async with writing(self.engine), self.engine.begin() as connection:
                 # The update first: it takes SQLite's write lock at the start of the
                 # transaction (no read-then-upgrade) and tells whether the conversation exists.
                 touched_rows = await connection.execute(
@@ -182,7 +183,7 @@ class RunStore:
             values["stages_done"] = stage
         if finish is not None:
             values.update(status=finish, error=None, finished_at=utcnow())
-        async with self.engine.begin() as connection:
+        async with writing(self.engine), self.engine.begin() as connection:
             if calls:
                 await connection.execute(insert(_CALLS), [call_values(run_id, c) for c in calls])
             if values:
@@ -192,7 +193,7 @@ class RunStore:
         self, run_id: str, *, conversation_id: str, call: CallRecord, title: str
     ) -> None:
         """The title call (stage 0, the run's stages_done unchanged) and the title, together."""
-        async with self.engine.begin() as connection:
+        async with writing(self.engine), self.engine.begin() as connection:
             await connection.execute(insert(_CALLS), [call_values(run_id, call)])
             await connection.execute(
                 update(_CONVERSATIONS)
@@ -203,7 +204,7 @@ class RunStore:
     async def finish_run(
         self, run_id: str, *, status: str, error: dict[str, Any] | None = None
     ) -> None:
-        async with self.engine.begin() as connection:
+        async with writing(self.engine), self.engine.begin() as connection:
             await connection.execute(
                 update(_RUNS)
                 .where(_RUNS.c.id == run_id)

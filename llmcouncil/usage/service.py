@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from llmcouncil.errors import BudgetExceededError, NotFoundError, RateLimitExceededError
+from llmcouncil.store.database import writing
 from llmcouncil.store.tables import utcnow
 from llmcouncil.usage import budgets as budget_rules
 from llmcouncil.usage.budgets import Counter, period_bounds
@@ -51,6 +52,7 @@ class UsageService:
         limiter: RateLimiter,
         worker_id: str,
     ) -> None:
+        self._engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self.settings = settings
         self.limiter = limiter
@@ -142,7 +144,7 @@ class UsageService:
         attribution: tuple[str | None, str | None] | None = None,
     ) -> Recorded:
         """``attribution``: the run's (user, key) when the caller has read the run already."""
-        async with self._sessions.begin() as session:
+        async with writing(self._engine), self._sessions.begin() as session:
             user_id, key_id = attribution or await run_attribution(session, run_id)
             applied = await budget_rules.load_budgets(session, user_id=user_id, key_id=key_id)
             counters = await budget_rules.ensure_counters(session, applied, now=utcnow())
