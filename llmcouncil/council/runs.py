@@ -118,8 +118,8 @@ class RunService(RunPreparation):
     ) -> RunHandle:
         """``system_prompt`` (an API client's own) is added to the stage-1 and stage-3 prompts.
 
-        ``stream_tokens=False``: the caller only waits for the result, so upstream calls are
-        made without streaming and no ``model_delta`` events are sent (much less work per call).
+        ``stream_tokens=False``: the caller only waits for the result, so no ``model_delta``
+        events are sent (upstream calls still stream, for their first-token deadlines).
         """
         previous = stream_tokens_var.set(stream_tokens)  # the run's task copies this context
         try:

@@ -46,7 +46,12 @@ class StageEvents:
     def __init__(self, emit: Any) -> None:
         self._emit = emit
 
-    def listeners(self, *, stage: int, model: str, stream: bool = True) -> CallListeners:
+    def listeners(
+        self, *, stage: int, model: str, stream: bool = True, show_tokens: bool = True
+    ) -> CallListeners:
+        """``stream``: ask the upstream for a stream (first-token timeouts and hedging need
+        one); ``show_tokens``: pass its tokens on as ``model_delta`` events."""
+
         def delta(text: str) -> None:
             self._emit(
                 CouncilEvent(EventType.MODEL_DELTA, {"stage": stage, "model": model, "text": text})
@@ -93,7 +98,7 @@ class StageEvents:
             )
 
         return CallListeners(
-            on_delta=delta if stream else None,
+            on_delta=(delta if show_tokens else _unwatched) if stream else None,
             on_fallback=fallback,
             on_reset=reset,
             on_retry=retry,
@@ -134,6 +139,10 @@ class StageEvents:
             self._emit(CouncilEvent(EventType.MODEL_ERROR, record.error_item()))
 
 
+def _unwatched(_text: str) -> None:
+    """Tokens of a stream nobody watches: streamed for its deadlines, not shown."""
+
+
 @dataclass(frozen=True, slots=True)
 class Reviews:
     records: list[CallRecord]
@@ -144,10 +153,10 @@ class Reviews:
 async def _call(
     caller: ModelCaller, plan: CallPlan, events: StageEvents, *, stream: bool = True
 ) -> CallRecord:
-    stream = stream and stream_tokens.get()
-    record = await caller.call(
-        plan, events.listeners(stage=plan.stage, model=plan.model, stream=stream)
+    listeners = events.listeners(
+        stage=plan.stage, model=plan.model, stream=stream, show_tokens=stream_tokens.get()
     )
+    record = await caller.call(plan, listeners)
     events.finished(record)
     return record
 

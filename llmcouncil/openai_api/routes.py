@@ -94,7 +94,7 @@ async def chat_completions(
         preset=wanted.preset,
         history=wanted.history,
         system_prompt=wanted.system_prompt,
-        stream_tokens=bool(body.stream),  # a waiting client needs no upstream token streams
+        stream_tokens=bool(body.stream),  # a waiting client is sent no token events
     )
     links = _links(request, handle.conversation_id, handle.run_id)
     if body.stream:

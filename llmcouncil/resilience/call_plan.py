@@ -15,9 +15,10 @@ FallbackListener = Callable[[str, str], None]  # (fallback model, reason)
 HedgeListener = Callable[[str, float], None]  # (hedge model, seconds waited before hedging)
 
 # Whether anyone will read this run's tokens (``model_delta``). A caller that only waits for the
-# result sets it False: upstream calls are then made without streaming, which costs the event
-# loop one response instead of dozens of chunks per call. First-token timeouts then do not
-# apply (the total timeout does). Set by ``RunService.start``; the run's task inherits it.
+# result sets it False: no ``model_delta`` events are sent. The upstream calls still stream, so
+# a hung upstream is caught by its first-token timeout and hedging races on first tokens (plain
+# calls would leave only the total timeout, and a hung member would be cut by the straggler
+# policy instead of replaced by its fallback). Set by ``RunService.start``; the task inherits it.
 stream_tokens: ContextVar[bool] = ContextVar("llmcouncil_stream_tokens", default=True)
 
 

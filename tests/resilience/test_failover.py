@@ -17,7 +17,7 @@ from resilience_support import (
 )
 from support import CHAIRMAN, MEMBERS, new_conversation
 
-from llmcouncil.resilience.settings import BreakerSettings, RetrySettings
+from llmcouncil.resilience.settings import BreakerSettings, ModelPolicySettings, RetrySettings
 from llmcouncil.sim import FaultSpec, SimServer
 
 
@@ -89,3 +89,26 @@ async def test_all_members_failing_is_one_explicit_error_and_breakers_open(
     events = await ask(client, cid, "again")
     assert sorted(r.model for r in sim.requests if r.prompt_kind == "answer") == sorted(MEMBERS)
     assert all("probed" in f["message"] for f in events[-1]["failures"])
+
+
+async def test_a_hung_member_of_a_plain_request_is_replaced_by_its_fallback(
+    launch: Launch, sim: SimServer
+) -> None:
+    """A client that only waits for the result gets no token events, but the upstream calls
+    still stream: a member that never answers misses its first-token deadline and its fallback
+    answers, instead of the member being cut (and lost) by the straggler policy."""
+    policy = quick_resilience(
+        retry=RetrySettings(attempts=1),
+        models={GROK: ModelPolicySettings(first_token_timeout=0.3)},
+    )
+    _, client = await launch(policy, preset={"fallbacks": {GROK: [LLAMA]}})
+    inject(sim, {GROK: [FaultSpec(hang=True, prompt_kind="answer")]})
+    cid = await new_conversation(client)
+    answer = await client.post(f"/api/conversations/{cid}/message", json={"content": "Why?"})
+    assert answer.status_code == 200, answer.text
+    result = answer.json()
+    assert result["errors"] == []
+    members = {a["model"]: a for a in result["stage1"]}
+    assert set(members) == set(MEMBERS)
+    assert members[GROK]["answered_by"] == LLAMA
+    assert "timeout" in members[GROK]["fallback_reason"]

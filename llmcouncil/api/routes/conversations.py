@@ -36,6 +36,7 @@ from llmcouncil.council.transcript import (
     result_payload,
     summary_payload,
 )
+from llmcouncil.store.repository import ConversationDetail
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "Not signed in (users mode)"},
@@ -90,7 +91,8 @@ async def create_conversation(
         chairman=body.chairman,
         user_id=principal.user_id,
     )
-    return conversation_payload(await runtime.store.conversation_detail(row.id))
+    # A new conversation has no messages and no vault: nothing to read back.
+    return conversation_payload(ConversationDetail(conversation=row, messages=[], runs={}))
 
 
 @router.get(
@@ -185,7 +187,7 @@ async def send_message(
         content=body.content,
         idempotency_key=idempotency_key,
         actor=actor_for_run(principal, request),
-        stream_tokens=False,  # nobody watches tokens here: plain upstream calls are cheaper
+        stream_tokens=False,  # nobody watches tokens here: no model_delta events
     )
     response.headers.update(_notices(handle))
     # The answer as soon as the run is stored; usage and audit are settled right after.
