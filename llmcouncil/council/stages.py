@@ -34,7 +34,7 @@ from llmcouncil.council.results import (
 from llmcouncil.council.spec import CouncilSpec
 from llmcouncil.errors import ModelFailure
 from llmcouncil.providers.base import ChatMessage
-from llmcouncil.resilience.call_plan import stream_tokens
+from llmcouncil.resilience.call_plan import stream_tokens, unwatched
 from llmcouncil.resilience.calls import CallListeners, CallPlan, ModelCaller
 from llmcouncil.resilience.retry import RetryNotice
 from llmcouncil.resilience.stragglers import StageCut, gather_with_quorum, late_sink
@@ -98,7 +98,7 @@ class StageEvents:
             )
 
         return CallListeners(
-            on_delta=(delta if show_tokens else _unwatched) if stream else None,
+            on_delta=(delta if show_tokens else unwatched) if stream else None,
             on_fallback=fallback,
             on_reset=reset,
             on_retry=retry,
@@ -137,10 +137,6 @@ class StageEvents:
             )
         else:
             self._emit(CouncilEvent(EventType.MODEL_ERROR, record.error_item()))
-
-
-def _unwatched(_text: str) -> None:
-    """Tokens of a stream nobody watches: streamed for its deadlines, not shown."""
 
 
 @dataclass(frozen=True, slots=True)

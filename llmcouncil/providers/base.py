@@ -1,7 +1,9 @@
 """The provider contract: one small protocol every upstream adapter implements.
 
-A provider turns a ``CompletionRequest`` into a ``Completion``, either at once (``complete``) or
-token by token (``stream``, which yields ``TextDelta`` items and finally one ``Completion``).
+A provider turns a ``CompletionRequest`` into a ``Completion``, either at once (``complete``),
+token by token (``stream``, which yields ``TextDelta`` items and finally one ``Completion``), or
+streamed but handed back whole (``collect``: for callers nobody watches, the deadlines of a
+stream at less cost).
 Both report usage, cost when the upstream gives it, finish reason, latency, time to first token
 and the model that actually answered. Failures are raised as ``llmcouncil.errors.ProviderError``
 subclasses, never as library exceptions.
@@ -99,6 +101,10 @@ class Provider(Protocol):
 
     def stream(self, request: CompletionRequest) -> AsyncIterator[StreamItem]:
         """Yield text deltas as they arrive, then exactly one final ``Completion``."""
+        ...
+
+    async def collect(self, request: CompletionRequest) -> Completion:
+        """Stream (so the first-token deadline holds) but return only the ``Completion``."""
         ...
 
     async def list_models(self) -> list[str]: ...

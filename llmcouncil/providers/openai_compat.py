@@ -4,14 +4,16 @@ Built on one pooled ``aiohttp.ClientSession`` per upstream for the life of the p
 on loopback at 200–400 concurrent calls, aiohttp's connector kept its throughput where httpx's
 pool degraded (see ``bench/http_clients.py`` and docs/PERFORMANCE.md).
 
-Streams are read as raw bytes and split into lines here rather than with aiohttp's readline,
-whose line-length limit a single large SSE chunk can exceed. OpenRouter's in-stream
-``{"error": …}`` chunks and ``: comment`` keep-alives are handled.
+Streams are read as raw bytes and split into lines by ``providers/sse.py``. OpenRouter's
+in-stream ``{"error": …}`` chunks and ``: comment`` keep-alives are handled. ``collect`` streams
+too (the first-token deadline holds) but reads everything after the first token at once, for
+callers that only want the final answer.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -32,7 +34,8 @@ from llmcouncil.errors import (
     UpstreamServerError,
     UpstreamTimeoutError,
 )
-from llmcouncil.providers.base import Completion, CompletionRequest, StreamItem, TextDelta, Usage
+from llmcouncil.providers.base import Completion, CompletionRequest, StreamItem, TextDelta
+from llmcouncil.providers.sse import SseLines, StreamState, usage_of
 
 SIMULATED_HEADER = "X-Council-Simulated"
 _MAX_ERROR_TEXT = 300
@@ -133,7 +136,7 @@ class OpenAICompatProvider:
         return Completion(
             text=text,
             model=str(data.get("model") or request.model),
-            usage=_usage(data.get("usage")),
+            usage=usage_of(data.get("usage")),
             finish_reason=finish,
             latency_ms=latency,
             ttft_ms=latency,
@@ -141,12 +144,36 @@ class OpenAICompatProvider:
         )
 
     async def stream(self, request: CompletionRequest) -> AsyncIterator[StreamItem]:
-        started = time.perf_counter()
-        ttft: float | None = None
-        parts: list[str] = []
-        usage = Usage()
-        finish: str | None = None
-        answered_by = request.model
+        async with self._streaming(request) as call:
+            async for line in call.lines:
+                text = call.state.feed(line)
+                if call.state.done:
+                    break
+                if text:
+                    call.first_token()
+                    yield TextDelta(text)
+        yield call.completion()
+
+    async def collect(self, request: CompletionRequest) -> Completion:
+        async with self._streaming(request) as call:
+            async for line in call.lines:  # chunk by chunk until the first token
+                if call.state.feed(line):
+                    call.first_token()
+                    break
+                if call.state.done:
+                    break
+            if not call.state.done:
+                for line in await call.lines.rest():  # then the rest in one read
+                    call.state.feed(line)
+                    if call.state.done:
+                        break
+        return call.completion()
+
+    @contextlib.asynccontextmanager
+    async def _streaming(self, request: CompletionRequest) -> AsyncIterator[_Call]:
+        """A streamed request under one deadline: first the earlier of first-token and total
+        (the headers' wait counts towards the first token), moved to the total deadline when
+        the first token arrives; upstream failures become the error tree."""
         loop = asyncio.get_running_loop()
         total_at = None if request.timeout is None else loop.time() + request.timeout
         first_at = (
@@ -154,68 +181,42 @@ class OpenAICompatProvider:
             if request.first_token_timeout is None
             else loop.time() + request.first_token_timeout
         )
-        # One deadline, first the earlier of first-token and total, moved to the total deadline
-        # when the first token arrives; the headers' wait counts towards the first token.
         waiting_first = first_at is not None and (total_at is None or first_at < total_at)
+        state = StreamState(
+            request.model,
+            decode=lambda body: self._decode(request.model, body),
+            body_error=lambda error: self._raise_body_error(request.model, error),
+        )
+        call: _Call | None = None
         try:
             async with asyncio.timeout_at(first_at if waiting_first else total_at) as deadline:
+                call = _Call(state, deadline, total_at if waiting_first else None)
                 async with self._client().post(
                     f"{self.base_url}/chat/completions", json=self._payload(request, stream=True)
                 ) as response:
-                    simulated = response.headers.get(SIMULATED_HEADER, "") == "true"
+                    call.simulated = response.headers.get(SIMULATED_HEADER, "") == "true"
                     if response.status >= 400:
                         body = await response.read()
                         self._raise_for_status(
                             request.model, response.status, body, response.headers
                         )
-                    done = False
-                    async for line in _SseLines(response):
-                        if not line.startswith("data:"):
-                            continue  # comments and keep-alives
-                        raw = line[5:].strip()
-                        if raw == "[DONE]":
-                            done = True
-                            break
-                        chunk = self._decode(request.model, raw.encode())
-                        if "error" in chunk:
-                            self._raise_body_error(request.model, chunk["error"])
-                        answered_by = str(chunk.get("model") or answered_by)
-                        if chunk.get("usage"):
-                            usage = _usage(chunk["usage"])
-                        for choice in chunk.get("choices") or []:
-                            delta = (choice.get("delta") or {}).get("content")
-                            if delta:
-                                if ttft is None:
-                                    ttft = (time.perf_counter() - started) * 1000
-                                    if waiting_first:
-                                        waiting_first = False
-                                        deadline.reschedule(total_at)
-                                parts.append(delta)
-                                yield TextDelta(delta)
-                            finish = choice.get("finish_reason") or finish
-                    if not done and finish is None:
+                    call.lines = SseLines(response)
+                    yield call
+                    if not state.complete:
                         raise UpstreamConnectionError(
                             "stream ended before it was complete",
                             model=request.model,
                             provider=self.name,
                         )
         except TimeoutError as exc:
-            waited = "first token" if waiting_first else "answer"
-            limit = request.first_token_timeout if waiting_first else request.timeout
+            first = call is None or call.ttft is None and waiting_first
+            waited = "first token" if first else "answer"
+            limit = request.first_token_timeout if first else request.timeout
             raise UpstreamTimeoutError(
                 f"no {waited} within {limit:g} s", model=request.model, provider=self.name
             ) from exc
         except aiohttp.ClientError as exc:
             raise self._connection_error(request.model, exc) from exc
-        yield Completion(
-            text="".join(parts),
-            model=answered_by,
-            usage=usage,
-            finish_reason=finish,
-            latency_ms=(time.perf_counter() - started) * 1000,
-            ttft_ms=ttft,
-            simulated=simulated,
-        )
 
     async def list_models(self) -> list[str]:
         try:
@@ -272,35 +273,38 @@ class OpenAICompatProvider:
         )
 
 
-class _SseLines:
-    """Splits a response body into lines, whatever the sizes of the network reads."""
+class _Call:
+    """One streamed request in progress: its lines, what they said, its timing."""
 
-    def __init__(self, response: aiohttp.ClientResponse) -> None:
-        self._response = response
-        self._buffer = b""
-        self._pending: list[str] = []
-        self._eof = False
+    def __init__(
+        self, state: StreamState, deadline: asyncio.Timeout, total_at: float | None
+    ) -> None:
+        self.state = state
+        self.lines: SseLines
+        self.simulated = False
+        self.started = time.perf_counter()
+        self.ttft: float | None = None
+        self._deadline = deadline
+        self._total_at = total_at  # set while the first-token deadline is the one running
 
-    def __aiter__(self) -> _SseLines:
-        return self
+    def first_token(self) -> None:
+        if self.ttft is None:
+            self.ttft = (time.perf_counter() - self.started) * 1000
+            if self._total_at is not None:
+                self._deadline.reschedule(self._total_at)
+                self._total_at = None
 
-    async def __anext__(self) -> str:
-        while not self._pending:
-            if self._eof:
-                raise StopAsyncIteration
-            chunk = await self._response.content.readany()
-            if not chunk:
-                self._eof = True
-                if self._buffer:
-                    self._pending.append(self._buffer.decode("utf-8", "replace"))
-                    self._buffer = b""
-                continue
-            self._buffer += chunk
-            *complete, self._buffer = self._buffer.split(b"\n")
-            self._pending.extend(
-                line.decode("utf-8", "replace").rstrip("\r") for line in complete if line.strip()
-            )
-        return self._pending.pop(0)
+    def completion(self) -> Completion:
+        state = self.state
+        return Completion(
+            text="".join(state.parts),
+            model=state.answered_by,
+            usage=state.usage,
+            finish_reason=state.finish,
+            latency_ms=(time.perf_counter() - self.started) * 1000,
+            ttft_ms=self.ttft,
+            simulated=self.simulated,
+        )
 
 
 def _status_error(
@@ -350,17 +354,3 @@ def _retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - time.time())
-
-
-def _usage(raw: Any) -> Usage:
-    if not isinstance(raw, dict):
-        return Usage()
-    prompt = int(raw.get("prompt_tokens") or 0)
-    completion = int(raw.get("completion_tokens") or 0)
-    cost = raw.get("cost")
-    return Usage(
-        prompt_tokens=prompt,
-        completion_tokens=completion,
-        total_tokens=int(raw.get("total_tokens") or prompt + completion),
-        cost=float(cost) if isinstance(cost, int | float) else None,
-    )

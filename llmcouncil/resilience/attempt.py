@@ -14,7 +14,7 @@ import logging
 
 from llmcouncil.errors import BadRequestError, ProviderError, UpstreamTimeoutError
 from llmcouncil.providers.base import Completion, CompletionRequest, Provider, TextDelta
-from llmcouncil.resilience.call_plan import DeltaListener
+from llmcouncil.resilience.call_plan import DeltaListener, unwatched
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,8 @@ async def _send(
 ) -> Completion:
     if on_delta is None:
         return await provider.complete(request)
+    if on_delta is unwatched:  # the provider's own deadline covers the first token
+        return await provider.collect(request)
     final: Completion | None = None
     started = False
     try:

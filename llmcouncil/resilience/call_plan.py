@@ -22,6 +22,11 @@ HedgeListener = Callable[[str, float], None]  # (hedge model, seconds waited bef
 stream_tokens: ContextVar[bool] = ContextVar("llmcouncil_stream_tokens", default=True)
 
 
+def unwatched(_text: str) -> None:
+    """The delta listener of a call whose tokens nobody watches: the upstream is asked for a
+    stream (its first-token deadline holds) and the answer is collected whole."""
+
+
 @dataclass(frozen=True, slots=True)
 class CallPlan:
     stage: int

@@ -35,7 +35,7 @@ from llmcouncil.providers.registry import ResolvedModel
 from llmcouncil.resilience.attempt import send
 from llmcouncil.resilience.breaker import ProbeChoice
 from llmcouncil.resilience.breaker_store import BreakerState, Verdict
-from llmcouncil.resilience.call_plan import CallListeners, CallPlan, DeltaListener
+from llmcouncil.resilience.call_plan import CallListeners, CallPlan, DeltaListener, unwatched
 from llmcouncil.resilience.hedging import PRIMARY, Racer, race
 from llmcouncil.resilience.kit import ResilienceKit
 from llmcouncil.resilience.policy import CallPolicy
@@ -278,7 +278,10 @@ class CallExecution:
     # -- listeners ---------------------------------------------------------------------------
 
     def _forward_or_none(self) -> DeltaListener | None:
-        return self._forward if self._streamed else None
+        if not self._streamed:
+            return None
+        # Nobody watches the tokens: nothing to forward, and the answer is collected whole.
+        return unwatched if self._listeners.on_delta is unwatched else self._forward
 
     def _forward(self, text: str) -> None:
         self._forwarded = True

@@ -188,3 +188,42 @@ async def test_model_list_and_one_pooled_session(provider: OpenAICompatProvider)
     await provider.complete(request())
     await collect(provider, request())
     assert provider._client() is session
+
+
+async def test_collect_streams_but_hands_back_the_whole_answer(
+    provider: OpenAICompatProvider, sim: SimServer
+) -> None:
+    deltas, streamed = await collect(provider, request())
+    whole = await provider.collect(request())
+    assert sim.requests[-1].stream is True  # streamed from the upstream all the same
+    assert whole.text == streamed.text == "".join(deltas)
+    assert whole.usage == streamed.usage and whole.finish_reason == "stop"
+    assert whole.model == MODEL and whole.simulated is True
+    assert whole.ttft_ms is not None and 0 < whole.ttft_ms <= whole.latency_ms
+
+
+async def test_collect_keeps_every_failure_of_a_stream(
+    provider: OpenAICompatProvider, sim: SimServer
+) -> None:
+    fault(sim, FaultSpec(status=503))
+    with pytest.raises(UpstreamServerError):
+        await provider.collect(request())
+    fault(sim, FaultSpec(malformed=True))
+    with pytest.raises(MalformedResponseError):
+        await provider.collect(request())
+    fault(sim, FaultSpec(cut_stream_after=2))
+    with pytest.raises(UpstreamConnectionError):
+        await provider.collect(request())
+    fault(sim, FaultSpec(hang=True))
+    with pytest.raises(UpstreamTimeoutError, match="first token within 0.2 s"):
+        await provider.collect(request(first_token_timeout=0.2, timeout=5.0))
+    sim.configure(
+        sim.config.model_copy(
+            update={
+                "faults": {},
+                "latency": {"*": LatencyProfile(base_ms=1500, jitter_ms=0, first_token_ms=50)},
+            }
+        )
+    )
+    with pytest.raises(UpstreamTimeoutError, match="no answer within 0.5 s"):
+        await provider.collect(request(first_token_timeout=0.3, timeout=0.5))

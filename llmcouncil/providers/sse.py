@@ -1,0 +1,118 @@
+"""Reading an OpenAI-compatible event stream: lines, and what the chunks said so far.
+
+Lines are split here from raw bytes rather than with aiohttp's readline, whose line-length limit
+a single large SSE chunk can exceed. ``SseLines`` can hand over the rest of the body at once
+(``rest``): a caller that only needs the final answer reads the stream chunk by chunk until the
+first token (its deadline) and then the remainder in one read, which spares the event loop a
+wake-up, a line split and an async step per chunk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+import aiohttp
+
+from llmcouncil.providers.base import Usage
+
+BodyError = Callable[[Any], NoReturn]  # raises for an in-stream {"error": …} chunk
+Decode = Callable[[bytes], dict[str, Any]]  # a chunk's JSON object, or raises
+
+
+class SseLines:
+    """Splits a response body into non-empty lines, whatever the sizes of the network reads."""
+
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
+        self._response = response
+        self._buffer = b""
+        self._pending: list[str] = []
+        self._eof = False
+
+    def __aiter__(self) -> SseLines:
+        return self
+
+    async def __anext__(self) -> str:
+        while not self._pending:
+            if self._eof:
+                raise StopAsyncIteration
+            chunk = await self._response.content.readany()
+            if not chunk:
+                self._eof = True
+                if self._buffer.strip():
+                    self._pending.append(_text(self._buffer))
+                self._buffer = b""
+                continue
+            self._buffer += chunk
+            *complete, self._buffer = self._buffer.split(b"\n")
+            self._pending.extend(_text(line) for line in complete if line.strip())
+        return self._pending.pop(0)
+
+    async def rest(self) -> list[str]:
+        """Every line not yet returned, reading the body to its end."""
+        body = self._buffer + (b"" if self._eof else await self._response.content.read())
+        self._buffer, self._eof = b"", True
+        lines, self._pending = self._pending, []
+        lines.extend(_text(line) for line in body.split(b"\n") if line.strip())
+        return lines
+
+
+class StreamState:
+    """What the chunks of one stream said: text, usage, finish reason, the answering model."""
+
+    __slots__ = ("parts", "usage", "finish", "answered_by", "done", "_body_error", "_decode")
+
+    def __init__(self, model: str, *, decode: Decode, body_error: BodyError) -> None:
+        self.parts: list[str] = []
+        self.usage = Usage()
+        self.finish: str | None = None
+        self.answered_by = model
+        self.done = False  # [DONE] seen
+        self._decode = decode
+        self._body_error = body_error
+
+    def feed(self, line: str) -> str:
+        """Take one line; return the text it added ("" for none)."""
+        if not line.startswith("data:"):
+            return ""  # comments and keep-alives
+        raw = line[5:].strip()
+        if raw == "[DONE]":
+            self.done = True
+            return ""
+        chunk = self._decode(raw.encode())
+        if "error" in chunk:
+            self._body_error(chunk["error"])
+        self.answered_by = str(chunk.get("model") or self.answered_by)
+        if chunk.get("usage"):
+            self.usage = usage_of(chunk["usage"])
+        added = ""
+        for choice in chunk.get("choices") or []:
+            delta = (choice.get("delta") or {}).get("content")
+            if delta:
+                added += delta
+            self.finish = choice.get("finish_reason") or self.finish
+        if added:
+            self.parts.append(added)
+        return added
+
+    @property
+    def complete(self) -> bool:
+        return self.done or self.finish is not None
+
+
+def usage_of(raw: Any) -> Usage:
+    if not isinstance(raw, dict):
+        return Usage()
+    prompt = int(raw.get("prompt_tokens") or 0)
+    completion = int(raw.get("completion_tokens") or 0)
+    cost = raw.get("cost")
+    return Usage(
+        prompt_tokens=prompt,
+        completion_tokens=completion,
+        total_tokens=int(raw.get("total_tokens") or prompt + completion),
+        cost=float(cost) if isinstance(cost, int | float) else None,
+    )
+
+
+def _text(line: bytes) -> str:
+    return line.decode("utf-8", "replace").rstrip("\r")
