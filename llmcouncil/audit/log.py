@@ -2,8 +2,9 @@
 
 Appends in one process are serialised by a lock. Across processes, PostgreSQL serialises them
 with a transaction-scoped advisory lock taken before the tip is read, so the tip read and the
-insert are one step; on SQLite the database's single writer does the same, and the unique ``seq``
-and ``prev_hash`` make the loser of any remaining race retry on top of the winner. Nothing in the
+insert are one step; on SQLite the database's single writer does the same (and this process
+remembers the tip it appended last instead of reading it each time), and the unique ``seq`` and
+``prev_hash`` make the loser of any remaining race retry on top of the winner. Nothing in the
 package updates or deletes a record.
 """
 
@@ -69,6 +70,10 @@ class AuditLog:
         self._key = key
         self._lock = asyncio.Lock()
         self._advisory = engine.dialect.name == "postgresql"
+        # SQLite: the (seq, hash) this process appended last, so an append does not read the
+        # tip again. Another writer's record makes the insert collide on ``seq``; the tip is
+        # then read afresh. PostgreSQL reads it under the advisory lock every time.
+        self._tip: tuple[int, str] | None = None
 
     async def record(
         self,
@@ -94,13 +99,20 @@ class AuditLog:
                             session, action, actor, outcome, target, stored_details
                         )
                         session.add(_row(entry, stored_details))
+                    if not self._advisory:
+                        self._tip = (entry.seq, entry.hash)
                     return entry
                 except IntegrityError:
                     # Another process appended first: chain onto its record after a short,
                     # jittered pause so two writers do not keep colliding in step.
+                    self._tip = None
                     await asyncio.sleep(random.uniform(0, 0.005 * (attempt + 1)))
                 except SQLAlchemyError as exc:
+                    self._tip = None
                     raise StoreError(f"could not write the audit log: {exc}") from exc
+                except BaseException:
+                    self._tip = None
+                    raise
         raise StoreError("could not append to the audit log: too much contention")
 
     async def _next(
@@ -113,10 +125,13 @@ class AuditLog:
         details: str,
     ) -> AuditEntry:
         tip = (
-            await session.execute(
-                select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)
-            )
-        ).first()
+            self._tip
+            or (
+                await session.execute(
+                    select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)
+                )
+            ).first()
+        )
         seq, prev = (int(tip[0]) + 1, str(tip[1])) if tip else (1, GENESIS)
         draft = AuditEntry(
             seq=seq,

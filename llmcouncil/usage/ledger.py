@@ -82,10 +82,23 @@ class Recorded:
         return sum(r.prompt_tokens + r.completion_tokens for r in self.records)
 
 
-def _unrecorded() -> Select[ModelCallRow, str, str | None, str | None]:
+def _unrecorded() -> Select[*tuple[Any, ...]]:
+    """Calls not in the ledger yet, with what pricing and attribution need (not their text)."""
     recorded = select(UsageRecordRow.id).where(UsageRecordRow.model_call_id == ModelCallRow.id)
     return (
-        select(ModelCallRow, RunRow.conversation_id, RunRow.user_id, RunRow.api_key_id)
+        select(
+            ModelCallRow.id,
+            ModelCallRow.stage,
+            ModelCallRow.model,
+            ModelCallRow.answered_by,
+            ModelCallRow.prompt_tokens,
+            ModelCallRow.completion_tokens,
+            ModelCallRow.cost,
+            ModelCallRow.simulated,
+            RunRow.conversation_id,
+            RunRow.user_id,
+            RunRow.api_key_id,
+        )
         .join(RunRow, RunRow.id == ModelCallRow.run_id)
         .where(~recorded.exists())
     )
@@ -113,7 +126,7 @@ async def record_run_calls(
     user_id, key_id = attribution or await run_attribution(session, run_id)
     now = utcnow()
     records = []
-    for call, conversation_id, run_user, run_key in rows:
+    for call in rows:
         priced = call_cost(
             settings,
             models=(call.answered_by, call.model),
@@ -125,9 +138,9 @@ async def record_run_calls(
             UsageRecordRow(
                 model_call_id=call.id,
                 run_id=run_id,
-                conversation_id=conversation_id,
-                user_id=run_user,
-                api_key_id=run_key,
+                conversation_id=call.conversation_id,
+                user_id=call.user_id,
+                api_key_id=call.api_key_id,
                 stage=call.stage,
                 model=call.answered_by or call.model,
                 prompt_tokens=call.prompt_tokens,
