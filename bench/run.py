@@ -98,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scenarios", nargs="*", choices=[*SCENARIOS, []], default=[])
     parser.add_argument("--quick", action="store_true", help="small sizes, for development")
+    parser.add_argument("--out", type=Path, help="write the JSON results here instead")
     args = parser.parse_args(argv)
     chosen = args.scenarios or list(SCENARIOS)
     results: dict[str, dict[str, Any]] = {}
@@ -109,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     print(table(results))
     RESULTS.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    out = RESULTS / f"bench-{stamp}{'-quick' if args.quick else ''}.json"
+    out = args.out or RESULTS / f"bench-{stamp}{'-quick' if args.quick else ''}.json"
     meta = {"python": sys.version.split()[0], "machine": platform.machine(), "quick": args.quick}
     out.write_text(json.dumps({"meta": meta, "results": results}, indent=2), encoding="utf-8")
     print(f"\nresults: {out}")

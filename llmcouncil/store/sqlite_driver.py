@@ -5,8 +5,9 @@ event loop and aiosqlite's worker thread (open a cursor, execute, fetch, close).
 is a wake-up of the worker and of the loop, and under many concurrent councils it waits behind
 everything else on the loop, while SQLite's write lock is held. This adapter runs the whole
 statement (execute, fetch, read the description and row count, close) as one job on the same
-worker thread, so a statement costs one round trip. Transactions, isolation, the connection pool
-and error translation are SQLAlchemy's and aiosqlite's own, unchanged.
+worker thread, so a statement costs one round trip; a rollback with no transaction open (the
+pool's reset of every connection it takes back) costs none. Transactions, isolation, the
+connection pool and error translation are SQLAlchemy's and aiosqlite's own, unchanged.
 
 It is selected for ``sqlite+aiosqlite`` URLs by ``database.create_engine`` (the URL the user
 writes does not change); see docs/ARCHITECTURE.md for why this is not a library setting.
@@ -112,6 +113,15 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
     _cursor_cls = OneHopCursor  # type: ignore[assignment]
+
+    def rollback(self) -> None:
+        # The pool rolls back every connection it takes back, and a read-only one or one that
+        # just committed has no transaction open: sqlite3 would skip the ROLLBACK itself, so
+        # skip the round trip to the worker thread too.
+        driver = self._connection._connection
+        if driver is not None and not driver.in_transaction:
+            return
+        super().rollback()
 
 
 class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):

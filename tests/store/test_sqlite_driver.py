@@ -69,3 +69,25 @@ async def test_plain_sqlite_urls_get_the_adapter_too(tmp_path: Path) -> None:
             assert (await connection.execute(text("SELECT 41 + 1"))).scalar() == 42
     finally:
         await engine.dispose()
+
+
+async def test_a_rollback_without_a_transaction_skips_the_worker_thread(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'rollback.sqlite'}")
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(META.create_all)
+        async with engine.connect() as connection:
+            raw = (await connection.get_raw_connection()).dbapi_connection
+            assert isinstance(raw, sqlite_driver.OneHopConnection)
+            # Called outside SQLAlchemy's greenlet, a round trip to the worker thread would
+            # raise; with nothing open there is none to make.
+            raw.rollback()
+            await connection.execute(insert(ITEMS).values(name="x", n=1))
+            assert raw._connection._connection is not None
+            assert raw._connection._connection.in_transaction
+            await connection.rollback()  # an open transaction is rolled back for real
+            assert not raw._connection._connection.in_transaction
+            count = await connection.execute(text("SELECT count(*) FROM items"))
+            assert count.scalar() == 0
+    finally:
+        await engine.dispose()
