@@ -8,9 +8,8 @@ the background when ``on_disconnect = "continue"``.
 
 Every new or retried run first takes a slot from the ``AdmissionGate``: past the bounded queue
 it is refused with ``OverloadedError`` (HTTP 429 with Retry-After) before anything is stored.
-The run's task carries a ``late_sink`` (a context variable) through which a stage hands over
-members it stopped waiting for but keeps running (``stragglers.late = "keep"``); they are stored
-as late when they end, even after the run has finished.
+What follows a run's end (read-back, settlement, late members, joining an ended run) is in
+``run_settlement.py``.
 
 Observers (logging context, metrics, tracing) are told of every run this process launches, with
 its channel and the ``contextvars.Context`` its task will run in, before the task starts.
@@ -29,18 +28,17 @@ import asyncio
 import contextvars
 import logging
 import uuid
-from collections.abc import Awaitable, Sequence
+from collections.abc import Sequence
 
 from llmcouncil.config import Settings
 from llmcouncil.council.events import RunChannel
 from llmcouncil.council.governance import OpenGate, RunActor, RunGate, current_actor
 from llmcouncil.council.pipeline import CouncilPipeline, RunContext
-from llmcouncil.council.results import RUN_RUNNING, CallRecord
 from llmcouncil.council.run_handle import RunHandle, RunObserver
 from llmcouncil.council.run_preparation import ALL_TURNS, RunPreparation
+from llmcouncil.council.run_settlement import RunSettlement
 from llmcouncil.council.seeded_turns import seed_conversation
 from llmcouncil.council.spec import CouncilSpec, resolve_council
-from llmcouncil.council.transcript import replay_events
 from llmcouncil.errors import (
     ConflictError,
     ContentTooLargeError,
@@ -60,7 +58,7 @@ __all__ = ["RunHandle", "RunObserver", "RunService"]
 log = logging.getLogger(__name__)
 
 
-class RunService(RunPreparation):
+class RunService(RunPreparation, RunSettlement):
     def __init__(
         self,
         *,
@@ -360,80 +358,6 @@ class RunService(RunPreparation):
             # Usage, budget and audit are settled whatever the outcome, cancellation included.
             await asyncio.shield(self._settle(ctx, admission, stored, owner))
 
-    async def _settle(
-        self,
-        ctx: RunContext,
-        admission: object,
-        stored: asyncio.Future[RunDetail],
-        owner: str | None,
-    ) -> None:
-        """Read the run back once: for whoever waits for its result, then for the gate."""
-        settling = asyncio.get_running_loop().create_future()
-        self._settling[ctx.run_id] = (owner, settling)
-        detail: RunDetail | None = None
-        try:
-            try:
-                detail = await self._store.get_run(ctx.run_id)
-            except Exception as exc:
-                stored.set_exception(exc)
-                stored.exception()  # nobody waiting for it is fine too
-            else:
-                stored.set_result(detail)
-            await self.gate.finished(admission, ctx.run_id, detail)
-        finally:
-            del self._settling[ctx.run_id]
-            settling.set_result(None)
-
-    async def settled(self, user_id: str | None = None) -> None:
-        """Until the runs that have ended are settled (usage, budgets, audit): those of
-        ``user_id`` when given, else everybody's. Readers of usage and audit, and a user's next
-        admission, wait for this, so they see the runs whose answers were already given."""
-        pending = [
-            waiter
-            for owner, waiter in self._settling.values()
-            if user_id is None or owner == user_id
-        ]
-        if pending:
-            await asyncio.wait(pending)
-
-    def _keep_late(self, run_id: str, pending: Awaitable[CallRecord]) -> None:
-        async def store_when_done() -> None:
-            record = await pending
-            # stage=0 records the call without moving the run's stages_done (as the title does).
-            await self._store.record_stage(run_id, stage=0, calls=[record])
-            await self.gate.late(run_id)
-
-        task = asyncio.create_task(store_when_done(), name=f"late-{run_id}")
-        self._late.add(task)
-        task.add_done_callback(self._late_done)
-
-    def _late_done(self, task: asyncio.Task[None]) -> None:
-        self._late.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("could not store a late answer: %s", task.exception())
-
-    async def _join(self, run_id: str, conversation_id: str) -> RunHandle:
-        active = self._active.get(run_id)
-        if active is not None:
-            return active
-        detail = await self._store.get_run(run_id)
-        if detail.run.status == RUN_RUNNING:
-            raise ConflictError(
-                f"run {run_id} with this Idempotency-Key is in progress in another process"
-            )
-        channel = RunChannel()
-        for event in replay_events(detail):
-            channel.emit(event)
-        handle = RunHandle(
-            run_id=run_id,
-            conversation_id=conversation_id,
-            channel=channel,
-            task=None,
-            vault=detail.vault,
-        )
-        handle.stored.set_result(detail)
-        return handle
-
     async def cancel(self, *, conversation_id: str, run_id: str) -> bool:
         handle = self._active.get(run_id)
         if handle is None or handle.conversation_id != conversation_id:
@@ -453,11 +377,6 @@ class RunService(RunPreparation):
         if self._settings.on_disconnect == "cancel":
             log.info("client disconnected; cancelling run %s", handle.run_id)
             handle.task.cancel()
-
-    async def settle_late(self) -> None:
-        """Wait until every kept late call has ended and been stored."""
-        while self._late:
-            await asyncio.gather(*self._late, return_exceptions=True)
 
     async def shutdown(self) -> None:
         tasks = [h.task for h in self._active.values() if h.task is not None]

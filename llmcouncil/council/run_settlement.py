@@ -1,0 +1,117 @@
+"""Part of ``RunService`` (a base): what happens once a run has ended.
+
+The run is read back once (for whoever waits for its answer, then for the gate's settlement:
+ledger, budget, audit record); ``settled`` lets readers of usage and audit, and a user's next
+admission, wait for runs still settling. The run's task carries a ``late_sink`` (a context
+variable) through which a stage hands over members it stopped waiting for but keeps running
+(``stragglers.late = "keep"``); they are stored as late when they end, even after the run has
+finished, and settled again. A repeated Idempotency-Key joins a live run, or replays an ended one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable
+
+from llmcouncil.council.events import RunChannel
+from llmcouncil.council.governance import RunGate
+from llmcouncil.council.pipeline import RunContext
+from llmcouncil.council.results import RUN_RUNNING, CallRecord
+from llmcouncil.council.run_handle import RunHandle
+from llmcouncil.council.transcript import replay_events
+from llmcouncil.errors import ConflictError
+from llmcouncil.store.records import RunDetail
+from llmcouncil.store.repository import Store
+
+log = logging.getLogger(__name__)
+
+
+class RunSettlement:
+    """The attributes below are set by ``RunService``'s constructor."""
+
+    _store: Store
+    gate: RunGate
+    _late: set[asyncio.Task[None]]
+    _active: dict[str, RunHandle]
+    # Runs that have ended and are being settled: run id → (owner, done when settled).
+    _settling: dict[str, tuple[str | None, asyncio.Future[None]]]
+
+    async def _settle(
+        self,
+        ctx: RunContext,
+        admission: object,
+        stored: asyncio.Future[RunDetail],
+        owner: str | None,
+    ) -> None:
+        """Read the run back once: for whoever waits for its result, then for the gate."""
+        settling = asyncio.get_running_loop().create_future()
+        self._settling[ctx.run_id] = (owner, settling)
+        detail: RunDetail | None = None
+        try:
+            try:
+                detail = await self._store.get_run(ctx.run_id)
+            except Exception as exc:
+                stored.set_exception(exc)
+                stored.exception()  # nobody waiting for it is fine too
+            else:
+                stored.set_result(detail)
+            await self.gate.finished(admission, ctx.run_id, detail)
+        finally:
+            del self._settling[ctx.run_id]
+            settling.set_result(None)
+
+    async def settled(self, user_id: str | None = None) -> None:
+        """Until the runs that have ended are settled (usage, budgets, audit): those of
+        ``user_id`` when given, else everybody's. Readers of usage and audit, and a user's next
+        admission, wait for this, so they see the runs whose answers were already given."""
+        pending = [
+            waiter
+            for owner, waiter in self._settling.values()
+            if user_id is None or owner == user_id
+        ]
+        if pending:
+            await asyncio.wait(pending)
+
+    def _keep_late(self, run_id: str, pending: Awaitable[CallRecord]) -> None:
+        async def store_when_done() -> None:
+            record = await pending
+            # stage=0 records the call without moving the run's stages_done (as the title does).
+            await self._store.record_stage(run_id, stage=0, calls=[record])
+            await self.gate.late(run_id)
+
+        task = asyncio.create_task(store_when_done(), name=f"late-{run_id}")
+        self._late.add(task)
+        task.add_done_callback(self._late_done)
+
+    def _late_done(self, task: asyncio.Task[None]) -> None:
+        self._late.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("could not store a late answer: %s", task.exception())
+
+    async def settle_late(self) -> None:
+        """Wait until every kept late call has ended and been stored."""
+        while self._late:
+            await asyncio.gather(*self._late, return_exceptions=True)
+
+    async def _join(self, run_id: str, conversation_id: str) -> RunHandle:
+        active = self._active.get(run_id)
+        if active is not None:
+            return active
+        detail = await self._store.get_run(run_id)
+        if detail.run.status == RUN_RUNNING:
+            raise ConflictError(
+                f"run {run_id} with this Idempotency-Key is in progress in another process"
+            )
+        channel = RunChannel()
+        for event in replay_events(detail):
+            channel.emit(event)
+        handle = RunHandle(
+            run_id=run_id,
+            conversation_id=conversation_id,
+            channel=channel,
+            task=None,
+            vault=detail.vault,
+        )
+        handle.stored.set_result(detail)
+        return handle
