@@ -73,14 +73,6 @@ def run_row(values: Mapping[Any, Any]) -> RunRow:
     return RunRow(**fields)
 
 
-def conversation_row(values: Mapping[Any, Any]) -> ConversationRow:
-    return ConversationRow(**values)
-
-
-def message_row(values: Mapping[Any, Any]) -> MessageRow:
-    return MessageRow(**values)
-
-
 def call_record(row: Any) -> CallRecord:
     """A ``model_calls`` row (ORM object, or Core row with the same column names)."""
     failure = None

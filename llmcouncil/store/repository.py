@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from llmcouncil.council.results import RUN_COMPLETE, STAGE_FINAL
 from llmcouncil.errors import NotFoundError
@@ -22,19 +22,20 @@ from llmcouncil.store.records import (
     ConversationDetail,
     ConversationSummary,
     RunDetail,
-    conversation_row,
-    message_row,
     run_row,
 )
 from llmcouncil.store.runs import RunStore
-from llmcouncil.store.tables import ConversationRow, MessageRow, RunRow, utcnow
+from llmcouncil.store.tables import (
+    CONVERSATIONS,
+    MESSAGES,
+    RUNS,
+    ConversationRow,
+    MessageRow,
+    RunRow,
+    utcnow,
+)
 
 __all__ = ["DEFAULT_TITLE", "ConversationDetail", "ConversationSummary", "RunDetail", "Store"]
-
-_TABLES = ConversationRow.metadata.tables
-_CONVERSATIONS = _TABLES[ConversationRow.__tablename__]
-_MESSAGES = _TABLES[MessageRow.__tablename__]
-_RUNS = _TABLES[RunRow.__tablename__]
 
 
 class Store(RunStore):
@@ -61,8 +62,8 @@ class Store(RunStore):
             "updated_at": now,
         }
         async with writing(self.engine), self.engine.begin() as connection:
-            await connection.execute(insert(_CONVERSATIONS).values(**values))
-        return conversation_row(values)
+            await connection.execute(insert(CONVERSATIONS).values(**values))
+        return ConversationRow(**values)
 
     async def list_conversations(
         self, *, query: str | None = None, limit: int = 500, owner_id: str | None = None
@@ -122,12 +123,12 @@ class Store(RunStore):
         async with self.engine.connect() as connection:
             conversation = await _conversation(connection, conversation_id)
             messages = [
-                message_row(m)
+                MessageRow(**m)
                 for m in (
                     await connection.execute(
-                        select(_MESSAGES)
-                        .where(_MESSAGES.c.conversation_id == conversation_id)
-                        .order_by(_MESSAGES.c.seq)
+                        select(MESSAGES)
+                        .where(MESSAGES.c.conversation_id == conversation_id)
+                        .order_by(MESSAGES.c.seq)
                     )
                 ).mappings()
             ]
@@ -135,9 +136,9 @@ class Store(RunStore):
                 run_row(r)
                 for r in (
                     await connection.execute(
-                        select(_RUNS)
-                        .where(_RUNS.c.conversation_id == conversation_id)
-                        .order_by(_RUNS.c.created_at, _RUNS.c.id)
+                        select(RUNS)
+                        .where(RUNS.c.conversation_id == conversation_id)
+                        .order_by(RUNS.c.created_at, RUNS.c.id)
                     )
                 ).mappings()
             ]
@@ -157,8 +158,8 @@ class Store(RunStore):
 
     async def history(self, conversation_id: str, *, before_seq: int) -> list[tuple[str, str]]:
         """Earlier (question, final answer) pairs of completed runs, oldest first."""
-        async with self._sessions() as session:
-            return await _history(session, conversation_id, before_seq=before_seq)
+        async with self.engine.connect() as connection:
+            return await _history(connection, conversation_id, before_seq=before_seq)
 
     async def conversation_with_history(
         self, conversation_id: str, *, before_seq: int
@@ -218,7 +219,7 @@ async def _conversation(connection: AsyncConnection, conversation_id: str) -> Co
     row = (
         (
             await connection.execute(
-                select(_CONVERSATIONS).where(_CONVERSATIONS.c.id == conversation_id)
+                select(CONVERSATIONS).where(CONVERSATIONS.c.id == conversation_id)
             )
         )
         .mappings()
@@ -226,11 +227,11 @@ async def _conversation(connection: AsyncConnection, conversation_id: str) -> Co
     )
     if row is None:
         raise NotFoundError(f"conversation {conversation_id} does not exist")
-    return conversation_row(row)
+    return ConversationRow(**row)
 
 
 async def _history(
-    session: AsyncConnection | AsyncSession, conversation_id: str, *, before_seq: int
+    connection: AsyncConnection, conversation_id: str, *, before_seq: int
 ) -> list[tuple[str, str]]:
     stmt = (
         select(MessageRow.id, MessageRow.content, RunRow.final)
@@ -242,7 +243,7 @@ async def _history(
         )
         .order_by(MessageRow.seq, RunRow.created_at)
     )
-    rows = (await session.execute(stmt)).all()
+    rows = (await connection.execute(stmt)).all()
     pairs: dict[str, tuple[str, str]] = {}  # by message: a question asked twice is 2 turns
     for message_id, question, final in rows:
         if isinstance(final, dict) and final.get("response"):

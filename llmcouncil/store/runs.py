@@ -19,21 +19,26 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
 
 from llmcouncil.council.results import RUN_INTERRUPTED, RUN_RUNNING, CallRecord
 from llmcouncil.errors import ConflictError, NotFoundError, PrivacyVaultError, StoreError
 from llmcouncil.privacy.vault import PiiVault, VaultCipher
 from llmcouncil.store.database import writing
 from llmcouncil.store.records import RunDetail, call_record, call_values, run_row
-from llmcouncil.store.tables import ConversationRow, MessageRow, ModelCallRow, RunRow, utcnow
+from llmcouncil.store.tables import (
+    CONVERSATIONS,
+    MESSAGES,
+    MODEL_CALLS,
+    RUNS,
+    ConversationRow,
+    MessageRow,
+    ModelCallRow,
+    RunRow,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
-_TABLES = ModelCallRow.metadata.tables  # typed as Table, unlike ``__table__``
-_CALLS = _TABLES[ModelCallRow.__tablename__]
-_MESSAGES = _TABLES[MessageRow.__tablename__]
-_RUNS = _TABLES[RunRow.__tablename__]
-_CONVERSATIONS = _TABLES[ConversationRow.__tablename__]
 
 
 class RunStore:
@@ -123,8 +128,8 @@ class RunStore:
                     "privacy": privacy,
                     "created_at": now,
                 }
-                await connection.execute(insert(_MESSAGES).values(**message_values))
-                await connection.execute(insert(_RUNS).values(**run_values))
+                await connection.execute(insert(MESSAGES).values(**message_values))
+                await connection.execute(insert(RUNS).values(**run_values))
                 message = MessageRow(**message_values)
                 run = RunRow(**run_values)
         except IntegrityError as exc:
@@ -142,9 +147,9 @@ class RunStore:
     async def get_run(self, run_id: str) -> RunDetail:
         """The run, its conversation's vault (one read, joined) and its calls."""
         stmt = (
-            select(_RUNS, _CONVERSATIONS.c.pii_vault.label("conversation_vault"))
-            .join(_CONVERSATIONS, _CONVERSATIONS.c.id == _RUNS.c.conversation_id)
-            .where(_RUNS.c.id == run_id)
+            select(RUNS, CONVERSATIONS.c.pii_vault.label("conversation_vault"))
+            .join(CONVERSATIONS, CONVERSATIONS.c.id == RUNS.c.conversation_id)
+            .where(RUNS.c.id == run_id)
         )
         async with self.engine.connect() as connection:
             row = (await connection.execute(stmt)).mappings().first()
@@ -185,19 +190,21 @@ class RunStore:
             values.update(status=finish, error=None, finished_at=utcnow())
         async with writing(self.engine), self.engine.begin() as connection:
             if calls:
-                await connection.execute(insert(_CALLS), [call_values(run_id, c) for c in calls])
+                await connection.execute(
+                    insert(MODEL_CALLS), [call_values(run_id, c) for c in calls]
+                )
             if values:
-                await connection.execute(update(_RUNS).where(_RUNS.c.id == run_id).values(**values))
+                await connection.execute(update(RUNS).where(RUNS.c.id == run_id).values(**values))
 
     async def record_title(
         self, run_id: str, *, conversation_id: str, call: CallRecord, title: str
     ) -> None:
         """The title call (stage 0, the run's stages_done unchanged) and the title, together."""
         async with writing(self.engine), self.engine.begin() as connection:
-            await connection.execute(insert(_CALLS), [call_values(run_id, call)])
+            await connection.execute(insert(MODEL_CALLS), [call_values(run_id, call)])
             await connection.execute(
-                update(_CONVERSATIONS)
-                .where(_CONVERSATIONS.c.id == conversation_id)
+                update(CONVERSATIONS)
+                .where(CONVERSATIONS.c.id == conversation_id)
                 .values(title=title)
             )
 
@@ -206,8 +213,8 @@ class RunStore:
     ) -> None:
         async with writing(self.engine), self.engine.begin() as connection:
             await connection.execute(
-                update(_RUNS)
-                .where(_RUNS.c.id == run_id)
+                update(RUNS)
+                .where(RUNS.c.id == run_id)
                 .values(status=status, error=error, finished_at=utcnow())
             )
 
@@ -255,15 +262,15 @@ class RunStore:
         return int(getattr(result, "rowcount", 0) or 0)
 
     async def _calls(
-        self, connection: AsyncConnection | AsyncSession, run_ids: list[str]
+        self, connection: AsyncConnection, run_ids: list[str]
     ) -> dict[str, list[CallRecord]]:
         if not run_ids:
             return {}
         rows = (
             await connection.execute(
-                select(_CALLS)
-                .where(_CALLS.c.run_id.in_(run_ids))
-                .order_by(_CALLS.c.stage, _CALLS.c.position, _CALLS.c.id)
+                select(MODEL_CALLS)
+                .where(MODEL_CALLS.c.run_id.in_(run_ids))
+                .order_by(MODEL_CALLS.c.stage, MODEL_CALLS.c.position, MODEL_CALLS.c.id)
             )
         ).all()
         calls: dict[str, list[CallRecord]] = {}

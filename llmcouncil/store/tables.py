@@ -153,3 +153,11 @@ class ModelCallRow(Base):
     simulated: Mapped[bool] = mapped_column(Boolean, default=False)
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# The same tables for Core statements (typed as ``Table``, unlike ``__table__``): the run path
+# writes and reads through these rather than ORM sessions.
+CONVERSATIONS = Base.metadata.tables[ConversationRow.__tablename__]
+MESSAGES = Base.metadata.tables[MessageRow.__tablename__]
+RUNS = Base.metadata.tables[RunRow.__tablename__]
+MODEL_CALLS = Base.metadata.tables[ModelCallRow.__tablename__]
