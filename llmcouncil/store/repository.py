@@ -11,12 +11,11 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection, delete, func, insert, select, update
 
-from llmcouncil.council.results import RUN_COMPLETE, STAGE_FINAL
+from llmcouncil.council.results import RUN_COMPLETE, STAGE_FINAL, CallRecord
 from llmcouncil.errors import NotFoundError
-from llmcouncil.store.database import writing
+from llmcouncil.store import transactions
 from llmcouncil.store.records import (
     DEFAULT_TITLE,
     ConversationDetail,
@@ -24,7 +23,7 @@ from llmcouncil.store.records import (
     RunDetail,
     run_row,
 )
-from llmcouncil.store.runs import RunStore
+from llmcouncil.store.runs import RunStore, calls_of
 from llmcouncil.store.tables import (
     CONVERSATIONS,
     MESSAGES,
@@ -61,8 +60,8 @@ class Store(RunStore):
             "created_at": now,
             "updated_at": now,
         }
-        async with writing(self.engine), self.engine.begin() as connection:
-            await connection.execute(insert(CONVERSATIONS).values(**values))
+        stmt = insert(CONVERSATIONS).values(**values)
+        await transactions.write(self.engine, lambda connection: connection.execute(stmt))
         return ConversationRow(**values)
 
     async def list_conversations(
@@ -98,8 +97,9 @@ class Store(RunStore):
         ]
 
     async def get_conversation(self, conversation_id: str) -> ConversationRow:
-        async with self.engine.connect() as connection:
-            return await _conversation(connection, conversation_id)
+        return await transactions.read(
+            self.engine, lambda connection: _conversation(connection, conversation_id)
+        )
 
     async def update_conversation(self, conversation_id: str, **changes: Any) -> ConversationRow:
         async with self._sessions.begin() as session:
@@ -120,29 +120,29 @@ class Store(RunStore):
             raise NotFoundError(f"conversation {conversation_id} does not exist")
 
     async def conversation_detail(self, conversation_id: str) -> ConversationDetail:
-        async with self.engine.connect() as connection:
-            conversation = await _conversation(connection, conversation_id)
+        def work(
+            connection: Connection,
+        ) -> tuple[ConversationRow, list[MessageRow], list[RunRow], dict[str, list[CallRecord]]]:
+            conversation = _conversation(connection, conversation_id)
             messages = [
                 MessageRow(**m)
-                for m in (
-                    await connection.execute(
-                        select(MESSAGES)
-                        .where(MESSAGES.c.conversation_id == conversation_id)
-                        .order_by(MESSAGES.c.seq)
-                    )
+                for m in connection.execute(
+                    select(MESSAGES)
+                    .where(MESSAGES.c.conversation_id == conversation_id)
+                    .order_by(MESSAGES.c.seq)
                 ).mappings()
             ]
             runs = [
                 run_row(r)
-                for r in (
-                    await connection.execute(
-                        select(RUNS)
-                        .where(RUNS.c.conversation_id == conversation_id)
-                        .order_by(RUNS.c.created_at, RUNS.c.id)
-                    )
+                for r in connection.execute(
+                    select(RUNS)
+                    .where(RUNS.c.conversation_id == conversation_id)
+                    .order_by(RUNS.c.created_at, RUNS.c.id)
                 ).mappings()
             ]
-            calls = await self._calls(connection, [r.id for r in runs])
+            return conversation, messages, runs, calls_of(connection, [r.id for r in runs])
+
+        conversation, messages, runs, calls = await transactions.read(self.engine, work)
         by_message: dict[str, list[RunDetail]] = {}
         for run in runs:
             by_message.setdefault(run.message_id, []).append(
@@ -158,16 +158,21 @@ class Store(RunStore):
 
     async def history(self, conversation_id: str, *, before_seq: int) -> list[tuple[str, str]]:
         """Earlier (question, final answer) pairs of completed runs, oldest first."""
-        async with self.engine.connect() as connection:
-            return await _history(connection, conversation_id, before_seq=before_seq)
+        return await transactions.read(
+            self.engine,
+            lambda connection: _history(connection, conversation_id, before_seq=before_seq),
+        )
 
     async def conversation_with_history(
         self, conversation_id: str, *, before_seq: int
     ) -> tuple[ConversationRow, list[tuple[str, str]]]:
         """``get_conversation`` and ``history`` on one connection: the start of a run reads both."""
-        async with self.engine.connect() as connection:
-            row = await _conversation(connection, conversation_id)
-            return row, await _history(connection, conversation_id, before_seq=before_seq)
+
+        def work(connection: Connection) -> tuple[ConversationRow, list[tuple[str, str]]]:
+            row = _conversation(connection, conversation_id)
+            return row, _history(connection, conversation_id, before_seq=before_seq)
+
+        return await transactions.read(self.engine, work)
 
     async def seed_history(
         self, conversation_id: str, turns: Sequence[tuple[str, dict[str, Any]]]
@@ -215,13 +220,9 @@ class Store(RunStore):
             )
 
 
-async def _conversation(connection: AsyncConnection, conversation_id: str) -> ConversationRow:
+def _conversation(connection: Connection, conversation_id: str) -> ConversationRow:
     row = (
-        (
-            await connection.execute(
-                select(CONVERSATIONS).where(CONVERSATIONS.c.id == conversation_id)
-            )
-        )
+        connection.execute(select(CONVERSATIONS).where(CONVERSATIONS.c.id == conversation_id))
         .mappings()
         .first()
     )
@@ -230,8 +231,8 @@ async def _conversation(connection: AsyncConnection, conversation_id: str) -> Co
     return ConversationRow(**row)
 
 
-async def _history(
-    connection: AsyncConnection, conversation_id: str, *, before_seq: int
+def _history(
+    connection: Connection, conversation_id: str, *, before_seq: int
 ) -> list[tuple[str, str]]:
     stmt = (
         select(MessageRow.id, MessageRow.content, RunRow.final)
@@ -243,7 +244,7 @@ async def _history(
         )
         .order_by(MessageRow.seq, RunRow.created_at)
     )
-    rows = (await connection.execute(stmt)).all()
+    rows = connection.execute(stmt).all()
     pairs: dict[str, tuple[str, str]] = {}  # by message: a question asked twice is 2 turns
     for message_id, question, final in rows:
         if isinstance(final, dict) and final.get("response"):

@@ -17,14 +17,14 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import Connection, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from llmcouncil.council.results import RUN_INTERRUPTED, RUN_RUNNING, CallRecord
 from llmcouncil.errors import ConflictError, NotFoundError, PrivacyVaultError, StoreError
 from llmcouncil.privacy.vault import PiiVault, VaultCipher
-from llmcouncil.store.database import writing
+from llmcouncil.store import transactions
 from llmcouncil.store.records import RunDetail, call_record, call_values, run_row
 from llmcouncil.store.tables import (
     CONVERSATIONS,
@@ -87,54 +87,53 @@ class RunStore:
         touched: dict[str, Any] = {"updated_at": now}
         if pii_vault is not None:
             touched["pii_vault"] = pii_vault
+        message_values = {
+            "id": str(uuid.uuid4()),
+            "conversation_id": conversation_id,
+            "content": content,
+            "created_at": now,
+        }
+        # The columns the ORM wrote before; the others stay SQL NULL as they did.
+        run_values = {
+            "id": str(uuid.uuid4()),
+            "conversation_id": conversation_id,
+            "message_id": message_values["id"],
+            "status": RUN_RUNNING,
+            "idempotency_key": idempotency_key,
+            "seed": seed,
+            "council": council,
+            "simulated": simulated,
+            "worker_id": worker_id,
+            "user_id": user_id,
+            "api_key_id": api_key_id,
+            "stages_done": 0,
+            "attempts": 1,
+            "privacy": privacy,
+            "created_at": now,
+        }
+
+        def work(connection: Connection) -> None:
+            # The update first: it takes SQLite's write lock at the start of the transaction
+            # (no read-then-upgrade) and tells whether the conversation exists.
+            touched_rows = connection.execute(
+                update(CONVERSATIONS).where(CONVERSATIONS.c.id == conversation_id).values(**touched)
+            )
+            if not touched_rows.rowcount:
+                raise NotFoundError(f"conversation {conversation_id} does not exist")
+            seq = connection.scalar(
+                select(func.coalesce(func.max(MESSAGES.c.seq), 0)).where(
+                    MESSAGES.c.conversation_id == conversation_id
+                )
+            )
+            message_values["seq"] = int(seq or 0) + 1
+            connection.execute(insert(MESSAGES).values(**message_values))
+            connection.execute(insert(RUNS).values(**run_values))
+
         try:
-            async with writing(self.engine), self.engine.begin() as connection:
-                # The update first: it takes SQLite's write lock at the start of the
-                # transaction (no read-then-upgrade) and tells whether the conversation exists.
-                touched_rows = await connection.execute(
-                    update(ConversationRow)
-                    .where(ConversationRow.id == conversation_id)
-                    .values(**touched)
-                )
-                if not getattr(touched_rows, "rowcount", 0):
-                    raise NotFoundError(f"conversation {conversation_id} does not exist")
-                seq = await connection.scalar(
-                    select(func.coalesce(func.max(MessageRow.seq), 0)).where(
-                        MessageRow.conversation_id == conversation_id
-                    )
-                )
-                message_values = {
-                    "id": str(uuid.uuid4()),
-                    "conversation_id": conversation_id,
-                    "seq": int(seq or 0) + 1,
-                    "content": content,
-                    "created_at": now,
-                }
-                # The columns the ORM wrote before; the others stay SQL NULL as they did.
-                run_values = {
-                    "id": str(uuid.uuid4()),
-                    "conversation_id": conversation_id,
-                    "message_id": message_values["id"],
-                    "status": RUN_RUNNING,
-                    "idempotency_key": idempotency_key,
-                    "seed": seed,
-                    "council": council,
-                    "simulated": simulated,
-                    "worker_id": worker_id,
-                    "user_id": user_id,
-                    "api_key_id": api_key_id,
-                    "stages_done": 0,
-                    "attempts": 1,
-                    "privacy": privacy,
-                    "created_at": now,
-                }
-                await connection.execute(insert(MESSAGES).values(**message_values))
-                await connection.execute(insert(RUNS).values(**run_values))
-                message = MessageRow(**message_values)
-                run = RunRow(**run_values)
+            await transactions.write(self.engine, work)
         except IntegrityError as exc:
             raise ConflictError("a run with this Idempotency-Key was started concurrently") from exc
-        return run, message
+        return RunRow(**run_values), MessageRow(**message_values)
 
     async def find_run_by_key(self, conversation_id: str, key: str) -> RunRow | None:
         async with self._sessions() as session:
@@ -151,14 +150,16 @@ class RunStore:
             .join(CONVERSATIONS, CONVERSATIONS.c.id == RUNS.c.conversation_id)
             .where(RUNS.c.id == run_id)
         )
-        async with self.engine.connect() as connection:
-            row = (await connection.execute(stmt)).mappings().first()
+
+        def work(connection: Connection) -> tuple[dict[str, Any], list[CallRecord]]:
+            row = connection.execute(stmt).mappings().first()
             if row is None:
                 raise NotFoundError(f"run {run_id} does not exist")
-            calls = await self._calls(connection, [run_id])
-        values = dict(row)
+            return dict(row), calls_of(connection, [run_id]).get(run_id, [])
+
+        values, calls = await transactions.read(self.engine, work)
         vault = self._open_vault(values["conversation_id"], values.pop("conversation_vault"))
-        return RunDetail(run=run_row(values), calls=calls.get(run_id, []), vault=vault)
+        return RunDetail(run=run_row(values), calls=calls, vault=vault)
 
     async def get_message(self, message_id: str) -> MessageRow:
         async with self._sessions() as session:
@@ -188,35 +189,41 @@ class RunStore:
             values["stages_done"] = stage
         if finish is not None:
             values.update(status=finish, error=None, finished_at=utcnow())
-        async with writing(self.engine), self.engine.begin() as connection:
-            if calls:
-                await connection.execute(
-                    insert(MODEL_CALLS), [call_values(run_id, c) for c in calls]
-                )
+        rows = [call_values(run_id, c) for c in calls]
+
+        def work(connection: Connection) -> None:
+            if rows:
+                connection.execute(insert(MODEL_CALLS), rows)
             if values:
-                await connection.execute(update(RUNS).where(RUNS.c.id == run_id).values(**values))
+                connection.execute(update(RUNS).where(RUNS.c.id == run_id).values(**values))
+
+        await transactions.write(self.engine, work)
 
     async def record_title(
         self, run_id: str, *, conversation_id: str, call: CallRecord, title: str
     ) -> None:
         """The title call (stage 0, the run's stages_done unchanged) and the title, together."""
-        async with writing(self.engine), self.engine.begin() as connection:
-            await connection.execute(insert(MODEL_CALLS), [call_values(run_id, call)])
-            await connection.execute(
+        row = call_values(run_id, call)
+
+        def work(connection: Connection) -> None:
+            connection.execute(insert(MODEL_CALLS), [row])
+            connection.execute(
                 update(CONVERSATIONS)
                 .where(CONVERSATIONS.c.id == conversation_id)
                 .values(title=title)
             )
 
+        await transactions.write(self.engine, work)
+
     async def finish_run(
         self, run_id: str, *, status: str, error: dict[str, Any] | None = None
     ) -> None:
-        async with writing(self.engine), self.engine.begin() as connection:
-            await connection.execute(
-                update(RUNS)
-                .where(RUNS.c.id == run_id)
-                .values(status=status, error=error, finished_at=utcnow())
-            )
+        stmt = (
+            update(RUNS)
+            .where(RUNS.c.id == run_id)
+            .values(status=status, error=error, finished_at=utcnow())
+        )
+        await transactions.write(self.engine, lambda connection: connection.execute(stmt))
 
     async def reset_for_retry(self, run_id: str, *, worker_id: str) -> RunRow:
         """Drop the calls of unfinished stages and mark the run running again."""
@@ -261,19 +268,17 @@ class RunStore:
             raise StoreError(f"database is not reachable: {exc}") from exc
         return int(getattr(result, "rowcount", 0) or 0)
 
-    async def _calls(
-        self, connection: AsyncConnection, run_ids: list[str]
-    ) -> dict[str, list[CallRecord]]:
-        if not run_ids:
-            return {}
-        rows = (
-            await connection.execute(
-                select(MODEL_CALLS)
-                .where(MODEL_CALLS.c.run_id.in_(run_ids))
-                .order_by(MODEL_CALLS.c.stage, MODEL_CALLS.c.position, MODEL_CALLS.c.id)
-            )
-        ).all()
-        calls: dict[str, list[CallRecord]] = {}
-        for row in rows:
-            calls.setdefault(row.run_id, []).append(call_record(row))
-        return calls
+
+def calls_of(connection: Connection, run_ids: list[str]) -> dict[str, list[CallRecord]]:
+    """The calls of these runs, by run, in stage and position order."""
+    if not run_ids:
+        return {}
+    rows = connection.execute(
+        select(MODEL_CALLS)
+        .where(MODEL_CALLS.c.run_id.in_(run_ids))
+        .order_by(MODEL_CALLS.c.stage, MODEL_CALLS.c.position, MODEL_CALLS.c.id)
+    ).all()
+    calls: dict[str, list[CallRecord]] = {}
+    for row in rows:
+        calls.setdefault(row.run_id, []).append(call_record(row))
+    return calls
