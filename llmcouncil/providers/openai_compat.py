@@ -35,7 +35,7 @@ from llmcouncil.errors import (
     UpstreamTimeoutError,
 )
 from llmcouncil.providers.base import Completion, CompletionRequest, StreamItem, TextDelta
-from llmcouncil.providers.sse import SseLines, StreamState, usage_of
+from llmcouncil.providers.sse import READ_BUFFER, SseLines, StreamState, usage_of
 
 SIMULATED_HEADER = "X-Council-Simulated"
 _MAX_ERROR_TEXT = 300
@@ -75,6 +75,7 @@ class OpenAICompatProvider:
                 connector=connector,
                 headers=self._headers,
                 timeout=aiohttp.ClientTimeout(total=None, sock_connect=self._connect_timeout),
+                read_bufsize=READ_BUFFER,
             )
         return self._session
 

@@ -4,11 +4,13 @@ Lines are split here from raw bytes rather than with aiohttp's readline, whose l
 a single large SSE chunk can exceed. ``SseLines`` can hand over the rest of the body at once
 (``rest``): a caller that only needs the final answer reads the stream chunk by chunk until the
 first token (its deadline) and then the remainder in one read, which spares the event loop a
-wake-up, a line split and an async step per chunk.
+wake-up, a line split and an async step per chunk: the rest is awaited as the end of the body
+(``until_eof``), not network read by network read.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any, NoReturn
 
@@ -50,11 +52,38 @@ class SseLines:
 
     async def rest(self) -> list[str]:
         """Every line not yet returned, reading the body to its end."""
-        body = self._buffer + (b"" if self._eof else await self._response.content.read())
+        body = self._buffer + (b"" if self._eof else await until_eof(self._response.content))
         self._buffer, self._eof = b"", True
         lines, self._pending = self._pending, []
         lines.extend(_text(line) for line in body.split(b"\n") if line.strip())
         return lines
+
+
+# A body larger than the reader's buffer (``READ_BUFFER``; aiohttp pauses the socket at twice
+# that) waits until it is drained, so ``until_eof`` drains it this often.
+DRAIN_EVERY = 0.5
+READ_BUFFER = 1 << 20
+
+
+async def until_eof(content: aiohttp.StreamReader) -> bytes:
+    """The rest of a body, woken at its end instead of at every network read.
+
+    ``StreamReader.read()`` wakes its reader for each piece the socket delivers (a streamed
+    completion is tens of them); ``wait_eof`` wakes it once. A connection error ends the wait
+    with that error, as ``read()`` would raise it.
+    """
+    blocks: list[bytes] = []
+    while True:
+        # Drains what has arrived (resuming a socket paused at the high water mark), or
+        # raises the connection's error if it broke meanwhile.
+        blocks.append(content.read_nowait())
+        if content.is_eof():
+            return b"".join(blocks)
+        try:
+            async with asyncio.timeout(DRAIN_EVERY):
+                await content.wait_eof()
+        except TimeoutError:
+            pass
 
 
 class StreamState:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 
 import pytest
@@ -227,3 +228,49 @@ async def test_collect_keeps_every_failure_of_a_stream(
     )
     with pytest.raises(UpstreamTimeoutError, match="no answer within 0.5 s"):
         await provider.collect(request(first_token_timeout=0.3, timeout=0.5))
+
+
+async def test_collect_reads_a_body_larger_than_the_read_buffer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After the first token ``collect`` waits for the end of the body, not for each network
+    read; a body past the reader's high water mark (which pauses the socket) is drained as it
+    goes, so it neither stalls nor loses a byte."""
+    from aiohttp import web
+
+    from llmcouncil.providers import openai_compat, sse
+
+    monkeypatch.setattr(openai_compat, "READ_BUFFER", 16 * 1024)  # pauses past 32 KiB
+    monkeypatch.setattr(sse, "DRAIN_EVERY", 0.02)
+    words = [f"w{i:05d} " for i in range(20_000)]  # ≈ 2.6 MiB of events
+
+    def event(delta: dict[str, str], finish: str | None = None) -> bytes:
+        chunk = {"model": MODEL, "choices": [{"delta": delta, "finish_reason": finish}]}
+        return f"data: {json.dumps(chunk)}\n\n".encode()
+
+    async def completions(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        await response.write(event({"content": words[0]}))
+        for start in range(1, len(words), 500):
+            await response.write(
+                b"".join(event({"content": w}) for w in words[start : start + 500])
+            )
+        await response.write(event({}, "stop") + b"data: [DONE]\n\n")
+        return response
+
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", completions)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    adapter = OpenAICompatProvider(name="big", base_url=f"http://127.0.0.1:{port}/v1", api_key="k")
+    try:
+        whole = await adapter.collect(request(timeout=20.0))
+    finally:
+        await adapter.aclose()
+        await runner.cleanup()
+    assert whole.text == "".join(words)
+    assert whole.finish_reason == "stop"
