@@ -22,7 +22,8 @@ from typing import Any
 
 from sqlalchemy import Select, select, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from llmcouncil.audit.chain import (
     GENESIS,
@@ -35,7 +36,7 @@ from llmcouncil.audit.chain import (
 from llmcouncil.audit.tables import AuditRow
 from llmcouncil.audit.verify import Anchor, ChainReport, verify_chain
 from llmcouncil.errors import ConfigError, StoreError
-from llmcouncil.store.database import writing
+from llmcouncil.store import transactions
 
 log = logging.getLogger(__name__)
 _APPEND_TRIES = 20
@@ -87,18 +88,18 @@ class AuditLog:
         # Round-trip the details through canonical JSON now, so the hashed value is exactly
         # what a reader will parse back from the stored text.
         stored_details = canonical_json(details or {})
+
+        def append(session: Session) -> AuditEntry:
+            if self._advisory:
+                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_KEY})
+            entry = self._next(session, action, actor, outcome, target, stored_details)
+            session.add(_row(entry, stored_details))
+            return entry
+
         async with self._lock:
             for attempt in range(_APPEND_TRIES):
                 try:
-                    async with writing(self._engine), self._sessions.begin() as session:
-                        if self._advisory:
-                            await session.execute(
-                                text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_KEY}
-                            )
-                        entry = await self._next(
-                            session, action, actor, outcome, target, stored_details
-                        )
-                        session.add(_row(entry, stored_details))
+                    entry = await transactions.write_session(self._engine, append)
                     if not self._advisory:
                         self._tip = (entry.seq, entry.hash)
                     return entry
@@ -115,9 +116,9 @@ class AuditLog:
                     raise
         raise StoreError("could not append to the audit log: too much contention")
 
-    async def _next(
+    def _next(
         self,
-        session: AsyncSession,
+        session: Session,
         action: str,
         actor: Actor,
         outcome: str,
@@ -127,7 +128,7 @@ class AuditLog:
         tip = (
             self._tip
             or (
-                await session.execute(
+                session.execute(
                     select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)
                 )
             ).first()

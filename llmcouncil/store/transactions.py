@@ -6,9 +6,14 @@ same file: the event loop hands over the job and gets the result back, one wake-
 instead of a round trip for every statement with SQLAlchemy's compiling and row handling on the
 loop. Under many concurrent councils the loop is the server's busiest resource, and a write that
 waits for the loop between its statements holds SQLite's only write lock while it waits
-(measured in docs/PERFORMANCE.md). Writes go to one thread, in turn with this process's other
-writes (``database.writing``); reads to a small pool of their own, so they never queue behind a
-write (WAL lets readers and the writer run at once).
+(measured in docs/PERFORMANCE.md). Writes go to one thread, whose queue is this process's write
+lane: each starts the moment the one before it has committed, with no turn of the loop between
+them. Reads go to a small pool of their own, so they never queue behind a write (WAL lets
+readers and the writer run at once). The few writes still made on the async engine (accounts,
+settings, renames) meet the thread's in SQLite's busy handler, as another process's would.
+
+``read_session`` and ``write_session`` hand ``work`` an ORM ``Session`` on that connection
+instead, flushed before the transaction commits.
 
 PostgreSQL, and SQLite in memory (one database per connection, which another engine could not
 see), run the same function on the async engine's connection through ``run_sync``.
@@ -25,6 +30,7 @@ from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import Session
 
 from llmcouncil.store.database import sqlite_pragmas, writing
 
@@ -118,8 +124,29 @@ async def write(engine: AsyncEngine, work: Callable[[Connection], T]) -> T:
     """``work(connection)`` in one transaction, committed when it returns, rolled back if it
     raises; in turn with this process's other writes."""
     threads = _threads(engine)
-    async with writing(engine):
-        if threads is None:
-            async with engine.begin() as connection:
-                return await connection.run_sync(work)
+    if threads is not None:
         return await _handed(threads.writer.submit(_in_transaction, threads.engine, work))
+    async with writing(engine):
+        async with engine.begin() as connection:
+            return await connection.run_sync(work)
+
+
+def _with_session(work: Callable[[Session], T], *, flush: bool) -> Callable[[Connection], T]:
+    def on_connection(connection: Connection) -> T:
+        # The session joins the connection's transaction, which ``write`` commits or rolls
+        # back; closing the session leaves it as it is.
+        with Session(bind=connection, expire_on_commit=False) as session:
+            result = work(session)
+            if flush:
+                session.flush()
+            return result
+
+    return on_connection
+
+
+async def read_session(engine: AsyncEngine, work: Callable[[Session], T]) -> T:
+    return await read(engine, _with_session(work, flush=False))
+
+
+async def write_session(engine: AsyncEngine, work: Callable[[Session], T]) -> T:
+    return await write(engine, _with_session(work, flush=True))

@@ -25,7 +25,7 @@ from typing import Literal
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from llmcouncil.usage.ledger import spent_between
 from llmcouncil.usage.tables import BudgetRow, BudgetUsageRow, ReservationRow
@@ -80,14 +80,12 @@ def applicable(
     return sorted(chosen, key=lambda a: (a.budget.id, a.subject_id))
 
 
-async def load_budgets(
-    session: AsyncSession, *, user_id: str | None, key_id: str | None
-) -> list[Applied]:
+def load_budgets(session: Session, *, user_id: str | None, key_id: str | None) -> list[Applied]:
     if user_id is None and key_id is None:
         return []
     subjects = [s for s in (user_id, key_id) if s is not None]
     rows = (
-        await session.scalars(
+        session.scalars(
             select(BudgetRow).where(
                 BudgetRow.subject_id.in_(subjects) | BudgetRow.subject_id.is_(None)
             )
@@ -104,22 +102,20 @@ class Counter:
     period_end: datetime | None
 
 
-async def ensure_counters(
-    session: AsyncSession, applied: list[Applied], *, now: datetime
-) -> list[Counter]:
+def ensure_counters(session: Session, applied: list[Applied], *, now: datetime) -> list[Counter]:
     """The counter row of each applied budget for the current period, created if missing."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     counters = []
     for item in applied:
         start, end = period_bounds(item.budget.period, now)
-        spent_cost, spent_tokens = await spent_between(
+        spent_cost, spent_tokens = spent_between(
             session,
             subject_type=item.budget.subject_type,
             subject_id=item.subject_id,
             start=start,
             end=end,
         )
-        await session.execute(
+        session.execute(
             insert(BudgetUsageRow)
             .values(
                 budget_id=item.budget.id,
@@ -132,7 +128,7 @@ async def ensure_counters(
             )
             .on_conflict_do_nothing(index_elements=["budget_id", "subject_id", "period_start"])
         )
-        usage_id = await session.scalar(
+        usage_id = session.scalar(
             select(BudgetUsageRow.id).where(
                 BudgetUsageRow.budget_id == item.budget.id,
                 BudgetUsageRow.subject_id == item.subject_id,
@@ -144,8 +140,8 @@ async def ensure_counters(
     return counters
 
 
-async def try_reserve(
-    session: AsyncSession, counter: Counter, *, cost: float, tokens: int
+def try_reserve(
+    session: Session, counter: Counter, *, cost: float, tokens: int
 ) -> tuple[float, int] | None:
     """Reserve on a hard budget while it has unreserved room; what was reserved, or None."""
     budget = counter.applied.budget
@@ -162,19 +158,17 @@ async def try_reserve(
         values["reserved_tokens"] = u.reserved_tokens + reserved_tokens
     if not values:
         return (0.0, 0)
-    result = await session.execute(update(u).where(*conditions).values(**values))
+    result = session.execute(update(u).where(*conditions).values(**values))
     if not getattr(result, "rowcount", 0):
         return None
     return reserved_cost, reserved_tokens
 
 
-async def add_spent(
-    session: AsyncSession, counters: list[Counter], *, cost: float, tokens: int
-) -> None:
+def add_spent(session: Session, counters: list[Counter], *, cost: float, tokens: int) -> None:
     if not cost and not tokens:
         return
     for counter in counters:
-        await session.execute(
+        session.execute(
             update(BudgetUsageRow)
             .where(BudgetUsageRow.id == counter.usage_id)
             .values(
@@ -184,33 +178,33 @@ async def add_spent(
         )
 
 
-async def release(session: AsyncSession, *, admission_id: str) -> None:
+def release(session: Session, *, admission_id: str) -> None:
     held = (
-        await session.scalars(
+        session.scalars(
             select(ReservationRow)
             .where(ReservationRow.admission_id == admission_id)
             .order_by(ReservationRow.usage_id)
         )
     ).all()
-    await _give_back(session, held)
+    _give_back(session, held)
 
 
-async def release_foreign(session: AsyncSession, *, worker_id: str) -> int:
+def release_foreign(session: Session, *, worker_id: str) -> int:
     """Reservations left by other (stopped) processes; the single-process model of runs."""
     held = (
-        await session.scalars(
+        session.scalars(
             select(ReservationRow)
             .where(ReservationRow.worker_id != worker_id)
             .order_by(ReservationRow.usage_id)
         )
     ).all()
-    await _give_back(session, held)
+    _give_back(session, held)
     return len(held)
 
 
-async def _give_back(session: AsyncSession, held: Sequence[ReservationRow]) -> None:
+def _give_back(session: Session, held: Sequence[ReservationRow]) -> None:
     for row in held:
-        await session.execute(
+        session.execute(
             update(BudgetUsageRow)
             .where(BudgetUsageRow.id == row.usage_id)
             .values(
@@ -218,4 +212,4 @@ async def _give_back(session: AsyncSession, held: Sequence[ReservationRow]) -> N
                 reserved_tokens=BudgetUsageRow.reserved_tokens - row.tokens,
             )
         )
-        await session.delete(row)
+        session.delete(row)

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import Select, and_, distinct, func, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from llmcouncil.auth.tables import ApiKeyRow, UserRow
 from llmcouncil.council.results import RUN_RUNNING
@@ -104,15 +104,15 @@ def _unrecorded() -> Select[*tuple[Any, ...]]:
     )
 
 
-async def run_attribution(session: AsyncSession, run_id: str) -> tuple[str | None, str | None]:
+def run_attribution(session: Session, run_id: str) -> tuple[str | None, str | None]:
     row = (
-        await session.execute(select(RunRow.user_id, RunRow.api_key_id).where(RunRow.id == run_id))
+        session.execute(select(RunRow.user_id, RunRow.api_key_id).where(RunRow.id == run_id))
     ).first()
     return (row[0], row[1]) if row else (None, None)
 
 
-async def record_run_calls(
-    session: AsyncSession,
+def record_run_calls(
+    session: Session,
     *,
     run_id: str,
     settings: UsageSettings,
@@ -122,8 +122,8 @@ async def record_run_calls(
 
     ``attribution``: the run's (user, key) when the caller has read them already.
     """
-    rows = (await session.execute(_unrecorded().where(ModelCallRow.run_id == run_id))).all()
-    user_id, key_id = attribution or await run_attribution(session, run_id)
+    rows = (session.execute(_unrecorded().where(ModelCallRow.run_id == run_id))).all()
+    user_id, key_id = attribution or run_attribution(session, run_id)
     now = utcnow()
     records = []
     for call in rows:
@@ -153,7 +153,7 @@ async def record_run_calls(
         )
     if records:
         # One Core executemany, not an ORM flush: nobody reads the new rows' ids.
-        await session.execute(
+        session.execute(
             insert(UsageRecordRow.metadata.tables[UsageRecordRow.__tablename__]),
             [_record_values(r) for r in records],
         )
@@ -178,7 +178,7 @@ def _record_values(row: UsageRecordRow) -> dict[str, Any]:
     }
 
 
-async def unsettled_runs(session: AsyncSession) -> list[str]:
+def unsettled_runs(session: Session) -> list[str]:
     """Runs that are not running and have calls missing from the ledger."""
     stmt = (
         _unrecorded()
@@ -186,11 +186,11 @@ async def unsettled_runs(session: AsyncSession) -> list[str]:
         .where(RunRow.status != RUN_RUNNING)
         .distinct()
     )
-    return [str(r) for r in (await session.scalars(stmt)).all()]
+    return [str(r) for r in (session.scalars(stmt)).all()]
 
 
-async def spent_between(
-    session: AsyncSession,
+def spent_between(
+    session: Session,
     *,
     subject_type: str,
     subject_id: str,
@@ -206,12 +206,12 @@ async def spent_between(
         stmt = stmt.where(UsageRecordRow.created_at >= start)
     if end is not None:
         stmt = stmt.where(UsageRecordRow.created_at < end)
-    cost, tokens = (await session.execute(stmt)).one()
+    cost, tokens = (session.execute(stmt)).one()
     return float(cost or 0.0), int(tokens or 0)
 
 
-async def usage_summary(
-    session: AsyncSession,
+def usage_summary(
+    session: Session,
     *,
     group_by: GroupBy,
     since: datetime | None = None,
@@ -250,8 +250,8 @@ async def usage_summary(
     if conditions:
         stmt = stmt.where(and_(*conditions))
     stmt = stmt.order_by(cost.desc(), group_column).limit(limit)
-    rows = (await session.execute(stmt)).all()
-    names = await _names(session, group_by, [r[0] for r in rows])
+    rows = (session.execute(stmt)).all()
+    names = _names(session, group_by, [r[0] for r in rows])
     return [
         {
             "group": group_by,
@@ -270,17 +270,15 @@ async def usage_summary(
     ]
 
 
-async def _names(session: AsyncSession, group_by: GroupBy, ids: list[Any]) -> dict[Any, str]:
+def _names(session: Session, group_by: GroupBy, ids: list[Any]) -> dict[Any, str]:
     wanted = [i for i in ids if i]
     if not wanted:
         return {}
     if group_by == "user":
-        users = await session.execute(
-            select(UserRow.id, UserRow.username).where(UserRow.id.in_(wanted))
-        )
+        users = session.execute(select(UserRow.id, UserRow.username).where(UserRow.id.in_(wanted)))
         return {str(i): str(n) for i, n in users.all()}
     if group_by == "key":
-        keys = await session.execute(
+        keys = session.execute(
             select(ApiKeyRow.id, ApiKeyRow.prefix, ApiKeyRow.name).where(ApiKeyRow.id.in_(wanted))
         )
         return {i: f"{name} (lc_{prefix})" for i, prefix, name in keys.all()}

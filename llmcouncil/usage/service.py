@@ -13,10 +13,11 @@ from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import Session
 
 from llmcouncil.errors import BudgetExceededError, NotFoundError, RateLimitExceededError
-from llmcouncil.store.database import writing
+from llmcouncil.store import transactions
 from llmcouncil.store.tables import utcnow
 from llmcouncil.usage import budgets as budget_rules
 from llmcouncil.usage.budgets import Counter, period_bounds
@@ -53,7 +54,6 @@ class UsageService:
         worker_id: str,
     ) -> None:
         self._engine = engine
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self.settings = settings
         self.limiter = limiter
         self.worker_id = worker_id
@@ -98,28 +98,30 @@ class UsageService:
         if user_id is None and key_id is None:
             return admission
         now = utcnow()
-        async with self._sessions() as session:
-            applied = await budget_rules.load_budgets(session, user_id=user_id, key_id=key_id)
+        applied = await transactions.read_session(
+            self._engine,
+            lambda session: budget_rules.load_budgets(session, user_id=user_id, key_id=key_id),
+        )
         if not applied:
             return admission
-        async with self._sessions.begin() as session:
-            counters = await budget_rules.ensure_counters(session, applied, now=now)
+
+        def reserve(session: Session) -> None:
+            counters = budget_rules.ensure_counters(session, applied, now=now)
             for counter in counters:
                 budget = counter.applied.budget
                 if not budget.hard:
-                    warning = await self._soft_warning(session, counter)
+                    warning = self._soft_warning(session, counter)
                     if warning:
                         admission.warnings.append(warning)
                     continue
-                held = await budget_rules.try_reserve(
+                held = budget_rules.try_reserve(
                     session,
                     counter,
                     cost=self.settings.reserve_cost,
                     tokens=self.settings.reserve_tokens,
                 )
                 if held is None:
-                    message = await self._refusal(session, counter)
-                    raise BudgetExceededError(message)
+                    raise BudgetExceededError(self._refusal(session, counter))
                 admission.reserved = True
                 session.add(
                     ReservationRow(
@@ -130,11 +132,14 @@ class UsageService:
                         worker_id=self.worker_id,
                     )
                 )
+
+        await transactions.write_session(self._engine, reserve)
         return admission
 
     async def release(self, admission: Admission) -> None:
-        async with self._sessions.begin() as session:
-            await budget_rules.release(session, admission_id=admission.id)
+        await transactions.write_session(
+            self._engine, lambda session: budget_rules.release(session, admission_id=admission.id)
+        )
 
     async def settle(
         self,
@@ -144,32 +149,34 @@ class UsageService:
         attribution: tuple[str | None, str | None] | None = None,
     ) -> Recorded:
         """``attribution``: the run's (user, key) when the caller has read the run already."""
-        async with writing(self._engine), self._sessions.begin() as session:
-            user_id, key_id = attribution or await run_attribution(session, run_id)
-            applied = await budget_rules.load_budgets(session, user_id=user_id, key_id=key_id)
-            counters = await budget_rules.ensure_counters(session, applied, now=utcnow())
-            recorded = await record_run_calls(
+
+        def record(session: Session) -> Recorded:
+            user_id, key_id = attribution or run_attribution(session, run_id)
+            applied = budget_rules.load_budgets(session, user_id=user_id, key_id=key_id)
+            counters = budget_rules.ensure_counters(session, applied, now=utcnow())
+            recorded = record_run_calls(
                 session, run_id=run_id, settings=self.settings, attribution=(user_id, key_id)
             )
-            await budget_rules.add_spent(
-                session, counters, cost=recorded.cost, tokens=recorded.tokens
-            )
+            budget_rules.add_spent(session, counters, cost=recorded.cost, tokens=recorded.tokens)
             if admission is not None and admission.reserved:
-                await budget_rules.release(session, admission_id=admission.id)
-        return recorded
+                budget_rules.release(session, admission_id=admission.id)
+            return recorded
+
+        return await transactions.write_session(self._engine, record)
 
     async def recover(self) -> tuple[int, int]:
         """At start-up: free what stopped processes reserved, and settle their runs."""
-        async with self._sessions.begin() as session:
-            released = await budget_rules.release_foreign(session, worker_id=self.worker_id)
-        async with self._sessions() as session:
-            runs = await unsettled_runs(session)
+        released = await transactions.write_session(
+            self._engine,
+            lambda session: budget_rules.release_foreign(session, worker_id=self.worker_id),
+        )
+        runs = await transactions.read_session(self._engine, unsettled_runs)
         for run_id in runs:
             await self.settle(run_id, admission=None)
         return released, len(runs)
 
-    async def _refusal(self, session: AsyncSession, counter: Counter) -> str:
-        row = await session.get(BudgetUsageRow, counter.usage_id, populate_existing=True)
+    def _refusal(self, session: Session, counter: Counter) -> str:
+        row = session.get(BudgetUsageRow, counter.usage_id, populate_existing=True)
         budget = counter.applied.budget
         whose = "your" if budget.subject_type == "user" else "this API key's"
         renews = (
@@ -180,8 +187,8 @@ class UsageService:
             f"{_amounts(budget, row)}{renews}. Ask an administrator to raise it."
         )
 
-    async def _soft_warning(self, session: AsyncSession, counter: Counter) -> str | None:
-        row = await session.get(BudgetUsageRow, counter.usage_id, populate_existing=True)
+    def _soft_warning(self, session: Session, counter: Counter) -> str | None:
+        row = session.get(BudgetUsageRow, counter.usage_id, populate_existing=True)
         budget = counter.applied.budget
         if row is None or not _reached(budget, row):
             return None
@@ -194,10 +201,10 @@ class UsageService:
     # budgets ------------------------------------------------------------------------------
 
     async def list_budgets(self) -> list[BudgetRow]:
-        async with self._sessions() as session:
-            return list(
-                (await session.scalars(select(BudgetRow).order_by(BudgetRow.created_at))).all()
-            )
+        return await transactions.read_session(
+            self._engine,
+            lambda session: list(session.scalars(select(BudgetRow).order_by(BudgetRow.created_at))),
+        )
 
     async def set_budget(
         self,
@@ -210,8 +217,9 @@ class UsageService:
         hard: bool,
     ) -> BudgetRow:
         """Create the budget for (subject, period), or change the one that exists."""
-        async with self._sessions.begin() as session:
-            row = await session.scalar(
+
+        def put(session: Session) -> BudgetRow:
+            row = session.scalar(
                 select(BudgetRow).where(
                     BudgetRow.subject_type == subject_type,
                     BudgetRow.subject_id.is_(None)
@@ -229,33 +237,41 @@ class UsageService:
                 )
                 session.add(row)
             row.limit_cost, row.limit_tokens, row.hard = limit_cost, limit_tokens, hard
-        return row
+            return row
+
+        return await transactions.write_session(self._engine, put)
 
     async def delete_budget(self, budget_id: str) -> BudgetRow:
-        async with self._sessions.begin() as session:
-            row = await session.get(BudgetRow, budget_id)
+        def remove(session: Session) -> BudgetRow:
+            row = session.get(BudgetRow, budget_id)
             if row is None:
                 raise NotFoundError(f"budget {budget_id} does not exist")
-            await session.execute(delete(BudgetRow).where(BudgetRow.id == budget_id))
-        return row
+            session.execute(delete(BudgetRow).where(BudgetRow.id == budget_id))
+            return row
+
+        return await transactions.write_session(self._engine, remove)
 
     async def budget_status(
         self, *, user_id: str | None, key_id: str | None
     ) -> list[dict[str, Any]]:
         """Every budget that applies to this user (and key), with the current period's figures."""
         now = utcnow()
-        async with self._sessions.begin() as session:
-            applied = await budget_rules.load_budgets(session, user_id=user_id, key_id=key_id)
-            counters = await budget_rules.ensure_counters(session, applied, now=now)
+
+        def status(session: Session) -> list[dict[str, Any]]:
+            applied = budget_rules.load_budgets(session, user_id=user_id, key_id=key_id)
+            counters = budget_rules.ensure_counters(session, applied, now=now)
             out = []
             for counter in counters:
-                row = await session.get(BudgetUsageRow, counter.usage_id)
+                row = session.get(BudgetUsageRow, counter.usage_id)
                 out.append(budget_public(counter.applied.budget, row, counter, now=now))
-        return out
+            return out
+
+        return await transactions.write_session(self._engine, status)
 
     async def summary(self, *, group_by: GroupBy, **filters: Any) -> list[dict[str, Any]]:
-        async with self._sessions() as session:
-            return await usage_summary(session, group_by=group_by, **filters)
+        return await transactions.read_session(
+            self._engine, lambda session: usage_summary(session, group_by=group_by, **filters)
+        )
 
 
 def budget_public(
