@@ -24,6 +24,7 @@ class CouncilOutcome:
     lossless: bool  # and every member answered and reviewed, with no error recorded
     error: str | None = None
     first_delta: float | None = None  # streamed: seconds from POST to the first model_delta
+    create: float = 0.0  # seconds the conversation's creation took, before the POST
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -62,6 +63,7 @@ def judge(status: int, body: dict[str, Any]) -> tuple[bool, bool]:
 
 
 async def one_council(http: aiohttp.ClientSession, base: str) -> CouncilOutcome:
+    before = time.perf_counter()
     cid = await new_conversation(http, base)
     started = time.perf_counter()
     try:
@@ -71,11 +73,13 @@ async def one_council(http: aiohttp.ClientSession, base: str) -> CouncilOutcome:
             body = await response.json()
             status = response.status
     except (aiohttp.ClientError, TimeoutError, json.JSONDecodeError) as exc:
-        return CouncilOutcome(time.perf_counter() - started, 0, False, False, repr(exc))
+        return CouncilOutcome(
+            time.perf_counter() - started, 0, False, False, repr(exc), create=started - before
+        )
     wall = time.perf_counter() - started
     complete, lossless = judge(status, body)
     error = None if status == 200 else str(body.get("detail", body))[:200]
-    return CouncilOutcome(wall, status, complete, lossless, error)
+    return CouncilOutcome(wall, status, complete, lossless, error, create=started - before)
 
 
 async def one_streamed_council(http: aiohttp.ClientSession, base: str) -> CouncilOutcome:
@@ -129,6 +133,9 @@ def summary(outcomes: Sequence[CouncilOutcome], elapsed: float) -> dict[str, Any
         "p50_s": round(percentile(walls, 0.50), 3),
         "p99_s": round(percentile(walls, 0.99), 3),
         "max_s": round(max(walls), 3) if walls else math.nan,
+        # creating the conversation (before the POST, outside the wall time, inside councils/s)
+        "create_p50_s": round(percentile([o.create for o in outcomes], 0.50), 3),
+        "create_p99_s": round(percentile([o.create for o in outcomes], 0.99), 3),
         "councils_per_s": round(len(outcomes) / elapsed, 2) if elapsed else math.nan,
         "errors": len(errors),
         "complete_share": round(sum(o.complete for o in outcomes) / len(outcomes), 4),
