@@ -164,10 +164,7 @@ class OpenAICompatProvider:
                 if call.state.done:
                     break
             if not call.state.done:
-                for line in await call.lines.rest():  # then the rest in one read
-                    call.state.feed(line)
-                    if call.state.done:
-                        break
+                call.state.feed_rest(await call.lines.rest())  # then the rest in one read
         return call.completion()
 
     @contextlib.asynccontextmanager

@@ -11,6 +11,7 @@ wake-up, a line split and an async step per chunk: the rest is awaited as the en
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from typing import Any, NoReturn
 
@@ -55,7 +56,9 @@ class SseLines:
         body = self._buffer + (b"" if self._eof else await until_eof(self._response.content))
         self._buffer, self._eof = b"", True
         lines, self._pending = self._pending, []
-        lines.extend(_text(line) for line in body.split(b"\n") if line.strip())
+        # Decoded whole, then split: a newline byte never falls inside a UTF-8 character.
+        text = body.decode("utf-8", "replace")
+        lines.extend(line.rstrip("\r") for line in text.split("\n") if line.strip())
         return lines
 
 
@@ -108,7 +111,42 @@ class StreamState:
         if raw == "[DONE]":
             self.done = True
             return ""
-        chunk = self._decode(raw.encode())
+        return self._take(self._decode(raw.encode()))
+
+    def feed_rest(self, lines: list[str]) -> None:
+        """Take the lines that follow the first token at once, their JSON parsed in one call.
+
+        A streamed answer is tens of chunks; one ``json.loads`` of them all as an array
+        replaces as many calls. Should any payload not be one JSON object, the lines are taken
+        one by one instead, so the error names the chunk as ``feed`` would.
+        """
+        payloads: list[str] = []
+        for line in lines:
+            if not line.startswith("data:"):
+                continue
+            raw = line[5:].strip()
+            if raw == "[DONE]":
+                self.done = True
+                break
+            payloads.append(raw)
+        chunks: Any = None
+        if all(p.startswith("{") and p.endswith("}") for p in payloads):
+            try:
+                chunks = json.loads(f"[{','.join(payloads)}]")
+            except ValueError:
+                chunks = None
+        if (
+            not isinstance(chunks, list)
+            or len(chunks) != len(payloads)
+            or not all(isinstance(c, dict) for c in chunks)
+        ):
+            for raw in payloads:  # in order, so an earlier error chunk is still the one raised
+                self._take(self._decode(raw.encode()))
+            return
+        for chunk in chunks:
+            self._take(chunk)
+
+    def _take(self, chunk: dict[str, Any]) -> str:
         if "error" in chunk:
             self._body_error(chunk["error"])
         self.answered_by = str(chunk.get("model") or self.answered_by)
