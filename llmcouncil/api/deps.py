@@ -11,17 +11,25 @@ from llmcouncil.council.runs import RunService
 from llmcouncil.store.repository import Store
 
 
-def get_runtime(request: Request) -> Runtime:
+def runtime_of(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
 
-def get_store(request: Request) -> Store:
-    return get_runtime(request).store
+# The dependencies are coroutines although they do not wait for anything: FastAPI runs a plain
+# function dependency on a worker thread, a thread round trip per dependency per request.
 
 
-def get_runs(request: Request) -> RunService:
-    return get_runtime(request).runs
+async def get_runtime(request: Request) -> Runtime:
+    return runtime_of(request)
+
+
+async def get_store(request: Request) -> Store:
+    return runtime_of(request).store
+
+
+async def get_runs(request: Request) -> RunService:
+    return runtime_of(request).runs
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]

@@ -17,7 +17,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from llmcouncil.api.deps import get_runtime
+from llmcouncil.api.deps import runtime_of
 from llmcouncil.auth.policy import LOCAL_PRINCIPAL, Principal, Scope
 from llmcouncil.auth.service import Client, actor_of
 from llmcouncil.council.governance import RunActor, current_actor
@@ -41,7 +41,7 @@ async def get_principal(request: Request) -> Principal:
     cached = getattr(request.state, "principal", None)
     if isinstance(cached, Principal):
         return cached
-    governance = get_runtime(request).governance
+    governance = runtime_of(request).governance
     if governance.mode == "local":
         principal = LOCAL_PRINCIPAL
     else:
@@ -60,7 +60,7 @@ async def get_principal(request: Request) -> Principal:
 
 
 async def _authenticate(request: Request) -> Principal:
-    auth = get_runtime(request).governance.auth
+    auth = runtime_of(request).governance.auth
     header = request.headers.get("authorization")
     if header is not None:
         scheme, _, credentials = header.partition(" ")
@@ -135,7 +135,7 @@ async def readable_conversation(
     """The conversation, if the caller may read it; another user's is a 404, like a missing one.
 
     Reading someone else's conversation under a grant is an audit record."""
-    runtime = get_runtime(request)
+    runtime = runtime_of(request)
     row = await runtime.store.get_conversation(conversation_id)
     if not principal.may_read_conversation(row.user_id):
         raise NotFoundError(f"conversation {conversation_id} does not exist")
@@ -152,7 +152,7 @@ async def readable_conversation(
 async def writable_conversation(
     conversation_id: str, principal: Asker, request: Request
 ) -> ConversationRow:
-    row = await get_runtime(request).store.get_conversation(conversation_id)
+    row = await runtime_of(request).store.get_conversation(conversation_id)
     if not principal.may_change_conversation(row.user_id):
         raise NotFoundError(f"conversation {conversation_id} does not exist")
     return row
