@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from sqlalchemy import Select, and_, distinct, func, insert, select
 from sqlalchemy.orm import Session
@@ -27,6 +27,25 @@ GroupBy = Literal["user", "key", "model", "run"]
 UPSTREAM = "upstream"
 PRICE_TABLE = "price_table"
 UNKNOWN = "unknown"
+
+
+class LedgerRecord(NamedTuple):
+    """One ``usage_records`` row as inserted (a tuple: settling writes ten of these a run, and
+    an ORM object each cost more than the insert)."""
+
+    model_call_id: int
+    run_id: str
+    conversation_id: str
+    user_id: str | None
+    api_key_id: str | None
+    stage: int
+    model: str
+    prompt_tokens: int
+    completion_tokens: int
+    cost: float
+    cost_source: str
+    simulated: bool
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +90,7 @@ class Recorded:
 
     user_id: str | None
     api_key_id: str | None
-    records: list[UsageRecordRow]
+    records: list[LedgerRecord]
 
     @property
     def cost(self) -> float:
@@ -135,7 +154,7 @@ def record_run_calls(
             upstream_cost=call.cost,
         )
         records.append(
-            UsageRecordRow(
+            LedgerRecord(
                 model_call_id=call.id,
                 run_id=run_id,
                 conversation_id=call.conversation_id,
@@ -155,27 +174,9 @@ def record_run_calls(
         # One Core executemany, not an ORM flush: nobody reads the new rows' ids.
         session.execute(
             insert(UsageRecordRow.metadata.tables[UsageRecordRow.__tablename__]),
-            [_record_values(r) for r in records],
+            [r._asdict() for r in records],
         )
     return Recorded(user_id=user_id, api_key_id=key_id, records=records)
-
-
-def _record_values(row: UsageRecordRow) -> dict[str, Any]:
-    return {
-        "model_call_id": row.model_call_id,
-        "run_id": row.run_id,
-        "conversation_id": row.conversation_id,
-        "user_id": row.user_id,
-        "api_key_id": row.api_key_id,
-        "stage": row.stage,
-        "model": row.model,
-        "prompt_tokens": row.prompt_tokens,
-        "completion_tokens": row.completion_tokens,
-        "cost": row.cost,
-        "cost_source": row.cost_source,
-        "simulated": row.simulated,
-        "created_at": row.created_at,
-    }
 
 
 def unsettled_runs(session: Session) -> list[str]:
