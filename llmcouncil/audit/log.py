@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select, text
+from sqlalchemy import Select, insert, select, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlalchemy.orm import Session
@@ -41,6 +41,9 @@ from llmcouncil.store import transactions
 log = logging.getLogger(__name__)
 _APPEND_TRIES = 20
 _ADVISORY_KEY = 0x4C4C4D_41554454  # "LLM" "AUDT": one lock for the whole chain
+# Built once (see store/statements.py): every council appends a record.
+_INSERT = insert(AuditRow)
+_TIP = select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +96,7 @@ class AuditLog:
             if self._advisory:
                 session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_KEY})
             entry = self._next(session, action, actor, outcome, target, stored_details)
-            session.add(_row(entry, stored_details))
+            session.execute(_INSERT, _row(entry, stored_details))
             return entry
 
         async with self._lock:
@@ -125,14 +128,7 @@ class AuditLog:
         target: str | None,
         details: str,
     ) -> AuditEntry:
-        tip = (
-            self._tip
-            or (
-                session.execute(
-                    select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)
-                )
-            ).first()
-        )
+        tip = self._tip or (session.execute(_TIP)).first()
         seq, prev = (int(tip[0]) + 1, str(tip[1])) if tip else (1, GENESIS)
         draft = AuditEntry(
             seq=seq,
@@ -200,21 +196,21 @@ def _filtered(stmt: Select[AuditRow], f: AuditFilter) -> Select[AuditRow]:
     return stmt
 
 
-def _row(entry: AuditEntry, details: str) -> AuditRow:
-    return AuditRow(
-        seq=entry.seq,
-        created_at=entry.created_at,
-        action=entry.action,
-        outcome=entry.outcome,
-        actor_user_id=entry.actor.user_id,
-        actor_name=entry.actor.name,
-        actor_key_id=entry.actor.key_id,
-        actor_ip=entry.actor.ip,
-        target=entry.target,
-        details=details,
-        prev_hash=entry.prev_hash,
-        hash=entry.hash,
-    )
+def _row(entry: AuditEntry, details: str) -> dict[str, Any]:
+    return {
+        "seq": entry.seq,
+        "created_at": entry.created_at,
+        "action": entry.action,
+        "outcome": entry.outcome,
+        "actor_user_id": entry.actor.user_id,
+        "actor_name": entry.actor.name,
+        "actor_key_id": entry.actor.key_id,
+        "actor_ip": entry.actor.ip,
+        "target": entry.target,
+        "details": details,
+        "prev_hash": entry.prev_hash,
+        "hash": entry.hash,
+    }
 
 
 def _entry(row: AuditRow) -> AuditEntry:

@@ -11,10 +11,11 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, select, update
 
 from llmcouncil.council.results import RUN_COMPLETE, STAGE_FINAL, CallRecord
 from llmcouncil.errors import NotFoundError
+from llmcouncil.store import statements as sql
 from llmcouncil.store import transactions
 from llmcouncil.store.records import (
     DEFAULT_TITLE,
@@ -25,7 +26,6 @@ from llmcouncil.store.records import (
 )
 from llmcouncil.store.runs import RunStore, calls_of
 from llmcouncil.store.tables import (
-    CONVERSATIONS,
     MESSAGES,
     RUNS,
     ConversationRow,
@@ -60,8 +60,9 @@ class Store(RunStore):
             "created_at": now,
             "updated_at": now,
         }
-        stmt = insert(CONVERSATIONS).values(**values)
-        await transactions.write(self.engine, lambda connection: connection.execute(stmt))
+        await transactions.write(
+            self.engine, lambda connection: connection.execute(sql.INSERT_CONVERSATION, values)
+        )
         return ConversationRow(**values)
 
     async def list_conversations(
@@ -222,7 +223,7 @@ class Store(RunStore):
 
 def _conversation(connection: Connection, conversation_id: str) -> ConversationRow:
     row = (
-        connection.execute(select(CONVERSATIONS).where(CONVERSATIONS.c.id == conversation_id))
+        connection.execute(sql.CONVERSATION, {"conversation_id": conversation_id})
         .mappings()
         .first()
     )
@@ -234,17 +235,9 @@ def _conversation(connection: Connection, conversation_id: str) -> ConversationR
 def _history(
     connection: Connection, conversation_id: str, *, before_seq: int
 ) -> list[tuple[str, str]]:
-    stmt = (
-        select(MessageRow.id, MessageRow.content, RunRow.final)
-        .join(RunRow, RunRow.message_id == MessageRow.id)
-        .where(
-            MessageRow.conversation_id == conversation_id,
-            MessageRow.seq < before_seq,
-            RunRow.final.is_not(None),
-        )
-        .order_by(MessageRow.seq, RunRow.created_at)
-    )
-    rows = connection.execute(stmt).all()
+    rows = connection.execute(
+        sql.HISTORY, {"conversation_id": conversation_id, "before_seq": before_seq}
+    ).all()
     pairs: dict[str, tuple[str, str]] = {}  # by message: a question asked twice is 2 turns
     for message_id, question, final in rows:
         if isinstance(final, dict) and final.get("response"):

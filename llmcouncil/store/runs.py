@@ -17,20 +17,17 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, text, update
+from sqlalchemy import Connection, delete, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from llmcouncil.council.results import RUN_INTERRUPTED, RUN_RUNNING, CallRecord
 from llmcouncil.errors import ConflictError, NotFoundError, PrivacyVaultError, StoreError
 from llmcouncil.privacy.vault import PiiVault, VaultCipher
+from llmcouncil.store import statements as sql
 from llmcouncil.store import transactions
 from llmcouncil.store.records import RunDetail, call_record, call_values, run_row
 from llmcouncil.store.tables import (
-    CONVERSATIONS,
-    MESSAGES,
-    MODEL_CALLS,
-    RUNS,
     ConversationRow,
     MessageRow,
     ModelCallRow,
@@ -116,18 +113,14 @@ class RunStore:
             # The update first: it takes SQLite's write lock at the start of the transaction
             # (no read-then-upgrade) and tells whether the conversation exists.
             touched_rows = connection.execute(
-                update(CONVERSATIONS).where(CONVERSATIONS.c.id == conversation_id).values(**touched)
+                sql.UPDATE_CONVERSATION, {"b_id": conversation_id, **touched}
             )
             if not touched_rows.rowcount:
                 raise NotFoundError(f"conversation {conversation_id} does not exist")
-            seq = connection.scalar(
-                select(func.coalesce(func.max(MESSAGES.c.seq), 0)).where(
-                    MESSAGES.c.conversation_id == conversation_id
-                )
-            )
+            seq = connection.scalar(sql.LAST_SEQ, {"conversation_id": conversation_id})
             message_values["seq"] = int(seq or 0) + 1
-            connection.execute(insert(MESSAGES).values(**message_values))
-            connection.execute(insert(RUNS).values(**run_values))
+            connection.execute(sql.INSERT_MESSAGE, message_values)
+            connection.execute(sql.INSERT_RUN, run_values)
 
         try:
             await transactions.write(self.engine, work)
@@ -145,14 +138,9 @@ class RunStore:
 
     async def get_run(self, run_id: str) -> RunDetail:
         """The run, its conversation's vault (one read, joined) and its calls."""
-        stmt = (
-            select(RUNS, CONVERSATIONS.c.pii_vault.label("conversation_vault"))
-            .join(CONVERSATIONS, CONVERSATIONS.c.id == RUNS.c.conversation_id)
-            .where(RUNS.c.id == run_id)
-        )
 
         def work(connection: Connection) -> tuple[dict[str, Any], list[CallRecord]]:
-            row = connection.execute(stmt).mappings().first()
+            row = connection.execute(sql.RUN_WITH_VAULT, {"run_id": run_id}).mappings().first()
             if row is None:
                 raise NotFoundError(f"run {run_id} does not exist")
             return dict(row), calls_of(connection, [run_id]).get(run_id, [])
@@ -193,9 +181,9 @@ class RunStore:
 
         def work(connection: Connection) -> None:
             if rows:
-                connection.execute(insert(MODEL_CALLS), rows)
+                connection.execute(sql.INSERT_CALLS, rows)
             if values:
-                connection.execute(update(RUNS).where(RUNS.c.id == run_id).values(**values))
+                connection.execute(sql.UPDATE_RUN, {"b_id": run_id, **values})
 
         await transactions.write(self.engine, work)
 
@@ -206,24 +194,18 @@ class RunStore:
         row = call_values(run_id, call)
 
         def work(connection: Connection) -> None:
-            connection.execute(insert(MODEL_CALLS), [row])
-            connection.execute(
-                update(CONVERSATIONS)
-                .where(CONVERSATIONS.c.id == conversation_id)
-                .values(title=title)
-            )
+            connection.execute(sql.INSERT_CALLS, [row])
+            connection.execute(sql.UPDATE_CONVERSATION, {"b_id": conversation_id, "title": title})
 
         await transactions.write(self.engine, work)
 
     async def finish_run(
         self, run_id: str, *, status: str, error: dict[str, Any] | None = None
     ) -> None:
-        stmt = (
-            update(RUNS)
-            .where(RUNS.c.id == run_id)
-            .values(status=status, error=error, finished_at=utcnow())
+        values = {"b_id": run_id, "status": status, "error": error, "finished_at": utcnow()}
+        await transactions.write(
+            self.engine, lambda connection: connection.execute(sql.UPDATE_RUN, values)
         )
-        await transactions.write(self.engine, lambda connection: connection.execute(stmt))
 
     async def reset_for_retry(self, run_id: str, *, worker_id: str) -> RunRow:
         """Drop the calls of unfinished stages and mark the run running again."""
@@ -273,11 +255,7 @@ def calls_of(connection: Connection, run_ids: list[str]) -> dict[str, list[CallR
     """The calls of these runs, by run, in stage and position order."""
     if not run_ids:
         return {}
-    rows = connection.execute(
-        select(MODEL_CALLS)
-        .where(MODEL_CALLS.c.run_id.in_(run_ids))
-        .order_by(MODEL_CALLS.c.stage, MODEL_CALLS.c.position, MODEL_CALLS.c.id)
-    ).all()
+    rows = connection.execute(sql.CALLS_OF_RUNS, {"run_ids": run_ids}).all()
     calls: dict[str, list[CallRecord]] = {}
     for row in rows:
         calls.setdefault(row.run_id, []).append(call_record(row))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
-from sqlalchemy import Select, and_, distinct, func, insert, select
+from sqlalchemy import Select, and_, bindparam, distinct, func, insert, select
 from sqlalchemy.orm import Session
 
 from llmcouncil.auth.tables import ApiKeyRow, UserRow
@@ -123,10 +123,15 @@ def _unrecorded() -> Select[*tuple[Any, ...]]:
     )
 
 
+# Settling runs these for every run; built once, they keep their cache keys (see
+# store/statements.py for why that matters).
+_UNRECORDED_OF_RUN = _unrecorded().where(ModelCallRow.run_id == bindparam("run_id"))
+_ATTRIBUTION = select(RunRow.user_id, RunRow.api_key_id).where(RunRow.id == bindparam("run_id"))
+_INSERT_RECORDS = insert(UsageRecordRow.metadata.tables[UsageRecordRow.__tablename__])
+
+
 def run_attribution(session: Session, run_id: str) -> tuple[str | None, str | None]:
-    row = (
-        session.execute(select(RunRow.user_id, RunRow.api_key_id).where(RunRow.id == run_id))
-    ).first()
+    row = session.execute(_ATTRIBUTION, {"run_id": run_id}).first()
     return (row[0], row[1]) if row else (None, None)
 
 
@@ -141,7 +146,7 @@ def record_run_calls(
 
     ``attribution``: the run's (user, key) when the caller has read them already.
     """
-    rows = (session.execute(_unrecorded().where(ModelCallRow.run_id == run_id))).all()
+    rows = session.execute(_UNRECORDED_OF_RUN, {"run_id": run_id}).all()
     user_id, key_id = attribution or run_attribution(session, run_id)
     now = utcnow()
     records = []
@@ -172,10 +177,7 @@ def record_run_calls(
         )
     if records:
         # One Core executemany, not an ORM flush: nobody reads the new rows' ids.
-        session.execute(
-            insert(UsageRecordRow.metadata.tables[UsageRecordRow.__tablename__]),
-            [r._asdict() for r in records],
-        )
+        session.execute(_INSERT_RECORDS, [r._asdict() for r in records])
     return Recorded(user_id=user_id, api_key_id=key_id, records=records)
 
 
