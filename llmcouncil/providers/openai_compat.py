@@ -76,6 +76,9 @@ class OpenAICompatProvider:
                 headers=self._headers,
                 timeout=aiohttp.ClientTimeout(total=None, sock_connect=self._connect_timeout),
                 read_bufsize=READ_BUFFER,
+                # Nothing an upstream sets as a cookie is sent back with later calls (which
+                # may be other users' councils).
+                cookie_jar=aiohttp.DummyCookieJar(),
             )
         return self._session
 

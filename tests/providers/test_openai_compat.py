@@ -274,3 +274,39 @@ async def test_collect_reads_a_body_larger_than_the_read_buffer(
         await runner.cleanup()
     assert whole.text == "".join(words)
     assert whole.finish_reason == "stop"
+
+
+async def test_cookies_an_upstream_sets_are_not_sent_back() -> None:
+    """The adapter's connection pool serves every user's councils: a cookie one response sets
+    must not ride along on the next call."""
+    from aiohttp import web
+
+    seen: list[str | None] = []
+
+    async def completions(request: web.Request) -> web.Response:
+        seen.append(request.headers.get("Cookie"))
+        body = {
+            "model": MODEL,
+            "choices": [{"message": {"content": "ok"}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1},
+        }
+        response = web.json_response(body)
+        response.set_cookie("session", "from-the-upstream")
+        return response
+
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", completions)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    # a host name: a cookie jar ignores cookies from bare IP addresses anyway
+    adapter = OpenAICompatProvider(name="c", base_url=f"http://localhost:{port}/v1", api_key="k")
+    try:
+        for _ in range(2):
+            assert (await adapter.complete(request())).text == "ok"
+    finally:
+        await adapter.aclose()
+        await runner.cleanup()
+    assert seen == [None, None]
