@@ -43,7 +43,7 @@ def serve(
         trace.set_tracer_provider(provider)  # the MCP SDK's own spans join ours
     try:
         uvicorn.run(
-            create_app(settings, tracer_provider=provider),
+            create_app(settings, tracer_provider=provider, server_process=True),
             host=settings.host,
             port=settings.port,
             log_level=settings.log_level.lower(),
