@@ -62,6 +62,8 @@ class RunContext:
     # What the privacy guard did before this run: {"policy", "redactions": {entity: count}}.
     # ``question`` and ``history`` above are already redacted.
     privacy: dict[str, Any] | None = None
+    # The run as stored, when the write that completed it read it back in the same job.
+    stored: RunDetail | None = None
 
 
 def ranking_metadata(
@@ -222,7 +224,7 @@ class CouncilPipeline:
         stored = ctx.resume.calls if ctx.resume else []
 
         emit(CouncilEvent(EventType.STAGE1_START))
-        write: Awaitable[None] | None = None  # the previous stage's, not yet awaited
+        write: Awaitable[object] | None = None  # the previous stage's, not yet awaited
         if done >= STAGE_ANSWERS:
             answers = [c for c in stored if c.stage == STAGE_ANSWERS]
         else:
@@ -338,12 +340,13 @@ class CouncilPipeline:
         finish = title_task is None or (
             title_task.done() and not title_task.cancelled() and title_task.exception() is None
         )
-        await self._store.record_stage(
+        ctx.stored = await self._store.record_stage(
             ctx.run_id,
             stage=3,
             calls=[chair],
             final=final,
             finish=RUN_COMPLETE if finish else None,
+            read_back=finish,
         )
         emit(
             CouncilEvent(

@@ -50,7 +50,9 @@ class RunSettlement:
         detail: RunDetail | None = None
         try:
             try:
-                detail = await self._store.get_run(ctx.run_id)
+                # Read back with the write that completed the run, or now (a run that failed,
+                # was cancelled, or finished once its title was stored).
+                detail = ctx.stored or await self._store.get_run(ctx.run_id)
             except Exception as exc:
                 stored.set_exception(exc)
                 stored.exception()  # nobody waiting for it is fine too

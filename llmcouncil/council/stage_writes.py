@@ -38,13 +38,13 @@ class _HeldEvents:
             self._emit(event)
 
 
-async def await_write(write: Awaitable[None] | None) -> None:
+async def await_write(write: Awaitable[object] | None) -> None:
     if write is not None:
         await write
 
 
 async def announce_when_stored(
-    write: Awaitable[None] | None,
+    write: Awaitable[object] | None,
     announce: list[CouncilEvent],
     emit: Callable[[CouncilEvent], None],
 ) -> None:
@@ -54,7 +54,7 @@ async def announce_when_stored(
 
 
 async def behind_write(
-    write: Awaitable[None] | None,
+    write: Awaitable[object] | None,
     announce: list[CouncilEvent],
     emit: Callable[[CouncilEvent], None],
     next_stage: Callable[[StageEvents], Awaitable[T]],

@@ -139,13 +139,12 @@ class RunStore:
     async def get_run(self, run_id: str) -> RunDetail:
         """The run, its conversation's vault (one read, joined) and its calls."""
 
-        def work(connection: Connection) -> tuple[dict[str, Any], list[CallRecord]]:
-            row = connection.execute(sql.RUN_WITH_VAULT, {"run_id": run_id}).mappings().first()
-            if row is None:
-                raise NotFoundError(f"run {run_id} does not exist")
-            return dict(row), calls_of(connection, [run_id]).get(run_id, [])
+        return self._detail(
+            await transactions.read(self.engine, lambda connection: _read_run(connection, run_id))
+        )
 
-        values, calls = await transactions.read(self.engine, work)
+    def _detail(self, stored: _StoredRun) -> RunDetail:
+        values, calls = stored
         vault = self._open_vault(values["conversation_id"], values.pop("conversation_vault"))
         return RunDetail(run=run_row(values), calls=calls, vault=vault)
 
@@ -163,12 +162,14 @@ class RunStore:
         stage: int,
         calls: Sequence[CallRecord],
         finish: str | None = None,
+        read_back: bool = False,
         **run_fields: Any,
-    ) -> None:
+    ) -> RunDetail | None:
         """Commit a completed stage: its calls, and what it decided, in one transaction.
 
         ``finish``: also end the run with this status (as ``finish_run`` would), in the same
-        transaction, so a completed run is never without its last stage.
+        transaction, so a completed run is never without its last stage. ``read_back``: return
+        the run as stored (``get_run``), read in the same job, after the writes.
         """
         values = dict(run_fields)
         if "meta" in values:  # the ORM attribute's name; the column is "metadata"
@@ -179,13 +180,15 @@ class RunStore:
             values.update(status=finish, error=None, finished_at=utcnow())
         rows = [call_values(run_id, c) for c in calls]
 
-        def work(connection: Connection) -> None:
+        def work(connection: Connection) -> _StoredRun | None:
             if rows:
                 connection.execute(sql.INSERT_CALLS, rows)
             if values:
                 connection.execute(sql.UPDATE_RUN, {"b_id": run_id, **values})
+            return _read_run(connection, run_id) if read_back else None
 
-        await transactions.write(self.engine, work)
+        stored = await transactions.write(self.engine, work)
+        return None if stored is None else self._detail(stored)
 
     async def record_title(
         self, run_id: str, *, conversation_id: str, call: CallRecord, title: str
@@ -249,6 +252,16 @@ class RunStore:
         except OperationalError as exc:
             raise StoreError(f"database is not reachable: {exc}") from exc
         return int(getattr(result, "rowcount", 0) or 0)
+
+
+_StoredRun = tuple[dict[str, Any], list[CallRecord]]  # the run's row (and vault token), its calls
+
+
+def _read_run(connection: Connection, run_id: str) -> _StoredRun:
+    row = connection.execute(sql.RUN_WITH_VAULT, {"run_id": run_id}).mappings().first()
+    if row is None:
+        raise NotFoundError(f"run {run_id} does not exist")
+    return dict(row), calls_of(connection, [run_id]).get(run_id, [])
 
 
 def calls_of(connection: Connection, run_ids: list[str]) -> dict[str, list[CallRecord]]:

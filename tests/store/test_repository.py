@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy import inspect as sa_inspect
 
 from llmcouncil.council.results import RUN_COMPLETE, RUN_INTERRUPTED, RUN_RUNNING, CallRecord
 from llmcouncil.errors import ConflictError, ModelFailure, NotFoundError
 from llmcouncil.providers.base import Usage
 from llmcouncil.store.database import create_engine, schema_status, upgrade
 from llmcouncil.store.repository import Store
+from llmcouncil.store.tables import RunRow
 
 
 @pytest.fixture
@@ -36,6 +38,10 @@ async def _run(
         worker_id=worker,
     )
     return run.id, message.id
+
+
+def _columns(run: RunRow) -> dict[str, object]:
+    return {c.key: getattr(run, c.key) for c in sa_inspect(RunRow).column_attrs}
 
 
 async def test_schema_is_at_head(store: Store) -> None:
@@ -93,9 +99,20 @@ async def test_write_ahead_run_and_stages_round_trip(store: Store) -> None:
         label_to_model={"Response A": "a"},
         meta={"aggregate_rankings": [], "seed": 7},
     )
-    await store.record_stage(run_id, stage=3, calls=[], final={"model": "c", "response": "4!"})
-    await store.finish_run(run_id, status=RUN_COMPLETE)
+    assert await store.record_stage(run_id, stage=3, calls=[], final={"model": "c"}) is None
+    chair = CallRecord(stage=3, model="c", ok=True, text="4!", usage=Usage(prompt_tokens=9))
+    read_back = await store.record_stage(
+        run_id,
+        stage=3,
+        calls=[chair],
+        final={"model": "c", "response": "4!"},
+        finish=RUN_COMPLETE,
+        read_back=True,
+    )
     detail = await store.get_run(run_id)
+    # The run as the completing write read it back, in its job, is the run as stored.
+    assert read_back is not None
+    assert _columns(read_back.run) == _columns(detail.run) and read_back.calls == detail.calls
     assert detail.run.status == RUN_COMPLETE and detail.run.stages_done == 3
     assert detail.run.label_to_model == {"Response A": "a"}
     assert detail.run.final == {"model": "c", "response": "4!"}
