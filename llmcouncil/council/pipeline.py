@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from llmcouncil.config import Settings
+from llmcouncil.council.aggregation import AggregateResult
 from llmcouncil.council.events import CouncilEvent, EventType, RunChannel
-from llmcouncil.council.ranking import AggregateResult
 from llmcouncil.council.results import (
     RUN_CANCELLED,
     RUN_COMPLETE,

@@ -16,14 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from llmcouncil.council import prompts
+from llmcouncil.council.aggregation import AggregateResult, ReviewerRanking, aggregate_rankings
 from llmcouncil.council.events import CouncilEvent, EventType
-from llmcouncil.council.ranking import (
-    AggregateResult,
-    ReviewerRanking,
-    aggregate_rankings,
-    parse_ranking,
-    response_labels,
-)
+from llmcouncil.council.ranking import parse_ranking, response_labels
 from llmcouncil.council.results import (
     STAGE_ANSWERS,
     STAGE_FINAL,

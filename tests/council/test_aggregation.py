@@ -8,12 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from llmcouncil.council.ranking import (
-    AggregateRow,
-    ReviewerRanking,
-    aggregate_rankings,
-    response_labels,
-)
+from llmcouncil.council.aggregation import AggregateRow, ReviewerRanking, aggregate_rankings
+from llmcouncil.council.ranking import response_labels
 
 A, B, C, D = response_labels(4)
 LABEL_TO_MODEL = {A: "m-alpha", B: "m-beta", C: "m-gamma"}
