@@ -3,9 +3,11 @@
 SQLite runs in WAL mode with foreign keys on and a busy timeout, so readers never block the
 writer and cascading deletes work. SQLite has one writer at a time, and a writer that finds the
 lock taken sleeps in SQLite's busy handler (1, 2, 5 … 100 ms naps) while holding a pooled
-connection: under many concurrent councils the naps, not the writes, made the queue. So the
-frequent writes of this process take ``writing(engine)`` first, an asyncio lock per engine that
-hands the turn straight to the next waiter; PostgreSQL needs no such lane.
+connection. The frequent writes (the run path, settlement, the audit log) go through
+``transactions.write``, whose single writer thread is their lane on a SQLite file; on SQLite in
+memory they run on this async engine and take ``writing(engine)`` first, an asyncio lock per
+engine that hands the turn straight to the next waiter. The rarer writes (accounts, settings,
+renames) meet them in the busy handler. PostgreSQL needs no lane.
 
 Migrations run through Alembic on an existing async connection (``run_sync``), so the server
 can upgrade at start-up inside its own event loop.
