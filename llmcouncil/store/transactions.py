@@ -99,8 +99,9 @@ def _in_connection(engine: Engine, work: Callable[[Connection], T]) -> T:
 async def _handed(future: Future[T]) -> T:
     """The job's result; a caller cancelled meanwhile still waits for the job to end.
 
-    The job cannot be stopped once it runs, and a write lane released before its write has
-    ended would let the next writer meet it in SQLite's busy handler.
+    The job cannot be stopped once it runs. A caller that went on at once would release what it
+    holds (the audit log's append lock, say) while its write may still commit, and the next
+    holder would race with it.
     """
     waiting = asyncio.wrap_future(future)
     try:
