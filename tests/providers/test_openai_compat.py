@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
+from aiohttp import web
 
 from llmcouncil.errors import (
     BadRequestError,
@@ -48,6 +50,27 @@ def request(**kw: object) -> CompletionRequest:
 
 def fault(sim: SimServer, spec: FaultSpec, model: str = MODEL) -> None:
     sim.configure(sim.config.model_copy(update={"faults": {model: [spec]}}))
+
+
+@contextlib.asynccontextmanager
+async def hand_written_upstream(
+    completions: Callable[[web.Request], Awaitable[web.StreamResponse]], *, host: str
+) -> AsyncIterator[OpenAICompatProvider]:
+    """An adapter on an upstream whose chat-completions handler the test writes itself (for
+    replies the simulator does not make), served on a free loopback port."""
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", completions)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    adapter = OpenAICompatProvider(name="own", base_url=f"http://{host}:{port}/v1", api_key="k")
+    try:
+        yield adapter
+    finally:
+        await adapter.aclose()
+        await runner.cleanup()
 
 
 async def collect(
@@ -236,8 +259,6 @@ async def test_collect_reads_a_body_larger_than_the_read_buffer(
     """After the first token ``collect`` waits for the end of the body, not for each network
     read; a body past the reader's high water mark (which pauses the socket) is drained as it
     goes, so it neither stalls nor loses a byte."""
-    from aiohttp import web
-
     from llmcouncil.providers import openai_compat, sse
 
     monkeypatch.setattr(openai_compat, "READ_BUFFER", 16 * 1024)  # pauses past 32 KiB
@@ -259,19 +280,8 @@ async def test_collect_reads_a_body_larger_than_the_read_buffer(
         await response.write(event({}, "stop") + b"data: [DONE]\n\n")
         return response
 
-    app = web.Application()
-    app.router.add_post("/v1/chat/completions", completions)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    adapter = OpenAICompatProvider(name="big", base_url=f"http://127.0.0.1:{port}/v1", api_key="k")
-    try:
+    async with hand_written_upstream(completions, host="127.0.0.1") as adapter:
         whole = await adapter.collect(request(timeout=20.0))
-    finally:
-        await adapter.aclose()
-        await runner.cleanup()
     assert whole.text == "".join(words)
     assert whole.finish_reason == "stop"
 
@@ -279,7 +289,6 @@ async def test_collect_reads_a_body_larger_than_the_read_buffer(
 async def test_cookies_an_upstream_sets_are_not_sent_back() -> None:
     """The adapter's connection pool serves every user's councils: a cookie one response sets
     must not ride along on the next call."""
-    from aiohttp import web
 
     seen: list[str | None] = []
 
@@ -294,19 +303,8 @@ async def test_cookies_an_upstream_sets_are_not_sent_back() -> None:
         response.set_cookie("session", "from-the-upstream")
         return response
 
-    app = web.Application()
-    app.router.add_post("/v1/chat/completions", completions)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     # a host name: a cookie jar ignores cookies from bare IP addresses anyway
-    adapter = OpenAICompatProvider(name="c", base_url=f"http://localhost:{port}/v1", api_key="k")
-    try:
+    async with hand_written_upstream(completions, host="localhost") as adapter:
         for _ in range(2):
             assert (await adapter.complete(request())).text == "ok"
-    finally:
-        await adapter.aclose()
-        await runner.cleanup()
     assert seen == [None, None]
