@@ -52,6 +52,12 @@ def fault(sim: SimServer, spec: FaultSpec, model: str = MODEL) -> None:
     sim.configure(sim.config.model_copy(update={"faults": {model: [spec]}}))
 
 
+def steady_but_slow(sim: SimServer) -> None:
+    """No faults; the first token after 50 ms, the whole answer after 1.5 s."""
+    profile = LatencyProfile(base_ms=1500, jitter_ms=0, first_token_ms=50)
+    sim.configure(sim.config.model_copy(update={"faults": {}, "latency": {"*": profile}}))
+
+
 @contextlib.asynccontextmanager
 async def hand_written_upstream(
     completions: Callable[[web.Request], Awaitable[web.StreamResponse]], *, host: str
@@ -183,14 +189,7 @@ async def test_first_token_and_total_timeouts_are_separate(
     with pytest.raises(UpstreamTimeoutError, match="within 0.2 s"):
         await provider.complete(request(timeout=0.2))
     # A slow but steady stream passes the first-token deadline, then meets the total one.
-    sim.configure(
-        sim.config.model_copy(
-            update={
-                "faults": {},
-                "latency": {"*": LatencyProfile(base_ms=1500, jitter_ms=0, first_token_ms=50)},
-            }
-        )
-    )
+    steady_but_slow(sim)
     with pytest.raises(UpstreamTimeoutError, match="no answer within 0.5 s"):
         await collect(provider, request(first_token_timeout=0.3, timeout=0.5))
 
@@ -241,14 +240,7 @@ async def test_collect_keeps_every_failure_of_a_stream(
     fault(sim, FaultSpec(hang=True))
     with pytest.raises(UpstreamTimeoutError, match="first token within 0.2 s"):
         await provider.collect(request(first_token_timeout=0.2, timeout=5.0))
-    sim.configure(
-        sim.config.model_copy(
-            update={
-                "faults": {},
-                "latency": {"*": LatencyProfile(base_ms=1500, jitter_ms=0, first_token_ms=50)},
-            }
-        )
-    )
+    steady_but_slow(sim)
     with pytest.raises(UpstreamTimeoutError, match="no answer within 0.5 s"):
         await provider.collect(request(first_token_timeout=0.3, timeout=0.5))
 
