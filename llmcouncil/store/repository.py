@@ -26,8 +26,6 @@ from llmcouncil.store.records import (
 )
 from llmcouncil.store.runs import RunStore, calls_of
 from llmcouncil.store.tables import (
-    MESSAGES,
-    RUNS,
     ConversationRow,
     MessageRow,
     RunRow,
@@ -125,21 +123,13 @@ class Store(RunStore):
             connection: Connection,
         ) -> tuple[ConversationRow, list[MessageRow], list[RunRow], dict[str, list[CallRecord]]]:
             conversation = _conversation(connection, conversation_id)
+            key = {"conversation_id": conversation_id}
             messages = [
                 MessageRow(**m)
-                for m in connection.execute(
-                    select(MESSAGES)
-                    .where(MESSAGES.c.conversation_id == conversation_id)
-                    .order_by(MESSAGES.c.seq)
-                ).mappings()
+                for m in connection.execute(sql.MESSAGES_OF_CONVERSATION, key).mappings()
             ]
             runs = [
-                run_row(r)
-                for r in connection.execute(
-                    select(RUNS)
-                    .where(RUNS.c.conversation_id == conversation_id)
-                    .order_by(RUNS.c.created_at, RUNS.c.id)
-                ).mappings()
+                run_row(r) for r in connection.execute(sql.RUNS_OF_CONVERSATION, key).mappings()
             ]
             return conversation, messages, runs, calls_of(connection, [r.id for r in runs])
 

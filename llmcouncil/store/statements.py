@@ -26,6 +26,17 @@ UPDATE_RUN = update(RUNS).where(RUNS.c.id == bindparam("b_id"))
 
 CONVERSATION = select(CONVERSATIONS).where(CONVERSATIONS.c.id == bindparam("conversation_id"))
 
+MESSAGES_OF_CONVERSATION = (
+    select(MESSAGES)
+    .where(MESSAGES.c.conversation_id == bindparam("conversation_id"))
+    .order_by(MESSAGES.c.seq)
+)
+RUNS_OF_CONVERSATION = (
+    select(RUNS)
+    .where(RUNS.c.conversation_id == bindparam("conversation_id"))
+    .order_by(RUNS.c.created_at, RUNS.c.id)
+)
+
 LAST_SEQ = select(func.coalesce(func.max(MESSAGES.c.seq), 0)).where(
     MESSAGES.c.conversation_id == bindparam("conversation_id")
 )
