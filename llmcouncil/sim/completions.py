@@ -13,11 +13,13 @@ import itertools
 import json
 import re
 import time
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
 from pydantic import ValidationError
 
+from llmcouncil.sim.clock import wait_until
 from llmcouncil.sim.config import PromptKind
 from llmcouncil.sim.content import write_reply
 from llmcouncil.sim.faults import CallPlan
@@ -114,23 +116,29 @@ async def _serve(
         # Handler cancellation is on, so a client that gives up cancels this wait.
         await state.closing.wait()
         return error_response(503, "The simulated upstream is shutting down.")
-    if fault is not None and fault.empty:
-        content = ""
-    else:
-        content = write_reply(
-            model=chat.model, kind=kind, prompt=chat.last_user_text(), json_mode=chat.wants_json
+
+    def reply() -> _Reply:
+        if fault is not None and fault.empty:
+            content = ""
+        else:
+            content = write_reply(
+                model=chat.model, kind=kind, prompt=chat.last_user_text(), json_mode=chat.wants_json
+            )
+        content, finish_reason = _apply_token_limit(content, chat.token_limit)
+        usage = usage_body(
+            model=chat.model, prompt=prompt_tokens(chat), completion=count_tokens(content)
         )
-    content, finish_reason = _apply_token_limit(content, chat.token_limit)
-    usage = usage_body(
-        model=chat.model, prompt=prompt_tokens(chat), completion=count_tokens(content)
-    )
-    reply = _Reply(model=chat.model, content=content, finish_reason=finish_reason, usage=usage)
+        return _Reply(model=chat.model, content=content, finish_reason=finish_reason, usage=usage)
+
     if chat.stream:
         return await _stream(request, reply=reply, plan=plan, started=arrived)
-    await _sleep_until(asyncio.get_running_loop(), arrived + plan.total_s)
+    # The reply is written while the call waits (see ``_stream``), then sent whole at the end.
+    await wait_until(arrived + plan.first_token_s)
+    whole = reply()
+    await wait_until(arrived + plan.total_s, precise=True)
     if fault is not None and fault.malformed:
         return web.Response(text=_MALFORMED_JSON, content_type="application/json")
-    return web.json_response(reply.completion())
+    return web.json_response(whole.completion())
 
 
 class _Reply:
@@ -174,32 +182,42 @@ class _Reply:
 
 
 async def _stream(
-    request: web.Request, *, reply: _Reply, plan: CallPlan, started: float
+    request: web.Request, *, reply: Callable[[], _Reply], plan: CallPlan, started: float
 ) -> web.StreamResponse:
-    loop = asyncio.get_running_loop()
+    """Headers at once; the reply is written only when its first chunk is due.
+
+    One process serves every call, so whatever a handler does before its first wait delays
+    the calls that arrived with it: the next one's bytes are not even read (and its clock not
+    started) until this handler waits. Writing the reply inside the wait keeps that delay to
+    the request's parsing, as if each call were served by an upstream of its own.
+    """
     response = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
     )
     await response.prepare(request)
-    pieces = split_into_chunks(reply.content) or [""]
+    await wait_until(started + plan.first_token_s, precise=True)
+    written = reply()
+    pieces = split_into_chunks(written.content) or [""]
     gap = (plan.total_s - plan.first_token_s) / max(1, len(pieces) - 1)
     fault = plan.fault
+    last = len(pieces) - 1
     for index, piece in enumerate(pieces):
-        await _sleep_until(loop, started + plan.first_token_s + index * gap)
+        # The first and the last chunk are the call's timing; those between may be 1 ms late.
+        await wait_until(started + plan.first_token_s + index * gap, precise=index == last)
         if fault is not None and fault.cut_stream_after == index:
             return _cut(request, response)
         delta = {"role": "assistant", "content": piece} if index == 0 else {"content": piece}
-        await response.write(reply.chunk(delta))
+        await response.write(written.chunk(delta))
         if fault is not None and fault.malformed:
             await response.write(_MALFORMED_EVENT)
             break
     if fault is not None and fault.cut_stream_after is not None:
         # Asked to cut after more chunks than the reply has: cut before the final chunk.
         return _cut(request, response)
-    await response.write(reply.chunk({}, finish_reason=reply.finish_reason))
-    await response.write(reply.usage_chunk())
-    await response.write(DONE_EVENT)
-    await response.write_eof()
+    # The closing events leave together, as an upstream's do, in one write with the end of
+    # the body.
+    final = written.chunk({}, finish_reason=written.finish_reason)
+    await response.write_eof(final + written.usage_chunk() + DONE_EVENT)
     return response
 
 
@@ -221,12 +239,6 @@ def _apply_token_limit(content: str, limit: int | None) -> tuple[str, str]:
     if limit is None or count_tokens(content) <= limit:
         return content, "stop"
     return content[: limit * 4], "length"
-
-
-async def _sleep_until(loop: asyncio.AbstractEventLoop, deadline: float) -> None:
-    delay = deadline - loop.time()
-    if delay > 0:
-        await asyncio.sleep(delay)
 
 
 def _format_seconds(seconds: float) -> str:

@@ -17,6 +17,7 @@ from typing import Self
 
 from aiohttp import web
 
+from llmcouncil.sim.clock import close_timer
 from llmcouncil.sim.completions import chat_completions, list_models
 from llmcouncil.sim.config import SimConfig
 from llmcouncil.sim.control import add_control_routes
@@ -86,6 +87,7 @@ class SimServer:
         runner, self._runner = self._runner, None
         self._state.closing.set()
         await runner.cleanup()
+        close_timer(asyncio.get_running_loop())
 
     async def __aenter__(self) -> Self:
         if self._runner is None:
