@@ -38,6 +38,23 @@ class _HeldEvents:
             self._emit(event)
 
 
+# Turns of the event loop the next stage's calls take to be on the wire: one for the stage to
+# create its call tasks, one for their set-up, one for aiohttp's writes of the request bodies
+# (a task of their own before Python 3.12).
+_TURNS_TO_SEND = 3
+
+
+async def _let_calls_leave() -> None:
+    """Yield until the next stage's requests are sent, before the write starts.
+
+    The write runs on a thread, and from the moment it is handed over, that thread's Python
+    work competes with the event loop for the interpreter lock: handed over first, it held the
+    next stage's requests back by 0.4–0.9 ms a stage (measured in S1).
+    """
+    for _ in range(_TURNS_TO_SEND):
+        await asyncio.sleep(0)
+
+
 async def await_write(write: Awaitable[object] | None) -> None:
     if write is not None:
         await write
@@ -72,6 +89,7 @@ async def behind_write(
     held = _HeldEvents(emit)
     upcoming = asyncio.ensure_future(next_stage(StageEvents(held)))
     try:
+        await _let_calls_leave()
         await write
     except BaseException:
         upcoming.cancel()
