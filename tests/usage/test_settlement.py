@@ -8,6 +8,8 @@ from typing import Any
 
 from gov_support import GovernedFactory
 
+from llmcouncil.council.run_handle import RunHandle
+
 
 async def test_answer_before_settlement_and_readers_wait_for_it(
     governed: GovernedFactory,
@@ -63,3 +65,35 @@ async def test_a_failed_read_back_is_retried_by_the_gate(governed: GovernedFacto
     assert answer.status_code == 200, answer.text
     rows = (await admin.get("/api/usage?group_by=run")).json()["rows"]
     assert [r["id"] for r in rows] == [answer.json()["run_id"]]
+
+
+async def test_settlement_waits_until_the_answer_is_taken(
+    governed: GovernedFactory, monkeypatch: Any
+) -> None:
+    """Settling writes on the database thread, which competes with the event loop: it starts
+    only once the request waiting for the answer has taken it."""
+    server = await governed()
+    await server.user("mia")
+    mia = await server.session("mia")
+    gate = server.runtime.runs.gate
+    settle = gate.finished
+    order: list[str] = []
+
+    async def settling(admission: object, run_id: str, detail: Any) -> None:
+        order.append("settling")
+        await settle(admission, run_id, detail)
+
+    answer = RunHandle.result
+
+    async def taken(handle: RunHandle) -> Any:
+        detail = await answer(handle)
+        order.append("answered")
+        return detail
+
+    gate.finished = settling
+    monkeypatch.setattr(RunHandle, "result", taken)
+    cid = (await mia.post("/api/conversations", json={})).json()["id"]
+    response = await mia.post(f"/api/conversations/{cid}/message", json={"content": "hello"})
+
+    assert response.status_code == 200, response.text
+    assert order == ["answered", "settling"]
