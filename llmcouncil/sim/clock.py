@@ -19,6 +19,7 @@ import asyncio
 import ctypes
 import heapq
 import logging
+import math
 import os
 import sys
 import weakref
@@ -56,10 +57,9 @@ class _TimerFd:
             self._arm(deadline)
 
     def _arm(self, deadline: float) -> None:
-        seconds = int(deadline)
-        spec = _Itimerspec(
-            _Timespec(0, 0), _Timespec(seconds, max(1, int((deadline - seconds) * 1e9)))
-        )
+        # Rounded up: waking a nanosecond early would find the loop's timer not yet due.
+        seconds, nanoseconds = divmod(max(1, math.ceil(deadline * 1e9)), 1_000_000_000)
+        spec = _Itimerspec(_Timespec(0, 0), _Timespec(seconds, nanoseconds))
         if self._libc.timerfd_settime(self._fd, _TFD_TIMER_ABSTIME, ctypes.byref(spec), None):
             raise OSError(ctypes.get_errno(), "timerfd_settime failed")
         self._armed = deadline
