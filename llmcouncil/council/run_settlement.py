@@ -19,6 +19,7 @@ from llmcouncil.council.governance import RunGate
 from llmcouncil.council.pipeline import RunContext
 from llmcouncil.council.results import RUN_RUNNING, CallRecord
 from llmcouncil.council.run_handle import RunHandle
+from llmcouncil.council.stage_writes import before_thread_work
 from llmcouncil.council.transcript import replay_events
 from llmcouncil.errors import ConflictError
 from llmcouncil.store.records import RunDetail
@@ -30,14 +31,6 @@ log = logging.getLogger(__name__)
 # Turns of the event loop a waiting request takes to send the answer once the run is stored:
 # one for its task to wake, one for the response's body (uvicorn's send completes in its step).
 _TURNS_TO_ANSWER = 2
-
-
-async def _let_answer_leave() -> None:
-    """Settlement writes on the database thread, whose Python work competes with the event
-    loop for the interpreter lock: started at once, it held the answer back (0.3–0.5 ms in S1).
-    Readers who must see the settlement wait for ``settled``, so nothing reads a half state."""
-    for _ in range(_TURNS_TO_ANSWER):
-        await asyncio.sleep(0)
 
 
 class RunSettlement:
@@ -71,7 +64,9 @@ class RunSettlement:
                 stored.exception()  # nobody waiting for it is fine too
             else:
                 stored.set_result(detail)
-                await _let_answer_leave()
+                # The answer leaves before settlement's writes take the database thread;
+                # readers who must see the settlement wait for ``settled``.
+                await before_thread_work(_TURNS_TO_ANSWER)
             await self.gate.finished(admission, ctx.run_id, detail)
         finally:
             del self._settling[ctx.run_id]

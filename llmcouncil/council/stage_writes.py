@@ -44,14 +44,16 @@ class _HeldEvents:
 _TURNS_TO_SEND = 3
 
 
-async def _let_calls_leave() -> None:
-    """Yield until the next stage's requests are sent, before the write starts.
+async def before_thread_work(turns: int) -> None:
+    """Let the event loop run ``turns`` turns before work is handed to a database thread.
 
-    The write runs on a thread, and from the moment it is handed over, that thread's Python
-    work competes with the event loop for the interpreter lock: handed over first, it held the
-    next stage's requests back by 0.4–0.9 ms a stage (measured in S1).
+    Such work runs beside the loop but shares the interpreter lock with it: from the moment it
+    is handed over, its Python competes with whatever the loop was about to do. Where that is
+    on a council's critical path (the next stage's requests, the answer to a waiting request),
+    the caller lets it go first: handed over first, a stage write held the next stage's requests
+    back by 0.4–0.9 ms, and settlement the answer by 0.3–0.5 ms (S1, docs/PERFORMANCE.md).
     """
-    for _ in range(_TURNS_TO_SEND):
+    for _ in range(turns):
         await asyncio.sleep(0)
 
 
@@ -89,7 +91,7 @@ async def behind_write(
     held = _HeldEvents(emit)
     upcoming = asyncio.ensure_future(next_stage(StageEvents(held)))
     try:
-        await _let_calls_leave()
+        await before_thread_work(_TURNS_TO_SEND)  # the next stage's requests leave first
         await write
     except BaseException:
         upcoming.cancel()

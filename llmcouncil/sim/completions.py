@@ -1,9 +1,10 @@
 """`POST /v1/chat/completions` and `GET /v1/models`: the upstream as clients see it.
 
 Each call is planned on arrival (latency and fault, see `faults.py`), captured, then served.
-Waiting is only ever `asyncio.sleep` against a deadline computed at arrival, so a thousand slow
-streams cost a thousand sleeping tasks and nothing more, and a busy loop does not stretch the
-total time of a call.
+Waiting is only ever a timer against a deadline computed at arrival (`clock.wait_until`; the
+first and last chunk to the 0.1 ms), so a thousand slow streams cost a thousand sleeping tasks
+and nothing more, and a busy loop does not stretch the total time of a call. The reply itself
+is written inside the wait, not before it.
 """
 
 from __future__ import annotations
