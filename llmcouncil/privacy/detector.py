@@ -30,6 +30,7 @@ from presidio_analyzer.nlp_engine import (
     SpacyNlpEngine,
 )
 
+from llmcouncil.privacy.candidates import CandidateGate
 from llmcouncil.privacy.entities import NER_ENTITIES, SECRET_ENTITIES
 from llmcouncil.privacy.recognizers import (
     CandidatePhoneRecognizer,
@@ -45,7 +46,7 @@ log = logging.getLogger(__name__)
 LANGUAGE = "en"
 
 
-def _pattern_recognizers() -> list[EntityRecognizer]:
+def pattern_recognizers() -> list[EntityRecognizer]:
     # Country recognizers default to their country's language; we analyse every text as "en".
     en = LANGUAGE
     return [
@@ -150,7 +151,7 @@ class PiiDetector:
             engine.load()
         self.ner = NerStatus(available=model is not None, model=model, message=message)
         registry = RecognizerRegistry(supported_languages=[LANGUAGE])
-        for recognizer in _pattern_recognizers():
+        for recognizer in pattern_recognizers():
             registry.add_recognizer(recognizer)
         if model is not None:
             registry.add_recognizer(
@@ -163,18 +164,35 @@ class PiiDetector:
             default_score_threshold=score_threshold,
         )
         self.entities: tuple[str, ...] = tuple(sorted(self._analyzer.get_supported_entities()))
+        self._gate = CandidateGate(self._analyzer.registry.recognizers)
         self._lock = threading.Lock()
         # The first e-mail loads the public-suffix snapshot (~0.2 s): not on a user's request.
         self.find("warm-up: a@example.com, +1 415 555 0132")
+
+    def may_find(self, text: str, *, entities: Collection[str] | None = None) -> bool:
+        """False when ``find`` would surely find nothing: no recognizer's expression matches.
+
+        Microseconds for a short text (``candidates.py``); a long one is better left to ``find``
+        on a worker thread, which asks the same question first.
+        """
+        wanted = self._wanted(entities)
+        if not wanted or not text.strip():
+            return False
+        return self._gate.may_find(unwrap_lines(text)[0], wanted)
+
+    def _wanted(self, entities: Collection[str] | None) -> list[str]:
+        return [e for e in self.entities if entities is None or e in entities]
 
     def find(self, text: str, *, entities: Collection[str] | None = None) -> list[Finding]:
         """Non-overlapping findings in ``text``, in order. Blocking: call it off the event loop."""
         if not text.strip():
             return []
-        wanted = [e for e in self.entities if entities is None or e in entities]
+        wanted = self._wanted(entities)
         if not wanted:
             return []
         flat, offsets = unwrap_lines(text)
+        if not self._gate.may_find(flat, wanted):
+            return []
         with self._lock:
             results = self._analyzer.analyze(flat, language=LANGUAGE, entities=wanted)
         found = [

@@ -147,7 +147,7 @@ class SecretRecognizer(LocalRecognizer):
     """Credentials: always redacted or blocked, whatever the preset's policy."""
 
     def __init__(self, patterns: tuple[SecretPattern, ...] = SECRET_PATTERNS) -> None:
-        self._patterns = patterns
+        self.secret_patterns = patterns
         super().__init__(supported_entities=sorted(SECRET_ENTITIES), name="SecretRecognizer")
 
     def load(self) -> None:
@@ -160,7 +160,7 @@ class SecretRecognizer(LocalRecognizer):
         nlp_artifacts: NlpArtifacts | None = None,  # noqa: ARG002
     ) -> list[RecognizerResult]:
         results: list[RecognizerResult] = []
-        for pattern in self._patterns:
+        for pattern in self.secret_patterns:
             if pattern.entity not in entities:
                 continue
             for match in pattern.regex.finditer(text):
@@ -232,7 +232,7 @@ class NhsWithContextRecognizer(NhsRecognizer):
 
 
 # A run that could hold a phone number: an optional +, then digits with the separators people use.
-_PHONE_CANDIDATE = re.compile(r"(?:\+|\b00)?\(?\d[\d\s().\-/]{5,24}\d")
+PHONE_CANDIDATE = re.compile(r"(?:\+|\b00)?\(?\d[\d\s().\-/]{5,24}\d")
 # A bare run of digits is a phone number only when the text says so just before it.
 _PHONE_CONTEXT = re.compile(
     r"\b(?:phone|tel|telephone|mobile|cell|call|fax|sms|whatsapp|ring|dial|number|contact)\b",
@@ -253,7 +253,7 @@ class CandidatePhoneRecognizer(PhoneRecognizer):
         nlp_artifacts: NlpArtifacts | None = None,  # noqa: ARG002
     ) -> list[RecognizerResult]:
         results: list[RecognizerResult] = []
-        for candidate in _PHONE_CANDIDATE.finditer(text):
+        for candidate in PHONE_CANDIDATE.finditer(text):
             if not self._plausible(text, candidate):
                 continue
             offset = max(0, candidate.start() - _PHONE_MARGIN)
