@@ -7,8 +7,9 @@ with a reviewer's vote for its own answer left out by default; the agreement sta
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from typing import Any, TypedDict
 
 from llmcouncil.council.agreement import Agreement, kendall_w, mean_pairwise_tau, self_preference
@@ -40,7 +41,13 @@ class OriginalRow(TypedDict):
 @dataclass(frozen=True)
 class AggregateResult:
     rows: list[AggregateRow]  # best first; never-ranked models last
-    agreement: Agreement
+    # How far the reviewers agreed: worked out when first asked for, since the chairman's
+    # prompt needs only the rows, and the request should not wait for these statistics.
+    measure_agreement: Callable[[], Agreement] = field(repr=False, compare=False)
+
+    @functools.cached_property
+    def agreement(self) -> Agreement:
+        return self.measure_agreement()
 
     @property
     def self_preference(self) -> float | None:
@@ -98,7 +105,9 @@ def aggregate_rankings(
         for label in labels
     ]
     rows.sort(key=lambda row: (row.average_rank is None, row.average_rank or 0.0, row.model))
-    return AggregateResult(rows, _agreement(reviews, rankings, labels, exclude_self_votes))
+    return AggregateResult(
+        rows, functools.partial(_agreement, reviews, rankings, labels, exclude_self_votes)
+    )
 
 
 def _agreement(

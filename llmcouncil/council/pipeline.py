@@ -7,8 +7,9 @@ are reused, not asked for again.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -206,6 +207,24 @@ class CouncilPipeline:
         )
         emit(CouncilEvent(EventType.TITLE_COMPLETE, {"data": {"title": title}}))
 
+    async def _write_reviews(
+        self,
+        ctx: RunContext,
+        *,
+        records: list[CallRecord],
+        label_to_model: dict[str, str],
+        metadata: dict[str, Any],
+        describe: Callable[[], dict[str, Any]],
+    ) -> None:
+        metadata.update(describe())
+        await self._store.record_stage(
+            ctx.run_id,
+            stage=STAGE_REVIEWS,
+            calls=records,
+            label_to_model=label_to_model,
+            meta=metadata,
+        )
+
     async def _stages(
         self,
         ctx: RunContext,
@@ -257,6 +276,12 @@ class CouncilPipeline:
             await announce_when_stored(write, announce, emit)
             records = [c for c in stored if c.stage == STAGE_REVIEWS]
             metadata = dict(ctx.resume.run.meta or {})
+            label_map = dict(metadata.get("label_to_model") or {})
+            ranks = [
+                (row["label"], row["average_rank"])
+                for row in metadata.get("aggregate", [])
+                if row.get("average_rank") is not None
+            ]
         else:
             skipped = "only one answer survived stage 1" if len(ok) < 2 else None
             reviews: Reviews | None = None
@@ -279,22 +304,30 @@ class CouncilPipeline:
             else:
                 await announce_when_stored(write, announce, emit)
             label_map = reviews.label_to_model if reviews else {"Response A": ok[0].model}
-            metadata = ranking_metadata(
-                spec=spec,
-                seed=ctx.seed,
+            aggregate = reviews.aggregate if reviews else None
+            ranks = [
+                (row.label, row.average_rank)
+                for row in (aggregate.rows if aggregate else [])
+                if row.average_rank is not None
+            ]
+            # The chairman needs only the labels and the average ranks: the rest of the stage's
+            # metadata (the agreement statistics above all) is worked out once its request has
+            # left, by the write, and announced with the stage as stored.
+            metadata = {}
+            write = self._write_reviews(
+                ctx,
+                records=records,
                 label_to_model=label_map,
-                aggregate=reviews.aggregate if reviews else None,
-                skipped_reason=skipped,
-            )
-            if reviews is not None and reviews.aggregate is None:
-                metadata["ranking_skipped"] = True
-                metadata["ranking_skipped_reason"] = "every reviewer failed"
-            write = self._store.record_stage(
-                ctx.run_id,
-                stage=STAGE_REVIEWS,
-                calls=records,
-                label_to_model=label_map,
-                meta=metadata,
+                metadata=metadata,
+                describe=functools.partial(
+                    ranking_metadata,
+                    spec=spec,
+                    seed=ctx.seed,
+                    label_to_model=label_map,
+                    aggregate=aggregate,
+                    skipped_reason=skipped
+                    or ("every reviewer failed" if reviews and aggregate is None else None),
+                ),
             )
         ctx.records += records
         announce = [
@@ -302,7 +335,7 @@ class CouncilPipeline:
                 EventType.STAGE2_COMPLETE,
                 {
                     "data": [stage2_item(r) for r in records if r.ok],
-                    "metadata": metadata,
+                    "metadata": metadata,  # filled by the write, before it is announced
                     "errors": [r.error_item() for r in records if not r.ok],
                 },
             ),
@@ -319,13 +352,9 @@ class CouncilPipeline:
                 question=ctx.question,
                 history=ctx.history,
                 answers=ok,
-                label_to_model=dict(metadata.get("label_to_model") or {}),
+                label_to_model=label_map,
                 review_texts=[r.text for r in records if r.ok],
-                aggregate=[
-                    (row["label"], row["average_rank"])
-                    for row in metadata.get("aggregate", [])
-                    if row.get("average_rank") is not None
-                ],
+                aggregate=ranks,
             ),
         )
         ctx.records.append(chair)

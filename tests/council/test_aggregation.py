@@ -207,3 +207,24 @@ def test_excluding_a_self_vote_is_striking_the_own_label_out(
     assert [
         (r.label, r.average_rank, r.rankings_count, r.first_place_votes) for r in excluded.rows
     ] == [(r.label, r.average_rank, r.rankings_count, r.first_place_votes) for r in kept.rows]
+
+
+def test_agreement_is_measured_only_when_asked_for_and_then_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The chairman's prompt needs the rows only: the statistics must not delay it."""
+    from llmcouncil.council import aggregation
+
+    measured = []
+    measure = aggregation._agreement
+
+    def counting(*args: object) -> object:
+        measured.append(args)
+        return measure(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(aggregation, "_agreement", counting)
+    result = aggregate_rankings(COUNCIL, LABEL_TO_MODEL)
+    assert result.rows and measured == []
+    first = result.agreement
+    assert result.agreement is first and len(measured) == 1
+    assert result.as_dict()["agreement"]["reviewers"] == 3
