@@ -35,7 +35,13 @@ from llmcouncil.errors import (
     UpstreamTimeoutError,
 )
 from llmcouncil.providers.base import Completion, CompletionRequest, StreamItem, TextDelta
-from llmcouncil.providers.sse import READ_BUFFER, SseLines, StreamState, usage_of
+from llmcouncil.providers.sse import (
+    READ_BUFFER,
+    SseLines,
+    StreamState,
+    drain_waits,
+    usage_of,
+)
 
 SIMULATED_HEADER = "X-Council-Simulated"
 _MAX_ERROR_TEXT = 300
@@ -166,8 +172,9 @@ class OpenAICompatProvider:
                     break
                 if call.state.done:
                     break
-            if not call.state.done:
-                call.state.feed_rest(await call.lines.rest())  # then the rest in one read
+            waits = drain_waits()  # then the rest in a few drains, not chunk by chunk
+            while not call.state.done and not call.lines.finished:
+                call.state.feed_rest(await call.lines.arrived(next(waits)))
         return call.completion()
 
     @contextlib.asynccontextmanager

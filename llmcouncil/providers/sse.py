@@ -1,18 +1,18 @@
 """Reading an OpenAI-compatible event stream: lines, and what the chunks said so far.
 
 Lines are split here from raw bytes rather than with aiohttp's readline, whose line-length limit
-a single large SSE chunk can exceed. ``SseLines`` can hand over the rest of the body at once
-(``rest``): a caller that only needs the final answer reads the stream chunk by chunk until the
-first token (its deadline) and then the remainder in one read, which spares the event loop a
-wake-up, a line split and an async step per chunk: the rest is awaited as the end of the body
-(``until_eof``), not network read by network read.
+a single large SSE chunk can exceed. ``SseLines`` can also hand over whatever has arrived after
+a wait (``arrived``): a caller that only needs the final answer reads the stream chunk by chunk
+until the first token (its deadline) and then the remainder in a few drains (``drain_waits``),
+which spares the event loop a wake-up, a line split and an async step per chunk, and still
+leaves little to parse when the body ends.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
 
 import aiohttp
@@ -51,42 +51,58 @@ class SseLines:
             self._pending.extend(_text(line) for line in complete if line.strip())
         return self._pending.pop(0)
 
-    async def rest(self) -> list[str]:
-        """Every line not yet returned, reading the body to its end."""
-        body = self._buffer + (b"" if self._eof else await until_eof(self._response.content))
-        self._buffer, self._eof = b"", True
+    @property
+    def finished(self) -> bool:
+        """The body has ended and every line of it has been handed out."""
+        return self._eof and not self._pending and not self._buffer
+
+    async def arrived(self, wait: float) -> list[str]:
+        """Every line not yet returned that has arrived within ``wait`` seconds, or by the end of
+        the body if that comes first: one wake-up, not one per network read.
+
+        A connection error ends the wait with that error, as a read would raise it.
+        """
+        content = self._response.content
+        if not self._eof:
+            if not content.is_eof():
+                try:
+                    async with asyncio.timeout(wait):
+                        await content.wait_eof()
+                except TimeoutError:
+                    pass
+            # Drains what has arrived (resuming a socket paused at the high water mark), or
+            # raises the connection's error if it broke meanwhile.
+            self._buffer += content.read_nowait()
+            self._eof = content.is_eof()
+        # Split as bytes: a newline byte never falls inside a UTF-8 character.
+        *complete, self._buffer = self._buffer.split(b"\n")
+        if self._eof:
+            complete.append(self._buffer)
+            self._buffer = b""
         lines, self._pending = self._pending, []
-        # Decoded whole, then split: a newline byte never falls inside a UTF-8 character.
-        text = body.decode("utf-8", "replace")
-        lines.extend(line.rstrip("\r") for line in text.split("\n") if line.strip())
+        lines.extend(_text(line) for line in complete if line.strip())
         return lines
 
 
-# A body larger than the reader's buffer (``READ_BUFFER``; aiohttp pauses the socket at twice
-# that) waits until it is drained, so ``until_eof`` drains it this often.
+# After its first token, a call whose tokens nobody watches takes the rest of its body in drains
+# (``collect``): the first FIRST_DRAIN after the first token, each later one DRAIN_GROWTH times
+# further on, at most DRAIN_EVERY apart. A drain parses what has arrived, so the body's end
+# leaves only its last stretch to parse: a few chunks for a short answer, at most DRAIN_EVERY's
+# worth for a long one, where waiting for the whole body left all of it (hundreds of chunks)
+# between the last token and the next stage. Being at most DRAIN_EVERY apart also keeps a body
+# larger than the reader's buffer (``READ_BUFFER``; aiohttp pauses the socket at twice that)
+# from stalling.
+FIRST_DRAIN = 0.025
+DRAIN_GROWTH = 1.5
 DRAIN_EVERY = 0.5
 READ_BUFFER = 1 << 20
 
 
-async def until_eof(content: aiohttp.StreamReader) -> bytes:
-    """The rest of a body, woken at its end instead of at every network read.
-
-    ``StreamReader.read()`` wakes its reader for each piece the socket delivers (a streamed
-    completion is tens of them); ``wait_eof`` wakes it once. A connection error ends the wait
-    with that error, as ``read()`` would raise it.
-    """
-    blocks: list[bytes] = []
+def drain_waits() -> Iterator[float]:
+    wait = min(FIRST_DRAIN, DRAIN_EVERY)
     while True:
-        # Drains what has arrived (resuming a socket paused at the high water mark), or
-        # raises the connection's error if it broke meanwhile.
-        blocks.append(content.read_nowait())
-        if content.is_eof():
-            return b"".join(blocks)
-        try:
-            async with asyncio.timeout(DRAIN_EVERY):
-                await content.wait_eof()
-        except TimeoutError:
-            pass
+        yield wait
+        wait = min(DRAIN_EVERY, wait * DRAIN_GROWTH)
 
 
 class StreamState:
@@ -114,10 +130,11 @@ class StreamState:
         return self._take(self._decode(raw.encode()))
 
     def feed_rest(self, lines: list[str]) -> None:
-        """Take the lines that follow the first token at once, their JSON parsed in one call.
+        """Take a batch of lines at once (a drain's, after the first token), their JSON parsed in
+        one call.
 
-        A streamed answer is tens of chunks; one ``json.loads`` of them all as an array
-        replaces as many calls. Should any payload not be one JSON object, the lines are taken
+        A drain holds several chunks; one ``json.loads`` of them all as an array replaces as
+        many calls. Should any payload not be one JSON object, the lines are taken
         one by one instead, so the error names the chunk as ``feed`` would.
         """
         payloads: list[str] = []

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import itertools
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -276,6 +278,54 @@ async def test_collect_reads_a_body_larger_than_the_read_buffer(
         whole = await adapter.collect(request(timeout=20.0))
     assert whole.text == "".join(words)
     assert whole.finish_reason == "stop"
+
+
+async def test_collect_parses_the_rest_as_it_arrives_not_all_at_the_end(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Between the first token and the end, ``collect`` wakes a few times (not once per chunk)
+    and parses what has come: when the body ends, only its last stretch is left to parse
+    before the answer can go on to the next stage."""
+    from llmcouncil.providers import sse
+
+    batches: list[int] = []
+    feed_rest = sse.StreamState.feed_rest
+
+    def counting(self: sse.StreamState, lines: list[str]) -> None:
+        batches.append(sum(line.startswith("data: {") for line in lines))
+        feed_rest(self, lines)
+
+    monkeypatch.setattr(sse.StreamState, "feed_rest", counting)
+    words = [f"w{i:03d} " for i in range(60)]
+
+    def event(delta: dict[str, str], finish: str | None = None) -> bytes:
+        chunk = {"model": MODEL, "choices": [{"delta": delta, "finish_reason": finish}]}
+        return f"data: {json.dumps(chunk)}\n\n".encode()
+
+    async def completions(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        for word in words:  # 60 chunks over 0.3 s
+            await response.write(event({"content": word}))
+            await asyncio.sleep(0.005)
+        await response.write(event({}, "stop") + b"data: [DONE]\n\n")
+        return response
+
+    async with hand_written_upstream(completions, host="127.0.0.1") as adapter:
+        whole = await adapter.collect(request(timeout=20.0))
+    assert whole.text == "".join(words) and whole.finish_reason == "stop"
+    assert sum(batches) == len(words)  # the first chunk, then the other 59 and the final one
+    assert 3 <= len(batches) <= 12  # a few drains, nothing like one per chunk
+    assert batches[-1] <= len(words) // 3  # the end leaves only a stretch of the body
+
+
+def test_drains_come_quickly_then_further_apart_up_to_a_cap() -> None:
+    from llmcouncil.providers import sse
+
+    waits = list(itertools.islice(sse.drain_waits(), 12))
+    assert waits[0] == sse.FIRST_DRAIN
+    assert all(b >= a for a, b in itertools.pairwise(waits))
+    assert max(waits) == sse.DRAIN_EVERY
 
 
 async def test_cookies_an_upstream_sets_are_not_sent_back() -> None:
