@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, TypedDict
 
 from llmcouncil.council.agreement import Agreement, kendall_w, mean_pairwise_tau, self_preference
+from llmcouncil.council.spec import CouncilSpec
 
 
 @dataclass(frozen=True)
@@ -140,3 +141,27 @@ def _known_once(ranking: Sequence[str], label_to_model: Mapping[str, str]) -> li
 def _average(values: list[int]) -> float | None:
     # round(float) exactly as the prototype did, so as_original() matches it to the digit.
     return round(sum(values) / len(values), 2) if values else None
+
+
+def ranking_metadata(
+    *,
+    spec: CouncilSpec,
+    seed: int,
+    label_to_model: dict[str, str],
+    aggregate: AggregateResult | None,
+    skipped_reason: str | None,
+) -> dict[str, Any]:
+    details = aggregate.as_dict() if aggregate is not None else {}
+    return {
+        "label_to_model": label_to_model,
+        "aggregate_rankings": aggregate.as_original() if aggregate is not None else [],
+        "aggregate": details.get("rows", []),
+        "agreement": details.get("agreement"),
+        "self_votes_excluded": spec.exclude_self_votes,
+        "ranking_skipped": skipped_reason is not None,
+        "ranking_skipped_reason": skipped_reason,
+        "seed": seed,
+        "preset": spec.preset,
+        "members": spec.members,
+        "chairman": spec.chairman,
+    }

@@ -7,6 +7,7 @@ are reused, not asked for again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 from collections.abc import Awaitable, Callable
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from llmcouncil.config import Settings
-from llmcouncil.council.aggregation import AggregateResult
+from llmcouncil.council.aggregation import ranking_metadata
 from llmcouncil.council.events import CouncilEvent, EventType, RunChannel
 from llmcouncil.council.results import (
     RUN_CANCELLED,
@@ -30,7 +31,12 @@ from llmcouncil.council.results import (
     usage_total,
 )
 from llmcouncil.council.spec import CouncilSpec
-from llmcouncil.council.stage_writes import announce_when_stored, await_write, behind_write
+from llmcouncil.council.stage_writes import (
+    announce_when_stored,
+    await_write,
+    behind_write,
+    set_when_done,
+)
 from llmcouncil.council.stages import (
     Reviews,
     StageEvents,
@@ -67,33 +73,11 @@ class RunContext:
     stored: RunDetail | None = None
 
 
-def ranking_metadata(
-    *,
-    spec: CouncilSpec,
-    seed: int,
-    label_to_model: dict[str, str],
-    aggregate: AggregateResult | None,
-    skipped_reason: str | None,
-) -> dict[str, Any]:
-    details = aggregate.as_dict() if aggregate is not None else {}
-    return {
-        "label_to_model": label_to_model,
-        "aggregate_rankings": aggregate.as_original() if aggregate is not None else [],
-        "aggregate": details.get("rows", []),
-        "agreement": details.get("agreement"),
-        "self_votes_excluded": spec.exclude_self_votes,
-        "ranking_skipped": skipped_reason is not None,
-        "ranking_skipped_reason": skipped_reason,
-        "seed": seed,
-        "preset": spec.preset,
-        "members": spec.members,
-        "chairman": spec.chairman,
-    }
-
-
 # After stage 3 a run waits this long for its title; a slower title is stored when it comes,
 # without holding the finished council.
 TITLE_GRACE_SECONDS = 1.0
+# A finished title waits at most this long for stage 1's write before it is written itself.
+TITLE_WRITE_GRACE_SECONDS = 0.05
 
 
 class CouncilPipeline:
@@ -139,9 +123,19 @@ class CouncilPipeline:
                 },
             )
         )
-        title_task = asyncio.create_task(self._title(ctx, emit)) if ctx.make_title else None
+        answers_stored = asyncio.Event()  # stage 1 written (or no longer to be waited for)
+        title_task = (
+            asyncio.create_task(self._title(ctx, emit, after=answers_stored))
+            if ctx.make_title
+            else None
+        )
         try:
-            finished = await self._stages(ctx, events, emit, title_task=title_task)
+            try:
+                finished = await self._stages(
+                    ctx, events, emit, title_task=title_task, answers_stored=answers_stored
+                )
+            finally:
+                answers_stored.set()
             if title_task is not None and not finished:
                 await asyncio.wait({title_task}, timeout=TITLE_GRACE_SECONDS)
                 if title_task.done():
@@ -193,7 +187,7 @@ class CouncilPipeline:
         except CouncilError:
             log.exception("could not record the end of run %s", run_id)
 
-    async def _title(self, ctx: RunContext, emit: Any) -> None:
+    async def _title(self, ctx: RunContext, emit: Any, *, after: asyncio.Event) -> None:
         record = await make_title(
             self._caller,
             spec=ctx.spec,
@@ -202,6 +196,13 @@ class CouncilPipeline:
         )
         title = str(record.details["title"])
         ctx.records.append(record)
+        # The title's call is short and often ends just before the members' calls. Its write is
+        # not urgent, so when stage 1 ends within the grace it waits for the stage's write:
+        # written at once, its Python on the writer thread would compete with the handling of
+        # the members' answers and the sending of the reviews (docs/PERFORMANCE.md).
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(TITLE_WRITE_GRACE_SECONDS):
+                await after.wait()
         await self._store.record_title(
             ctx.run_id, conversation_id=ctx.conversation_id, call=record, title=title
         )
@@ -232,6 +233,7 @@ class CouncilPipeline:
         emit: Any,
         *,
         title_task: asyncio.Task[None] | None,
+        answers_stored: asyncio.Event,
     ) -> bool:
         """Run the stages; True when the last stage's write also completed the run.
 
@@ -250,7 +252,10 @@ class CouncilPipeline:
             answers = await collect_answers(
                 self._caller, events, spec=spec, question=ctx.question, history=ctx.history
             )
-            write = self._store.record_stage(ctx.run_id, stage=STAGE_ANSWERS, calls=answers)
+            write = set_when_done(
+                self._store.record_stage(ctx.run_id, stage=STAGE_ANSWERS, calls=answers),
+                answers_stored,
+            )
         ctx.records += answers
         ok = [a for a in answers if a.ok]
         announce = [

@@ -57,6 +57,14 @@ async def before_thread_work(turns: int) -> None:
         await asyncio.sleep(0)
 
 
+async def set_when_done(write: Awaitable[T], done: asyncio.Event) -> T:
+    """``write``'s result; ``done`` is set when it ends, whatever the outcome."""
+    try:
+        return await write
+    finally:
+        done.set()
+
+
 async def await_write(write: Awaitable[object] | None) -> None:
     if write is not None:
         await write
