@@ -15,18 +15,33 @@ council works without it (``OpenGate``: the CLI's ``council ask``, and tests of 
 ``current_actor`` is set by the HTTP layer's authentication for the request being served; a run
 started without an explicit actor (an entry point such as ``/v1`` or ``/mcp`` that does not pass
 one) is attributed to it, so no guarded route can start an unowned, unbudgeted run.
+
+``MayWrite`` is the caller's right to add to a conversation, given the conversation's owner:
+the HTTP layer passes its principal's, and the run service applies it to the conversation it
+reads for the run anyway (``check_may_write``), instead of the route reading it once more.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from llmcouncil.council.spec import CouncilSpec
+from llmcouncil.errors import NotFoundError
 
 if TYPE_CHECKING:
     from llmcouncil.store.records import RunDetail
+    from llmcouncil.store.tables import ConversationRow
+
+MayWrite = Callable[[str | None], bool]  # the conversation's owner (a user id) → allowed
+
+
+def check_may_write(may_write: MayWrite, conversation: ConversationRow) -> None:
+    """Another user's conversation does not exist for the caller, as a missing one."""
+    if not may_write(conversation.user_id):
+        raise NotFoundError(f"conversation {conversation.id} does not exist")
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,14 @@ from collections.abc import Sequence
 
 from llmcouncil.config import Settings
 from llmcouncil.council.events import RunChannel
-from llmcouncil.council.governance import OpenGate, RunActor, RunGate, current_actor
+from llmcouncil.council.governance import (
+    MayWrite,
+    OpenGate,
+    RunActor,
+    RunGate,
+    check_may_write,
+    current_actor,
+)
 from llmcouncil.council.pipeline import CouncilPipeline, RunContext
 from llmcouncil.council.run_handle import RunHandle, RunObserver
 from llmcouncil.council.run_preparation import ALL_TURNS, RunPreparation
@@ -113,11 +120,15 @@ class RunService(RunPreparation, RunSettlement):
         system_prompt: str | None = None,
         actor: RunActor | None = None,
         stream_tokens: bool = True,
+        may_write: MayWrite | None = None,
     ) -> RunHandle:
         """``system_prompt`` (an API client's own) is added to the stage-1 and stage-3 prompts.
 
         ``stream_tokens=False``: the caller only waits for the result, so no ``model_delta``
         events are sent (upstream calls still stream, for their first-token deadlines).
+        ``may_write``: whether the caller may add to a conversation owned by the given user;
+        applied to the conversation as read for the run (the same read, under the privacy
+        lock), and a conversation the caller may not change does not exist for it.
         """
         previous = stream_tokens_var.set(stream_tokens)  # the run's task copies this context
         try:
@@ -127,6 +138,7 @@ class RunService(RunPreparation, RunSettlement):
                 idempotency_key=idempotency_key,
                 system_prompt=system_prompt,
                 actor=actor,
+                may_write=may_write,
             )
         finally:
             stream_tokens_var.reset(previous)
@@ -139,11 +151,16 @@ class RunService(RunPreparation, RunSettlement):
         idempotency_key: str | None,
         system_prompt: str | None,
         actor: RunActor | None,
+        may_write: MayWrite | None,
     ) -> RunHandle:
         content = self.validate_content(content)
         actor = actor or current_actor.get()
         if not idempotency_key:
-            return await self._start_new(conversation_id, content, None, system_prompt, actor)
+            return await self._start_new(
+                conversation_id, content, None, system_prompt, actor, may_write
+            )
+        if may_write is not None:  # before a run of the conversation can be joined by its key
+            check_may_write(may_write, await self._store.get_conversation(conversation_id))
         slot = (conversation_id, idempotency_key)
         starting = self._starting.get(slot)
         if starting is not None:  # the same key is being started in this process right now
@@ -156,7 +173,7 @@ class RunService(RunPreparation, RunSettlement):
                 handle = await self._join(existing.id, conversation_id)
             else:
                 handle = await self._start_new(
-                    conversation_id, content, idempotency_key, system_prompt, actor
+                    conversation_id, content, idempotency_key, system_prompt, actor, may_write
                 )
         except BaseException as exc:
             future.set_exception(exc)
@@ -216,11 +233,12 @@ class RunService(RunPreparation, RunSettlement):
         idempotency_key: str | None,
         system_prompt: str | None = None,
         actor: RunActor | None = None,
+        may_write: MayWrite | None = None,
     ) -> RunHandle:
         await self.admission.enter()
         try:
             return await self._create(
-                conversation_id, content, idempotency_key, system_prompt, actor
+                conversation_id, content, idempotency_key, system_prompt, actor, may_write
             )
         except BaseException:
             self.admission.leave()
@@ -233,12 +251,15 @@ class RunService(RunPreparation, RunSettlement):
         idempotency_key: str | None,
         system_prompt: str | None,
         actor: RunActor | None,
+        may_write: MayWrite | None,
     ) -> RunHandle:
         # One read of the conversation (its vault as of now, under the lock) and its history.
         async with self.privacy.writing(conversation_id):
             conversation, history = await self._store.conversation_with_history(
                 conversation_id, before_seq=ALL_TURNS
             )
+            if may_write is not None:
+                check_may_write(may_write, conversation)
             spec = resolve_council(
                 self._settings,
                 preset=conversation.preset,

@@ -35,6 +35,26 @@ async def test_conversations_are_private_to_their_owner(governed: GovernedFactor
     assert (await admin.get("/api/conversations")).json() == []
 
 
+async def test_another_users_idempotency_key_joins_nothing(governed: GovernedFactory) -> None:
+    """The key names a run of that conversation: only its owner may join it, or start one."""
+    server = await governed()
+    await server.user("mia")
+    await server.user("bob")
+    mia = await server.session("mia")
+    cid = (await mia.post("/api/conversations", json={})).json()["id"]
+    key = {"Idempotency-Key": "plan-1"}
+    url = f"/api/conversations/{cid}/message"
+    ran = await mia.post(url, json={"content": "my salary question"}, headers=key)
+    assert ran.status_code == 200
+    bob = await server.session("bob")
+    for path in (url, f"{url}/stream"):
+        tried = await bob.post(path, json={"content": "my salary question"}, headers=key)
+        assert tried.status_code == 404 and "salary" not in tried.text
+    again = await mia.post(url, json={"content": "my salary question"}, headers=key)
+    assert again.json()["run_id"] == ran.json()["run_id"]  # the owner still joins her run
+    assert len((await mia.get(f"/api/conversations/{cid}")).json()["messages"]) == 2
+
+
 async def test_a_granted_auditor_reads_but_cannot_write_and_is_audited(
     governed: GovernedFactory,
 ) -> None:

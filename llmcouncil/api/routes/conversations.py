@@ -176,7 +176,6 @@ async def send_message(
     conversation_id: str,
     body: MessageCreate,
     runs: RunsDep,
-    _writable: WritableConversation,
     principal: Asker,
     request: Request,
     response: Response,
@@ -188,6 +187,7 @@ async def send_message(
         idempotency_key=idempotency_key,
         actor=actor_for_run(principal, request),
         stream_tokens=False,  # nobody watches tokens here: no model_delta events
+        may_write=principal.may_change_conversation,  # checked on the run's own read
     )
     response.headers.update(_notices(handle))
     # The answer as soon as the run is stored; usage and audit are settled right after.
@@ -216,7 +216,6 @@ async def send_message_stream(
     conversation_id: str,
     body: MessageCreate,
     runs: RunsDep,
-    _writable: WritableConversation,
     principal: Asker,
     request: Request,
     idempotency_key: IdempotencyKey = None,
@@ -226,6 +225,7 @@ async def send_message_stream(
         content=body.content,
         idempotency_key=idempotency_key,
         actor=actor_for_run(principal, request),
+        may_write=principal.may_change_conversation,  # checked on the run's own read
     )
     stream = run_stream(handle, runs)
     stream.headers.update(_notices(handle))
