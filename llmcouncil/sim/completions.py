@@ -9,7 +9,6 @@ is written inside the wait, not before it.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import re
@@ -20,6 +19,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
+from llmcouncil.sim.arrival import arrival_of
 from llmcouncil.sim.clock import wait_until
 from llmcouncil.sim.config import PromptKind
 from llmcouncil.sim.content import write_reply
@@ -61,9 +61,9 @@ async def list_models(request: web.Request) -> web.Response:
 
 
 async def chat_completions(request: web.Request) -> web.StreamResponse:
-    # The call's time counts from here: reading, planning and writing the reply happen inside
-    # its latency, not on top of it.
-    arrived = asyncio.get_running_loop().time()
+    # The call's time counts from its arrival (``arrival.py``): reading, planning and writing
+    # the reply happen inside its latency, not on top of it.
+    arrived = arrival_of(request)
     state = request.app[STATE_KEY]
     chat = await _read_chat_request(request)
     if isinstance(chat, web.Response):

@@ -17,6 +17,7 @@ from typing import Self
 
 from aiohttp import web
 
+from llmcouncil.sim.arrival import stamping
 from llmcouncil.sim.clock import close_timer
 from llmcouncil.sim.completions import chat_completions, list_models
 from llmcouncil.sim.config import SimConfig
@@ -55,6 +56,7 @@ class SimServer:
     def __init__(self, config: SimConfig | None = None) -> None:
         self._state = SimState(config or SimConfig())
         self._runner: web.AppRunner | None = None
+        self._listener: asyncio.Server | None = None
         self._host = "127.0.0.1"
         self._port: int | None = None
 
@@ -70,14 +72,20 @@ class SimServer:
             shutdown_timeout=_SHUTDOWN_TIMEOUT_S,
         )
         await runner.setup()
+        assert runner.server is not None  # set up above
         try:
-            await web.TCPSite(runner, host, port, backlog=LISTEN_BACKLOG).start()
+            # Not a ``web.TCPSite``: each connection's protocol is wrapped to note when its
+            # requests arrived (``arrival.py``).
+            listener = await asyncio.get_running_loop().create_server(
+                stamping(runner.server), host, port, backlog=LISTEN_BACKLOG
+            )
         except BaseException:
             await runner.cleanup()
             raise
         self._runner = runner
+        self._listener = listener
         self._host = host
-        self._port = int(runner.addresses[0][1])
+        self._port = int(listener.sockets[0].getsockname()[1])
         logger.info("simulated upstream listening on %s", self.base_url)
         return self.base_url
 
@@ -86,7 +94,12 @@ class SimServer:
             return
         runner, self._runner = self._runner, None
         self._state.closing.set()
+        if self._listener is not None:
+            self._listener.close()  # no new connections; the runner ends the open ones
         await runner.cleanup()
+        if self._listener is not None:
+            await self._listener.wait_closed()
+            self._listener = None
         close_timer(asyncio.get_running_loop())
 
     async def __aenter__(self) -> Self:
