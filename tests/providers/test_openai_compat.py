@@ -60,6 +60,12 @@ def steady_but_slow(sim: SimServer) -> None:
     sim.configure(sim.config.model_copy(update={"faults": {}, "latency": {"*": profile}}))
 
 
+def sse_event(delta: dict[str, str], finish: str | None = None) -> bytes:
+    """One chunk of a streamed completion, as an upstream writes it."""
+    chunk = {"model": MODEL, "choices": [{"delta": delta, "finish_reason": finish}]}
+    return f"data: {json.dumps(chunk)}\n\n".encode()
+
+
 @contextlib.asynccontextmanager
 async def hand_written_upstream(
     completions: Callable[[web.Request], Awaitable[web.StreamResponse]], *, host: str
@@ -259,19 +265,15 @@ async def test_collect_reads_a_body_larger_than_the_read_buffer(
     monkeypatch.setattr(sse, "DRAIN_EVERY", 0.02)
     words = [f"w{i:05d} " for i in range(20_000)]  # ≈ 2.6 MiB of events
 
-    def event(delta: dict[str, str], finish: str | None = None) -> bytes:
-        chunk = {"model": MODEL, "choices": [{"delta": delta, "finish_reason": finish}]}
-        return f"data: {json.dumps(chunk)}\n\n".encode()
-
     async def completions(request: web.Request) -> web.StreamResponse:
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
-        await response.write(event({"content": words[0]}))
+        await response.write(sse_event({"content": words[0]}))
         for start in range(1, len(words), 500):
             await response.write(
-                b"".join(event({"content": w}) for w in words[start : start + 500])
+                b"".join(sse_event({"content": w}) for w in words[start : start + 500])
             )
-        await response.write(event({}, "stop") + b"data: [DONE]\n\n")
+        await response.write(sse_event({}, "stop") + b"data: [DONE]\n\n")
         return response
 
     async with hand_written_upstream(completions, host="127.0.0.1") as adapter:
@@ -300,17 +302,13 @@ async def test_collect_parses_the_rest_as_it_arrives_not_all_at_the_end(
     monkeypatch.setattr(sse, "FIRST_DRAIN", 0.02)
     words = [f"w{i:03d} " for i in range(60)]
 
-    def event(delta: dict[str, str], finish: str | None = None) -> bytes:
-        chunk = {"model": MODEL, "choices": [{"delta": delta, "finish_reason": finish}]}
-        return f"data: {json.dumps(chunk)}\n\n".encode()
-
     async def completions(request: web.Request) -> web.StreamResponse:
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
         for word in words:  # 60 chunks over 0.3 s
-            await response.write(event({"content": word}))
+            await response.write(sse_event({"content": word}))
             await asyncio.sleep(0.005)
-        await response.write(event({}, "stop") + b"data: [DONE]\n\n")
+        await response.write(sse_event({}, "stop") + b"data: [DONE]\n\n")
         return response
 
     async with hand_written_upstream(completions, host="127.0.0.1") as adapter:
