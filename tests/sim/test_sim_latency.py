@@ -106,7 +106,10 @@ async def test_per_model_profile_overrides_the_default(
 async def test_hundreds_of_slow_streams_run_concurrently(
     http: aiohttp.ClientSession, sim: SimServer
 ) -> None:
-    await put_config(http, sim, profile(base_ms=300))
+    # A call's time counts from its arrival (sim/arrival.py): while this one loop (clients and
+    # simulator alike) is still taking 300 requests in, the first calls' time is running. At 1 s
+    # each, every call is still being served when the last one is taken in.
+    await put_config(http, sim, profile(base_ms=1000))
 
     async def one_stream(index: int) -> str:
         body = chat_body(f"{QUESTION} #{index}", stream=True)
