@@ -20,7 +20,7 @@ from fastapi import Depends, Request
 from llmcouncil.api.deps import runtime_of
 from llmcouncil.auth.policy import LOCAL_PRINCIPAL, Principal, Scope
 from llmcouncil.auth.service import Client, actor_of
-from llmcouncil.council.governance import RunActor, current_actor
+from llmcouncil.council.governance import RunActor, check_may_write, current_actor
 from llmcouncil.errors import AuthenticationError, NotFoundError, PermissionDeniedError
 from llmcouncil.store.tables import ConversationRow
 
@@ -153,8 +153,7 @@ async def writable_conversation(
     conversation_id: str, principal: Asker, request: Request
 ) -> ConversationRow:
     row = await runtime_of(request).store.get_conversation(conversation_id)
-    if not principal.may_change_conversation(row.user_id):
-        raise NotFoundError(f"conversation {conversation_id} does not exist")
+    check_may_write(principal.may_change_conversation, row)  # as a message's run checks it
     return row
 
 

@@ -146,6 +146,8 @@ class StreamState:
                 self.done = True
                 break
             payloads.append(raw)
+        if not payloads:  # a drain that found nothing new, or only comments and [DONE]
+            return
         chunks: Any = None
         if all(p.startswith("{") and p.endswith("}") for p in payloads):
             try:

@@ -72,8 +72,9 @@ class SimServer:
             shutdown_timeout=_SHUTDOWN_TIMEOUT_S,
         )
         await runner.setup()
-        assert runner.server is not None  # set up above
         try:
+            if runner.server is None:
+                raise RuntimeError("the simulator's aiohttp runner made no server")
             # Not a ``web.TCPSite``: each connection's protocol is wrapped to note when its
             # requests arrived (``arrival.py``).
             listener = await asyncio.get_running_loop().create_server(
