@@ -72,7 +72,9 @@ async def test_a_failing_member_opens_its_circuit_then_a_probe_closes_it(
 
 
 async def test_a_failed_probe_reopens_the_circuit(launch: Launch, sim: SimServer) -> None:
-    _, client = await launch(breaker_settings(cooldown=1.0), preset={"fallbacks": {GROK: [LLAMA]}})
+    # A cool-down long enough that the two questions end inside it, even on a loaded CI machine
+    # (with 1 s a clean-clone run once saw the probe already made, and the circuit opened twice).
+    _, client = await launch(breaker_settings(cooldown=3.0), preset={"fallbacks": {GROK: [LLAMA]}})
     inject(sim, {GROK: [FaultSpec(status=500)]})
     cid = await new_conversation(client)
     for question in ("one", "two"):
