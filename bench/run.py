@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from machine_speed import probe
 from scenarios import SCENARIOS, run_scenario
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -103,16 +104,29 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     chosen = args.scenarios or list(SCENARIOS)
     results: dict[str, dict[str, Any]] = {}
+    speed_before = probe()
     for name in chosen:
         print(f"running {name}{' (quick)' if args.quick else ''} …", flush=True)
         results[name] = asyncio.run(run_scenario(name, quick=args.quick))
         print(json.dumps(results[name], indent=1), flush=True)
+    speed_after = probe()
     print()
     print(table(results))
+    print(
+        f"\nmachine speed probe (bench/machine_speed.py, lower is faster): median "
+        f"{speed_before['probe_ms_median']} ms before the run, {speed_after['probe_ms_median']} "
+        "ms after"
+    )
     RESULTS.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     out = args.out or RESULTS / f"bench-{stamp}{'-quick' if args.quick else ''}.json"
-    meta = {"python": sys.version.split()[0], "machine": platform.machine(), "quick": args.quick}
+    meta = {
+        "python": sys.version.split()[0],
+        "machine": platform.machine(),
+        "quick": args.quick,
+        "speed_before": speed_before,
+        "speed_after": speed_after,
+    }
     out.write_text(json.dumps({"meta": meta, "results": results}, indent=2), encoding="utf-8")
     print(f"\nresults: {out}")
     return 0
