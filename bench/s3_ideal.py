@@ -19,6 +19,8 @@ import argparse
 import random
 import statistics
 
+from load import percentile
+
 CALL_S = 0.5
 FIRST_TOKEN_SHARE = 0.3
 SLOW_SHARE = 0.1
@@ -60,11 +62,6 @@ def council(rng: random.Random, *, hedges: int, slow: bool = True) -> float:
     return sum(_stage(rng, size, delay=delay, hedges=hedges) for size in (MEMBERS, MEMBERS, 1))
 
 
-def _p99(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--councils", type=int, default=200_000)
@@ -75,11 +72,15 @@ def main() -> None:
     baseline = 3 * CALL_S
     for hedges in (0, 1, 2, 3):
         walls = [council(rng, hedges=hedges) for _ in range(args.councils)]
-        runs = [_p99([council(rng, hedges=hedges) for _ in range(200)]) for _ in range(args.runs)]
+        runs = [
+            percentile([council(rng, hedges=hedges) for _ in range(200)], 0.99)
+            for _ in range(args.runs)
+        ]
         quartiles = statistics.quantiles(runs, n=4)
+        p99 = percentile(walls, 0.99)
         print(
-            f"hedges {hedges}: p50 {statistics.median(walls):.3f} s, p99 {_p99(walls):.3f} s "
-            f"(×{_p99(walls) / baseline:.2f} of {baseline:.1f} s); p99 of 200 councils: "
+            f"hedges {hedges}: p50 {statistics.median(walls):.3f} s, p99 {p99:.3f} s "
+            f"(×{p99 / baseline:.2f} of {baseline:.1f} s); p99 of 200 councils: "
             f"median {statistics.median(runs):.3f} s, quartiles {quartiles[0]:.3f}–"
             f"{quartiles[2]:.3f} s"
         )
