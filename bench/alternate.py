@@ -23,7 +23,12 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADLINES = {
-    "s1": ("overhead_p50_ms", "server_cpu_ms_per_council"),
+    "s1": (
+        "overhead_p50_ms",
+        "floor_overhead_p50_ms",
+        "server_share_p50_ms",
+        "server_cpu_ms_per_council",
+    ),
     "s2": ("councils_per_s", "p99_s", "server_cpu_ms_per_council"),
     "s3": ("ratio_on_to_baseline_p99",),
     "s4": ("complete_share", "lossless_share", "p99_s"),
@@ -31,13 +36,20 @@ HEADLINES = {
 }
 
 
-def run_side(worktree: Path | None, scenarios: list[str], quick: bool, out: Path) -> dict[str, Any]:
+def run_side(
+    worktree: Path | None, scenarios: list[str], flags: list[str], out: Path
+) -> dict[str, Any]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     if worktree is not None:
         env["PYTHONPATH"] = str(worktree)
-    command = [sys.executable, str(ROOT / "bench" / "run.py"), *scenarios, "--out", str(out)]
-    if quick:
-        command.append("--quick")
+    command = [
+        sys.executable,
+        str(ROOT / "bench" / "run.py"),
+        *scenarios,
+        *flags,
+        "--out",
+        str(out),
+    ]
     subprocess.run(command, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
     results: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))["results"]
     return results
@@ -60,6 +72,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
+    flags = ["--quick"] if args.quick else []
     scratch = Path(tempfile.mkdtemp(prefix="council-alternate-"))
     worktree = scratch / "other"
     subprocess.run(
@@ -75,16 +88,16 @@ def main() -> int:
                 sides.reverse()
             for label, where in sides:
                 out = scratch / f"{round_number}-{'other' if where else 'this'}.json"
-                figures = headline(run_side(where, args.scenarios, args.quick, out))
+                figures = headline(run_side(where, args.scenarios, flags, out))
                 runs[label].append(figures)
                 shown = ", ".join(f"{k} {v:g}" for k, v in figures.items())
                 print(f"round {round_number + 1} {label}: {shown}", flush=True)
     finally:
         subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=ROOT)
     print()
-    for label, figures in runs.items():
-        keys = figures[0].keys() if figures else []
-        means = ", ".join(f"{k} {statistics.mean(f[k] for f in figures):.3g}" for k in keys)
+    for label, measured in runs.items():
+        keys = measured[0].keys() if measured else []
+        means = ", ".join(f"{k} {statistics.mean(f[k] for f in measured):.3g}" for k in keys)
         print(f"mean {label}: {means}")
     return 0
 

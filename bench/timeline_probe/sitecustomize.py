@@ -40,8 +40,12 @@ SERVER = [
     ("llmcouncil.providers.sse", "StreamState.feed_rest", "parse_rest"),
     ("llmcouncil.council.transcript", "result_payload", "payload"),
     ("fastapi.routing", "serialize_response", "serialize"),
+    ("aiohttp.client_reqrep", "ClientRequest.write_bytes", "send"),
 ]
-SIMULATOR = [("llmcouncil.sim.completions", "chat_completions", "sim.call")]
+SIMULATOR = [
+    ("llmcouncil.sim.arrival", "ArrivalStamp.data_received", "sim.bytes"),
+    ("llmcouncil.sim.completions", "chat_completions", "sim.call"),
+]
 
 
 def _role() -> str | None:
