@@ -18,48 +18,70 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
+from dataclasses import dataclass
 
 from load import percentile
+from scenarios import S3_CALL_MS, S3_TAIL, fixed, s3_policy
 
-CALL_S = 0.5
-FIRST_TOKEN_SHARE = 0.3
-SLOW_SHARE = 0.1
-SLOW_FACTOR = 10.0
+from llmcouncil.resilience.settings import StragglerSettings
+from llmcouncil.resilience.stragglers import quorum_for
+
 MEMBERS = 4
-QUORUM = 3
-GRACE_FACTOR, GRACE_MIN, GRACE_MAX = 1.0, 0.25, 5.0
 
 
-def _call(rng: random.Random, *, delay: float, hedges: int) -> float:
-    """When a hedged stream ends: the racer first to produce a token wins."""
-    best: tuple[float, float] | None = None  # (commit time, end time)
-    for index in range(hedges + 1):
-        start = index * delay
-        if best is not None and start >= best[0]:
-            break  # somebody committed before this hedge would have started
-        total = CALL_S * (SLOW_FACTOR if rng.random() < SLOW_SHARE else 1.0)
-        commit = start + total * FIRST_TOKEN_SHARE
-        if best is None or commit < best[0]:
-            best = (commit, start + total)
-    assert best is not None
-    return best[1]
+@dataclass(frozen=True)
+class Workload:
+    """S3's calls and straggler policy, read from the scenario itself."""
 
+    call_s: float
+    first_token_share: float
+    slow_share: float
+    slow_factor: float
+    stragglers: StragglerSettings
 
-def _stage(rng: random.Random, size: int, *, delay: float, hedges: int) -> float:
-    ends = sorted(_call(rng, delay=delay, hedges=hedges) for _ in range(size))
-    if size < MEMBERS:
-        return ends[-1]
-    quorum = ends[QUORUM - 1]
-    grace = min(GRACE_MAX, max(GRACE_MIN, GRACE_FACTOR * quorum))
-    return min(ends[-1], quorum + grace)
+    @classmethod
+    def of_s3(cls) -> Workload:
+        profile = fixed(S3_CALL_MS, **S3_TAIL).latency["*"]
+        return cls(
+            call_s=profile.base_ms / 1000,
+            first_token_share=profile.first_token_share(),
+            slow_share=profile.tail_probability,
+            slow_factor=profile.tail_multiplier,
+            stragglers=StragglerSettings.model_validate(s3_policy(True)["stragglers"]),
+        )
 
+    def call(self, rng: random.Random, *, hedges: int) -> float:
+        """When a hedged stream ends: the racer first to produce a token wins.
 
-def council(rng: random.Random, *, hedges: int, slow: bool = True) -> float:
-    """Seconds for one council with every overhead zero."""
-    if not slow:
-        return 3 * CALL_S
-    delay = CALL_S * FIRST_TOKEN_SHARE  # the fast calls' first token: their p85
-    return sum(_stage(rng, size, delay=delay, hedges=hedges) for size in (MEMBERS, MEMBERS, 1))
+        The hedge delay is the fast calls' first-token time: the policy's percentile (p85)
+        falls among the fast calls, which are 90 % of them.
+        """
+        delay = self.call_s * self.first_token_share
+        best: tuple[float, float] | None = None  # (commit time, end time)
+        for index in range(hedges + 1):
+            start = index * delay
+            if best is not None and start >= best[0]:
+                break  # somebody committed before this hedge would have started
+            slow = rng.random() < self.slow_share
+            total = self.call_s * (self.slow_factor if slow else 1.0)
+            commit = start + total * self.first_token_share
+            if best is None or commit < best[0]:
+                best = (commit, start + total)
+        assert best is not None
+        return best[1]
+
+    def stage(self, rng: random.Random, size: int, *, hedges: int) -> float:
+        ends = sorted(self.call(rng, hedges=hedges) for _ in range(size))
+        if size < 2:
+            return ends[-1]
+        policy = self.stragglers
+        quorum = ends[quorum_for(policy, size) - 1]
+        grace = min(policy.grace_max, max(policy.grace_min, policy.grace_factor * quorum))
+        return min(ends[-1], quorum + grace)
+
+    def council(self, rng: random.Random, *, hedges: int) -> float:
+        """Seconds for one council with every overhead zero (the title never holds a run)."""
+        return sum(self.stage(rng, size, hedges=hedges) for size in (MEMBERS, MEMBERS, 1))
 
 
 def main() -> None:
@@ -69,11 +91,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    baseline = 3 * CALL_S
+    work = Workload.of_s3()
+    baseline = 3 * work.call_s
     for hedges in (0, 1, 2, 3):
-        walls = [council(rng, hedges=hedges) for _ in range(args.councils)]
+        walls = [work.council(rng, hedges=hedges) for _ in range(args.councils)]
         runs = [
-            percentile([council(rng, hedges=hedges) for _ in range(200)], 0.99)
+            percentile([work.council(rng, hedges=hedges) for _ in range(200)], 0.99)
             for _ in range(args.runs)
         ]
         quartiles = statistics.quantiles(runs, n=4)

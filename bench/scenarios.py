@@ -85,7 +85,11 @@ async def s2_throughput(*, quick: bool) -> dict[str, Any]:
     return figures
 
 
-def _s3_policy(on: bool, *, hedges: int = 2) -> dict[str, Any]:
+S3_CALL_MS = 500
+S3_TAIL = {"tail_probability": 0.1, "tail_multiplier": 10}
+
+
+def s3_policy(on: bool, *, hedges: int = 2) -> dict[str, Any]:
     return {
         "capacity": WIDE_CAPACITY,
         "stragglers": {"enabled": on, "grace_factor": 1.0, "grace_min": 0.25, "grace_max": 5},
@@ -113,13 +117,13 @@ async def _s3_run(sim: SimConfig, resilience: dict[str, Any], *, quick: bool) ->
 
 async def s3_stragglers(*, quick: bool) -> dict[str, Any]:
     """20 at once, calls 500 ms, 10 % of calls 10× slower: with and without the policy."""
-    steady = fixed(500)
-    tail = fixed(500, tail_probability=0.1, tail_multiplier=10)
-    baseline = await _s3_run(steady, _s3_policy(False), quick=quick)
-    off = await _s3_run(tail, _s3_policy(False), quick=quick)
-    quorum_only = await _s3_run(tail, _s3_policy(True, hedges=0), quick=quick)
-    one_hedge = await _s3_run(tail, _s3_policy(True, hedges=1), quick=quick)
-    on = await _s3_run(tail, _s3_policy(True), quick=quick)
+    steady = fixed(S3_CALL_MS)
+    tail = fixed(S3_CALL_MS, **S3_TAIL)
+    baseline = await _s3_run(steady, s3_policy(False), quick=quick)
+    off = await _s3_run(tail, s3_policy(False), quick=quick)
+    quorum_only = await _s3_run(tail, s3_policy(True, hedges=0), quick=quick)
+    one_hedge = await _s3_run(tail, s3_policy(True, hedges=1), quick=quick)
+    on = await _s3_run(tail, s3_policy(True), quick=quick)
     return {
         "baseline_no_slow_calls": baseline,
         "slow_calls_policy_off": off,
