@@ -166,7 +166,7 @@ class PrivacyGuard:
             vault=vault,
             policy=policy,
         )
-        texts = [question, system_prompt or "", *(text for turn in history for text in turn)]
+        texts = [question, system_prompt or "", *(text for pair in history for text in pair)]
         entities = _entities(policy)
         if sum(map(len, texts)) <= INLINE_SCAN_CHARS and not any(
             self.detector.may_find(text, entities=entities) for text in texts
