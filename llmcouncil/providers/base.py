@@ -5,8 +5,10 @@ token by token (``stream``, which yields ``TextDelta`` items and finally one ``C
 streamed but handed back whole (``collect``: for callers nobody watches, the deadlines of a
 stream at less cost).
 Both report usage, cost when the upstream gives it, finish reason, latency, time to first token
-and the model that actually answered. Failures are raised as ``llmcouncil.errors.ProviderError``
-subclasses, never as library exceptions.
+and the model that actually answered. A model's reasoning (``reasoning``/``reasoning_content``
+fields, ``<think>`` blocks) is kept apart from its text: ``Completion.reasoning`` holds it, and a
+stream yields it as ``ReasoningDelta`` items, never as ``TextDelta``. Failures are raised as
+``llmcouncil.errors.ProviderError`` subclasses, never as library exceptions.
 """
 
 from __future__ import annotations
@@ -81,6 +83,8 @@ class Completion:
     latency_ms: float = 0.0
     ttft_ms: float | None = None
     simulated: bool = False
+    # What the model thought before answering; stored and shown, never sent to another model.
+    reasoning: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +92,14 @@ class TextDelta:
     text: str
 
 
-StreamItem = TextDelta | Completion
+@dataclass(frozen=True, slots=True)
+class ReasoningDelta:
+    """A piece of the model's reasoning, streamed: proof of life, never part of the answer."""
+
+    text: str
+
+
+StreamItem = TextDelta | ReasoningDelta | Completion
 
 
 @runtime_checkable
@@ -100,7 +111,7 @@ class Provider(Protocol):
     async def complete(self, request: CompletionRequest) -> Completion: ...
 
     def stream(self, request: CompletionRequest) -> AsyncIterator[StreamItem]:
-        """Yield text deltas as they arrive, then exactly one final ``Completion``."""
+        """Yield text (and reasoning) deltas as they arrive, then exactly one ``Completion``."""
         ...
 
     async def collect(self, request: CompletionRequest) -> Completion:

@@ -8,6 +8,10 @@ Streams are read as raw bytes and split into lines by ``providers/sse.py``. Open
 in-stream ``{"error": …}`` chunks and ``: comment`` keep-alives are handled. ``collect`` streams
 too (the first-token deadline holds) but reads everything after the first token at once, for
 callers that only want the final answer.
+
+Reasoning is kept apart from the answer: the ``reasoning`` / ``reasoning_content`` fields of a
+message or a delta, and ``<think>`` blocks in the content (``split_reasoning``), become
+``Completion.reasoning``; a stream yields them as ``ReasoningDelta`` items, never as text.
 """
 
 from __future__ import annotations
@@ -34,7 +38,15 @@ from llmcouncil.errors import (
     UpstreamServerError,
     UpstreamTimeoutError,
 )
-from llmcouncil.providers.base import Completion, CompletionRequest, StreamItem, TextDelta
+from llmcouncil.providers.base import (
+    Completion,
+    CompletionRequest,
+    ReasoningDelta,
+    StreamItem,
+    TextDelta,
+)
+from llmcouncil.providers.reasoning import split_reasoning
+from llmcouncil.providers.reasoning_stream import ThinkFilter
 from llmcouncil.providers.sse import (
     READ_BUFFER,
     SseLines,
@@ -136,15 +148,19 @@ class OpenAICompatProvider:
             self._raise_body_error(request.model, data["error"])
         try:
             choice = data["choices"][0]
-            text = choice["message"].get("content") or ""
+            message = choice["message"]
+            text = message.get("content") or ""
+            field = message.get("reasoning") or message.get("reasoning_content")
             finish = choice.get("finish_reason")
         except (KeyError, IndexError, TypeError, AttributeError) as exc:
             raise MalformedResponseError(
                 "reply has no choices[0].message", model=request.model, provider=self.name
             ) from exc
         latency = (time.perf_counter() - started) * 1000
+        text, reasoning = _apart(text, field if isinstance(field, str) else None)
         return Completion(
             text=text,
+            reasoning=reasoning,
             model=str(data.get("model") or request.model),
             usage=usage_of(data.get("usage")),
             finish_reason=finish,
@@ -154,20 +170,31 @@ class OpenAICompatProvider:
         )
 
     async def stream(self, request: CompletionRequest) -> AsyncIterator[StreamItem]:
+        thinking = ThinkFilter()
         async with self._streaming(request) as call:
             async for line in call.lines:
                 text = call.state.feed(line)
                 if call.state.done:
                     break
+                thought = call.state.thought
                 if text:
-                    call.first_token()
+                    text, in_text = thinking.feed(text)
+                    thought += in_text
+                if text or thought:
+                    call.first_token()  # thinking is a sign of life too
+                if thought:
+                    yield ReasoningDelta(thought)
+                if text:
                     yield TextDelta(text)
+            rest = thinking.finish()
+            if rest:
+                yield TextDelta(rest)
         yield call.completion()
 
     async def collect(self, request: CompletionRequest) -> Completion:
         async with self._streaming(request) as call:
             async for line in call.lines:  # chunk by chunk until the first token
-                if call.state.feed(line):
+                if call.state.feed(line) or call.state.thought:
                     call.first_token()
                     break
                 if call.state.done:
@@ -304,8 +331,11 @@ class _Call:
 
     def completion(self) -> Completion:
         state = self.state
+        field = "".join(state.reasoning_parts) or None
+        text, reasoning = _apart("".join(state.parts), field)
         return Completion(
-            text="".join(state.parts),
+            text=text,
+            reasoning=reasoning,
             model=state.answered_by,
             usage=state.usage,
             finish_reason=state.finish,
@@ -313,6 +343,13 @@ class _Call:
             ttft_ms=self.ttft,
             simulated=self.simulated,
         )
+
+
+def _apart(content: str, field: str | None) -> tuple[str, str | None]:
+    """The visible text and all the reasoning: the upstream's field, then any ``<think>``."""
+    text, in_text = split_reasoning(content)
+    parts = [part.strip() for part in (field, in_text) if part and part.strip()]
+    return text, "\n\n".join(parts) or None
 
 
 def _status_error(

@@ -106,12 +106,30 @@ def drain_waits() -> Iterator[float]:
 
 
 class StreamState:
-    """What the chunks of one stream said: text, usage, finish reason, the answering model."""
+    """What the chunks of one stream said: text, reasoning, usage, finish reason, the answering
+    model.
 
-    __slots__ = ("parts", "usage", "finish", "answered_by", "done", "_body_error", "_decode")
+    Reasoning comes in its own delta field, ``reasoning`` (OpenRouter, Ollama, vLLM's newer
+    servers) or ``reasoning_content`` (DeepSeek, vLLM): it is collected apart from the text and
+    never returned by ``feed`` as text; ``thought`` is what the last chunk added.
+    """
+
+    __slots__ = (
+        "parts",
+        "reasoning_parts",
+        "thought",
+        "usage",
+        "finish",
+        "answered_by",
+        "done",
+        "_body_error",
+        "_decode",
+    )
 
     def __init__(self, model: str, *, decode: Decode, body_error: BodyError) -> None:
         self.parts: list[str] = []
+        self.reasoning_parts: list[str] = []
+        self.thought = ""
         self.usage = Usage()
         self.finish: str | None = None
         self.answered_by = model
@@ -120,12 +138,14 @@ class StreamState:
         self._body_error = body_error
 
     def feed(self, line: str) -> str:
-        """Take one line; return the text it added ("" for none)."""
+        """Take one line; return the text it added ("" for none; its reasoning is ``thought``)."""
         if not line.startswith("data:"):
+            self.thought = ""
             return ""  # comments and keep-alives
         raw = line[5:].strip()
         if raw == "[DONE]":
             self.done = True
+            self.thought = ""
             return ""
         return self._take(self._decode(raw.encode()))
 
@@ -172,13 +192,21 @@ class StreamState:
         if chunk.get("usage"):
             self.usage = usage_of(chunk["usage"])
         added = ""
+        thought = ""
         for choice in chunk.get("choices") or []:
-            delta = (choice.get("delta") or {}).get("content")
-            if delta:
-                added += delta
+            delta = choice.get("delta") or {}
+            content = delta.get("content")
+            if content:
+                added += content
+            reasoning = delta.get("reasoning") or delta.get("reasoning_content")
+            if reasoning and isinstance(reasoning, str):
+                thought += reasoning
             self.finish = choice.get("finish_reason") or self.finish
         if added:
             self.parts.append(added)
+        if thought:
+            self.reasoning_parts.append(thought)
+        self.thought = thought
         return added
 
     @property

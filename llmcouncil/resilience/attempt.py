@@ -13,7 +13,13 @@ import dataclasses
 import logging
 
 from llmcouncil.errors import BadRequestError, ProviderError, UpstreamTimeoutError
-from llmcouncil.providers.base import Completion, CompletionRequest, Provider, TextDelta
+from llmcouncil.providers.base import (
+    Completion,
+    CompletionRequest,
+    Provider,
+    ReasoningDelta,
+    TextDelta,
+)
 from llmcouncil.resilience.call_plan import DeltaListener, unwatched
 
 log = logging.getLogger(__name__)
@@ -47,7 +53,9 @@ async def _send(
     try:
         async with asyncio.timeout(request.first_token_timeout) as first_token:
             async for item in provider.stream(request):
-                if isinstance(item, TextDelta):
+                if isinstance(item, ReasoningDelta):  # alive, but thinking is not the answer
+                    first_token.reschedule(None)
+                elif isinstance(item, TextDelta):
                     if not started:
                         started = True
                         first_token.reschedule(None)

@@ -324,8 +324,10 @@ class CallExecution:
             )
         return failure
 
-    def _details(self) -> dict[str, Any]:
+    def _details(self, reasoning: str | None = None) -> dict[str, Any]:
         details = dict(self._plan.details)
+        if reasoning:  # stored with the call and shown on request; never sent on
+            details["reasoning"] = reasoning
         if self._attempts:
             details["failed_attempts"] = self._attempts
         if self._retries:
@@ -358,7 +360,7 @@ class CallExecution:
             ttft_ms=completion.ttft_ms,
             finish_reason=completion.finish_reason,
             simulated=completion.simulated,
-            details=self._details(),
+            details=self._details(completion.reasoning),
         )
 
     def _failed(self) -> CallRecord:

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from llmcouncil.sim.arrival import arrival_of
 from llmcouncil.sim.clock import wait_until
 from llmcouncil.sim.config import PromptKind
-from llmcouncil.sim.content import write_reply
+from llmcouncil.sim.content import write_reasoning, write_reply, write_unformatted
 from llmcouncil.sim.faults import CallPlan
 from llmcouncil.sim.prompts import detect_prompt_kind
 from llmcouncil.sim.state import STATE_KEY, SimState, capture_call
@@ -118,18 +118,41 @@ async def _serve(
         await state.closing.wait()
         return error_response(503, "The simulated upstream is shutting down.")
 
+    style = state.config.reasoning_for(chat.model)
+
     def reply() -> _Reply:
+        thought: str | None = None
         if fault is not None and fault.empty:
             content = ""
         else:
-            content = write_reply(
-                model=chat.model, kind=kind, prompt=chat.last_user_text(), json_mode=chat.wants_json
-            )
+            prompt = chat.last_user_text()
+            if style is not None:
+                thought = write_reasoning(model=chat.model, kind=kind, prompt=prompt)
+            if fault is not None and fault.unformatted:
+                content = write_unformatted(model=chat.model)
+            else:
+                content = write_reply(
+                    model=chat.model, kind=kind, prompt=prompt, json_mode=chat.wants_json
+                )
+        field = None
+        if thought is not None and style == "think":
+            content, thought = f"<think>\n{thought}\n</think>\n\n{content}", None
+        elif thought is not None:
+            field = style
         content, finish_reason = _apply_token_limit(content, chat.token_limit)
+        thinking = count_tokens(thought) if thought else 0
         usage = usage_body(
-            model=chat.model, prompt=prompt_tokens(chat), completion=count_tokens(content)
+            model=chat.model,
+            prompt=prompt_tokens(chat),
+            completion=count_tokens(content) + thinking,
         )
-        return _Reply(model=chat.model, content=content, finish_reason=finish_reason, usage=usage)
+        return _Reply(
+            model=chat.model,
+            content=content,
+            finish_reason=finish_reason,
+            usage=usage,
+            reasoning=(field, thought) if field and thought else None,
+        )
 
     if chat.stream:
         return await _stream(request, reply=reply, plan=plan, started=arrived)
@@ -146,10 +169,17 @@ class _Reply:
     """The reply to one call, in both of the shapes it can take on the wire."""
 
     def __init__(
-        self, *, model: str, content: str, finish_reason: str, usage: dict[str, Any]
+        self,
+        *,
+        model: str,
+        content: str,
+        finish_reason: str,
+        usage: dict[str, Any],
+        reasoning: tuple[str, str] | None = None,
     ) -> None:
         self.model = model
         self.content = content
+        self.reasoning = reasoning  # (field name, text): sent apart from the content
         self.finish_reason = finish_reason
         self.usage = usage
         self.id = f"chatcmpl-sim-{next(_completion_ids):08d}"
@@ -163,7 +193,17 @@ class _Reply:
             content=self.content,
             finish_reason=self.finish_reason,
             usage=self.usage,
+            reasoning=self.reasoning,
         )
+
+    def pieces(self) -> list[tuple[str, str]]:
+        """(delta field, text) in the order they are streamed: reasoning first, then content."""
+        thinking: list[tuple[str, str]] = []
+        if self.reasoning is not None:
+            field, text = self.reasoning
+            thinking = [(field, piece) for piece in split_into_chunks(text)]
+        content = [("content", piece) for piece in split_into_chunks(self.content)]
+        return thinking + content or [("content", "")]
 
     def chunk(self, delta: dict[str, str], finish_reason: str | None = None) -> bytes:
         body = chunk_body(
@@ -198,16 +238,16 @@ async def _stream(
     await response.prepare(request)
     await wait_until(started + plan.first_token_s, precise=True)
     written = reply()
-    pieces = split_into_chunks(written.content) or [""]
+    pieces = written.pieces()
     gap = (plan.total_s - plan.first_token_s) / max(1, len(pieces) - 1)
     fault = plan.fault
     last = len(pieces) - 1
-    for index, piece in enumerate(pieces):
+    for index, (field, piece) in enumerate(pieces):
         # The first and the last chunk are the call's timing; those between may be 1 ms late.
         await wait_until(started + plan.first_token_s + index * gap, precise=index == last)
         if fault is not None and fault.cut_stream_after == index:
             return _cut(request, response)
-        delta = {"role": "assistant", "content": piece} if index == 0 else {"content": piece}
+        delta = {"role": "assistant", field: piece} if index == 0 else {field: piece}
         await response.write(written.chunk(delta))
         if fault is not None and fault.malformed:
             await response.write(_MALFORMED_EVENT)

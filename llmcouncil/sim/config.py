@@ -27,6 +27,9 @@ DEFAULT_KNOWN_MODELS: tuple[str, ...] = (
 )
 
 PromptKind = Literal["answer", "ranking", "title", "chairman"]
+# How a model shows its reasoning: a `reasoning` delta/message field (OpenRouter, Ollama), a
+# `reasoning_content` field (DeepSeek, vLLM), or a `<think>` block opening the content (R1-style).
+ReasoningStyle = Literal["reasoning", "reasoning_content", "think"]
 
 WILDCARD = "*"
 
@@ -55,7 +58,11 @@ class LatencyProfile(_Strict):
 
 
 class FaultSpec(_Strict):
-    """One fault. Set exactly one of `status`, `hang`, `malformed`, `cut_stream_after`, `empty`.
+    """One fault. Set exactly one of `status`, `hang`, `malformed`, `cut_stream_after`, `empty`,
+    `unformatted`.
+
+    `unformatted` is a reply that is well formed on the wire but ignores the requested format: a
+    review with no ranking in it (so the council's repair turn can be tested).
 
     It applies with `probability` per matching call, at most `times` times when `times` is set
     (then it is spent). `FaultSpec(status=503)` therefore fails every call, and
@@ -67,6 +74,7 @@ class FaultSpec(_Strict):
     malformed: bool = False
     cut_stream_after: int | None = Field(default=None, ge=0)
     empty: bool = False
+    unformatted: bool = False
 
     probability: float = Field(default=1.0, ge=0, le=1)
     times: int | None = Field(default=None, ge=0)
@@ -82,9 +90,12 @@ class FaultSpec(_Strict):
             self.malformed,
             self.cut_stream_after is not None,
             self.empty,
+            self.unformatted,
         ]
         if sum(chosen) != 1:
-            raise ValueError("set exactly one of status, hang, malformed, cut_stream_after, empty")
+            raise ValueError(
+                "set exactly one of status, hang, malformed, cut_stream_after, empty, unformatted"
+            )
         return self
 
     @property
@@ -96,6 +107,8 @@ class FaultSpec(_Strict):
             return f"cut_stream_after:{self.cut_stream_after}"
         if self.hang:
             return "hang"
+        if self.unformatted:
+            return "unformatted"
         return "malformed" if self.malformed else "empty"
 
     def matches(self, *, stream: bool, prompt_kind: str) -> bool:
@@ -112,6 +125,8 @@ class SimConfig(_Strict):
     seed: int = 0
     latency: dict[str, LatencyProfile] = Field(default_factory=lambda: {WILDCARD: LatencyProfile()})
     faults: dict[str, list[FaultSpec]] = Field(default_factory=dict)
+    # Models that reason before answering, and how they show it (keyed like `latency`).
+    reasoning: dict[str, ReasoningStyle] = Field(default_factory=dict)
     known_models: list[str] = Field(default_factory=lambda: list(DEFAULT_KNOWN_MODELS))
     strict_models: bool = False
     capture: bool = True
@@ -120,6 +135,9 @@ class SimConfig(_Strict):
     def latency_for(self, model: str) -> LatencyProfile:
         profile = self.latency.get(model) or self.latency.get(WILDCARD)
         return profile if profile is not None else LatencyProfile()
+
+    def reasoning_for(self, model: str) -> ReasoningStyle | None:
+        return self.reasoning.get(model) or self.reasoning.get(WILDCARD)
 
     def fault_key_for(self, model: str) -> str | None:
         """The key of the fault list that governs `model`, or None when no list applies."""

@@ -4,6 +4,10 @@ Replies are stitched from short templates filled with the question's key words: 
 choices per reply, seeded from a hash of model and prompt, so a thousand concurrent calls cost
 next to nothing. Reviewers share a hidden "quality" per response label, derived from the prompt
 alone, plus their own noise: the council then reaches a visible but not unanimous consensus.
+
+A reasoning model also thinks before it answers (``write_reasoning``): for a review its thoughts
+hold a draft ranking in the opposite order, so a reader that takes reasoning for the answer is
+caught. A reviewer asked again for its ranking alone (the council's repair turn) gives just that.
 """
 
 from __future__ import annotations
@@ -15,7 +19,13 @@ import re
 import zlib
 
 from llmcouncil.sim.config import PromptKind
-from llmcouncil.sim.prompts import extract_question, keywords, mentions_code, response_labels
+from llmcouncil.sim.prompts import (
+    asks_for_ranking_alone,
+    extract_question,
+    keywords,
+    mentions_code,
+    response_labels,
+)
 
 # How much each model writes relative to the others; unknown models get a stable factor.
 _VERBOSITY: dict[str, float] = {
@@ -69,6 +79,8 @@ def write_reply(*, model: str, kind: PromptKind, prompt: str, json_mode: bool) -
     question = extract_question(prompt, kind=kind)
     words = keywords(question) or ["the topic", "the details"]
     if kind == "ranking":
+        if asks_for_ranking_alone(prompt):
+            return _numbered(_ranked_labels(prompt=prompt, rng=rng))
         return _ranking(model=model, prompt=prompt, words=words, rng=rng, json_mode=json_mode)
     if kind == "title":
         text = _title(words=keywords(question, limit=5), rng=rng)
@@ -80,6 +92,25 @@ def write_reply(*, model: str, kind: PromptKind, prompt: str, json_mode: bool) -
         # A model asked for JSON answers in JSON whatever the stage; the key is our best guess.
         return json.dumps({"title" if kind == "title" else "answer": text})
     return text
+
+
+def write_reasoning(*, model: str, kind: PromptKind, prompt: str) -> str:
+    """What a reasoning `model` thinks before its reply to `prompt`."""
+    rng = random.Random(_seed(model, f"{kind}:reasoning", prompt))
+    words = keywords(extract_question(prompt, kind=kind)) or ["the topic"]
+    opening = f"Thinking as {display_name(model)}: the user wants {rng.choice(words)} explained."
+    if kind != "ranking":
+        return f"{opening} I should cover the basics first, then the caveats."
+    draft = list(reversed(_ranked_labels(prompt=prompt, rng=rng)))
+    return f"{opening} A first impression, to be checked:\n\n{_numbered(draft)}"
+
+
+def write_unformatted(*, model: str) -> str:
+    """A review that forgets the requested format: opinions, but no ranking to read."""
+    return (
+        f"Review by {display_name(model)}: each of these answers has real strengths, and I would "
+        "rather describe them than put them in order. Together they cover the question well."
+    )
 
 
 def verbosity(model: str) -> float:
@@ -131,19 +162,28 @@ def _ranking(
     *, model: str, prompt: str, words: list[str], rng: random.Random, json_mode: bool
 ) -> str:
     labels = response_labels(prompt)
-    # The shared part of the score depends on the prompt only, so reviewers broadly agree.
-    shared = random.Random(_seed("", "quality", prompt))
-    scores = {label: shared.random() + rng.gauss(0.0, 0.25) for label in labels}
-    ranking = sorted(labels, key=lambda label: scores[label], reverse=True)
+    ranking = _ranked_labels(prompt=prompt, rng=rng)
     verdicts = [
         f"{label} " + _verdict(ranking.index(label), len(ranking)).format(a=rng.choice(words))
         for label in labels
     ]
     if json_mode:
         return json.dumps({"reasoning": " ".join(verdicts), "ranking": ranking})
-    numbered = "\n".join(f"{place}. {label}" for place, label in enumerate(ranking, start=1))
     intro = f"Evaluation by {display_name(model)}:"
-    return "\n\n".join([intro, *verdicts, f"FINAL RANKING:\n{numbered}"])
+    return "\n\n".join([intro, *verdicts, _numbered(ranking)])
+
+
+def _ranked_labels(*, prompt: str, rng: random.Random) -> list[str]:
+    labels = response_labels(prompt)
+    # The shared part of the score depends on the prompt only, so reviewers broadly agree.
+    shared = random.Random(_seed("", "quality", prompt))
+    scores = {label: shared.random() + rng.gauss(0.0, 0.25) for label in labels}
+    return sorted(labels, key=lambda label: scores[label], reverse=True)
+
+
+def _numbered(ranking: list[str]) -> str:
+    numbered = "\n".join(f"{place}. {label}" for place, label in enumerate(ranking, start=1))
+    return f"FINAL RANKING:\n{numbered}"
 
 
 def _title(*, words: list[str], rng: random.Random) -> str:

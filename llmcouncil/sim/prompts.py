@@ -3,7 +3,9 @@
 The markers are the contract with `council/prompts.py`: a title prompt starts with "Generate a
 very short title", a ranking prompt contains "FINAL RANKING:", and a chairman prompt mentions the
 "Chairman". All matching is case-insensitive and runs on the last user message (the chairman
-marker is also honoured in a system message).
+marker is also honoured in a system message). The council encloses each response in a tag that
+names its label (`<response label="Response A" nonce="…">`); a repair turn, which asks a reviewer
+again for its ranking, says "ranking alone".
 """
 
 from __future__ import annotations
@@ -15,6 +17,11 @@ from llmcouncil.sim.config import PromptKind
 _TITLE_MARKER = "generate a very short title"
 _RANKING_MARKER = "final ranking:"
 _CHAIRMAN_MARKER = "chairman"
+_REPAIR_MARKER = "ranking alone"
+
+# The council's delimiter. Inside an answer the council escapes "<response", so an answer cannot
+# add a label this way.
+_LABEL_TAG = re.compile(r"^<response label=\"Response ([A-Z])\"", re.MULTILINE)
 
 # A label counts as present when it heads a line ("Response A:", "### Response B",
 # "**Response C**", "--- Response D ---"). Instructions also mention labels as examples
@@ -71,9 +78,17 @@ def detect_prompt_kind(*, user_text: str, system_text: str = "") -> PromptKind:
 
 def response_labels(text: str) -> list[str]:
     """The labels (`Response A`, ...) of a ranking prompt's responses, in order of appearance."""
+    tagged = _unique(_LABEL_TAG.findall(text))
+    if tagged:
+        return [f"Response {letter}" for letter in tagged]
     headed = _unique(_LABEL_HEADER.findall(text))
     found = headed or _unique(_LABEL_ANYWHERE.findall(text))
     return [f"Response {letter}" for letter in found]
+
+
+def asks_for_ranking_alone(text: str) -> bool:
+    """A repair turn: the reviewer's earlier reply had no ranking the council could read."""
+    return _REPAIR_MARKER in text.lower()
 
 
 def extract_question(text: str, *, kind: PromptKind) -> str:

@@ -139,7 +139,13 @@ def completion_body(
     content: str,
     finish_reason: str,
     usage: dict[str, Any],
+    reasoning: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
+    """``reasoning`` is (field name, text), e.g. ("reasoning_content", "…"), sent beside the
+    content as reasoning models do."""
+    message = {"role": "assistant", "content": content}
+    if reasoning is not None:
+        message[reasoning[0]] = reasoning[1]
     return {
         "id": completion_id,
         "object": "chat.completion",
@@ -148,7 +154,7 @@ def completion_body(
         "choices": [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": content},
+                "message": message,
                 "finish_reason": finish_reason,
             }
         ],
