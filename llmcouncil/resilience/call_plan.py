@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from llmcouncil.providers.base import ChatMessage
+from llmcouncil.resilience.policy import CallDeadline
 from llmcouncil.resilience.retry import RetryNotice
 
 DeltaListener = Callable[[str], None]
@@ -40,6 +41,7 @@ class CallPlan:
     details: dict[str, Any] = field(default_factory=dict)
     preset: str | None = None  # whose per-preset policy applies
     total_timeout: float | None = None  # caps the model's own total timeout (the title's)
+    deadline: CallDeadline | None = None  # one deadline for the whole call (the chairman's)
 
 
 @dataclass(slots=True)

@@ -14,10 +14,12 @@ honest. A request for structured output that the upstream rejects (400) is repea
 
 from __future__ import annotations
 
+import random
+
 from llmcouncil.config import Settings
 from llmcouncil.council.results import CallRecord
 from llmcouncil.providers.registry import ProviderRegistry
-from llmcouncil.resilience.breaker import CircuitBreakers
+from llmcouncil.resilience.breaker import CircuitBreakers, Clock
 from llmcouncil.resilience.breaker_store import BreakerStore
 from llmcouncil.resilience.call_plan import (
     CallListeners,
@@ -30,9 +32,11 @@ from llmcouncil.resilience.execution import CallExecution
 from llmcouncil.resilience.hedging import LatencyTracker
 from llmcouncil.resilience.kit import ResilienceKit
 from llmcouncil.resilience.limits import CallLimits
-from llmcouncil.resilience.policy import PolicyBook
+from llmcouncil.resilience.policy import CallDeadline, PolicyBook
+from llmcouncil.resilience.retry_allowance import RetryAllowance
 
 __all__ = [
+    "CallDeadline",
     "CallListeners",
     "CallPlan",
     "DeltaListener",
@@ -49,9 +53,15 @@ class ModelCaller:
         settings: Settings,
         *,
         breaker_store: BreakerStore | None = None,
+        clock: Clock | None = None,
+        rng: random.Random | None = None,
     ) -> None:
+        """``clock`` drives the breakers' cool-downs and ``rng`` the backoff jitter: tests
+        inject both."""
         self.registry = registry
-        self.kit = ResilienceKit.build(registry, settings, breaker_store=breaker_store)
+        self.kit = ResilienceKit.build(
+            registry, settings, breaker_store=breaker_store, clock=clock, rng=rng
+        )
 
     @property
     def policies(self) -> PolicyBook:
@@ -68,6 +78,10 @@ class ModelCaller:
     @property
     def latencies(self) -> LatencyTracker:
         return self.kit.latencies
+
+    @property
+    def allowance(self) -> RetryAllowance:
+        return self.kit.allowance
 
     async def call(self, plan: CallPlan, listeners: CallListeners | None = None) -> CallRecord:
         return await CallExecution(self.kit, plan, listeners or CallListeners()).run()

@@ -10,6 +10,16 @@ For each candidate in order (the configured model, then its fallbacks):
 3. the first attempt of the configured model may be hedged on the first fallback (or the same
    model) once it runs past that model's recent percentile (``hedging.py``).
 
+A 429 is back-pressure, not a sign of an unwell upstream: its attempt leaves no outcome with the
+breaker, its Retry-After is honoured within the deadline (or the call moves on to its fallback).
+Retries the caller decides on by itself take a token of the upstream's retry budget
+(``retry_allowance.py``), so an error storm is not multiplied by the retries.
+
+A plan with a ``deadline`` (the chairman's) runs every candidate inside it: each but the last
+may use ``primary_share`` of what is left, the last gets the rest, and each attempt's first-token
+timeout is capped by it. When it has passed, the call ends with a failure that says so and
+names every candidate's reason; candidates not reached are recorded as not tried.
+
 Text already forwarded to listeners is withdrawn with ``on_reset`` before another attempt or
 candidate streams, so a listener never shows two attempts glued together.
 """
@@ -28,6 +38,7 @@ from llmcouncil.errors import (
     ConfigError,
     ModelFailure,
     ProviderError,
+    RateLimitedError,
     UpstreamTimeoutError,
 )
 from llmcouncil.providers.base import Completion, CompletionRequest
@@ -42,6 +53,9 @@ from llmcouncil.resilience.policy import CallPolicy
 from llmcouncil.resilience.retry import RetryBudget, RetryNotice, with_retries
 
 log = logging.getLogger(__name__)
+
+# A candidate needs at least this much of the call's deadline left to be worth starting.
+_MIN_CANDIDATE_SECONDS = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,14 +89,27 @@ class CallExecution:
         self._hedge: dict[str, Any] = {}
         self._unwell: set[str] = set()  # breaker keys whose circuit opened during this call
         self._choice: ProbeChoice | None = None
+        self._cap: float | None = None  # when the current candidate must be done (loop time)
+        self._ends_at: float | None = None  # the plan's deadline (loop time)
+        self._saw_token = False
 
     async def run(self) -> CallRecord:
         plan = self._plan
         candidates = list(dict.fromkeys([plan.model, *plan.fallbacks]))
         self._choice = await self._all_open(candidates)
+        loop = asyncio.get_running_loop()
+        if plan.deadline is not None:
+            self._ends_at = loop.time() + plan.deadline.total
         for index, candidate in enumerate(candidates):
+            if self._ends_at is not None and plan.deadline is not None:
+                left = self._ends_at - loop.time()
+                if left < _MIN_CANDIDATE_SECONDS:
+                    self._not_tried(candidates[index:])
+                    break
+                last = index + 1 == len(candidates)
+                self._cap = loop.time() + (left if last else left * plan.deadline.primary_share)
             try:
-                answer = await self._candidate(candidate, first=index == 0)
+                answer = await self._within_cap(candidate, first=index == 0)
             except (ProviderError, ConfigError) as exc:
                 failure = self._failure(exc, candidate)
                 self._failures.append(failure)
@@ -103,18 +130,48 @@ class CallExecution:
 
     # -- candidates and attempts -------------------------------------------------------------
 
+    async def _within_cap(self, candidate: str, *, first: bool) -> _Answer:
+        """The candidate, cut when its share of the call's deadline is spent."""
+        cap = self._cap
+        if cap is None:
+            return await self._candidate(candidate, first=first)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        try:
+            async with asyncio.timeout_at(cap) as cut:
+                return await self._candidate(candidate, first=first)
+        except TimeoutError as exc:
+            if not cut.expired():
+                raise
+            spent = loop.time() - started
+            what = "complete answer" if self._saw_token else "token"
+            raise UpstreamTimeoutError(
+                f"no {what} within {spent:.1f} s, its share of the call's deadline",
+                model=candidate,
+            ) from exc
+
+    def _not_tried(self, candidates: list[str]) -> None:
+        total = self._plan.deadline.total if self._plan.deadline is not None else 0.0
+        for candidate in candidates:
+            self._failures.append(
+                ModelFailure(
+                    model=candidate,
+                    kind=UpstreamTimeoutError.kind,
+                    message=f"not tried: the call's {total:g} s deadline had passed",
+                )
+            )
+
     def _target(self, candidate: str) -> _Target:
         resolved, key = self._kit.resolve(candidate)
         policy = self._kit.policies.call(preset=self._plan.preset, model=candidate)
         total = policy.total_timeout
         if self._plan.total_timeout is not None:
             total = min(total, self._plan.total_timeout)
+        deadline = asyncio.get_running_loop().time() + total
+        if self._cap is not None:
+            deadline = min(deadline, self._cap)
         return _Target(
-            model=candidate,
-            resolved=resolved,
-            key=key,
-            policy=policy,
-            deadline=asyncio.get_running_loop().time() + total,
+            model=candidate, resolved=resolved, key=key, policy=policy, deadline=deadline
         )
 
     async def _admit(self, target: _Target, *, force: bool = False) -> None:
@@ -140,6 +197,8 @@ class CallExecution:
         await self._admit(
             target, force=choice is not None and choice.model == candidate and not choice.busy
         )
+        allowance = self._kit.allowance
+        allowance.called(target.key)
         budget = RetryBudget(
             model=candidate,
             policy=target.policy,
@@ -147,6 +206,7 @@ class CallExecution:
             stop=lambda: target.key in self._unwell,
             on_retry=self._retry_scheduled,
             rng=self._kit.rng,
+            allowance=lambda: allowance.take(target.key),
         )
 
         async def attempt(number: int) -> _Answer:
@@ -178,6 +238,9 @@ class CallExecution:
         schema = plan.json_schema
         if schema is not None and not kit.registry.supports_structured_output(target.model):
             schema = None
+        first_token = policy.first_token_timeout
+        if plan.deadline is not None:  # the call's deadline caps every wait for a first token
+            first_token = min(first_token, plan.deadline.first_token or first_token, remaining)
         try:
             async with kit.limits.slot(provider.name, deadline=target.deadline):
                 request = CompletionRequest(
@@ -187,7 +250,7 @@ class CallExecution:
                     max_tokens=plan.max_tokens,
                     json_schema=schema,
                     timeout=max(0.001, target.deadline - loop.time()),
-                    first_token_timeout=policy.first_token_timeout,
+                    first_token_timeout=first_token,
                 )
                 completion = await send(provider, request, on_delta)
         except ProviderError as exc:
@@ -209,8 +272,9 @@ class CallExecution:
 
     async def _settle_failure(self, target: _Target, exc: ProviderError) -> None:
         breakers, key, ticket, probe = self._kit.breakers, target.key, target.ticket, target.probe
-        if isinstance(exc, CapacityTimeoutError | CircuitOpenError):
-            # The upstream was never reached: no outcome, and a probe is still owed.
+        if isinstance(exc, CapacityTimeoutError | CircuitOpenError | RateLimitedError):
+            # The upstream was never reached, or it asked to be called later (429 is
+            # back-pressure, not ill health): no outcome, and a probe is still owed.
             await breakers.released(key, ticket=ticket, probe=probe)
         elif exc.retryable:
             if await breakers.failed(key, target.model, exc, probe=probe, ticket=ticket):
@@ -285,6 +349,7 @@ class CallExecution:
 
     def _forward(self, text: str) -> None:
         self._forwarded = True
+        self._saw_token = True
         on_delta = self._listeners.on_delta
         if on_delta is not None:
             on_delta(text)
@@ -323,6 +388,16 @@ class CallExecution:
                 model=candidate, kind=failure.kind, message=message, status=failure.status
             )
         return failure
+
+    def _expired(self) -> str | None:
+        """What the call's deadline cut, once it has passed; None without one, or before."""
+        deadline, ends_at = self._plan.deadline, self._ends_at
+        if deadline is None or ends_at is None:
+            return None
+        if asyncio.get_running_loop().time() < ends_at - _MIN_CANDIDATE_SECONDS:
+            return None
+        what = "complete answer" if self._saw_token else "token"
+        return f"no {what} within {deadline.total:g} s (the call's deadline)"
 
     def _details(self, reasoning: str | None = None) -> dict[str, Any]:
         details = dict(self._plan.details)
@@ -378,6 +453,13 @@ class CallExecution:
                 message=f"{first.message}; "
                 + ("fallbacks failed too: " if first.model == self._plan.model else "also: ")
                 + "; then ".join(_reason(f) for f in rest),
+            )
+        expired = self._expired()
+        if expired is not None:
+            failure = ModelFailure(
+                model=self._plan.model,
+                kind=UpstreamTimeoutError.kind,
+                message=f"{expired}: " + "; then ".join(_reason(f) for f in failures),
             )
         return CallRecord(
             stage=self._plan.stage,

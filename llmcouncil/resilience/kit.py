@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 
 from llmcouncil.config import Settings
 from llmcouncil.providers.registry import ProviderRegistry, ResolvedModel
-from llmcouncil.resilience.breaker import CircuitBreakers
+from llmcouncil.resilience.breaker import CircuitBreakers, Clock
 from llmcouncil.resilience.breaker_store import BreakerStore, InMemoryBreakerStore
 from llmcouncil.resilience.hedging import LatencyTracker
 from llmcouncil.resilience.limits import CallLimits
 from llmcouncil.resilience.policy import PolicyBook
+from llmcouncil.resilience.retry_allowance import RetryAllowance
 
 
 @dataclass(slots=True)
@@ -21,6 +22,7 @@ class ResilienceKit:
     breakers: CircuitBreakers
     limits: CallLimits
     latencies: LatencyTracker
+    allowance: RetryAllowance
     rng: random.Random
     _targets: dict[str, tuple[ResolvedModel, str]] = field(default_factory=dict)
 
@@ -40,13 +42,23 @@ class ResilienceKit:
         settings: Settings,
         *,
         breaker_store: BreakerStore | None = None,
+        clock: Clock | None = None,
+        rng: random.Random | None = None,
     ) -> ResilienceKit:
+        """``clock`` (wall-clock seconds) drives the breakers' cool-downs; tests inject one."""
         policies = PolicyBook(settings)
+        store = breaker_store or InMemoryBreakerStore()
+        breakers = (
+            CircuitBreakers(store, policies)
+            if clock is None
+            else CircuitBreakers(store, policies, clock=clock)
+        )
         return cls(
             registry=registry,
             policies=policies,
-            breakers=CircuitBreakers(breaker_store or InMemoryBreakerStore(), policies),
+            breakers=breakers,
             limits=CallLimits(settings.resilience),
             latencies=LatencyTracker(window=settings.resilience.hedging.window),
-            rng=random.Random(),
+            allowance=RetryAllowance(settings.resilience.retry_budget),
+            rng=rng or random.Random(),
         )

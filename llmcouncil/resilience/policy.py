@@ -13,8 +13,23 @@ from llmcouncil.resilience.settings import (
     BreakerSettings,
     HedgeSettings,
     ModelPolicySettings,
+    RetryBudgetSettings,
     StragglerSettings,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class CallDeadline:
+    """One budget for the whole call: every candidate, retry and backoff fits inside ``total``.
+
+    A candidate with others after it may use ``primary_share`` of what is left, so fallbacks
+    keep time; the last candidate gets all that remains. ``first_token`` caps each attempt's
+    first-token timeout.
+    """
+
+    total: float
+    first_token: float | None = None
+    primary_share: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +60,22 @@ class PolicyBook:
     @property
     def title_timeout(self) -> float:
         return self._settings.resilience.title_timeout
+
+    @property
+    def retry_budget(self) -> RetryBudgetSettings:
+        return self._settings.resilience.retry_budget
+
+    def chairman_deadline(self, preset: str | None) -> CallDeadline | None:
+        """The deadline of the chairman's whole call in ``preset``; None when disabled."""
+        preset_settings = self._settings.presets.get(preset or self._settings.default_preset)
+        rules = self._settings.resilience.chairman
+        if preset_settings is not None and preset_settings.resilience.chairman is not None:
+            rules = preset_settings.resilience.chairman
+        if not rules.enabled:
+            return None
+        return CallDeadline(
+            total=rules.total, first_token=rules.first_token, primary_share=rules.primary_share
+        )
 
     def call(self, *, preset: str | None, model: str) -> CallPolicy:
         key = (preset, model)

@@ -10,7 +10,9 @@ only the error and the call know:
 - a 429's ``Retry-After`` is honoured as given (plus up to 10 % spread); one longer than
   ``max_retry_after`` moves on to the fallback at once instead of waiting;
 - never sleep past the call's deadline: a retry that could not start in time is not made;
-- stop when the model's circuit opened meanwhile.
+- stop when the model's circuit opened meanwhile;
+- a retry the caller decides on by itself takes a token of the upstream's retry budget
+  (``retry_allowance.py``); with none left the call moves on to its fallback.
 
 A stream that fails after tokens were forwarded is restarted like any other attempt; the caller
 tells listeners to discard the text so far first (the ``model_reset`` event).
@@ -64,8 +66,12 @@ class RetryBudget:
         stop: Callable[[], bool],
         on_retry: Callable[[RetryNotice], None] | None,
         rng: random.Random,
+        allowance: Callable[[], bool] | None = None,
     ) -> None:
+        """``allowance`` is asked for a token before a retry the caller decides on by itself
+        (not one the upstream scheduled with Retry-After); False declines the retry."""
         self._model = model
+        self._allowance = allowance
         self._policy = policy
         self._deadline = deadline
         self._stop = stop
@@ -86,7 +92,9 @@ class RetryBudget:
                 self.gave_up = f"Retry-After {exc.retry_after:g} s is too long"
                 return False
             delay = exc.retry_after * (1 + self._rng.uniform(0.0, _RETRY_AFTER_SPREAD))
+            scheduled = True
         else:
+            scheduled = False
             delay = full_jitter(
                 self.retries + 1,
                 initial=policy.backoff_initial,
@@ -96,6 +104,9 @@ class RetryBudget:
         remaining = self._deadline - asyncio.get_running_loop().time()
         if delay + _MIN_ATTEMPT_SECONDS >= remaining:
             self.gave_up = f"no time left for a retry in {delay:.2f} s"
+            return False
+        if not scheduled and self._allowance is not None and not self._allowance():
+            self.gave_up = f"the retry budget of {self._model} is spent"
             return False
         self.retries += 1
         if self._on_retry is not None:

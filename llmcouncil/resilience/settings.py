@@ -3,7 +3,9 @@
 Precedence for one call of model M in preset P, later wins:
 ``resilience.*`` < ``resilience.models[M]`` < ``presets[P].resilience.*`` <
 ``presets[P].resilience.models[M]``. A model's breaker rules come only from the global layers:
-a breaker guards the upstream model for every preset alike.
+a breaker guards the upstream model for every preset alike, and so does the retry budget.
+The chairman's deadline (``resilience.chairman``) is replaced as a whole by
+``presets[P].resilience.chairman``.
 
 Every duration is in seconds.
 """
@@ -38,15 +40,46 @@ class RetrySettings(BaseModel):
         return self
 
 
+class RetryBudgetSettings(BaseModel):
+    """A token bucket of retries per upstream model, so an error storm is not multiplied.
+
+    Every call's first attempt to a model adds ``ratio`` tokens (up to ``burst``); every retry
+    the caller decides on by itself (after a 5xx, a timeout, a dropped connection, a malformed
+    reply, a 429 without Retry-After) takes one. With none left the call moves on to its fallback.
+    A retry the upstream scheduled (429 with Retry-After) is its own back-pressure and is
+    honoured within the deadline without a token.
+    """
+
+    enabled: bool = True
+    ratio: float = Field(
+        default=0.5,
+        gt=0,
+        description="Retries allowed per call, on average: a down upstream gets at most "
+        "1 + ratio attempts per call instead of `attempts`.",
+    )
+    burst: float = Field(
+        default=20.0, ge=1, description="Tokens the bucket holds, and starts with."
+    )
+
+
 class BreakerSettings(BaseModel):
-    """A circuit breaker per upstream model."""
+    """A circuit breaker per upstream model.
+
+    Only failures that say the upstream is unwell count (5xx, timeouts, dropped connections,
+    malformed replies); a 429 is back-pressure and counts as no outcome. The defaults are set so
+    that random errors a retry gets through (a third of attempts failing, say) do not open a
+    circuit: it opens for an upstream that is down, not for one that is flaky.
+    """
 
     enabled: bool = True
     consecutive_failures: int = Field(
-        default=5, ge=1, description="Failed attempts in a row that open the circuit."
+        default=10, ge=1, description="Failed attempts in a row that open the circuit."
     )
     failure_rate: float = Field(
-        default=0.5, gt=0, le=1, description="Share of failed attempts in the window that opens it."
+        default=0.75,
+        gt=0,
+        le=1,
+        description="Share of failed attempts in the window that opens it.",
     )
     window: float = Field(default=60.0, gt=0, description="Seconds the failure rate looks back.")
     min_calls: int = Field(
@@ -59,6 +92,32 @@ class BreakerSettings(BaseModel):
         default=600.0,
         gt=0,
         description="A probe not settled within this (its process died) no longer blocks others.",
+    )
+
+
+class StageDeadlineSettings(BaseModel):
+    """One deadline for a whole call: the model, its retries and its fallbacks share it.
+
+    Used for the chairman's call (stage 3): after it the call ends with a failure and the run's
+    degraded result (the top-ranked answer) takes over. Each candidate but the last may use
+    ``primary_share`` of what is left, so a hung chairman leaves its fallbacks time to answer.
+    """
+
+    enabled: bool = True
+    total: float = Field(
+        default=180.0, gt=0, description="Seconds for the whole call, fallbacks included."
+    )
+    first_token: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds to a stream's first token (or reasoning) per attempt; caps the "
+        "model's own first_token_timeout.",
+    )
+    primary_share: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="Share of what is left that a candidate with fallbacks after it may use.",
     )
 
 
@@ -136,7 +195,9 @@ class ModelPolicySettings(BaseModel):
 
 class ResilienceSettings(BaseModel):
     retry: RetrySettings = Field(default_factory=RetrySettings)
+    retry_budget: RetryBudgetSettings = Field(default_factory=RetryBudgetSettings)
     breaker: BreakerSettings = Field(default_factory=BreakerSettings)
+    chairman: StageDeadlineSettings = Field(default_factory=StageDeadlineSettings)
     stragglers: StragglerSettings = Field(default_factory=StragglerSettings)
     hedging: HedgeSettings = Field(default_factory=HedgeSettings)
     capacity: CapacitySettings = Field(default_factory=CapacitySettings)
@@ -151,6 +212,7 @@ class PresetResilienceSettings(BaseModel):
     """A preset's overrides: each section given replaces the global one for this preset."""
 
     retry: RetrySettings | None = None
+    chairman: StageDeadlineSettings | None = None
     stragglers: StragglerSettings | None = None
     hedging: HedgeSettings | None = None
     models: dict[str, ModelPolicySettings] = Field(default_factory=dict)
