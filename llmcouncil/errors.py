@@ -20,6 +20,9 @@ and the API and the CLI turn this tree into status codes and messages in one pla
     ├── OverloadedError               too much work in flight; ``retry_after`` seconds (HTTP 429)
     │   └── RateLimitExceededError    a user's or key's requests per minute are used up
     ├── StoreError                    the database failed (HTTP 503)
+    │   └── StorageError              a read or write failed mid-flight: disk full, read-only,
+    │                                 connection lost (code ``storage_unavailable``); the run it
+    │                                 broke ends with the reason and can be retried
     ├── CouncilFailedError            every member of a stage failed; ``failures`` per model
     └── ProviderError                 one upstream call failed; carries ``model`` and ``provider``
         ├── ProviderAuthError         401/403: key missing, wrong or without access
@@ -127,6 +130,16 @@ class BudgetExceededError(CouncilError):
 
 class StoreError(CouncilError):
     code = "store_unavailable"
+
+
+class StorageError(StoreError):
+    """The database refused or lost a statement: full disk, read-only, connection gone.
+
+    Translated from the driver's error where SQLAlchemy raises it (``store/failures.py``), so
+    no layer above the store sees a library error for it.
+    """
+
+    code = "storage_unavailable"
 
 
 class ProviderError(CouncilError):

@@ -105,7 +105,11 @@ class RunPreparation:
             )
             if turn.sealed is not None:
                 await self._store.save_vault(conversation_id, turn.sealed)
-        run = await self._store.reset_for_retry(run_id, worker_id=self.worker_id)
+        # The caller knows the run is not executing in this process: a row still ``running``
+        # under this process's worker id (its end refused by the database) may be reset.
+        run = await self._store.reset_for_retry(
+            run_id, worker_id=self.worker_id, idle_worker=self.worker_id
+        )
         detail = await self._store.get_run(run_id)
         ctx = RunContext(
             run_id=run.id,

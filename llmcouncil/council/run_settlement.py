@@ -14,14 +14,14 @@ import asyncio
 import logging
 from collections.abc import Awaitable
 
-from llmcouncil.council.events import RunChannel
+from llmcouncil.council.events import CouncilEvent, EventType, RunChannel
 from llmcouncil.council.governance import RunGate
-from llmcouncil.council.pipeline import RunContext
+from llmcouncil.council.pipeline import CouncilPipeline, RunContext
 from llmcouncil.council.results import RUN_RUNNING, CallRecord
 from llmcouncil.council.run_handle import RunHandle
 from llmcouncil.council.stage_writes import before_thread_work
 from llmcouncil.council.transcript import replay_events
-from llmcouncil.errors import ConflictError
+from llmcouncil.errors import ConflictError, StorageError
 from llmcouncil.store.records import RunDetail
 from llmcouncil.store.repository import Store
 
@@ -37,11 +37,42 @@ class RunSettlement:
     """The attributes below are set by ``RunService``'s constructor."""
 
     _store: Store
+    _pipeline: CouncilPipeline
     gate: RunGate
     _late: set[asyncio.Task[None]]
     _active: dict[str, RunHandle]
     # Runs that have ended and are being settled: run id → (owner, done when settled).
     _settling: dict[str, tuple[str | None, asyncio.Future[None]]]
+
+    async def _execute(
+        self,
+        ctx: RunContext,
+        channel: RunChannel,
+        admission: object,
+        stored: asyncio.Future[RunDetail],
+        owner: str | None,
+    ) -> None:
+        """The run's task: the pipeline, then settlement; it never ends with an exception."""
+        try:
+            await self._pipeline.execute(ctx, channel)
+        except Exception as exc:  # the pipeline ends its runs itself: this is the last guard
+            log.exception("run %s broke outside the pipeline's handling", ctx.run_id)
+            _end_stream(
+                channel,
+                run_id=ctx.run_id,
+                code="internal_error",
+                message=f"{type(exc).__name__}: {exc}",
+            )
+        finally:
+            # A listener never waits for an event that will not come (no-op once ended).
+            _end_stream(
+                channel,
+                run_id=ctx.run_id,
+                code="interrupted",
+                message="the run ended without a result",
+            )
+            # Usage, budget and audit are settled whatever the outcome, cancellation included.
+            await asyncio.shield(self._settle(ctx, admission, stored, owner))
 
     async def _settle(
         self,
@@ -59,6 +90,9 @@ class RunSettlement:
                 # Read back with the write that completed the run, or now (a run that failed,
                 # was cancelled, or finished once its title was stored).
                 detail = ctx.stored or await self._store.get_run(ctx.run_id)
+                broken = storage_failure_of(detail)
+                if broken is not None:
+                    raise broken
             except Exception as exc:
                 stored.set_exception(exc)
                 stored.exception()  # nobody waiting for it is fine too
@@ -67,7 +101,10 @@ class RunSettlement:
                 # The answer leaves before settlement's writes take the database thread;
                 # readers who must see the settlement wait for ``settled``.
                 await before_thread_work(_TURNS_TO_ANSWER)
-            await self.gate.finished(admission, ctx.run_id, detail)
+            try:
+                await self.gate.finished(admission, ctx.run_id, detail)
+            except Exception:  # the run's task must end cleanly; nobody awaits it
+                log.exception("could not settle run %s", ctx.run_id)
         finally:
             del self._settling[ctx.run_id]
             settling.set_result(None)
@@ -126,3 +163,23 @@ class RunSettlement:
         )
         handle.stored.set_result(detail)
         return handle
+
+
+def storage_failure_of(detail: RunDetail) -> StorageError | None:
+    """The storage failure that ended this run, if one did: its client gets a 503, not the run.
+
+    A run still ``running`` once its task has ended is one whose end the database refused.
+    """
+    error = detail.run.error or {}
+    if error.get("code") == StorageError.code:
+        return StorageError(str(error.get("message") or "storage unavailable"))
+    if detail.run.status == RUN_RUNNING:
+        return StorageError("storage unavailable: the end of the run could not be stored")
+    return None
+
+
+def _end_stream(channel: RunChannel, *, run_id: str, code: str, message: str) -> None:
+    if not channel.closed:
+        channel.emit(
+            CouncilEvent(EventType.ERROR, {"code": code, "message": message, "run_id": run_id})
+        )

@@ -89,6 +89,7 @@ class RunService(RunPreparation, RunSettlement):
         self._late: set[asyncio.Task[None]] = set()
         self._active: dict[str, RunHandle] = {}
         self._starting: dict[tuple[str, str], asyncio.Future[RunHandle]] = {}
+        self._retrying: set[str] = set()  # runs being reset for a retry, before their launch
         # Runs that have ended and are being settled: run id → (owner, done when settled).
         self._settling: dict[str, tuple[str | None, asyncio.Future[None]]] = {}
         self.worker_id = uuid.uuid4().hex
@@ -292,26 +293,36 @@ class RunService(RunPreparation, RunSettlement):
         detail = await self._store.get_run(run_id)
         if detail.run.conversation_id != conversation_id:
             raise NotFoundError(f"run {run_id} does not exist")
-        if run_id in self._active:
+        ending = self._active.get(run_id)
+        if ending is not None and ending.stored.done() and ending.task is not None:
+            await asyncio.wait({ending.task})  # it has ended; only its settlement was left
+        if run_id in self._active or run_id in self._retrying:
             raise ConflictError(f"run {run_id} is still running")
         if detail.run.council.get("seeded"):
             raise ConflictError(f"run {run_id} holds a turn an API client supplied; it never ran")
-        await self.admission.enter()
+        self._retrying.add(run_id)
         try:
-            if actor is not None and actor.user_id is not None:
-                await self.settled(actor.user_id)
-            admission = await self.gate.admit(actor, CouncilSpec.from_dict(detail.run.council))
-        except BaseException:
-            self.admission.leave()
-            raise
-        try:
-            ctx, vault = await self._prepare_retry(conversation_id, run_id)
-            owner = actor.user_id if actor else None
-            return self._launch(ctx, vault=vault, admission=admission, owner=owner)
-        except BaseException:
-            self.admission.leave()
-            await asyncio.shield(self.gate.release(admission))
-            raise
+            await self.admission.enter()
+            try:
+                if actor is not None and actor.user_id is not None:
+                    await self.settled(actor.user_id)
+                spec = CouncilSpec.from_dict(detail.run.council)
+                admission = await self.gate.admit(actor, spec)
+            except BaseException:
+                self.admission.leave()
+                raise
+            try:
+                # Not executing here (checked above): a row this process left ``running``
+                # because the database failed under it is not live, and may be reset.
+                ctx, vault = await self._prepare_retry(conversation_id, run_id)
+                owner = actor.user_id if actor else None
+                return self._launch(ctx, vault=vault, admission=admission, owner=owner)
+            except BaseException:
+                self.admission.leave()
+                await asyncio.shield(self.gate.release(admission))
+                raise
+        finally:
+            self._retrying.discard(run_id)
 
     def _launch(
         self,
@@ -364,20 +375,6 @@ class RunService(RunPreparation, RunSettlement):
         stored.add_done_callback(answered)
         task.add_done_callback(ended)
         return handle
-
-    async def _execute(
-        self,
-        ctx: RunContext,
-        channel: RunChannel,
-        admission: object,
-        stored: asyncio.Future[RunDetail],
-        owner: str | None,
-    ) -> None:
-        try:
-            await self._pipeline.execute(ctx, channel)
-        finally:
-            # Usage, budget and audit are settled whatever the outcome, cancellation included.
-            await asyncio.shield(self._settle(ctx, admission, stored, owner))
 
     async def cancel(self, *, conversation_id: str, run_id: str) -> bool:
         handle = self._active.get(run_id)

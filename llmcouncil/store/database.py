@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from llmcouncil.errors import ConfigError, StoreError
 from llmcouncil.store import sqlite_driver
+from llmcouncil.store.failures import translate_storage_failures
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -51,11 +52,14 @@ def create_engine(url: str) -> AsyncEngine:
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(parsed, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", sqlite_pragmas)
+        translate_storage_failures(engine)
         return engine
     if backend == "postgresql":
         if parsed.drivername in ("postgresql", "postgres"):
             parsed = parsed.set(drivername="postgresql+asyncpg")
-        return create_async_engine(parsed, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        engine = create_async_engine(parsed, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        translate_storage_failures(engine)
+        return engine
     raise ConfigError(
         [f"database_url: unsupported database {backend!r} (use sqlite or postgresql)"]
     )

@@ -129,10 +129,12 @@ class Store(RunStore):
                 for m in connection.execute(sql.MESSAGES_OF_CONVERSATION, key).mappings()
             ]
             runs = [
-                run_row(r) for r in connection.execute(sql.RUNS_OF_CONVERSATION, key).mappings()
+                run_row(self.unrecorded.overlay(r))
+                for r in connection.execute(sql.RUNS_OF_CONVERSATION, key).mappings()
             ]
             return conversation, messages, runs, calls_of(connection, [r.id for r in runs])
 
+        await self.unrecorded.try_write(self.engine)
         conversation, messages, runs, calls = await transactions.read(self.engine, work)
         by_message: dict[str, list[RunDetail]] = {}
         for run in runs:

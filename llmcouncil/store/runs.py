@@ -3,7 +3,9 @@
 Write-ahead: ``start_run`` commits the user message and a ``running`` run before any upstream
 call; ``record_stage`` commits each stage as it completes (the last one may finish the run in
 the same transaction); ``interrupt_orphaned_runs`` turns runs a crash left ``running`` into
-``interrupted`` at start-up, keeping their partial results.
+``interrupted`` at start-up, keeping their partial results. A run's end the database refused
+(``StorageError``) is held in ``unrecorded`` and shown by this process's reads until it is
+written (``store/unrecorded.py``).
 
 The write path uses Core statements, not ORM units of work: under many concurrent councils each
 statement is an event-loop round trip while SQLite's write lock is held, so the path does as few
@@ -22,7 +24,13 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from llmcouncil.council.results import RUN_INTERRUPTED, RUN_RUNNING, CallRecord
-from llmcouncil.errors import ConflictError, NotFoundError, PrivacyVaultError, StoreError
+from llmcouncil.errors import (
+    ConflictError,
+    NotFoundError,
+    PrivacyVaultError,
+    StorageError,
+    StoreError,
+)
 from llmcouncil.privacy.vault import PiiVault, VaultCipher
 from llmcouncil.store import statements as sql
 from llmcouncil.store import transactions
@@ -34,6 +42,7 @@ from llmcouncil.store.tables import (
     RunRow,
     utcnow,
 )
+from llmcouncil.store.unrecorded import UnrecordedEnds
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +52,7 @@ class RunStore:
         self.engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._vaults = vaults  # None: details carry no vault, placeholders show as stored
+        self.unrecorded = UnrecordedEnds()
 
     def open_vault(self, conversation: ConversationRow) -> PiiVault | None:
         """The conversation's vault for display; one that will not open is logged, not fatal."""
@@ -138,7 +148,7 @@ class RunStore:
 
     async def get_run(self, run_id: str) -> RunDetail:
         """The run, its conversation's vault (one read, joined) and its calls."""
-
+        await self.unrecorded.try_write(self.engine)
         return self._detail(
             await transactions.read(self.engine, lambda connection: _read_run(connection, run_id))
         )
@@ -146,7 +156,7 @@ class RunStore:
     def _detail(self, stored: _StoredRun) -> RunDetail:
         values, calls = stored
         vault = self._open_vault(values["conversation_id"], values.pop("conversation_vault"))
-        return RunDetail(run=run_row(values), calls=calls, vault=vault)
+        return RunDetail(run=run_row(self.unrecorded.overlay(values)), calls=calls, vault=vault)
 
     async def get_message(self, message_id: str) -> MessageRow:
         async with self._sessions() as session:
@@ -205,18 +215,33 @@ class RunStore:
     async def finish_run(
         self, run_id: str, *, status: str, error: dict[str, Any] | None = None
     ) -> None:
-        values = {"b_id": run_id, "status": status, "error": error, "finished_at": utcnow()}
-        await transactions.write(
-            self.engine, lambda connection: connection.execute(sql.UPDATE_RUN, values)
-        )
+        """End the run; if the database refuses, the end is held (``unrecorded``) and raised."""
+        end = {"status": status, "error": error, "finished_at": utcnow()}
+        try:
+            await transactions.write(
+                self.engine,
+                lambda connection: connection.execute(sql.UPDATE_RUN, {"b_id": run_id, **end}),
+            )
+        except StorageError:
+            self.unrecorded.remember(run_id, end)
+            raise
+        self.unrecorded.forget(run_id)
 
-    async def reset_for_retry(self, run_id: str, *, worker_id: str) -> RunRow:
-        """Drop the calls of unfinished stages and mark the run running again."""
+    async def reset_for_retry(
+        self, run_id: str, *, worker_id: str, idle_worker: str | None = None
+    ) -> RunRow:
+        """Drop the calls of unfinished stages and mark the run running again.
+
+        ``idle_worker``: a run still marked running by this worker id is known not to be
+        executing (its process says so: the database failed before its end could be written),
+        and may be reset too.
+        """
+        await self.unrecorded.write(self.engine)  # ends held back are written first
         async with self._sessions.begin() as session:
             run = await session.get(RunRow, run_id, with_for_update=True)
             if run is None:
                 raise NotFoundError(f"run {run_id} does not exist")
-            if run.status == RUN_RUNNING:
+            if run.status == RUN_RUNNING and (idle_worker is None or run.worker_id != idle_worker):
                 raise ConflictError(f"run {run_id} is still running")
             await session.execute(
                 delete(ModelCallRow).where(

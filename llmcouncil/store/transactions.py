@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
 
 from llmcouncil.store.database import sqlite_pragmas, writing
+from llmcouncil.store.failures import translate_storage_failures
 
 T = TypeVar("T")
 
@@ -50,6 +51,7 @@ class _Threads:
             pool_size=READ_THREADS + 1,
         )
         event.listen(self.engine, "connect", sqlite_pragmas)
+        translate_storage_failures(self.engine)
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="council-db-write")
         self.readers = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="council-db-read")
 
