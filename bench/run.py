@@ -81,6 +81,18 @@ def table(results: dict[str, dict[str, Any]]) -> str:
                 "",
             )
         )
+    if "s5" in results:
+        r = results["s5"]
+        rows.append(
+            _row(
+                f"S5 error storm: {r['faults']} on every model, one fallback per role",
+                f"chairman's answer {r['chairman_answer_share']:.1%} of {r['councils']}, "
+                f"refused by breakers {r['refused_by_breakers']}, retries {r['retries']}, "
+                f"p50 {r['p50_s']} s, p99 {r['p99_s']} s",
+                "chairman's answer ≥ 95 %",
+                "45 of 48 degraded, 201 refused",
+            )
+        )
     if "stream" in results:
         r = results["stream"]
         rows.append(

@@ -1,4 +1,4 @@
-"""The benchmark scenarios of docs/PERFORMANCE.md: S1–S4 and streaming.
+"""The benchmark scenarios of docs/PERFORMANCE.md: S1–S5 and streaming.
 
 Each scenario starts its own simulator and server processes (``harness.running_stack``), warms
 up, measures, and returns a flat dict of figures. ``quick`` shrinks the sizes for development.
@@ -12,6 +12,7 @@ from typing import Any
 from floor import upstream_floor
 from harness import CHAIRMAN, MEMBERS, running_stack
 from load import drive, percentile, summary
+from storm import error_storm
 
 from llmcouncil.sim import FaultSpec, LatencyProfile, SimConfig
 
@@ -165,6 +166,14 @@ async def s4_faults(*, quick: bool) -> dict[str, Any]:
     return figures
 
 
+async def s5_storm(*, quick: bool) -> dict[str, Any]:
+    """30 % 5xx + 20 % 429 on every model, one fallback per role: councils with a chairman's
+    answer, calls refused by breakers, retries (bench/storm.py)."""
+    return await error_storm(
+        quick=quick, capacity=WIDE_CAPACITY, fallback=FALLBACK, chairman_fallback=CHAIR_FALLBACK
+    )
+
+
 async def streaming(*, quick: bool) -> dict[str, Any]:
     """Time from POST to the first model_delta against the fastest member's first token."""
     runs = 10 if quick else 25
@@ -197,6 +206,7 @@ SCENARIOS = {
     "s2": s2_throughput,
     "s3": s3_stragglers,
     "s4": s4_faults,
+    "s5": s5_storm,
     "stream": streaming,
 }
 
