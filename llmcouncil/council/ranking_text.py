@@ -1,0 +1,389 @@
+"""Every ranking a reply states in its text, with where it stated it.
+
+The reply is read line by line. A ranking header ("FINAL RANKING:", "Classement final", "My
+ranking:", "Correction:") opens a section whose first block is read; without a header only shapes
+that cannot be anything else count (a chain "C > A > B" naming every label, a list of bare labels,
+a table with a rank column, lines placing each label "2nd"), and per-response scores count only
+when nothing else does. Quoted material (code blocks, ``>`` quotes, a header in quote marks or
+reported as what an answer "ends with") is masked first, so it cannot win.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from llmcouncil.council.ranking_blocks import (
+    Line,
+    item_of,
+    line_score,
+    list_block,
+    ordinal_link,
+    places_reading,
+    pure_item,
+    read_list,
+    read_table,
+    scores_reading,
+    strip_markdown,
+)
+from llmcouncil.council.ranking_reading import Reading, labels_in, sequence_tiers
+from llmcouncil.council.ranking_vocab import (
+    CORRECTION,
+    FORWARD,
+    HEADER,
+    HEADER_TAIL,
+    QUOTE_MARKS,
+    QUOTING,
+    REVERSED,
+)
+
+_FENCE = re.compile(r"^[ \t]*(?:```|~~~)")
+_QUOTE_LINE = re.compile(r"^[ \t]*>")
+_INLINE_QUOTE = re.compile(r"\"[^\"\n]{1,400}\"|“[^”\n]{1,400}”|«[^»\n]{1,400}»")
+_INLINE_NUMBER = re.compile(r"(?:^|(?<=[ \t]))[*_]{0,2}\d{1,2}[.)](?![\d])[*_]{0,2}[ \t]*")
+_MAX_HEADERS = 50  # a reply repeating a header thousands of times is not worth reading each
+_PROSE_SKIP = 4  # lines of prose allowed between a FINAL RANKING header and its list
+
+
+@dataclass
+class TextScan:
+    readings: list[Reading] = field(default_factory=list)
+    corrections: list[Line] = field(default_factory=list)
+    unreadable_header: bool = False
+
+
+def mask_quotes(text: str, *, keep_blocks: bool) -> str:
+    """``text`` with quoted material blanked (same length, line breaks kept). With
+    ``keep_blocks`` code blocks and ``>`` quotes are kept and only their markers blanked."""
+    out: list[str] = []
+    in_fence = False
+    for line in text.split("\n"):
+        if _FENCE.match(line):
+            in_fence = not in_fence
+            out.append(" " * len(line))
+            continue
+        if in_fence and not keep_blocks:
+            out.append(" " * len(line))
+            continue
+        quote = _QUOTE_LINE.match(line)
+        if quote:
+            line = " " * len(line) if not keep_blocks else " " * quote.end() + line[quote.end() :]
+        out.append(_INLINE_QUOTE.sub(_blank_if_header, line))
+    return "\n".join(out)
+
+
+def _blank_if_header(match: re.Match[str]) -> str:
+    return " " * len(match.group()) if HEADER.search(match.group()) else match.group()
+
+
+def _lines(text: str) -> list[Line]:
+    lines: list[Line] = []
+    offset = 0
+    for line in text.split("\n"):
+        lines.append((offset, line))
+        offset += len(line) + 1
+    return lines
+
+
+@dataclass
+class _Header:
+    index: int
+    hard: bool
+    rest: str  # the line after the header's colon
+    rest_offset: int
+    upwards: bool | None  # whether the ranking runs worst to best; None when it says both
+
+
+def _header(line: Line, index: int) -> _Header | None:
+    offset, text = line
+    for match in HEADER.finditer(text):
+        hard = match.group("hard") is not None
+        before = text[: match.start()]
+        plain = before.strip(" \t*_#>-")
+        if plain and plain[-1] in QUOTE_MARKS or QUOTING.search(before):
+            continue
+        if len(plain) > (80 if hard else 40) or (not hard and labels_in(plain)):
+            continue
+        tail = HEADER_TAIL.match(text, match.end())
+        if tail is None:
+            continue
+        heading = text.lstrip().startswith(("#", "**", "__"))
+        if not tail.group("colon").strip() and not (hard or heading):
+            continue
+        stated = text[: tail.end()]
+        return _Header(index, hard, text[tail.end() :], offset + tail.end(), _direction(stated))
+    return None
+
+
+def _direction(text: str) -> bool | None:
+    upwards, downwards = bool(REVERSED.search(text)), bool(FORWARD.search(text))
+    return None if upwards and downwards else upwards
+
+
+def scan_text(text: str, *, known_count: int) -> TextScan:
+    lines = _lines(text)
+    scan = TextScan()
+    headers: list[_Header] = []
+    for index, line in enumerate(lines):
+        if CORRECTION.match(line[1]):
+            scan.corrections.append(line)
+        header = _header(line, index) if HEADER.search(line[1]) else None
+        if header is not None:
+            headers.append(header)
+    headers = headers[-_MAX_HEADERS:]
+    claimed: set[int] = set()  # lines read as part of a header's section
+    for position, header in enumerate(headers):
+        stop = headers[position + 1].index if position + 1 < len(headers) else len(lines)
+        reading = _section(header, lines, stop=stop, claimed=claimed)
+        if reading is not None:
+            scan.readings.append(reading)
+            scan.unreadable_header = scan.unreadable_header or not reading.tiers
+    scan.readings += _headerless(lines, claimed=claimed, known_count=known_count)
+    if not scan.readings:
+        scan.readings += _scores(lines)
+    scan.readings.sort(key=lambda reading: reading.start)
+    return scan
+
+
+def _section(header: _Header, lines: list[Line], *, stop: int, claimed: set[int]) -> Reading | None:
+    line_start = lines[header.index][0]
+    upwards = header.upwards
+    if upwards is None:
+        return Reading([], line_start, line_start, "list", cut="the header says both directions")
+    rest = (
+        _INLINE_NUMBER.sub(", ", header.rest) if re.search(r"\d[.)]", header.rest) else header.rest
+    )
+    if labels_in(rest) or re.search(r"[A-Z][ \t*_]*(?:>|,|=)", rest):
+        sequence = sequence_tiers(rest.strip(), allow_bare=True)
+        claimed.add(header.index)
+        if sequence is None:
+            place = ordinal_link(rest)
+            if place is None and header.hard:
+                return Reading(
+                    [],
+                    line_start,
+                    line_start,
+                    "sequence",
+                    cut="the ranking after the header is prose",
+                )
+            if place is None:
+                return None
+        else:
+            tiers, runs_up = sequence
+            return _oriented(
+                Reading(tiers, line_start, line_start + len(lines[header.index][1]), "sequence"),
+                upwards or runs_up,
+            )
+    index = header.index + 1
+    prose = 0
+    while index < stop:
+        offset, text = lines[index]
+        if not text.strip():
+            index += 1
+            continue
+        if text.lstrip().startswith("|"):
+            block = _take(lines, index, stop, lambda t: t.lstrip().startswith("|"))
+            claimed.update(range(index, index + len(block)))
+            reading = read_table(block, ordered=True)
+            if reading is not None:
+                reading.start = line_start
+                return _oriented(reading, upwards) if reading.kind == "table" else reading
+            return _unreadable(header, line_start)
+        if item_of(lines[index]) is not None:
+            items, after = list_block(lines, index)
+            claimed.update(range(index, after))
+            reading = read_list(items, allow_bare=True)
+            if reading is None:
+                return _unreadable(header, line_start)
+            reading.start = line_start
+            return _oriented(reading, upwards) if reading.kind in ("list", "sequence") else reading
+        found = labels_in(text)
+        plain = strip_markdown(text)
+        bare = re.fullmatch(r"[A-Z]", plain)
+        if found or bare:
+            block = _take(lines, index, stop, lambda t: bool(t.strip()))
+            claimed.update(range(index, index + len(block)))
+            return _plain_lines(block, header, line_start, upwards)
+        if not header.hard or prose >= _PROSE_SKIP:
+            return None
+        direction = _direction(text)
+        if direction is None:
+            return Reading(
+                [], line_start, line_start, "list", cut="the header says both directions"
+            )
+        upwards = upwards or direction
+        prose += 1
+        index += 1
+    # A header with nothing after it ("That is my final ranking:") states no ranking of its own.
+    return _unreadable(header, line_start) if prose else None
+
+
+def _unreadable(header: _Header, start: int) -> Reading | None:
+    if not header.hard:
+        return None
+    return Reading([], start, start, "list", cut="the ranking after the header could not be read")
+
+
+def _take(lines: list[Line], index: int, stop: int, keep: object) -> list[Line]:
+    block = []
+    while index < stop and callable(keep) and keep(lines[index][1]):
+        block.append(lines[index])
+        index += 1
+    return block
+
+
+def _plain_lines(block: list[Line], header: _Header, start: int, upwards: bool) -> Reading | None:
+    """Lines each naming one label first ("Response C", "**C** - clearest", "Response A: 2nd")."""
+    places = [ordinal_link(text) for _, text in block]
+    end = block[-1][0] + len(block[-1][1])
+    if all(place is not None for place in places):
+        return places_reading([p for p in places if p is not None], start=start, end=end)
+    scores = [(labels_in(text), line_score(text)) for _, text in block]
+    if len(block) > 1 and all(len(found) == 1 and score is not None for found, score in scores):
+        return scores_reading([(f[0], s) for f, s in scores if s is not None], start=start, end=end)
+    tiers: list[list[str]] = []
+    for _, text in block:
+        plain = strip_markdown(text)
+        found = labels_in(plain)
+        bare = re.match(r"([A-Z])(?![A-Za-z0-9'’])", plain)
+        if found and plain.lower().startswith(
+            (
+                "response",
+                "resp",
+                "respuesta",
+                "réponse",
+                "reponse",
+                "antwort",
+                "resposta",
+                "risposta",
+            )
+        ):
+            tiers.append([found[0]])
+        elif bare and not found:
+            tiers.append([f"Response {bare.group(1)}"])
+        else:
+            cut = "the ranking after the header is prose" if header.hard else None
+            if not tiers:
+                return Reading([], start, end, "list", cut=cut) if cut else None
+            return _oriented(
+                Reading(tiers, start, end, "list", cut="the list turns into prose"), upwards
+            )
+    return _oriented(Reading(tiers, start, end, "list"), upwards)
+
+
+def _oriented(reading: Reading, upwards: bool) -> Reading:
+    if upwards:
+        reading.tiers.reverse()
+        # Listed worst first, a short list is the bottom, not a top-k; a cut one is unreadable.
+        reading.top_k = False
+        if reading.cut:
+            reading.tiers = []
+    return reading
+
+
+def _headerless(lines: list[Line], *, claimed: set[int], known_count: int) -> list[Reading]:
+    """Shapes that are a ranking wherever they stand, when they name every label."""
+    readings: list[Reading] = []
+    index = 0
+    while index < len(lines):
+        offset, text = lines[index]
+        if index in claimed or not text.strip():
+            index += 1
+            continue
+        if text.lstrip().startswith("|"):
+            block = _take(lines, index, len(lines), lambda t: t.lstrip().startswith("|"))
+            reading = read_table(block, ordered=False)
+            if reading is not None and _names(reading) >= known_count:
+                readings.append(reading)
+            index += max(1, len(block))
+            continue
+        if (item := item_of(lines[index])) is not None and item.number == 1:
+            items, after = list_block(lines, index)
+            if all(pure_item(i.body) for i in items):
+                reading = read_list(items, allow_bare=False)
+                if reading is not None and not reading.cut and _names(reading) >= known_count:
+                    reading.notes.append("no ranking header; read a list of labels alone")
+                    before = [t for _, t in lines[max(0, index - 2) : index] if t.strip()]
+                    direction = _direction(before[-1]) if before else False
+                    if direction is None:
+                        reading.tiers = []
+                        reading.cut = "the list's direction is unclear"
+                    readings.append(_oriented(reading, bool(direction)))
+            index = max(after, index + 1)
+            continue
+        if ">" in text or "≻" in text:
+            body = re.sub(r"^[^:]{0,40}:", "", text) if ":" in text else text
+            sequence = sequence_tiers(strip_markdown(body), allow_bare=True)
+            if sequence is not None and not sequence[1]:
+                reading = Reading(sequence[0], offset, offset + len(text), "sequence")
+                if _names(reading) >= known_count and len(sequence[0]) > 1:
+                    readings.append(reading)
+        index += 1
+    readings += _ordinal_blocks(lines, claimed=claimed, known_count=known_count)
+    return readings
+
+
+def _names(reading: Reading) -> int:
+    return len({label for tier in reading.tiers for label in tier})
+
+
+def _ordinal_blocks(lines: list[Line], *, claimed: set[int], known_count: int) -> list[Reading]:
+    readings = []
+    run: list[tuple[Line, tuple[str, int]]] = []
+    for index, line in enumerate([*lines, (0, "")]):
+        place = None if index in claimed or len(line[1]) > 200 else ordinal_link(line[1])
+        if place is not None:
+            run.append((line, place))
+            continue
+        if not line[1].strip() and run and index < len(lines):
+            continue
+        if len(run) >= 2:
+            first, last = run[0][0], run[-1][0]
+            reading = places_reading(
+                [p for _, p in run], start=first[0], end=last[0] + len(last[1])
+            )
+            if reading is not None and not reading.cut and _names(reading) >= known_count:
+                readings.append(reading)
+        run = []
+    return readings
+
+
+def _scores(lines: Sequence[Line]) -> list[Reading]:
+    """Each label's one score, from lines naming a label and a score, or a "Score: 8" line under
+    a heading that names one label. Any label scored twice (unless one is marked overall) or any
+    line that is unclear makes the scores no reading."""
+    scores: dict[str, list[tuple[float, bool]]] = {}
+    current: str | None = None
+    first = last = -1
+    for offset, text in lines:
+        found = list(dict.fromkeys(labels_in(text)))
+        score = line_score(text)
+        plain = strip_markdown(text)
+        if len(found) == 1 and (
+            plain.startswith(("Response", "RESPONSE")) or text.lstrip().startswith(("#", "**"))
+        ):
+            current = found[0]
+        elif len(found) > 1:
+            current = None
+        if score is None:
+            continue
+        owner = found[0] if len(found) == 1 else current if not found else None
+        if owner is None:
+            continue
+        overall = bool(re.search(r"overall|total|final", text, re.IGNORECASE))
+        scores.setdefault(owner, []).append((score, overall))
+        first = offset if first < 0 else first
+        last = offset + len(text)
+    chosen: list[tuple[str, float]] = []
+    for label, given in scores.items():
+        values = {value for value, _ in given}
+        marked = {value for value, overall in given if overall}
+        if len(values) == 1:
+            chosen.append((label, values.pop()))
+        elif len(marked) == 1:
+            chosen.append((label, marked.pop()))
+        else:
+            return []
+    reading = scores_reading(chosen, start=first, end=last)
+    return [reading] if reading is not None else []
