@@ -106,6 +106,11 @@ class PresetSettings(BaseModel):
     max_tokens: int | None = Field(default=None, ge=1)
     exclude_self_votes: bool = True
     structured_rankings: bool = True
+    mask_self_identification: bool = Field(
+        default=True,
+        description='Mask phrases such as "As Claude…" or "I am GPT" in what reviewers and the '
+        "chairman see.",
+    )
     description: str = ""
 
     def model_refs(self, *, with_title: bool = True) -> list[str]:

@@ -52,25 +52,64 @@ class _CallFields(_Open):
     simulated: bool = False
 
 
+_REASONING = Field(
+    default=None,
+    description="The model's reasoning (reasoning fields, <think> blocks), shown on request; "
+    "never sent to another model nor read as a ranking.",
+)
+
+
 class Stage1Answer(_CallFields):
     model: str
     response: str
+    reasoning: str | None = _REASONING
+
+
+class VotePublic(_Open):
+    counted: Literal["full", "partial", "none"] = Field(
+        description="full: a complete ranking; partial: a top-k ranking, counted as what it "
+        "says; none: not counted."
+    )
+    note: str = ""
+
+
+class RepairPublic(_Open):
+    asked: bool = True
+    reply: str = Field(description="The reviewer's reply when asked again for its ranking.")
+    status: str = Field(description="How that reply parsed: ok, partial or failed.")
 
 
 class Stage2Review(_CallFields):
     model: str
     ranking: str = Field(description="The reviewer's full text.")
-    parsed_ranking: list[str] = Field(description="Labels, best first.")
-    parse_status: Literal["ok", "partial", "no_header", "failed"] | None = None
+    parsed_ranking: list[str] = Field(description="Labels, best first (tiers flattened).")
+    parsed_tiers: list[list[str]] = Field(
+        default_factory=list, description="Best first; a tier of several labels is a tie."
+    )
+    parse_status: Literal["ok", "partial", "no_header", "failed"] | None = Field(
+        default=None, description='"no_header" only in runs stored by older versions.'
+    )
+    parse_reason: str | None = Field(default=None, description="Why failed or only partial.")
+    parse_conflict: str | None = Field(
+        default=None, description="The JSON and a later text ranking disagreed; the last won."
+    )
     parse_issues: list[str] = Field(default_factory=list)
     parse_source: Literal["json", "text"] | None = None
     presentation_order: list[str] = Field(default_factory=list)
-    own_label: str | None = None
+    own_label: str | None = Field(
+        default=None, description="The label of the answer written by the model that reviewed."
+    )
+    vote: VotePublic | None = Field(default=None, description="Null until aggregated.")
+    repair: RepairPublic | None = Field(
+        default=None, description="The one repair turn, when the review's ranking failed."
+    )
+    reasoning: str | None = _REASONING
 
 
 class Stage3Final(_CallFields):
     model: str | None = Field(description="The chairman; null when every chairman failed.")
     response: str
+    reasoning: str | None = _REASONING
     degraded: bool = False
     degraded_reason: str | None = None
     top_ranked_model: str | None = None
@@ -91,6 +130,13 @@ class AggregateRowPublic(_Open):
     rankings_count: int = 0
     first_place_votes: int = 0
     self_rank_average: float | None = None
+    strength: float | None = Field(
+        default=None, description="Bradley-Terry log-strength, mean 0 over ranked answers."
+    )
+    ci_low: float | None = Field(default=None, description="95 % bootstrap interval, low end.")
+    ci_high: float | None = None
+    wins: float | None = Field(default=None, description="Pairwise wins; a tie counts 0.5.")
+    comparisons: int | None = None
 
 
 class OriginalAggregateRow(_Open):
@@ -105,6 +151,13 @@ class AgreementPublic(_Open):
     reviewers: int = 0
     self_votes_excluded: bool = True
     self_preference: float | None = None
+    self_preference_by_reviewer: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class VoteUsePublic(_Open):
+    reviewer: str
+    counted: Literal["full", "partial", "none"]
+    note: str = ""
 
 
 class RunMetadata(_Open):
@@ -117,6 +170,12 @@ class RunMetadata(_Open):
     self_votes_excluded: bool | None = None
     ranking_skipped: bool | None = None
     ranking_skipped_reason: str | None = None
+    no_clear_winner: bool | None = Field(
+        default=None, description="The top answer's interval overlaps the second's."
+    )
+    winner_label: str | None = None
+    aggregation: dict[str, Any] | None = None
+    votes: list[VoteUsePublic] = Field(default_factory=list)
     seed: int | None = None
     preset: str | None = None
     members: list[str] | None = None

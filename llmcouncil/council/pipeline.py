@@ -30,6 +30,7 @@ from llmcouncil.council.results import (
     stage3_item,
     usage_total,
 )
+from llmcouncil.council.review_reading import AggregateView
 from llmcouncil.council.spec import CouncilSpec
 from llmcouncil.council.stage_writes import (
     announce_when_stored,
@@ -282,11 +283,7 @@ class CouncilPipeline:
             records = [c for c in stored if c.stage == STAGE_REVIEWS]
             metadata = dict(ctx.resume.run.meta or {})
             label_map = dict(metadata.get("label_to_model") or {})
-            ranks = [
-                (row["label"], row["average_rank"])
-                for row in metadata.get("aggregate", [])
-                if row.get("average_rank") is not None
-            ]
+            view = AggregateView.stored(metadata)
         else:
             skipped = "only one answer survived stage 1" if len(ok) < 2 else None
             reviews: Reviews | None = None
@@ -310,12 +307,8 @@ class CouncilPipeline:
                 await announce_when_stored(write, announce, emit)
             label_map = reviews.label_to_model if reviews else {"Response A": ok[0].model}
             aggregate = reviews.aggregate if reviews else None
-            ranks = [
-                (row.label, row.average_rank)
-                for row in (aggregate.rows if aggregate else [])
-                if row.average_rank is not None
-            ]
-            # The chairman needs only the labels and the average ranks: the rest of the stage's
+            view = AggregateView.of(aggregate)
+            # The chairman needs only the aggregate's order and the votes: the rest of the stage's
             # metadata (the agreement statistics above all) is worked out once its request has
             # left, by the write, and announced with the stage as stored.
             metadata = {}
@@ -358,8 +351,9 @@ class CouncilPipeline:
                 history=ctx.history,
                 answers=ok,
                 label_to_model=label_map,
-                review_texts=[r.text for r in records if r.ok],
-                aggregate=ranks,
+                reviews=records,
+                aggregate=view,
+                seed=ctx.seed,
             ),
         )
         ctx.records.append(chair)
@@ -395,7 +389,8 @@ class CouncilPipeline:
 
 
 def _top_answer(answers: list[CallRecord], metadata: dict[str, Any]) -> CallRecord | None:
-    ranked = [row["model"] for row in metadata.get("aggregate_rankings", [])]
+    rows = metadata.get("aggregate") or metadata.get("aggregate_rankings") or []
+    ranked = [row["model"] for row in rows]
     by_model = {a.model: a for a in answers}
     for model in ranked:
         if model in by_model:

@@ -66,20 +66,37 @@ def _ms(value: float | None) -> float | None:
 
 
 def stage1_item(record: CallRecord) -> dict[str, Any]:
-    return {"model": record.model, "response": record.text, **_common(record)}
+    return {
+        "model": record.model,
+        "response": record.text,
+        "reasoning": record.details.get("reasoning"),
+        **_common(record),
+    }
 
 
 def stage2_item(record: CallRecord) -> dict[str, Any]:
+    """A review. Rows stored before rankings had tiers (status "no_header" among them) render
+    with one label per tier and no vote."""
     details = record.details
+    ranking = list(details.get("parsed_ranking", []))
+    tiers = details.get("parsed_tiers")
     return {
         "model": record.model,
         "ranking": record.text,
-        "parsed_ranking": list(details.get("parsed_ranking", [])),
+        "parsed_ranking": ranking,
+        "parsed_tiers": [list(tier) for tier in tiers]
+        if tiers is not None
+        else [[label] for label in ranking],
         "parse_status": details.get("parse_status"),
+        "parse_reason": details.get("parse_reason"),
+        "parse_conflict": details.get("parse_conflict"),
         "parse_issues": list(details.get("parse_issues", [])),
         "parse_source": details.get("parse_source"),
         "presentation_order": list(details.get("presentation_order", [])),
         "own_label": details.get("own_label"),
+        "vote": details.get("vote"),
+        "repair": details.get("repair"),
+        "reasoning": details.get("reasoning"),
         **_common(record),
     }
 
@@ -88,6 +105,7 @@ def stage3_item(record: CallRecord) -> dict[str, Any]:
     return {
         "model": record.model,
         "response": record.text,
+        "reasoning": record.details.get("reasoning"),
         "degraded": False,
         "degraded_reason": None,
         **_common(record),
@@ -107,6 +125,7 @@ def degraded_stage3(*, best: CallRecord | None, reason: str) -> dict[str, Any]:
     return {
         "model": None,
         "response": text,
+        "reasoning": None,
         "degraded": True,
         "degraded_reason": reason,
         "top_ranked_model": best.model if best else None,

@@ -27,6 +27,7 @@ class CouncilSpec:
     max_tokens: int | None = None
     exclude_self_votes: bool = True
     structured_rankings: bool = True
+    mask_self_identification: bool = True
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -80,4 +81,5 @@ def resolve_council(
         max_tokens=config.max_tokens,
         exclude_self_votes=config.exclude_self_votes,
         structured_rankings=config.structured_rankings,
+        mask_self_identification=config.mask_self_identification,
     )

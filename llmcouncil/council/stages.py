@@ -15,10 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from llmcouncil.council import prompts
-from llmcouncil.council.aggregation import AggregateResult, ReviewerRanking, aggregate_rankings
+from llmcouncil.council import prompts, review_reading
+from llmcouncil.council.aggregation import AggregateResult, aggregate_rankings
 from llmcouncil.council.events import CouncilEvent, EventType
-from llmcouncil.council.ranking import parse_ranking, response_labels
+from llmcouncil.council.prompt_safety import nonce_for
+from llmcouncil.council.ranking import ParseStatus, response_labels
 from llmcouncil.council.results import (
     STAGE_ANSWERS,
     STAGE_FINAL,
@@ -272,13 +273,21 @@ async def collect_reviews(
     seed: int,
 ) -> Reviews:
     label_to_model = assign_labels(answers, seed=seed)
-    text_by_member = {a.model: a.text for a in answers}
-    model_to_label = {model: label for label, model in label_to_model.items()}
+    labels = list(label_to_model)
+    by_member = {a.model: a for a in answers}
+    mask = spec.mask_self_identification
+    # Each answer is made safe once, whichever reviewers see it.
+    quoted = {
+        label: prompts.quote(
+            by_member[member].text, names=review_reading.author_names(by_member[member]), mask=mask
+        )
+        for label, member in label_to_model.items()
+    }
+    nonce = nonce_for(seed, "ranking")
     structured = spec.structured_rankings
     plans = []
     for i, reviewer in enumerate(a.model for a in answers):
-        order = presentation_order(list(label_to_model), seed=seed, reviewer=reviewer)
-        shown = [(label, text_by_member[label_to_model[label]]) for label in order]
+        order = presentation_order(labels, seed=seed, reviewer=reviewer)
         plans.append(
             CallPlan(
                 stage=STAGE_REVIEWS,
@@ -287,52 +296,41 @@ async def collect_reviews(
                 messages=prompts.ranking_messages(
                     question=question,
                     history=history,
-                    answers=shown,
+                    answers=[(label, quoted[label]) for label in order],
                     structured=structured,
+                    nonce=nonce,
                     system=spec.system_prompts.get("stage2", ""),
                 ),
                 fallbacks=spec.fallbacks.get(reviewer, ()),
                 temperature=spec.temperature,
                 max_tokens=spec.max_tokens,
                 json_schema=prompts.RANKING_SCHEMA if structured else None,
-                details={"presentation_order": order, "own_label": model_to_label.get(reviewer)},
+                details={"presentation_order": order},
                 preset=spec.preset,
             )
         )
     records = await _gather_stage(caller, plans, events, preset=spec.preset)
-    labels = list(label_to_model)
+    plan_of = {plan.position: plan for plan in plans}
+    unread = []
     for record in records:
         if record.ok:
-            parsed = parse_ranking(record.text, labels)
-            record.details.update(
-                parsed_ranking=parsed.ranking,
-                parse_status=str(parsed.status),
-                parse_issues=parsed.issues,
-                parse_source=parsed.source,
-            )
-            if parsed.source == "json" and parsed.ranking:
-                record.text = _readable_review(parsed.reasoning or "", parsed.ranking)
-    reviews = [
-        ReviewerRanking(
-            reviewer=r.model,
-            ranking=list(r.details.get("parsed_ranking", [])),
-            own_label=r.details.get("own_label"),
-        )
-        for r in records
-        if r.ok
-    ]
+            parsed = review_reading.read_review(record, labels)
+            if parsed.status == ParseStatus.FAILED:
+                unread.append((record, plan_of[record.position], parsed))
+    if unread:  # only then a repair turn: the usual stage has nothing more to wait for
+        await review_reading.repair_reviews(caller, unread, labels=labels)
+    reviews = review_reading.reviewer_rankings(
+        records, answers=answers, label_to_model=label_to_model
+    )
     aggregate = (
-        aggregate_rankings(reviews, label_to_model, exclude_self_votes=spec.exclude_self_votes)
+        aggregate_rankings(
+            reviews, label_to_model, seed=seed, exclude_self_votes=spec.exclude_self_votes
+        )
         if reviews
         else None
     )
+    review_reading.record_votes(records, aggregate)
     return Reviews(records=records, label_to_model=label_to_model, aggregate=aggregate)
-
-
-def _readable_review(reasoning: str, ranking: list[str]) -> str:
-    """A JSON review rendered as the original's text, so every client can show it."""
-    lines = "\n".join(f"{i}. {label}" for i, label in enumerate(ranking, start=1))
-    return f"{reasoning.strip()}\n\nFINAL RANKING:\n{lines}".strip()
 
 
 async def synthesize(
@@ -344,22 +342,32 @@ async def synthesize(
     history: list[ChatMessage],
     answers: Sequence[CallRecord],
     label_to_model: dict[str, str],
-    review_texts: Sequence[str],
-    aggregate: Sequence[tuple[str, float]],
+    reviews: Sequence[CallRecord],
+    aggregate: review_reading.AggregateView,
+    seed: int,
 ) -> CallRecord:
-    """``aggregate`` is (label, average rank), best first."""
-    text_by_member = {a.model: a.text for a in answers}
+    """The Chairman sees the answers and the reviews whose vote counted, each enclosed and
+    neutralised, and the aggregate order; never a model's reasoning, never a model name."""
+    by_member = {a.model: a for a in answers}
+    mask = spec.mask_self_identification
     labelled = [
-        (label, text_by_member[m])
+        (
+            label,
+            prompts.quote(
+                by_member[m].text, names=review_reading.author_names(by_member[m]), mask=mask
+            ),
+        )
         for label, m in sorted(label_to_model.items())
-        if m in text_by_member
+        if m in by_member
     ]
     messages = prompts.chairman_messages(
         question=question,
         history=history,
         answers=labelled,
-        reviews=review_texts,
-        aggregate=aggregate,
+        reviews=review_reading.chair_reviews(reviews, mask=mask),
+        order=aggregate.order,
+        no_clear_winner=aggregate.no_clear_winner,
+        nonce=nonce_for(seed, "chairman"),
         system=spec.system_prompts.get("stage3", ""),
     )
     plan = CallPlan(

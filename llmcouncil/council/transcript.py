@@ -196,19 +196,7 @@ def conversation_markdown(detail: ConversationDetail) -> str:
                 f"{(payload['error'] or {}).get('message', 'no final answer')}_",
                 "",
             ]
-        aggregate = payload["metadata"].get("aggregate_rankings") or []
-        if aggregate:
-            out += [
-                "### Peer ranking",
-                "",
-                "| rank | model | average rank | votes |",
-                "|---|---|---|---|",
-            ]
-            out += [
-                f"| {i} | {row['model']} | {row['average_rank']} | {row['rankings_count']} |"
-                for i, row in enumerate(aggregate, start=1)
-            ]
-            out.append("")
+        out += _peer_ranking(payload["metadata"])
         for answer in payload["stage1"]:
             out += [f"### Answer from {answer['model']}", "", answer["response"], ""]
         for error in payload["errors"]:
@@ -216,3 +204,37 @@ def conversation_markdown(detail: ConversationDetail) -> str:
         if payload["errors"]:
             out.append("")
     return str(restore_value("\n".join(out).rstrip() + "\n", detail.vault))
+
+
+def _peer_ranking(metadata: dict[str, Any]) -> list[str]:
+    """The leaderboard as a table: strength with its interval when the run has them (runs stored
+    before Bradley-Terry show the average rank alone)."""
+    rows = metadata.get("aggregate") or []
+    if any(row.get("strength") is not None for row in rows):
+        out = [
+            "### Peer ranking",
+            "",
+            "| rank | model | strength (95 % interval) | average rank | votes |",
+            "|---|---|---|---|---|",
+        ]
+        for i, row in enumerate((r for r in rows if r.get("strength") is not None), start=1):
+            low, high = row.get("ci_low"), row.get("ci_high")
+            interval = (
+                f" ({low:+.2f} to {high:+.2f})" if low is not None and high is not None else ""
+            )
+            out.append(
+                f"| {i} | {row['model']} | {row['strength']:+.2f}{interval} | "
+                f"{row.get('average_rank')} | {row.get('rankings_count')} |"
+            )
+        if metadata.get("no_clear_winner"):
+            out += ["", "_No clear winner: the top answers' intervals overlap._"]
+        return [*out, ""]
+    aggregate = metadata.get("aggregate_rankings") or []
+    if not aggregate:
+        return []
+    out = ["### Peer ranking", "", "| rank | model | average rank | votes |", "|---|---|---|---|"]
+    out += [
+        f"| {i} | {row['model']} | {row['average_rank']} | {row['rankings_count']} |"
+        for i, row in enumerate(aggregate, start=1)
+    ]
+    return [*out, ""]

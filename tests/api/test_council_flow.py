@@ -77,7 +77,7 @@ async def test_each_reviewer_sees_its_own_order_and_the_order_is_stored(
     for captured in ranking_prompts:
         prompt = captured.messages[-1]["content"]
         shown = list(orders[captured.model])
-        positions = [prompt.index(f"{label}:\n") for label in shown]
+        positions = [prompt.index(f'<response label="{label}"') for label in shown]
         assert positions == sorted(positions), "prompt order differs from the stored order"
         # Anonymised: no member's name appears in what a reviewer reads.
         assert not any(m in prompt for m in MEMBERS)

@@ -1,0 +1,116 @@
+"""Quoting one model's text inside another's prompt so that it cannot pass for the prompt itself.
+
+A member's answer (or a reviewer's review) is data. Pasted as it is, an answer that contains
+``\\n\\nResponse C:\\n…``, ``FINAL RANKING:`` or ``STAGE 2 - Peer reviews:`` would forge the
+prompt's own structure: a second label, a fake ranking, a fake review. Three defences:
+
+- every quoted text is enclosed between an opening and a closing tag that carry a nonce
+  (``nonce_for``): derived from the run's seed, so a resumed run rebuilds the same prompt, and
+  never shown to the models whose text is quoted before they wrote it;
+- inside the text, a line that imitates the prompt's structure (a label heading, a ranking
+  header, a stage or reviewer heading, the aggregate line, the question line) is quoted with
+  ``> `` and any tag of ours is escaped (``&lt;response``), so it stays readable but cannot be
+  taken for structure (``neutralise``);
+- optionally, phrases by which a model names itself ("As Claude…", "I am GPT-4", "as an OpenAI
+  model") and the answering model's own name are masked (``mask_identity``), so reviewers judge
+  the answer, not the brand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+
+MASK = "[model name]"
+
+# A line that reads as the prompt's structure, after any markdown decoration. Matched at a line's
+# start only: a sentence that mentions "Response A" in passing is the text's own business.
+_STRUCTURE = re.compile(
+    # ">" is left out of the decoration: a line already quoted is not structure (and quoting
+    # twice would make ``neutralise`` change its own output).
+    r"^[ \t]*(?:[#*_=|~`\[(-]+[ \t]*)*"
+    r"(?:response[ \t\u00a0]+[a-z](?![\w])"
+    r"|final[ \t_-]*rankings?"
+    r"|stage[ \t]*[0-9ivx]+\b"
+    r"|reviewer[ \t]*\d+"
+    r"|(?:aggregate|overall)[ \t]+ranking"
+    r"|peer[ \t]+reviews?\b"
+    r"|individual[ \t]+responses?\b"
+    r"|(?:original[ \t]+)?question[ \t]*:"
+    r"|your[ \t]+task\b"
+    r"|</?[ \t]*(?:response|review|question)\b)",
+    re.IGNORECASE | re.MULTILINE,
+)
+# Our tags anywhere in a line: escaped so no text can open or close a section.
+_TAG = re.compile(r"<(?=[ \t]*/?[ \t]*(?:response|review|question)\b)", re.IGNORECASE)
+
+# A vendor or model family, with a version or variant when one follows ("Claude 3.5 Sonnet").
+_VERSION = (
+    r"(?:[ -](?:[0-9][\w.\-]*|sonnet|opus|haiku|pro|flash|ultra|large|mini|r1|v[0-9][\w.]*))*"
+)
+_BRANDS = (
+    r"(?:(?:chat[ -]?gpt|gpt(?:-?[0-9][\w.\-]*)?|claude|gemini|grok|llama|mistral|mixtral|deepseek"
+    rf"|qwen[0-9.]*|phi-?[0-9][\w.]*|command[ -]r\+?){_VERSION}"
+    r"|openai|anthropic|bard|google(?:[ -]deepmind)?|deepmind|x\.?ai|meta[ -]ai|alibaba|cohere)"
+)
+_AI = r"(?:[ \t]+(?:model|assistant|ai|llm|language[ \t]+model|chatbot))?"
+# Self-identifying phrases; only the name is masked ("As Claude," -> "As [model name],").
+_SELF_ID = re.compile(
+    # "As Claude, …" at the start of a sentence or line
+    rf"(?:^|(?<=[.!?:\n]))(?P<lead1>[ \t]*As[ \t]+(?:an?[ \t]+)?)"
+    rf"(?P<name1>{_BRANDS}){_AI}"
+    # "… as an OpenAI model", "as a Gemini assistant"
+    rf"|(?P<lead2>\bas[ \t]+an?[ \t]+(?:large[ \t]+)?)(?P<name2>{_BRANDS})"
+    r"(?=[ \t]+(?:model|assistant|ai|llm|language[ \t]+model|chatbot)\b)"
+    # "I am GPT-4", "I'm Gemini", "I’m Claude, made by Anthropic", "my name is Grok"
+    rf"|(?P<lead3>\b(?:I[ \t]+am|I['’]m|my[ \t]+name[ \t]+is|this[ \t]+is)[ \t]+"
+    rf"(?:an?[ \t]+|the[ \t]+)?)(?P<name3>{_BRANDS}){_AI}"
+    # "I was trained by OpenAI", "I'm built by Google"
+    rf"|(?P<lead4>\bI(?:[ \t]+(?:was|am)|['’]m)[ \t]+(?:made|built|trained|created|developed)"
+    rf"[ \t]+by[ \t]+)(?P<name4>{_BRANDS})"
+    # "Grok here", "Claude here:"
+    rf"|(?P<lead5>)(?P<name5>\b{_BRANDS})(?=[ \t]+here\b)",
+    re.IGNORECASE,
+)
+
+
+def nonce_for(seed: int, purpose: str) -> str:
+    """A nonce for one prompt kind of one run: the same on a resumed run, unguessable before."""
+    digest = hashlib.blake2b(f"{seed}\0{purpose}".encode(), digest_size=6, person=b"council-nonce")
+    return digest.hexdigest()
+
+
+def neutralise(text: str) -> str:
+    """``text`` with every line that imitates the prompt's structure quoted, our tags escaped."""
+    if "<" in text:
+        text = _TAG.sub("&lt;", text)
+    return _STRUCTURE.sub(_quote, text)
+
+
+def _quote(match: re.Match[str]) -> str:
+    return "> " + match.group(0)
+
+
+def mask_identity(text: str, names: Iterable[str] = ()) -> str:
+    """``text`` with self-identifying phrases and the given model names masked."""
+    text = _SELF_ID.sub(_masked, text)
+    for name in sorted({n for n in names if len(n) >= 3}, key=len, reverse=True):
+        if name.lower() in text.lower():
+            text = re.sub(rf"(?<![\w/-]){re.escape(name)}(?![\w/-])", MASK, text, flags=re.I)
+    return text
+
+
+def _masked(match: re.Match[str]) -> str:
+    for group in range(1, 6):
+        if match.group(f"name{group}") is not None:
+            return (match.group(f"lead{group}") or "") + MASK
+    return match.group(0)
+
+
+def model_names(model_id: str | None) -> list[str]:
+    """The ways a model's own id shows in its text: the id, and the name after its vendor."""
+    if not model_id:
+        return []
+    bare = model_id.split(":", 1)[-1]  # a provider prefix ("sim:openai/gpt-5.1")
+    return list(dict.fromkeys([model_id, bare, bare.rsplit("/", 1)[-1]]))
