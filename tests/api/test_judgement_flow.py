@@ -170,3 +170,33 @@ async def test_a_resumed_run_gives_the_chairman_the_same_prompt(
     again = next(r for r in sim.requests if r.prompt_kind == "chairman").messages
     assert again == first
     assert "Asked again for its ranking alone" in first[-1]["content"]
+
+
+async def test_self_votes_follow_the_model_that_really_answered(
+    make_settings: Any, start_server: Any, sim: SimServer
+) -> None:
+    """Stage 1: MEMBERS[2] fails and llama answers for it, so its review has no own answer.
+    Stage 2: MEMBERS[3]'s review is written by MEMBERS[0], whose own answer it then holds."""
+    llama = "meta-llama/llama-3.3-70b-instruct"
+    behave(
+        sim,
+        faults={
+            MEMBERS[2]: [FaultSpec(status=404, prompt_kind="answer")],
+            MEMBERS[3]: [FaultSpec(status=404, prompt_kind="ranking")],
+        },
+    )
+    settings = make_settings(preset={"fallbacks": {MEMBERS[2]: [llama], MEMBERS[3]: [MEMBERS[0]]}})
+    live = await start_server(settings)
+    async with httpx.AsyncClient(base_url=live.base_url, timeout=30) as http:
+        _, events = await ask(http, "What causes rainbows?")
+    stage1 = {a["model"]: a for a in data(events, "stage1_complete")["data"]}
+    assert stage1[MEMBERS[2]]["answered_by"] == llama
+    stage2 = data(events, "stage2_complete")
+    labels = stage2["metadata"]["label_to_model"]
+    label_of = {model: label for label, model in labels.items()}
+    reviews = {r["model"]: r for r in stage2["data"]}
+    assert reviews[MEMBERS[2]]["own_label"] is None  # it wrote no answer
+    assert reviews[MEMBERS[3]]["answered_by"] == MEMBERS[0]
+    assert reviews[MEMBERS[3]]["own_label"] == label_of[MEMBERS[0]]
+    assert reviews[MEMBERS[0]]["own_label"] == label_of[MEMBERS[0]]
+    assert reviews[MEMBERS[1]]["own_label"] == label_of[MEMBERS[1]]
