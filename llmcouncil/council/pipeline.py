@@ -179,8 +179,9 @@ class CouncilPipeline:
             await self._finish_quietly(ctx.run_id, RUN_FAILED, error)
             emit(CouncilEvent(EventType.ERROR, {**error, "run_id": ctx.run_id}))
         finally:
-            if title_task is not None and not title_task.done():
-                title_task.cancel()
+            if title_task is not None:
+                title_task.cancel()  # no-op once done
+                self._detach(title_task)  # a failed title is logged, never left unretrieved
 
     async def _finish_quietly(self, run_id: str, status: str, error: dict[str, Any]) -> None:
         try:

@@ -94,6 +94,10 @@ def _describe(error: BaseException) -> str:
 def _on_error(context: ExceptionContext) -> BaseException | None:
     if context.is_pre_ping:  # the pool replaces the connection itself
         return None
+    if not isinstance(context.original_exception, Exception) or isinstance(
+        context.original_exception, TimeoutError
+    ):
+        return None  # a cancelled or interrupted statement is not a storage failure
     reason = storage_failure(context.original_exception, disconnect=context.is_disconnect)
     if reason is None:
         return None
