@@ -29,7 +29,7 @@ MASK = "[model name]"
 _STRUCTURE = re.compile(
     # ">" is left out of the decoration: a line already quoted is not structure (and quoting
     # twice would make ``neutralise`` change its own output).
-    r"^[ \t]*(?:[#*_=|~`\[(-]+[ \t]*)*"
+    r"[ \t]*(?:[#*_=|~`\[(-]+[ \t]*)*"
     r"(?:response[ \t\u00a0]+[a-z](?![\w])"
     r"|final[ \t_-]*rankings?"
     r"|stage[ \t]*[0-9ivx]+\b"
@@ -40,7 +40,7 @@ _STRUCTURE = re.compile(
     r"|(?:original[ \t]+)?question[ \t]*:"
     r"|your[ \t]+task\b"
     r"|</?[ \t]*(?:response|review|question)\b)",
-    re.IGNORECASE | re.MULTILINE,
+    re.IGNORECASE,
 )
 # Our tags anywhere in a line: escaped so no text can open or close a section.
 _TAG = re.compile(r"<(?=[ \t]*/?[ \t]*(?:response|review|question)\b)", re.IGNORECASE)
@@ -54,25 +54,46 @@ _BRANDS = (
     rf"|qwen[0-9.]*|phi-?[0-9][\w.]*|command[ -]r\+?){_VERSION}"
     r"|openai|anthropic|bard|google(?:[ -]deepmind)?|deepmind|x\.?ai|meta[ -]ai|alibaba|cohere)"
 )
-_AI = r"(?:[ \t]+(?:model|assistant|ai|llm|language[ \t]+model|chatbot))?"
-# Self-identifying phrases; only the name is masked ("As Claude," -> "As [model name],").
-_SELF_ID = re.compile(
-    # "As Claude, …" at the start of a sentence or line
-    rf"(?:^|(?<=[.!?:\n]))(?P<lead1>[ \t]*As[ \t]+(?:an?[ \t]+)?)"
-    rf"(?P<name1>{_BRANDS}){_AI}"
-    # "… as an OpenAI model", "as a Gemini assistant"
-    rf"|(?P<lead2>\bas[ \t]+an?[ \t]+(?:large[ \t]+)?)(?P<name2>{_BRANDS})"
-    r"(?=[ \t]+(?:model|assistant|ai|llm|language[ \t]+model|chatbot)\b)"
-    # "I am GPT-4", "I'm Gemini", "I’m Claude, made by Anthropic", "my name is Grok"
-    rf"|(?P<lead3>\b(?:I[ \t]+am|I['’]m|my[ \t]+name[ \t]+is|this[ \t]+is)[ \t]+"
-    rf"(?:an?[ \t]+|the[ \t]+)?)(?P<name3>{_BRANDS}){_AI}"
-    # "I was trained by OpenAI", "I'm built by Google"
-    rf"|(?P<lead4>\bI(?:[ \t]+(?:was|am)|['’]m)[ \t]+(?:made|built|trained|created|developed)"
-    rf"[ \t]+by[ \t]+)(?P<name4>{_BRANDS})"
-    # "Grok here", "Claude here:"
-    rf"|(?P<lead5>)(?P<name5>\b{_BRANDS})(?=[ \t]+here\b)",
+# Cheap substring checks first: most answers name no model at all.
+_STEMS = (
+    "gpt",
+    "claude",
+    "gemini",
+    "grok",
+    "llama",
+    "mistral",
+    "mixtral",
+    "deepseek",
+    "qwen",
+    "phi",
+    "command",
+    "openai",
+    "anthropic",
+    "bard",
+    "google",
+    "deepmind",
+    "xai",
+    "x.ai",
+    "meta",
+    "alibaba",
+    "cohere",
+)
+_AI = r"(?:[ \t]+(?:model|assistant|ai|llm|language[ \t]+model|chatbot)\b)?"
+# Found by the name first, then the words before it are checked: one scan of the text for the
+# names (rare in most answers) instead of trying every phrase at every position.
+_BRAND_AT = re.compile(rf"(?<![\w-]){_BRANDS}(?![\w-])(?P<ai>{_AI})", re.IGNORECASE)
+_LEAD_WINDOW = 48
+# What makes a name self-identification, right before it: "As Claude" opening a sentence,
+# "I am GPT-4", "I'm Gemini", "my name is Grok", "I was trained by OpenAI".
+_LEAD = re.compile(
+    r"(?:[.!?:\n][ \t]*as[ \t]+(?:an?[ \t]+)?"
+    r"|\b(?:I[ \t]+am|I['’]m|my[ \t]+name[ \t]+is)[ \t]+(?:an?[ \t]+|the[ \t]+)?"
+    r"|\bI(?:[ \t]+(?:was|am)|['’]m)[ \t]+(?:made|built|trained|created|developed)[ \t]+by[ \t]+)$",
     re.IGNORECASE,
 )
+# "as an OpenAI model" mid-sentence counts only with "model", "assistant"… after the name.
+_MID_AS = re.compile(r"\bas[ \t]+an?[ \t]+(?:large[ \t]+)?$", re.IGNORECASE)
+_HERE = re.compile(r"[ \t]+here\b", re.IGNORECASE)
 
 
 def nonce_for(seed: int, purpose: str) -> str:
@@ -85,27 +106,43 @@ def neutralise(text: str) -> str:
     """``text`` with every line that imitates the prompt's structure quoted, our tags escaped."""
     if "<" in text:
         text = _TAG.sub("&lt;", text)
-    return _STRUCTURE.sub(_quote, text)
-
-
-def _quote(match: re.Match[str]) -> str:
-    return "> " + match.group(0)
+    # Line by line, each tried at its start only: a text has few lines and many characters.
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        if _STRUCTURE.match(line):
+            lines[index] = "> " + line
+    return "\n".join(lines)
 
 
 def mask_identity(text: str, names: Iterable[str] = ()) -> str:
-    """``text`` with self-identifying phrases and the given model names masked."""
-    text = _SELF_ID.sub(_masked, text)
+    """``text`` with self-identifying phrases and the given model names masked (the name only:
+    "As Claude, I…" becomes "As [model name], I…")."""
+    lowered = text.lower()
+    pieces: list[str] = []
+    pos = 0
+    names_present = any(stem in lowered for stem in _STEMS)
+    for match in _BRAND_AT.finditer(text) if names_present else ():
+        if _self_identifies(text, match):
+            pieces += [text[pos : match.start()], MASK]
+            pos = match.start("ai")
+    if pieces:
+        text = "".join([*pieces, text[pos:]])
+        lowered = text.lower()
     for name in sorted({n for n in names if len(n) >= 3}, key=len, reverse=True):
-        if name.lower() in text.lower():
+        if name.lower() in lowered:
             text = re.sub(rf"(?<![\w/-]){re.escape(name)}(?![\w/-])", MASK, text, flags=re.I)
+            lowered = text.lower()
     return text
 
 
-def _masked(match: re.Match[str]) -> str:
-    for group in range(1, 6):
-        if match.group(f"name{group}") is not None:
-            return (match.group(f"lead{group}") or "") + MASK
-    return match.group(0)
+def _self_identifies(text: str, match: re.Match[str]) -> bool:
+    start = match.start()
+    before = text[max(0, start - _LEAD_WINDOW) : start]
+    if start <= _LEAD_WINDOW:
+        before = "\n" + before  # the start of the text opens a sentence
+    if _LEAD.search(before) or (match.group("ai") and _MID_AS.search(before)):
+        return True
+    return _HERE.match(text, match.end()) is not None
 
 
 def model_names(model_id: str | None) -> list[str]:

@@ -153,7 +153,7 @@ def test_repair_turn_keeps_the_exchange_and_asks_for_the_ranking_alone() -> None
         ("I'm Gemini 2.5 Pro. Tides...", f"I'm {MASK}. Tides..."),
         ("Grok here: tides.", f"{MASK} here: tides."),
         ("I was trained by Anthropic.", f"I was trained by {MASK}."),
-        ("Hello! As a Llama 3 model, I answer.", f"Hello! As a {MASK}, I answer."),
+        ("Hello! As a Llama 3 model, I answer.", f"Hello! As a {MASK} model, I answer."),
         ("My name is DeepSeek-R1.", f"My name is {MASK}."),
         ("I'm Qwen2.5, made for this.", f"I'm {MASK}, made for this."),
         ("As Mistral Large, yes.", f"As {MASK}, yes."),
