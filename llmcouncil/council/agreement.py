@@ -1,19 +1,26 @@
 """How far the reviewers agree with one another, and whether they favour their own answers.
 
-A ranking here is a list of labels, best first, that may leave labels out (a reviewer that named
-only some answers). The statistics describe what reviewers said, so a reviewer's position for its
-own answer counts here even when the leaderboard leaves self-votes out.
+The input is the counted votes only (status ``ok`` or ``partial``; see ``aggregation``), each a
+tuple of tiers that may be a top-k. Missing data means what it means on the leaderboard
+(``preferences``): a label a vote leaves out shares the rank left over (below every label it
+lists, tied with the others it leaves out), and a vote that failed is absent. These statistics
+describe what reviewers said, so a reviewer's place for its own answer counts here even when the
+leaderboard leaves self-votes out.
 
-- Kendall's W (coefficient of concordance) over all reviewers: 1 when every ranking is the same,
-  0 when the rank totals are all equal. Labels a reviewer left out share the mean of the positions
-  it did not use (tied ranks), and W carries the usual correction for ties:
-  ``W = 12 S / (m^2 (n^3 - n) - m sum T)`` with ``T = sum(t^3 - t)`` over each reviewer's groups
-  of ``t`` tied labels.
-- Mean Kendall tau-b over pairs of reviewers, each pair compared on the labels both ranked.
-- Self-preference: how many places better a reviewer put its own answer than the others did.
-
-The arithmetic is exact (``Fraction``; ``math.fsum`` for the one square root), so identical
-rankings give exactly 1.0 and the order of the reviewers cannot change a result.
+- Kendall's W over the labels any counted vote lists: 1 when every ranking is the same, 0 when
+  the rank totals are all equal, with the usual correction for ties:
+  ``W = 12 S / (m^2 (n^3 - n) - m sum T)``, ``T = sum(t^3 - t)`` over each vote's tied groups.
+  Mid-ranks are kept doubled, as integers, so the arithmetic is exact.
+- Mean Kendall tau-b over pairs of votes, on the same rank rows.
+- Self-preference, per reviewer whose own answer (the one written by the model that really
+  answered the review, ``answered_by``) is in the set: over each other answer ``x`` it compared
+  with its own answer ``o``, how often it preferred ``o`` (ties half), against how often the
+  disinterested reviewers preferred ``o`` to the same ``x``. Disinterested means a reviewer that
+  wrote neither ``o`` nor ``x``: otherwise a self-promoting reviewer, voting against ``o`` to
+  lift its own answer, would make ``o``'s author look self-preferring. ``delta`` is own minus
+  others, from -1 to 1. The summary ``Agreement.self_preference`` (kept for older clients, in
+  their unit: places) is the mean over reviewers of ``delta * pairs``, the places a reviewer
+  lifted its own answer among the answers compared, beyond what disinterested reviewers gave it.
 """
 
 from __future__ import annotations
@@ -21,112 +28,180 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import combinations
+
+from llmcouncil.council.preferences import Tiers, doubled_ranks, outcome, tier_index
 
 Rank = Fraction | int
 
 
 @dataclass(frozen=True)
+class SelfPreference:
+    reviewer: str  # the configured member asked to review
+    answered_by: str  # the model that wrote the review, and the answer under own_label
+    own_label: str
+    pairs: int  # other answers compared with its own (with a disinterested view when there is one)
+    own_win_rate: float  # how often it preferred its own answer over those (ties half)
+    others_win_rate: float | None  # how often disinterested reviewers did; None when none did
+    delta: float | None  # own - others
+
+
+@dataclass(frozen=True)
 class Agreement:
-    kendall_w: float | None  # None with fewer than 2 reviewers or fewer than 2 ranked labels
-    mean_pairwise_tau: float | None  # None when no pair of reviewers shares 2 ranked labels
-    reviewers: int  # reviewers whose ranking named at least one label of the run
+    kendall_w: float | None  # None with fewer than 2 votes or fewer than 2 ranked labels
+    mean_pairwise_tau: float | None  # None when no pair of votes gives an order to compare
+    reviewers: int  # counted votes
     self_votes_excluded: bool  # whether the leaderboard (not these statistics) left them out
-    # Mean over reviewers of (average position the others gave its answer - position it gave
-    # itself); positive means models rank their own answer better than their peers do.
+    # Mean over reviewers of delta * pairs: places a reviewer lifted its own answer beyond the
+    # disinterested reviewers' view; positive means self-preference. None when nobody is measured.
     self_preference: float | None
+    self_preference_by_reviewer: list[SelfPreference] = field(default_factory=list)
 
 
-def positions(ranking: Sequence[str]) -> dict[str, int]:
-    """Position of each label, from 1; a repeated label keeps its first position."""
-    found: dict[str, int] = {}
-    for label in ranking:
-        found.setdefault(label, len(found) + 1)
-    return found
+@dataclass(frozen=True)
+class Vote:
+    """A counted vote as these statistics read it: every known label it placed, its own too."""
+
+    reviewer: str
+    answered_by: str
+    tiers: Tiers
+    own_label: str | None
 
 
-def tied_ranks(ranking: Sequence[str], items: Sequence[str]) -> list[Fraction]:
-    """The rank of each of ``items``: its position in ``ranking`` among ``items``, or, when left
-    out, the mean of the positions nobody took (three of five ranked: the other two get 4.5)."""
-    wanted = set(items)
-    ranked = positions([label for label in ranking if label in wanted])
-    leftover = Fraction(len(ranked) + 1 + len(items), 2)
-    return [Fraction(ranked[item]) if item in ranked else leftover for item in items]
+def measure_agreement(
+    votes: Sequence[Vote], labels: Sequence[str], *, self_votes_excluded: bool
+) -> Agreement:
+    listed = {label for vote in votes for tier in vote.tiers for label in tier}
+    items = [label for label in labels if label in listed]
+    rows = [doubled_ranks(vote.tiers, items) for vote in votes]
+    by_reviewer = self_preference_by_reviewer(votes, labels)
+    return Agreement(
+        kendall_w=_kendall_w_doubled(rows),
+        mean_pairwise_tau=_mean_tau(rows),
+        reviewers=len(votes),
+        self_votes_excluded=self_votes_excluded,
+        self_preference=self_preference_summary(by_reviewer),
+        self_preference_by_reviewer=by_reviewer,
+    )
 
 
-def kendall_w(rankings: Sequence[Sequence[str]], items: Sequence[str]) -> float | None:
-    """Kendall's W of label rankings over ``items``; see the module docstring."""
-    return kendall_w_from_ranks([tied_ranks(ranking, items) for ranking in rankings])
+def kendall_w(rankings: Sequence[Tiers], items: Sequence[str]) -> float | None:
+    """Kendall's W of tiered rankings over ``items``; see the module docstring."""
+    return _kendall_w_doubled([doubled_ranks(tiers, items) for tiers in rankings])
 
 
 def kendall_w_from_ranks(rank_rows: Sequence[Sequence[Rank]]) -> float | None:
     """Kendall's W from one row of ranks per rater (ties as equal mid-ranks), tie-corrected."""
-    raters = len(rank_rows)
+    doubled = [[2 * rank for rank in row] for row in rank_rows]
+    if any(rank != int(rank) for row in doubled for rank in row):
+        raise ValueError("ranks are whole or mid-ranks (halves)")
+    return _kendall_w_doubled([[int(rank) for rank in row] for row in doubled])
+
+
+def _kendall_w_doubled(rows: Sequence[Sequence[int]]) -> float | None:
+    raters = len(rows)
     if raters < 2:
         return None
-    n = len(rank_rows[0])
-    if any(len(row) != n for row in rank_rows):
+    n = len(rows[0])
+    if any(len(row) != n for row in rows):
         raise ValueError("every rater must rank the same items")
     if n < 2:
         return None
-    totals = [sum(column, Fraction(0)) for column in zip(*rank_rows, strict=True)]
-    mean = Fraction(raters * (n + 1), 2)
-    spread = sum(((total - mean) ** 2 for total in totals), Fraction(0))
-    ties = sum(t**3 - t for row in rank_rows for t in Counter(row).values())
+    # With doubled ranks the totals and their mean double, so 12 S = 3 * sum of squares here.
+    mean = raters * (n + 1)
+    spread: int = sum((sum(column) - mean) ** 2 for column in zip(*rows, strict=True))
+    ties = sum(t**3 - t for row in rows for t in Counter(row).values())
     denominator = raters * raters * (n**3 - n) - raters * ties
     if denominator <= 0:  # every rater tied everything: there is no order to agree on
         return None
-    return float(12 * spread / denominator)
+    return 3 * spread / denominator
 
 
 def kendall_tau_b(x: Sequence[Rank], y: Sequence[Rank]) -> float | None:
     """Kendall's tau-b of two rank rows over the same items; None when either is all ties."""
     if len(x) != len(y):
         raise ValueError("tau-b compares two rankings of the same items")
-    balance = untied_x = untied_y = 0
-    for i, j in combinations(range(len(x)), 2):
-        dx = (x[i] > x[j]) - (x[i] < x[j])
-        dy = (y[i] > y[j]) - (y[i] < y[j])
-        untied_x += dx != 0
-        untied_y += dy != 0
-        balance += dx * dy  # +1 concordant, -1 discordant, 0 tied in either
-    if untied_x == 0 or untied_y == 0:
-        return None
-    return balance / math.sqrt(untied_x * untied_y)
+    return _tau(_signs(x), _signs(y))
 
 
-def mean_pairwise_tau(rankings: Sequence[Sequence[str]]) -> float | None:
-    """Mean tau-b over pairs of reviewers on the labels both ranked; pairs sharing fewer than two
-    labels say nothing about order and are skipped."""
-    placed = [positions(ranking) for ranking in rankings]
-    taus: list[float] = []
-    for a, b in combinations(placed, 2):
-        common = sorted(a.keys() & b.keys())
-        if len(common) < 2:
-            continue
-        tau = kendall_tau_b([a[label] for label in common], [b[label] for label in common])
-        if tau is not None:
-            taus.append(tau)
+def mean_pairwise_tau(rankings: Sequence[Tiers], items: Sequence[str]) -> float | None:
+    """Mean tau-b over pairs of rankings, each read over ``items`` like Kendall's W."""
+    return _mean_tau([doubled_ranks(tiers, items) for tiers in rankings])
+
+
+def _mean_tau(rows: Sequence[Sequence[int]]) -> float | None:
+    signs = [_signs(row) for row in rows]
+    taus = [tau for a, b in combinations(signs, 2) if (tau := _tau(a, b)) is not None]
     # fsum is exactly rounded, so the order of the pairs does not leak into the result.
     return math.fsum(taus) / len(taus) if taus else None
 
 
-def self_preference(
-    rankings: Sequence[Sequence[str]], own_labels: Sequence[str | None]
-) -> float | None:
-    """Mean over reviewers of (others' average position for its answer - its own position for
-    it). Reviewers without an answer, that left their own out, or that no one else ranked, are
-    skipped; None when none is left."""
-    if len(rankings) != len(own_labels):
-        raise ValueError("one own label (or None) per ranking")
-    placed = [positions(ranking) for ranking in rankings]
-    gaps: list[Fraction] = []
-    for index, own in enumerate(own_labels):
-        if own is None or own not in placed[index]:
+def _signs(row: Sequence[Rank]) -> list[int]:
+    return [(a > b) - (a < b) for a, b in combinations(row, 2)]
+
+
+def _tau(x: list[int], y: list[int]) -> float | None:
+    untied_x = sum(1 for s in x if s)
+    untied_y = sum(1 for s in y if s)
+    if untied_x == 0 or untied_y == 0:
+        return None
+    balance = sum(a * b for a, b in zip(x, y, strict=True))  # concordant - discordant
+    return balance / math.sqrt(untied_x * untied_y)
+
+
+def self_preference_by_reviewer(
+    votes: Sequence[Vote], labels: Sequence[str]
+) -> list[SelfPreference]:
+    """Per reviewer with its own answer in the set; see the module docstring."""
+    indexes = [tier_index(vote.tiers) for vote in votes]
+    found: list[SelfPreference] = []
+    for position, vote in enumerate(votes):
+        own = vote.own_label
+        if own is None or own not in labels:
             continue
-        others = [p[own] for i, p in enumerate(placed) if i != index and own in p]
-        if others:
-            gaps.append(Fraction(sum(others), len(others)) - placed[index][own])
-    return float(sum(gaps, Fraction(0)) / len(gaps)) if gaps else None
+        own_outcomes: list[float] = []
+        matched: list[tuple[float, float]] = []
+        for other in labels:
+            if other == own:
+                continue
+            said = outcome(indexes[position], own, other)
+            if said is None:
+                continue
+            own_outcomes.append(said)
+            views = [
+                view
+                for index, (voter, placed) in enumerate(zip(votes, indexes, strict=True))
+                if index != position and voter.own_label not in (own, other)
+                if (view := outcome(placed, own, other)) is not None
+            ]
+            if views:
+                matched.append((said, math.fsum(views) / len(views)))
+        if not own_outcomes:
+            continue
+        if matched:
+            own_rate = math.fsum(said for said, _ in matched) / len(matched)
+            others_rate: float | None = math.fsum(view for _, view in matched) / len(matched)
+            pairs = len(matched)
+        else:
+            own_rate = math.fsum(own_outcomes) / len(own_outcomes)
+            others_rate, pairs = None, len(own_outcomes)
+        found.append(
+            SelfPreference(
+                reviewer=vote.reviewer,
+                answered_by=vote.answered_by,
+                own_label=own,
+                pairs=pairs,
+                own_win_rate=own_rate,
+                others_win_rate=others_rate,
+                delta=None if others_rate is None else own_rate - others_rate,
+            )
+        )
+    return found
+
+
+def self_preference_summary(rows: Sequence[SelfPreference]) -> float | None:
+    """Mean of ``delta * pairs`` over the reviewers measured against others; None if none."""
+    lifts = [row.delta * row.pairs for row in rows if row.delta is not None]
+    return math.fsum(lifts) / len(lifts) if lifts else None
