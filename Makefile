@@ -60,7 +60,18 @@ e2e: .stamp-install-dev web
 	@if [ -d tests/e2e ] && ls tests/e2e/test_*.py >/dev/null 2>&1; then \
 		$(BIN)/pytest -q -m e2e -p no:cacheprovider tests/e2e; fi
 
-test: lint typecheck unit webtest e2e
+# Every stage runs even when an earlier one fails, so one failure never hides another; the
+# target fails at the end, naming the stages that failed.
+TEST_STAGES := lint typecheck unit webtest e2e
+
+test:
+	@failed=""; \
+	for stage in $(TEST_STAGES); do \
+		echo "=== make $$stage"; \
+		$(MAKE) --no-print-directory $$stage || failed="$$failed $$stage"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "=== make test FAILED:$$failed"; exit 1; fi; \
+	echo "=== make test passed: $(TEST_STAGES)"
 
 bench: .stamp-install-dev
 	$(BIN)/python bench/run.py

@@ -82,6 +82,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         )
     )
     with state.track_call():
+        await state.wait_if_held()
         return await _serve(request, state=state, chat=chat, kind=kind, plan=plan, arrived=arrived)
 
 

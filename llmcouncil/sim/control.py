@@ -6,6 +6,8 @@ POST   /_sim/reset     the config the server started with, and an empty capture
 GET    /_sim/requests  {"requests": [CapturedRequest, ...], "count": n}, oldest first
 DELETE /_sim/requests  {"cleared": n}
 GET    /_sim/stats     call counters and the remaining `times` of each fault
+POST   /_sim/hold      calls from now on wait (counted in flight) until released
+POST   /_sim/release   serve the held calls and stop holding
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ def add_control_routes(app: web.Application) -> None:
     app.router.add_get("/_sim/requests", get_requests)
     app.router.add_delete("/_sim/requests", delete_requests)
     app.router.add_get("/_sim/stats", get_stats)
+    app.router.add_post("/_sim/hold", hold)
+    app.router.add_post("/_sim/release", release)
 
 
 def _config_json(config: SimConfig) -> dict[str, Any]:
@@ -79,3 +83,13 @@ async def get_stats(request: web.Request) -> web.Response:
     return web.json_response(
         {**state.stats.as_json(), "fault_times_remaining": state.planner.remaining_times()}
     )
+
+
+async def hold(request: web.Request) -> web.Response:
+    request.app[STATE_KEY].hold()
+    return web.json_response({"held": True})
+
+
+async def release(request: web.Request) -> web.Response:
+    request.app[STATE_KEY].release()
+    return web.json_response({"held": False})

@@ -95,6 +95,7 @@ class SimServer:
             return
         runner, self._runner = self._runner, None
         self._state.closing.set()
+        self._state.release()  # held calls end with the shutdown rather than outlive it
         if self._listener is not None:
             self._listener.close()  # no new connections; the runner ends the open ones
         await runner.cleanup()
@@ -158,6 +159,22 @@ class SimServer:
 
     def clear_requests(self) -> int:
         return self._state.clear_requests()
+
+    def hold(self) -> None:
+        """Calls from now on wait, counted in flight, until `release()`, like `POST /_sim/hold`."""
+        self._state.hold()
+
+    def release(self) -> None:
+        """Serve the held calls and stop holding, like `POST /_sim/release`."""
+        self._state.release()
+
+    async def wait_for_in_flight(self, count: int) -> None:
+        """Return once at least `count` calls are in flight at the same time."""
+        await self._state.wait_for_in_flight(count)
+
+    async def wait_until_idle(self) -> None:
+        """Return once no call is in flight."""
+        await self._state.wait_until_idle()
 
 
 def run_simulator(*, host: str, port: int, config: SimConfig | None = None) -> None:

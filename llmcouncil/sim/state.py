@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -95,6 +95,11 @@ class SimState:
         self.stats = TrafficStats()
         # Set when the server stops, so hung calls give up instead of holding shutdown.
         self.closing = asyncio.Event()
+        # Cleared by `hold()`: calls that arrive wait, counted in flight, until `release()`.
+        # A test holds calls to see them all in flight at once without racing their latency.
+        self._released = asyncio.Event()
+        self._released.set()
+        self._in_flight_waiters: list[tuple[Callable[[int], bool], asyncio.Future[None]]] = []
 
     @property
     def config(self) -> SimConfig:
@@ -124,16 +129,58 @@ class SimState:
         self._captured.clear()
         return cleared
 
+    def hold(self) -> None:
+        """Calls from now on wait before they are served, until `release()`."""
+        self._released.clear()
+
+    def release(self) -> None:
+        """Serve the held calls (their latency counts from arrival) and stop holding."""
+        self._released.set()
+
+    async def wait_if_held(self) -> None:
+        if not self._released.is_set():
+            await self._released.wait()
+
+    async def wait_for_in_flight(self, count: int) -> None:
+        """Return once at least `count` calls are in flight at the same time."""
+        await self._wait_for(lambda in_flight: in_flight >= count)
+
+    async def wait_until_idle(self) -> None:
+        """Return once no call is in flight (a call whose client left counts until it ends)."""
+        await self._wait_for(lambda in_flight: in_flight == 0)
+
+    async def _wait_for(self, condition: Callable[[int], bool]) -> None:
+        if condition(self.stats.in_flight):
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._in_flight_waiters.append((condition, waiter))
+        await waiter
+
     @contextmanager
     def track_call(self) -> Iterator[None]:
         stats = self.stats
         stats.total += 1
         stats.in_flight += 1
         stats.peak_in_flight = max(stats.peak_in_flight, stats.in_flight)
+        self._wake_in_flight_waiters()
         try:
             yield
         finally:
             stats.in_flight -= 1
+            self._wake_in_flight_waiters()
+
+    def _wake_in_flight_waiters(self) -> None:
+        if not self._in_flight_waiters:
+            return
+        waiting = []
+        for condition, waiter in self._in_flight_waiters:
+            if waiter.done():
+                continue
+            if condition(self.stats.in_flight):
+                waiter.set_result(None)
+            else:
+                waiting.append((condition, waiter))
+        self._in_flight_waiters = waiting
 
 
 STATE_KEY = web.AppKey("llmcouncil_sim_state", SimState)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 
 import aiohttp
 import pytest
@@ -105,10 +104,7 @@ async def test_hang_fault_never_answers_so_the_client_times_out(
             await resp.read()
 
     # The hung handler goes away with its client instead of piling up.
-    for _ in range(100):
-        if (await get_json(http, f"{sim.root_url}/_sim/stats"))["in_flight"] == 0:
-            break
-        await asyncio.sleep(0.01)
+    await sim.wait_until_idle()
     stats = await get_json(http, f"{sim.root_url}/_sim/stats")
     assert stats["in_flight"] == 0
     status, _ = await post_chat(http, sim, chat_body(QUESTION))
@@ -119,15 +115,13 @@ async def test_stopping_the_server_releases_hung_calls(http: aiohttp.ClientSessi
     server = SimServer(with_faults(FaultSpec(hang=True)))
     await server.start()
     call = asyncio.create_task(post_chat(http, server, chat_body(QUESTION)))
-    while server.requests == []:
-        await asyncio.sleep(0.005)
+    await server.wait_for_in_flight(1)
 
-    started = time.perf_counter()
     await server.stop()
     status, _ = await call
 
+    # Not released, the call would be cut when the shutdown's grace ran out: no 503 then.
     assert status == 503
-    assert time.perf_counter() - started < 0.9
 
 
 async def test_malformed_fault_sends_invalid_json(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from sim_client import chat_body, get_json, put_config, read_events
+from sim_client import chat_body, content_of, get_json, post_chat, put_config, read_events
 
 import llmcouncil
 from llmcouncil.sim import LatencyProfile, SimConfig, SimServer
@@ -47,7 +47,8 @@ async def test_plain_call_takes_about_the_base_latency(
         await resp.read()
     elapsed = time.perf_counter() - started
 
-    assert 0.045 <= elapsed < 0.5
+    # Lower bounds only: a busy machine may be late, never early (speed is bench/'s business).
+    assert elapsed >= 0.045
 
 
 async def test_stream_waits_for_the_first_token_and_ends_near_the_base(
@@ -66,7 +67,7 @@ async def test_stream_waits_for_the_first_token_and_ends_near_the_base(
 
     # Lower bounds only are tight: a busy machine may be late, never early.
     assert 0.025 <= first_chunk < elapsed
-    assert 0.055 <= elapsed < 1.0
+    assert elapsed >= 0.055
 
 
 async def test_heavy_tail_multiplies_the_latency(
@@ -84,7 +85,7 @@ async def test_heavy_tail_multiplies_the_latency(
 async def test_per_model_profile_overrides_the_default(
     http: aiohttp.ClientSession, sim: SimServer
 ) -> None:
-    slow = LatencyProfile(base_ms=80, jitter_ms=0)
+    slow = LatencyProfile(base_ms=2000, jitter_ms=0)
     config = SimConfig.fast().model_copy(
         update={"latency": {**SimConfig.fast().latency, "x-ai/grok-4": slow}}
     )
@@ -92,40 +93,68 @@ async def test_per_model_profile_overrides_the_default(
 
     async def timed(model: str) -> float:
         started = time.perf_counter()
-        async with http.post(
-            f"{sim.base_url}/chat/completions", json=chat_body(QUESTION, model=model)
-        ) as resp:
-            await resp.read()
+        await post_chat(http, sim, chat_body(QUESTION, model=model))
         return time.perf_counter() - started
 
-    slow_elapsed = await timed("x-ai/grok-4")
-    assert slow_elapsed >= 0.075
-    assert await timed("openai/gpt-5.1") < slow_elapsed
+    # Both calls arrive before either is served, so they race from the same start: the model
+    # with the default (no) latency is answered while the overridden one still waits.
+    sim.hold()
+    slow_call = asyncio.create_task(timed("x-ai/grok-4"))
+    fast_call = asyncio.create_task(timed("openai/gpt-5.1"))
+    await sim.wait_for_in_flight(2)
+    sim.release()
+    await fast_call
+
+    assert not slow_call.done()
+    assert await slow_call >= 1.95
 
 
-async def test_hundreds_of_slow_streams_run_concurrently(
+async def test_hundreds_of_streams_are_in_flight_at_once_and_all_complete(
     http: aiohttp.ClientSession, sim: SimServer
 ) -> None:
-    # A call's time counts from its arrival (sim/arrival.py): while this one loop (clients and
-    # simulator alike) is still taking 300 requests in, the first calls' time is running. Taking
-    # them in takes 0.1 s on an idle machine but passed 1 s once late in a full test run (300 new
-    # connections, a collector pass), so each call lasts 2 s: every call is still being served
-    # when the last one is taken in, with room for the run to stay under its 5 s.
-    await put_config(http, sim, profile(base_ms=2000))
+    # The simulator holds every call until all 300 are in flight together: concurrency is
+    # shown by the count itself, not by racing a call length against the time the machine
+    # needs to take 300 requests in. How fast they are served is bench/'s business.
+    await put_config(http, sim, profile(base_ms=5, first_token_ms=1))
+    sim.hold()
 
-    async def one_stream(index: int) -> str:
+    async def one_stream(index: int) -> list[str]:
         body = chat_body(f"{QUESTION} #{index}", stream=True)
         async with http.post(f"{sim.base_url}/chat/completions", json=body) as resp:
-            return (await read_events(resp))[-1]
+            assert resp.status == 200
+            return await read_events(resp)
 
-    started = time.perf_counter()
-    endings = await asyncio.gather(*(one_stream(i) for i in range(300)))
-    elapsed = time.perf_counter() - started
+    streams = [asyncio.create_task(one_stream(i)) for i in range(300)]
+    await sim.wait_for_in_flight(300)
+    held = await get_json(http, f"{sim.root_url}/_sim/stats")
+    sim.release()
+    replies = await asyncio.gather(*streams)
+    after = await get_json(http, f"{sim.root_url}/_sim/stats")
+
+    assert held["in_flight"] == 300
+    assert [events[-1] for events in replies] == ["[DONE]"] * 300
+    assert all(content_of(events) for events in replies)
+    assert after["peak"] == 300
+    assert after["in_flight"] == 0
+
+
+async def test_held_calls_are_not_served_until_released(
+    http: aiohttp.ClientSession, sim: SimServer
+) -> None:
+    async with http.post(f"{sim.root_url}/_sim/hold") as resp:
+        assert resp.status == 200
+    call = asyncio.create_task(post_chat(http, sim, chat_body(QUESTION)))
+    await sim.wait_for_in_flight(1)
+    # A round trip through the control API: an unheld call with no latency ends meanwhile.
     stats = await get_json(http, f"{sim.root_url}/_sim/stats")
 
-    assert endings == ["[DONE]"] * 300
-    assert stats["peak"] >= 250
-    assert elapsed < 5.0
+    assert stats["in_flight"] == 1
+    assert not call.done()
+    async with http.post(f"{sim.root_url}/_sim/release") as resp:
+        assert resp.status == 200
+    status, body = await call
+    assert status == 200
+    assert body["choices"][0]["message"]["content"]
 
 
 def test_command_line_flags_layer_over_the_config_file(tmp_path: Path) -> None:
