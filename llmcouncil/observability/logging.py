@@ -41,6 +41,10 @@ _TOKEN_PATTERNS = [
     (re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/\-]+=*"), r"\1 ***"),
 ]
 _secrets: set[str] = set()
+# Loggers that say at INFO what no one running the server needs: Presidio names each of its two
+# dozen recognizers as it loads them, and the simulator's own "listening" line repeats the address
+# the runtime already announces beside the demo warning.
+QUIET_BELOW_WARNING = ("presidio-analyzer", "presidio-anonymizer", "llmcouncil.sim.server")
 
 
 def register_secrets(values: Iterable[str | None]) -> None:
@@ -134,6 +138,9 @@ def configure_logging(
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
+    quiet = max(logging.WARNING, root.level)
+    for name in QUIET_BELOW_WARNING:
+        logging.getLogger(name).setLevel(quiet)
     return handler
 
 

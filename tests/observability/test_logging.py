@@ -78,3 +78,22 @@ def test_keys_are_masked_and_a_terminal_gets_readable_lines(log_stream: io.Strin
     assert "upstream said: bad key sk-***" in line and "model=x" in line
     assert not line.startswith("{")
     assert mask_secrets("Authorization: Bearer abc.def-ghi") == "Authorization: Bearer ***"
+
+
+async def test_a_demo_start_names_the_simulator_once_and_no_recognizer(
+    log_stream: io.StringIO, tmp_path: Any
+) -> None:
+    from llmcouncil.api.runtime import Runtime
+    from llmcouncil.config import Settings
+
+    configure_logging("INFO", fmt="json", stream=log_stream)
+    logging.getLogger("presidio-analyzer").info("Loaded recognizer: CreditCardRecognizer")
+    logging.getLogger("presidio-analyzer").warning("a recognizer could not load")
+    settings = Settings(demo=True, database_url=f"sqlite+aiosqlite:///{tmp_path / 'c.db'}")
+    runtime = await Runtime.start(settings)
+    await runtime.stop()
+
+    messages = [line["message"] for line in lines(log_stream)]
+    assert "a recognizer could not load" in messages
+    assert not [m for m in messages if "Loaded recognizer" in m]
+    assert len([m for m in messages if "127.0.0.1" in m and "/v1" in m]) == 1
