@@ -2,9 +2,10 @@
 
 Stages know nothing of HTTP or storage: they call models through ``ModelCaller`` and report
 progress through ``StageEvents``. Stage 2 labels answers with a seeded shuffle (so "Response A"
-is no particular model) and shows every reviewer its own seeded order of the answers, so no answer
-always comes first; labels stay fixed across reviewers, so a label means one model in every
-review, in the stored map and in the Chairman's prompt.
+is no particular model) and shows every reviewer its own order of the answers, balanced so each
+answer takes each place as evenly as the reviewers allow (``ordering``); labels stay fixed across
+reviewers, so a label means one model in every review, in the stored map and in the Chairman's
+prompt. Reading the reviews (parse, repair turn, votes) is ``review_reading``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from llmcouncil.council import prompts, review_reading
 from llmcouncil.council.aggregation import AggregateResult, aggregate_rankings
 from llmcouncil.council.events import CouncilEvent, EventType
+from llmcouncil.council.ordering import presentation_orders
 from llmcouncil.council.prompt_safety import nonce_for
 from llmcouncil.council.ranking import ParseStatus, response_labels
 from llmcouncil.council.results import (
@@ -256,12 +258,6 @@ def assign_labels(answers: Sequence[CallRecord], *, seed: int) -> dict[str, str]
     return dict(zip(response_labels(len(members)), members, strict=True))
 
 
-def presentation_order(labels: Sequence[str], *, seed: int, reviewer: str) -> list[str]:
-    order = list(labels)
-    random.Random(f"{seed}:{reviewer}").shuffle(order)
-    return order
-
-
 async def collect_reviews(
     caller: ModelCaller,
     events: StageEvents,
@@ -285,9 +281,11 @@ async def collect_reviews(
     }
     nonce = nonce_for(seed, "ranking")
     structured = spec.structured_rankings
+    reviewers = [a.model for a in answers]
+    orders = presentation_orders(labels, reviewers, seed=seed)  # balanced across reviewers
     plans = []
-    for i, reviewer in enumerate(a.model for a in answers):
-        order = presentation_order(labels, seed=seed, reviewer=reviewer)
+    for i, reviewer in enumerate(reviewers):
+        order = orders[reviewer]
         plans.append(
             CallPlan(
                 stage=STAGE_REVIEWS,
