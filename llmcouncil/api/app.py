@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from opentelemetry.trace import TracerProvider
 
 from llmcouncil.api.errors import install_error_handlers
+from llmcouncil.api.inputs import refuse_unstorable
 from llmcouncil.api.routes import audit, auth, conversations, health, keys, system, usage, users
 from llmcouncil.api.routes.system import package_version
 from llmcouncil.api.runtime import Runtime
@@ -91,6 +92,8 @@ def create_app(
         "writes the final answer. Prose guide: docs/API.md.",
         version="0.1.0",
         lifespan=lifespan,
+        # Before any route's own dependencies: no value a database cannot store gets further.
+        dependencies=[Depends(refuse_unstorable)],
     )
     app.state.telemetry = telemetry
     install_error_handlers(app)

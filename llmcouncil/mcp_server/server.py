@@ -34,6 +34,7 @@ from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from llmcouncil.api.inputs import text_problem
 from llmcouncil.api.runtime import Runtime
 from llmcouncil.council.events import EventType
 from llmcouncil.council.transcript import result_payload
@@ -115,6 +116,10 @@ async def _consult(
     runtime: Runtime, ctx: Context[Any, Any], *, question: str, preset: str | None
 ) -> ConsultResult:
     runs = runtime.runs
+    for name, value in (("question", question), ("preset", preset or "")):
+        problem = text_problem(value)  # what no database could store, refused as over HTTP
+        if problem:
+            raise ToolError(f"{name} {problem}")
     try:
         handle = await runs.open_conversation(
             content=question,

@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from llmcouncil.api.inputs import INT64_MAX
+
 MODEL_PREFIX = "council"
 OWNER = "llm-council"
 
@@ -57,7 +59,7 @@ class ChatCompletionRequest(BaseModel):
     messages: list[ChatMessageIn] = Field(min_length=1, max_length=1000)
     stream: bool = False
     stream_options: StreamOptions | None = None
-    n: int | None = Field(default=None, ge=1)
+    n: int | None = Field(default=None, ge=1, le=INT64_MAX)
     tools: list[dict[str, Any]] | None = None
     functions: list[dict[str, Any]] | None = None
     council: CouncilOptions | None = None

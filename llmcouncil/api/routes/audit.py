@@ -16,6 +16,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from llmcouncil.api.deps import RuntimeDep
+from llmcouncil.api.inputs import INT32_MAX
 from llmcouncil.api.schemas import ErrorBody
 from llmcouncil.audit.chain import TIME_FORMAT, AuditEntry
 from llmcouncil.audit.log import AuditFilter
@@ -112,7 +113,9 @@ async def search_audit(
     outcome: Outcome = None,
     since: Since = None,
     until: Until = None,
-    before_seq: Annotated[int | None, Query(ge=1, description="Page: older than this.")] = None,
+    before_seq: Annotated[
+        int | None, Query(ge=1, le=INT32_MAX, description="Page: older than this.")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """Newest first. Page backwards with ``before_seq`` = the last page's ``next_before_seq``."""

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from llmcouncil.api.deps import RuntimeDep
+from llmcouncil.api.inputs import INT32_MAX
 from llmcouncil.api.schemas import ErrorBody
 from llmcouncil.auth.deps import Admin, UsageReader, client_of
 from llmcouncil.auth.service import actor_of
@@ -58,7 +59,7 @@ class BudgetSet(BaseModel):
     )
     period: Literal["day", "week", "month", "total"]
     limit_cost: float | None = Field(default=None, ge=0)
-    limit_tokens: int | None = Field(default=None, ge=0)
+    limit_tokens: int | None = Field(default=None, ge=0, le=INT32_MAX)
     hard: bool = True
 
     @model_validator(mode="after")

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from llmcouncil.api.deps import RuntimeDep
+from llmcouncil.api.inputs import INT32_MAX
 from llmcouncil.api.schemas import ErrorBody
 from llmcouncil.auth.accounts import user_public
 from llmcouncil.auth.deps import Admin, client_of
@@ -31,8 +32,8 @@ router = APIRouter(prefix="/api/users", tags=["users"], responses=ERRORS)
 class RateLimitsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    requests_per_minute: int | None = Field(default=None, ge=1)
-    runs_per_minute: int | None = Field(default=None, ge=1)
+    requests_per_minute: int | None = Field(default=None, ge=1, le=INT32_MAX)
+    runs_per_minute: int | None = Field(default=None, ge=1, le=INT32_MAX)
 
 
 class UserCreate(BaseModel):
