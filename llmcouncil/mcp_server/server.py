@@ -37,6 +37,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from llmcouncil.api.inputs import text_problem
 from llmcouncil.api.runtime import Runtime
 from llmcouncil.council.events import EventType
+from llmcouncil.council.simulated import marked
 from llmcouncil.council.transcript import result_payload
 from llmcouncil.errors import CouncilError
 from llmcouncil.mcp_server.summary import ConsultResult, as_text, summarize
@@ -86,9 +87,9 @@ def build_server(runtime: Callable[[], Runtime], *, version: str = "") -> MCPSer
             str | None, Field(description="A council preset (see list_presets); default if unset.")
         ] = None,
     ) -> Annotated[CallToolResult, ConsultResult]:
-        summary = await _consult(runtime(), ctx, question=question, preset=preset)
+        summary, demo = await _consult(runtime(), ctx, question=question, preset=preset)
         return CallToolResult(
-            content=[TextContent(type="text", text=as_text(summary))],
+            content=[TextContent(type="text", text=marked(as_text(summary), simulated=demo))],
             structured_content=summary.model_dump(mode="json"),
         )
 
@@ -114,7 +115,7 @@ def build_server(runtime: Callable[[], Runtime], *, version: str = "") -> MCPSer
 
 async def _consult(
     runtime: Runtime, ctx: Context[Any, Any], *, question: str, preset: str | None
-) -> ConsultResult:
+) -> tuple[ConsultResult, bool]:
     runs = runtime.runs
     for name, value in (("question", question), ("preset", preset or "")):
         problem = text_problem(value)  # what no database could store, refused as over HTTP
@@ -125,6 +126,7 @@ async def _consult(
             content=question,
             preset=preset,
             stream_tokens=False,  # progress is per stage only
+            source="mcp",
         )
     except CouncilError as exc:  # unknown preset, empty or oversized question, overload
         raise ToolError(exc.message) from exc
@@ -137,11 +139,13 @@ async def _consult(
     finally:
         handle.channel.detach()
         runs.released(handle)
-    result = result_payload(await handle.result())
+    detail = await handle.result()
+    result = result_payload(detail)
     if result["status"] != "complete" or not result.get("stage3"):
         error = result.get("error") or {}
         raise ToolError(f"the council failed: {error.get('message', result['status'])}")
-    return summarize(result, conversation_id=handle.conversation_id)
+    # The run's own flag: demo mode, where no model was called (marked in the text).
+    return summarize(result, conversation_id=handle.conversation_id), detail.run.simulated
 
 
 PATH = "/mcp"

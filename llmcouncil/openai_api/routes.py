@@ -16,6 +16,7 @@ from fastapi.responses import StreamingResponse
 
 from llmcouncil.api.deps import RunsDep, RuntimeDep
 from llmcouncil.config import Settings
+from llmcouncil.council.simulated import marked
 from llmcouncil.council.transcript import result_payload
 from llmcouncil.errors import CouncilFailedError, ModelFailure, OverloadedError
 from llmcouncil.openai_api.messages import consultation, preset_for
@@ -95,6 +96,7 @@ async def chat_completions(
         history=wanted.history,
         system_prompt=wanted.system_prompt,
         stream_tokens=bool(body.stream),  # a waiting client is sent no token events
+        source="v1",
     )
     links = _links(request, handle.conversation_id, handle.run_id)
     if body.stream:
@@ -107,11 +109,13 @@ async def chat_completions(
         )
         response: StreamingResponse = chat_stream(handle, runs, writer)
         return response
-    result = result_payload(await handle.result())
-    return _completion(body.model, result, links)
+    detail = await handle.result()
+    return _completion(body.model, result_payload(detail), links, simulated=detail.run.simulated)
 
 
-def _completion(model: str, result: dict[str, Any], links: dict[str, Any]) -> dict[str, Any]:
+def _completion(
+    model: str, result: dict[str, Any], links: dict[str, Any], *, simulated: bool
+) -> dict[str, Any]:
     error = result.get("error") or {}
     final = result.get("stage3")
     if result["status"] != "complete" or not isinstance(final, dict):
@@ -132,7 +136,10 @@ def _completion(model: str, result: dict[str, Any], links: dict[str, Any]) -> di
         "choices": [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": str(final.get("response", ""))},
+                "message": {
+                    "role": "assistant",
+                    "content": marked(str(final.get("response", "")), simulated=simulated),
+                },
                 "logprobs": None,
                 "finish_reason": "stop",
             }

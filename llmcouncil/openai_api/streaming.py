@@ -11,7 +11,8 @@ chunks with empty ``choices`` and a ``council`` field holding each event.
 The Chairman's text can restart (a retry, or a fallback chairman, after tokens were sent); a
 client cannot take text back, so the stream says so in the content and goes on with the new
 text. A council that fails after the stream began ends with ``data: {"error": …}``, the way the
-OpenAI API reports mid-stream errors (the SDK raises it as an ``APIError``).
+OpenAI API reports mid-stream errors (the SDK raises it as an ``APIError``). A simulated run's
+content begins with ``SIMULATED_MARKER`` (demo mode), so no client shows its text as real.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from fastapi.responses import StreamingResponse
 from llmcouncil.api.sse import event_stream
 from llmcouncil.council.events import CouncilEvent, EventType
 from llmcouncil.council.runs import RunHandle, RunService
+from llmcouncil.council.simulated import marked
 from llmcouncil.openai_api.errors import openai_error
 from llmcouncil.openai_api.schemas import usage_body
 
@@ -33,7 +35,12 @@ RESTART_NOTICE = (
     "\n\n---\n\n*The Chairman's answer was interrupted by an upstream failure "
     "and starts again below.*\n\n"
 )
-_STATUS_OF_CODE = {"council_failed": 502, "cancelled": 503, "internal_error": 500}
+_STATUS_OF_CODE = {
+    "council_failed": 502,
+    "cancelled": 503,
+    "internal_error": 500,
+    "storage_unavailable": 503,
+}
 
 
 def _data(payload: dict[str, Any]) -> bytes:
@@ -78,7 +85,9 @@ class ChunkWriter:
             self._attempt += text
             return [self.chunk({"content": text})] if text else []
         out = self._progress(event)
-        if kind is EventType.MODEL_RESET and fields.get("stage") == CHAIRMAN_STAGE:
+        if kind is EventType.RUN_START and fields.get("simulated"):
+            out.append(self.chunk({"content": marked("", simulated=True)}))
+        elif kind is EventType.MODEL_RESET and fields.get("stage") == CHAIRMAN_STAGE:
             if self._attempt:
                 out.append(self.chunk({"content": RESTART_NOTICE}))
             self._attempt = ""
