@@ -6,6 +6,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# Where a conversation was started; v1 (OpenAI-compatible clients) and mcp are tools' traffic.
+ConversationSource = Literal["web", "api", "cli", "v1", "mcp"]
+
 
 class ConversationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -13,6 +16,9 @@ class ConversationCreate(BaseModel):
     preset: str | None = Field(default=None, max_length=100)
     members: list[str] | None = Field(default=None, max_length=26)
     chairman: str | None = Field(default=None, max_length=300)
+    source: Literal["web", "api"] = Field(
+        default="api", description="web: the web UI says it started it; api: any other client"
+    )
 
 
 class ConversationUpdate(BaseModel):
@@ -217,6 +223,7 @@ class ConversationSummaryPublic(BaseModel):
     title: str
     message_count: int
     preset: str | None
+    source: ConversationSource = "web"
 
 
 class ConversationPublic(BaseModel):

@@ -133,8 +133,10 @@ async def _ask(
     try:
         if runtime.demo and live:
             _err.print("[yellow]demo mode: every answer below is simulated[/]")
+        # Refused input stores nothing: the question is checked before the conversation exists.
+        runtime.runs.validate_content(question)
         conversation = await runtime.store.create_conversation(
-            preset=preset, members=members, chairman=chairman
+            preset=preset, members=members, chairman=chairman, source="cli"
         )
         handle = await runtime.runs.start(conversation_id=conversation.id, content=question)
         progress = Progress()

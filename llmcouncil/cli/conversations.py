@@ -18,9 +18,10 @@ from llmcouncil.council.transcript import (
     conversation_payload,
     summary_payload,
 )
+from llmcouncil.errors import NotFoundError, ValidationFailedError
 from llmcouncil.privacy.keys import existing_vault_cipher
 from llmcouncil.store.database import create_engine, upgrade
-from llmcouncil.store.repository import Store
+from llmcouncil.store.repository import ConversationDetail, Store
 
 conversations_app = typer.Typer(help="Stored conversations.", no_args_is_help=True)
 _out = Console(highlight=False)
@@ -43,6 +44,30 @@ def _with_store(config: Any, work: Callable[[Store], Awaitable[T]]) -> T:
     return asyncio.run(run())
 
 
+def matching_ids(given: str, ids: list[str]) -> str:
+    """The one id equal to ``given`` or starting with it; a clear error otherwise."""
+    if given in ids:
+        return given
+    matches = sorted(i for i in ids if i.startswith(given)) if given else []
+    if not matches:
+        raise NotFoundError(f"conversation {given} does not exist")
+    if len(matches) > 1:
+        listed = ", ".join(matches)
+        raise ValidationFailedError(
+            f"{given} is the start of {len(matches)} conversation ids: {listed}; give more of it"
+        )
+    return matches[0]
+
+
+async def _detail_by_prefix(store: Store, given: str) -> ConversationDetail:
+    try:
+        return await store.conversation_detail(given)
+    except NotFoundError:
+        pass
+    ids = [s.conversation.id for s in await store.list_conversations(limit=1_000_000)]
+    return await store.conversation_detail(matching_ids(given, ids))
+
+
 @conversations_app.command("list")
 def list_conversations(
     config: ConfigOption = None,
@@ -56,8 +81,11 @@ def list_conversations(
         _out.print_json(json.dumps(rows))
         return
     table = Table()
-    for column in ("id", "updated", "messages", "title"):
-        table.add_column(column)
+    # Ids are never cut: they are what `show` and `export` take. The title gives way instead.
+    table.add_column("id", no_wrap=True, min_width=36)
+    table.add_column("updated", no_wrap=True)
+    table.add_column("messages", justify="right")
+    table.add_column("title", overflow="fold")
     for row in rows:
         table.add_row(row["id"], row["updated_at"][:19], str(row["message_count"]), row["title"])
     _out.print(table)
@@ -65,8 +93,8 @@ def list_conversations(
 
 @conversations_app.command("show")
 def show(conversation_id: str, config: ConfigOption = None) -> None:
-    """Print a conversation with its final answers, ranking and errors."""
-    detail = _with_store(config, lambda s: s.conversation_detail(conversation_id))
+    """Print a conversation with its answers, ranking and errors (a unique id prefix will do)."""
+    detail = _with_store(config, lambda s: _detail_by_prefix(s, conversation_id))
     _out.print(Markdown(conversation_markdown(detail)))
 
 
@@ -89,10 +117,10 @@ def export(
     config: ConfigOption = None,
     format: Annotated[str, typer.Option("--format", "-f", help="md or json")] = "md",
 ) -> None:
-    """Write a conversation to stdout as Markdown or JSON."""
+    """Write a conversation to stdout as Markdown or JSON (a unique id prefix will do)."""
     if format not in ("md", "json"):
         raise typer.BadParameter("format must be md or json", param_hint="--format")
-    detail = _with_store(config, lambda s: s.conversation_detail(conversation_id))
+    detail = _with_store(config, lambda s: _detail_by_prefix(s, conversation_id))
     if format == "json":
         typer.echo(json.dumps(conversation_payload(detail), indent=2, ensure_ascii=False))
     else:

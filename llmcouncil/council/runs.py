@@ -194,6 +194,7 @@ class RunService(RunPreparation, RunSettlement):
         system_prompt: str | None = None,
         actor: RunActor | None = None,
         stream_tokens: bool = True,
+        source: str = "v1",
     ) -> RunHandle:
         """A new conversation holding ``history`` ((question, answer) pairs), then a run.
 
@@ -204,7 +205,7 @@ class RunService(RunPreparation, RunSettlement):
         actor = actor or current_actor.get()
         spec = resolve_council(self._settings, preset=preset)  # an unknown preset stores nothing
         conversation = await self._store.create_conversation(
-            preset=preset, user_id=actor.user_id if actor else None
+            preset=preset, user_id=actor.user_id if actor else None, source=source
         )
         try:
             await seed_conversation(

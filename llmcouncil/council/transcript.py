@@ -97,6 +97,7 @@ def summary_payload(summary: ConversationSummary) -> dict[str, Any]:
         "title": restore_value(c.title, summary.vault),
         "message_count": summary.message_count,
         "preset": c.preset,
+        "source": c.source,
     }
 
 

@@ -45,6 +45,7 @@ class Store(RunStore):
         members: list[str] | None = None,
         chairman: str | None = None,
         user_id: str | None = None,
+        source: str = "web",
     ) -> ConversationRow:
         now = utcnow()
         values: dict[str, Any] = {
@@ -55,6 +56,7 @@ class Store(RunStore):
             "chairman": chairman,
             "pii_vault": None,
             "user_id": user_id,
+            "source": source,
             "created_at": now,
             "updated_at": now,
         }
@@ -64,9 +66,17 @@ class Store(RunStore):
         return ConversationRow(**values)
 
     async def list_conversations(
-        self, *, query: str | None = None, limit: int = 500, owner_id: str | None = None
+        self,
+        *,
+        query: str | None = None,
+        limit: int = 500,
+        owner_id: str | None = None,
+        sources: Sequence[str] | None = None,
     ) -> list[ConversationSummary]:
-        """``owner_id``: only that user's conversations; None: every conversation."""
+        """``owner_id``: only that user's conversations; None: every conversation.
+
+        ``sources``: only conversations started from one of these (web, api, cli, v1, mcp).
+        """
         counts = (
             select(MessageRow.conversation_id, func.count().label("n"))
             .group_by(MessageRow.conversation_id)
@@ -80,6 +90,8 @@ class Store(RunStore):
         )
         if owner_id is not None:
             stmt = stmt.where(ConversationRow.user_id == owner_id)
+        if sources is not None:
+            stmt = stmt.where(ConversationRow.source.in_(list(sources)))
         if query:
             escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             stmt = stmt.where(ConversationRow.title.ilike(f"%{escaped}%", escape="\\"))

@@ -65,6 +65,9 @@ class ConversationRow(Base):
     pii_vault: Mapped[str | None] = mapped_column(Text)
     # The owner (auth.users.id); None: created in local single-user mode.
     user_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    # Where it was started: web, api, cli, v1 (OpenAI-compatible clients) or mcp; the sidebar
+    # leaves the last two out unless asked.
+    source: Mapped[str] = mapped_column(String(10), default="web", server_default="web")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from llmcouncil.cli.conversations import matching_ids
+from llmcouncil.errors import NotFoundError, ValidationFailedError
+
 
 def council(
     *args: str,
@@ -35,6 +38,27 @@ def council(
     )
 
 
+@pytest.mark.parametrize("question", ["", "   "])
+def test_a_refused_question_stores_no_conversation(tmp_path: Path, question: str) -> None:
+    refused = council("ask", "--demo", question, cwd=tmp_path)
+    assert refused.returncode == 2
+    assert "content is empty" in refused.stderr and "Traceback" not in refused.stderr
+    listed = council("conversations", "list", "--json", cwd=tmp_path)
+    assert json.loads(listed.stdout) == []
+
+
+def test_an_id_prefix_names_one_conversation_or_says_why_not() -> None:
+    ids = ["3fa1c0de-0000", "3fb2aaaa-1111", "9c0ffee0-2222"]
+    assert matching_ids("9c", ids) == "9c0ffee0-2222"
+    assert matching_ids("3fa1c0de-0000", ids) == "3fa1c0de-0000"
+    with pytest.raises(ValidationFailedError, match="3fa1c0de-0000, 3fb2aaaa-1111"):
+        matching_ids("3f", ids)
+    with pytest.raises(NotFoundError):
+        matching_ids("77", ids)
+    with pytest.raises(NotFoundError):
+        matching_ids("", ids)
+
+
 def test_ask_in_demo_mode_prints_a_marked_answer_and_stores_it(tmp_path: Path) -> None:
     result = council("ask", "--demo", "--json", "What is a monad?", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -44,7 +68,13 @@ def test_ask_in_demo_mode_prints_a_marked_answer_and_stores_it(tmp_path: Path) -
     listed = council("conversations", "list", "--json", cwd=tmp_path)
     rows = json.loads(listed.stdout)
     assert [r["id"] for r in rows] == [payload["conversation_id"]]
+    assert rows[0]["source"] == "cli"
     cid = rows[0]["id"]
+    narrow = council("conversations", "list", cwd=tmp_path, env={"COLUMNS": "80"})
+    assert cid in narrow.stdout  # whole, even at 80 columns
+    by_prefix = council("conversations", "export", cid[:8], "-f", "json", cwd=tmp_path)
+    assert by_prefix.returncode == 0, by_prefix.stderr
+    assert json.loads(by_prefix.stdout)["id"] == cid
     md = council("conversations", "export", cid, "--format", "md", cwd=tmp_path)
     assert md.returncode == 0 and "What is a monad?" in md.stdout and "Simulated" in md.stdout
     as_json = json.loads(council("conversations", "export", cid, "-f", "json", cwd=tmp_path).stdout)

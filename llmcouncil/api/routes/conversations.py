@@ -12,6 +12,7 @@ from llmcouncil.api.schemas import (
     CancelResult,
     ConversationCreate,
     ConversationPublic,
+    ConversationSource,
     ConversationSummaryPublic,
     ConversationUpdate,
     CouncilResult,
@@ -66,10 +67,15 @@ async def list_conversations(
     owner: Annotated[
         Literal["mine", "all"], Query(description="all: everyone's (needs the read-all grant)")
     ] = "mine",
+    source: Annotated[
+        list[ConversationSource] | None,
+        Query(description="Only conversations started from these (repeat it); default: all"),
+    ] = None,
 ) -> list[dict[str, Any]]:
     everyone = principal.local or (owner == "all" and principal.read_all_conversations)
     owner_id = None if everyone else principal.user_id
-    return [summary_payload(s) for s in await store.list_conversations(query=q, owner_id=owner_id)]
+    summaries = await store.list_conversations(query=q, owner_id=owner_id, sources=source)
+    return [summary_payload(s) for s in summaries]
 
 
 @router.post("", response_model=ConversationPublic, response_model_exclude_unset=True)
@@ -90,6 +96,7 @@ async def create_conversation(
         members=body.members,
         chairman=body.chairman,
         user_id=principal.user_id,
+        source=body.source,
     )
     # A new conversation has no messages and no vault: nothing to read back.
     return conversation_payload(ConversationDetail(conversation=row, messages=[], runs={}))

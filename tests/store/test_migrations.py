@@ -1,0 +1,67 @@
+"""Migrations: one head, reached from every released revision on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from llmcouncil.store.database import MIGRATIONS, create_engine, schema_status, upgrade
+from llmcouncil.store.repository import Store
+
+HEAD = "0004_conversation_source"
+# Revisions a database in use may be at: each released head, and both branches together.
+RELEASED = [("0001",), ("0002_governance",), ("0002_privacy",), ("0002_governance", "0002_privacy")]
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+def test_the_migrations_have_one_head() -> None:
+    assert ScriptDirectory.from_config(alembic_config()).get_heads() == [HEAD]
+
+
+@pytest.mark.parametrize("revisions", RELEASED, ids="+".join)
+async def test_upgrade_reaches_the_head_from_a_released_revision(
+    engine: AsyncEngine, revisions: tuple[str, ...]
+) -> None:
+    async with engine.begin() as connection:
+        for revision in revisions:
+            await connection.run_sync(
+                lambda sync, revision=revision: command.upgrade(alembic_config(sync), revision)
+            )
+        await connection.execute(
+            text(
+                "INSERT INTO conversations (id, title, created_at, updated_at) "
+                "VALUES ('old', 'Before sources', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
+
+    await upgrade(engine)
+
+    assert await schema_status(engine) == ((HEAD,), (HEAD,))
+    store = Store(engine)
+    [old] = await store.list_conversations()
+    assert old.conversation.source == "web"  # unknown before: shown, not hidden
+    new = await store.create_conversation(source="v1")
+    listed = await store.list_conversations(sources=["v1"])
+    assert [s.conversation.id for s in listed] == [new.id]
