@@ -38,6 +38,7 @@ from llmcouncil.privacy.recognizers import (
     OfflineEmailRecognizer,
     PublicIpRecognizer,
     SecretRecognizer,
+    in_pan_recognizer,
 )
 from llmcouncil.privacy.settings import find_ner_model
 
@@ -64,7 +65,7 @@ def pattern_recognizers() -> list[EntityRecognizer]:
         predefined.EsNifRecognizer(supported_language=en),
         predefined.EsNieRecognizer(supported_language=en),
         predefined.ItFiscalCodeRecognizer(supported_language=en),
-        predefined.InPanRecognizer(supported_language=en),
+        in_pan_recognizer(en),
         predefined.SgFinRecognizer(supported_language=en),
         predefined.FiPersonalIdentityCodeRecognizer(supported_language=en),
         SecretRecognizer(),
