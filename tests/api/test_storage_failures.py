@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -34,9 +34,9 @@ async def live(
 
 
 @pytest.fixture
-def unretrieved() -> Iterator[list[dict[str, Any]]]:
+async def unretrieved() -> AsyncIterator[list[dict[str, Any]]]:
     """What the event loop reports as never retrieved (task exceptions) during the test."""
-    loop = asyncio.get_event_loop()
+    loop = asyncio.get_running_loop()
     reports: list[dict[str, Any]] = []
     previous = loop.get_exception_handler()
     loop.set_exception_handler(lambda _loop, context: reports.append(context))
@@ -133,6 +133,10 @@ async def test_new_work_while_the_database_refuses_is_503_not_500(
         fault.trip()
         created = await http.post("/api/conversations", json={})
         sent = await http.post(f"/api/conversations/{cid}/message", json={"content": "hi"})
+        asked = await http.post(
+            "/v1/chat/completions",
+            json={"model": "council", "messages": [{"role": "user", "content": "hi"}]},
+        )
         fault.clear()
         assert (await http.post("/api/conversations", json={})).status_code == 200
     for response in (created, sent):
@@ -140,3 +144,6 @@ async def test_new_work_while_the_database_refuses_is_503_not_500(
         detail = response.json()["detail"]
         assert detail["code"] == "storage_unavailable"
         assert "read-only" in detail["message"]
+    assert asked.status_code == 503, asked.text  # in the OpenAI error format
+    assert asked.json()["error"]["code"] == "storage_unavailable"
+    assert "read-only" in asked.json()["error"]["message"]
