@@ -36,6 +36,8 @@ from llmcouncil.council.ranking_reading import Reading, labels_in
 from llmcouncil.council.ranking_text import mask_quotes, scan_text
 from llmcouncil.council.ranking_vocab import (
     ALL_TIED,
+    CONFIRMED,
+    HYPOTHETICAL,
     INJECTION_TALK,
     RANK_TALK,
     REFUSAL,
@@ -115,6 +117,11 @@ def parse_ranking(text: str, labels: Sequence[str]) -> ParsedRanking:
     if not readings:
         return _failed(_why_nothing(visible, found.attempted), issues)
     readings.sort(key=lambda reading: reading.start)
+    readings, set_aside = _without_alternatives(readings)
+    if set_aside:
+        issues = [*issues, set_aside]
+    if not readings:
+        return _failed("a later ranking is offered only as an alternative to the first", issues)
     winner = readings[-1]
     after = [line for line in text_scan.corrections if line[0] > winner.end]
     winner, correction_failure = _apply_corrections(winner, after)
@@ -136,6 +143,21 @@ def parse_ranking(text: str, labels: Sequence[str]) -> ParsedRanking:
         conflict=conflict,
         reasoning=reasoning,
     )
+
+
+def _without_alternatives(readings: list[Reading]) -> tuple[list[Reading], str | None]:
+    """Readings without a last one that is only an alternative ("if brevity matters, the order
+    would be …") to the reviewer's own, stated before it under a FINAL RANKING header. When the
+    two disagree and the earlier one is not clearly the reviewer's own, nothing is trusted."""
+    last = readings[-1]
+    if len(readings) < 2 or not HYPOTHETICAL.search(last.lead):
+        return readings, None
+    own = [r for r in readings[:-1] if r.kind != "scores" and not HYPOTHETICAL.search(r.lead)]
+    if not own or _key(own[-1]) == _key(last):
+        return readings, None
+    if own[-1].hard and not last.hard:
+        return readings[:-1], "a later alternative ranking was set aside"
+    return [], None
 
 
 def _failed(reason: str, issues: list[str] | None = None) -> ParsedRanking:
@@ -196,6 +218,8 @@ def _apply_corrections(winner: Reading, lines: list[tuple[int, str]]) -> tuple[R
             winner.tiers[i][j], winner.tiers[k][m] = winner.tiers[k][m], winner.tiers[i][j]
             winner.notes.append(f"applied the correction swapping {named[0]} and {named[1]}")
             continue
+        if CONFIRMED.search(text):
+            continue
         if named or RANK_TALK.search(text):
             return winner, "a correction after the ranking could not be read"
     return winner, None
@@ -227,12 +251,14 @@ def _judge(reading: Reading, known: list[str], *, issues: list[str]) -> _Judged:
         repeated = [label for label in tier if label in seen] or (
             [tier[0]] if len(set(tier)) != len(tier) else []
         )
+        # A label that is not in the council, or one placed twice, shows the reviewer lost track
+        # of the labels: which entry was meant is anyone's guess, so none of it is trusted.
         if unknown:
-            cut = f"{unknown[0]} is not one of the responses"
-            break
+            reason = f"{unknown[0]} is not one of the responses"
+            return _Judged((), ParseStatus.FAILED, [*notes, reason], reason)
         if repeated:
-            cut = f"{repeated[0]} is ranked twice"
-            break
+            reason = f"{repeated[0]} is ranked twice"
+            return _Judged((), ParseStatus.FAILED, [*notes, reason], reason)
         tiers.append(tuple(tier))
         seen.update(tier)
     placed = len(seen)

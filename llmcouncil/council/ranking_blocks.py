@@ -35,6 +35,12 @@ _TIE_JOIN = re.compile(
     r"(?:(?:response|respuesta|r[ée]ponse|antwort)[ \t]+)?((?-i:[A-Z]))(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
+# "1. Response C or Response A": the reviewer could not choose; not a place for either.
+_OR_JOIN = re.compile(
+    r"[ \t*_`)\]]*(?:or|oder|ou|o|vs\.?|versus)[ \t*_`(\[]+"
+    r"(?:(?:response|respuesta|r[ée]ponse|antwort|resp\.?)[ \t]+)?(?-i:[A-Z])(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
 _MARKDOWN = re.compile(r"^[ \t>*_#`-]*|[ \t*_`]*$")
 _LINK = re.compile(
     r"[\W_]{0,8}(?:(?:is|was|ranks?|ranked|comes|came|in|at|takes|gets|placed|the|place|a)"
@@ -89,9 +95,17 @@ def leading_group(body: str, *, allow_bare: bool) -> tuple[list[str], bool, str]
         joined = True
         end = more.end()
     rest = body[end:]
+    undecided = _OR_JOIN.match(body, end)
+    if undecided is not None:
+        return [*labels, label_of_token(undecided.group())], False, body[undecided.end() :]
     if joined and not TIE_WORDS.search(body):
         return labels, False, rest
     return labels, joined, rest
+
+
+def label_of_token(text: str) -> str:
+    """The label a short token names: "Response C", "or C"."""
+    return f"Response {text.rstrip()[-1].upper()}"
 
 
 def list_block(lines: list[Line], start: int) -> tuple[list[_Item], int]:

@@ -26,6 +26,8 @@ class Reading:
     cut: str | None = None  # why the reading stops early: its tiers are only what came before
     notes: list[str] = field(default_factory=list)
     quoted: bool = False  # read from a code block or block quote
+    hard: bool = False  # stated under a FINAL RANKING header (or a translation of it)
+    lead: str = ""  # the line that introduces it: its header line, else the line before it
 
 
 def label_of(match: re.Match[str]) -> str:

@@ -11,6 +11,7 @@ reported as what an answer "ends with") is masked first, so it cannot win.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -137,13 +138,26 @@ def scan_text(text: str, *, known_count: int) -> TextScan:
         stop = headers[position + 1].index if position + 1 < len(headers) else len(lines)
         reading = _section(header, lines, stop=stop, claimed=claimed)
         if reading is not None:
+            reading.hard = header.hard
+            reading.lead = lines[header.index][1]
             scan.readings.append(reading)
             scan.unreadable_header = scan.unreadable_header or not reading.tiers
-    scan.readings += _headerless(lines, claimed=claimed, known_count=known_count)
+    for reading in _headerless(lines, claimed=claimed, known_count=known_count):
+        reading.lead = _line_before(lines, reading.start)
+        scan.readings.append(reading)
     if not scan.readings:
         scan.readings += _scores(lines)
     scan.readings.sort(key=lambda reading: reading.start)
     return scan
+
+
+def _line_before(lines: list[Line], offset: int) -> str:
+    index = bisect_right([start for start, _ in lines], offset) - 1
+    while index > 0:
+        index -= 1
+        if lines[index][1].strip():
+            return lines[index][1]
+    return ""
 
 
 def _section(header: _Header, lines: list[Line], *, stop: int, claimed: set[int]) -> Reading | None:

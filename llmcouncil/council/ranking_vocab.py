@@ -16,7 +16,7 @@ _RESPONSE_WORDS = (
     r"|answer|resp\.?"
 )
 LABEL = re.compile(
-    rf"(?<![^\W\d_])(?i:{_RESPONSE_WORDS})[ \t\u00a0]+#?"
+    rf"(?<![^\W\d_])(?i:{_RESPONSE_WORDS})(?:[ \t\u00a0]+#?|[-_])"
     r"(?:([A-Z])|([a-z])(?![ \t]+[a-z]))(?![A-Za-z0-9])"
     r"|(?:回答|回复|答案|応答|レスポンス)[ \t]*([A-Za-z])(?![A-Za-z0-9])"
 )
@@ -71,8 +71,10 @@ INJECTION_TALK = re.compile(
 )
 
 # "(from worst to best)" and the like: a list that runs upwards.
+_ARROW = r"[ \t]*(?:→|->|⟶|=>|⇒|—>|-->)[ \t]*"
 REVERSED = re.compile(
     r"worst[ \t-]*(?:\w+[ \t-]+){0,2}?to[ \t-]+(?:the[ \t]+)?best"
+    rf"|(?:worst|weakest|lowest|bottom){_ARROW}(?:best|strongest|highest|top)"
     r"|weakest[ \t]+to[ \t]+(?:the[ \t]+)?strongest|lowest[ \t]+to[ \t]+highest"
     r"|least[ \t]+(?:\w+[ \t]+){0,2}?to[ \t]+(?:the[ \t]+)?most|bottom[ \t]+to[ \t]+top"
     r"|last[ \t]+to[ \t]+first|ascending|increasing[ \t]+(?:order|quality)"
@@ -83,6 +85,7 @@ REVERSED = re.compile(
 )
 FORWARD = re.compile(
     r"best[ \t-]*(?:\w+[ \t-]+){0,2}?to[ \t-]+(?:the[ \t]+)?worst|highest[ \t]+to[ \t]+lowest"
+    rf"|(?:best|strongest|highest|top){_ARROW}(?:worst|weakest|lowest|bottom)"
     r"|strongest[ \t]+to[ \t]+(?:the[ \t]+)?weakest|most[ \t]+to[ \t]+least|descending"
     r"|\b1[ \t]*(?:=|is|being)[ \t]*(?:the[ \t]+)?(?:best|highest|strongest|top)"
     r"|de[ \t]+mejor[ \t]+a[ \t]+peor|du[ \t]+meilleur[ \t]+au[ \t]+pire|absteigend"
@@ -175,3 +178,18 @@ SWAP_TOP_TWO = re.compile(
     re.IGNORECASE,
 )
 SWAP_WORD = re.compile(r"\b(?:swap|switch|exchang|flip|revers)\w*", re.IGNORECASE)
+# Words that make a ranking a hypothetical one ("If brevity matters most, an alternative order
+# would be:"): such a ranking does not replace the reviewer's own, stated before it.
+HYPOTHETICAL = re.compile(
+    r"\b(?:if|alternative(?:ly)?|hypothetical(?:ly)?|suppos(?:e|ing)|assuming|otherwise"
+    r"|depending|in[ \t]+case|for[ \t]+example|e\.g\.|for[ \t]+instance|might|could)\b",
+    re.IGNORECASE,
+)
+# A correction line that confirms the ranking instead of changing it.
+CONFIRMED = re.compile(
+    r"\b(?:ranking|order|list)[ \t]+(?:above|as[ \t]+written|as[ \t]+given)[^.\n]{0,30}?"
+    r"\b(?:stands|is[ \t]+(?:still[ \t]+)?correct|remains|unchanged|is[ \t]+right)\b"
+    r"|\b(?:ranking|order)[ \t]+(?:stands|is[ \t]+unchanged|does[ \t]+not[ \t]+change"
+    r"|doesn't[ \t]+change)\b",
+    re.IGNORECASE,
+)

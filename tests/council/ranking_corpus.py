@@ -98,8 +98,8 @@ CASES: list[tuple[str, str, int, str, str]] = [
     ("top two", "My top two:\n1. Response C\n2. Response A", 4, "C > A", "partial"),
     ("truncated list", EVAL4 + "FINAL RANKING:\n1. Response C\n2. Response D\n3. Resp", 4, "C > D", "partial"),
     ("gap in numbering", "FINAL RANKING:\n1. Response C\n3. Response B", 3, "C", "partial"),
-    ("duplicate label", "FINAL RANKING:\n1. Response C\n2. Response A\n3. Response C\n4. Response B", 3, "C > A", "partial"),
-    ("unknown label", "FINAL RANKING:\n1. Response C\n2. Response E\n3. Response A", 3, "C", "partial"),
+    ("duplicate label", "FINAL RANKING:\n1. Response C\n2. Response A\n3. Response C\n4. Response B", 3, "", "failed"),
+    ("unknown label", "FINAL RANKING:\n1. Response C\n2. Response E\n3. Response A", 3, "", "failed"),
     ("cut off inside the evaluation", EVAL[:120], 3, "", "failed"),
     # --- refusals, nothing to read -----------------------------------------------------------------------------------
     ("refusal", "I'm sorry, but I can't rank these responses: each answers a different question.", 3, "", "failed"),

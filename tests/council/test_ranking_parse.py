@@ -12,6 +12,9 @@ from hypothesis import strategies as st
 
 from llmcouncil.council.ranking import ParsedRanking, ParseStatus, parse_ranking, response_labels
 from tests.council.ranking_corpus import CASES
+from tests.council.ranking_corpus_blind import CASES as BLIND
+from tests.council.ranking_corpus_blind import BlindCase
+from tests.council.ranking_corpus_blind import tiers_of as blind_tiers
 
 ABC = response_labels(3)
 ABCD = response_labels(4)
@@ -126,17 +129,19 @@ def test_details_under_items_and_notes_after_the_list_are_not_votes() -> None:
     assert parse(text) == ok()
 
 
-def test_a_repeated_label_ends_the_trusted_part() -> None:
+# Which entry was the slip is anyone's guess ("1. C 2. A 3. C": was the first C meant to be D?),
+# so a list that repeats a label or names one outside the council is not trusted at all.
+def test_a_repeated_label_fails_the_list() -> None:
     text = "FINAL RANKING:\n1. Response C\n2. Response A\n3. Response C\n4. Response B"
     parsed = parse(text)
-    assert (parsed.ranking, parsed.status) == (CAB[:2], ParseStatus.PARTIAL)
+    assert (parsed.ranking, parsed.status) == ([], ParseStatus.FAILED)
     assert parsed.reason == "Response C is ranked twice"
 
 
-def test_an_unknown_label_ends_the_trusted_part() -> None:
+def test_an_unknown_label_fails_the_list() -> None:
     text = "FINAL RANKING:\n1. Response C\n2. Response Q\n3. Response A\n4. Response B"
     parsed = parse(text)
-    assert (parsed.ranking, parsed.status) == (["Response C"], ParseStatus.PARTIAL)
+    assert (parsed.ranking, parsed.status) == ([], ParseStatus.FAILED)
     assert parsed.reason == "Response Q is not one of the responses"
 
 
@@ -202,9 +207,11 @@ def test_json_ranking_written_as_a_string() -> None:
 
 
 def test_json_entries_are_normalised_and_checked() -> None:
+    body = json.dumps({"reasoning": "", "ranking": ["response c", "A", "B"]})
+    assert parse(body).ranking == CAB
     body = json.dumps({"reasoning": "", "ranking": ["response c", "A", "C", 3, "Response B"]})
     parsed = parse(body)
-    assert (parsed.ranking, parsed.status) == (["Response C", "Response A"], ParseStatus.PARTIAL)
+    assert (parsed.ranking, parsed.status) == ([], ParseStatus.FAILED)
     assert parsed.reason == "Response C is ranked twice"
 
 
@@ -440,3 +447,47 @@ def test_relabelling_the_reply_relabels_the_result(
         )
         assert tuple(tuple(sorted(tier)) for tier in after.tiers) == expected, name
         assert after.status == before.status, name
+
+
+# --- the blind corpus: written without looking at the parser ------------------------------------
+
+
+def blind_verdict(case: BlindCase, parsed: ParsedRanking) -> Literal["right", "unsure", "misread"]:
+    """right: what a careful reader takes; unsure: failed, or a top-k the truth agrees with;
+    misread: anything else that would be counted."""
+    accepted = {(case.status, blind_tiers(case.truth))}
+    accepted |= {(status, blind_tiers(truth)) for status, truth in case.alts}
+    if (str(parsed.status), parsed.tiers) in accepted:
+        return "right"
+    if parsed.status is ParseStatus.FAILED:
+        return "unsure"
+    if parsed.status is ParseStatus.PARTIAL and case.status != "failed":
+        truth = blind_tiers(case.truth)
+        place = {label: i for i, tier in enumerate(truth) for label in tier}
+        labels = response_labels(case.n)
+        rank = [place.get(label, len(truth)) for label in labels]  # unlisted in truth: below all
+        said = {label: i for i, tier in enumerate(parsed.tiers) for label in tier}
+        unlisted = len(parsed.tiers)
+        agrees = all(
+            (rank[i] < rank[j]) == (said[a] < said.get(b, unlisted))
+            for i, a in enumerate(labels)
+            for j, b in enumerate(labels)
+            if a in said and i != j
+        )
+        if agrees:
+            return "unsure"
+    return "misread"
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.name) for c in BLIND])
+def test_blind_corpus_is_never_misread(case: BlindCase) -> None:
+    labels = response_labels(case.n)
+    parsed = parse_ranking(case.text, labels)
+    check_invariants(parsed, labels)
+    assert blind_verdict(case, parsed) != "misread", (parsed.tiers, parsed.status, parsed.issues)
+
+
+def test_blind_corpus_is_mostly_read_right() -> None:
+    verdicts = [blind_verdict(c, parse_ranking(c.text, response_labels(c.n))) for c in BLIND]
+    assert len(BLIND) >= 60 and len({c.name for c in BLIND}) == len(BLIND)
+    assert verdicts.count("right") >= 0.8 * len(BLIND)
