@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api } from './api/client';
 import type { Conversation, ConversationSummary, Me, ModelsInfo, StatusInfo } from './api/types';
+import { PEOPLE_SOURCES } from './api/types';
 import { accessOf, homePage, mayOpen, PAGE_TITLE, type Access, type PageId } from './lib/access';
 import { currentRoute, navigate, type Route } from './lib/route';
 import { useSession } from './state/session';
@@ -173,6 +174,12 @@ function Workspace({ me, route, onSignOut }: { me: Me; route: Route; onSignOut: 
   currentRef.current = currentId;
   const queryRef = useRef(query);
   queryRef.current = query;
+  // /v1 and MCP calls are tools' traffic: left out of the list unless asked for.
+  const [showAll, setShowAll] = useState(false);
+  const showAllRef = useRef(showAll);
+  showAllRef.current = showAll;
+  // A conversation created for a first message that the server has not yet accepted.
+  const unconfirmedRef = useRef<string | null>(null);
 
   const refreshList = useCallback(async () => {
     if (!access.canRead) {
@@ -180,7 +187,7 @@ function Workspace({ me, route, onSignOut }: { me: Me; route: Route; onSignOut: 
       return;
     }
     try {
-      setConversations(await api.listConversations(queryRef.current));
+      setConversations(await api.listConversations(queryRef.current, showAllRef.current ? [] : PEOPLE_SOURCES));
       setListError(null);
     } catch (err) {
       setListError(`Could not load conversations: ${message(err)}`);
@@ -222,7 +229,32 @@ function Workspace({ me, route, onSignOut }: { me: Me; route: Route; onSignOut: 
     void refreshList();
   }, [refreshList]);
 
-  const council = useCouncilRun({ reload, onTitle, onRunStart: () => void refreshList() });
+  // A refused first message (empty, over the limit) leaves no empty conversation behind.
+  const onRefused = useCallback(
+    (id: string) => {
+      if (unconfirmedRef.current !== id) return;
+      unconfirmedRef.current = null;
+      setConversations((list) => list.filter((c) => c.id !== id));
+      void api.deleteConversation(id).then(
+        () => void refreshList(),
+        () => void refreshList(),
+      );
+      if (currentRef.current === id) {
+        currentRef.current = null;
+        setConversation(null);
+        go(null);
+      }
+    },
+    [refreshList],
+  );
+  const onRunStart = useCallback(
+    (id: string) => {
+      if (unconfirmedRef.current === id) unconfirmedRef.current = null;
+      void refreshList();
+    },
+    [refreshList],
+  );
+  const council = useCouncilRun({ reload, onTitle, onRunStart, onRefused });
   const { live } = council;
 
   // Server facts: demo mode, presets and models.
@@ -235,7 +267,7 @@ function Workspace({ me, route, onSignOut }: { me: Me; route: Route; onSignOut: 
   useEffect(() => {
     const t = window.setTimeout(() => void refreshList(), query ? 200 : 0);
     return () => window.clearTimeout(t);
-  }, [query, refreshList]);
+  }, [query, showAll, refreshList]);
 
   // Someone who may not read conversations (an auditor) lands on the first page they have.
   const landing = homePage(access);
@@ -270,7 +302,7 @@ function Workspace({ me, route, onSignOut }: { me: Me; route: Route; onSignOut: 
     try {
       const created = await api.createConversation(councilBody(c));
       setConversations((list) => [
-        { id: created.id, created_at: created.created_at, updated_at: created.updated_at, title: created.title, message_count: 0, preset: created.preset },
+        { id: created.id, created_at: created.created_at, updated_at: created.updated_at, title: created.title, message_count: 0, preset: created.preset, source: 'web' },
         ...list.filter((x) => x.id !== created.id),
       ]);
       currentRef.current = created.id;
@@ -294,8 +326,10 @@ function Workspace({ me, route, onSignOut }: { me: Me; route: Route; onSignOut: 
   const send = async (text: string) => {
     setSendError(null);
     council.clearFailure();
+    const fresh = !conversation;
     const target = conversation ?? (await createConversation(choice));
     if (!target) return;
+    if (fresh) unconfirmedRef.current = target.id;
     setDraft('');
     council.start({ id: target.id, ...councilOf(target, models) }, text);
   };
@@ -354,6 +388,8 @@ function Workspace({ me, route, onSignOut }: { me: Me; route: Route; onSignOut: 
         runningId={live?.conversationId ?? null}
         query={query}
         onQuery={setQuery}
+        showAllSources={showAll}
+        onShowAllSources={setShowAll}
         onNew={startNew}
         onOpen={(id) => {
           go(id);

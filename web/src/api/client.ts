@@ -12,6 +12,7 @@ import type {
   Budget,
   ChainReport,
   Conversation,
+  ConversationSource,
   JsonBody,
   JsonResponse,
   Me,
@@ -297,14 +298,16 @@ export const api = {
   },
 
   // ---- conversations ----
-  listConversations(q = ''): Promise<JsonResponse<Conversations, 'get'>> {
-    const query = q.trim() ? `?q=${enc(q.trim())}` : '';
-    return request(`/api/conversations${query}`);
+  /** `sources`: only conversations started from these (none given: every source). */
+  listConversations(q = '', sources: readonly ConversationSource[] = []): Promise<JsonResponse<Conversations, 'get'>> {
+    const parts = [q.trim() ? `q=${enc(q.trim())}` : '', ...sources.map((s) => `source=${enc(s)}`)].filter(Boolean);
+    return request(`/api/conversations${parts.length ? `?${parts.join('&')}` : ''}`);
   },
-  async createConversation(body: JsonBody<Conversations, 'post'> = {}): Promise<Conversation> {
+  /** A conversation started here is marked `web`, so people's lists can tell it from tools' traffic. */
+  async createConversation(body: Omit<JsonBody<Conversations, 'post'>, 'source'> = {}): Promise<Conversation> {
     const created: JsonResponse<Conversations, 'post'> = await request('/api/conversations', {
       method: 'POST',
-      body: JSON.stringify(body),
+      body: JSON.stringify({ ...body, source: 'web' }),
     });
     return withMessages(created);
   },

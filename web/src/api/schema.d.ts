@@ -555,6 +555,25 @@ export interface components {
             first_place_votes: number;
             /** Self Rank Average */
             self_rank_average?: number | null;
+            /**
+             * Strength
+             * @description Bradley-Terry log-strength, mean 0 over ranked answers.
+             */
+            strength?: number | null;
+            /**
+             * Ci Low
+             * @description 95 % bootstrap interval, low end.
+             */
+            ci_low?: number | null;
+            /** Ci High */
+            ci_high?: number | null;
+            /**
+             * Wins
+             * @description Pairwise wins; a tie counts 0.5.
+             */
+            wins?: number | null;
+            /** Comparisons */
+            comparisons?: number | null;
         } & {
             [key: string]: unknown;
         };
@@ -576,6 +595,10 @@ export interface components {
             self_votes_excluded: boolean;
             /** Self Preference */
             self_preference?: number | null;
+            /** Self Preference By Reviewer */
+            self_preference_by_reviewer?: {
+                [key: string]: unknown;
+            }[];
         } & {
             [key: string]: unknown;
         };
@@ -890,6 +913,13 @@ export interface components {
             members?: string[] | null;
             /** Chairman */
             chairman?: string | null;
+            /**
+             * Source
+             * @description web: the web UI says it started it; api: any other client
+             * @default api
+             * @enum {string}
+             */
+            source: "web" | "api";
         };
         /** ConversationPublic */
         ConversationPublic: {
@@ -924,6 +954,12 @@ export interface components {
             message_count: number;
             /** Preset */
             preset: string | null;
+            /**
+             * Source
+             * @default web
+             * @enum {string}
+             */
+            source: "web" | "api" | "cli" | "v1" | "mcp";
         };
         /** ConversationUpdate */
         ConversationUpdate: {
@@ -982,12 +1018,22 @@ export interface components {
         ErrorBody: {
             detail: components["schemas"]["ErrorDetail"];
         };
-        /** ErrorDetail */
+        /**
+         * ErrorDetail
+         * @description Every error answer's detail; some carry more (a failed council its ``failures``).
+         */
         ErrorDetail: {
             /** Code */
             code: string;
             /** Message */
             message: string;
+            /**
+             * Problems
+             * @description Validation errors (422): one line per problem, naming the field.
+             */
+            problems?: string[] | null;
+        } & {
+            [key: string]: unknown;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -1238,6 +1284,26 @@ export interface components {
             /** Runs Per Minute */
             runs_per_minute?: number | null;
         };
+        /** RepairPublic */
+        RepairPublic: {
+            /**
+             * Asked
+             * @default true
+             */
+            asked: boolean;
+            /**
+             * Reply
+             * @description The reviewer's reply when asked again for its ranking.
+             */
+            reply: string;
+            /**
+             * Status
+             * @description How that reply parsed: ok, partial or failed.
+             */
+            status: string;
+        } & {
+            [key: string]: unknown;
+        };
         /**
          * RunMetadata
          * @description Empty until stage 2 completes.
@@ -1258,6 +1324,19 @@ export interface components {
             ranking_skipped?: boolean | null;
             /** Ranking Skipped Reason */
             ranking_skipped_reason?: string | null;
+            /**
+             * No Clear Winner
+             * @description The top answer's interval overlaps the second's.
+             */
+            no_clear_winner?: boolean | null;
+            /** Winner Label */
+            winner_label?: string | null;
+            /** Aggregation */
+            aggregation?: {
+                [key: string]: unknown;
+            } | null;
+            /** Votes */
+            votes?: components["schemas"]["VoteUsePublic"][];
             /** Seed */
             seed?: number | null;
             /** Preset */
@@ -1313,6 +1392,11 @@ export interface components {
             model: string;
             /** Response */
             response: string;
+            /**
+             * Reasoning
+             * @description The model's reasoning (reasoning fields, <think> blocks), shown on request; never sent to another model nor read as a ranking.
+             */
+            reasoning?: string | null;
         } & {
             [key: string]: unknown;
         };
@@ -1345,19 +1429,49 @@ export interface components {
             ranking: string;
             /**
              * Parsed Ranking
-             * @description Labels, best first.
+             * @description Labels, best first (tiers flattened).
              */
             parsed_ranking: string[];
-            /** Parse Status */
+            /**
+             * Parsed Tiers
+             * @description Best first; a tier of several labels is a tie.
+             */
+            parsed_tiers?: string[][];
+            /**
+             * Parse Status
+             * @description "no_header" only in runs stored by older versions.
+             */
             parse_status?: ("ok" | "partial" | "no_header" | "failed") | null;
+            /**
+             * Parse Reason
+             * @description Why failed or only partial.
+             */
+            parse_reason?: string | null;
+            /**
+             * Parse Conflict
+             * @description The JSON and a later text ranking disagreed; the last won.
+             */
+            parse_conflict?: string | null;
             /** Parse Issues */
             parse_issues?: string[];
             /** Parse Source */
             parse_source?: ("json" | "text") | null;
             /** Presentation Order */
             presentation_order?: string[];
-            /** Own Label */
+            /**
+             * Own Label
+             * @description The label of the answer written by the model that reviewed.
+             */
             own_label?: string | null;
+            /** @description Null until aggregated. */
+            vote?: components["schemas"]["VotePublic"] | null;
+            /** @description The one repair turn, when the review's ranking failed. */
+            repair?: components["schemas"]["RepairPublic"] | null;
+            /**
+             * Reasoning
+             * @description The model's reasoning (reasoning fields, <think> blocks), shown on request; never sent to another model nor read as a ranking.
+             */
+            reasoning?: string | null;
         } & {
             [key: string]: unknown;
         };
@@ -1388,6 +1502,11 @@ export interface components {
             model: string | null;
             /** Response */
             response: string;
+            /**
+             * Reasoning
+             * @description The model's reasoning (reasoning fields, <think> blocks), shown on request; never sent to another model nor read as a ranking.
+             */
+            reasoning?: string | null;
             /**
              * Degraded
              * @default false
@@ -1577,6 +1696,39 @@ export interface components {
             /** Context */
             ctx?: Record<string, never>;
         };
+        /** VotePublic */
+        VotePublic: {
+            /**
+             * Counted
+             * @description full: a complete ranking; partial: a top-k ranking, counted as what it says; none: not counted.
+             * @enum {string}
+             */
+            counted: "full" | "partial" | "none";
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** VoteUsePublic */
+        VoteUsePublic: {
+            /** Reviewer */
+            reviewer: string;
+            /**
+             * Counted
+             * @enum {string}
+             */
+            counted: "full" | "partial" | "none";
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+        } & {
+            [key: string]: unknown;
+        };
     };
     responses: never;
     parameters: never;
@@ -1592,6 +1744,8 @@ export interface operations {
                 q?: string | null;
                 /** @description all: everyone's (needs the read-all grant) */
                 owner?: "mine" | "all";
+                /** @description Only conversations started from these (repeat it); default: all */
+                source?: ("web" | "api" | "cli" | "v1" | "mcp")[] | null;
             };
             header?: never;
             path?: never;

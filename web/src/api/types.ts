@@ -7,7 +7,11 @@ import type { components, paths } from './schema';
 
 type Schemas = components['schemas'];
 
-export type ConversationSummary = Schemas['ConversationSummaryPublic'];
+/** `source` (where it was started) is absent from servers older than it. */
+export type ConversationSummary = Omit<Schemas['ConversationSummaryPublic'], 'source'> & { source?: ConversationSource };
+export type ConversationSource = 'web' | 'api' | 'cli' | 'v1' | 'mcp';
+/** What the sidebar lists unless asked for everything: what people started, not tools' calls. */
+export const PEOPLE_SOURCES: readonly ConversationSource[] = ['web', 'api', 'cli'];
 export type ConversationCreate = Schemas['ConversationCreate'];
 export type ConversationUpdate = Schemas['ConversationUpdate'];
 export type MessageCreate = Schemas['MessageCreate'];
@@ -66,16 +70,58 @@ type Known<T> = { [K in keyof T as string extends K ? never : number extends K ?
 
 export type Usage = Known<Schemas['CallUsagePublic']>;
 export type Stage1Result = Known<Schemas['Stage1Answer']>;
-export type Stage2Result = Known<Schemas['Stage2Review']>;
+/** A review; the judgement fields (issue 14) are absent in runs stored before them. */
+export type Stage2Result = Omit<Known<Schemas['Stage2Review']>, 'vote' | 'repair'> & {
+  parsed_tiers?: string[][];
+  parse_reason?: string | null;
+  parse_conflict?: string | null;
+  /** Null until the reviews are aggregated. */
+  vote?: Vote | null;
+  /** The one reminder a reviewer gets when its ranking cannot be read. */
+  repair?: { asked: boolean; reply: string; status: string } | null;
+  reasoning?: string | null;
+};
 export type Stage3Result = Known<Schemas['Stage3Final']> & {
   /** An earlier turn an API client supplied (`/v1` messages array): no model wrote it here. */
   seeded?: boolean;
 };
 export type AggregateRanking = Known<Schemas['OriginalAggregateRow']>;
-export type AggregateEntry = Known<Schemas['AggregateRowPublic']>;
+/** A leaderboard row; `strength`, `ci_low`, `ci_high` (Bradley–Terry) are absent in older runs. */
+export type AggregateEntry = Known<Schemas['AggregateRowPublic']> & {
+  strength?: number | null;
+  ci_low?: number | null;
+  ci_high?: number | null;
+  wins?: number | null;
+  comparisons?: number | null;
+};
+/** Whether and how a review's ranking counted in the aggregate. */
+export interface Vote {
+  counted: 'full' | 'partial' | 'none';
+  note: string;
+}
+/** The same, per reviewer, in the run's metadata. */
+export interface VoteUse extends Vote {
+  reviewer: string;
+}
+/** A reviewer's own answer against the other reviewers' view of the same answers. */
+export interface SelfPreference {
+  reviewer: string;
+  answered_by?: string | null;
+  own_label?: string | null;
+  pairs: number;
+  own_win_rate: number;
+  others_win_rate: number | null;
+  delta: number | null;
+}
+/** `self_preference_by_reviewer` holds `SelfPreference` objects (free-form in the schema). */
 export type Agreement = Known<Schemas['AgreementPublic']>;
-/** Filled at stage 2; an empty object before it. */
-export type RunMetadata = Known<Schemas['RunMetadata']>;
+/** Filled at stage 2; an empty object before it. The judgement fields are absent in older runs. */
+export type RunMetadata = Known<Schemas['RunMetadata']> & {
+  aggregate?: AggregateEntry[];
+  no_clear_winner?: boolean | null;
+  winner_label?: string | null;
+  votes?: VoteUse[];
+};
 export type ModelFailure = Known<Schemas['ModelErrorPublic']>;
 
 export interface RunError {

@@ -14,6 +14,7 @@ import type {
   Stage2Result,
   Stage3Result,
   Usage,
+  Vote,
 } from '../api/types';
 
 export type ModelPhase = 'waiting' | 'streaming' | 'done' | 'failed';
@@ -34,11 +35,18 @@ export interface ModelView {
 }
 
 export interface ReviewerView extends ModelView {
+  /** The stored review has arrived: until then its ranking is unread, not unreadable. */
+  settled: boolean;
   parsedRanking: string[];
   parseStatus: string | null;
   parseIssues: string[];
+  parseReason: string | null;
+  parseConflict: string | null;
   presentationOrder: string[];
   ownLabel: string | null;
+  vote: Vote | null;
+  repair: { asked: boolean; reply: string; status: string } | null;
+  reasoning: string | null;
 }
 
 export interface ChairmanView extends ModelView {
@@ -85,7 +93,20 @@ function blankModel(model: string): ModelView {
 }
 
 function blankReviewer(model: string): ReviewerView {
-  return { ...blankModel(model), parsedRanking: [], parseStatus: null, parseIssues: [], presentationOrder: [], ownLabel: null };
+  return {
+    ...blankModel(model),
+    settled: false,
+    parsedRanking: [],
+    parseStatus: null,
+    parseIssues: [],
+    parseReason: null,
+    parseConflict: null,
+    presentationOrder: [],
+    ownLabel: null,
+    vote: null,
+    repair: null,
+    reasoning: null,
+  };
 }
 
 function blankChairman(model: string): ChairmanView {
@@ -135,11 +156,17 @@ function stage2View(r: Stage2Result): ReviewerView {
     answeredBy: r.answered_by ?? null,
     usage: r.usage ?? null,
     latencyMs: r.latency_ms ?? null,
+    settled: true,
     parsedRanking: r.parsed_ranking,
     parseStatus: r.parse_status ?? null,
     parseIssues: r.parse_issues ?? [],
+    parseReason: r.parse_reason ?? null,
+    parseConflict: r.parse_conflict ?? null,
     presentationOrder: r.presentation_order ?? [],
     ownLabel: r.own_label ?? null,
+    vote: r.vote ?? null,
+    repair: r.repair ?? null,
+    reasoning: r.reasoning ?? null,
   };
 }
 

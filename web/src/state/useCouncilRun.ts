@@ -25,6 +25,8 @@ export interface RunCallbacks {
   reload: (conversationId: string) => Promise<Conversation | null>;
   onTitle: (conversationId: string, title: string) => void;
   onRunStart?: (conversationId: string) => void;
+  /** The server refused the message before its run started (empty, too long, …). */
+  onRefused?: (conversationId: string) => void;
 }
 
 const RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000, 8000];
@@ -114,6 +116,7 @@ export function useCouncilRun(callbacks: RunCallbacks) {
         setLive(null);
         const message = err instanceof ApiError ? err.message : err instanceof Error ? err.message : String(err);
         setFailure({ message, content });
+        if (err instanceof ApiError) cb.current.onRefused?.(conversationId);
         // A refused request may still have stored the question (e.g. overload after storing).
         void cb.current.reload(conversationId);
         return;

@@ -91,6 +91,14 @@ export function Chat({
   useEffect(() => {
     if (stuckToBottom.current) end.current?.scrollIntoView({ block: 'end' });
   });
+  // Sending (or retrying) scrolls to the new turn even when the reader had scrolled up, and
+  // keeps following it: they asked for it.
+  const turnStarted = liveHere !== null;
+  useEffect(() => {
+    if (!turnStarted) return;
+    stuckToBottom.current = true;
+    end.current?.scrollIntoView({ block: 'end' });
+  }, [turnStarted]);
 
   return (
     <div className="chat" ref={scroller}>

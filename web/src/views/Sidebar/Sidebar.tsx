@@ -134,6 +134,8 @@ export function Sidebar({
   runningId,
   query,
   onQuery,
+  showAllSources = false,
+  onShowAllSources,
   onNew,
   onOpen,
   onRename,
@@ -151,6 +153,9 @@ export function Sidebar({
   runningId: string | null;
   query: string;
   onQuery: (q: string) => void;
+  /** True: /v1 and MCP conversations are listed too (they are hidden by default). */
+  showAllSources?: boolean;
+  onShowAllSources?: (show: boolean) => void;
   onNew: () => void;
   onOpen: (id: string) => void;
   onRename: (id: string, title: string) => Promise<void>;
@@ -196,6 +201,12 @@ export function Sidebar({
                 value={query}
                 onChange={(e) => onQuery(e.target.value)}
               />
+              {onShowAllSources && (
+                <label className="sidebar__sources">
+                  <input type="checkbox" checked={showAllSources} onChange={(e) => onShowAllSources(e.target.checked)} />
+                  Show /v1 and MCP calls
+                </label>
+              )}
             </div>
             <div className="sidebar__scroll">
               {error && (

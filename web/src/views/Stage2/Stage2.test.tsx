@@ -30,11 +30,35 @@ describe('Stage 2 display', () => {
     expect(html).toMatch(/Self-votes<\/dt><dd>excluded/);
   });
 
-  it('marks a reviewer whose ranking could not be parsed', () => {
+  it('says calmly, with the reason, that a review whose ranking could not be read does not count', () => {
     const failed = runFromMessage({ ...STORED, stage2: [STORED.stage2[1]!] });
     const out = renderToStaticMarkup(<Stage2 rows={failed.stage2} metadata={failed.metadata} live={false} />);
-    expect(out).toContain('could not be parsed');
-    expect(out).toContain('no FINAL RANKING section');
+    expect(out).toContain('Not counted — no FINAL RANKING section');
+    expect(out).not.toContain('could not be parsed');
+  });
+
+  it('raises no alarm for a review that finished streaming but is not read yet', () => {
+    const streamed = { ...run.stage2[1]!, settled: false, parsedRanking: [], parseStatus: null };
+    const out = renderToStaticMarkup(<Stage2 rows={[streamed]} metadata={null} live={true} started />);
+    expect(out).not.toContain('Not counted');
+    expect(out).not.toContain('parsed-ranking');
+    expect(out).not.toContain('tabs__note');
+  });
+
+  it('shows the reasoning behind a fold, and a repaired review as such', () => {
+    const stage2 = [
+      {
+        ...STORED.stage2[0]!,
+        reasoning: 'Comparing the two answers first.',
+        repair: { asked: true, reply: 'FINAL RANKING:\n1. Response B\n2. Response A', status: 'ok' },
+        vote: { counted: 'full' as const, note: '' },
+      },
+    ];
+    const out = renderToStaticMarkup(<Stage2 rows={runFromMessage({ ...STORED, stage2 }).stage2} metadata={run.metadata} live={false} />);
+    expect(out).toMatch(/<details[^>]*><summary>Show reasoning<\/summary>/);
+    expect(out).toContain('Comparing the two answers first.');
+    expect(out).toContain('Needed one reminder');
+    expect(out).toContain('Counted in full');
   });
 
   it('says why ranking was skipped', () => {

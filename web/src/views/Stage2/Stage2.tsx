@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { RunMetadata } from '../../api/types';
 import type { ReviewerView } from '../../state/run';
 import { deanonymise, displayNames, shortModelName } from '../../lib/deanonymise';
-import { parseQuality, rankedItems } from '../../lib/ranking';
+import { rankedItems, reviewStatus } from '../../lib/ranking';
 import { Tabs, type TabItem } from '../Common/Tabs';
 import { ErrorCard, ModelMeta } from '../Common/ModelMeta';
 import { PhaseIcon } from '../Common/PhaseIcon';
@@ -10,22 +10,20 @@ import { Markdown } from '../Markdown/Markdown';
 import { Leaderboard } from './Leaderboard';
 
 function ParsedRanking({ reviewer, labelToModel }: { reviewer: ReviewerView; labelToModel: Record<string, string> }) {
-  const quality = parseQuality(reviewer.parseStatus, reviewer.parsedRanking, reviewer.parseIssues);
+  const status = reviewStatus(reviewer);
+  if (!status) return null; // not read yet: nothing to report, least of all an alarm
   const items = rankedItems(reviewer.parsedRanking, labelToModel, reviewer.ownLabel);
   return (
-    <div className={`parsed-ranking parsed-ranking--${quality}`}>
-      <h4 className="parsed-ranking__title">Parsed ranking</h4>
-      {quality === 'failed' && (
-        <p className="parse-mark parse-mark--failed" role="status">
-          ⚠ The ranking could not be parsed from this evaluation{reviewer.parseStatus ? ` (${reviewer.parseStatus})` : ''}; it
-          does not count in the leaderboard.
-        </p>
-      )}
-      {quality === 'partial' && (
-        <p className="parse-mark parse-mark--partial" role="status">
-          ⚠ Parsed with problems{reviewer.parseStatus ? ` (${reviewer.parseStatus})` : ''}
-        </p>
-      )}
+    <div className={`parsed-ranking parsed-ranking--${status.tone}`}>
+      <h4 className="parsed-ranking__title">How this review was read</h4>
+      <p className={`review-status review-status--${status.tone}`} role="status">
+        <span className="review-status__mark" aria-hidden="true">
+          {status.tone === 'ok' ? '✓' : status.tone === 'partial' ? '◐' : '○'}
+        </span>{' '}
+        {status.summary}
+      </p>
+      {status.reminder && <p className="review-status__note muted">{status.reminder}</p>}
+      {status.conflict && <p className="review-status__note muted">Its JSON and a later ranking disagreed; the last one stated counts. {status.conflict}</p>}
       {reviewer.parseIssues.length > 0 && (
         <ul className="parse-issues">
           {reviewer.parseIssues.map((issue, i) => (
@@ -42,6 +40,12 @@ function ParsedRanking({ reviewer, labelToModel }: { reviewer: ReviewerView; lab
             </li>
           ))}
         </ol>
+      )}
+      {reviewer.repair?.asked && reviewer.repair.reply && (
+        <details className="review-extra">
+          <summary>Show the reminder’s reply</summary>
+          <Markdown text={deanonymise(reviewer.repair.reply, labelToModel)} />
+        </details>
       )}
     </div>
   );
@@ -92,9 +96,9 @@ export function Stage2({
       <>
         <PhaseIcon phase={r.phase} />
         <span className="tabs__name">{names.get(r.model)}</span>
-        {r.phase === 'done' && parseQuality(r.parseStatus, r.parsedRanking, r.parseIssues) !== 'ok' && (
-          <span className="tabs__warn" title="ranking not fully parsed" aria-label="ranking not fully parsed">
-            ⚠
+        {r.phase === 'done' && reviewStatus(r)?.tone === 'failed' && (
+          <span className="tabs__note" title="this review's ranking does not count" aria-label="ranking not counted">
+            ○
           </span>
         )}
       </>
@@ -113,6 +117,12 @@ export function Stage2({
               <ModelMeta view={current} />
             </div>
             {current.phase === 'failed' && current.error && <ErrorCard failure={current.error} />}
+            {current.reasoning && (
+              <details className="review-extra review-reasoning">
+                <summary>Show reasoning</summary>
+                <div className="review-reasoning__text">{current.reasoning}</div>
+              </details>
+            )}
             {current.text ? (
               <Markdown text={metadata ? deanonymise(current.text, labelToModel) : current.text} />
             ) : current.phase !== 'failed' ? (
