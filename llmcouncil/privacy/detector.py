@@ -18,7 +18,7 @@ import functools
 import logging
 import re
 import threading
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
@@ -40,6 +40,7 @@ from llmcouncil.privacy.recognizers import (
     SecretRecognizer,
     in_pan_recognizer,
 )
+from llmcouncil.privacy.scanning import windowed
 from llmcouncil.privacy.settings import find_ner_model
 
 log = logging.getLogger(__name__)
@@ -184,8 +185,19 @@ class PiiDetector:
     def _wanted(self, entities: Collection[str] | None) -> list[str]:
         return [e for e in self.entities if entities is None or e in entities]
 
-    def find(self, text: str, *, entities: Collection[str] | None = None) -> list[Finding]:
-        """Non-overlapping findings in ``text``, in order. Blocking: call it off the event loop."""
+    def find(
+        self,
+        text: str,
+        *,
+        entities: Collection[str] | None = None,
+        checkpoint: Callable[[], None] | None = None,
+    ) -> list[Finding]:
+        """Non-overlapping findings in ``text``, in order. Blocking: call it off the event loop.
+
+        Long texts are analysed in bounded windows (``scanning.windowed``), so the time grows
+        with the length, not its square; ``checkpoint`` is called before each window and may
+        raise to stop the scan.
+        """
         if not text.strip():
             return []
         wanted = self._wanted(entities)
@@ -194,18 +206,24 @@ class PiiDetector:
         flat, offsets = unwrap_lines(text)
         if not self._gate.may_find(flat, wanted):
             return []
-        with self._lock:
-            results = self._analyzer.analyze(flat, language=LANGUAGE, entities=wanted)
-        found = [
-            Finding(
-                r.entity_type,
-                offsets[r.start] if offsets else r.start,
-                offsets[r.end - 1] + 1 if offsets else r.end,
-                float(r.score),
-            )
-            for r in results
-            if r.end > r.start
-        ]
+
+        def analyze(start: int, end: int) -> list[Finding]:
+            piece = flat[start:end]
+            if start and not self._gate.may_find(piece, wanted):
+                return []
+            with self._lock:
+                results = self._analyzer.analyze(piece, language=LANGUAGE, entities=wanted)
+            return [
+                Finding(r.entity_type, r.start + start, r.end + start, float(r.score))
+                for r in results
+                if r.end > r.start
+            ]
+
+        found = windowed(len(flat), analyze, checkpoint=checkpoint)
+        if offsets:
+            found = [
+                Finding(f.entity, offsets[f.start], offsets[f.end - 1] + 1, f.score) for f in found
+            ]
         return merge_overlaps(found)
 
 

@@ -8,6 +8,10 @@
   the entity types, never the values); nothing is stored. Earlier turns are redacted, not refused.
 * ``off``: text goes out as written, except secrets.
 
+Under every policy, a value the conversation's vault already holds is replaced wherever it is
+written again, in any text of the turn, whether or not the detector finds it there
+(``known.py``): a redacted value never leaves again.
+
 Secrets (API keys, tokens, private keys, passwords) are redacted under every policy, or refused
 when ``privacy.secrets = "block"``. Scanning is CPU work, so it runs in a worker thread, unless
 no recognizer's expression matches anywhere in a short turn (``candidates.py``): then there is
@@ -17,6 +21,7 @@ nothing to scan for, and the turn is passed as it is without the thread's round 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import weakref
 from collections import Counter
@@ -24,20 +29,16 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from presidio_anonymizer import AnonymizerEngine
-from presidio_anonymizer.entities import (
-    ConflictResolutionStrategy,
-    OperatorConfig,
-    RecognizerResult,
-)
-
 from llmcouncil.config import Settings
 from llmcouncil.errors import PiiBlockedError
 from llmcouncil.privacy.detector import Finding, PiiDetector, shared_detector
-from llmcouncil.privacy.entities import LITERAL_PLACEHOLDER, SECRET_ENTITIES
+from llmcouncil.privacy.entities import SECRET_ENTITIES
 from llmcouncil.privacy.keys import VaultKeys, load_vault_keys
+from llmcouncil.privacy.known import KnownValues
+from llmcouncil.privacy.redaction import redact, spans_to_replace
+from llmcouncil.privacy.scanning import ScanToken
 from llmcouncil.privacy.settings import DEFAULT_POLICY, PiiPolicy, PrivacySettings
-from llmcouncil.privacy.vault import PLACEHOLDER, PiiVault, VaultCipher
+from llmcouncil.privacy.vault import PiiVault, VaultCipher
 
 # Up to this many characters in a turn, whether anything could be found at all is asked on the
 # event loop: 0.2 ms for a sentence, 0.6 ms at this length. Some of Presidio's expressions take
@@ -64,23 +65,38 @@ class ProtectedTurn:
         return {"policy": self.policy, "redactions": dict(sorted(self.counts.items()))}
 
 
-def _with_literals(text: str, findings: list[Finding]) -> list[Finding]:
-    """``findings`` plus the placeholder-shaped text the user typed (``<EMAIL_1>``), so it gets
-    a placeholder of its own and is shown back as typed, never as a value of the vault."""
-    literals = [
-        Finding(LITERAL_PLACEHOLDER, m.start(), m.end(), 0.0)
-        for m in PLACEHOLDER.finditer(text)
-        if not any(f.start < m.end() and m.start() < f.end for f in findings)
-    ]
-    return sorted([*findings, *literals], key=lambda f: f.start) if literals else findings
-
-
 def _entities(policy: PiiPolicy) -> Collection[str] | None:
     return SECRET_ENTITIES if policy == "off" else None
 
 
 def _nothing(_text: str, *, entities: Collection[str] | None = None) -> list[Finding]:  # noqa: ARG001
     return []
+
+
+def newest_turns(
+    history: Sequence[tuple[str, str]], *, max_chars: int
+) -> Sequence[tuple[str, str]]:
+    """The newest turns of ``history`` up to ``max_chars`` characters (the one that crosses it
+    included)."""
+    used = 0
+    for index in range(len(history) - 1, -1, -1):
+        used += len(history[index][0]) + len(history[index][1])
+        if used > max_chars:
+            return history[index:]
+    return history
+
+
+async def _off_loop(work: Callable[[], ProtectedTurn], token: ScanToken) -> ProtectedTurn:
+    """``work`` in a worker thread; if the caller is cancelled (its client went away), the scan
+    is told to stop, and the cancellation completes once the thread has stopped."""
+    future = asyncio.get_running_loop().run_in_executor(None, work)
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        token.cancel()
+        with contextlib.suppress(Exception):  # ScanAbandoned, or whatever it ended with
+            await future
+        raise
 
 
 def preset_policy(settings: Settings, preset: str | None) -> PiiPolicy:
@@ -96,12 +112,14 @@ class PrivacyGuard:
         cipher: VaultCipher,
         settings: PrivacySettings,
         key_source: str,
+        on_checkpoint: Callable[[ScanToken], None] | None = None,
     ) -> None:
+        """``on_checkpoint`` is called by the scanning thread before each window it analyses."""
         self.detector = detector
+        self._on_checkpoint = on_checkpoint
         self.cipher = cipher
         self._settings = settings
         self.key_source = key_source
-        self._anonymizer = AnonymizerEngine()  # type: ignore[no-untyped-call]
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     @classmethod
@@ -151,13 +169,21 @@ class PrivacyGuard:
         history: Sequence[tuple[str, str]] = (),
         system_prompt: str | None = None,
         policy: PiiPolicy,
+        history_budget: int | None = None,
     ) -> ProtectedTurn:
         """Apply ``policy`` to a turn of the conversation whose stored vault is ``vault_token``.
 
+        ``history_budget``: the characters of history the caller will send at most (the oldest
+        turns drop first); turns beyond twice that many, counted from the newest, are neither
+        scanned nor returned. Without it every turn is (a client's turns that will be stored).
+
         Raises ``PiiBlockedError`` (nothing to store) when the policy refuses the question or
-        the client's system prompt.
+        the client's system prompt. Cancelling the caller stops the scan within one window.
         """
         vault = self.open_vault(vault_token, conversation_id=conversation_id)
+        if history_budget is not None:
+            history = newest_turns(history, max_chars=2 * history_budget)
+        token = ScanToken(self._on_checkpoint)
         scan = functools.partial(
             self._protect,
             question=question,
@@ -172,9 +198,11 @@ class PrivacyGuard:
             self.detector.may_find(text, entities=entities) for text in texts
         ):
             # Nothing any recognizer could find: no scan, so no thread's round trip either.
+            # Values the vault already holds are still replaced (``_protect``).
             turn = scan(find=_nothing)
         else:
-            turn = await asyncio.to_thread(scan, find=self.detector.find)
+            find = functools.partial(self.detector.find, checkpoint=token.checkpoint)
+            turn = await _off_loop(functools.partial(scan, find=find), token)
         if vault.changed:
             turn.sealed = self.cipher.seal(vault)
         return turn
@@ -207,55 +235,35 @@ class PrivacyGuard:
                 f"{', '.join(refused)}; remove them and send it again",
                 entities=refused,
             )
-        counts: Counter[str] = Counter()
-        safe_question = self._redact(question, _with_literals(question, findings), vault, counts)
-        safe_prompt = (
-            self._redact(prompt, _with_literals(prompt, prompt_findings), vault, counts)
-            if prompt
-            else None
-        )
-        safe_history = [
-            (
-                self._redact(q, find(q, entities=entities), vault, counts),
-                self._redact(a, find(a, entities=entities), vault, counts),
-            )
-            for q, a in history
+        history_findings = [
+            (find(q, entities=entities), find(a, entities=entities)) for q, a in history
         ]
+        # Every value found in this turn gets its placeholder (numbered in reading order)
+        # before any text is rewritten, so a value found in one text is replaced in all.
+        found = [(question, findings), (prompt or "", prompt_findings)]
+        for (q, a), (fq, fa) in zip(history, history_findings, strict=True):
+            found += [(q, fq), (a, fa)]
+        for text, text_findings in found:
+            for f in text_findings:
+                vault.placeholder(f.entity, text[f.start : f.end])
+        known = KnownValues(vault.entries.values())
+        counts: Counter[str] = Counter()
+
+        def safe(text: str, text_findings: list[Finding], *, literals: bool) -> str:
+            spans = spans_to_replace(text, text_findings, known, literals=literals)
+            return redact(text, spans, vault, counts)
+
         return ProtectedTurn(
-            question=safe_question,
-            history=safe_history,
-            system_prompt=safe_prompt,
+            question=safe(question, findings, literals=True),
+            history=[
+                (safe(q, fq, literals=False), safe(a, fa, literals=False))
+                for (q, a), (fq, fa) in zip(history, history_findings, strict=True)
+            ],
+            system_prompt=safe(prompt, prompt_findings, literals=True) if prompt else None,
             vault=vault,
             policy=policy,
             counts=dict(counts),
         )
-
-    def _redact(
-        self, text: str, findings: list[Finding], vault: PiiVault, counts: Counter[str]
-    ) -> str:
-        if not findings:
-            return text
-        counts.update(f.entity for f in findings if f.entity != LITERAL_PLACEHOLDER)
-        for f in findings:  # numbered in reading order; the anonymizer works from the end
-            vault.placeholder(f.entity, text[f.start : f.end])
-        operators = {
-            entity: OperatorConfig(
-                "custom", {"lambda": lambda value, e=entity: vault.placeholder(e, value)}
-            )
-            for entity in {f.entity for f in findings}
-        }
-        result = self._anonymizer.anonymize(
-            text=text,
-            analyzer_results=[
-                RecognizerResult(f.entity, f.start, f.end, f.score) for f in findings
-            ],
-            operators=operators,
-            # The detector already merged overlaps, so this strategy has nothing left to trim;
-            # adjacent values stay separate placeholders.
-            conflict_resolution=ConflictResolutionStrategy.REMOVE_INTERSECTIONS,
-            merge_entities_with_spaces=False,
-        )
-        return str(result.text)
 
     def status(self, settings: Settings) -> dict[str, Any]:
         """What ``/api/status`` says about privacy."""

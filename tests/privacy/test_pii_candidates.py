@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 import pytest
 from hypothesis import given, settings
@@ -142,9 +142,15 @@ class _WhereScanned(PiiDetector):
     def may_find(self, text: str, *, entities: Collection[str] | None = None) -> bool:
         return self._inner.may_find(text, entities=entities)
 
-    def find(self, text: str, *, entities: Collection[str] | None = None) -> list[object]:  # type: ignore[override]
+    def find(  # type: ignore[override]
+        self,
+        text: str,
+        *,
+        entities: Collection[str] | None = None,
+        checkpoint: Callable[[], None] | None = None,
+    ) -> list[object]:
         self.threads.append(threading.get_ident())
-        return self._inner.find(text, entities=entities)  # type: ignore[return-value]
+        return self._inner.find(text, entities=entities, checkpoint=checkpoint)  # type: ignore[return-value]
 
 
 @pytest.mark.parametrize(
