@@ -39,6 +39,7 @@ from llmcouncil.council.ranking_vocab import (
     CONFIRMED,
     HYPOTHETICAL,
     INJECTION_TALK,
+    POSTSCRIPT,
     RANK_TALK,
     REFUSAL,
     SWAP_TOP_TWO,
@@ -117,6 +118,10 @@ def parse_ranking(text: str, labels: Sequence[str]) -> ParsedRanking:
     if not readings:
         return _failed(_why_nothing(visible, found.attempted), issues)
     readings.sort(key=lambda reading: reading.start)
+    # Scores are what a reviewer gave, not the order it stated: they count only when it stated
+    # none (or gave them under its FINAL RANKING header).
+    if any(r.kind != "scores" for r in readings):
+        readings = [r for r in readings if r.kind != "scores" or r.hard]
     readings, set_aside = _without_alternatives(readings)
     if set_aside:
         issues = [*issues, set_aside]
@@ -218,7 +223,7 @@ def _apply_corrections(winner: Reading, lines: list[tuple[int, str]]) -> tuple[R
             winner.tiers[i][j], winner.tiers[k][m] = winner.tiers[k][m], winner.tiers[i][j]
             winner.notes.append(f"applied the correction swapping {named[0]} and {named[1]}")
             continue
-        if CONFIRMED.search(text):
+        if CONFIRMED.search(text) or (POSTSCRIPT.match(text) and not RANK_TALK.search(text)):
             continue
         if named or RANK_TALK.search(text):
             return winner, "a correction after the ranking could not be read"

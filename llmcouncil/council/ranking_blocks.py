@@ -31,7 +31,8 @@ ITEM = re.compile(
 _BARE_ITEM = re.compile(r"[ \t*_`(\[]*([A-Z])[*_`)\]]*[ \t]*(?:$|[-–—:.,;(>|])")
 _PURE_ITEM = re.compile(r"[ \t*_`.)(:\[\]]*")
 _TIE_JOIN = re.compile(
-    r"[ \t*_`]*(?:,|&|and|=|≈|/|\+|tied[ \t]+with|ties[ \t]+with|y|et|und|e|и|和)[ \t*_`]*"
+    r"[ \t*_`]*(?:,|&|and|=|≈|/|\+|\(?(?:is[ \t]+)?tied[ \t]+with|\(?ties[ \t]+with"
+    r"|\(?(?:joint|equal)[ \t]+with|y|et|und|e|и|和)[ \t*_`]*"
     r"(?:(?:response|respuesta|r[ée]ponse|antwort)[ \t]+)?((?-i:[A-Z]))(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
@@ -171,6 +172,7 @@ def _ordered_reading(
     tiers: list[list[str]] = []
     cut: str | None = None
     previous: int | None = None
+    previous_rest: str | None = None
     numbered = items[0].number is not None
     if numbered and items[0].number != 1:
         return Reading([], start, end, "list", cut="the list does not start at 1")
@@ -184,15 +186,21 @@ def _ordered_reading(
             break
         if numbered and previous is not None and item.number is not None:
             if item.number == previous:  # "1. A" "1. C": both first
-                tiers[-1].extend(labels)
+                tiers[-1].extend(label for label in labels if label not in tiers[-1])
                 continue
             if item.number != len([label for tier in tiers for label in tier]) + 1 and (
                 item.number != previous + 1
             ):
+                # An item before a skipped number that names another label may have held more
+                # than one place ("2. A (tied with D)", "1. C or A"): it is not trusted either.
                 cut = f"the list skips from {previous} to {item.number}"
+                if previous_rest is not None and (
+                    labels_in(previous_rest) or TIE_WORDS.search(previous_rest)
+                ):
+                    tiers.pop()
                 break
         tiers.append(list(labels))
-        previous = item.number
+        previous, previous_rest = item.number, group[2]
     return Reading(tiers, start, end, "list", cut=cut)
 
 
@@ -341,7 +349,11 @@ def read_table(lines: list[Line], *, ordered: bool) -> Reading | None:
             scores.append((label, value))
         return scores_reading(scores, start=start, end=end)
     if ordered and not score_columns:
-        return Reading([[label] for label, _ in labelled], start, end, "table")
+        order = [label for label, _ in labelled]
+        if order == sorted(order):  # a summary table in label order says nothing of rank
+            cut = "the table lists the responses in label order, with no rank column"
+            return Reading([], start, end, "table", cut=cut)
+        return Reading([[label] for label in order], start, end, "table")
     return None
 
 

@@ -13,8 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from llmcouncil.council.ranking_reading import Reading, labels_in, sequence_tiers
+from llmcouncil.council.ranking_vocab import FORWARD, ORDINAL, REVERSED, ordinal_value
 
-_KEYS = ("ranking", "final_ranking", "rankings", "finalranking")
+_KEYS = ("final_ranking", "finalranking", "ranking", "rankings", "overall_ranking")
+_SCORE_KEY = re.compile(r"(?:final_|overall_)?(?:scores?|ratings?)", re.IGNORECASE)
+_TRAILING_COMMA = re.compile(r",(?=[ \t\n]*[\]}])")
+_MAX_OBJECT = 200_000
 _OBJECT_START = re.compile(
     r"^[ \t]*(?:```[ \t]*(?:json)?[ \t]*)?\{|(?<=[:.!] )\{", re.MULTILINE | re.IGNORECASE
 )
@@ -41,25 +45,31 @@ def scan_json(text: str) -> JsonScan:
     while attempts < _MAX_ATTEMPTS and (found := _OBJECT_START.search(text, position)):
         start = text.index("{", found.start())
         attempts += 1
-        try:
-            data, end = decoder.raw_decode(text, start)
-        except (ValueError, RecursionError):
+        decoded = _decode(decoder, text, start)
+        if decoded is None:
             position = start + 1
             continue
+        data, end = decoded
         position = end
         if not isinstance(data, dict):
             continue
-        key = next((k for k in data if isinstance(k, str) and k.lower() in _KEYS), None)
         scan.spans.append((start, end))
-        if key is None:
+        holder = _ranking_key(data)
+        if holder is None:
+            scores = _scores(data, start=start, end=end)
+            if scores is not None:
+                scan.attempted = True
+                scan.readings.append(scores)
             continue
+        owner, key = holder
         scan.attempted = True
-        reasoning = data.get("reasoning")
+        reasoning = owner.get("reasoning", data.get("reasoning"))
         reasoning = reasoning if isinstance(reasoning, str) else None
-        reading = _reading(data[key], start=start, end=end)
+        reading = _reading(owner[key], start=start, end=end)
         if reading is None:
             scan.unusable_reasoning = reasoning
             continue
+        _orient(reading, owner, key)
         scan.reasoning = reasoning
         scan.readings.append(reading)
     if not scan.readings:
@@ -74,6 +84,75 @@ def scan_json(text: str) -> JsonScan:
                     Reading(tiers, at, len(text), "json", cut="the JSON ranking is cut off")
                 )
     return scan
+
+
+def _decode(decoder: json.JSONDecoder, text: str, start: int) -> tuple[Any, int] | None:
+    """The JSON value at ``start``, forgiving trailing commas ("[…, "Response B",]")."""
+    try:
+        return decoder.raw_decode(text, start)
+    except (ValueError, RecursionError):
+        pass
+    window = text[start : start + _MAX_OBJECT]
+    if _TRAILING_COMMA.search(window) is None:
+        return None
+    try:
+        data, end = decoder.raw_decode(_TRAILING_COMMA.sub(" ", window))
+    except (ValueError, RecursionError):
+        return None
+    return data, start + end
+
+
+def _ranking_key(data: dict[str, Any], depth: int = 0) -> tuple[dict[str, Any], str] | None:
+    """The object holding the ranking and its key: the top level first, then nested objects
+    ({"review": {"final_ranking": […]}}); a final ranking before a plain one."""
+    keys = {k.lower().replace("-", "_"): k for k in data if isinstance(k, str)}
+    for name in _KEYS:
+        if name in keys:
+            return data, keys[name]
+    if depth >= 3:
+        return None
+    for value in data.values():
+        if isinstance(value, dict):
+            found = _ranking_key(value, depth + 1)
+            if found is not None:
+                return found
+    return None
+
+
+def _orient(reading: Reading, owner: dict[str, Any], key: str) -> None:
+    """Reverse a ranking the object says runs worst to best ("order": "worst_to_best")."""
+    said = [key, *(f"{k} {v}" for k, v in owner.items() if isinstance(v, str) and len(v) < 60)]
+    text = " ".join(said).replace("_", " ")
+    upwards, downwards = bool(REVERSED.search(text)), bool(FORWARD.search(text))
+    if upwards and downwards:
+        reading.tiers, reading.cut = [], "the JSON ranking says both directions"
+    elif upwards:
+        reading.tiers.reverse()
+        reading.top_k = False
+        reading.notes.append("the JSON ranking runs worst to best")
+
+
+def _scores(data: dict[str, Any], *, start: int, end: int) -> Reading | None:
+    """{"scores": {"Response A": 7, …}} with no ranking: each label's one score."""
+    for key, value in data.items():
+        if not isinstance(key, str) or not _SCORE_KEY.fullmatch(key) or not isinstance(value, dict):
+            continue
+        scores: list[tuple[str, float]] = []
+        for name, score in value.items():
+            label = _entry_label(name) if isinstance(name, str) else None
+            if label is None or isinstance(score, bool) or not isinstance(score, int | float):
+                return None
+            scores.append((label, float(score)))
+        if len(scores) < 2:
+            return None
+        by_score: dict[float, list[str]] = {}
+        for label, score in scores:
+            by_score.setdefault(score, []).append(label)
+        tiers = [by_score[score] for score in sorted(by_score, reverse=True)]
+        reading = Reading(tiers, start, end, "scores", top_k=False)
+        reading.notes.append("read from the JSON scores; no ranking was given")
+        return reading
+    return None
 
 
 def _entry_label(entry: str) -> str | None:
@@ -99,7 +178,8 @@ def _reading(value: Any, *, start: int, end: int) -> Reading | None:
     if not isinstance(value, list) or not value:
         return None
     tiers: list[list[str]] = []
-    places: list[tuple[str, float]] = []
+    places: list[tuple[str, float | None]] = []
+    scores: list[float | None] = []
     for entry in value:
         if isinstance(entry, list) and all(isinstance(e, str) for e in entry):
             tier = [label for label in map(_entry_label, entry) if label is not None]
@@ -117,27 +197,47 @@ def _reading(value: Any, *, start: int, end: int) -> Reading | None:
             if pair is None:
                 return Reading([], start, end, "json", cut="a JSON ranking entry is unreadable")
             places.append(pair)
+            scores.append(_object_score(entry))
         else:
             cut = f"JSON ranking entry of type {type(entry).__name__} is not a label"
             return Reading(tiers, start, end, "json", cut=cut)
     if places:
         if tiers:
             return Reading([], start, end, "json", cut="JSON ranking mixes labels and objects")
-        if all(p is not None for _, p in places) and len({p for _, p in places}) > 0:
-            return _by_number([(label, place) for label, place in places], start=start, end=end)
+        ranked = [(label, place) for label, place in places if place is not None]
+        if len(ranked) == len(places):
+            return _by_number(ranked, start=start, end=end)
+        if ranked:
+            return Reading([], start, end, "json", cut="some JSON ranking entries have no rank")
+        # Objects without a rank are in ranking order; scores given with them must agree.
+        given = [score for score in scores if score is not None]
+        if given and (len(given) != len(scores) or given != sorted(given, reverse=True)):
+            cut = "the JSON ranking's order and its scores disagree"
+            return Reading([], start, end, "json", cut=cut)
+        return Reading([[label] for label, _ in places], start, end, "json")
     return Reading(tiers, start, end, "json")
 
 
-def _object_entry(entry: dict[str, Any]) -> tuple[str, float] | None:
+def _object_entry(entry: dict[str, Any]) -> tuple[str, float | None] | None:
+    """(label, rank or None when the object gives none), None when unreadable."""
     label = None
     for key in ("label", "response", "id", "name", "answer"):
         if isinstance(entry.get(key), str):
             label = _entry_label(entry[key])
             break
     rank = entry.get("rank", entry.get("position", entry.get("place")))
-    if label is None or isinstance(rank, bool) or not isinstance(rank, int | float):
+    if label is None:
+        return None
+    if rank is None:
+        return label, None
+    if isinstance(rank, bool) or not isinstance(rank, int | float):
         return None
     return label, float(rank)
+
+
+def _object_score(entry: dict[str, Any]) -> float | None:
+    score = entry.get("score", entry.get("rating"))
+    return float(score) if isinstance(score, int | float) and not isinstance(score, bool) else None
 
 
 def _by_number(places: list[tuple[str, float]], *, start: int, end: int) -> Reading:
@@ -154,6 +254,9 @@ def _by_number(places: list[tuple[str, float]], *, start: int, end: int) -> Read
 
 def _mapping(value: dict[str, Any], *, start: int, end: int) -> Reading | None:
     """{"Response A": 2, "Response B": 1}: ranks only when the numbers are places 1, 2, ..."""
+    by_word = _ordinal_keys(value)
+    if by_word is not None:
+        return _by_number(by_word, start=start, end=end)
     places = []
     for key, place in value.items():
         label = _entry_label(key)
@@ -165,3 +268,17 @@ def _mapping(value: dict[str, Any], *, start: int, end: int) -> Reading | None:
     if min(p for _, p in places) != 1:
         return Reading([], start, end, "json", cut="the JSON ranking gives scores, not places")
     return _by_number(places, start=start, end=end)
+
+
+def _ordinal_keys(value: dict[str, Any]) -> list[tuple[str, float]] | None:
+    """{"first": "Response C", "second": "Response A"}, {"1": "C", "2": "A"}."""
+    places: list[tuple[str, float]] = []
+    for key, entry in value.items():
+        place = ORDINAL.fullmatch(key.strip()) if isinstance(key, str) else None
+        number = int(key) if isinstance(key, str) and key.strip().isdigit() else None
+        label = _entry_label(entry) if isinstance(entry, str) else None
+        if label is None or (place is None and number is None):
+            return None
+        value_of = number if number is not None or place is None else ordinal_value(place)
+        places.append((label, float(value_of or 0)))
+    return places or None

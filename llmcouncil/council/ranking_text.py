@@ -36,6 +36,7 @@ from llmcouncil.council.ranking_vocab import (
     HEADER_TAIL,
     QUOTE_MARKS,
     QUOTING,
+    RANK_TALK,
     REVERSED,
 )
 
@@ -314,11 +315,17 @@ def _headerless(lines: list[Line], *, claimed: set[int], known_count: int) -> li
             continue
         if (item := item_of(lines[index])) is not None and item.number == 1:
             items, after = list_block(lines, index)
-            if all(pure_item(i.body) for i in items):
+            written = sum(1 for _, t in lines[index:after] if t.strip())
+            # A list of bare labels with notes under each is how a review is laid out, not a
+            # ranking; so is one in label order that nothing before it calls a ranking.
+            if written == len(items) and all(pure_item(i.body) for i in items):
                 reading = read_list(items, allow_bare=False)
+                before = [t for _, t in lines[max(0, index - 2) : index] if t.strip()]
+                if reading is not None and _in_label_order(reading):
+                    if not before or not RANK_TALK.search(before[-1]):
+                        reading = None
                 if reading is not None and not reading.cut and _names(reading) >= known_count:
                     reading.notes.append("no ranking header; read a list of labels alone")
-                    before = [t for _, t in lines[max(0, index - 2) : index] if t.strip()]
                     direction = _direction(before[-1]) if before else False
                     if direction is None:
                         reading.tiers = []
@@ -336,6 +343,11 @@ def _headerless(lines: list[Line], *, claimed: set[int], known_count: int) -> li
         index += 1
     readings += _ordinal_blocks(lines, claimed=claimed, known_count=known_count)
     return readings
+
+
+def _in_label_order(reading: Reading) -> bool:
+    flat = [label for tier in reading.tiers for label in tier]
+    return all(len(tier) == 1 for tier in reading.tiers) and flat == sorted(flat)
 
 
 def _names(reading: Reading) -> int:

@@ -80,7 +80,9 @@ REVERSED = re.compile(
     r"|last[ \t]+to[ \t]+first|ascending|increasing[ \t]+(?:order|quality)"
     r"|\b1[ \t]*(?:=|is|being)[ \t]*(?:the[ \t]+)?(?:worst|lowest|weakest)"
     r"|de[ \t]+peor[ \t]+a[ \t]+mejor|du[ \t]+pire[ \t]+au[ \t]+meilleur|aufsteigend"
-    r"|vom[ \t]+schlechtesten|ascendente|croissant",
+    r"|vom[ \t]+schlechtesten|ascendente|croissant"
+    r"|\b(?:worst|weakest|lowest|poorest|least[ \t]+\w+|bottom)(?:[ \t-]+\w+)?[ \t-]+first\b"
+    r"|\brevers(?:e|ed)[ \t]+order\b|\bin[ \t]+reverse\b|\bbottom[ \t-]+up\b",
     re.IGNORECASE,
 )
 FORWARD = re.compile(
@@ -89,7 +91,9 @@ FORWARD = re.compile(
     r"|strongest[ \t]+to[ \t]+(?:the[ \t]+)?weakest|most[ \t]+to[ \t]+least|descending"
     r"|\b1[ \t]*(?:=|is|being)[ \t]*(?:the[ \t]+)?(?:best|highest|strongest|top)"
     r"|de[ \t]+mejor[ \t]+a[ \t]+peor|du[ \t]+meilleur[ \t]+au[ \t]+pire|absteigend"
-    r"|vom[ \t]+besten",
+    r"|vom[ \t]+besten"
+    r"|\b(?:best|strongest|highest|top|most[ \t]+\w+)(?:[ \t-]+\w+)?[ \t-]+first\b"
+    r"|\btop[ \t-]+down\b",
     re.IGNORECASE,
 )
 
@@ -193,3 +197,4 @@ CONFIRMED = re.compile(
     r"|doesn't[ \t]+change)\b",
     re.IGNORECASE,
 )
+POSTSCRIPT = re.compile(r"^[ \t*_#>(\[-]*(?:p\.?[ \t]*s\.?|note|n\.?b\.?)\b", re.IGNORECASE)

@@ -490,4 +490,4 @@ def test_blind_corpus_is_never_misread(case: BlindCase) -> None:
 def test_blind_corpus_is_mostly_read_right() -> None:
     verdicts = [blind_verdict(c, parse_ranking(c.text, response_labels(c.n))) for c in BLIND]
     assert len(BLIND) >= 60 and len({c.name for c in BLIND}) == len(BLIND)
-    assert verdicts.count("right") >= 0.8 * len(BLIND)
+    assert verdicts.count("right") >= 0.85 * len(BLIND)
