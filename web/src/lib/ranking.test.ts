@@ -94,6 +94,11 @@ describe('reviewStatus', () => {
     expect(status).toMatchObject({ tone: 'failed', summary: 'Not counted — no FINAL RANKING section' });
   });
 
+  it("uses the server's note for a counted review", () => {
+    const status = reviewStatus({ ...settled, vote: { counted: 'full', note: 'Counted in full. Its own answer is left out.' } });
+    expect(status?.summary).toBe('Counted in full. Its own answer is left out.');
+  });
+
   it("follows the server's vote when there is one", () => {
     const status = reviewStatus({ ...settled, vote: { counted: 'none', note: 'its ranking named its own answer only' } });
     expect(status).toMatchObject({ tone: 'failed', summary: 'Not counted — its ranking named its own answer only' });

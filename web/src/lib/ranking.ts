@@ -68,11 +68,12 @@ export function reviewStatus(r: ReviewFacts): ReviewStatus | null {
   else if (status === 'partial') tone = r.parsedRanking.length ? 'partial' : 'failed';
   else if (NOT_COUNTED.has(status)) tone = 'failed';
   else tone = parseQuality(r.parseStatus, r.parsedRanking, r.parseIssues);
+  // The server's note says it best when there is one ("Counted in full. Its own answer is left out.").
+  const note = r.vote?.note?.trim() || null;
   let summary: string;
-  if (tone === 'ok') summary = 'Counted in full';
-  else if (tone === 'partial') summary = `Counted as its top ${r.parsedRanking.length} only${reason ? ` — ${reason}` : ''}`;
-  else summary = `Not counted — ${reason ?? (r.vote?.note || legacyReason(status, r.parseIssues))}`;
-  if (tone !== 'failed' && r.vote?.note && r.vote.note !== reason) summary += ` (${r.vote.note})`;
+  if (tone === 'ok') summary = note ?? 'Counted in full';
+  else if (tone === 'partial') summary = note ?? `Counted as its top ${r.parsedRanking.length} only${reason ? ` — ${reason}` : ''}`;
+  else summary = `Not counted — ${reason ?? (note || legacyReason(status, r.parseIssues))}`;
   let reminder: string | null = null;
   if (r.repair?.asked) {
     const readable = !NOT_COUNTED.has((r.repair.status ?? '').toLowerCase());

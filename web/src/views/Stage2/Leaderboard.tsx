@@ -147,8 +147,7 @@ export function Leaderboard({ metadata }: { metadata: RunMetadata }) {
           <ul>
             {votes.map((v) => (
               <li key={v.reviewer} className={`vote vote--${v.counted}`}>
-                <strong>{shortModelName(v.reviewer)}</strong>: {COUNTED[v.counted] ?? v.counted}
-                {v.note && <span className="muted"> — {v.note}</span>}
+                <strong>{shortModelName(v.reviewer)}</strong>: {v.note || COUNTED[v.counted] || v.counted}
               </li>
             ))}
           </ul>
