@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import combinations
+from operator import mul
 
 from llmcouncil.council.preferences import Tiers, doubled_ranks, outcome, tier_index
 
@@ -123,7 +124,7 @@ def kendall_tau_b(x: Sequence[Rank], y: Sequence[Rank]) -> float | None:
     """Kendall's tau-b of two rank rows over the same items; None when either is all ties."""
     if len(x) != len(y):
         raise ValueError("tau-b compares two rankings of the same items")
-    return _tau(_signs(x), _signs(y))
+    return _tau(_Signs.of(x), _Signs.of(y))
 
 
 def mean_pairwise_tau(rankings: Sequence[Tiers], items: Sequence[str]) -> float | None:
@@ -132,23 +133,31 @@ def mean_pairwise_tau(rankings: Sequence[Tiers], items: Sequence[str]) -> float 
 
 
 def _mean_tau(rows: Sequence[Sequence[int]]) -> float | None:
-    signs = [_signs(row) for row in rows]
+    signs = [_Signs.of(row) for row in rows]
     taus = [tau for a, b in combinations(signs, 2) if (tau := _tau(a, b)) is not None]
     # fsum is exactly rounded, so the order of the pairs does not leak into the result.
     return math.fsum(taus) / len(taus) if taus else None
 
 
-def _signs(row: Sequence[Rank]) -> list[int]:
-    return [(a > b) - (a < b) for a, b in combinations(row, 2)]
+@dataclass(frozen=True)
+class _Signs:
+    """The order a rank row gives each pair of items (1, -1, or 0 for a tie), and how many
+    pairs it orders: counted once per row, not once per pair of rows."""
+
+    signs: list[int]
+    untied: int
+
+    @classmethod
+    def of(cls, row: Sequence[Rank]) -> _Signs:
+        signs = [(a > b) - (a < b) for a, b in combinations(row, 2)]
+        return cls(signs, len(signs) - signs.count(0))
 
 
-def _tau(x: list[int], y: list[int]) -> float | None:
-    untied_x = sum(1 for s in x if s)
-    untied_y = sum(1 for s in y if s)
-    if untied_x == 0 or untied_y == 0:
+def _tau(x: _Signs, y: _Signs) -> float | None:
+    if x.untied == 0 or y.untied == 0:
         return None
-    balance = sum(a * b for a, b in zip(x, y, strict=True))  # concordant - discordant
-    return balance / math.sqrt(untied_x * untied_y)
+    balance: int = sum(map(mul, x.signs, y.signs))  # concordant - discordant
+    return balance / math.sqrt(x.untied * y.untied)
 
 
 def self_preference_by_reviewer(
@@ -163,6 +172,12 @@ def self_preference_by_reviewer(
             continue
         own_outcomes: list[float] = []
         matched: list[tuple[float, float]] = []
+        # The reviewers that did not write ``own``, with where each placed it (None: unlisted).
+        others = [
+            (voter.own_label, placed.get(own), placed)
+            for index, (voter, placed) in enumerate(zip(votes, indexes, strict=True))
+            if index != position and voter.own_label != own
+        ]
         for other in labels:
             if other == own:
                 continue
@@ -170,12 +185,7 @@ def self_preference_by_reviewer(
             if said is None:
                 continue
             own_outcomes.append(said)
-            views = [
-                view
-                for index, (voter, placed) in enumerate(zip(votes, indexes, strict=True))
-                if index != position and voter.own_label not in (own, other)
-                if (view := outcome(placed, own, other)) is not None
-            ]
+            views = _disinterested_views(others, other)
             if views:
                 matched.append((said, math.fsum(views) / len(views)))
         if not own_outcomes:
@@ -199,6 +209,27 @@ def self_preference_by_reviewer(
             )
         )
     return found
+
+
+def _disinterested_views(
+    others: list[tuple[str | None, int | None, dict[str, int]]], other: str
+) -> list[float]:
+    """``outcome(placed, own, other)`` of each of ``others`` that did not write ``other`` and
+    compared the two, in order; written out because it runs for every reviewer, answer and
+    voter (``own`` is the one ``others`` was made for, its tier given in each tuple)."""
+    views: list[float] = []
+    for author, own_tier, placed in others:
+        if author == other:
+            continue
+        other_tier = placed.get(other)
+        if own_tier is None:
+            if other_tier is not None:
+                views.append(0.0)
+        elif other_tier is None or own_tier < other_tier:
+            views.append(1.0)
+        else:
+            views.append(0.5 if own_tier == other_tier else 0.0)
+    return views
 
 
 def self_preference_summary(rows: Sequence[SelfPreference]) -> float | None:
