@@ -48,14 +48,32 @@ def bookkeeping(reviews: list[ReviewerRanking], label_to_model: dict[str, str], 
     result.as_dict()  # the agreement too, as the stage-2 write asks for it
 
 
-def measure(members: int, rounds: int) -> float:
-    times = []
+def measure(members: int, rounds: int) -> dict[str, float]:
+    """Medians over ``rounds`` councils, in ms: the whole bookkeeping in wall time and in CPU
+    time (on a shared VM the CPU time moves less with the neighbours' load), and the CPU time
+    of its two parts: the leaderboard (fit and bootstrap) and the agreement statistics."""
+    wall, cpu, leaderboard, agreement = [], [], [], []
     for seed in range(rounds):
         reviews, label_to_model = council(members, seed=seed)
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         bookkeeping(reviews, label_to_model, seed)
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
+        wall.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
+        started_cpu = time.process_time()
+        result = aggregate_rankings(reviews, label_to_model, seed=seed)
+        leaderboard.append((time.process_time() - started_cpu) * 1000)
+        started_cpu = time.process_time()
+        result.measure_agreement()
+        agreement.append((time.process_time() - started_cpu) * 1000)
+    return {
+        name: statistics.median(times)
+        for name, times in (
+            ("wall", wall),
+            ("cpu", cpu),
+            ("leaderboard", leaderboard),
+            ("agreement", agreement),
+        )
+    }
 
 
 def main() -> None:
@@ -64,7 +82,11 @@ def main() -> None:
     args = parser.parse_args()
     bookkeeping(*council(6, seed=0), 0)  # warm-up
     for members in (4, 6, 8):
-        print(f"{members} members: {measure(members, args.rounds):.2f} ms per council (median)")
+        ms = measure(members, args.rounds)
+        print(
+            f"{members} members: {ms['wall']:.2f} ms per council (median; CPU {ms['cpu']:.2f} ms:"
+            f" leaderboard with bootstrap {ms['leaderboard']:.2f}, agreement {ms['agreement']:.2f})"
+        )
     # The VM's speed drifts by a factor of several with load; the figures mean little without it.
     print(f"machine speed probe (bench/machine_speed.py, ~2.3 ms on a quiet hour): {probe()}")
 
