@@ -21,6 +21,7 @@ from opentelemetry.trace import TracerProvider
 
 from llmcouncil.api.errors import install_error_handlers
 from llmcouncil.api.inputs import refuse_unstorable
+from llmcouncil.api.openapi import install_openapi
 from llmcouncil.api.routes import audit, auth, conversations, health, keys, system, usage, users
 from llmcouncil.api.routes.system import package_version
 from llmcouncil.api.runtime import Runtime
@@ -96,6 +97,7 @@ def create_app(
         dependencies=[Depends(refuse_unstorable)],
     )
     app.state.telemetry = telemetry
+    install_openapi(app)
     install_error_handlers(app)
     app.add_exception_handler(Exception, unhandled_error)
     app.add_middleware(OpenAIErrorShape)

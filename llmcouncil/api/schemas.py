@@ -31,7 +31,7 @@ class ConversationUpdate(BaseModel):
 
 
 class MessageCreate(BaseModel):
-    content: str
+    content: str = Field(min_length=1, pattern=r"\S", description="Not empty or only spaces.")
 
 
 class _Open(BaseModel):
@@ -293,9 +293,31 @@ class StatusPublic(BaseModel):
 
 
 class ErrorDetail(BaseModel):
+    """Every error answer's detail; some carry more (a failed council its ``failures``)."""
+
+    model_config = ConfigDict(extra="allow")
+
     code: str
     message: str
+    problems: list[str] | None = Field(
+        default=None, description="Validation errors (422): one line per problem, naming the field."
+    )
 
 
 class ErrorBody(BaseModel):
     detail: ErrorDetail
+
+
+class OpenAIErrorDetail(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    message: str
+    type: str
+    param: str | None = None
+    code: str | None = None
+
+
+class OpenAIErrorBody(BaseModel):
+    """Errors under ``/v1``, in the OpenAI format."""
+
+    error: OpenAIErrorDetail

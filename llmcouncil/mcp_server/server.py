@@ -32,7 +32,7 @@ from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp_types import CallToolResult, TextContent
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from llmcouncil.api.inputs import text_problem
 from llmcouncil.api.runtime import Runtime
@@ -149,6 +149,10 @@ async def _consult(
 
 
 PATH = "/mcp"
+# Stateless, the manager keeps no sessions: none to end with DELETE, and none to send anything
+# on a standalone GET stream (which would stay open and silent). The MCP specification lets a
+# server answer both with 405, which the SDK's client expects.
+METHODS = ("POST",)
 
 
 class _HandOver(Response):
@@ -159,7 +163,25 @@ class _HandOver(Response):
         self.background: BackgroundTask | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.app(scope, receive, send)
+        await self.app(scope, receive, _completing_headers(send))
+
+
+def _completing_headers(send: Send) -> Send:
+    """The SDK answers a few refusals without Content-Type (421, 400 as plain text) and its 405
+    without Allow; both are added so the answers are what the OpenAPI schema says."""
+
+    async def completing(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", []))
+            names = {bytes(name).lower() for name, _ in headers}
+            if b"content-type" not in names:
+                headers.append((b"content-type", b"text/plain; charset=utf-8"))
+            if message["status"] == 405 and b"allow" not in names:
+                headers.append((b"allow", ", ".join(METHODS).encode()))
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return completing
 
 
 class McpEndpoint:
@@ -181,7 +203,7 @@ class McpEndpoint:
             del request
             return _HandOver(manager.handle_request)
 
-        for method in ("POST", "GET", "DELETE"):  # one operation each in the OpenAPI schema
+        for method in METHODS:  # one operation each in the OpenAPI schema
             router.add_api_route(
                 PATH,
                 mcp_endpoint,

@@ -46,7 +46,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorBody, "description": "Invalid input"},
 }
 router = APIRouter(prefix="/api/conversations", tags=["conversations"], responses=ERRORS)
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+IdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", max_length=200, pattern=r"^[ -~]*$")
+]
 NOTICE_HEADER = "X-Council-Notice"
 
 
@@ -151,7 +153,19 @@ async def delete_conversation(
     return Response(status_code=204)
 
 
-@router.get("/{conversation_id}/export", response_model=None)
+@router.get(
+    "/{conversation_id}/export",
+    response_model=None,
+    responses={
+        200: {
+            "description": "Markdown (format=md, the default) or the conversation as JSON",
+            "content": {
+                "text/markdown": {"schema": {"type": "string"}},
+                "application/json": {"schema": {"$ref": "#/components/schemas/ConversationPublic"}},
+            },
+        }
+    },
+)
 async def export_conversation(
     conversation_id: str,
     store: StoreDep,
