@@ -151,6 +151,8 @@ def served(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Serve
         server.stop()
 
 
+# A bound on a hang, not on speed: about 15 s per database on an idle machine.
+@pytest.mark.timeout(600)
 def test_the_server_answers_as_its_openapi_schema_says(served: Served) -> None:
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {served.key}"
