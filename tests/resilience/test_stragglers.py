@@ -1,8 +1,10 @@
-"""Stragglers: a stage completes on quorum + grace; late members are cut or kept; hedging."""
+"""Stragglers: a stage completes on quorum + grace; late members are cut or kept; hedging.
+
+Every race here is won by a wide margin (a second or more), so a busy machine cannot change
+who wins; what is asserted is who answered and what left the system, never how long it took.
+"""
 
 from __future__ import annotations
-
-import time
 
 from resilience_support import (
     GROK,
@@ -22,16 +24,15 @@ from support import MEMBERS, new_conversation
 from llmcouncil.resilience.settings import HedgeSettings, StragglerSettings
 from llmcouncil.sim import FaultSpec, LatencyProfile, SimServer
 
-QUICK_GRACE = StragglerSettings(grace_min=0.2, grace_factor=1.0, grace_max=0.5)
+# One second of grace: the members that answer (20 ms) are never late, the hung one always is.
+QUICK_GRACE = StragglerSettings(grace_min=1.0, grace_factor=1.0, grace_max=1.0)
 
 
 async def test_a_hung_member_does_not_hold_the_stage(launch: Launch, sim: SimServer) -> None:
     live, client = await launch(quick_resilience(stragglers=QUICK_GRACE))
     inject(sim, {GROK: [FaultSpec(hang=True, prompt_kind="answer")]})
     cid = await new_conversation(client)
-    started = time.monotonic()
     events = await ask(client, cid)
-    assert time.monotonic() - started < 3
     late = of(events, "model_late", GROK)
     assert len(late) == 1 and late[0]["stage"] == 1 and late[0]["kept"] is False
     assert "grace period" in late[0]["reason"] and "cancelled" in late[0]["reason"]
@@ -56,9 +57,10 @@ async def test_no_straggler_policy_waits_for_everyone(launch: Launch, sim: SimSe
 async def test_the_grace_period_scales_with_the_time_the_quorum_took(
     launch: Launch, sim: SimServer
 ) -> None:
-    """Quorum at ~0.3 s and grace factor 2: a member at ~0.5 s still makes it."""
+    """Quorum at ~0.3 s and grace factor 4: a member at ~0.5 s still makes it (with no
+    grace at all it would be late)."""
     _, client = await launch(
-        quick_resilience(stragglers=StragglerSettings(grace_min=0, grace_factor=2.0, grace_max=5))
+        quick_resilience(stragglers=StragglerSettings(grace_min=0, grace_factor=4.0, grace_max=5))
     )
     sim.configure(
         sim.config.model_copy(update={"latency": {"*": LatencyProfile(base_ms=300, jitter_ms=0)}})
@@ -74,7 +76,7 @@ async def test_a_kept_late_member_is_stored_as_late_outside_the_stage(
 ) -> None:
     kept = StragglerSettings(grace_min=0.1, grace_factor=0, grace_max=0.1, late="keep")
     live, client = await launch(quick_resilience(stragglers=kept))
-    slow(sim, GROK, LatencyProfile(base_ms=800, jitter_ms=0, first_token_ms=100))
+    slow(sim, GROK, LatencyProfile(base_ms=2000, jitter_ms=0, first_token_ms=100))
     cid = await new_conversation(client)
     events = await ask(client, cid)
     late = of(events, "model_late", GROK)
@@ -98,11 +100,10 @@ async def test_a_slow_call_is_hedged_on_its_fallback_and_the_first_answer_wins(
     cid = await new_conversation(client)
     for question in ("warm up", "warm up again"):  # two fast calls: p95 ≈ 20 ms
         await ask(client, cid, question)
-    slow(sim, GROK, LatencyProfile(base_ms=3000, jitter_ms=0, first_token_ms=2000))
+    # GROK's first token is 10 s away: the hedge (after ~p95 of the warm-ups) always wins.
+    slow(sim, GROK, LatencyProfile(base_ms=12_000, jitter_ms=0, first_token_ms=10_000))
     sim.clear_requests()
-    started = time.monotonic()
     events = await ask(client, cid, "now grok is slow")
-    assert time.monotonic() - started < 2.5
     hedge = of(events, "model_hedge", GROK)
     assert hedge and hedge[0]["hedge"] == LLAMA and hedge[0]["after_ms"] >= 50
     answer = stage1(events)[GROK]
@@ -122,9 +123,10 @@ async def test_a_hedge_that_loses_is_cancelled(launch: Launch, sim: SimServer) -
     cid = await new_conversation(client)
     for question in ("warm up", "warm up again"):
         await ask(client, cid, question)
-    # GROK is a little slow to start; the hedge is slower still: GROK wins.
-    slow(sim, GROK, LatencyProfile(base_ms=300, jitter_ms=0, first_token_ms=150))
-    slow(sim, LLAMA, LatencyProfile(base_ms=3000, jitter_ms=0, first_token_ms=2000))
+    # GROK is slow to start (1 s: past the warm-ups' p95, so the hedge starts); the hedge is
+    # slower still (10 s): GROK wins.
+    slow(sim, GROK, LatencyProfile(base_ms=1200, jitter_ms=0, first_token_ms=1000))
+    slow(sim, LLAMA, LatencyProfile(base_ms=12_000, jitter_ms=0, first_token_ms=10_000))
     events = await ask(client, cid, "close race")
     assert of(events, "model_hedge", GROK)
     answer = stage1(events)[GROK]
