@@ -143,6 +143,12 @@ class LimitSettings(BaseModel):
     max_history_chars: int = Field(
         default=48_000, ge=0, description="Earlier turns sent along; the oldest drop first."
     )
+    max_request_chars: int = Field(
+        default=4_000_000,
+        ge=1,
+        description="Characters of all messages of one /v1 request together (about 1 M tokens, "
+        "the largest context windows); past it the request is refused with 413 before any work.",
+    )
 
 
 class Settings(BaseSettings):

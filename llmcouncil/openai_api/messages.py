@@ -9,6 +9,8 @@
 - ``system`` and ``developer`` messages, wherever they stand, are joined into one system prompt
   that the members (stage 1) and the Chairman (stage 3) receive after the preset's own; the
   reviewers (stage 2) do not, so they judge the answers by the preset's rules alone.
+- Size: each message up to ``limits.max_content_chars``, all of them together up to
+  ``limits.max_request_chars`` (about the largest context window); past either, 413.
 - Content is text: a string or ``text`` parts. Images, audio, files, tool calls and tool
   results are refused with a 400, since no stage could pass them on faithfully.
 """
@@ -68,13 +70,29 @@ def _check_request(request: ChatCompletionRequest) -> None:
         raise ValidationFailedError("tools: the council cannot call tools")
 
 
+_REFUSED_ROLES = ("tool", "function")
+
+
+def _check_total(settings: Settings, texts: list[str]) -> None:
+    """All messages together within ``limits.max_request_chars``: checked before any one is
+    looked at further, so an oversized history costs no scan (``ContentTooLargeError``, 413)."""
+    total, limit = sum(map(len, texts)), settings.limits.max_request_chars
+    if total > limit:
+        raise ContentTooLargeError(
+            f"messages have {total} characters together; the limit is {limit} "
+            "(limits.max_request_chars)"
+        )
+
+
 def consultation(settings: Settings, request: ChatCompletionRequest) -> Consultation:
     _check_request(request)
     preset = preset_for(settings, request.model)
     system: list[str] = []
     turns: list[tuple[str, str]] = []  # (role, text), consecutive roles merged
+    texts = [_text(m, i) for i, m in enumerate(request.messages) if m.role not in _REFUSED_ROLES]
+    _check_total(settings, texts)
     for index, message in enumerate(request.messages):
-        if message.role in ("tool", "function"):
+        if message.role in _REFUSED_ROLES:
             raise ValidationFailedError(
                 f"messages[{index}]: {message.role} messages are not supported"
             )

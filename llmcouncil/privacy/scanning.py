@@ -7,11 +7,13 @@ that overlap by ``OVERLAP``, so the cost per character is bounded whatever the l
 
 * A finding that starts within ``MARGIN`` characters of a window's cut start belongs to the
   window before (which saw its left context: "phone" before a number, "NHS" before an id).
-* A finding that reaches within ``MARGIN`` of a window's cut end may be cut short. One that
-  starts in the last ``OVERLAP - MARGIN`` characters is found whole by the next window (the two
-  are joined by the caller); a longer one (a private key) is not, so that window is analysed
-  again, twice as long, up to ``MAX_WINDOW``; past that the finding is kept as found (more is
-  replaced, nothing leaks).
+* Any value up to ``OVERLAP - 2 * MARGIN`` characters lies whole, with its context, inside the
+  window that owns its start. A finding that reaches within ``MARGIN`` of a window's cut end
+  and starts before the next window's owned part is longer than that (a private key, whose
+  expression matches even when cut), so that window is analysed again, twice as long, up to
+  ``MAX_WINDOW``; past that the finding is kept as found (more is replaced, nothing leaks). A
+  value longer than the overlap that matches nothing once cut (a JWT of 4,000 characters) may
+  be missed where a cut falls inside it.
 
 Each window starts with ``checkpoint()``: a ``ScanToken`` whose request was cancelled (the
 client went away) raises ``ScanAbandoned`` there, so the worker thread stops within one window
@@ -24,8 +26,8 @@ import threading
 from collections.abc import Callable
 from typing import Protocol, TypeVar
 
-WINDOW = 20_000
-OVERLAP = 1_000
+WINDOW = 32_000
+OVERLAP = 4_000
 MARGIN = 200
 MAX_WINDOW = 160_000
 
