@@ -74,3 +74,54 @@ async def test_after_the_cooldown_one_probe_goes_out_and_the_rest_fall_back(
     assert recovered.ok and recovered.fallback_from is None
     _, key = models.kit.resolve(GROK)
     assert (await models.breakers.view(key)).state == "closed"
+
+
+async def open_the_circuit(models: ModelCaller, sim: SimServer) -> str:
+    """Two failures in a row open GROK's circuit; returns its breaker key."""
+    inject(sim, {GROK: [FaultSpec(status=503)]})
+    for question in ("one", "two"):
+        assert (await models.call(plan(question))).answered_by == LLAMA
+    _, key = models.kit.resolve(GROK)
+    view = await models.breakers.view(key)
+    assert view.state == "open" and view.times_opened == 1
+    return key
+
+
+async def test_no_call_is_sent_until_the_cooldown_has_passed_then_a_probe_closes_it(
+    caller: tuple[ModelCaller, Clock], sim: SimServer
+) -> None:
+    models, clock = caller
+    key = await open_the_circuit(models, sim)
+    inject(sim, {})  # the upstream has recovered, but the breaker cannot know yet
+    sim.clear_requests()
+    clock.now += 29  # one second short of the 30 s cool-down
+    assert models.breakers.retry_in(await models.breakers.view(key), GROK) == 1
+    record = await models.call(plan("still cooling down"))
+    assert record.answered_by == LLAMA and "circuit_open" in (record.fallback_reason or "")
+    assert calls_to(sim, GROK) == 0
+
+    clock.now += 1  # the cool-down has passed: one probe goes out, answers, and closes it
+    record = await models.call(plan("probe"))
+    assert record.answered_by == GROK and record.fallback_from is None
+    assert calls_to(sim, GROK) == 1
+    view = await models.breakers.view(key)
+    assert view.state == "closed" and view.times_opened == 1
+
+
+async def test_a_failed_probe_reopens_the_circuit_for_another_cooldown(
+    caller: tuple[ModelCaller, Clock], sim: SimServer
+) -> None:
+    models, clock = caller
+    key = await open_the_circuit(models, sim)
+    sim.clear_requests()
+    clock.now += 30
+    record = await models.call(plan("probe that fails"))
+    assert record.answered_by == LLAMA
+    assert calls_to(sim, GROK) == 1  # exactly one probe, not a retry storm
+    view = await models.breakers.view(key)
+    assert view.state == "open" and view.times_opened == 2
+    # The new cool-down counts from the failed probe.
+    assert models.breakers.retry_in(view, GROK) == 30
+    clock.now += 29.5
+    await models.call(plan("inside the second cool-down"))
+    assert calls_to(sim, GROK) == 1

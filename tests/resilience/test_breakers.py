@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 
 import httpx
@@ -32,16 +31,19 @@ async def health(client: httpx.AsyncClient) -> dict[str, dict[str, Any]]:
 
 
 def breaker_settings(**rules: Any) -> Any:
+    """A cool-down no test outlasts: an open circuit stays open however slow the machine."""
     return quick_resilience(
         retry=RetrySettings(attempts=1),
-        breaker=BreakerSettings(**{"consecutive_failures": 2, "cooldown": 0.3, **rules}),
+        breaker=BreakerSettings(**{"consecutive_failures": 2, "cooldown": 60, **rules}),
     )
 
 
-async def test_a_failing_member_opens_its_circuit_then_a_probe_closes_it(
+async def test_a_failing_member_opens_its_circuit_and_falls_back_unsent_while_open(
     launch: Launch, sim: SimServer
 ) -> None:
-    _, client = await launch(breaker_settings(cooldown=0.8), preset={"fallbacks": {GROK: [LLAMA]}})
+    """The cool-down is far away here; what happens when it passes (one probe, which closes or
+    reopens the circuit) is driven on an injected clock in test_breaker_clock.py."""
+    _, client = await launch(breaker_settings(cooldown=60), preset={"fallbacks": {GROK: [LLAMA]}})
     inject(sim, {GROK: [FaultSpec(status=503)]})
     cid = await new_conversation(client)
     assert (await health(client))[GROK]["state"] == "closed"
@@ -50,7 +52,8 @@ async def test_a_failing_member_opens_its_circuit_then_a_probe_closes_it(
         assert stage1(events)[GROK]["answered_by"] == LLAMA
     row = (await health(client))[GROK]
     assert row["state"] == "open" and row["consecutive_failures"] >= 2
-    assert "upstream_5xx" in row["last_error"] and row["next_probe_in_s"] is not None
+    assert row["times_opened"] == 1
+    assert "upstream_5xx" in row["last_error"] and 0 < row["next_probe_in_s"] <= 60
 
     # While open: no call reaches the failing upstream, the fallback answers at once.
     sim.clear_requests()
@@ -60,35 +63,7 @@ async def test_a_failing_member_opens_its_circuit_then_a_probe_closes_it(
     assert answer["answered_by"] == LLAMA and "circuit_open" in answer["fallback_reason"]
     fallback = of(events, "model_fallback", GROK)
     assert fallback and "circuit" in fallback[0]["reason"]
-
-    # The fault is lifted; after the cool-down one probe goes through and closes the circuit.
-    inject(sim, {})
-    await asyncio.sleep(0.85)  # the cool-down itself is what is being tested
-    sim.clear_requests()
-    events = await ask(client, cid, "four")
-    assert calls_to(sim, GROK) == 1
-    assert stage1(events)[GROK]["answered_by"] == GROK
-    assert (await health(client))[GROK]["state"] == "closed"
-
-
-async def test_a_failed_probe_reopens_the_circuit(launch: Launch, sim: SimServer) -> None:
-    # A cool-down long enough that the two questions end inside it, even on a loaded CI machine
-    # (with 1 s a clean-clone run once saw the probe already made, and the circuit opened twice).
-    _, client = await launch(breaker_settings(cooldown=3.0), preset={"fallbacks": {GROK: [LLAMA]}})
-    inject(sim, {GROK: [FaultSpec(status=500)]})
-    cid = await new_conversation(client)
-    for question in ("one", "two"):
-        await ask(client, cid, question)
-    row = (await health(client))[GROK]
-    assert row["state"] == "open" and row["times_opened"] == 1
-    # Until the cool-down has passed, as the breaker counts it (a loaded machine may have
-    # spent part of it on the two questions).
-    await asyncio.sleep(row["next_probe_in_s"] + 0.05)
-    sim.clear_requests()
-    await ask(client, cid, "probe")
-    assert calls_to(sim, GROK) == 1  # exactly one probe, not a retry storm
-    row = (await health(client))[GROK]
-    assert row["state"] == "open" and row["times_opened"] == 2
+    assert (await health(client))[GROK]["times_opened"] == 1
 
 
 async def test_failure_rate_over_the_window_opens_the_circuit(
@@ -165,11 +140,11 @@ async def test_only_one_probe_at_a_time_when_every_candidate_is_open(
     sim.clear_requests()
     other = await new_conversation(client)
     first = asyncio.create_task(ask(client, cid, "probe that hangs"))
-    while calls_to(sim, GROK) == 0:
+    while calls_to(sim, GROK) == 0:  # no timing: the loop ends when the probe was sent
         await asyncio.sleep(0.01)
-    started = time.monotonic()
     events = await ask(client, other, "meanwhile")
-    assert time.monotonic() - started < 5
+    # The other council ended while the probe still hangs: it did not wait for it.
+    assert not first.done()
     error = of(events, "model_error", GROK)[0]
     assert error["kind"] == "circuit_open" and "already in flight" in error["message"]
     assert calls_to(sim, GROK) == 1
