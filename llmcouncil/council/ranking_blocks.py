@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import islice
 
 from llmcouncil.council.ranking_reading import Reading, label_of, labels_in, sequence_tiers
 from llmcouncil.council.ranking_vocab import (
@@ -42,7 +43,6 @@ _OR_JOIN = re.compile(
     r"(?:(?:response|respuesta|r[ée]ponse|antwort|resp\.?)[ \t]+)?(?-i:[A-Z])(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
-_MARKDOWN = re.compile(r"^[ \t>*_#`-]*|[ \t*_`]*$")
 _LINK = re.compile(
     r"[\W_]{0,8}(?:(?:is|was|ranks?|ranked|comes|came|in|at|takes|gets|placed|the|place|a)"
     r"[\W_]{1,4}){0,4}"
@@ -56,11 +56,19 @@ _SCORE_COLUMN = re.compile(
     r"score|rating|points|total|overall|grade|note|punkte|puntuaci|puntaje|/[ \t]*10",
     re.IGNORECASE,
 )
+# Every match of ORDINAL holds one of these (lowercased); a plain search with no look-behind
+# rules most lines out far faster than ORDINAL itself can.
+_MAYBE_ORDINAL = re.compile(
+    r"[\d#]|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|prim|segund"
+    r"|tercer|cuart|premi|deuxi|troisi|quatri|erst|zweit|dritt|viert"
+)
 _SEPARATOR_ROW = re.compile(r"[ \t|:-]*-[ \t|:-]*")
 
 
 def strip_markdown(text: str) -> str:
-    return _MARKDOWN.sub("", text)
+    # str.strip, not a pattern: "[ \t]*$" tried at each position of a long run of spaces is
+    # quadratic.
+    return text.lstrip(" \t>*_#`-").rstrip(" \t*_`")
 
 
 @dataclass
@@ -224,9 +232,13 @@ def _ordinal_reading(
 
 def ordinal_link(text: str) -> tuple[str, int] | None:
     """("Response A", 2) for "Response A: 2nd" or "2nd place: Response A"; None otherwise."""
-    labels = list(LABEL.finditer(text))
-    places = list(ORDINAL.finditer(text))
-    if len(labels) != 1 or len(places) != 1:
+    labels = list(islice(LABEL.finditer(text), 2))
+    if len(labels) != 1:
+        return None
+    if _MAYBE_ORDINAL.search(text.lower()) is None:
+        return None
+    places = list(islice(ORDINAL.finditer(text), 2))
+    if len(places) != 1:
         return None
     label, place = labels[0], places[0]
     if place.start() >= label.end():

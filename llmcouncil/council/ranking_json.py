@@ -39,6 +39,8 @@ class JsonScan:
 
 def scan_json(text: str) -> JsonScan:
     scan = JsonScan()
+    if "{" not in text and "ranking" not in text.lower():
+        return scan  # neither an object nor a cut-off ranking array: nothing to try
     decoder = json.JSONDecoder(strict=False)
     attempts = 0
     position = 0

@@ -28,11 +28,20 @@ from llmcouncil.council.ranking_blocks import (
     scores_reading,
     strip_markdown,
 )
+from llmcouncil.council.ranking_keywords import (
+    CORRECTION_WORDS,
+    DIGITS,
+    HARD_HEADER_WORDS,
+    HEADER_WORDS,
+    LABEL_WORDS,
+    KeywordIndex,
+)
 from llmcouncil.council.ranking_reading import Reading, labels_in, sequence_tiers
 from llmcouncil.council.ranking_vocab import (
     CORRECTION,
     FORWARD,
     HEADER,
+    HEADER_LOWER,
     HEADER_TAIL,
     QUOTE_MARKS,
     QUOTING,
@@ -42,9 +51,12 @@ from llmcouncil.council.ranking_vocab import (
 
 _FENCE = re.compile(r"^[ \t]*(?:```|~~~)")
 _QUOTE_LINE = re.compile(r"^[ \t]*>")
+_ANY_QUOTE_LINE = re.compile(r"^[ \t]*>", re.MULTILINE)
 _INLINE_QUOTE = re.compile(r"\"[^\"\n]{1,400}\"|“[^”\n]{1,400}”|«[^»\n]{1,400}»")
 _INLINE_NUMBER = re.compile(r"(?:^|(?<=[ \t]))[*_]{0,2}\d{1,2}[.)](?![\d])[*_]{0,2}[ \t]*")
 _MAX_HEADERS = 50  # a reply repeating a header thousands of times is not worth reading each
+_HARD_REACH = 300  # how far into a line a FINAL RANKING header is looked for
+_SOFT_REACH = 160
 _PROSE_SKIP = 4  # lines of prose allowed between a FINAL RANKING header and its list
 
 
@@ -58,6 +70,11 @@ class TextScan:
 def mask_quotes(text: str, *, keep_blocks: bool) -> str:
     """``text`` with quoted material blanked (same length, line breaks kept). With
     ``keep_blocks`` code blocks and ``>`` quotes are kept and only their markers blanked."""
+    if "```" not in text and "~~~" not in text and _ANY_QUOTE_LINE.search(text) is None:
+        # No blocks: only inline quotes to look at, and they never span a line break.
+        if '"' in text or "“" in text or "«" in text:
+            return _INLINE_QUOTE.sub(_blank_if_header, text)
+        return text
     out: list[str] = []
     in_fence = False
     for line in text.split("\n"):
@@ -71,7 +88,8 @@ def mask_quotes(text: str, *, keep_blocks: bool) -> str:
         quote = _QUOTE_LINE.match(line)
         if quote:
             line = " " * len(line) if not keep_blocks else " " * quote.end() + line[quote.end() :]
-        out.append(_INLINE_QUOTE.sub(_blank_if_header, line))
+        quoted = '"' in line or "“" in line or "«" in line
+        out.append(_INLINE_QUOTE.sub(_blank_if_header, line) if quoted else line)
     return "\n".join(out)
 
 
@@ -97,9 +115,18 @@ class _Header:
     upwards: bool | None  # whether the ranking runs worst to best; None when it says both
 
 
-def _header(line: Line, index: int) -> _Header | None:
+def _header(line: Line, index: int, *, maybe_hard: bool, words: KeywordIndex) -> _Header | None:
     offset, text = line
-    for match in HEADER.finditer(text):
+    # A header opens its line: at most 80 characters of text (40 for a soft one) come before it,
+    # so only the line's head is searched, not all of a long line. The search runs on the
+    # lowercased text with a case-sensitive pattern: several times faster than ignoring case.
+    limit = min(len(text), _HARD_REACH if maybe_hard else _SOFT_REACH)
+    lowered = words.lowered[offset : offset + len(text)]
+    pattern = HEADER_LOWER if len(lowered) == len(text) else HEADER
+    searched = lowered if pattern is HEADER_LOWER else text
+    for match in pattern.finditer(searched, 0, limit):
+        if match.end() == limit < len(text):
+            continue  # cut off by the limit, so its end is not known
         hard = match.group("hard") is not None
         before = text[: match.start()]
         plain = before.strip(" \t*_#>-")
@@ -125,12 +152,15 @@ def _direction(text: str) -> bool | None:
 
 def scan_text(text: str, *, known_count: int) -> TextScan:
     lines = _lines(text)
+    words = KeywordIndex(text, [start for start, _ in lines])
     scan = TextScan()
     headers: list[_Header] = []
-    for index, line in enumerate(lines):
-        if CORRECTION.match(line[1]):
-            scan.corrections.append(line)
-        header = _header(line, index) if HEADER.search(line[1]) else None
+    for index in words.lines_with(CORRECTION_WORDS):
+        if CORRECTION.match(lines[index][1]):
+            scan.corrections.append(lines[index])
+    hard_lines = set(words.lines_with(HARD_HEADER_WORDS, head=_HARD_REACH))
+    for index in words.lines_with(HEADER_WORDS, head=_HARD_REACH):
+        header = _header(lines[index], index, maybe_hard=index in hard_lines, words=words)
         if header is not None:
             headers.append(header)
     headers = headers[-_MAX_HEADERS:]
@@ -143,11 +173,12 @@ def scan_text(text: str, *, known_count: int) -> TextScan:
             reading.lead = lines[header.index][1]
             scan.readings.append(reading)
             scan.unreadable_header = scan.unreadable_header or not reading.tiers
-    for reading in _headerless(lines, claimed=claimed, known_count=known_count):
+    labelled = set(words.lines_with(LABEL_WORDS))
+    for reading in _headerless(lines, claimed=claimed, labelled=labelled, known_count=known_count):
         reading.lead = _line_before(lines, reading.start)
         scan.readings.append(reading)
     if not scan.readings:
-        scan.readings += _scores(lines)
+        scan.readings += _scores(lines, labelled=labelled, digits=set(words.lines_with(DIGITS)))
     scan.readings.sort(key=lambda reading: reading.start)
     return scan
 
@@ -297,7 +328,9 @@ def _oriented(reading: Reading, upwards: bool) -> Reading:
     return reading
 
 
-def _headerless(lines: list[Line], *, claimed: set[int], known_count: int) -> list[Reading]:
+def _headerless(
+    lines: list[Line], *, claimed: set[int], labelled: set[int], known_count: int
+) -> list[Reading]:
     """Shapes that are a ranking wherever they stand, when they name every label."""
     readings: list[Reading] = []
     index = 0
@@ -341,7 +374,7 @@ def _headerless(lines: list[Line], *, claimed: set[int], known_count: int) -> li
                 if _names(reading) >= known_count and len(sequence[0]) > 1:
                     readings.append(reading)
         index += 1
-    readings += _ordinal_blocks(lines, claimed=claimed, known_count=known_count)
+    readings += _ordinal_blocks(lines, claimed=claimed, labelled=labelled, known_count=known_count)
     return readings
 
 
@@ -354,37 +387,52 @@ def _names(reading: Reading) -> int:
     return len({label for tier in reading.tiers for label in tier})
 
 
-def _ordinal_blocks(lines: list[Line], *, claimed: set[int], known_count: int) -> list[Reading]:
-    readings = []
+def _ordinal_blocks(
+    lines: list[Line], *, claimed: set[int], labelled: set[int], known_count: int
+) -> list[Reading]:
+    """Runs of lines each placing one label ("Response A: 2nd"), blank lines allowed between.
+    Only lines naming a label can place one, so only they are read."""
+    readings: list[Reading] = []
     run: list[tuple[Line, tuple[str, int]]] = []
-    for index, line in enumerate([*lines, (0, "")]):
-        place = None if index in claimed or len(line[1]) > 200 else ordinal_link(line[1])
+    previous = -1
+    for index in sorted(labelled - claimed):
+        line = lines[index]
+        place = ordinal_link(line[1]) if len(line[1]) <= 200 else None
+        adjacent = all(not lines[i][1].strip() for i in range(previous + 1, index))
+        if run and (place is None or not adjacent):
+            _close_run(run, readings, known_count=known_count)
+            run = []
         if place is not None:
             run.append((line, place))
-            continue
-        if not line[1].strip() and run and index < len(lines):
-            continue
-        if len(run) >= 2:
-            first, last = run[0][0], run[-1][0]
-            reading = places_reading(
-                [p for _, p in run], start=first[0], end=last[0] + len(last[1])
-            )
-            if reading is not None and not reading.cut and _names(reading) >= known_count:
-                readings.append(reading)
-        run = []
+        previous = index
+    if run:
+        _close_run(run, readings, known_count=known_count)
     return readings
 
 
-def _scores(lines: Sequence[Line]) -> list[Reading]:
+def _close_run(
+    run: list[tuple[Line, tuple[str, int]]], readings: list[Reading], *, known_count: int
+) -> None:
+    if len(run) < 2:
+        return
+    first, last = run[0][0], run[-1][0]
+    reading = places_reading([p for _, p in run], start=first[0], end=last[0] + len(last[1]))
+    if reading is not None and not reading.cut and _names(reading) >= known_count:
+        readings.append(reading)
+
+
+def _scores(lines: Sequence[Line], *, labelled: set[int], digits: set[int]) -> list[Reading]:
     """Each label's one score, from lines naming a label and a score, or a "Score: 8" line under
     a heading that names one label. Any label scored twice (unless one is marked overall) or any
     line that is unclear makes the scores no reading."""
     scores: dict[str, list[tuple[float, bool]]] = {}
     current: str | None = None
     first = last = -1
-    for offset, text in lines:
-        found = list(dict.fromkeys(labels_in(text)))
-        score = line_score(text)
+    for index, (offset, text) in enumerate(lines):
+        if index not in labelled and index not in digits:
+            continue
+        found = list(dict.fromkeys(labels_in(text))) if index in labelled else []
+        score = line_score(text) if index in digits else None
         plain = strip_markdown(text)
         if len(found) == 1 and (
             plain.startswith(("Response", "RESPONSE")) or text.lstrip().startswith(("#", "**"))

@@ -117,11 +117,166 @@ better than D. B is definitely last.
 """
 
 
+_LONG_REVIEW = """\
+# Evaluation of the four responses
+
+The user asked how to make a FastAPI endpoint that streams a large CSV export without loading \
+the whole result set into memory, and whether it works behind nginx.
+
+## Response A
+
+**Summary.** Uses `StreamingResponse` with a generator that reads rows in batches of 1,000 via \
+`yield_per` and writes them through `csv.writer` into an `io.StringIO` buffer that is reset after \
+each batch.
+
+**Strengths**
+- Correct use of `StreamingResponse` and a synchronous generator; FastAPI runs it in a \
+threadpool, so the event loop is not blocked.
+- Mentions `Content-Disposition` so browsers download the file.
+- Notes that `proxy_buffering off;` (or `X-Accel-Buffering: no`) is needed behind nginx.
+
+**Weaknesses**
+- The session is opened outside the generator, so it may be closed before streaming finishes; \
+Response C handles this correctly with a dependency that yields.
+- No mention of client disconnects.
+
+**Accuracy:** 8/10 · **Completeness:** 7/10 · **Clarity:** 9/10
+
+## Response B
+
+**Summary.** Builds the whole CSV with pandas `to_csv()` and returns it as a `Response`.
+
+**Strengths**
+- Short and easy to read.
+
+**Weaknesses**
+- **Does not stream at all**: the entire export is materialised in memory, which is exactly \
+what the user wanted to avoid. Compared with Response A and Response D this misses the point.
+- Claims nginx "streams automatically", which is wrong with default buffering.
+
+**Accuracy:** 3/10 · **Completeness:** 3/10 · **Clarity:** 8/10
+
+## Response C
+
+**Summary.** An async generator over `AsyncSession.stream()` with server-side cursors, a \
+dependency that keeps the session open until the response ends, and a section on nginx and \
+gunicorn timeouts.
+
+**Strengths**
+- The only response that gets the session lifetime right.
+- Explains `proxy_buffering`, `proxy_read_timeout`, and chunked transfer encoding.
+- Includes a small test using `httpx.AsyncClient` that checks the body arrives in chunks.
+
+**Weaknesses**
+- Long; the test section could be trimmed.
+- Uses a PostgreSQL-specific option without saying so (Response D at least flags this).
+
+**Accuracy:** 10/10 · **Completeness:** 10/10 · **Clarity:** 7/10
+
+## Response D
+
+**Summary.** A plain generator with `yield_per`, similar to Response A, plus a short note that \
+server-side cursors are PostgreSQL-specific.
+
+**Strengths**
+- Correct streaming; flags the database-specific behaviour.
+
+**Weaknesses**
+- Forgets `Content-Disposition`, and says nothing about nginx, which the user asked about \
+explicitly.
+- The code has a typo (`yeild`) that would not run as written.
+
+**Accuracy:** 7/10 · **Completeness:** 5/10 · **Clarity:** 7/10
+
+## Comparison
+
+| Criterion | Response A | Response B | Response C | Response D |
+|---|---|---|---|---|
+| Streams correctly | ✅ | ❌ | ✅ | ✅ |
+| Session lifetime | ⚠️ | n/a | ✅ | ⚠️ |
+| nginx guidance | ✅ | ❌ | ✅ | ❌ |
+| Runs as written | ✅ | ✅ | ✅ | ❌ |
+
+Response C is the most robust answer; Response A is a close, more concise second. Response D \
+is correct in spirit but incomplete and has a typo, and Response B does not meet the core \
+requirement.
+"""
+
+
 def _crlf(text: str) -> str:
     return text.replace("\n", "\r\n")
 
 
 CASES: list[BlindCase] = [
+    # ---- full-length reviews (3-6 kB), as they really arrive
+    BlindCase(
+        "long gpt review with comparison table and list",
+        _LONG_REVIEW
+        + """
+---
+
+**FINAL RANKING:**
+1. **Response C** — correct session handling, complete nginx guidance
+2. **Response A** — correct and concise, session lifetime risk
+3. **Response D** — streams, but incomplete and does not run as written
+4. **Response B** — does not stream
+""",
+        4,
+        "ok",
+        "C>A>D>B",
+    ),
+    BlindCase(
+        "long review ending in json",
+        _LONG_REVIEW
+        + """
+```json
+{
+  "scores": {"Response A": 8, "Response B": 3, "Response C": 9.5, "Response D": 6},
+  "final_ranking": ["Response C", "Response A", "Response D", "Response B"],
+  "confidence": "high"
+}
+```
+""",
+        4,
+        "ok",
+        "C>A>D>B",
+    ),
+    BlindCase(
+        "long reasoning draft then long review",
+        "<think>\n"
+        + _LONG_REVIEW.replace("# Evaluation", "Draft notes. Evaluation")
+        + "\nDraft FINAL RANKING: A > C > D > B. Hmm, C's session handling matters more.\n"
+        + "</think>\n\n"
+        + _LONG_REVIEW
+        + "\nFINAL RANKING:\n1. Response C\n2. Response A\n3. Response D\n4. Response B\n",
+        4,
+        "ok",
+        "C>A>D>B",
+    ),
+    BlindCase(
+        "long review cut off before the ranking",
+        _LONG_REVIEW + "\n**FINAL RANKING:**\n",
+        4,
+        "failed",
+        "",
+    ),
+    BlindCase(
+        "long review with a correction at the end",
+        _LONG_REVIEW
+        + """
+FINAL RANKING:
+1. Response A
+2. Response C
+3. Response D
+4. Response B
+
+Correction: I swapped Response A and Response C above by mistake — C is my top pick, as the \
+review says.
+""",
+        4,
+        "ok",
+        "C>A>D>B",
+    ),
     # ---- GPT-style markdown, headings per response, bold labels --------------------------------
     BlindCase(
         "gpt headings then final ranking",
