@@ -7,7 +7,6 @@ default the local ``postgres`` superuser over TCP).
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -15,9 +14,16 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy.engine import make_url
-from support import CHAIRMAN, MEMBERS, POSTGRES_URL, TEST_KEY_ENV, LiveServer, free_port
+from support import (
+    CHAIRMAN,
+    MEMBERS,
+    POSTGRES_URL,
+    TEST_KEY_ENV,
+    LiveServer,
+    ServedApp,
+    serve_app,
+)
 
 from llmcouncil.api.app import create_app
 from llmcouncil.config import PresetSettings, ProviderSettings, Settings
@@ -125,36 +131,19 @@ def make_settings(
 
 @pytest.fixture
 async def start_server() -> AsyncIterator[Callable[[Settings], Any]]:
-    """Start the real app under uvicorn on a free port, in the test's event loop."""
-    servers: list[tuple[uvicorn.Server, asyncio.Task[None]]] = []
+    """Start the real app under uvicorn on a free port, in the test's event loop; returns once
+    it is listening with its lifespan started, and fails the test if it does not start."""
+    served: list[ServedApp] = []
 
     async def start(settings: Settings) -> LiveServer:
         app = create_app(settings)
-        port = free_port()
-        config = uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            lifespan="on",
-            timeout_graceful_shutdown=2,
-        )
-        server = uvicorn.Server(config)
-        task = asyncio.create_task(server.serve())
-        servers.append((server, task))
-        for _ in range(500):
-            if server.started:
-                break
-            if task.done():
-                task.result()
-                raise RuntimeError("server stopped during start-up")
-            await asyncio.sleep(0.01)
-        return LiveServer(f"http://127.0.0.1:{port}", app)
+        one = await serve_app(app)
+        served.append(one)
+        return LiveServer(one.base_url, app)
 
     yield start
-    for server, task in servers:
-        server.should_exit = True
-        await asyncio.wait_for(task, 10)
+    for one in served:
+        await one.stop()
 
 
 @pytest.fixture

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import uvicorn
 
 MEMBERS = [
     "openai/gpt-5.1",
@@ -26,6 +29,80 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+# How long a server may take to start (migrations, the privacy models) before a test fails: far
+# beyond any healthy start-up, even on a machine busy with other work.
+STARTUP_LIMIT_S = 120.0
+SHUTDOWN_LIMIT_S = 60.0
+
+
+class _SignallingServer(uvicorn.Server):
+    """uvicorn's server, with an event set once its start-up has ended, started or not."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.startup_ended = asyncio.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        try:
+            await super().startup(sockets=sockets)
+        except SystemExit as exc:  # uvicorn exits the process when the lifespan fails
+            raise RuntimeError(
+                f"the server stopped during start-up (exit {exc.code}): see the error logged above"
+            ) from None
+        finally:
+            self.startup_ended.set()
+
+
+@dataclass(slots=True)
+class ServedApp:
+    """An app served by uvicorn in the test's event loop."""
+
+    server: uvicorn.Server
+    task: asyncio.Task[None]
+    base_url: str
+
+    async def stop(self) -> None:
+        self.server.should_exit = True
+        await asyncio.wait_for(self.task, SHUTDOWN_LIMIT_S)
+
+
+async def serve_app(app: Any, *, startup_limit: float = STARTUP_LIMIT_S) -> ServedApp:
+    """Serve ``app`` on a loopback port and return once it is listening with its lifespan
+    started (uvicorn's ``started``); raise if it stopped during start-up or did not start
+    within ``startup_limit`` seconds. The socket is bound here, so no other process can take
+    the port between choosing and binding it."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = int(sock.getsockname()[1])
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        timeout_graceful_shutdown=2,
+    )
+    server = _SignallingServer(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    ended = asyncio.create_task(server.startup_ended.wait())
+    try:
+        first = asyncio.FIRST_COMPLETED
+        await asyncio.wait({ended, task}, timeout=startup_limit, return_when=first)
+    finally:
+        ended.cancel()
+    if server.started:
+        return ServedApp(server=server, task=task, base_url=f"http://127.0.0.1:{port}")
+    try:
+        if server.startup_ended.is_set() or task.done():
+            await asyncio.wait_for(task, SHUTDOWN_LIMIT_S)  # raises what stopped it
+            raise RuntimeError("the server stopped during start-up: see the error logged above")
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        raise TimeoutError(f"the server did not start within {startup_limit:g} s")
+    finally:
+        sock.close()
 
 
 class LiveServer:

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
-from support import CHAIRMAN, MEMBERS, free_port
+from support import CHAIRMAN, MEMBERS, ServedApp, serve_app
 
 from llmcouncil.api.app import create_app
 from llmcouncil.config import Settings
@@ -30,29 +28,19 @@ TRACEPARENT = f"00-{TRACEPARENT_TRACE}-b7ad6b7169203331-01"
 @pytest.fixture
 async def traced() -> AsyncIterator[Callable[[Settings], Any]]:
     """Start the app with an in-memory span exporter; yields (base url, exporter)."""
-    servers: list[tuple[uvicorn.Server, asyncio.Task[None]]] = []
+    served: list[ServedApp] = []
 
     async def start(settings: Settings) -> tuple[str, InMemorySpanExporter]:
         exporter = InMemorySpanExporter()
         provider = TracerProvider()
         provider.add_span_processor(SimpleSpanProcessor(exporter))
-        port = free_port()
-        config = uvicorn.Config(
-            create_app(settings, tracer_provider=provider),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-        )
-        server = uvicorn.Server(config)
-        servers.append((server, asyncio.create_task(server.serve())))
-        while not server.started:
-            await asyncio.sleep(0.01)
-        return f"http://127.0.0.1:{port}", exporter
+        one = await serve_app(create_app(settings, tracer_provider=provider))
+        served.append(one)
+        return one.base_url, exporter
 
     yield start
-    for server, task in servers:
-        server.should_exit = True
-        await asyncio.wait_for(task, 10)
+    for one in served:
+        await one.stop()
 
 
 async def council(base_url: str) -> dict[str, Any]:
@@ -63,7 +51,7 @@ async def council(base_url: str) -> dict[str, Any]:
             {"role": "user", "content": QUESTION},
         ],
     }
-    async with httpx.AsyncClient(base_url=base_url) as client:
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
         response = await client.post(
             "/v1/chat/completions", json=body, headers={"traceparent": TRACEPARENT}
         )
