@@ -16,6 +16,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from llmcouncil.analytics.recording import record_run_figures
 from llmcouncil.audit.chain import Actor, AuditSettings
 from llmcouncil.audit.log import AuditLog
 from llmcouncil.auth.policy import CouncilPolicy, models_receiving_data
@@ -138,6 +139,7 @@ class GovernedRunGate:
                 target=run_id,
                 details=await self._run_details(detail, recorded, warnings),
             )
+            await record_run_figures(self._store.engine, detail)  # analytics; never raises
         except CouncilError as exc:
             log.error("could not settle run %s: %s", run_id, exc)
         except Exception:

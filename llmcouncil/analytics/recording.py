@@ -1,0 +1,79 @@
+"""Keeping the per-run figures: written as a run settles, rebuilt for runs settled before.
+
+``record_run_figures`` replaces a run's figure rows in one transaction (a run settled again after
+a retry or a late answer gets its figures again, never twice). It never raises: analytics is
+never a reason for a run's settlement to fail; a failure is logged and ``council analytics
+rebuild`` writes what is missing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from llmcouncil.analytics.figures import RunFigures, run_figures
+from llmcouncil.analytics.tables import ANSWER_FIGURES, PAIR_FIGURES, REVIEW_FIGURES, RUN_FIGURES
+from llmcouncil.records import RunStatus
+from llmcouncil.store import transactions
+from llmcouncil.store.records import RunDetail
+from llmcouncil.store.repository import Store
+from llmcouncil.store.tables import RUNS
+
+log = logging.getLogger(__name__)
+
+_REBUILD_BATCH = 500
+_CHILD_TABLES = (ANSWER_FIGURES, REVIEW_FIGURES, PAIR_FIGURES)
+
+
+def _replace(figures: RunFigures) -> Callable[[Connection], None]:
+    run_id = figures.run["run_id"]
+
+    def work(connection: Connection) -> None:
+        for table in (*_CHILD_TABLES, RUN_FIGURES):
+            connection.execute(delete(table).where(table.c.run_id == run_id))
+        connection.execute(insert(RUN_FIGURES), [figures.run])
+        for table, rows in (
+            (ANSWER_FIGURES, figures.answers),
+            (REVIEW_FIGURES, figures.reviews),
+            (PAIR_FIGURES, figures.pairs),
+        ):
+            if rows:
+                connection.execute(insert(table), rows)
+
+    return work
+
+
+async def record_run_figures(engine: AsyncEngine, detail: RunDetail | None) -> bool:
+    """Store the figures of a settled run; False (logged) when that was not possible."""
+    if detail is None or detail.run.status == RunStatus.RUNNING:
+        return False
+    try:
+        figures = run_figures(detail)
+        await transactions.write(engine, _replace(figures))
+    except Exception:
+        log.exception("could not record the analytics figures of run %s", detail.run.id)
+        return False
+    return True
+
+
+async def rebuild_figures(store: Store, *, only_missing: bool = False) -> int:
+    """Recompute the figures of every ended run (or of those without any); returns how many."""
+
+    def ended(connection: Connection) -> list[str]:
+        query = (
+            select(RUNS.c.id).where(RUNS.c.status != RunStatus.RUNNING).order_by(RUNS.c.created_at)
+        )
+        if only_missing:
+            query = query.where(~RUNS.c.id.in_(select(RUN_FIGURES.c.run_id)))
+        return [str(row[0]) for row in connection.execute(query)]
+
+    run_ids = await transactions.read(store.engine, ended)
+    done = 0
+    for start in range(0, len(run_ids), _REBUILD_BATCH):
+        for run_id in run_ids[start : start + _REBUILD_BATCH]:
+            if await record_run_figures(store.engine, await store.get_run(run_id)):
+                done += 1
+    return done

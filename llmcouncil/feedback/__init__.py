@@ -1,0 +1,1 @@
+"""Human feedback on runs: one vote per person per run."""
