@@ -10,6 +10,9 @@ and the API and the CLI turn this tree into status codes and messages in one pla
     │   └── PrivacyVaultError         a stored privacy vault does not open with the configured keys
     ├── ValidationFailedError         a client's input is unacceptable (HTTP 422)
     │   ├── ContentTooLargeError      content over the configured limit (HTTP 413)
+    │   ├── UnsupportedMediaTypeError a file of a type that cannot be read (HTTP 415)
+    │   ├── DocumentRejectedError     a file that cannot be read safely (encrypted, corrupt, an
+    │   │                             archive bomb, no text layer); ``code`` says which (HTTP 422)
     │   └── PiiBlockedError           the privacy policy refuses the content; ``entities`` names
     │                                 the types found (HTTP 422, code ``pii_blocked``)
     ├── NotFoundError                 unknown conversation, run or preset (HTTP 404)
@@ -74,6 +77,21 @@ class ValidationFailedError(CouncilError):
 
 class ContentTooLargeError(ValidationFailedError):
     code = "content_too_large"
+
+
+class UnsupportedMediaTypeError(ValidationFailedError):
+    code = "unsupported_media_type"
+
+
+class DocumentRejectedError(ValidationFailedError):
+    """A file that cannot be read safely; ``code`` names why (``document_encrypted`` …)."""
+
+    code = "document_rejected"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
 
 
 class PiiBlockedError(ValidationFailedError):

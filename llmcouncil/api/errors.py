@@ -36,6 +36,7 @@ from llmcouncil.errors import (
     PiiBlockedError,
     ProviderError,
     StoreError,
+    UnsupportedMediaTypeError,
     ValidationFailedError,
 )
 
@@ -43,6 +44,7 @@ log = logging.getLogger(__name__)
 
 _STATUS: list[tuple[type[CouncilError], int]] = [
     (ContentTooLargeError, 413),
+    (UnsupportedMediaTypeError, 415),
     (ValidationFailedError, 422),
     (NotFoundError, 404),
     (ConflictError, 409),
