@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body, Request, Response
 from fastapi.responses import StreamingResponse
 
 from llmcouncil.api.deps import RunsDep, RuntimeDep
@@ -19,6 +19,7 @@ from llmcouncil.config import Settings
 from llmcouncil.council.simulated import marked
 from llmcouncil.council.transcript import result_payload
 from llmcouncil.errors import CouncilFailedError, ModelFailure, OverloadedError
+from llmcouncil.openai_api.disconnect import ClientGone, unless_disconnected
 from llmcouncil.openai_api.messages import consultation, preset_for
 from llmcouncil.openai_api.schemas import (
     MODEL_PREFIX,
@@ -38,6 +39,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 router = APIRouter(prefix="/v1", tags=["openai"], responses=ERRORS)
 _STARTED = int(time.time())
+CLIENT_CLOSED_REQUEST = 499  # nobody reads it: the client is gone
 
 
 def _card(settings: Settings, model_id: str, preset: str) -> dict[str, Any]:
@@ -90,7 +92,7 @@ async def chat_completions(
     runs: RunsDep,
 ) -> Any:
     wanted = consultation(runtime.settings, body)
-    handle = await runs.open_conversation(
+    opening = runs.open_conversation(
         content=wanted.question,
         preset=wanted.preset,
         history=wanted.history,
@@ -98,6 +100,10 @@ async def chat_completions(
         stream_tokens=bool(body.stream),  # a waiting client is sent no token events
         source="v1",
     )
+    try:  # a long history's scan is dropped, and no run starts, if the client leaves first
+        handle = await unless_disconnected(request, opening)
+    except ClientGone:
+        return Response(status_code=CLIENT_CLOSED_REQUEST)
     links = _links(request, handle.conversation_id, handle.run_id)
     if body.stream:
         writer = ChunkWriter(

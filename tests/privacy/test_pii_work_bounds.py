@@ -172,3 +172,31 @@ async def test_an_uncancelled_scan_goes_through_every_window() -> None:
         conversation_id="c", vault_token=None, question=question, policy="redact"
     )
     assert len(seen) >= 4 and "+1 415 555 0132" not in turn.question
+
+
+async def _conversation_ids(client: httpx.AsyncClient) -> list[str]:
+    return [c["id"] for c in (await client.get("/api/conversations?source=v1")).json()]
+
+
+async def test_a_v1_client_that_leaves_during_the_scan_starts_no_run(
+    server: Any, client: httpx.AsyncClient, sim: SimServer
+) -> None:
+    """Megabytes of history take seconds to scan; the client leaves meanwhile. The scan is
+    dropped, the conversation opened for it is deleted, and no model is ever called."""
+    turn = "call +1 415 555 0132 or mail ana@example-clinic.es about the export. " * 1_400
+    history = [{"role": r, "content": turn} for _ in range(10) for r in ("user", "assistant")]
+    body = {"model": "council", "messages": [*history, {"role": "user", "content": "Why?"}]}
+    request = asyncio.create_task(client.post("/v1/chat/completions", json=body))
+    while not await _conversation_ids(client):  # opened: its history is being scanned
+        assert not request.done(), request.result().text
+        await asyncio.sleep(0.02)
+    request.cancel()  # the client goes away: its connection is closed
+    with pytest.raises(asyncio.CancelledError):
+        await request
+    for _ in range(1_500):  # the cancelled opening deletes what it made
+        if not await _conversation_ids(client):
+            break
+        await asyncio.sleep(0.02)
+    else:
+        pytest.fail("the conversation was never deleted: the request's work went on")
+    assert sim.requests == []
