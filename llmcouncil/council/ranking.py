@@ -39,6 +39,7 @@ from llmcouncil.council.ranking_vocab import (
     CONFIRMED,
     HYPOTHETICAL,
     INJECTION_TALK,
+    LABEL,
     POSTSCRIPT,
     RANK_TALK,
     REFUSAL,
@@ -99,12 +100,14 @@ def parse_ranking(text: str, labels: Sequence[str]) -> ParsedRanking:
     found = scan_json(visible)
     blanked = _blank(visible, found.spans)
     readings = list(found.readings)
-    text_scan = scan_text(mask_quotes(blanked, keep_blocks=False), known_count=len(known))
+    unquoted = mask_quotes(blanked, keep_blocks=False)
+    text_scan = scan_text(unquoted, known_count=len(known))
     readings += text_scan.readings
-    if not readings:
-        quoted = scan_text(mask_quotes(blanked, keep_blocks=True), known_count=len(known))
+    with_blocks = mask_quotes(blanked, keep_blocks=True) if not readings else unquoted
+    if not readings and with_blocks != unquoted:
+        quoted = scan_text(with_blocks, known_count=len(known))
         if quoted.readings:
-            if INJECTION_TALK.search(mask_quotes(blanked, keep_blocks=False)):
+            if INJECTION_TALK.search(unquoted):
                 return _failed("the only ranking is inside quoted material", issues)
             for reading in quoted.readings:
                 reading.quoted = True
@@ -201,7 +204,7 @@ def _why_nothing(text: str, attempted_json: bool) -> str:
         return "no preference stated: the reviewer called the responses equal"
     if attempted_json:
         return "the JSON ranking could not be read"
-    if labels_in(text):
+    if LABEL.search(text):
         return "no ranking found: responses are discussed but never ranked in a readable form"
     return "no ranking found"
 

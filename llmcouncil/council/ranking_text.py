@@ -57,7 +57,9 @@ _INLINE_NUMBER = re.compile(r"(?:^|(?<=[ \t]))[*_]{0,2}\d{1,2}[.)](?![\d])[*_]{0
 _MAX_HEADERS = 50  # a reply repeating a header thousands of times is not worth reading each
 _HARD_REACH = 300  # how far into a line a FINAL RANKING header is looked for
 _SOFT_REACH = 160
+_TAIL_LINES = 2_000  # of a longer reply only the last lines are read
 _PROSE_SKIP = 4  # lines of prose allowed between a FINAL RANKING header and its list
+_LONGEST_SCORE_LINE = 1_000  # a longer line is prose, not one response's score
 
 
 @dataclass
@@ -151,6 +153,25 @@ def _direction(text: str) -> bool | None:
 
 
 def scan_text(text: str, *, known_count: int) -> TextScan:
+    """Every ranking stated in ``text``. Of a reply longer than ``_TAIL_LINES`` lines only the
+    tail is read (from a paragraph break): the final ranking closes a reply, and the work stays
+    bounded however long the reply is."""
+    if text.count("\n") <= _TAIL_LINES:
+        return _scan(text, known_count=known_count)
+    tail = "\n".join(text.rsplit("\n", _TAIL_LINES)[1:])
+    cut = len(text) - len(tail)
+    paragraph = text.find("\n\n", cut, cut + 20_000)
+    cut = paragraph + 2 if paragraph >= 0 else cut
+    scan = _scan(text[cut:], known_count=known_count)
+    for reading in scan.readings:
+        reading.start += cut
+        reading.end += cut
+        reading.notes.append(f"the reply is long: only its last {_TAIL_LINES:,} lines were read")
+    scan.corrections = [(offset + cut, line) for offset, line in scan.corrections]
+    return scan
+
+
+def _scan(text: str, *, known_count: int) -> TextScan:
     lines = _lines(text)
     words = KeywordIndex(text, [start for start, _ in lines])
     scan = TextScan()
@@ -159,11 +180,14 @@ def scan_text(text: str, *, known_count: int) -> TextScan:
         if CORRECTION.match(lines[index][1]):
             scan.corrections.append(lines[index])
     hard_lines = set(words.lines_with(HARD_HEADER_WORDS, head=_HARD_REACH))
-    for index in words.lines_with(HEADER_WORDS, head=_HARD_REACH):
+    # Only the last headers are read, so they are looked for from the end.
+    for index in reversed(words.lines_with(HEADER_WORDS, head=_HARD_REACH)):
         header = _header(lines[index], index, maybe_hard=index in hard_lines, words=words)
         if header is not None:
             headers.append(header)
-    headers = headers[-_MAX_HEADERS:]
+            if len(headers) == _MAX_HEADERS:
+                break
+    headers.reverse()
     claimed: set[int] = set()  # lines read as part of a header's section
     for position, header in enumerate(headers):
         stop = headers[position + 1].index if position + 1 < len(headers) else len(lines)
@@ -397,7 +421,9 @@ def _ordinal_blocks(
     previous = -1
     for index in sorted(labelled - claimed):
         line = lines[index]
-        place = ordinal_link(line[1]) if len(line[1]) <= 200 else None
+        # Table rows are read as tables; a long line is prose.
+        readable = len(line[1]) <= 200 and not line[1].lstrip().startswith("|")
+        place = ordinal_link(line[1]) if readable else None
         adjacent = all(not lines[i][1].strip() for i in range(previous + 1, index))
         if run and (place is None or not adjacent):
             _close_run(run, readings, known_count=known_count)
@@ -429,7 +455,7 @@ def _scores(lines: Sequence[Line], *, labelled: set[int], digits: set[int]) -> l
     current: str | None = None
     first = last = -1
     for index, (offset, text) in enumerate(lines):
-        if index not in labelled and index not in digits:
+        if (index not in labelled and index not in digits) or len(text) > _LONGEST_SCORE_LINE:
             continue
         found = list(dict.fromkeys(labels_in(text))) if index in labelled else []
         score = line_score(text) if index in digits else None

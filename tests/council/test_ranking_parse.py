@@ -491,3 +491,10 @@ def test_blind_corpus_is_mostly_read_right() -> None:
     verdicts = [blind_verdict(c, parse_ranking(c.text, response_labels(c.n))) for c in BLIND]
     assert len(BLIND) >= 60 and len({c.name for c in BLIND}) == len(BLIND)
     assert verdicts.count("right") >= 0.85 * len(BLIND)
+
+
+def test_a_very_long_reply_is_read_from_its_tail() -> None:
+    prose = "Response A is discussed at length; Response B less so.\n\n" * 3_000
+    parsed = parse(prose + "FINAL RANKING:\n1. Response C\n2. Response A\n3. Response B")
+    assert (parsed.ranking, parsed.status) == (CAB, ParseStatus.OK)
+    assert "the reply is long: only its last 2,000 lines were read" in parsed.issues
