@@ -54,6 +54,7 @@ class RunPreparation:
             history=history,
             system_prompt=system_prompt,
             policy=preset_policy(self._settings, spec.preset),
+            history_budget=self._settings.limits.max_history_chars,  # older turns: unsent
         )
         if turn.system_prompt:
             spec = with_client_system_prompt(spec, turn.system_prompt)
@@ -102,6 +103,7 @@ class RunPreparation:
                 question=message.content,
                 history=history,
                 policy=preset_policy(self._settings, stored.run.council.get("preset")),
+                history_budget=self._settings.limits.max_history_chars,
             )
             if turn.sealed is not None:
                 await self._store.save_vault(conversation_id, turn.sealed)

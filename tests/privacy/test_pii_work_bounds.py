@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from llmcouncil.config import LimitSettings, Settings
 from llmcouncil.privacy.detector import merge_overlaps, shared_detector
-from llmcouncil.privacy.policy import PrivacyGuard
+from llmcouncil.privacy.policy import PrivacyGuard, newest_turns
 from llmcouncil.privacy.scanning import ScanToken, windowed
 from llmcouncil.privacy.settings import PrivacySettings
 from llmcouncil.sim import SimServer
@@ -200,3 +200,10 @@ async def test_a_v1_client_that_leaves_during_the_scan_starts_no_run(
     else:
         pytest.fail("the conversation was never deleted: the request's work went on")
     assert sim.requests == []
+
+
+def test_only_the_history_that_could_be_sent_is_scanned() -> None:
+    history = [(f"q{i:02d}" * 10, f"a{i:02d}" * 10) for i in range(50)]  # 60 characters a turn
+    kept = newest_turns(history, max_chars=200)
+    assert list(kept) == history[-4:]  # the newest turns to 200 characters, the crossing one too
+    assert newest_turns(history, max_chars=10**6) == history
