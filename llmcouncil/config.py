@@ -25,6 +25,7 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+from sqlalchemy.engine import make_url
 
 from llmcouncil.audit.chain import AuditSettings
 from llmcouncil.auth.settings import AuthSettings, auth_problems
@@ -38,14 +39,16 @@ MAX_MEMBERS = 26
 _PROVIDER_NAME = re.compile(r"[A-Za-z][\w-]*")  # labels run from "Response A" to "Response Z"
 DEFAULT_CONFIG_FILE = Path("council.toml")
 
+# Four frontier models from four labs, as OpenRouter names them in late 2026; the chairman is
+# one of them. The simulator lists these as current (sim/catalogue.py).
 DEFAULT_MEMBERS = [
-    "openai/gpt-5.1",
-    "google/gemini-3-pro-preview",
-    "anthropic/claude-sonnet-4.5",
-    "x-ai/grok-4",
+    "openai/gpt-5.4",
+    "google/gemini-3.1-pro-preview",
+    "anthropic/claude-sonnet-4.6",
+    "x-ai/grok-4.20",
 ]
-DEFAULT_CHAIRMAN = "google/gemini-3-pro-preview"
-DEFAULT_TITLE_MODEL = "google/gemini-2.5-flash"
+DEFAULT_CHAIRMAN = "google/gemini-3.1-pro-preview"
+DEFAULT_TITLE_MODEL = "google/gemini-3-flash-preview"
 
 
 class ProviderSettings(BaseModel):
@@ -151,6 +154,30 @@ class LimitSettings(BaseModel):
     )
 
 
+class CatalogueSettings(BaseModel):
+    """The providers' model lists (ids, prices, context lengths, retirements), cached."""
+
+    enabled: bool = Field(
+        default=True, description="Fetch the model lists in the background while serving."
+    )
+    refresh_interval: float = Field(
+        default=21_600.0, gt=0, description="Seconds a fetched list stays fresh (6 hours)."
+    )
+    cache_file: Path | None = Field(
+        default=None,
+        description="Where the lists are kept across restarts; default: model_catalogue.json "
+        "beside a SQLite database, none for other databases.",
+    )
+
+    def cache_path(self, database_url: str) -> Path | None:
+        if self.cache_file is not None:
+            return self.cache_file
+        url = make_url(database_url)
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return None
+        return Path(url.database).parent / "model_catalogue.json"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="COUNCIL_",
@@ -181,6 +208,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     usage: UsageSettings = Field(default_factory=UsageSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
+    catalogue: CatalogueSettings = Field(default_factory=CatalogueSettings)
     redis_url: str | None = Field(
         default=None, description="Shared rate limits across processes (COUNCIL_REDIS_URL)."
     )

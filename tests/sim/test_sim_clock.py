@@ -1,9 +1,12 @@
-"""``wait_until``: never early, and on Linux precise to well under the loop's millisecond."""
+"""``wait_until``: never early, waits end in deadline order, and the Linux timer is kept tidy.
+
+How precise a wait is (on Linux well under the loop's millisecond) is a timing claim, measured
+by ``bench/sim_clock.py``, not asserted here.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import statistics
 import sys
 from collections.abc import AsyncIterator
 
@@ -37,22 +40,13 @@ async def test_a_wait_never_ends_before_its_deadline(precise: bool) -> None:
     assert min(late) >= 0
 
 
-async def test_a_deadline_already_passed_returns_at_once() -> None:
+@pytest.mark.parametrize("precise", [False, True])
+async def test_a_deadline_already_passed_returns_without_waiting(precise: bool) -> None:
+    """It does not even yield to the loop: the coroutine finishes on its first step."""
     loop = asyncio.get_running_loop()
-    before = loop.time()
-    await wait_until(before - 1, precise=True)
-    assert loop.time() - before < 0.01
-
-
-@linux_only
-async def test_precise_waits_end_well_within_the_loops_millisecond() -> None:
-    plain = statistics.median(await lateness_ms(precise=False))
-    precise = statistics.median(await lateness_ms(precise=True))
-    # epoll rounds the loop's timeouts up to whole milliseconds: a plain wait of 2.5 ms ends
-    # about half a millisecond late; the timerfd wakes the loop at the deadline itself.
-    # Medians, so a stall of a busy machine does not decide.
-    assert precise < 0.3, (plain, precise)
-    assert precise < plain
+    waiting = wait_until(loop.time() - 1, precise=precise)
+    with pytest.raises(StopIteration):
+        waiting.send(None)
 
 
 @linux_only
@@ -61,15 +55,18 @@ async def test_concurrent_waits_each_end_at_their_own_deadline() -> None:
     start = loop.time()
     deadlines = [start + d for d in (0.012, 0.004, 0.008, 0.002, 0.010)]
     ended: dict[float, float] = {}
+    order: list[float] = []
 
     async def one(deadline: float) -> None:
         await wait_until(deadline, precise=True)
         ended[deadline] = loop.time()
+        order.append(deadline)
 
     await asyncio.gather(*(one(d) for d in deadlines))
 
     assert all(ended[d] >= d for d in deadlines)
-    assert sorted(deadlines, key=lambda d: ended[d]) == sorted(deadlines)
+    # However late a busy machine wakes the loop, the waits end in the order of their deadlines.
+    assert order == sorted(deadlines)
 
 
 @linux_only
