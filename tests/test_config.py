@@ -24,20 +24,20 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)  # no council.toml or .env from the developer's checkout
 
 
-def test_defaults_are_the_original_council() -> None:
+def test_defaults_are_four_frontier_models_from_four_labs_and_a_chairman_among_them() -> None:
     settings = load_settings()
     preset = settings.preset(None)
     assert (
         preset.members
         == DEFAULT_MEMBERS
         == [
-            "openai/gpt-5.1",
-            "google/gemini-3-pro-preview",
-            "anthropic/claude-sonnet-4.5",
-            "x-ai/grok-4",
+            "openai/gpt-5.4",
+            "google/gemini-3.1-pro-preview",
+            "anthropic/claude-sonnet-4.6",
+            "x-ai/grok-4.20",
         ]
     )
-    assert preset.chairman == DEFAULT_CHAIRMAN == "google/gemini-3-pro-preview"
+    assert preset.chairman == DEFAULT_CHAIRMAN == "google/gemini-3.1-pro-preview"
     assert settings.providers["openrouter"].api_key_env == "OPENROUTER_API_KEY"
     assert settings.database_url.startswith("sqlite") and settings.port == 8001
     assert is_demo(settings)  # no key anywhere

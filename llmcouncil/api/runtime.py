@@ -69,6 +69,7 @@ class Runtime:
             registry = ProviderRegistry(
                 settings, simulator_url=simulator.base_url if simulator else None
             )
+            registry.start_catalogue_refresh(settings.model_refs())
             caller = ModelCaller(registry, settings)
             pipeline = CouncilPipeline(store=store, caller=caller, settings=settings)
             governance = await Governance.start(settings, engine=engine, store=store)

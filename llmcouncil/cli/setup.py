@@ -81,8 +81,8 @@ def config_check(
     settings = settings_from(config)
     problems = check_settings(settings)
     demo = is_demo(settings)
-    if not problems and not offline and not demo:
-        problems += asyncio.run(_check_models(settings))
+    if not problems and not offline:
+        problems += asyncio.run(_check_models(settings, demo=demo))
     if problems:
         raise ConfigError(problems)
     where = "demo mode (simulated upstream)" if demo else "real providers"
@@ -92,15 +92,24 @@ def config_check(
     _out.print(f"privacy: {find_ner_model(settings.privacy.ner_model)[1]}")
 
 
-async def _check_models(settings: Settings) -> list[str]:
+async def _check_models(settings: Settings, *, demo: bool) -> list[str]:
+    """Every configured id looked up in its upstream's model list (in demo mode: the
+    simulator's), a retired one with the closest current ids."""
     from llmcouncil.providers.registry import ProviderRegistry
+    from llmcouncil.sim import SimServer
 
-    registry = ProviderRegistry(settings)
-    refs = settings.model_refs()
+    simulator = SimServer() if demo else None
+    if simulator is not None:
+        await simulator.start(host="127.0.0.1", port=0)
+    registry = ProviderRegistry(
+        settings, simulator_url=simulator.base_url if simulator is not None else None
+    )
     try:
-        return await registry.check_models(refs)
+        return await registry.check_models(settings.model_refs())
     finally:
         await registry.aclose()
+        if simulator is not None:
+            await simulator.stop()
 
 
 @db_app.command("upgrade")

@@ -254,6 +254,11 @@ class OpenAICompatProvider:
             raise self._connection_error(request.model, exc) from exc
 
     async def list_models(self) -> list[str]:
+        return [str(e["id"]) for e in await self.list_model_entries() if "id" in e]
+
+    async def list_model_entries(self) -> list[dict[str, Any]]:
+        """The upstream's ``GET /models`` entries as sent (OpenRouter's carry prices, context
+        length, modalities and expiration dates; OpenAI's little more than ids)."""
         try:
             async with asyncio.timeout(self._connect_timeout * 2):
                 async with self._client().get(f"{self.base_url}/models") as response:
@@ -268,7 +273,7 @@ class OpenAICompatProvider:
         entries = data.get("data") if isinstance(data, dict) else None
         if not isinstance(entries, list):
             raise MalformedResponseError("model list has no data array", provider=self.name)
-        return [str(e["id"]) for e in entries if isinstance(e, dict) and "id" in e]
+        return [e for e in entries if isinstance(e, dict)]
 
     def _decode(self, model: str, body: bytes) -> dict[str, Any]:
         try:

@@ -95,7 +95,7 @@ class CallExecution:
 
     async def run(self) -> CallRecord:
         plan = self._plan
-        candidates = list(dict.fromkeys([plan.model, *plan.fallbacks]))
+        candidates = self._skip_retired(list(dict.fromkeys([plan.model, *plan.fallbacks])))
         self._choice = await self._all_open(candidates)
         loop = asyncio.get_running_loop()
         if plan.deadline is not None:
@@ -129,6 +129,22 @@ class CallExecution:
         return self._failed()
 
     # -- candidates and attempts -------------------------------------------------------------
+
+    def _skip_retired(self, candidates: list[str]) -> list[str]:
+        """Start at the first candidate the model catalogue does not know as retired (its
+        cached lists only: no request is made), recording why each one before it was passed
+        over; the run shows it as a fallback. When every candidate is retired all are tried,
+        since the list may be out of date."""
+        verdicts = [self._kit.registry.retirement(c) for c in candidates]
+        first = next((i for i, v in enumerate(verdicts) if v is None), 0)
+        for candidate, why in zip(candidates[:first], verdicts, strict=False):
+            message = why.explanation if why is not None else "retired"
+            self._failures.append(
+                ModelFailure(model=candidate, kind="model_retired", message=message)
+            )
+        if first and self._listeners.on_fallback is not None:
+            self._listeners.on_fallback(candidates[first], _reason(self._failures[-1]))
+        return candidates[first:]
 
     async def _within_cap(self, candidate: str, *, first: bool) -> _Answer:
         """The candidate, cut when its share of the call's deadline is spent."""

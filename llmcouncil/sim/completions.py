@@ -20,6 +20,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from llmcouncil.sim.arrival import arrival_of
+from llmcouncil.sim.catalogue import expired_on, today_utc
 from llmcouncil.sim.clock import wait_until
 from llmcouncil.sim.config import PromptKind
 from llmcouncil.sim.content import write_reasoning, write_reply, write_unformatted
@@ -57,7 +58,8 @@ def error_response(status: int, message: str | None = None) -> web.Response:
 
 async def list_models(request: web.Request) -> web.Response:
     config = request.app[STATE_KEY].config
-    return web.json_response(models_body(config.known_models, created=int(time.time())))
+    body = models_body(config.known_models, created=int(time.time()), today=today_utc())
+    return web.json_response(body)
 
 
 async def chat_completions(request: web.Request) -> web.StreamResponse:
@@ -81,6 +83,11 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
             fault=plan.fault_kind,
         )
     )
+    expired = expired_on(chat.model, today_utc())
+    if expired is not None:  # as a router does once a model's expiration date has passed
+        return error_response(
+            404, f"The model `{chat.model}` was retired on {expired.isoformat()}."
+        )
     with state.track_call():
         await state.wait_if_held()
         return await _serve(request, state=state, chat=chat, kind=kind, plan=plan, arrived=arrived)

@@ -13,18 +13,9 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-DEFAULT_KNOWN_MODELS: tuple[str, ...] = (
-    "openai/gpt-5.1",
-    "google/gemini-3-pro-preview",
-    "anthropic/claude-sonnet-4.5",
-    "x-ai/grok-4",
-    "google/gemini-2.5-flash",
-    "openai/gpt-4o-mini",
-    "anthropic/claude-haiku-4.5",
-    "meta-llama/llama-3.3-70b-instruct",
-    "mistralai/mistral-large",
-    "deepseek/deepseek-chat",
-)
+from llmcouncil.sim.catalogue import SIM_MODELS
+
+DEFAULT_KNOWN_MODELS: tuple[str, ...] = tuple(m.id for m in SIM_MODELS)
 
 PromptKind = Literal["answer", "ranking", "title", "chairman"]
 # How a model shows its reasoning: a `reasoning` delta/message field (OpenRouter, Ollama), a

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import json
 import zlib
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from llmcouncil.sim.catalogue import model_entry
 
 SIMULATED_HEADER = "X-Council-Simulated"
 DONE_EVENT = b"data: [DONE]\n\n"
@@ -197,11 +200,9 @@ def sse_event(payload: dict[str, Any]) -> bytes:
     return b"data: " + json.dumps(payload, separators=(",", ":")).encode() + b"\n\n"
 
 
-def models_body(models: list[str], *, created: int) -> dict[str, Any]:
+def models_body(models: list[str], *, created: int, today: date) -> dict[str, Any]:
+    """``GET /models`` in OpenRouter's shape (OpenAI's fields included) for ``models``."""
     return {
         "object": "list",
-        "data": [
-            {"id": model, "object": "model", "created": created, "owned_by": model.split("/")[0]}
-            for model in models
-        ],
+        "data": [model_entry(model, created=created, today=today) for model in models],
     }
