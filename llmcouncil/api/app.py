@@ -22,7 +22,17 @@ from opentelemetry.trace import TracerProvider
 from llmcouncil.api.errors import install_error_handlers
 from llmcouncil.api.inputs import refuse_unstorable
 from llmcouncil.api.openapi import install_openapi
-from llmcouncil.api.routes import audit, auth, conversations, health, keys, system, usage, users
+from llmcouncil.api.routes import (
+    audit,
+    auth,
+    conversations,
+    feedback,
+    health,
+    keys,
+    system,
+    usage,
+    users,
+)
 from llmcouncil.api.routes.system import package_version
 from llmcouncil.api.runtime import Runtime
 from llmcouncil.auth.deps import Require
@@ -113,6 +123,7 @@ def create_app(
     signed_in = [Depends(Require())]
     askers = [Depends(Require(Scope.CONVERSATIONS))]
     app.include_router(conversations.router)
+    app.include_router(feedback.router)
     app.include_router(system.router)
     app.include_router(health.router, dependencies=signed_in)
     app.include_router(openai_routes.router, dependencies=askers)
