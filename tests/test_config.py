@@ -116,4 +116,4 @@ def test_the_example_config_is_valid(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("OPENROUTER_API_KEY", "sk-or-x")
     settings = load_settings(config_file=example)
     assert check_settings(settings) == []
-    assert settings.preset("default").chairman_fallbacks == ["anthropic/claude-sonnet-4.5"]
+    assert settings.preset("default").chairman_fallbacks == ["anthropic/claude-sonnet-4.6"]

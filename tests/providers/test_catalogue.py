@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from llmcouncil.config import ProviderSettings, Settings
+from llmcouncil.config import ProviderSettings, Settings, load_settings
 from llmcouncil.providers.catalogue import (
     CatalogueFile,
     ModelCatalogue,
@@ -263,3 +263,15 @@ def test_the_cache_file_defaults_beside_a_sqlite_database_only(tmp_path: Path) -
     )
     assert postgres.catalogue.cache_path(postgres.database_url) is None
     assert chosen.catalogue.cache_path(chosen.database_url) == tmp_path / "m.json"
+
+
+async def test_every_id_of_the_example_config_is_current_in_the_simulator(tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parents[2] / "council.example.toml"
+    settings = load_settings(config_file=example)
+    refs = [ref for ref in settings.model_refs() if ":" not in ref]  # the OpenRouter ones
+    async with SimServer(SimConfig.fast()) as sim:
+        registry = ProviderRegistry(sim_settings(sim, tmp_path))
+        try:
+            assert await registry.check_models(refs) == []
+        finally:
+            await registry.aclose()
