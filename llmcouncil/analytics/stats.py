@@ -152,39 +152,26 @@ def fit_bradley_terry(
     index = {m: k for k, m in enumerate(models)}
     rows = [p for p in pairs if p.a_wins + p.b_wins > 0 and p.a != p.b]
     m = len(models)
-    size = m + (1 if with_covariate else 0)
     if m == 0:
         return BradleyTerryFit(models=[], strengths=[], standard_errors=[], comparisons=[])
-    a_idx = np.array([index[p.a] for p in rows], dtype=np.intp)
-    b_idx = np.array([index[p.b] for p in rows], dtype=np.intp)
-    wins = np.array([p.a_wins for p in rows], dtype=np.float64)
-    totals = np.array([p.a_wins + p.b_wins for p in rows], dtype=np.float64)
-    covariate = np.array([p.covariate for p in rows], dtype=np.float64)
-    design = np.zeros((len(rows), size))
-    design[np.arange(len(rows)), a_idx] = 1.0
-    design[np.arange(len(rows)), b_idx] = -1.0
-    if with_covariate:
-        design[:, m] = covariate
-    theta = np.zeros(size)
-    information = np.eye(size) * PRIOR_PRECISION
-    for _ in range(_NEWTON_ROUNDS):
-        p = _sigmoid(design @ theta)
-        gradient = design.T @ (wins - totals * p) - PRIOR_PRECISION * theta
-        weights = totals * p * (1 - p)
-        information = (design.T * weights) @ design + np.eye(size) * PRIOR_PRECISION
-        step = np.linalg.solve(information, gradient)
-        theta = theta + step
-        if float(np.max(np.abs(step))) < _TOLERANCE:
-            break
-    covariance = np.linalg.inv(information)
+    data = PairArrays(
+        a=np.array([index[p.a] for p in rows], dtype=np.intp),
+        b=np.array([index[p.b] for p in rows], dtype=np.intp),
+        wins=np.array([p.a_wins for p in rows], dtype=np.float64),
+        totals=np.array([p.a_wins + p.b_wins for p in rows], dtype=np.float64),
+        covariate=np.array([p.covariate for p in rows], dtype=np.float64)
+        if with_covariate
+        else None,
+    )
+    theta, covariance = fit_arrays(data, m)
     strengths = theta[:m] - theta[:m].mean()
     # The variance of a centred strength: e_i - 1/m, through the covariance.
     centring = np.eye(m) - 1.0 / m
     centred_cov = centring @ covariance[:m, :m] @ centring.T
     errors = np.sqrt(np.clip(np.diag(centred_cov), 0.0, None))
     comparisons = np.zeros(m)
-    np.add.at(comparisons, a_idx, totals)
-    np.add.at(comparisons, b_idx, totals)
+    np.add.at(comparisons, data.a, data.totals)
+    np.add.at(comparisons, data.b, data.totals)
     return BradleyTerryFit(
         models=models,
         strengths=[float(s) for s in strengths],
@@ -193,6 +180,74 @@ def fit_bradley_terry(
         slope=float(theta[m]) if with_covariate else None,
         slope_error=float(math.sqrt(covariance[m, m])) if with_covariate else None,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PairArrays:
+    a: npt.NDArray[np.intp]
+    b: npt.NDArray[np.intp]
+    wins: Array  # of a over b
+    totals: Array
+    covariate: Array | None = None
+
+
+def fit_arrays(data: PairArrays, m: int) -> tuple[Array, Array]:
+    """Newton's method on the penalised likelihood: (parameters, their covariance)."""
+    size = m + (1 if data.covariate is not None else 0)
+    design = np.zeros((len(data.a), size))
+    rows = np.arange(len(data.a))
+    design[rows, data.a] = 1.0
+    design[rows, data.b] = -1.0
+    if data.covariate is not None:
+        design[:, m] = data.covariate
+    theta: Array = np.zeros(size)
+    prior = np.eye(size) * PRIOR_PRECISION
+    information = prior
+    for _ in range(_NEWTON_ROUNDS):
+        p = _sigmoid(design @ theta)
+        gradient = design.T @ (data.wins - data.totals * p) - PRIOR_PRECISION * theta
+        information = (design.T * (data.totals * p * (1 - p))) @ design + prior
+        step = np.linalg.solve(information, gradient)
+        theta = theta + step
+        if float(np.max(np.abs(step))) < _TOLERANCE:
+            break
+    covariance: Array = np.asarray(np.linalg.inv(information), dtype=np.float64)
+    return theta, covariance
+
+
+def bootstrap_over_runs(
+    runs: Sequence[Sequence[tuple[int, int, float, float]]],
+    m: int,
+    *,
+    rounds: int = 200,
+    seed: int = 0,
+) -> list[tuple[float, float]]:
+    """95 % percentile intervals of the centred log-strengths, resampling whole runs (each
+    run's (a, b, a_wins, b_wins) rows stay together, so reviews of one run are not taken for
+    independent evidence)."""
+    keys = sorted({(a, b) for run in runs for a, b, _, _ in run})
+    column = {key: k for k, key in enumerate(keys)}
+    wins = np.zeros((len(runs), len(keys)))
+    totals = np.zeros((len(runs), len(keys)))
+    for r, run in enumerate(runs):
+        for a, b, a_wins, b_wins in run:
+            wins[r, column[(a, b)]] += a_wins
+            totals[r, column[(a, b)]] += a_wins + b_wins
+    rng = np.random.default_rng(seed)
+    counts = rng.multinomial(len(runs), np.full(len(runs), 1.0 / len(runs)), size=rounds)
+    resampled_wins = counts @ wins
+    resampled_totals = counts @ totals
+    a_idx = np.array([a for a, _ in keys], dtype=np.intp)
+    b_idx = np.array([b for _, b in keys], dtype=np.intp)
+    fits = np.zeros((rounds, m))
+    for k in range(rounds):
+        theta, _ = fit_arrays(
+            PairArrays(a=a_idx, b=b_idx, wins=resampled_wins[k], totals=resampled_totals[k]), m
+        )
+        fits[k] = theta[:m] - theta[:m].mean()
+    low = np.percentile(fits, 2.5, axis=0)
+    high = np.percentile(fits, 97.5, axis=0)
+    return [(float(lo), float(hi)) for lo, hi in zip(low, high, strict=True)]
 
 
 def _sigmoid(x: Array) -> Array:

@@ -23,6 +23,7 @@ from llmcouncil.api.errors import install_error_handlers
 from llmcouncil.api.inputs import refuse_unstorable
 from llmcouncil.api.openapi import install_openapi
 from llmcouncil.api.routes import (
+    analytics,
     audit,
     auth,
     conversations,
@@ -124,6 +125,7 @@ def create_app(
     askers = [Depends(Require(Scope.CONVERSATIONS))]
     app.include_router(conversations.router)
     app.include_router(feedback.router)
+    app.include_router(analytics.router)
     app.include_router(system.router)
     app.include_router(health.router, dependencies=signed_in)
     app.include_router(openai_routes.router, dependencies=askers)
