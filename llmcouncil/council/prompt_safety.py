@@ -29,7 +29,9 @@ MASK = "[model name]"
 _STRUCTURE = re.compile(
     # ">" is left out of the decoration: a line already quoted is not structure (and quoting
     # twice would make ``neutralise`` change its own output).
-    r"[ \t]*(?:[#*_=|~`\[(-]+[ \t]*)*"
+    # One character class, not a repetition of groups: nested repeats backtrack exponentially on
+    # a long run of decoration ("-----BEGIN …" in an answer).
+    r"[ \t#*_=|~`\[(-]*"
     r"(?:response[ \t\u00a0]+[a-z](?![\w])"
     r"|final[ \t_-]*rankings?"
     r"|stage[ \t]*[0-9ivx]+\b"

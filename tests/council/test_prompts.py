@@ -178,3 +178,13 @@ def test_neutralise_is_idempotent_and_never_leaves_a_tag(text: str) -> None:
     once = neutralise(text)
     assert neutralise(once) == once
     assert not re.search(r"<[ \t]*/?[ \t]*response", once, re.IGNORECASE)
+
+
+@pytest.mark.timeout(30)
+def test_long_runs_of_decoration_are_neutralised_in_linear_time() -> None:
+    # A PEM block or a markdown rule in an answer: the structure check must not backtrack over
+    # every way of splitting a run of dashes (it once took seconds for 24 dashes and a letter).
+    lines = ["-" * 20_000 + "x", "-----BEGIN RSA PRIVATE KEY-----", "=" * 5_000 + " Response C:"]
+    out = neutralise("\n".join(lines)).splitlines()
+    assert out[0] == lines[0] and out[1] == lines[1]
+    assert out[2].startswith("> ")
