@@ -11,6 +11,7 @@ import sys
 import typer
 from rich.console import Console
 
+from llmcouncil.cli.analytics import analytics_app
 from llmcouncil.cli.ask import ask
 from llmcouncil.cli.audit import audit_app
 from llmcouncil.cli.conversations import conversations_app
@@ -18,6 +19,7 @@ from llmcouncil.cli.keys import keys_app
 from llmcouncil.cli.mcp import mcp
 from llmcouncil.cli.setup import config_app, db_app, serve, simulate
 from llmcouncil.cli.users import users_app
+from llmcouncil.cli.vote import vote
 from llmcouncil.errors import (
     ConfigError,
     CouncilError,
@@ -37,12 +39,14 @@ app.command()(ask)
 app.command()(serve)
 app.command()(simulate)
 app.command()(mcp)
+app.command()(vote)
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
 app.add_typer(conversations_app, name="conversations")
 app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
+app.add_typer(analytics_app, name="analytics")
 
 _err = Console(stderr=True, highlight=False)
 
