@@ -16,6 +16,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from llmcouncil.cli.common import ConfigOption, DemoOption, settings_from
+from llmcouncil.cli.peer_ranking import peer_ranking
 from llmcouncil.council.events import CouncilEvent, EventType
 from llmcouncil.council.transcript import result_payload
 
@@ -168,16 +169,8 @@ def _print_result(payload: dict[str, Any]) -> None:
         error = payload.get("error") or {}
         _err.print(f"[bold red]no final answer:[/] {error.get('message', payload.get('status'))}")
         return
-    rows = payload["metadata"].get("aggregate_rankings") or []
-    if rows:
-        table = Table(title="Peer ranking (lower is better)")
-        for column in ("#", "model", "average rank", "votes"):
-            table.add_column(column)
-        for i, row in enumerate(rows, start=1):
-            table.add_row(
-                str(i), row["model"], f"{row['average_rank']:.2f}", str(row["rankings_count"])
-            )
-        _out.print(table)
+    for part in peer_ranking(payload):
+        _out.print(part)
     if final.get("degraded"):
         title = "Degraded result: no chairman answered"
     else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -34,7 +35,8 @@ def council(
         capture_output=True,
         env={**base, **(env or {})},
         input=input,
-        timeout=60,
+        # A guard against a hung command only: a busy machine may take a while to start one.
+        timeout=300,
     )
 
 
@@ -89,6 +91,8 @@ def test_ask_in_demo_mode_prints_a_marked_answer_and_stores_it(tmp_path: Path) -
 
 
 def test_ask_human_output_names_the_chairman_and_simulation(tmp_path: Path) -> None:
+    """Two members with self-votes excluded: each reviewer's only pair holds its own answer, so
+    no vote counts, and the output says so instead of showing an empty ranking."""
     result = council(
         "ask",
         "--demo",
@@ -101,7 +105,24 @@ def test_ask_human_output_names_the_chairman_and_simulation(tmp_path: Path) -> N
     )
     assert result.returncode == 0, result.stderr
     assert "chairman x-ai/grok-4" in result.stdout and "SIMULATED" in result.stdout
-    assert "Peer ranking" in result.stdout
+    explained = next(line for line in result.stdout.splitlines() if "Peer ranking" in line)
+    assert "no vote counted" in explained
+    assert "its own answer left out there is nothing to compare" in explained
+    assert "openai/gpt-5.1" in explained and "x-ai/grok-4" in explained
+    assert "strength" not in result.stdout
+
+
+def test_ask_human_output_shows_the_strengths_of_three_members(tmp_path: Path) -> None:
+    members = ["openai/gpt-5.1", "x-ai/grok-4", "anthropic/claude-sonnet-4.5"]
+    result = council(
+        "ask", "--demo", "--models", ",".join(members), "Tabs or spaces?", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Peer ranking (Bradley–Terry strength" in result.stdout
+    assert "95% interval" in result.stdout and "average rank" in result.stdout
+    table = [line for line in result.stdout.splitlines() if any(m in line for m in members)]
+    assert len(table) >= 3 and all(re.search(r"[+-]\d\.\d\d … [+-]\d\.\d\d", r) for r in table[:3])
+    assert "no vote counted" not in result.stdout
 
 
 def test_config_check_prints_every_problem_and_exits_2(tmp_path: Path) -> None:
