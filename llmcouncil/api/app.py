@@ -30,6 +30,8 @@ from llmcouncil.api.routes import (
     feedback,
     health,
     keys,
+    models,
+    presets,
     system,
     usage,
     users,
@@ -126,6 +128,8 @@ def create_app(
     app.include_router(conversations.router)
     app.include_router(feedback.router)
     app.include_router(analytics.router)
+    app.include_router(models.router)
+    app.include_router(presets.router)
     app.include_router(system.router)
     app.include_router(health.router, dependencies=signed_in)
     app.include_router(openai_routes.router, dependencies=askers)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -270,10 +271,39 @@ class PresetPublic(BaseModel):
     exclude_self_votes: bool
 
 
+class CatalogueModelPublic(BaseModel):
+    """A model as its provider lists it. Prices are US dollars per token (None: not stated)."""
+
+    id: str = Field(description="The reference to configure (provider: prefix when not default).")
+    name: str
+    context_length: int | None
+    prompt_price: float | None
+    completion_price: float | None
+    input_modalities: list[str]
+    output_modalities: list[str]
+    supported_parameters: list[str]
+    deprecated: bool = Field(description="The provider has announced an end date.")
+    expired: bool = Field(description="That date has passed: the id is retired.")
+    expiration_date: date | None
+
+
+class RetiredModelPublic(BaseModel):
+    model: str
+    reason: str
+    suggestions: list[str] = Field(description="The closest current ids.")
+
+
 class ModelsPublic(BaseModel):
     default_preset: str
     presets: list[PresetPublic]
     models: list[str]
+    catalogue: list[CatalogueModelPublic] = Field(
+        default_factory=list,
+        description="The providers' model lists as last fetched (empty until the first fetch).",
+    )
+    retired: list[RetiredModelPublic] = Field(
+        default_factory=list, description="Configured ids the provider has retired."
+    )
 
 
 class StatusPublic(BaseModel):

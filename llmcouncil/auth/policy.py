@@ -118,6 +118,12 @@ class CouncilPolicy:
             models=tuple(role_policy.models if models is None else models),
         )
 
+    def allows_model(self, model: str) -> bool:
+        return _matches(model, self.models)
+
+    def allows_preset(self, preset: str) -> bool:
+        return _matches(preset, self.presets)
+
     def check(self, spec: CouncilSpec) -> None:
         preset = spec.preset or ""
         if not _matches(preset, self.presets):

@@ -1,4 +1,4 @@
-"""Models, status and health."""
+"""Status and health (the models: routes/models.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from sqlalchemy.engine import make_url
 
 from llmcouncil.api.deps import RuntimeDep
 from llmcouncil.api.errors import error_body
+from llmcouncil.api.guards import get_principal
 from llmcouncil.api.runtime import DEMO_MESSAGE
-from llmcouncil.api.schemas import ModelsPublic, StatusPublic
-from llmcouncil.auth.deps import AnyUser, get_principal
+from llmcouncil.api.schemas import StatusPublic
 from llmcouncil.config import resolve_model
 from llmcouncil.errors import AuthenticationError, StoreError
 
@@ -25,30 +25,6 @@ def package_version() -> str:
         return version("llmcouncil")
     except PackageNotFoundError:
         return "0+unknown"
-
-
-@router.get("/api/models", response_model=ModelsPublic)
-async def list_models(runtime: RuntimeDep, _user: AnyUser) -> dict[str, Any]:
-    settings = runtime.settings
-    presets = []
-    for name, preset in settings.presets.items():
-        presets.append(
-            {
-                "name": name,
-                "description": preset.description,
-                "members": preset.members,
-                "chairman": preset.chairman,
-                "chairman_fallbacks": preset.chairman_fallbacks,
-                "fallbacks": preset.fallbacks,
-                "title_model": preset.title_model,
-                "exclude_self_votes": preset.exclude_self_votes,
-            }
-        )
-    return {
-        "default_preset": settings.default_preset,
-        "presets": presets,
-        "models": settings.model_refs(with_title=False),
-    }
 
 
 @router.get("/api/status", response_model=StatusPublic)
