@@ -29,6 +29,7 @@ from sqlalchemy.engine import make_url
 
 from llmcouncil.audit.chain import AuditSettings
 from llmcouncil.auth.settings import AuthSettings, auth_problems
+from llmcouncil.documents.settings import DocumentSettings
 from llmcouncil.errors import ConfigError
 from llmcouncil.observability.settings import ObservabilitySettings
 from llmcouncil.privacy.settings import DEFAULT_POLICY, PiiPolicy, PrivacySettings, privacy_problems
@@ -208,6 +209,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     usage: UsageSettings = Field(default_factory=UsageSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
+    documents: DocumentSettings = Field(default_factory=DocumentSettings)
     catalogue: CatalogueSettings = Field(default_factory=CatalogueSettings)
     redis_url: str | None = Field(
         default=None, description="Shared rate limits across processes (COUNCIL_REDIS_URL)."

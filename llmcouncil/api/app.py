@@ -27,6 +27,7 @@ from llmcouncil.api.routes import (
     audit,
     auth,
     conversations,
+    documents,
     feedback,
     health,
     keys,
@@ -126,6 +127,7 @@ def create_app(
     signed_in = [Depends(Require())]
     askers = [Depends(Require(Scope.CONVERSATIONS))]
     app.include_router(conversations.router)
+    app.include_router(documents.router)
     app.include_router(feedback.router)
     app.include_router(analytics.router)
     app.include_router(models.router)

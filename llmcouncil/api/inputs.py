@@ -114,6 +114,8 @@ async def refuse_unstorable(request: Request) -> None:
     route = request.scope.get("route")
     if not isinstance(route, APIRoute) or route.body_field is None:
         return  # no body, or one the route reads itself (/mcp)
+    if request.headers.get("content-type", "").startswith(("multipart/", "application/x-www")):
+        return  # a form (a file upload): its stream is read by the form parser, not cached
     if not await request.body():
         return
     try:

@@ -17,8 +17,10 @@ from llmcouncil.council.governance import RunActor
 from llmcouncil.council.pipeline import RunContext
 from llmcouncil.council.prompts import history_messages
 from llmcouncil.council.spec import CouncilSpec
+from llmcouncil.documents.run_context import with_documents
 from llmcouncil.privacy.policy import PrivacyGuard, preset_policy
 from llmcouncil.privacy.vault import PiiVault
+from llmcouncil.providers.base import ChatMessage
 from llmcouncil.store.repository import DEFAULT_TITLE, Store
 from llmcouncil.store.tables import ConversationRow
 
@@ -78,14 +80,43 @@ class RunPreparation:
             question=turn.question,
             spec=spec,
             seed=run.seed,
-            history=history_messages(
-                turn.history, max_chars=self._settings.limits.max_history_chars
+            history=await self._pinned(
+                history_messages(turn.history, max_chars=self._settings.limits.max_history_chars),
+                conversation_id=conversation_id,
+                run_id=run.id,
+                question=turn.question,
+                spec=spec,
+                turns=len(history),
             ),
             make_title=message.seq == 1 and conversation.title == DEFAULT_TITLE,
             simulated=self._simulated,
             privacy=turn.summary,
         )
         return ctx, turn.vault
+
+    async def _pinned(
+        self,
+        history: list[ChatMessage],
+        *,
+        conversation_id: str,
+        run_id: str,
+        question: str,
+        spec: CouncilSpec,
+        turns: int,
+    ) -> list[ChatMessage]:
+        """The conversation's documents go ahead of the history, outside its budget."""
+        return await with_documents(
+            history,
+            store=self._store,
+            privacy=self.privacy,
+            settings=self._settings,
+            conversation_id=conversation_id,
+            run_id=run_id,
+            question=question,
+            members=spec.members,
+            chairman=spec.chairman,
+            turns=turns,
+        )
 
     async def _prepare_retry(
         self, conversation_id: str, run_id: str
@@ -120,8 +151,13 @@ class RunPreparation:
             question=turn.question,
             spec=CouncilSpec.from_dict(run.council),
             seed=run.seed,
-            history=history_messages(
-                turn.history, max_chars=self._settings.limits.max_history_chars
+            history=await self._pinned(
+                history_messages(turn.history, max_chars=self._settings.limits.max_history_chars),
+                conversation_id=conversation_id,
+                run_id=run.id,
+                question=turn.question,
+                spec=CouncilSpec.from_dict(run.council),
+                turns=len(history),
             ),
             make_title=message.seq == 1 and conversation.title == DEFAULT_TITLE,
             simulated=self._simulated,

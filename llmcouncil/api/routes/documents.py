@@ -1,0 +1,358 @@
+"""Documents of a conversation: upload (multipart), list, table of contents, sections, delete;
+what each run was shown of them, with its citations; and reading mode ("discuss this chapter").
+
+Stored text holds placeholders (the privacy guard ran before storing); what is shown here has
+the originals restored from the conversation's vault, as messages do.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Request, Response, UploadFile
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from llmcouncil.api.deps import RunsDep, StoreDep
+from llmcouncil.api.guards import Asker, ReadableConversation, WritableConversation, actor_for_run
+from llmcouncil.api.schemas import CouncilResult, ErrorBody, MessageCreate
+from llmcouncil.council.transcript import result_payload
+from llmcouncil.documents.citations import find_citations
+from llmcouncil.documents.context import Focus
+from llmcouncil.documents.repository import StoredDocument, StoredSection
+from llmcouncil.documents.service import DocumentService, document_service, reading_focus
+from llmcouncil.errors import ContentTooLargeError, NotFoundError, ValidationFailedError
+from llmcouncil.privacy.vault import PiiVault
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "Not signed in (users mode)"},
+    403: {"model": ErrorBody, "description": "Role, scopes or council policy do not allow it"},
+    404: {"model": ErrorBody, "description": "Unknown conversation or document"},
+    422: {"model": ErrorBody, "description": "Invalid input"},
+}
+UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorBody, "description": "The conversation holds its maximum of documents"},
+    413: {"model": ErrorBody, "description": "The file is past documents.max_file_bytes"},
+    415: {"model": ErrorBody, "description": "Not PDF, EPUB, DOCX, HTML, Markdown, text or image"},
+    422: {
+        "model": ErrorBody,
+        "description": "The file cannot be read safely: code document_encrypted, "
+        "document_corrupt, document_no_text (a scan: OCR is not supported), archive_bomb, or "
+        "pii_blocked under a blocking privacy policy",
+    },
+}
+router = APIRouter(prefix="/api/conversations", tags=["documents"], responses=ERRORS)
+
+
+class SectionEntry(BaseModel):
+    """One entry of a table of contents."""
+
+    id: int
+    position: int = Field(description="Order in the document, from 0: the {n} of its URL")
+    number: str = Field(description='How it is cited: "3.2" in [§3.2, p. 41]')
+    title: str
+    level: int = Field(description="1: a chapter, 2: a section of it …; 0: text before any")
+    page_start: int | None = None
+    page_end: int | None = None
+    chars: int
+    has_summary: bool
+
+
+class SectionPublic(SectionEntry):
+    document_id: str
+    text: str
+    summary: str | None = None
+
+
+class DocumentPublic(BaseModel):
+    id: str
+    conversation_id: str
+    kind: str = Field(description="pdf, epub, docx, html, markdown, text or image")
+    media_type: str
+    filename: str
+    title: str
+    size_bytes: int
+    pages: int | None = None
+    chars: int
+    section_count: int
+    chapters: int = Field(description="Top-level sections (chapters)")
+    metadata: dict[str, Any]
+    privacy: dict[str, Any] | None = None
+    created_at: str
+    duplicate: bool = Field(
+        default=False, description="True when the same file was already attached (not stored)"
+    )
+
+
+class DocumentDetail(DocumentPublic):
+    contents: list[SectionEntry] = Field(description="The table of contents, in reading order")
+
+
+class ShownDocument(BaseModel):
+    document_id: str
+    title: str
+    description: str = Field(description='In words: "chapters 3–4 of 12", "all of it"')
+    sections: list[dict[str, Any]]
+    of: int = Field(description="Sections the document has")
+
+
+class CitationPublic(BaseModel):
+    text: str
+    start: int
+    end: int
+    number: str
+    page: int | None = None
+    document_id: str | None = None
+    section_id: int | None = None
+    position: int | None = None
+    link: str | None = Field(default=None, description="The cited section's URL, when known")
+
+
+class CallCitations(BaseModel):
+    stage: int
+    model: str
+    citations: list[CitationPublic]
+
+
+class RunDocuments(BaseModel):
+    run_id: str
+    complete: bool = Field(description="False: some sections were left out for length")
+    models: list[str] = Field(description="The models this applies to: each saw exactly these")
+    documents: list[ShownDocument]
+    images_left_out: list[str]
+    dropped_turns: int = Field(description="Earlier turns left out of the history for length")
+    focus: dict[str, Any] | None = None
+    citations: list[CallCitations]
+
+
+class DiscussSection(MessageCreate):
+    """A question about one chapter (reading mode)."""
+
+
+async def documents_of(request: Request) -> DocumentService:
+    runtime = request.app.state.runtime
+    return document_service(
+        store=runtime.store, privacy=runtime.runs.privacy, settings=runtime.settings
+    )
+
+
+def _vault(service: DocumentService, conversation: Any) -> PiiVault:
+    return service.vault(conversation.pii_vault, conversation_id=conversation.id)
+
+
+def _entry(section: StoredSection) -> dict[str, Any]:
+    return {
+        "id": section.id,
+        "position": section.position,
+        "number": section.number,
+        "title": section.title,
+        "level": section.level,
+        "page_start": section.page_start,
+        "page_end": section.page_end,
+        "chars": section.chars,
+        "has_summary": section.summary is not None,
+    }
+
+
+def _public(document: StoredDocument, vault: PiiVault, *, chapters: int = 0) -> dict[str, Any]:
+    return {
+        "id": document.id,
+        "conversation_id": document.conversation_id,
+        "kind": document.kind,
+        "media_type": document.media_type,
+        "filename": vault.restore(document.filename),
+        "title": vault.restore(document.title),
+        "size_bytes": document.size_bytes,
+        "pages": document.pages,
+        "chars": document.chars,
+        "section_count": document.section_count,
+        "chapters": chapters,
+        "metadata": document.meta,
+        "privacy": document.privacy,
+        "created_at": document.created_at.isoformat(),
+    }
+
+
+def _chapters(sections: list[StoredSection]) -> int:
+    return sum(1 for s in sections if s.level == 1 and "(part" not in s.number)
+
+
+@router.post(
+    "/{conversation_id}/documents",
+    status_code=201,
+    response_model=DocumentPublic,
+    responses={200: {"model": DocumentPublic, "description": "Already attached"}, **UPLOAD_ERRORS},
+)
+async def upload_document(
+    conversation_id: str,
+    file: Annotated[UploadFile, File(description="The document or image")],
+    request: Request,
+    _writable: WritableConversation,
+) -> Any:
+    service = await documents_of(request)
+    limit = service.settings.max_file_bytes
+    if file.size is not None and file.size > limit:
+        raise ContentTooLargeError(f"the file is {file.size} bytes; the limit is {limit} bytes")
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise ContentTooLargeError(f"the file is over {limit} bytes, the limit")
+    if not data:
+        raise ValidationFailedError("the file is empty")
+    attached = await service.attach(
+        conversation_id,
+        data,
+        filename=file.filename or "document",
+        content_type=file.content_type,
+    )
+    detail = await service.documents.get(conversation_id, attached.document.id, sections=True)
+    conversation = await service.store.get_conversation(conversation_id)
+    body = {
+        **_public(detail, _vault(service, conversation), chapters=_chapters(detail.sections or [])),
+        "duplicate": not attached.created,
+    }
+    return JSONResponse(body, status_code=201 if attached.created else 200)
+
+
+@router.get("/{conversation_id}/documents", response_model=list[DocumentPublic])
+async def list_documents(
+    conversation_id: str, request: Request, conversation: ReadableConversation
+) -> list[dict[str, Any]]:
+    service = await documents_of(request)
+    vault = _vault(service, conversation)
+    documents = await service.documents.for_conversation(conversation_id)
+    return [_public(d, vault, chapters=_chapters(d.sections or [])) for d in documents]
+
+
+@router.get("/{conversation_id}/documents/{document_id}", response_model=DocumentDetail)
+async def get_document(
+    conversation_id: str, document_id: str, request: Request, conversation: ReadableConversation
+) -> dict[str, Any]:
+    service = await documents_of(request)
+    vault = _vault(service, conversation)
+    document = await service.documents.get(conversation_id, document_id, sections=True)
+    sections = document.sections or []
+    contents = [{**_entry(s), "title": vault.restore(s.title)} for s in sections]
+    return {**_public(document, vault, chapters=_chapters(sections)), "contents": contents}
+
+
+@router.get(
+    "/{conversation_id}/documents/{document_id}/content",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}, "image/jpeg": {}, "image/webp": {}}}},
+)
+async def get_image(
+    conversation_id: str, document_id: str, request: Request, _readable: ReadableConversation
+) -> Response:
+    service = await documents_of(request)
+    document = await service.documents.get(conversation_id, document_id, data=True)
+    if document.data is None:
+        raise NotFoundError(f"document {document_id} keeps no file content (only its text)")
+    return Response(document.data, media_type=document.media_type)
+
+
+@router.get(
+    "/{conversation_id}/documents/{document_id}/sections/{position}",
+    response_model=SectionPublic,
+)
+async def get_section(
+    conversation_id: str,
+    document_id: str,
+    position: int,
+    request: Request,
+    conversation: ReadableConversation,
+) -> dict[str, Any]:
+    service = await documents_of(request)
+    vault = _vault(service, conversation)
+    _, section = await service.documents.section(conversation_id, document_id, position)
+    return {
+        **_entry(section),
+        "document_id": document_id,
+        "title": vault.restore(section.title),
+        "text": vault.restore(section.text),
+        "summary": vault.restore(section.summary) if section.summary else None,
+    }
+
+
+@router.delete("/{conversation_id}/documents/{document_id}", status_code=204)
+async def delete_document(
+    conversation_id: str, document_id: str, request: Request, _writable: WritableConversation
+) -> Response:
+    service = await documents_of(request)
+    await service.documents.delete(conversation_id, document_id)
+    return Response(status_code=204)
+
+
+@router.get("/{conversation_id}/runs/{run_id}/documents", response_model=RunDocuments)
+async def run_documents(
+    conversation_id: str,
+    run_id: str,
+    request: Request,
+    store: StoreDep,
+    _readable: ReadableConversation,
+) -> dict[str, Any]:
+    """What the run was shown of the documents (the same for each of its models), the turns
+    left out of its history, and the citations in its answers linked to their sections."""
+    service = await documents_of(request)
+    contexts = await service.documents.contexts(conversation_id)
+    if run_id not in contexts:
+        raise NotFoundError(f"run {run_id} was shown no documents")
+    context = contexts[run_id]
+    detail = await store.get_run(run_id)
+    documents = await service.documents.for_conversation(conversation_id)
+    citations = [
+        {
+            "stage": call.stage,
+            "model": call.model,
+            "citations": [c.as_dict(conversation_id) for c in find_citations(call.text, documents)],
+        }
+        for call in detail.calls
+        if call.ok and call.stage in (1, 3)
+    ]
+    return {
+        "run_id": run_id,
+        "complete": context.get("complete", True),
+        "models": context.get("models", []),
+        "documents": context.get("documents", []),
+        "images_left_out": context.get("images_left_out", []),
+        "dropped_turns": context.get("dropped_turns", 0),
+        "focus": context.get("focus"),
+        "citations": citations,
+    }
+
+
+@router.post(
+    "/{conversation_id}/documents/{document_id}/sections/{position}/discuss",
+    response_model=CouncilResult,
+    response_model_exclude_unset=True,
+    responses={413: {"model": ErrorBody}, 502: {"model": ErrorBody}},
+)
+async def discuss_section(
+    conversation_id: str,
+    document_id: str,
+    position: int,
+    body: DiscussSection,
+    request: Request,
+    runs: RunsDep,
+    principal: Asker,
+) -> Any:
+    """Reading mode: the council discusses one chapter (the section at ``position`` and its
+    subsections), with the stored summaries of the chapters before it."""
+    service = await documents_of(request)
+    _, section = await service.documents.section(conversation_id, document_id, position)
+    number = section.number.split(" ", 1)[0]
+    token = reading_focus.set(Focus(document_id=document_id, number=number))
+    try:
+        handle = await runs.start(
+            conversation_id=conversation_id,
+            content=body.content,
+            actor=actor_for_run(principal, request),
+            stream_tokens=False,
+            may_write=principal.may_change_conversation,
+        )
+    finally:
+        reading_focus.reset(token)
+    result = result_payload(await handle.result())
+    if result["status"] == "failed":
+        error = dict(result["error"] or {"code": "council_failed", "message": "the run failed"})
+        return JSONResponse({"detail": {**error, "run_id": result["run_id"]}}, status_code=502)
+    return result

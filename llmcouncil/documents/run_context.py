@@ -1,0 +1,55 @@
+"""The one hook run preparation calls: a run's history with the conversation's documents
+pinned ahead of it, and the record of what the run was shown.
+
+The documents never go through the history budget (``limits.max_history_chars``); the turns it
+leaves out are counted, and the count is recorded with the run (``document_contexts``), so the
+API can tell the user that older turns were not sent (``GET …/runs/{id}/documents``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from llmcouncil.config import Settings
+from llmcouncil.documents.service import document_service
+from llmcouncil.privacy.policy import PrivacyGuard
+from llmcouncil.providers.base import ChatMessage
+from llmcouncil.store.repository import Store
+
+
+async def with_documents(
+    history: list[ChatMessage],
+    *,
+    store: Store,
+    privacy: PrivacyGuard,
+    settings: Settings,
+    conversation_id: str,
+    run_id: str,
+    question: str,
+    members: Sequence[str],
+    chairman: str,
+    turns: int,
+) -> list[ChatMessage]:
+    """``history`` (``turns`` stored turns before the budget) with the documents ahead of it."""
+    service = document_service(store=store, privacy=privacy, settings=settings)
+    models = [*members, chairman]
+    pinned = await service.pinned(conversation_id, question=question, models=models, members=models)
+    dropped = max(turns - len(history) // 2, 0)
+    if pinned is None and not dropped:
+        return history
+    record = (
+        pinned.record(dropped_turns=dropped)
+        if pinned is not None
+        else {
+            "complete": True,
+            "documents": [],
+            "images_left_out": [],
+            "models": models,
+            "focus": None,
+            "dropped_turns": dropped,
+        }
+    )
+    await service.documents.record_context(
+        run_id=run_id, conversation_id=conversation_id, context=record
+    )
+    return [*pinned.context.messages, *history] if pinned is not None else history

@@ -1,0 +1,266 @@
+"""Attaching documents to a conversation, and what a run is shown of them.
+
+``DocumentService.attach`` reads a file off the event loop (``DocumentReader``), passes its text
+through the privacy guard under the conversation's vault lock, and stores it with its sections
+in one transaction; a file already attached (same SHA-256) is returned as it is. Nothing is
+stored when any step refuses.
+
+``DocumentService.pinned`` is what run preparation calls for every new run: the conversation's
+documents as messages that go ahead of the history (``context.build_context``), within the
+smallest context window among the run's models, and the record of exactly what was shown.
+Reading mode (``reading_focus``) is a context variable the route that asks about one chapter
+sets around starting the run, so the run service needs no new parameter for it.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from llmcouncil.config import Settings
+from llmcouncil.documents.context import DocumentContext, Focus, build_context
+from llmcouncil.documents.extraction import DocumentReader
+from llmcouncil.documents.model import ExtractedDocument, ExtractedImage, Section
+from llmcouncil.documents.redaction import redact_texts
+from llmcouncil.documents.repository import DocumentStore, NewDocument, StoredDocument
+from llmcouncil.documents.settings import DocumentSettings
+from llmcouncil.errors import ConflictError, ContentTooLargeError
+from llmcouncil.privacy.policy import PrivacyGuard, preset_policy
+from llmcouncil.privacy.settings import PiiPolicy
+from llmcouncil.privacy.vault import PiiVault
+from llmcouncil.store.repository import Store
+
+reading_focus: contextvars.ContextVar[Focus | None] = contextvars.ContextVar(
+    "reading_focus", default=None
+)
+
+# Model reference → characters of documents it reads at most, when the provider says
+# (its model list's context length); None: not known.
+ContextWindow = Callable[[str], int | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Attached:
+    document: StoredDocument
+    created: bool  # False: the same file was already attached
+
+
+@dataclass(slots=True)
+class PinnedContext:
+    context: DocumentContext
+    documents: list[StoredDocument]
+    members: list[str]
+
+    def record(self, *, dropped_turns: int = 0) -> dict[str, Any]:
+        """Every model of the run was shown the same sections (the budget is the smallest
+        window among them), so the record lists them once, with the models it applies to."""
+        focus = reading_focus.get()
+        return {
+            **self.context.record(self.documents),
+            "models": self.members,
+            "focus": {"document_id": focus.document_id, "section": focus.number} if focus else None,
+            "dropped_turns": dropped_turns,
+        }
+
+
+class DocumentService:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        privacy: PrivacyGuard,
+        settings: DocumentSettings,
+        policy_for: Callable[[str | None], PiiPolicy],
+        secrets_refused: bool = False,
+        context_window: ContextWindow | None = None,
+        reader: DocumentReader | None = None,
+    ) -> None:
+        """``policy_for`` gives a preset's ``pii_policy`` (the conversation's preset)."""
+        self.store = store
+        self.documents = DocumentStore(store.engine)
+        self.reader = reader or DocumentReader(settings)
+        self.settings = settings
+        self._privacy = privacy
+        self._policy_for = policy_for
+        self._secrets_refused = secrets_refused
+        self._context_window = context_window
+
+    async def aclose(self) -> None:
+        await self.reader.aclose()
+
+    def vault(self, token: str | None, *, conversation_id: str) -> PiiVault:
+        """The conversation's placeholders, to restore what is shown to its owner."""
+        return self._privacy.open_vault(token, conversation_id=conversation_id)
+
+    async def attach(
+        self,
+        conversation_id: str,
+        data: bytes,
+        *,
+        filename: str,
+        content_type: str | None = None,
+    ) -> Attached:
+        if len(data) > self.settings.max_file_bytes:
+            raise ContentTooLargeError(
+                f"{filename!r} is {len(data)} bytes; the limit is "
+                f"{self.settings.max_file_bytes} bytes"
+            )
+        await self.store.get_conversation(conversation_id)  # 404 before any work
+        content_hash = hashlib.sha256(data).hexdigest()
+        existing = await self.documents.find_by_hash(conversation_id, content_hash)
+        if existing is not None:
+            return Attached(existing, created=False)
+        if await self.documents.count(conversation_id) >= self.settings.max_documents:
+            raise ConflictError(
+                f"the conversation already holds {self.settings.max_documents} documents; "
+                "remove one first"
+            )
+        extracted = await self.reader.read(data, filename=filename, content_type=content_type)
+        async with self._privacy.writing(conversation_id):
+            conversation = await self.store.get_conversation(conversation_id)
+            new = await self._redacted(
+                extracted,
+                conversation_id=conversation_id,
+                vault_token=conversation.pii_vault,
+                policy=self._policy_for(conversation.preset),
+                filename=filename,
+                content_hash=content_hash,
+                size=len(data),
+            )
+            try:
+                document = await self.documents.add(new[0], sealed_vault=new[1])
+            except IntegrityError:  # the same file, attached by a request racing this one
+                again = await self.documents.find_by_hash(conversation_id, content_hash)
+                if again is None:
+                    raise
+                return Attached(again, created=False)
+        return Attached(document, created=True)
+
+    async def _redacted(
+        self,
+        extracted: ExtractedDocument | ExtractedImage,
+        *,
+        conversation_id: str,
+        vault_token: str | None,
+        policy: PiiPolicy,
+        filename: str,
+        content_hash: str,
+        size: int,
+    ) -> tuple[NewDocument, str | None]:
+        if isinstance(extracted, ExtractedImage):
+            texts = await redact_texts(
+                self._privacy,
+                [filename],
+                conversation_id=conversation_id,
+                vault_token=vault_token,
+                policy=policy,
+                secrets_refused=self._secrets_refused,
+            )
+            image = NewDocument(
+                conversation_id=conversation_id,
+                kind="image",
+                media_type=extracted.media_type,
+                filename=texts.texts[0],
+                title=texts.texts[0],
+                content_hash=content_hash,
+                size_bytes=size,
+                pages=None,
+                meta={"width": extracted.width, "height": extracted.height},
+                sections=[],
+                privacy=texts.summary,
+                data=extracted.data,
+            )
+            return image, texts.sealed
+        sections = extracted.sections
+        texts = await redact_texts(
+            self._privacy,
+            [filename, extracted.title, *(s.title for s in sections), *(s.text for s in sections)],
+            conversation_id=conversation_id,
+            vault_token=vault_token,
+            policy=policy,
+            secrets_refused=self._secrets_refused,
+        )
+        n = len(sections)
+        titles, bodies = texts.texts[2 : 2 + n], texts.texts[2 + n :]
+        redacted = [
+            Section(
+                index=s.index,
+                number=s.number,
+                title=title,
+                level=s.level,
+                text=body,
+                page_start=s.page_start,
+                page_end=s.page_end,
+            )
+            for s, title, body in zip(sections, titles, bodies, strict=True)
+        ]
+        document = NewDocument(
+            conversation_id=conversation_id,
+            kind=extracted.kind,
+            media_type=extracted.media_type,
+            filename=texts.texts[0],
+            title=texts.texts[1],
+            content_hash=content_hash,
+            size_bytes=size,
+            pages=extracted.pages,
+            meta=dict(extracted.metadata),
+            sections=redacted,
+            privacy=texts.summary,
+        )
+        return document, texts.sealed
+
+    def budget_for(self, models: Sequence[str]) -> int:
+        """The smallest window among ``models``: every one of them must read what is sent."""
+        sizes = []
+        for model in models:
+            known = self._context_window(model) if self._context_window else None
+            configured = self.settings.model_context_chars.get(model)
+            if configured is None and ":" in model:
+                configured = self.settings.model_context_chars.get(model.split(":", 1)[1])
+            sizes.append(configured or known or self.settings.context_chars)
+        return min(sizes) if sizes else self.settings.context_chars
+
+    async def pinned(
+        self,
+        conversation_id: str,
+        *,
+        question: str,
+        models: Sequence[str],
+        members: Sequence[str],
+    ) -> PinnedContext | None:
+        """What the run about ``question`` is shown of the conversation's documents."""
+        documents = await self.documents.for_conversation(conversation_id)
+        if not documents:
+            return None
+        context = build_context(
+            documents,
+            question=question,
+            budget_chars=self.budget_for(models),
+            focus=reading_focus.get(),
+        )
+        if context is None:
+            return None
+        return PinnedContext(context=context, documents=documents, members=list(members))
+
+
+_SERVICES: weakref.WeakKeyDictionary[Store, DocumentService] = weakref.WeakKeyDictionary()
+
+
+def document_service(*, store: Store, privacy: PrivacyGuard, settings: Settings) -> DocumentService:
+    """The one service of this store (the routes and run preparation share it)."""
+    service = _SERVICES.get(store)
+    if service is None:
+        service = _SERVICES[store] = DocumentService(
+            store=store,
+            privacy=privacy,
+            settings=settings.documents,
+            policy_for=lambda preset: preset_policy(settings, preset),
+            secrets_refused=settings.privacy.secrets == "block",
+        )
+    return service
