@@ -79,10 +79,8 @@ async def test_sqlite_file_work_runs_on_its_threads_and_they_end_with_the_engine
         await engine.dispose()
     assert seen["write"].name.startswith("council-db-write")
     assert seen["read"].name.startswith("council-db-read")
-    for _ in range(200):  # idle workers leave once the dispose has shut their executor down
-        if not any(t.is_alive() for t in seen.values()):
-            break
-        await asyncio.sleep(0.01)
+    for thread in seen.values():  # idle workers leave once the dispose shut their executor down
+        await asyncio.to_thread(thread.join, 60)  # 60 s: a guard against a hang only
     assert not any(t.is_alive() for t in seen.values())
     # after dispose, the engine still works: new threads are started on first use
     assert await transactions.read(engine, _names) == ["x"]
@@ -98,7 +96,7 @@ async def test_a_cancelled_writer_waits_for_its_job_and_keeps_the_lane(tmp_path:
 
     def slow(connection: Connection) -> None:
         started.set()
-        release.wait(5)
+        release.wait(60)  # a guard against a hang only
         connection.execute(insert(ITEMS).values(id=1, name="slow"))
         order.append("slow committed")
 
@@ -108,7 +106,7 @@ async def test_a_cancelled_writer_waits_for_its_job_and_keeps_the_lane(tmp_path:
 
     try:
         slow_task = asyncio.create_task(transactions.write(engine, slow))
-        await asyncio.to_thread(started.wait, 5)
+        await asyncio.to_thread(started.wait, 60)
         next_task = asyncio.create_task(transactions.write(engine, next_write))
         slow_task.cancel()
         await asyncio.sleep(0.05)
