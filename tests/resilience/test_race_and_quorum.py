@@ -1,4 +1,9 @@
-"""Hedged races and quorum gathering with scripted coroutines (no network)."""
+"""Hedged races and quorum gathering with scripted coroutines (no network).
+
+Who wins each race is decided by seconds (losers are cancelled, so slow ones cost nothing) or by
+the loop's order (a token sent before the first wait), never by a few milliseconds a busy
+machine could swallow.
+"""
 
 from __future__ import annotations
 
@@ -32,7 +37,7 @@ async def test_a_fast_primary_never_starts_the_hedge() -> None:
     result = await race(
         racer("p", first_token=0.01, total=0.02),
         [racer("h", first_token=0.01, total=0.02)],
-        delay=0.2,
+        delay=5.0,
         forward=None,
         on_hedge=lambda _n: hedged.append(True),
     )
@@ -42,7 +47,7 @@ async def test_a_fast_primary_never_starts_the_hedge() -> None:
 async def test_the_first_racer_to_stream_wins_and_only_its_text_is_forwarded() -> None:
     seen: list[str] = []
     result = await race(
-        racer("p", first_token=0.5, total=0.6),
+        racer("p", first_token=5.0, total=5.1),
         [racer("h", first_token=0.01, total=0.05)],
         delay=0.02,
         forward=seen.append,
@@ -53,8 +58,10 @@ async def test_the_first_racer_to_stream_wins_and_only_its_text_is_forwarded() -
 
 
 async def test_a_primary_that_streams_before_the_delay_is_not_hedged() -> None:
+    # The primary's first token is sent on its first step, before the race can time out; its
+    # answer comes well after the delay.
     result = await race(
-        racer("p", first_token=0.01, total=0.1),
+        racer("p", first_token=0.0, total=0.3),
         [racer("h", first_token=0.01, total=0.02)],
         delay=0.05,
         forward=lambda _t: None,
@@ -89,8 +96,8 @@ async def test_a_second_hedge_starts_when_the_first_is_slow_too() -> None:
     started: list[int] = []
     seen: list[str] = []
     result = await race(
-        racer("p", first_token=1.0, total=1.1),
-        [racer("h1", first_token=1.0, total=1.1), racer("h2", first_token=0.01, total=0.03)],
+        racer("p", first_token=5.0, total=5.1),
+        [racer("h1", first_token=5.0, total=5.1), racer("h2", first_token=0.01, total=0.03)],
         delay=0.03,
         forward=seen.append,
         on_hedge=started.append,
@@ -144,13 +151,20 @@ async def test_failures_lower_the_bar_but_never_below_one_answer() -> None:
 
 async def test_kept_late_calls_keep_running() -> None:
     policy = StragglerSettings(grace_factor=0.0, grace_min=0.01, grace_max=0.01, late="keep")
+    answered = asyncio.Event()
+
+    async def late_answer() -> tuple[float, bool]:
+        await answered.wait()  # it answers only once the stage has closed without it
+        return (0.3, True)
+
     outcome = await gather_with_quorum(
-        scripted([(0.01, True), (0.01, True), (0.3, True)]),
+        [*scripted([(0.01, True), (0.01, True)]), late_answer()],
         policy=policy,
         ok=lambda r: r[1],
         keep_late=True,
     )
     assert outcome.results[2] is None
+    answered.set()
     assert await outcome.late[0].task == (0.3, True)
 
 
