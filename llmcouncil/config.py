@@ -27,7 +27,7 @@ from pydantic_settings import (
 )
 from sqlalchemy.engine import make_url
 
-from llmcouncil.audit.chain import AuditSettings
+from llmcouncil.audit.settings import AuditSettings
 from llmcouncil.auth.settings import AuthSettings, auth_problems
 from llmcouncil.documents.settings import DocumentSettings
 from llmcouncil.errors import ConfigError

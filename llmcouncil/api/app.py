@@ -20,6 +20,8 @@ from fastapi.staticfiles import StaticFiles
 from opentelemetry.trace import TracerProvider
 
 from llmcouncil.api.errors import install_error_handlers
+from llmcouncil.api.governance import announce_first_run
+from llmcouncil.api.guards import Require
 from llmcouncil.api.inputs import refuse_unstorable
 from llmcouncil.api.openapi import install_openapi
 from llmcouncil.api.routes import (
@@ -39,8 +41,6 @@ from llmcouncil.api.routes import (
 )
 from llmcouncil.api.routes.system import package_version
 from llmcouncil.api.runtime import Runtime
-from llmcouncil.auth.deps import Require
-from llmcouncil.auth.governance import announce_first_run
 from llmcouncil.auth.policy import Scope
 from llmcouncil.config import Settings
 from llmcouncil.mcp_server.server import McpEndpoint
@@ -122,7 +122,7 @@ def create_app(
         allow_methods=["*"],
         allow_headers=["*"],
     )
-    # Every route outside the public list needs credentials in users mode (auth/deps.py); the
+    # Every route outside the public list needs credentials in users mode (api/guards.py); the
     # routers of other capabilities get their guard here, where they are mounted.
     signed_in = [Depends(Require())]
     askers = [Depends(Require(Scope.CONVERSATIONS))]

@@ -22,12 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from llmcouncil.audit.log import AuditLog, chain_key
 from llmcouncil.auth.accounts import Accounts
 from llmcouncil.auth.oidc import OIDCClient
+from llmcouncil.auth.ratelimit import RateLimiter, create_rate_limiter
 from llmcouncil.auth.repository import AuthStore
 from llmcouncil.auth.service import AuthService
 from llmcouncil.config import Settings
 from llmcouncil.store.repository import Store
 from llmcouncil.usage.gate import GovernedRunGate
-from llmcouncil.usage.ratelimit import RateLimiter, create_rate_limiter
 from llmcouncil.usage.service import UsageService
 
 log = logging.getLogger(__name__)

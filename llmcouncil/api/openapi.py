@@ -26,8 +26,8 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel
 
+from llmcouncil.api.guards import Require
 from llmcouncil.api.schemas import ErrorBody, OpenAIErrorBody
-from llmcouncil.auth.deps import Require
 
 _REF = "#/components/schemas/{model}"
 _FASTAPI_VALIDATION = ("HTTPValidationError", "ValidationError")

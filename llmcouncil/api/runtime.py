@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from llmcouncil.auth.governance import Governance
+from llmcouncil.api.governance import Governance
 from llmcouncil.config import Settings, is_demo, validated_settings
 from llmcouncil.council.pipeline import CouncilPipeline
 from llmcouncil.council.runs import RunObserver, RunService
@@ -59,7 +59,7 @@ class Runtime:
             privacy = await PrivacyGuard.start(settings)
             if not privacy.detector.ner.available:
                 log.warning("privacy: %s", privacy.detector.ner.message)
-            store = Store(engine, vaults=privacy.cipher)
+            store = Store(engine, open_vault=privacy.cipher.for_display)
             simulator: SimServer | None = None
             if is_demo(settings):
                 simulator = SimServer()

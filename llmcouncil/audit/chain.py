@@ -17,21 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
-
 GENESIS = "0" * 64
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-
-
-class AuditSettings(BaseModel):
-    include_prompts: bool = Field(
-        default=False, description="Store the question text in run records (off: counts only)."
-    )
-    key_env: str | None = Field(
-        default=None,
-        description="Environment variable with a secret: the chain then uses HMAC-SHA256, so "
-        "someone who can write the database cannot recompute it.",
-    )
 
 
 def canonical_json(value: Any) -> str:

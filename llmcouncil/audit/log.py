@@ -29,10 +29,10 @@ from llmcouncil.audit.chain import (
     GENESIS,
     Actor,
     AuditEntry,
-    AuditSettings,
     audit_time,
     canonical_json,
 )
+from llmcouncil.audit.settings import AuditSettings
 from llmcouncil.audit.tables import AuditRow
 from llmcouncil.audit.verify import Anchor, ChainReport, verify_chain
 from llmcouncil.errors import ConfigError, StoreError

@@ -1,6 +1,6 @@
 """Signing in and out, recognising the caller of a request, and API keys; each step audited.
 
-The HTTP layer (``auth/deps.py``, ``api/routes/auth.py``) only moves tokens between headers,
+The HTTP layer (``api/guards.py``, ``api/routes/auth.py``) only moves tokens between headers,
 cookies and this service; every decision is made here, so the CLI and the API behave alike.
 """
 
@@ -15,6 +15,7 @@ from typing import Literal
 from llmcouncil.audit.chain import Actor
 from llmcouncil.audit.log import AuditLog
 from llmcouncil.auth.policy import ROLE_SCOPES, Principal, Scope, key_scopes
+from llmcouncil.auth.ratelimit import RateLimiter
 from llmcouncil.auth.repository import AuthStore
 from llmcouncil.auth.secrets import (
     Passwords,
@@ -34,7 +35,6 @@ from llmcouncil.errors import (
     ValidationFailedError,
 )
 from llmcouncil.store.tables import utcnow
-from llmcouncil.usage.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from llmcouncil.api.governance import Governance
 from llmcouncil.audit.chain import AuditEntry
 from llmcouncil.audit.log import AuditFilter, chain_key
 from llmcouncil.audit.verify import Anchor, ChainReport, verify_chain
-from llmcouncil.auth.governance import Governance
 from llmcouncil.cli.common import ConfigOption, settings_from
 from llmcouncil.cli.governance import cli_actor, with_governance
 from llmcouncil.errors import ValidationFailedError

@@ -37,7 +37,8 @@ def _with_store(config: Any, work: Callable[[Store], Awaitable[T]]) -> T:
             await upgrade(engine)
             # The vault key restores the originals behind placeholders in what is shown.
             vaults = existing_vault_cipher(settings.privacy, database_url=settings.database_url)
-            return await work(Store(engine, vaults=vaults))
+            opener = vaults.for_display if vaults is not None else None
+            return await work(Store(engine, open_vault=opener))
         finally:
             await engine.dispose()
 

@@ -12,8 +12,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
+from llmcouncil.api.governance import Governance
 from llmcouncil.audit.chain import Actor
-from llmcouncil.auth.governance import Governance
 from llmcouncil.cli.common import settings_from
 from llmcouncil.store.database import create_engine, upgrade
 from llmcouncil.store.repository import Store

@@ -9,8 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from llmcouncil.api.governance import Governance
 from llmcouncil.auth.accounts import key_public
-from llmcouncil.auth.governance import Governance
 from llmcouncil.auth.service import IssuedKey
 from llmcouncil.auth.tables import ApiKeyRow
 from llmcouncil.cli.common import ConfigOption

@@ -10,8 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from llmcouncil.api.governance import Governance
 from llmcouncil.auth.accounts import user_public
-from llmcouncil.auth.governance import Governance
 from llmcouncil.auth.settings import ROLES
 from llmcouncil.auth.tables import UserRow
 from llmcouncil.cli.common import ConfigOption

@@ -17,21 +17,9 @@ from typing import Any
 from llmcouncil.config import Settings
 from llmcouncil.council.aggregation import ranking_metadata
 from llmcouncil.council.events import CouncilEvent, EventType, RunChannel
-from llmcouncil.council.results import (
-    RUN_CANCELLED,
-    RUN_COMPLETE,
-    RUN_FAILED,
-    STAGE_ANSWERS,
-    STAGE_REVIEWS,
-    CallRecord,
-    degraded_stage3,
-    stage1_item,
-    stage2_item,
-    stage3_item,
-    usage_total,
-)
 from llmcouncil.council.review_reading import AggregateView
 from llmcouncil.council.spec import CouncilSpec
+from llmcouncil.council.stage_items import stage1_item, stage2_item
 from llmcouncil.council.stage_writes import (
     announce_when_stored,
     await_write,
@@ -48,6 +36,7 @@ from llmcouncil.council.stages import (
 )
 from llmcouncil.errors import CouncilError, CouncilFailedError, ModelFailure
 from llmcouncil.providers.base import ChatMessage
+from llmcouncil.records import CallRecord, FinalAnswer, RunStatus, Stage, usage_total
 from llmcouncil.resilience.calls import ModelCaller
 from llmcouncil.store.repository import RunDetail, Store
 
@@ -145,20 +134,20 @@ class CouncilPipeline:
                     self._detach(title_task)
                     title_task = None
             if not finished:
-                await self._store.finish_run(ctx.run_id, status=RUN_COMPLETE)
+                await self._store.finish_run(ctx.run_id, status=RunStatus.COMPLETE)
             emit(
                 CouncilEvent(
                     EventType.COMPLETE,
                     {
                         "run_id": ctx.run_id,
-                        "status": RUN_COMPLETE,
+                        "status": RunStatus.COMPLETE,
                         "usage": usage_total(ctx.records).as_dict(),
                     },
                 )
             )
         except asyncio.CancelledError:
             error: dict[str, Any] = {"code": "cancelled", "message": "the run was cancelled"}
-            await asyncio.shield(self._finish_quietly(ctx.run_id, RUN_CANCELLED, error))
+            await asyncio.shield(self._finish_quietly(ctx.run_id, RunStatus.CANCELLED, error))
             emit(CouncilEvent(EventType.ERROR, {**error, "run_id": ctx.run_id}))
             raise
         except CouncilFailedError as exc:
@@ -167,16 +156,16 @@ class CouncilPipeline:
                 "message": exc.message,
                 "failures": [f.as_dict() for f in exc.failures],
             }
-            await self._finish_quietly(ctx.run_id, RUN_FAILED, error)
+            await self._finish_quietly(ctx.run_id, RunStatus.FAILED, error)
             emit(CouncilEvent(EventType.ERROR, {**error, "run_id": ctx.run_id}))
         except CouncilError as exc:
             error = {"code": exc.code, "message": exc.message}
-            await self._finish_quietly(ctx.run_id, RUN_FAILED, error)
+            await self._finish_quietly(ctx.run_id, RunStatus.FAILED, error)
             emit(CouncilEvent(EventType.ERROR, {**error, "run_id": ctx.run_id}))
         except Exception as exc:
             log.exception("run %s failed unexpectedly", ctx.run_id)
             error = {"code": "internal_error", "message": f"{type(exc).__name__}: {exc}"}
-            await self._finish_quietly(ctx.run_id, RUN_FAILED, error)
+            await self._finish_quietly(ctx.run_id, RunStatus.FAILED, error)
             emit(CouncilEvent(EventType.ERROR, {**error, "run_id": ctx.run_id}))
         finally:
             if title_task is not None:
@@ -222,7 +211,7 @@ class CouncilPipeline:
         metadata.update(describe())
         await self._store.record_stage(
             ctx.run_id,
-            stage=STAGE_REVIEWS,
+            stage=Stage.REVIEWS,
             calls=records,
             label_to_model=label_to_model,
             meta=metadata,
@@ -248,14 +237,14 @@ class CouncilPipeline:
 
         emit(CouncilEvent(EventType.STAGE1_START))
         write: Awaitable[object] | None = None  # the previous stage's, not yet awaited
-        if done >= STAGE_ANSWERS:
-            answers = [c for c in stored if c.stage == STAGE_ANSWERS]
+        if done >= Stage.ANSWERS:
+            answers = [c for c in stored if c.stage == Stage.ANSWERS]
         else:
             answers = await collect_answers(
                 self._caller, events, spec=spec, question=ctx.question, history=ctx.history
             )
             write = set_when_done(
-                self._store.record_stage(ctx.run_id, stage=STAGE_ANSWERS, calls=answers),
+                self._store.record_stage(ctx.run_id, stage=Stage.ANSWERS, calls=answers),
                 answers_stored,
             )
         ctx.records += answers
@@ -279,9 +268,9 @@ class CouncilPipeline:
             raise CouncilFailedError("every council member failed", failures=failures)
 
         records: list[CallRecord] = []
-        if done >= STAGE_REVIEWS and ctx.resume is not None:
+        if done >= Stage.REVIEWS and ctx.resume is not None:
             await announce_when_stored(write, announce, emit)
-            records = [c for c in stored if c.stage == STAGE_REVIEWS]
+            records = [c for c in stored if c.stage == Stage.REVIEWS]
             metadata = dict(ctx.resume.run.meta or {})
             label_map = dict(metadata.get("label_to_model") or {})
             view = AggregateView.stored(metadata)
@@ -359,13 +348,13 @@ class CouncilPipeline:
         )
         ctx.records.append(chair)
         if chair.ok:
-            final = stage3_item(chair)
+            final = FinalAnswer.synthesis(chair).as_dict()
         else:
             reason = (
                 f"every chairman failed: "
                 f"{chair.failure.message if chair.failure else 'no reason given'}"
             )
-            final = degraded_stage3(best=_top_answer(ok, metadata), reason=reason)
+            final = FinalAnswer.degraded_to(_top_answer(ok, metadata), reason=reason).as_dict()
         finish = title_task is None or (
             title_task.done() and not title_task.cancelled() and title_task.exception() is None
         )
@@ -374,7 +363,7 @@ class CouncilPipeline:
             stage=3,
             calls=[chair],
             final=final,
-            finish=RUN_COMPLETE if finish else None,
+            finish=RunStatus.COMPLETE if finish else None,
             read_back=finish,
         )
         emit(

@@ -19,7 +19,7 @@ from llmcouncil.council import prompts
 from llmcouncil.council.aggregation import AggregateResult, ReviewerRanking
 from llmcouncil.council.prompt_safety import model_names
 from llmcouncil.council.ranking import ParsedRanking, ParseStatus, parse_ranking
-from llmcouncil.council.results import CallRecord
+from llmcouncil.records import CallRecord
 from llmcouncil.resilience.call_plan import CallListeners, CallPlan, unwatched
 from llmcouncil.resilience.calls import ModelCaller
 

@@ -17,8 +17,8 @@ from typing import Protocol
 
 from llmcouncil.council.events import CouncilEvent, RunChannel
 from llmcouncil.council.pipeline import RunContext
-from llmcouncil.privacy.restore import StreamRestorer
-from llmcouncil.privacy.vault import PiiVault
+from llmcouncil.council.restored_events import StreamRestorer
+from llmcouncil.privacy.restore import Restoring
 from llmcouncil.store.records import RunDetail
 
 
@@ -34,7 +34,7 @@ class RunHandle:
     conversation_id: str
     channel: RunChannel
     task: asyncio.Task[None] | None  # None: the run had already ended; the channel replays it
-    vault: PiiVault | None = None  # placeholders to restore in what this handle yields
+    vault: Restoring | None = None  # placeholders to restore in what this handle yields
     notices: tuple[str, ...] = ()  # from the run gate, e.g. a soft budget exceeded
     # The run as stored when it ended: set by the run's task before settlement, or at once
     # for a run that had already ended.

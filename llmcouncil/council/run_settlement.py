@@ -17,11 +17,11 @@ from collections.abc import Awaitable
 from llmcouncil.council.events import CouncilEvent, EventType, RunChannel
 from llmcouncil.council.governance import RunGate
 from llmcouncil.council.pipeline import CouncilPipeline, RunContext
-from llmcouncil.council.results import RUN_RUNNING, CallRecord
 from llmcouncil.council.run_handle import RunHandle
 from llmcouncil.council.stage_writes import before_thread_work
 from llmcouncil.council.transcript import replay_events
 from llmcouncil.errors import ConflictError, StorageError
+from llmcouncil.records import CallRecord, RunStatus
 from llmcouncil.store.records import RunDetail
 from llmcouncil.store.repository import Store
 
@@ -147,7 +147,7 @@ class RunSettlement:
         if active is not None:
             return active
         detail = await self._store.get_run(run_id)
-        if detail.run.status == RUN_RUNNING:
+        if detail.run.status == RunStatus.RUNNING:
             raise ConflictError(
                 f"run {run_id} with this Idempotency-Key is in progress in another process"
             )
@@ -173,7 +173,7 @@ def storage_failure_of(detail: RunDetail) -> StorageError | None:
     error = detail.run.error or {}
     if error.get("code") == StorageError.code:
         return StorageError(str(error.get("message") or "storage unavailable"))
-    if detail.run.status == RUN_RUNNING:
+    if detail.run.status == RunStatus.RUNNING:
         return StorageError("storage unavailable: the end of the run could not be stored")
     return None
 

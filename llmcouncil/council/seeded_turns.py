@@ -8,10 +8,10 @@ stored conversation reads as the client's dialogue and follow-ups carry it as hi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from llmcouncil.privacy.policy import PrivacyGuard
 from llmcouncil.privacy.settings import PiiPolicy
+from llmcouncil.records import FinalAnswer
 from llmcouncil.store.repository import Store
 
 _TITLE_CHARS = 80
@@ -43,27 +43,10 @@ async def seed_conversation(
         await store.save_vault(conversation_id, turn.sealed)
     await store.set_title(conversation_id, _title(history, turn.question))
     if history:
-        turns = [(question, _seeded_final(answer)) for question, answer in history]
+        turns = [
+            (question, FinalAnswer.seeded_from(answer).as_dict()) for question, answer in history
+        ]
         await store.seed_history(conversation_id, turns)
-
-
-def _seeded_final(answer: str) -> dict[str, Any]:
-    """A client-supplied answer in the stage-3 shape, marked so no one takes it for a synthesis."""
-    return {
-        "model": None,
-        "response": answer,
-        "degraded": False,
-        "degraded_reason": None,
-        "seeded": True,
-        "answered_by": None,
-        "fallback_from": None,
-        "fallback_reason": None,
-        "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0, "cost": None},
-        "latency_ms": None,
-        "ttft_ms": None,
-        "finish_reason": None,
-        "simulated": False,
-    }
 
 
 def _title(history: Sequence[tuple[str, str]], content: str) -> str:

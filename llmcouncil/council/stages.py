@@ -22,16 +22,10 @@ from llmcouncil.council.events import CouncilEvent, EventType
 from llmcouncil.council.ordering import presentation_orders
 from llmcouncil.council.prompt_safety import nonce_for
 from llmcouncil.council.ranking import ParseStatus, response_labels
-from llmcouncil.council.results import (
-    STAGE_ANSWERS,
-    STAGE_FINAL,
-    STAGE_REVIEWS,
-    STAGE_TITLE,
-    CallRecord,
-)
 from llmcouncil.council.spec import CouncilSpec
 from llmcouncil.errors import ModelFailure
 from llmcouncil.providers.base import ChatMessage
+from llmcouncil.records import CallRecord, Stage
 from llmcouncil.resilience.call_plan import stream_tokens, unwatched
 from llmcouncil.resilience.calls import CallListeners, CallPlan, ModelCaller
 from llmcouncil.resilience.retry import RetryNotice
@@ -237,7 +231,7 @@ async def collect_answers(
     )
     plans = [
         CallPlan(
-            stage=STAGE_ANSWERS,
+            stage=Stage.ANSWERS,
             model=member,
             messages=messages,
             position=i,
@@ -288,7 +282,7 @@ async def collect_reviews(
         order = orders[reviewer]
         plans.append(
             CallPlan(
-                stage=STAGE_REVIEWS,
+                stage=Stage.REVIEWS,
                 model=reviewer,
                 position=i,
                 messages=prompts.ranking_messages(
@@ -369,7 +363,7 @@ async def synthesize(
         system=spec.system_prompts.get("stage3", ""),
     )
     plan = CallPlan(
-        stage=STAGE_FINAL,
+        stage=Stage.FINAL,
         model=spec.chairman,
         messages=messages,
         fallbacks=spec.chairman_fallbacks,
@@ -391,7 +385,7 @@ async def make_title(
     model = spec.title_model or spec.chairman
     fallbacks = [m for m in (spec.chairman,) if m != model]
     plan = CallPlan(
-        stage=STAGE_TITLE,
+        stage=Stage.TITLE,
         model=model,
         messages=prompts.title_messages(question),
         fallbacks=fallbacks,

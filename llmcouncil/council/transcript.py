@@ -12,16 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from llmcouncil.council.events import CouncilEvent, EventType
-from llmcouncil.council.results import (
-    RUN_COMPLETE,
-    RUN_RUNNING,
-    STAGE_ANSWERS,
-    STAGE_FINAL,
-    STAGE_REVIEWS,
-    stage1_item,
-    stage2_item,
-)
+from llmcouncil.council.stage_items import stage1_item, stage2_item
 from llmcouncil.privacy.restore import restore_value
+from llmcouncil.records import RunStatus, Stage
 from llmcouncil.store.repository import ConversationDetail, ConversationSummary, RunDetail
 
 
@@ -33,8 +26,8 @@ def run_payload(detail: RunDetail) -> dict[str, Any]:
     """The assistant turn of the original API, plus status, errors and timing."""
     run = detail.run
     calls = detail.calls
-    stage1 = [stage1_item(c) for c in calls if c.stage == STAGE_ANSWERS and c.ok]
-    stage2 = [stage2_item(c) for c in calls if c.stage == STAGE_REVIEWS and c.ok]
+    stage1 = [stage1_item(c) for c in calls if c.stage == Stage.ANSWERS and c.ok]
+    stage2 = [stage2_item(c) for c in calls if c.stage == Stage.REVIEWS and c.ok]
     errors = [c.error_item() for c in calls if not c.ok and c.stage > 0]
     metadata = dict(run.meta or {})
     if run.label_to_model is not None:
@@ -149,12 +142,12 @@ def replay_events(detail: RunDetail) -> list[CouncilEvent]:
             },
         )
     ]
-    if run.stages_done >= STAGE_ANSWERS:
+    if run.stages_done >= Stage.ANSWERS:
         events += [
             CouncilEvent(EventType.STAGE1_START),
             CouncilEvent(EventType.STAGE1_COMPLETE, {"data": payload["stage1"]}),
         ]
-    if run.stages_done >= STAGE_REVIEWS:
+    if run.stages_done >= Stage.REVIEWS:
         events += [
             CouncilEvent(EventType.STAGE2_START),
             CouncilEvent(
@@ -162,14 +155,14 @@ def replay_events(detail: RunDetail) -> list[CouncilEvent]:
                 {"data": payload["stage2"], "metadata": payload["metadata"]},
             ),
         ]
-    if run.stages_done >= STAGE_FINAL:
+    if run.stages_done >= Stage.FINAL:
         events += [
             CouncilEvent(EventType.STAGE3_START),
             CouncilEvent(EventType.STAGE3_COMPLETE, {"data": payload["stage3"]}),
         ]
-    if run.status == RUN_COMPLETE:
+    if run.status == RunStatus.COMPLETE:
         events.append(CouncilEvent(EventType.COMPLETE, {"run_id": run.id, "status": run.status}))
-    elif run.status != RUN_RUNNING:
+    elif run.status != RunStatus.RUNNING:
         error = dict(run.error or {"code": run.status, "message": f"the run is {run.status}"})
         events.append(CouncilEvent(EventType.ERROR, {**error, "run_id": run.id}))
     return events
@@ -191,7 +184,7 @@ def conversation_markdown(detail: ConversationDetail) -> str:
             who = final.get("model") or "no chairman"
             label = "Final answer (degraded)" if final.get("degraded") else "Final answer"
             out += [f"## {label} — {who}", "", str(final.get("response", "")), ""]
-        elif payload["status"] != RUN_COMPLETE:
+        elif payload["status"] != RunStatus.COMPLETE:
             out += [
                 f"_Run {payload['status']}: "
                 f"{(payload['error'] or {}).get('message', 'no final answer')}_",

@@ -17,8 +17,8 @@ from typing import Any
 
 from llmcouncil.council.events import CouncilEvent, EventType, RunChannel
 from llmcouncil.council.pipeline import RunContext
-from llmcouncil.council.results import CallRecord
 from llmcouncil.observability.metrics import STAGE_NAMES, CouncilMetrics
+from llmcouncil.records import CallRecord
 
 _STAGE_OF = {
     EventType.STAGE1_START: 1,

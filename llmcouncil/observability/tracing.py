@@ -29,9 +29,9 @@ from opentelemetry.trace import Link, Span, SpanKind, Status, StatusCode, Tracer
 from llmcouncil.config import Settings, resolve_model
 from llmcouncil.council.events import CouncilEvent, EventType, RunChannel
 from llmcouncil.council.pipeline import RunContext
-from llmcouncil.council.results import CallRecord
 from llmcouncil.errors import ConfigError
 from llmcouncil.observability.metrics import STAGE_NAMES
+from llmcouncil.records import CallRecord
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider

@@ -1,10 +1,10 @@
 """Personal data and secrets: found before any text leaves, replaced by placeholders, restored for
 the user. ``PrivacyGuard`` applies a preset's policy; ``PiiVault`` holds one conversation's
-placeholders (encrypted at rest by ``VaultCipher``); ``StreamRestorer`` and ``restore_value`` put
-the originals back in what the requesting user sees. See docs/PRIVACY.md.
+placeholders (encrypted at rest by ``VaultCipher``; the store keeps only the sealed token);
+``restore_value`` puts the originals back in what the requesting user sees. See docs/PRIVACY.md.
 
-Kept light: Presidio is imported by ``detector``/``policy`` only and the council's events by
-``restore``, so configuration and the store can import this package.
+Kept light: Presidio is imported by ``detector``/``policy`` only, so configuration can import
+this package.
 """
 
 from llmcouncil.privacy.entities import SECRET_ENTITIES, label_for

@@ -1,35 +1,30 @@
 """Placeholders back to the originals, in what the requesting user sees.
 
 Stored payloads (a reloaded conversation, an export, the non-streamed answer) are restored as a
-whole with ``restore_value``. A live stream is restored event by event with ``StreamRestorer``,
-one per listener: a model may stream ``<EMAIL_`` in one delta and ``1>`` in the next, so the
-tail of a model's text that could still become a placeholder is held back until the next delta
-shows what it is, or until that model's call ends. The concatenated deltas therefore equal the
-restored final text, exactly as without redaction.
+whole with ``restore_value``. A live stream is restored event by event by the council's
+``StreamRestorer`` (``council/restored_events.py``), which holds back with ``held_from`` the tail
+of a model's text that could still become a placeholder.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol
 
-from llmcouncil.council.events import CouncilEvent, EventType
-from llmcouncil.privacy.vault import MAX_PLACEHOLDER_CHARS, PiiVault
+from llmcouncil.privacy.vault import MAX_PLACEHOLDER_CHARS
 
 _PARTIAL = re.compile(r"<[A-Z0-9_]*\Z")
-_FLUSH_ALL = frozenset(
-    {
-        EventType.STAGE1_COMPLETE,
-        EventType.STAGE2_COMPLETE,
-        EventType.STAGE3_COMPLETE,
-        EventType.COMPLETE,
-        EventType.ERROR,
-    }
-)
 
 
-def restore_value(value: Any, vault: PiiVault | None) -> Any:
+class Restoring(Protocol):
+    """An opened vault, or what the store hands on of one."""
+
+    def restore(self, text: str) -> str: ...
+
+    def __len__(self) -> int: ...
+
+
+def restore_value(value: Any, vault: Restoring | None) -> Any:
     """``value`` (JSON-like: dicts, lists, strings) with every placeholder restored."""
     if vault is None or not len(vault):
         return value
@@ -48,40 +43,3 @@ def held_from(text: str) -> int:
     if start < 0 or len(text) - start >= MAX_PLACEHOLDER_CHARS:
         return len(text)
     return start if _PARTIAL.match(text, start) else len(text)
-
-
-class StreamRestorer:
-    """Restores one listener's events; deltas are buffered per (stage, model)."""
-
-    def __init__(self, vault: PiiVault) -> None:
-        self._vault = vault
-        self._held: dict[tuple[Any, Any], str] = {}
-
-    def feed(self, event: CouncilEvent) -> Iterator[CouncilEvent]:
-        fields = event.fields
-        key = (fields.get("stage"), fields.get("model"))
-        if event.type is EventType.MODEL_DELTA:
-            text = self._held.pop(key, "") + str(fields.get("text", ""))
-            cut = held_from(text)
-            if cut < len(text):
-                self._held[key] = text[cut:]
-            if cut:
-                yield CouncilEvent(event.type, {**fields, "text": self._vault.restore(text[:cut])})
-            return
-        if event.type is EventType.MODEL_RESET:
-            self._held.pop(key, None)
-        elif event.type in (EventType.MODEL_COMPLETE, EventType.MODEL_ERROR):
-            yield from self._flush([key])
-        elif event.type in _FLUSH_ALL:
-            yield from self._flush(list(self._held))
-        yield CouncilEvent(event.type, restore_value(fields, self._vault))
-
-    def _flush(self, keys: list[tuple[Any, Any]]) -> Iterator[CouncilEvent]:
-        for key in keys:
-            tail = self._held.pop(key, "")
-            if tail:
-                stage, model = key
-                yield CouncilEvent(
-                    EventType.MODEL_DELTA,
-                    {"stage": stage, "model": model, "text": self._vault.restore(tail)},
-                )

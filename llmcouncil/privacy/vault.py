@@ -14,6 +14,7 @@ upstream: only placeholders are.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from llmcouncil.errors import ConfigError, PrivacyVaultError
 from llmcouncil.privacy.entities import label_for
+
+log = logging.getLogger(__name__)
 
 VAULT_FORMAT = 1
 # <EMAIL_1>, <API_KEY_12>: capitals and underscores, then _ and a number.
@@ -120,3 +123,15 @@ class VaultCipher:
                     "the key was changed, put the old one in privacy.previous_keys"
                 ]
             ) from exc
+
+    def for_display(self, conversation_id: str, token: str | None) -> PiiVault | None:
+        """The vault to restore what is shown; one that will not open is logged, not fatal.
+
+        The store hands sealed tokens to this (``Store(open_vault=…)``); it never decrypts."""
+        if not token:
+            return None
+        try:
+            return self.open(token, where=f"conversation {conversation_id}")
+        except PrivacyVaultError as exc:
+            log.warning("%s; showing placeholders", exc.problems[0])
+            return None

@@ -17,6 +17,19 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
+from llmcouncil.records import Usage
+
+__all__ = [
+    "ChatMessage",
+    "Completion",
+    "CompletionRequest",
+    "Provider",
+    "ReasoningDelta",
+    "StreamItem",
+    "TextDelta",
+    "Usage",
+]
+
 Role = Literal["system", "user", "assistant"]
 
 
@@ -43,35 +56,6 @@ class CompletionRequest:
     # Seconds: the whole call, and the wait for the first token of a stream.
     timeout: float | None = None
     first_token_timeout: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Usage:
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    total_tokens: int = 0
-    cost: float | None = None
-
-    def __add__(self, other: Usage) -> Usage:
-        cost: float | None
-        if self.cost is None and other.cost is None:
-            cost = None
-        else:
-            cost = (self.cost or 0.0) + (other.cost or 0.0)
-        return Usage(
-            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
-            completion_tokens=self.completion_tokens + other.completion_tokens,
-            total_tokens=self.total_tokens + other.total_tokens,
-            cost=cost,
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "prompt_tokens": self.prompt_tokens,
-            "completion_tokens": self.completion_tokens,
-            "total_tokens": self.total_tokens,
-            "cost": self.cost,
-        }
 
 
 @dataclass(frozen=True, slots=True)

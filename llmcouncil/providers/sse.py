@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 
 import aiohttp
 
-from llmcouncil.providers.base import Usage
+from llmcouncil.records import Usage
 
 BodyError = Callable[[Any], NoReturn]  # raises for an in-stream {"error": …} chunk
 Decode = Callable[[bytes], dict[str, Any]]  # a chunk's JSON object, or raises

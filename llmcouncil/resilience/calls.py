@@ -17,8 +17,8 @@ from __future__ import annotations
 import random
 
 from llmcouncil.config import Settings
-from llmcouncil.council.results import CallRecord
 from llmcouncil.providers.registry import ProviderRegistry
+from llmcouncil.records import CallRecord
 from llmcouncil.resilience.breaker import CircuitBreakers, Clock
 from llmcouncil.resilience.breaker_store import BreakerStore
 from llmcouncil.resilience.call_plan import (

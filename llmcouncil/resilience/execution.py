@@ -31,7 +31,6 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from llmcouncil.council.results import CallRecord
 from llmcouncil.errors import (
     CapacityTimeoutError,
     CircuitOpenError,
@@ -43,6 +42,7 @@ from llmcouncil.errors import (
 )
 from llmcouncil.providers.base import Completion, CompletionRequest
 from llmcouncil.providers.registry import ResolvedModel
+from llmcouncil.records import CallRecord
 from llmcouncil.resilience.attempt import send
 from llmcouncil.resilience.breaker import ProbeChoice
 from llmcouncil.resilience.breaker_store import BreakerState, Verdict

@@ -22,7 +22,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from llmcouncil.council.results import CallRecord
+from llmcouncil.records import CallRecord
 from llmcouncil.resilience.settings import StragglerSettings
 
 T = TypeVar("T")

@@ -7,31 +7,41 @@ path become the ORM classes callers know through ``run_row`` and friends.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from llmcouncil.council.results import CallRecord
 from llmcouncil.errors import ModelFailure
-from llmcouncil.privacy.vault import PiiVault
-from llmcouncil.providers.base import Usage
+from llmcouncil.records import CallRecord, Usage
 from llmcouncil.store.tables import ConversationRow, MessageRow, RunRow
 
 DEFAULT_TITLE = "New Conversation"
+
+
+class Placeholders(Protocol):
+    """A conversation's opened privacy vault, as the store hands it on (privacy/ opens it)."""
+
+    def restore(self, text: str) -> str: ...
+
+    def __len__(self) -> int: ...
+
+
+# (conversation id, sealed vault token) → the opened vault, or None when it will not open.
+VaultOpener = Callable[[str, str | None], Placeholders | None]
 
 
 @dataclass(frozen=True, slots=True)
 class ConversationSummary:
     conversation: ConversationRow
     message_count: int
-    vault: PiiVault | None = None  # opened only when the title may hold a placeholder
+    vault: Placeholders | None = None  # opened only when the title may hold a placeholder
 
 
 @dataclass(slots=True)
 class RunDetail:
     run: RunRow
     calls: list[CallRecord] = field(default_factory=list)
-    vault: PiiVault | None = None  # the conversation's placeholders, to restore what is shown
+    vault: Placeholders | None = None  # the conversation's placeholders, to restore what is shown
 
 
 @dataclass(slots=True)
@@ -39,7 +49,7 @@ class ConversationDetail:
     conversation: ConversationRow
     messages: list[MessageRow]
     runs: dict[str, list[RunDetail]]  # message id → its runs, oldest first
-    vault: PiiVault | None = None
+    vault: Placeholders | None = None
 
 
 def call_values(run_id: str, record: CallRecord) -> dict[str, Any]:

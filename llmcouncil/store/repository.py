@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, select, update
 
-from llmcouncil.council.results import RUN_COMPLETE, STAGE_FINAL, CallRecord
 from llmcouncil.errors import NotFoundError
+from llmcouncil.records import CallRecord, RunStatus, Stage
 from llmcouncil.store import statements as sql
 from llmcouncil.store import transactions
 from llmcouncil.store.records import (
@@ -196,11 +196,11 @@ class Store(RunStore):
                     id=str(uuid.uuid4()),
                     conversation_id=conversation_id,
                     message_id=m.id,
-                    status=RUN_COMPLETE,
+                    status=RunStatus.COMPLETE,
                     seed=0,
                     council={"seeded": True},
                     final=final,
-                    stages_done=STAGE_FINAL,
+                    stages_done=Stage.FINAL,
                     attempts=1,
                     simulated=False,
                     finished_at=utcnow(),

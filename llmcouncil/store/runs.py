@@ -23,18 +23,23 @@ from sqlalchemy import Connection, delete, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from llmcouncil.council.results import RUN_INTERRUPTED, RUN_RUNNING, CallRecord
 from llmcouncil.errors import (
     ConflictError,
     NotFoundError,
-    PrivacyVaultError,
     StorageError,
     StoreError,
 )
-from llmcouncil.privacy.vault import PiiVault, VaultCipher
+from llmcouncil.records import CallRecord, RunStatus
 from llmcouncil.store import statements as sql
 from llmcouncil.store import transactions
-from llmcouncil.store.records import RunDetail, call_record, call_values, run_row
+from llmcouncil.store.records import (
+    Placeholders,
+    RunDetail,
+    VaultOpener,
+    call_record,
+    call_values,
+    run_row,
+)
 from llmcouncil.store.tables import (
     ConversationRow,
     MessageRow,
@@ -48,24 +53,22 @@ log = logging.getLogger(__name__)
 
 
 class RunStore:
-    def __init__(self, engine: AsyncEngine, *, vaults: VaultCipher | None = None) -> None:
+    def __init__(self, engine: AsyncEngine, *, open_vault: VaultOpener | None = None) -> None:
+        """``open_vault`` (privacy's ``VaultCipher.for_display``) opens the sealed vault tokens
+        the store keeps; without it details carry no vault and placeholders show as stored."""
         self.engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
-        self._vaults = vaults  # None: details carry no vault, placeholders show as stored
+        self._open = open_vault
         self.unrecorded = UnrecordedEnds()
 
-    def open_vault(self, conversation: ConversationRow) -> PiiVault | None:
-        """The conversation's vault for display; one that will not open is logged, not fatal."""
+    def open_vault(self, conversation: ConversationRow) -> Placeholders | None:
+        """The conversation's vault for display (placeholders shown as stored without one)."""
         return self._open_vault(conversation.id, conversation.pii_vault)
 
-    def _open_vault(self, conversation_id: str, token: str | None) -> PiiVault | None:
-        if self._vaults is None or not token:
+    def _open_vault(self, conversation_id: str, token: str | None) -> Placeholders | None:
+        if self._open is None or not token:
             return None
-        try:
-            return self._vaults.open(token, where=f"conversation {conversation_id}")
-        except PrivacyVaultError as exc:
-            log.warning("%s; showing placeholders", exc.problems[0])
-            return None
+        return self._open(conversation_id, token)
 
     async def ping(self) -> None:
         try:
@@ -105,7 +108,7 @@ class RunStore:
             "id": str(uuid.uuid4()),
             "conversation_id": conversation_id,
             "message_id": message_values["id"],
-            "status": RUN_RUNNING,
+            "status": RunStatus.RUNNING,
             "idempotency_key": idempotency_key,
             "seed": seed,
             "council": council,
@@ -241,14 +244,16 @@ class RunStore:
             run = await session.get(RunRow, run_id, with_for_update=True)
             if run is None:
                 raise NotFoundError(f"run {run_id} does not exist")
-            if run.status == RUN_RUNNING and (idle_worker is None or run.worker_id != idle_worker):
+            if run.status == RunStatus.RUNNING and (
+                idle_worker is None or run.worker_id != idle_worker
+            ):
                 raise ConflictError(f"run {run_id} is still running")
             await session.execute(
                 delete(ModelCallRow).where(
                     ModelCallRow.run_id == run_id, ModelCallRow.stage > run.stages_done
                 )
             )
-            run.status = RUN_RUNNING
+            run.status = RunStatus.RUNNING
             run.error = None
             run.finished_at = None
             run.attempts += 1
@@ -262,11 +267,11 @@ class RunStore:
                 result = await session.execute(
                     update(RunRow)
                     .where(
-                        RunRow.status == RUN_RUNNING,
+                        RunRow.status == RunStatus.RUNNING,
                         (RunRow.worker_id != worker_id) | RunRow.worker_id.is_(None),
                     )
                     .values(
-                        status=RUN_INTERRUPTED,
+                        status=RunStatus.INTERRUPTED,
                         finished_at=utcnow(),
                         error={
                             "code": "interrupted",

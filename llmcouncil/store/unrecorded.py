@@ -19,15 +19,17 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from llmcouncil.council.results import RUN_RUNNING
 from llmcouncil.errors import StorageError
+from llmcouncil.records import RunStatus
 from llmcouncil.store import transactions
 from llmcouncil.store.tables import RUNS
 
 log = logging.getLogger(__name__)
 
 # Only a row still running takes the end: one a retry has reset since is someone else's now.
-_END_RUNNING_RUN = update(RUNS).where(RUNS.c.id == bindparam("b_id"), RUNS.c.status == RUN_RUNNING)
+_END_RUNNING_RUN = update(RUNS).where(
+    RUNS.c.id == bindparam("b_id"), RUNS.c.status == RunStatus.RUNNING
+)
 
 
 class UnrecordedEnds:
@@ -52,7 +54,7 @@ class UnrecordedEnds:
         Safe from a database thread: one lookup in a dict whose values are never changed.
         """
         end = self._ends.get(str(run.get("id"))) if self._ends else None
-        if end is None or run.get("status") != RUN_RUNNING:
+        if end is None or run.get("status") != RunStatus.RUNNING:
             return run
         return {**run, **end}
 

@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from llmcouncil.analytics.recording import record_run_figures
-from llmcouncil.audit.chain import Actor, AuditSettings
+from llmcouncil.audit.chain import Actor
 from llmcouncil.audit.log import AuditLog
+from llmcouncil.audit.settings import AuditSettings
 from llmcouncil.auth.policy import CouncilPolicy, models_receiving_data
 from llmcouncil.auth.repository import AuthStore
 from llmcouncil.auth.settings import AuthSettings
 from llmcouncil.auth.tables import UserRow
 from llmcouncil.council.governance import RunActor
-from llmcouncil.council.results import CallRecord
 from llmcouncil.council.spec import CouncilSpec
 from llmcouncil.errors import (
     AuthenticationError,
@@ -32,6 +32,7 @@ from llmcouncil.errors import (
     CouncilError,
     PermissionDeniedError,
 )
+from llmcouncil.records import CallRecord
 from llmcouncil.store.repository import RunDetail, Store
 from llmcouncil.usage.ledger import Recorded
 from llmcouncil.usage.service import Admission, UsageService

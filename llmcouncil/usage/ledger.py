@@ -15,7 +15,7 @@ from sqlalchemy import Select, and_, bindparam, distinct, func, insert, select
 from sqlalchemy.orm import Session
 
 from llmcouncil.auth.tables import ApiKeyRow, UserRow
-from llmcouncil.council.results import RUN_RUNNING
+from llmcouncil.records import RunStatus
 from llmcouncil.store.tables import ModelCallRow, RunRow, utcnow
 from llmcouncil.usage.settings import ModelPrice, UsageSettings
 from llmcouncil.usage.tables import UsageRecordRow
@@ -186,7 +186,7 @@ def unsettled_runs(session: Session) -> list[str]:
     stmt = (
         _unrecorded()
         .with_only_columns(ModelCallRow.run_id)
-        .where(RunRow.status != RUN_RUNNING)
+        .where(RunRow.status != RunStatus.RUNNING)
         .distinct()
     )
     return [str(r) for r in (session.scalars(stmt)).all()]

@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
 
+from llmcouncil.auth.ratelimit import RateLimiter
 from llmcouncil.errors import BudgetExceededError, NotFoundError, RateLimitExceededError
 from llmcouncil.store import transactions
 from llmcouncil.store.tables import utcnow
@@ -29,7 +30,6 @@ from llmcouncil.usage.ledger import (
     unsettled_runs,
     usage_summary,
 )
-from llmcouncil.usage.ratelimit import RateLimiter
 from llmcouncil.usage.settings import UsageSettings
 from llmcouncil.usage.tables import BudgetRow, BudgetUsageRow, ReservationRow
 

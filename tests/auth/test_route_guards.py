@@ -12,7 +12,7 @@ import pytest
 from fastapi.routing import iter_route_contexts
 from gov_support import Governed, GovernedFactory
 
-from llmcouncil.auth.deps import Require
+from llmcouncil.api.guards import Require
 from llmcouncil.auth.policy import ROLE_SCOPES, Scope
 
 GUARDED_PREFIXES = ("/api/", "/v1/", "/mcp")

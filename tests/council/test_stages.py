@@ -6,14 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from llmcouncil.council import review_reading
-from llmcouncil.council.results import STAGE_REVIEWS, CallRecord, stage2_item
 from llmcouncil.council.review_reading import AggregateView, chair_reviews, read_review, vote_of
+from llmcouncil.council.stage_items import stage2_item
+from llmcouncil.records import CallRecord, Stage
 
 LABELS = ["Response A", "Response B", "Response C"]
 
 
 def review(text: str = "", **details: Any) -> CallRecord:
-    return CallRecord(stage=STAGE_REVIEWS, model="m/one", ok=True, text=text, details=details)
+    return CallRecord(stage=Stage.REVIEWS, model="m/one", ok=True, text=text, details=details)
 
 
 def test_a_review_from_an_older_version_still_renders() -> None:

@@ -6,7 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from llmcouncil.council.events import CouncilEvent, EventType
-from llmcouncil.privacy.restore import StreamRestorer, held_from, restore_value
+from llmcouncil.council.restored_events import StreamRestorer
+from llmcouncil.privacy.restore import held_from, restore_value
 from llmcouncil.privacy.vault import PiiVault
 
 

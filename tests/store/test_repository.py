@@ -7,9 +7,8 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import inspect as sa_inspect
 
-from llmcouncil.council.results import RUN_COMPLETE, RUN_INTERRUPTED, RUN_RUNNING, CallRecord
 from llmcouncil.errors import ConflictError, ModelFailure, NotFoundError
-from llmcouncil.providers.base import Usage
+from llmcouncil.records import CallRecord, RunStatus, Usage
 from llmcouncil.store.database import create_engine, schema_status, upgrade
 from llmcouncil.store.repository import Store
 from llmcouncil.store.tables import RunRow
@@ -54,7 +53,7 @@ async def test_write_ahead_run_and_stages_round_trip(store: Store) -> None:
     conversation = await store.create_conversation()
     run_id, message_id = await _run(store, conversation.id, "What is 2+2?")
     detail = await store.get_run(run_id)
-    assert detail.run.status == RUN_RUNNING and detail.run.stages_done == 0
+    assert detail.run.status == RunStatus.RUNNING and detail.run.stages_done == 0
     assert detail.run.created_at.tzinfo is not None
     answers = [
         CallRecord(
@@ -106,14 +105,14 @@ async def test_write_ahead_run_and_stages_round_trip(store: Store) -> None:
         stage=3,
         calls=[chair],
         final={"model": "c", "response": "4!"},
-        finish=RUN_COMPLETE,
+        finish=RunStatus.COMPLETE,
         read_back=True,
     )
     detail = await store.get_run(run_id)
     # The run as the completing write read it back, in its job, is the run as stored.
     assert read_back is not None
     assert _columns(read_back.run) == _columns(detail.run) and read_back.calls == detail.calls
-    assert detail.run.status == RUN_COMPLETE and detail.run.stages_done == 3
+    assert detail.run.status == RunStatus.COMPLETE and detail.run.stages_done == 3
     assert detail.run.label_to_model == {"Response A": "a"}
     assert detail.run.final == {"model": "c", "response": "4!"}
     assert detail.run.finished_at is not None
@@ -165,13 +164,13 @@ async def test_crash_recovery_and_retry(store: Store) -> None:
     )
     assert await store.interrupt_orphaned_runs(worker_id="me") == 1
     detail = await store.get_run(dead)
-    assert detail.run.status == RUN_INTERRUPTED
+    assert detail.run.status == RunStatus.INTERRUPTED
     assert detail.run.error is not None and "stopped" in detail.run.error["message"]
-    assert (await store.get_run(mine)).run.status == RUN_RUNNING
+    assert (await store.get_run(mine)).run.status == RunStatus.RUNNING
     with pytest.raises(ConflictError):
         await store.reset_for_retry(mine, worker_id="me")
     run = await store.reset_for_retry(dead, worker_id="me")
-    assert run.status == RUN_RUNNING and run.attempts == 2 and run.error is None
+    assert run.status == RunStatus.RUNNING and run.attempts == 2 and run.error is None
     kept = (await store.get_run(dead)).calls
     assert [(c.stage, c.text) for c in kept] == [(1, "kept")]
 

@@ -15,8 +15,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from storage_faults import FaultKind, StorageFault
 
-from llmcouncil.council.results import RUN_FAILED, RUN_RUNNING, CallRecord
 from llmcouncil.errors import ConflictError, StorageError, StoreError
+from llmcouncil.records import CallRecord, RunStatus
 from llmcouncil.store import transactions
 from llmcouncil.store.database import create_engine, upgrade
 from llmcouncil.store.repository import Store
@@ -125,20 +125,20 @@ async def test_a_refused_end_is_shown_then_written_once_the_database_works(
     with StorageFault(database_url, kind="read_only") as fault:
         fault.trip()
         with pytest.raises(StorageError):
-            await store.finish_run(run_id, status=RUN_FAILED, error=error)
-        assert await _stored_status(store, run_id) == (RUN_RUNNING, None)
+            await store.finish_run(run_id, status=RunStatus.FAILED, error=error)
+        assert await _stored_status(store, run_id) == (RunStatus.RUNNING, None)
         # This process shows the end it could not write, in every read of the run.
-        assert (await store.get_run(run_id)).run.status == RUN_FAILED
+        assert (await store.get_run(run_id)).run.status == RunStatus.FAILED
         shown = (await store.conversation_detail(cid)).runs
-        assert [d.run.status for details in shown.values() for d in details] == [RUN_FAILED]
+        assert [d.run.status for details in shown.values() for d in details] == [RunStatus.FAILED]
         assert (await store.get_run(run_id)).run.error == error
         fault.clear()
         # The next read writes it.
-        assert (await store.get_run(run_id)).run.status == RUN_FAILED
-        assert await _stored_status(store, run_id) == (RUN_FAILED, error)
+        assert (await store.get_run(run_id)).run.status == RunStatus.FAILED
+        assert await _stored_status(store, run_id) == (RunStatus.FAILED, error)
         assert len(store.unrecorded) == 0
         reset = await store.reset_for_retry(run_id, worker_id="w2")
-    assert reset.status == RUN_RUNNING and reset.attempts == 2
+    assert reset.status == RunStatus.RUNNING and reset.attempts == 2
 
 
 async def test_a_running_row_resets_only_when_its_worker_says_it_is_idle(store: Store) -> None:
@@ -148,7 +148,7 @@ async def test_a_running_row_resets_only_when_its_worker_says_it_is_idle(store: 
     with pytest.raises(ConflictError):  # another worker's running run may be live
         await store.reset_for_retry(run_id, worker_id="w2", idle_worker="w2")
     reset = await store.reset_for_retry(run_id, worker_id="w1", idle_worker="w1")
-    assert reset.status == RUN_RUNNING and reset.attempts == 2
+    assert reset.status == RunStatus.RUNNING and reset.attempts == 2
 
 
 async def test_a_retry_while_the_database_refuses_is_a_storage_error(
@@ -158,7 +158,7 @@ async def test_a_retry_while_the_database_refuses_is_a_storage_error(
     with StorageFault(database_url, kind="read_only") as fault:
         fault.trip()
         with pytest.raises(StorageError):
-            await store.finish_run(run_id, status=RUN_FAILED, error=None)
+            await store.finish_run(run_id, status=RunStatus.FAILED, error=None)
         with pytest.raises(StorageError):
             await store.reset_for_retry(run_id, worker_id="w1", idle_worker="w1")
         fault.clear()
@@ -196,6 +196,6 @@ async def test_a_lost_connection_is_a_storage_error_and_the_pool_recovers(
             with pytest.raises(StorageError) as lost:
                 await connection.execute(text("SELECT 1"))
         assert "connection" in lost.value.message
-        assert (await store.get_run(run_id)).run.status == RUN_RUNNING  # a new connection
+        assert (await store.get_run(run_id)).run.status == RunStatus.RUNNING  # a new connection
     finally:
         await engine.dispose()

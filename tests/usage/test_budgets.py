@@ -10,13 +10,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from llmcouncil.council.results import RUN_COMPLETE, CallRecord
+from llmcouncil.auth.ratelimit import MemoryRateLimiter
 from llmcouncil.errors import BudgetExceededError
-from llmcouncil.providers.base import Usage
+from llmcouncil.records import CallRecord, RunStatus, Usage
 from llmcouncil.store.database import create_engine, upgrade
 from llmcouncil.store.repository import Store
 from llmcouncil.usage.budgets import period_bounds
-from llmcouncil.usage.ratelimit import MemoryRateLimiter
 from llmcouncil.usage.service import UsageService
 from llmcouncil.usage.settings import UsageSettings
 
@@ -59,7 +58,7 @@ async def finished_run(
         api_key_id=key_id,
     )
     await store.record_stage(run.id, stage=1, calls=calls)
-    await store.finish_run(run.id, status=RUN_COMPLETE)
+    await store.finish_run(run.id, status=RunStatus.COMPLETE)
     return run.id
 
 

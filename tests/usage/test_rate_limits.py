@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 from gov_support import GovernedFactory
 
-from llmcouncil.usage.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from llmcouncil.auth.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 

@@ -16,12 +16,12 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from llmcouncil.api.deps import RuntimeDep
+from llmcouncil.api.guards import AuditReader, client_of
 from llmcouncil.api.inputs import INT32_MAX
 from llmcouncil.api.schemas import ErrorBody
 from llmcouncil.audit.chain import TIME_FORMAT, AuditEntry
 from llmcouncil.audit.log import AuditFilter
 from llmcouncil.audit.verify import Anchor
-from llmcouncil.auth.deps import AuditReader, client_of
 from llmcouncil.auth.service import actor_of
 from llmcouncil.errors import ValidationFailedError
 

@@ -20,15 +20,15 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from llmcouncil.api.deps import RuntimeDep
-from llmcouncil.api.schemas import ErrorBody
-from llmcouncil.audit.chain import Actor
-from llmcouncil.auth.accounts import user_public
-from llmcouncil.auth.deps import (
+from llmcouncil.api.guards import (
     CSRF_COOKIE,
     SESSION_COOKIE,
     AnyUser,
     client_of,
 )
+from llmcouncil.api.schemas import ErrorBody
+from llmcouncil.audit.chain import Actor
+from llmcouncil.auth.accounts import user_public
 from llmcouncil.auth.oidc import STATE_TTL
 from llmcouncil.auth.secrets import token_digest
 from llmcouncil.auth.service import SignIn

@@ -8,6 +8,13 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 
 from llmcouncil.api.deps import RunsDep, RuntimeDep, StoreDep
+from llmcouncil.api.guards import (
+    Asker,
+    ConversationReader,
+    ReadableConversation,
+    WritableConversation,
+    actor_for_run,
+)
 from llmcouncil.api.schemas import (
     CancelResult,
     ConversationCreate,
@@ -20,15 +27,7 @@ from llmcouncil.api.schemas import (
     MessageCreate,
 )
 from llmcouncil.api.sse import run_stream
-from llmcouncil.auth.deps import (
-    Asker,
-    ConversationReader,
-    ReadableConversation,
-    WritableConversation,
-    actor_for_run,
-)
 from llmcouncil.auth.policy import Principal
-from llmcouncil.council.results import RUN_FAILED
 from llmcouncil.council.runs import RunHandle
 from llmcouncil.council.spec import CouncilSpec, resolve_council
 from llmcouncil.council.transcript import (
@@ -37,6 +36,7 @@ from llmcouncil.council.transcript import (
     result_payload,
     summary_payload,
 )
+from llmcouncil.records import RunStatus
 from llmcouncil.store.repository import ConversationDetail
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -213,7 +213,7 @@ async def send_message(
     response.headers.update(_notices(handle))
     # The answer as soon as the run is stored; usage and audit are settled right after.
     result = result_payload(await handle.result())
-    if result["status"] == RUN_FAILED:
+    if result["status"] == RunStatus.FAILED:
         # Every member failed (or the run broke): a gateway error naming each model's reason.
         error = dict(result["error"] or {"code": "council_failed", "message": "the run failed"})
         return JSONResponse(

@@ -13,9 +13,9 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from llmcouncil.api.deps import RuntimeDep
+from llmcouncil.api.guards import KeyHolder, client_of
 from llmcouncil.api.schemas import ErrorBody
 from llmcouncil.auth.accounts import key_public
-from llmcouncil.auth.deps import KeyHolder, client_of
 from llmcouncil.auth.policy import Principal, Scope
 from llmcouncil.auth.service import actor_of
 from llmcouncil.auth.tables import ApiKeyRow

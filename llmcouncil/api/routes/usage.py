@@ -16,9 +16,9 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from llmcouncil.api.deps import RuntimeDep
+from llmcouncil.api.guards import Admin, UsageReader, client_of
 from llmcouncil.api.inputs import INT32_MAX
 from llmcouncil.api.schemas import ErrorBody
-from llmcouncil.auth.deps import Admin, UsageReader, client_of
 from llmcouncil.auth.service import actor_of
 from llmcouncil.usage.service import budget_public
 

@@ -13,10 +13,10 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from llmcouncil.api.deps import RuntimeDep
+from llmcouncil.api.guards import Admin, client_of
 from llmcouncil.api.inputs import INT32_MAX
 from llmcouncil.api.schemas import ErrorBody
 from llmcouncil.auth.accounts import user_public
-from llmcouncil.auth.deps import Admin, client_of
 from llmcouncil.auth.service import actor_of
 from llmcouncil.auth.settings import Role
 

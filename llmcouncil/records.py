@@ -1,0 +1,198 @@
+"""The plain records every layer shares: the floor of the package.
+
+A provider reports ``Usage``; the policy layer turns a call into a ``CallRecord``; the store
+keeps both; the council renders them. Stages and run statuses are enums whose values are what
+the database and the API have always held (``Stage.REVIEWS == 2``, ``RunStatus.COMPLETE ==
+"complete"``). ``FinalAnswer`` is the stage-3 answer, built here and nowhere else: a chairman's
+synthesis, the degraded answer when every chairman failed, or a turn an API client supplied.
+
+This module imports only ``errors``; every other module may import it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+from typing import Any
+
+from llmcouncil.errors import ModelFailure
+
+__all__ = [
+    "CallRecord",
+    "FinalAnswer",
+    "RunStatus",
+    "Stage",
+    "Usage",
+    "usage_total",
+]
+
+
+class Stage(IntEnum):
+    TITLE = 0
+    ANSWERS = 1
+    REVIEWS = 2
+    FINAL = 3
+
+
+class RunStatus(StrEnum):
+    RUNNING = "running"
+    COMPLETE = "complete"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    cost: float | None = None
+
+    def __add__(self, other: Usage) -> Usage:
+        cost: float | None
+        if self.cost is None and other.cost is None:
+            cost = None
+        else:
+            cost = (self.cost or 0.0) + (other.cost or 0.0)
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            total_tokens=self.total_tokens + other.total_tokens,
+            cost=cost,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "total_tokens": self.total_tokens,
+            "cost": self.cost,
+        }
+
+
+@dataclass(slots=True)
+class CallRecord:
+    """One model's contribution to a stage (or the title)."""
+
+    stage: int
+    model: str  # as configured: the member or chairman this call stands for
+    ok: bool
+    position: int = 0
+    text: str = ""
+    answered_by: str | None = None  # the model that really answered (fallback / upstream id)
+    fallback_from: str | None = None
+    fallback_reason: str | None = None
+    failure: ModelFailure | None = None
+    usage: Usage = field(default_factory=Usage)
+    latency_ms: float | None = None
+    ttft_ms: float | None = None
+    finish_reason: str | None = None
+    simulated: bool = False
+    # Free-form by design: what a stage learnt about the call (a review's parse, its vote, the
+    # order it was shown, reasoning), stored as JSON beside the row.
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def error_item(self) -> dict[str, Any]:
+        failure = self.failure or ModelFailure(model=self.model, kind="internal", message="")
+        return {"stage": self.stage, **failure.as_dict(), "model": self.model}
+
+
+def usage_total(records: list[CallRecord]) -> Usage:
+    total = Usage()
+    for record in records:
+        total = total + record.usage
+    return total
+
+
+def _ms(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def call_fields(record: CallRecord) -> dict[str, Any]:
+    """What every stage item says of its call, in the API's shape."""
+    return {
+        "answered_by": record.answered_by,
+        "fallback_from": record.fallback_from,
+        "fallback_reason": record.fallback_reason,
+        "usage": record.usage.as_dict(),
+        "latency_ms": _ms(record.latency_ms),
+        "ttft_ms": _ms(record.ttft_ms),
+        "finish_reason": record.finish_reason,
+        "simulated": record.simulated,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class FinalAnswer:
+    """The stage-3 answer, as the API's ``Stage3Final`` describes it.
+
+    Build it with ``synthesis`` (the chairman answered), ``degraded`` (every chairman failed)
+    or ``seeded`` (an API client supplied the turn); ``as_dict`` is what is stored and sent.
+    """
+
+    response: str
+    model: str | None = None
+    reasoning: str | None = None
+    degraded: bool = False
+    degraded_reason: str | None = None
+    top_ranked_model: str | None = None
+    seeded: bool = False
+    call: CallRecord | None = None
+    simulated: bool = False
+
+    @classmethod
+    def synthesis(cls, record: CallRecord) -> FinalAnswer:
+        return cls(
+            response=record.text,
+            model=record.model,
+            reasoning=record.details.get("reasoning"),
+            call=record,
+            simulated=record.simulated,
+        )
+
+    @classmethod
+    def degraded_to(cls, best: CallRecord | None, *, reason: str) -> FinalAnswer:
+        """Every chairman failed: say so, and offer the top-ranked answer as what it is."""
+        if best is None:
+            text = f"No final answer: {reason}"
+        else:
+            text = (
+                f"**No synthesis was produced** — {reason}\n\n"
+                f"The council's top-ranked answer, from {best.model}, follows unchanged:\n\n"
+                f"{best.text}"
+            )
+        return cls(
+            response=text,
+            degraded=True,
+            degraded_reason=reason,
+            top_ranked_model=best.model if best else None,
+            simulated=bool(best and best.simulated),
+        )
+
+    @classmethod
+    def seeded_from(cls, answer: str) -> FinalAnswer:
+        """A client-supplied answer, marked so no one takes it for a synthesis."""
+        return cls(response=answer, seeded=True)
+
+    def as_dict(self) -> dict[str, Any]:
+        if self.call is not None:
+            calls = call_fields(self.call)
+        else:
+            calls = {
+                **call_fields(CallRecord(stage=Stage.FINAL, model="", ok=False)),
+                "simulated": self.simulated,
+            }
+        item: dict[str, Any] = {
+            "model": self.model,
+            "response": self.response,
+            "reasoning": self.reasoning,
+            "degraded": self.degraded,
+            "degraded_reason": self.degraded_reason,
+        }
+        if self.degraded:
+            item["top_ranked_model"] = self.top_ranked_model
+        if self.seeded:
+            item["seeded"] = True
+            del item["reasoning"]
+        return {**item, **calls}
