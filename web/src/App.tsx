@@ -421,6 +421,7 @@ function Workspace({ me, route, onSignOut }: { me: Me; route: Route; onSignOut: 
                 value={choice}
                 onSave={saveCouncil}
                 disabled={runningHere || (currentId !== null && !conversation)}
+                canShare={me.scopes.includes('admin')}
               />
             }
           />

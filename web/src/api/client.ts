@@ -327,8 +327,20 @@ export const api = {
   exportUrl(id: string, format: 'md' | 'json' = 'md'): string {
     return `/api/conversations/${enc(id)}/export?format=${format}`;
   },
-  models(): Promise<JsonResponse<'/api/models', 'get'>> {
-    return request('/api/models');
+  /** Presets and the providers' model catalogue the caller may use; `q` searches the catalogue. */
+  models(q = ''): Promise<JsonResponse<'/api/models', 'get'>> {
+    return request(`/api/models${q.trim() ? `?q=${enc(q.trim())}` : ''}`);
+  },
+  // ---- saved presets ----
+  savedPresets(): Promise<JsonResponse<'/api/presets', 'get'>> {
+    return request('/api/presets');
+  },
+  /** Saves under `name` (replacing the caller's preset of that name; `shared`: admins only). */
+  savePreset(body: JsonBody<'/api/presets', 'post'>): Promise<JsonResponse<'/api/presets', 'post'>> {
+    return request('/api/presets', { method: 'POST', body: JSON.stringify(body) });
+  },
+  deletePreset(id: string): Promise<void> {
+    return request(`/api/presets/${enc(id)}`, { method: 'DELETE' });
   },
   status(): Promise<JsonResponse<'/api/status', 'get'>> {
     return request('/api/status');

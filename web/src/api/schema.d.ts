@@ -122,6 +122,232 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/conversations/{conversation_id}/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Documents */
+        get: operations["list_documents_api_conversations__conversation_id__documents_get"];
+        put?: never;
+        /** Upload Document */
+        post: operations["upload_document_api_conversations__conversation_id__documents_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/conversations/{conversation_id}/documents/{document_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Document */
+        get: operations["get_document_api_conversations__conversation_id__documents__document_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete Document */
+        delete: operations["delete_document_api_conversations__conversation_id__documents__document_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/conversations/{conversation_id}/documents/{document_id}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Image */
+        get: operations["get_image_api_conversations__conversation_id__documents__document_id__content_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/conversations/{conversation_id}/documents/{document_id}/sections/{position}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Section */
+        get: operations["get_section_api_conversations__conversation_id__documents__document_id__sections__position__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/conversations/{conversation_id}/runs/{run_id}/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Run Documents
+         * @description What the run was shown of the documents (the same for each of its models), the turns
+         *     left out of its history, and the citations in its answers linked to their sections.
+         */
+        get: operations["run_documents_api_conversations__conversation_id__runs__run_id__documents_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/conversations/{conversation_id}/documents/{document_id}/sections/{position}/discuss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Discuss Section
+         * @description Reading mode: the council discusses one chapter (the section at ``position`` and its
+         *     subsections), with the stored summaries of the chapters before it.
+         */
+        post: operations["discuss_section_api_conversations__conversation_id__documents__document_id__sections__position__discuss_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/conversations/{conversation_id}/runs/{run_id}/vote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Vote
+         * @description Your vote on a run, with the council's ranking; 404 when you have not voted.
+         */
+        get: operations["get_vote_api_conversations__conversation_id__runs__run_id__vote_get"];
+        /**
+         * Cast Vote
+         * @description Cast or change your vote on a run (one per person per run).
+         */
+        put: operations["cast_vote_api_conversations__conversation_id__runs__run_id__vote_put"];
+        post?: never;
+        /**
+         * Withdraw Vote
+         * @description Withdraw your vote; 404 when there is none.
+         */
+        delete: operations["withdraw_vote_api_conversations__conversation_id__runs__run_id__vote_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Models
+         * @description Per model as answerer: Bradley–Terry strength from peer reviews (bootstrap over runs, or
+         *     Wald at scale: see ``interval_method``), length-controlled, and from people's votes; win
+         *     rate, top rate, how often people picked it; per chairman, how often its synthesis was
+         *     rated up.
+         */
+        get: operations["models_api_analytics_models_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/reviewers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Reviewers
+         * @description Per model as reviewer: position, self and length bias, agreement with the other
+         *     reviewers, parse failure and repair rates.
+         */
+        get: operations["reviewers_api_analytics_reviewers_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/agreement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Agreement
+         * @description People against the council: how often the council's top answer is the person's pick
+         *     (Wilson interval), per preset and over time; which reviewers agree with people most.
+         */
+        get: operations["agreement_api_analytics_agreement_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/costs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Costs
+         * @description Calls, tokens, cost and latency per model (as answerer, reviewer and chairman) and per
+         *     preset.
+         */
+        get: operations["costs_api_analytics_costs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/models": {
         parameters: {
             query?: never;
@@ -134,6 +360,41 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/presets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Saved Presets */
+        get: operations["saved_presets_api_presets_get"];
+        put?: never;
+        /** Save */
+        post: operations["save_api_presets_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/presets/{preset_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove */
+        delete: operations["remove_api_presets__preset_id__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -602,6 +863,76 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** AgreementReport */
+        AgreementReport: {
+            filters: components["schemas"]["AppliedFilters"];
+            /** Votes */
+            votes: number;
+            /** @description Share of votes whose pick is the council's top answer; Wilson interval */
+            council_top_picked: components["schemas"]["Estimate"];
+            /** By Preset */
+            by_preset: components["schemas"]["GroupAgreement"][];
+            /**
+             * Over Time
+             * @description key: the period's first day (UTC)
+             */
+            over_time: components["schemas"]["GroupAgreement"][];
+            /**
+             * Period
+             * @enum {string}
+             */
+            period: "day" | "week" | "month";
+            rated_up: components["schemas"]["Estimate"];
+            /** @description Share of votes saying the council got it wrong */
+            council_wrong: components["schemas"]["Estimate"];
+            /** Reviewers */
+            reviewers: components["schemas"]["ReviewerAgreement"][];
+            /**
+             * Weighting Enabled
+             * @description Whether future aggregates weight reviewers by these weights (off by default)
+             */
+            weighting_enabled: boolean;
+        };
+        /** AnswererRow */
+        AnswererRow: {
+            /** Model */
+            model: string;
+            /**
+             * Answers
+             * @description Answers it gave in the filtered runs
+             */
+            answers: number;
+            /** @description Bradley–Terry log-strength from peer reviews (mean 0); n = comparisons */
+            strength: components["schemas"]["Estimate"];
+            /** @description The same fit with the answers' log length ratio as a covariate */
+            length_controlled_strength: components["schemas"]["Estimate"];
+            /** @description Bradley–Terry log-strength from people's votes; n = comparisons */
+            human_strength: components["schemas"]["Estimate"];
+            /** @description Share of peer comparisons won (ties half); Wilson */
+            win_rate: components["schemas"]["Estimate"];
+            /** @description Share of its runs where the council ranked it first */
+            top_rate: components["schemas"]["Estimate"];
+            /** @description Share of votes on its runs that picked it */
+            human_pick_rate: components["schemas"]["Estimate"];
+            /** First Place Votes */
+            first_place_votes: number;
+        };
+        /** AppliedFilters */
+        AppliedFilters: {
+            /** Preset */
+            preset: string | null;
+            /** Model */
+            model: string | null;
+            /** Since */
+            since: string | null;
+            /** Until */
+            until: string | null;
+            /**
+             * User Id
+             * @description Whose runs: set for members (their own), else the filter
+             */
+            user_id: string | null;
+        };
         /** AssistantMessagePublic */
         AssistantMessagePublic: {
             /**
@@ -698,6 +1029,14 @@ export interface components {
                 [key: string]: unknown;
             } | null;
         };
+        /** Body_upload_document_api_conversations__conversation_id__documents_post */
+        Body_upload_document_api_conversations__conversation_id__documents_post: {
+            /**
+             * File
+             * @description The document or image
+             */
+            file: string;
+        };
         /**
          * BreakerState
          * @enum {string}
@@ -763,6 +1102,15 @@ export interface components {
              */
             hard: boolean;
         };
+        /** CallCitations */
+        CallCitations: {
+            /** Stage */
+            stage: number;
+            /** Model */
+            model: string;
+            /** Citations */
+            citations: components["schemas"]["CitationPublic"][];
+        };
         /** CallUsagePublic */
         CallUsagePublic: {
             /**
@@ -792,6 +1140,43 @@ export interface components {
              */
             status: "cancelling" | "not_running";
         };
+        /**
+         * CatalogueModelPublic
+         * @description A model as its provider lists it. Prices are US dollars per token (None: not stated).
+         */
+        CatalogueModelPublic: {
+            /**
+             * Id
+             * @description The reference to configure (provider: prefix when not default).
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Context Length */
+            context_length: number | null;
+            /** Prompt Price */
+            prompt_price: number | null;
+            /** Completion Price */
+            completion_price: number | null;
+            /** Input Modalities */
+            input_modalities: string[];
+            /** Output Modalities */
+            output_modalities: string[];
+            /** Supported Parameters */
+            supported_parameters: string[];
+            /**
+             * Deprecated
+             * @description The provider has announced an end date.
+             */
+            deprecated: boolean;
+            /**
+             * Expired
+             * @description That date has passed: the id is retired.
+             */
+            expired: boolean;
+            /** Expiration Date */
+            expiration_date: string | null;
+        };
         /** ChainProblemPublic */
         ChainProblemPublic: {
             /** Seq */
@@ -813,6 +1198,13 @@ export interface components {
             };
             /** Problems */
             problems: components["schemas"]["ChainProblemPublic"][];
+        };
+        /** ChairmanRow */
+        ChairmanRow: {
+            /** Model */
+            model: string;
+            /** @description Share of ratings of its synthesis that were up */
+            rated_up: components["schemas"]["Estimate"];
         };
         /**
          * ChatCompletion
@@ -896,6 +1288,30 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** CitationPublic */
+        CitationPublic: {
+            /** Text */
+            text: string;
+            /** Start */
+            start: number;
+            /** End */
+            end: number;
+            /** Number */
+            number: string;
+            /** Page */
+            page?: number | null;
+            /** Document Id */
+            document_id?: string | null;
+            /** Section Id */
+            section_id?: number | null;
+            /** Position */
+            position?: number | null;
+            /**
+             * Link
+             * @description The cited section's URL, when known
+             */
+            link?: string | null;
+        };
         /** ContentPart */
         ContentPart: {
             /** Type */
@@ -972,6 +1388,14 @@ export interface components {
             /** Chairman */
             chairman?: string | null;
         };
+        /** CostsReport */
+        CostsReport: {
+            filters: components["schemas"]["AppliedFilters"];
+            /** By Model */
+            by_model: components["schemas"]["ModelCostRow"][];
+            /** By Preset */
+            by_preset: components["schemas"]["PresetCostRow"][];
+        };
         /**
          * CouncilOptions
          * @description The request's ``council`` extension (``extra_body={"council": {...}}`` in the SDK).
@@ -983,6 +1407,40 @@ export interface components {
              * @default false
              */
             events: boolean;
+        };
+        /** CouncilPlacePublic */
+        CouncilPlacePublic: {
+            /** Label */
+            label: string;
+            /** Model */
+            model: string;
+            /**
+             * Strength
+             * @description Bradley–Terry log-strength (mean 0)
+             */
+            strength: number | null;
+            /** Ci Low */
+            ci_low: number | null;
+            /** Ci High */
+            ci_high: number | null;
+            /** Average Rank */
+            average_rank: number | null;
+            /** First Place Votes */
+            first_place_votes: number | null;
+        };
+        /**
+         * CouncilRankingPublic
+         * @description How the council ranked the same answers, best first.
+         */
+        CouncilRankingPublic: {
+            /** Winner Label */
+            winner_label: string | null;
+            /** Winner Model */
+            winner_model: string | null;
+            /** No Clear Winner */
+            no_clear_winner: boolean;
+            /** Places */
+            places: components["schemas"]["CouncilPlacePublic"][];
         };
         /**
          * CouncilResult
@@ -1014,6 +1472,116 @@ export interface components {
                 [key: string]: unknown;
             } | null;
         };
+        /**
+         * DiscussSection
+         * @description A question about one chapter (reading mode).
+         */
+        DiscussSection: {
+            /**
+             * Content
+             * @description Not empty or only spaces.
+             */
+            content: string;
+        };
+        /** DocumentDetail */
+        DocumentDetail: {
+            /** Id */
+            id: string;
+            /** Conversation Id */
+            conversation_id: string;
+            /**
+             * Kind
+             * @description pdf, epub, docx, html, markdown, text or image
+             */
+            kind: string;
+            /** Media Type */
+            media_type: string;
+            /** Filename */
+            filename: string;
+            /** Title */
+            title: string;
+            /** Size Bytes */
+            size_bytes: number;
+            /** Pages */
+            pages?: number | null;
+            /** Chars */
+            chars: number;
+            /** Section Count */
+            section_count: number;
+            /**
+             * Chapters
+             * @description Top-level sections (chapters)
+             */
+            chapters: number;
+            /** Metadata */
+            metadata: {
+                [key: string]: unknown;
+            };
+            /** Privacy */
+            privacy?: {
+                [key: string]: unknown;
+            } | null;
+            /** Created At */
+            created_at: string;
+            /**
+             * Duplicate
+             * @description True when the same file was already attached (not stored)
+             * @default false
+             */
+            duplicate: boolean;
+            /**
+             * Contents
+             * @description The table of contents, in reading order
+             */
+            contents: components["schemas"]["SectionEntry"][];
+        };
+        /** DocumentPublic */
+        DocumentPublic: {
+            /** Id */
+            id: string;
+            /** Conversation Id */
+            conversation_id: string;
+            /**
+             * Kind
+             * @description pdf, epub, docx, html, markdown, text or image
+             */
+            kind: string;
+            /** Media Type */
+            media_type: string;
+            /** Filename */
+            filename: string;
+            /** Title */
+            title: string;
+            /** Size Bytes */
+            size_bytes: number;
+            /** Pages */
+            pages?: number | null;
+            /** Chars */
+            chars: number;
+            /** Section Count */
+            section_count: number;
+            /**
+             * Chapters
+             * @description Top-level sections (chapters)
+             */
+            chapters: number;
+            /** Metadata */
+            metadata: {
+                [key: string]: unknown;
+            };
+            /** Privacy */
+            privacy?: {
+                [key: string]: unknown;
+            } | null;
+            /** Created At */
+            created_at: string;
+            /**
+             * Duplicate
+             * @description True when the same file was already attached (not stored)
+             * @default false
+             */
+            duplicate: boolean;
+        };
         /** ErrorBody */
         ErrorBody: {
             detail: components["schemas"]["ErrorDetail"];
@@ -1034,6 +1602,40 @@ export interface components {
             problems?: string[] | null;
         } & {
             [key: string]: unknown;
+        };
+        /** Estimate */
+        Estimate: {
+            /**
+             * Value
+             * @description The point estimate (null: no data)
+             */
+            value: number | null;
+            /**
+             * Ci Low
+             * @description 95 % interval, low end
+             */
+            ci_low?: number | null;
+            /**
+             * Ci High
+             * @description 95 % interval, high end
+             */
+            ci_high?: number | null;
+            /**
+             * N
+             * @description Sample size the figure rests on (what is counted is documented)
+             */
+            n: number;
+            /**
+             * Small Sample
+             * @description n < 20: read with care
+             */
+            small_sample: boolean;
+        };
+        /** GroupAgreement */
+        GroupAgreement: {
+            /** Key */
+            key: string | null;
+            council_top_picked: components["schemas"]["Estimate"];
         };
         /** KeyCreate */
         KeyCreate: {
@@ -1156,6 +1758,30 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** ModelCostRow */
+        ModelCostRow: {
+            /** Model */
+            model: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "answer" | "review" | "synthesis";
+            /** Calls */
+            calls: number;
+            /** Failed */
+            failed: number;
+            /** Prompt Tokens */
+            prompt_tokens: number;
+            /** Completion Tokens */
+            completion_tokens: number;
+            /** Cost */
+            cost: number | null;
+            /** Mean Cost */
+            mean_cost: number | null;
+            /** Mean Latency Ms */
+            mean_latency_ms: number | null;
+        };
         /** ModelErrorPublic */
         ModelErrorPublic: {
             /** Stage */
@@ -1235,6 +1861,34 @@ export interface components {
             presets: components["schemas"]["PresetPublic"][];
             /** Models */
             models: string[];
+            /**
+             * Catalogue
+             * @description The providers' model lists as last fetched (empty until the first fetch).
+             */
+            catalogue?: components["schemas"]["CatalogueModelPublic"][];
+            /**
+             * Retired
+             * @description Configured ids the provider has retired.
+             */
+            retired?: components["schemas"]["RetiredModelPublic"][];
+        };
+        /** ModelsReport */
+        ModelsReport: {
+            filters: components["schemas"]["AppliedFilters"];
+            /** Runs */
+            runs: number;
+            /**
+             * Interval Method
+             * @description bootstrap_runs: percentile bootstrap resampling whole runs (up to a few thousand runs); wald: normal intervals from the fit's observed information
+             * @enum {string}
+             */
+            interval_method: "bootstrap_runs" | "wald";
+            /** @description Log-odds of winning per doubling of an answer's length relative to the other, all reviewers together (the length-controlled fit's covariate) */
+            length_effect: components["schemas"]["Estimate"];
+            /** Models */
+            models: components["schemas"]["AnswererRow"][];
+            /** Chairmen */
+            chairmen: components["schemas"]["ChairmanRow"][];
         };
         /** OriginalAggregateRow */
         OriginalAggregateRow: {
@@ -1247,12 +1901,43 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** ParseRow */
+        ParseRow: {
+            /** Ok */
+            ok: number;
+            /** Partial */
+            partial: number;
+            /** Failed */
+            failed: number;
+            failure_rate: components["schemas"]["Estimate"];
+            /** @description Share of reviews that needed a repair turn */
+            repair_rate: components["schemas"]["Estimate"];
+            /** @description Share of repair turns that gave a ranking */
+            repair_success: components["schemas"]["Estimate"];
+        };
         /** PasswordChange */
         PasswordChange: {
             /** Current Password */
             current_password: string;
             /** New Password */
             new_password: string;
+        };
+        /** PresetCostRow */
+        PresetCostRow: {
+            /** Preset */
+            preset: string | null;
+            /** Runs */
+            runs: number;
+            /** Prompt Tokens */
+            prompt_tokens: number;
+            /** Completion Tokens */
+            completion_tokens: number;
+            /** Cost */
+            cost: number | null;
+            /** Mean Cost */
+            mean_cost: number | null;
+            /** Mean Duration Ms */
+            mean_duration_ms: number | null;
         };
         /** PresetPublic */
         PresetPublic: {
@@ -1302,6 +1987,96 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** RetiredModelPublic */
+        RetiredModelPublic: {
+            /** Model */
+            model: string;
+            /** Reason */
+            reason: string;
+            /**
+             * Suggestions
+             * @description The closest current ids.
+             */
+            suggestions: string[];
+        };
+        /** ReviewerAgreement */
+        ReviewerAgreement: {
+            /** Model */
+            model: string;
+            /** @description Share of votes where this reviewer's top answer is the person's pick */
+            agrees_with_people: components["schemas"]["Estimate"];
+            /**
+             * Weight
+             * @description The weight this reviewer would get in aggregates weighted by agreement with people (its share relative to the mean; 1 = average)
+             */
+            weight: number | null;
+        };
+        /** ReviewerRow */
+        ReviewerRow: {
+            /** Model */
+            model: string;
+            /** Reviews */
+            reviews: number;
+            /** Counted */
+            counted: number;
+            /** @description Mean Spearman rho between the place an answer was shown and its rank (> 0: answers shown earlier are ranked better); n = counted reviews */
+            position_bias: components["schemas"]["Estimate"];
+            /** @description Share of counted reviews ranking the first-shown answer top */
+            first_position_top: components["schemas"]["Estimate"];
+            /**
+             * First Position Expected
+             * @description That share if position did not matter (mean of 1/answers)
+             */
+            first_position_expected: number | null;
+            /** @description Mean of (its win rate for its own answer − disinterested reviewers' win rate for the same answer, same pairs); > 0: it favours itself */
+            self_preference: components["schemas"]["Estimate"];
+            /** @description Mean Spearman rho between answer length and its ranking (> 0: favours longer answers; its own answer left out) */
+            length_bias: components["schemas"]["Estimate"];
+            length_bias_kendall: components["schemas"]["Estimate"];
+            /** @description Its length bias minus the mean of all reviewers' (controls for quality that goes with length) */
+            length_bias_vs_council: components["schemas"]["Estimate"];
+            /** @description Mean Spearman rho with the other reviewers' mean ranks */
+            agreement: components["schemas"]["Estimate"];
+            parse: components["schemas"]["ParseRow"];
+        };
+        /** ReviewersReport */
+        ReviewersReport: {
+            filters: components["schemas"]["AppliedFilters"];
+            /** Runs */
+            runs: number;
+            /** Reviewers */
+            reviewers: components["schemas"]["ReviewerRow"][];
+        };
+        /** RunDocuments */
+        RunDocuments: {
+            /** Run Id */
+            run_id: string;
+            /**
+             * Complete
+             * @description False: some sections were left out for length
+             */
+            complete: boolean;
+            /**
+             * Models
+             * @description The models this applies to: each saw exactly these
+             */
+            models: string[];
+            /** Documents */
+            documents: components["schemas"]["ShownDocument"][];
+            /** Images Left Out */
+            images_left_out: string[];
+            /**
+             * Dropped Turns
+             * @description Earlier turns left out of the history for length
+             */
+            dropped_turns: number;
+            /** Focus */
+            focus?: {
+                [key: string]: unknown;
+            } | null;
+            /** Citations */
+            citations: components["schemas"]["CallCitations"][];
+        };
         /**
          * RunMetadata
          * @description Empty until stage 2 completes.
@@ -1346,6 +2121,142 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /**
+         * SavedPresetCreate
+         * @description A council to keep under a name; a name already used in the same place is replaced.
+         */
+        SavedPresetCreate: {
+            /** Name */
+            name: string;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /** Members */
+            members: string[];
+            /** Chairman */
+            chairman: string;
+            /**
+             * Mode
+             * @description The deliberation mode, stored as given.
+             */
+            mode?: string | null;
+            /**
+             * Shared
+             * @description For everyone (administrators only).
+             * @default false
+             */
+            shared: boolean;
+        };
+        /** SavedPresetList */
+        SavedPresetList: {
+            /** Presets */
+            presets: components["schemas"]["SavedPresetPublic"][];
+        };
+        /** SavedPresetPublic */
+        SavedPresetPublic: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Description */
+            description: string;
+            /** Members */
+            members: string[];
+            /** Chairman */
+            chairman: string;
+            /** Mode */
+            mode: string | null;
+            /** Shared */
+            shared: boolean;
+            /**
+             * Mine
+             * @description Saved by the caller (a personal preset, or a shared one).
+             */
+            mine: boolean;
+            /** Created By */
+            created_by: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * SectionEntry
+         * @description One entry of a table of contents.
+         */
+        SectionEntry: {
+            /** Id */
+            id: number;
+            /**
+             * Position
+             * @description Order in the document, from 0: the {n} of its URL
+             */
+            position: number;
+            /**
+             * Number
+             * @description How it is cited: "3.2" in [§3.2, p. 41]
+             */
+            number: string;
+            /** Title */
+            title: string;
+            /**
+             * Level
+             * @description 1: a chapter, 2: a section of it …; 0: text before any
+             */
+            level: number;
+            /** Page Start */
+            page_start?: number | null;
+            /** Page End */
+            page_end?: number | null;
+            /** Chars */
+            chars: number;
+            /** Has Summary */
+            has_summary: boolean;
+        };
+        /** SectionPublic */
+        SectionPublic: {
+            /** Id */
+            id: number;
+            /**
+             * Position
+             * @description Order in the document, from 0: the {n} of its URL
+             */
+            position: number;
+            /**
+             * Number
+             * @description How it is cited: "3.2" in [§3.2, p. 41]
+             */
+            number: string;
+            /** Title */
+            title: string;
+            /**
+             * Level
+             * @description 1: a chapter, 2: a section of it …; 0: text before any
+             */
+            level: number;
+            /** Page Start */
+            page_start?: number | null;
+            /** Page End */
+            page_end?: number | null;
+            /** Chars */
+            chars: number;
+            /** Has Summary */
+            has_summary: boolean;
+            /** Document Id */
+            document_id: string;
+            /** Text */
+            text: string;
+            /** Summary */
+            summary?: string | null;
+        };
         /** SessionPublic */
         SessionPublic: {
             /** User */
@@ -1365,6 +2276,27 @@ export interface components {
             password: string;
             /** Token */
             token: string;
+        };
+        /** ShownDocument */
+        ShownDocument: {
+            /** Document Id */
+            document_id: string;
+            /** Title */
+            title: string;
+            /**
+             * Description
+             * @description In words: "chapters 3–4 of 12", "all of it"
+             */
+            description: string;
+            /** Sections */
+            sections: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Of
+             * @description Sections the document has
+             */
+            of: number;
         };
         /** Stage1Answer */
         Stage1Answer: {
@@ -1462,7 +2394,7 @@ export interface components {
              */
             own_label?: string | null;
             /** @description Null until aggregated. */
-            vote?: components["schemas"]["VotePublic"] | null;
+            vote?: components["schemas"]["llmcouncil__api__schemas__VotePublic"] | null;
             /** @description The one repair turn, when the review's ranking failed. */
             repair?: components["schemas"]["RepairPublic"] | null;
             /**
@@ -1681,21 +2613,41 @@ export interface components {
             read_all_conversations?: boolean | null;
             rate_limits?: components["schemas"]["RateLimitsIn"] | null;
         };
-        /** VotePublic */
-        VotePublic: {
+        /**
+         * VoteCast
+         * @description A person's vote on a run. Give at least one of ``preferred_label``, ``ranking``,
+         *     ``rating`` or ``council_wrong``. Casting again replaces the previous vote.
+         */
+        VoteCast: {
             /**
-             * Counted
-             * @description full: a complete ranking; partial: a top-k ranking, counted as what it says; none: not counted.
-             * @enum {string}
+             * Preferred Label
+             * @description The answer you preferred, e.g. 'Response B'.
              */
-            counted: "full" | "partial" | "none";
+            preferred_label?: string | null;
             /**
-             * Note
-             * @default
+             * Ranking
+             * @description Every answer's label once, best first (optional; its head is your pick).
              */
-            note: string;
-        } & {
-            [key: string]: unknown;
+            ranking?: string[] | null;
+            /**
+             * Blind
+             * @description True: you judged the answers by label only; false: you saw the models.
+             * @default true
+             */
+            blind: boolean;
+            /**
+             * Rating
+             * @description Your rating of the final (chairman's) answer.
+             */
+            rating?: ("up" | "down") | null;
+            /** Comment */
+            comment?: string | null;
+            /**
+             * Council Wrong
+             * @description 'The council got this wrong.'
+             * @default false
+             */
+            council_wrong: boolean;
         };
         /** VoteUsePublic */
         VoteUsePublic: {
@@ -1713,6 +2665,75 @@ export interface components {
             note: string;
         } & {
             [key: string]: unknown;
+        };
+        /** VotePublic */
+        llmcouncil__api__schemas__VotePublic: {
+            /**
+             * Counted
+             * @description full: a complete ranking; partial: a top-k ranking, counted as what it says; none: not counted.
+             * @enum {string}
+             */
+            counted: "full" | "partial" | "none";
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** VotePublic */
+        llmcouncil__feedback__schemas__VotePublic: {
+            /** Run Id */
+            run_id: string;
+            /** Conversation Id */
+            conversation_id: string;
+            /** Preferred Label */
+            preferred_label: string | null;
+            /** Preferred Model */
+            preferred_model: string | null;
+            /** Ranking */
+            ranking: string[] | null;
+            /** Blind */
+            blind: boolean;
+            /** Rating */
+            rating: ("up" | "down") | null;
+            /** Comment */
+            comment: string | null;
+            /** Council Wrong */
+            council_wrong: boolean;
+            /**
+             * Seed
+             * @description The run's seed (labels and presentation orders follow it)
+             */
+            seed: number;
+            /**
+             * Presentation Orders
+             * @description Reviewer (the model that reviewed) → the order it was shown the answers
+             */
+            presentation_orders: {
+                [key: string]: string[];
+            };
+            /** Label To Model */
+            label_to_model: {
+                [key: string]: string;
+            };
+            /**
+             * Agrees With Council
+             * @description Your pick is the council's top answer (null: no pick or no council winner)
+             */
+            agrees_with_council: boolean | null;
+            council: components["schemas"]["CouncilRankingPublic"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
         };
         /** OpenAIErrorDetail */
         OpenAIErrorDetail: {
@@ -2660,9 +3681,1275 @@ export interface operations {
             };
         };
     };
-    list_models_api_models_get: {
+    list_documents_api_conversations__conversation_id__documents_get: {
         parameters: {
             query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentPublic"][];
+                };
+            };
+            /** @description Not signed in (users mode) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Role, scopes or council policy do not allow it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown conversation or document */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or the server is at capacity; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    upload_document_api_conversations__conversation_id__documents_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_upload_document_api_conversations__conversation_id__documents_post"];
+            };
+        };
+        responses: {
+            /** @description Already attached */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentPublic"];
+                };
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentPublic"];
+                };
+            };
+            /** @description Malformed request body, or a value the database refused */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in (users mode) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Role, scopes or council policy do not allow it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown conversation or document */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The conversation holds its maximum of documents */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The file is past documents.max_file_bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not PDF, EPUB, DOCX, HTML, Markdown, text or image */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The file cannot be read safely: code document_encrypted, document_corrupt, document_no_text (a scan: OCR is not supported), archive_bomb, or pii_blocked under a blocking privacy policy */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or the server is at capacity; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_document_api_conversations__conversation_id__documents__document_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentDetail"];
+                };
+            };
+            /** @description Not signed in (users mode) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Role, scopes or council policy do not allow it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown conversation or document */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or the server is at capacity; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_document_api_conversations__conversation_id__documents__document_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in (users mode) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Role, scopes or council policy do not allow it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown conversation or document */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or the server is at capacity; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_image_api_conversations__conversation_id__documents__document_id__content_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": unknown;
+                    "image/jpeg": unknown;
+                    "image/webp": unknown;
+                };
+            };
+            /** @description Not signed in (users mode) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Role, scopes or council policy do not allow it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown conversation or document */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or the server is at capacity; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_section_api_conversations__conversation_id__documents__document_id__sections__position__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+                document_id: string;
+                position: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SectionPublic"];
+                };
+            };
+            /** @description Not signed in (users mode) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Role, scopes or council policy do not allow it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown conversation or document */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or the server is at capacity; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    run_documents_api_conversations__conversation_id__runs__run_id__documents_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunDocuments"];
+                };
+            };
+            /** @description Not signed in (users mode) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Role, scopes or council policy do not allow it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown conversation or document */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or the server is at capacity; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    discuss_section_api_conversations__conversation_id__documents__document_id__sections__position__discuss_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+                document_id: string;
+                position: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DiscussSection"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CouncilResult"];
+                };
+            };
+            /** @description Malformed request body, or a value the database refused */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in (users mode) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Role, scopes or council policy do not allow it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown conversation or document */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or the server is at capacity; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Bad Gateway */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_vote_api_conversations__conversation_id__runs__run_id__vote_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["llmcouncil__feedback__schemas__VotePublic"];
+                };
+            };
+            /** @description Not signed in (users mode) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Role or scopes do not allow it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown run or vote, or another user's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The run is still running, or has no answers */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown label, incomplete ranking, empty vote */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or the server is at capacity; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cast_vote_api_conversations__conversation_id__runs__run_id__vote_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VoteCast"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["llmcouncil__feedback__schemas__VotePublic"];
+                };
+            };
+            /** @description Malformed request body, or a value the database refused */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in (users mode) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Role or scopes do not allow it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown run or vote, or another user's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The run is still running, or has no answers */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown label, incomplete ranking, empty vote */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or the server is at capacity; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    withdraw_vote_api_conversations__conversation_id__runs__run_id__vote_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in (users mode) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Role or scopes do not allow it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown run or vote, or another user's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The run is still running, or has no answers */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown label, incomplete ranking, empty vote */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or the server is at capacity; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    models_api_analytics_models_get: {
+        parameters: {
+            query?: {
+                preset?: string | null;
+                model?: string | null;
+                /** @description From (inclusive), ISO 8601 */
+                since?: string | null;
+                /** @description To (exclusive), ISO 8601 */
+                until?: string | null;
+                /** @description Administrators and auditors only */
+                user_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelsReport"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing scope, or another user's figures */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid filter */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or the server is at capacity; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reviewers_api_analytics_reviewers_get: {
+        parameters: {
+            query?: {
+                preset?: string | null;
+                model?: string | null;
+                /** @description From (inclusive), ISO 8601 */
+                since?: string | null;
+                /** @description To (exclusive), ISO 8601 */
+                until?: string | null;
+                /** @description Administrators and auditors only */
+                user_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewersReport"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing scope, or another user's figures */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid filter */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or the server is at capacity; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    agreement_api_analytics_agreement_get: {
+        parameters: {
+            query?: {
+                /** @description Buckets of over_time */
+                period?: "day" | "week" | "month";
+                preset?: string | null;
+                model?: string | null;
+                /** @description From (inclusive), ISO 8601 */
+                since?: string | null;
+                /** @description To (exclusive), ISO 8601 */
+                until?: string | null;
+                /** @description Administrators and auditors only */
+                user_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgreementReport"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing scope, or another user's figures */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid filter */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or the server is at capacity; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    costs_api_analytics_costs_get: {
+        parameters: {
+            query?: {
+                preset?: string | null;
+                model?: string | null;
+                /** @description From (inclusive), ISO 8601 */
+                since?: string | null;
+                /** @description To (exclusive), ISO 8601 */
+                until?: string | null;
+                /** @description Administrators and auditors only */
+                user_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CostsReport"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing scope, or another user's figures */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid filter */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or the server is at capacity; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_models_api_models_get: {
+        parameters: {
+            query?: {
+                /** @description Only catalogue models whose id or name has every word of q (case-insensitive). */
+                q?: string | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2697,6 +4984,241 @@ export interface operations {
                 };
             };
             /** @description Invalid input: `detail.problems` names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or the server is at capacity; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    saved_presets_api_presets_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedPresetList"];
+                };
+            };
+            /** @description Not signed in (users mode) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A model the caller may not use; shared: not admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown preset, or another person's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid council */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or the server is at capacity; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    save_api_presets_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SavedPresetCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedPresetPublic"];
+                };
+            };
+            /** @description Malformed request body, or a value the database refused */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in (users mode) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A model the caller may not use; shared: not admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown preset, or another person's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid council */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or the server is at capacity; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    remove_api_presets__preset_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                preset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in (users mode) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A model the caller may not use; shared: not admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown preset, or another person's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid council */
             422: {
                 headers: {
                     [name: string]: unknown;

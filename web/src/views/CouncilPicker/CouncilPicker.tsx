@@ -1,6 +1,10 @@
-import { useEffect, useId, useState, type FormEvent } from 'react';
-import type { ModelsInfo } from '../../api/types';
+import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
+import { api } from '../../api/client';
+import type { ModelsInfo, SavedPreset } from '../../api/types';
 import { shortModelName } from '../../lib/deanonymise';
+import { councilProblem, type Composition } from './catalogue';
+import { ESTIMATE_METHOD, MODES, estimateCost, formatDollars, type Mode, type Prices } from './estimate';
+import { ModelTable } from './ModelTable';
 
 export interface CouncilChoice {
   preset: string | null;
@@ -9,6 +13,7 @@ export interface CouncilChoice {
 }
 
 const CUSTOM = '__custom__';
+const SAVED = 'saved:';
 
 export function describeCouncil(choice: CouncilChoice): string {
   const who = choice.members.length ? `${choice.members.length} members` : 'default members';
@@ -16,50 +21,117 @@ export function describeCouncil(choice: CouncilChoice): string {
   return `${choice.preset ?? 'custom'} · ${who}${chair}`;
 }
 
-/** Chooses the council of a conversation: a configured preset, or members and a chairman. */
+/**
+ * Chooses the council of a conversation: a configured preset, a saved one, or members and a
+ * chairman composed from the provider's catalogue (search, prices, context, deprecations), with
+ * the estimated cost of one question. A composed council can be saved as a personal preset, or
+ * by an administrator (`canShare`) as a shared one.
+ */
 export function CouncilPicker({
   models,
   value,
   onSave,
   disabled,
+  canShare = false,
 }: {
   models: ModelsInfo | null;
   value: CouncilChoice;
   onSave: (choice: CouncilChoice) => Promise<void> | void;
   disabled?: boolean;
+  canShare?: boolean;
 }) {
   const [open, setOpen] = useState(false);
   const [preset, setPreset] = useState<string>(value.preset ?? CUSTOM);
-  const [members, setMembers] = useState<string[]>(value.members);
-  const [chairman, setChairman] = useState<string>(value.chairman ?? '');
+  const [council, setCouncil] = useState<Composition>({ members: value.members, chairman: value.chairman ?? '' });
+  const [mode, setMode] = useState<Mode>('classic');
+  const [saved, setSaved] = useState<SavedPreset[]>([]);
+  const [saveName, setSaveName] = useState('');
+  const [shared, setShared] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   const base = useId();
+
   useEffect(() => {
     if (!open) {
       setPreset(value.preset ?? CUSTOM);
-      setMembers(value.members);
-      setChairman(value.chairman ?? '');
+      setCouncil({ members: value.members, chairman: value.chairman ?? '' });
       setError(null);
+      setNotice(null);
     }
   }, [open, value.preset, value.members, value.chairman]);
 
+  useEffect(() => {
+    if (open) api.savedPresets().then((r) => setSaved(r.presets), () => setSaved([]));
+  }, [open]);
+
   const presets = models?.presets ?? [];
+  const catalogue = useMemo(() => models?.catalogue ?? [], [models]);
+  const retired = useMemo(() => new Set(catalogue.filter((m) => m.expired).map((m) => m.id)), [catalogue]);
+  const prices = useMemo(() => new Map<string, Prices>(catalogue.map((m) => [m.id, m])), [catalogue]);
   const all = Array.from(new Set([...(models?.models ?? []), ...value.members, ...(value.chairman ? [value.chairman] : [])]));
   const chosenPreset = presets.find((p) => p.name === preset);
+  const chosenSaved = saved.find((p) => SAVED + p.id === preset);
+  const composing = preset === CUSTOM || chosenSaved !== undefined;
+  const shown: Composition = chosenPreset ? { members: chosenPreset.members, chairman: chosenPreset.chairman } : council;
+  const estimate = shown.members.length && shown.chairman ? estimateCost(prices, shown.members, shown.chairman, mode) : null;
+
+  const pick = (next: string) => {
+    setPreset(next);
+    const found = saved.find((p) => SAVED + p.id === next);
+    if (found) {
+      setCouncil({ members: found.members, chairman: found.chairman });
+      if (found.mode && (MODES as readonly string[]).includes(found.mode)) setMode(found.mode as Mode);
+      setSaveName(found.name);
+    }
+  };
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     let choice: CouncilChoice;
-    if (preset !== CUSTOM && chosenPreset) {
+    if (!composing && chosenPreset) {
       choice = { preset, members: chosenPreset.members, chairman: chosenPreset.chairman };
     } else {
-      if (members.length === 0) return setError('Choose at least one member.');
-      if (!chairman) return setError('Choose a chairman.');
-      choice = { preset: null, members, chairman };
+      const problem = councilProblem(council, retired);
+      if (problem) return setError(problem);
+      choice = { preset: null, members: council.members, chairman: council.chairman };
     }
     try {
       await onSave(choice);
       setOpen(false);
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    }
+  };
+
+  const savePreset = async () => {
+    setNotice(null);
+    const problem = councilProblem(council, retired) ?? (saveName.trim() ? null : 'Name the preset to save it.');
+    if (problem) return setError(problem);
+    try {
+      const kept = await api.savePreset({
+        name: saveName.trim(),
+        description: '',
+        members: council.members,
+        chairman: council.chairman,
+        mode,
+        shared,
+      });
+      const list = (await api.savedPresets()).presets;
+      setSaved(list);
+      setPreset(SAVED + kept.id);
+      setError(null);
+      setNotice(`Saved “${kept.name}”${kept.shared ? ' for everyone' : ''}.`);
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    }
+  };
+
+  const removeSaved = async (target: SavedPreset) => {
+    try {
+      await api.deletePreset(target.id);
+      setSaved((list) => list.filter((p) => p.id !== target.id));
+      setPreset(CUSTOM);
+      setNotice(`Deleted “${target.name}”.`);
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
     }
@@ -79,47 +151,134 @@ export function CouncilPicker({
         <span className="picker__label">Council:</span> <span className="picker__value">{describeCouncil(value)}</span>
       </button>
       {open && (
-        <form id={`${base}-panel`} className="picker__panel" onSubmit={submit} aria-label="Choose the council">
+        <form
+          id={`${base}-panel`}
+          className={composing && catalogue.length ? 'picker__panel picker__panel--wide' : 'picker__panel'}
+          onSubmit={submit}
+          aria-label="Choose the council"
+        >
           <label htmlFor={`${base}-preset`}>Preset</label>
-          <select id={`${base}-preset`} value={preset} onChange={(e) => setPreset(e.target.value)}>
+          <select id={`${base}-preset`} value={preset} onChange={(e) => pick(e.target.value)}>
             {presets.map((p) => (
               <option key={p.name} value={p.name}>
                 {p.name}
                 {p.description ? ` — ${p.description}` : ''}
               </option>
             ))}
+            {saved.length > 0 && (
+              <optgroup label="Saved">
+                {saved.map((p) => (
+                  <option key={p.id} value={SAVED + p.id}>
+                    {p.name}
+                    {p.shared ? ' (shared)' : ''}
+                  </option>
+                ))}
+              </optgroup>
+            )}
             <option value={CUSTOM}>Custom…</option>
           </select>
-          {preset !== CUSTOM && chosenPreset && (
+          {!composing && chosenPreset && (
             <p className="muted picker__summary">
               Members: {chosenPreset.members.map(shortModelName).join(', ')}. Chairman: {shortModelName(chosenPreset.chairman)}.
             </p>
           )}
-          {preset === CUSTOM && (
-            <>
-              <fieldset className="picker__members">
-                <legend>Members</legend>
-                {all.map((m) => (
-                  <label key={m} className="picker__check">
-                    <input
-                      type="checkbox"
-                      checked={members.includes(m)}
-                      onChange={(e) => setMembers((ms) => (e.target.checked ? [...ms, m] : ms.filter((x) => x !== m)))}
-                    />{' '}
-                    {m}
+          {composing &&
+            (catalogue.length ? (
+              <ModelTable catalogue={catalogue} value={council} onChange={setCouncil} />
+            ) : (
+              <>
+                <fieldset className="picker__members">
+                  <legend>Members</legend>
+                  {all.map((m) => (
+                    <label key={m} className="picker__check">
+                      <input
+                        type="checkbox"
+                        checked={council.members.includes(m)}
+                        onChange={(e) =>
+                          setCouncil((c) => ({
+                            ...c,
+                            members: e.target.checked ? [...c.members, m] : c.members.filter((x) => x !== m),
+                          }))
+                        }
+                      />{' '}
+                      {m}
+                    </label>
+                  ))}
+                </fieldset>
+                <label htmlFor={`${base}-chairman`}>Chairman</label>
+                <select
+                  id={`${base}-chairman`}
+                  value={council.chairman}
+                  onChange={(e) => setCouncil((c) => ({ ...c, chairman: e.target.value }))}
+                >
+                  <option value="">Choose…</option>
+                  {all.map((m) => (
+                    <option key={m} value={m}>
+                      {m}
+                    </option>
+                  ))}
+                </select>
+              </>
+            ))}
+          {composing && (
+            <p className="muted picker__summary" data-testid="picker-council">
+              {council.members.length
+                ? `Members: ${council.members.map(shortModelName).join(', ')}.`
+                : 'No members yet.'}{' '}
+              {council.chairman ? `Chairman: ${shortModelName(council.chairman)}.` : 'No chairman yet.'}
+            </p>
+          )}
+          <div className="picker__row">
+            <label htmlFor={`${base}-mode`}>Mode</label>
+            <select id={`${base}-mode`} value={mode} onChange={(e) => setMode(e.target.value as Mode)}>
+              {MODES.map((m) => (
+                <option key={m} value={m}>
+                  {m}
+                </option>
+              ))}
+            </select>
+          </div>
+          {estimate && (
+            <p className="picker__estimate" title={ESTIMATE_METHOD} data-testid="picker-estimate">
+              Estimated cost per question: <strong>{formatDollars(estimate.low)} – {formatDollars(estimate.high)}</strong>
+              <span className="muted picker__method">
+                {' '}
+                {ESTIMATE_METHOD}
+                {estimate.unpriced.length ? ` No prices for ${estimate.unpriced.join(', ')}: not counted.` : ''}
+              </span>
+            </p>
+          )}
+          {composing && (
+            <div className="picker__save">
+              <label htmlFor={`${base}-name`}>Save as preset</label>
+              <div className="picker__row">
+                <input
+                  id={`${base}-name`}
+                  value={saveName}
+                  maxLength={100}
+                  placeholder="Name"
+                  onChange={(e) => setSaveName(e.target.value)}
+                />
+                {canShare && (
+                  <label className="picker__check picker__inline">
+                    <input type="checkbox" checked={shared} onChange={(e) => setShared(e.target.checked)} /> Shared with everyone
                   </label>
-                ))}
-              </fieldset>
-              <label htmlFor={`${base}-chairman`}>Chairman</label>
-              <select id={`${base}-chairman`} value={chairman} onChange={(e) => setChairman(e.target.value)}>
-                <option value="">Choose…</option>
-                {all.map((m) => (
-                  <option key={m} value={m}>
-                    {m}
-                  </option>
-                ))}
-              </select>
-            </>
+                )}
+                <button type="button" className="btn" onClick={() => void savePreset()}>
+                  Save
+                </button>
+                {chosenSaved && (chosenSaved.shared ? canShare : true) && (
+                  <button type="button" className="btn btn--ghost" onClick={() => void removeSaved(chosenSaved)}>
+                    Delete
+                  </button>
+                )}
+              </div>
+            </div>
+          )}
+          {notice && (
+            <p className="notice" role="status">
+              {notice}
+            </p>
           )}
           {error && (
             <p className="notice notice--error" role="alert">
