@@ -47,7 +47,7 @@ def reviewers_report(connection: Connection, wanted: AnalyticsFilter) -> Reviewe
             _flag(T.c.parse_status == "ok", "ok"),
             _flag(T.c.parse_status == "partial", "partial"),
             _flag(T.c.repair_asked, "repairs"),
-            _flag(T.c.repair_ok, "repaired"),
+            _flag(T.c.repair_asked & T.c.repair_ok, "repaired"),
             func.count(T.c.first_shown_top).label("first_n"),
             _flag(T.c.first_shown_top, "first_top"),
             func.sum(
@@ -60,7 +60,14 @@ def reviewers_report(connection: Connection, wanted: AnalyticsFilter) -> Reviewe
         .order_by(T.c.reviewer)
     )
     stats = [dict(row._mapping) for row in connection.execute(query)]
-    council_length = _overall_length_bias(connection, wanted)
+    if wanted.model is None:  # every reviewer is here: the council's mean is their sums'
+        totals = {
+            key: sum(float(s[key] or 0) for s in stats)
+            for key in ("length_rho_n", "length_rho_sum", "length_rho_sq")
+        }
+        council_length = _mean(totals, "length_rho")
+    else:
+        council_length = _overall_length_bias(connection, wanted)
     return ReviewersReport(
         filters=wanted.public(),
         runs=count_runs(connection, wanted),
@@ -69,7 +76,7 @@ def reviewers_report(connection: Connection, wanted: AnalyticsFilter) -> Reviewe
 
 
 def _mean(stats: dict[str, Any], name: str) -> tuple[Interval | None, int]:
-    n = int(stats[f"{name}_n"] or 0)
+    n = int(stats[f"{name}_n"] or 0)  # (a float when summed over reviewers)
     interval = mean_interval(
         n=n, total=float(stats[f"{name}_sum"] or 0), squares=float(stats[f"{name}_sq"] or 0)
     )

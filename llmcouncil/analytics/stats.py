@@ -40,7 +40,7 @@ def wilson(successes: float, n: int, *, z: float = Z95) -> Interval | None:
     """The Wilson score interval of ``successes`` out of ``n``; None when n is 0."""
     if n <= 0:
         return None
-    p = successes / n
+    p = min(1.0, max(0.0, successes / n))
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator

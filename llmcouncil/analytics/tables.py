@@ -24,12 +24,39 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from llmcouncil.store.tables import Base
 
+_USAGE_COLUMNS = ("ok", "prompt_tokens", "completion_tokens", "cost", "latency_ms")
+# Covering indexes, group key first (the same in migration 0005): SQLite answers each report's
+# GROUP BY from the index alone, in key order, without reading the table's rows.
+COVERING: dict[str, tuple[str, ...]] = {
+    "pair_figures": ("model_a", "model_b", "length_bin", "a_wins", "b_wins"),
+    "answer_figures": ("model", "wins", "comparisons", "won", "first_places", *_USAGE_COLUMNS),
+    "review_figures": (
+        "reviewer",
+        "counted",
+        "parse_status",
+        "repair_asked",
+        "repair_ok",
+        "first_shown_top",
+        "answers",
+        "position_rho",
+        "self_delta",
+        "length_rho",
+        "length_tau",
+        "agreement_rho",
+        *_USAGE_COLUMNS,
+    ),
+    "run_figures": ("preset", "prompt_tokens", "completion_tokens", "cost", "duration_ms"),
+}
+
 
 def _filter_indexes(table: str, lead: str | None = None) -> tuple[Index, ...]:
+    covering = COVERING[table]
+    extra = [c for c in ("user_id", "preset", "settled_at") if c not in covering]
     indexes = (
         Index(f"ix_{table}_settled_at", "settled_at"),
         Index(f"ix_{table}_user_settled", "user_id", "settled_at"),
         Index(f"ix_{table}_preset_settled", "preset", "settled_at"),
+        Index(f"ix_{table}_covering", *covering, *extra),
     )
     if lead is None:
         return indexes

@@ -24,6 +24,37 @@ depends_on = None
 
 _TS = sa.DateTime(timezone=True)
 _FIGURE_TABLES = ("answer_figures", "review_figures", "pair_figures")
+_FILTER_COLUMNS = ("user_id", "preset", "settled_at")
+_USAGE_COLUMNS = ("ok", "prompt_tokens", "completion_tokens", "cost", "latency_ms")
+# Covering indexes, group key first: SQLite answers each report's GROUP BY from the index alone,
+# in key order, without reading the table (analytics.tables says which query uses which).
+COVERING = {
+    "pair_figures": ("model_a", "model_b", "length_bin", "a_wins", "b_wins"),
+    "answer_figures": (
+        "model",
+        "wins",
+        "comparisons",
+        "won",
+        "first_places",
+        *_USAGE_COLUMNS,
+    ),
+    "review_figures": (
+        "reviewer",
+        "counted",
+        "parse_status",
+        "repair_asked",
+        "repair_ok",
+        "first_shown_top",
+        "answers",
+        "position_rho",
+        "self_delta",
+        "length_rho",
+        "length_tau",
+        "agreement_rho",
+        *_USAGE_COLUMNS,
+    ),
+    "run_figures": ("preset", "prompt_tokens", "completion_tokens", "cost", "duration_ms"),
+}
 
 
 def _run_key() -> sa.Column[str]:
@@ -177,6 +208,9 @@ def upgrade() -> None:
     _filter_indexes("answer_figures", "model")
     _filter_indexes("review_figures", "reviewer")
     _filter_indexes("pair_figures")
+    for table, columns in COVERING.items():
+        extra = [c for c in _FILTER_COLUMNS if c not in columns]
+        op.create_index(f"ix_{table}_covering", table, [*columns, *extra])
 
 
 def downgrade() -> None:
