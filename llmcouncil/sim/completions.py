@@ -140,7 +140,11 @@ async def _serve(
                 content = write_unformatted(model=chat.model)
             else:
                 content = write_reply(
-                    model=chat.model, kind=kind, prompt=prompt, json_mode=chat.wants_json
+                    model=chat.model,
+                    kind=kind,
+                    prompt=prompt,
+                    json_mode=chat.wants_json,
+                    judging=state.config.judging,
                 )
         field = None
         if thought is not None and style == "think":

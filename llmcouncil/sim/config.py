@@ -14,6 +14,7 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from llmcouncil.sim.catalogue import SIM_MODELS
+from llmcouncil.sim.judging import JudgingConfig
 
 DEFAULT_KNOWN_MODELS: tuple[str, ...] = tuple(m.id for m in SIM_MODELS)
 
@@ -122,6 +123,8 @@ class SimConfig(_Strict):
     strict_models: bool = False
     capture: bool = True
     capture_limit: int = Field(default=1000, ge=0)
+    # Scripted reviewer behaviours (a better member, biased reviewers); None: none.
+    judging: JudgingConfig | None = None
 
     def latency_for(self, model: str) -> LatencyProfile:
         profile = self.latency.get(model) or self.latency.get(WILDCARD)

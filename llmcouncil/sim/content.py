@@ -17,8 +17,10 @@ import json
 import random
 import re
 import zlib
+from typing import NamedTuple
 
 from llmcouncil.sim.config import PromptKind
+from llmcouncil.sim.judging import JudgingConfig, leanings, signature
 from llmcouncil.sim.prompts import (
     asks_for_ranking_alone,
     extract_question,
@@ -73,21 +75,33 @@ _TITLE_JUNK = re.compile(r"[^\w+#-]")
 _QUESTION_IN_TEXT_CHARS = 120
 
 
-def write_reply(*, model: str, kind: PromptKind, prompt: str, json_mode: bool) -> str:
+def write_reply(
+    *,
+    model: str,
+    kind: PromptKind,
+    prompt: str,
+    json_mode: bool,
+    judging: JudgingConfig | None = None,
+) -> str:
     """The reply text `model` gives to `prompt`, recognised as a `kind` stage prompt."""
     rng = random.Random(_seed(model, kind, prompt))
     question = extract_question(prompt, kind=kind)
     words = keywords(question) or ["the topic", "the details"]
     if kind == "ranking":
+        scripted = _Scripted(judging, model) if judging is not None else None
         if asks_for_ranking_alone(prompt):
-            return _numbered(_ranked_labels(prompt=prompt, rng=rng))
-        return _ranking(model=model, prompt=prompt, words=words, rng=rng, json_mode=json_mode)
+            return _numbered(_ranked_labels(prompt=prompt, rng=rng, scripted=scripted))
+        return _ranking(
+            model=model, prompt=prompt, words=words, rng=rng, json_mode=json_mode, scripted=scripted
+        )
     if kind == "title":
         text = _title(words=keywords(question, limit=5), rng=rng)
     elif kind == "chairman":
         text = _chairman(model=model, question=question, words=words, rng=rng)
     else:
         text = _answer(model=model, question=question, words=words, rng=rng)
+        if judging is not None:
+            text = _judged_answer(text, model=model, words=words, judging=judging, rng=rng)
     if json_mode:
         # A model asked for JSON answers in JSON whatever the stage; the key is our best guess.
         return json.dumps({"title" if kind == "title" else "answer": text})
@@ -158,11 +172,32 @@ def _chairman(*, model: str, question: str, words: list[str], rng: random.Random
     return "\n\n".join(parts)
 
 
+class _Scripted(NamedTuple):
+    judging: JudgingConfig
+    model: str
+
+
+def _judged_answer(
+    text: str, *, model: str, words: list[str], judging: JudgingConfig, rng: random.Random
+) -> str:
+    """An answer with its author's signature, and (seeded) extra paragraphs for length."""
+    extra = rng.randint(0, 4) if judging.varied_lengths else 0
+    middles = [rng.choice(_MIDDLES).format(**_filler(question="", words=words, rng=rng))]
+    padding = [middles[0]] * extra
+    return "\n\n".join([text, *padding, signature(model)])
+
+
 def _ranking(
-    *, model: str, prompt: str, words: list[str], rng: random.Random, json_mode: bool
+    *,
+    model: str,
+    prompt: str,
+    words: list[str],
+    rng: random.Random,
+    json_mode: bool,
+    scripted: _Scripted | None = None,
 ) -> str:
     labels = response_labels(prompt)
-    ranking = _ranked_labels(prompt=prompt, rng=rng)
+    ranking = _ranked_labels(prompt=prompt, rng=rng, scripted=scripted)
     verdicts = [
         f"{label} " + _verdict(ranking.index(label), len(ranking)).format(a=rng.choice(words))
         for label in labels
@@ -173,11 +208,19 @@ def _ranking(
     return "\n\n".join([intro, *verdicts, _numbered(ranking)])
 
 
-def _ranked_labels(*, prompt: str, rng: random.Random) -> list[str]:
+def _ranked_labels(
+    *, prompt: str, rng: random.Random, scripted: _Scripted | None = None
+) -> list[str]:
     labels = response_labels(prompt)
     # The shared part of the score depends on the prompt only, so reviewers broadly agree.
     shared = random.Random(_seed("", "quality", prompt))
-    scores = {label: shared.random() + rng.gauss(0.0, 0.25) for label in labels}
+    noise = scripted.judging.noise if scripted is not None else 0.25
+    scores = {label: shared.random() + rng.gauss(0.0, noise) for label in labels}
+    if scripted is not None:
+        extra = leanings(
+            judging=scripted.judging, model=scripted.model, labels=labels, prompt=prompt
+        )
+        scores = {label: score + extra[label] for label, score in scores.items()}
     return sorted(labels, key=lambda label: scores[label], reverse=True)
 
 
