@@ -3,7 +3,7 @@
 Generates the runs' figures directly (bulk inserts into the figure tables, plus one ``runs`` row
 per run for the foreign keys): councils of 4 drawn from 6 models, 3 presets, 50 users, a year of
 settle times, a vote on one run in ten. Then times each report as an administrator (every run),
-as a member (their ~2,000 runs: the peer strengths are then bootstrapped over runs) and filtered
+as a member (their ~2,000 runs) and filtered
 by preset and a 30-day window. Reports the median of ``--repeat`` calls, in milliseconds.
 
     python bench/analytics_scale.py                       # SQLite, 100,000 runs

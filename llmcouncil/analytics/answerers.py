@@ -34,7 +34,7 @@ from llmcouncil.analytics.stats import (
 from llmcouncil.analytics.tables import ANSWER_FIGURES, PAIR_FIGURES, RUN_FIGURES
 from llmcouncil.feedback.tables import VOTES
 
-BOOTSTRAP_RUN_LIMIT = 2000
+BOOTSTRAP_RUN_LIMIT = 500
 BOOTSTRAP_ROUNDS = 200
 
 

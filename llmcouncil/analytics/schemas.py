@@ -83,7 +83,7 @@ class ModelsReport(BaseModel):
     runs: int
     interval_method: IntervalMethod = Field(
         description="bootstrap_runs: percentile bootstrap resampling whole runs (up to "
-        "a few thousand runs); wald: normal intervals from the fit's observed information"
+        "500 runs); wald: normal intervals from the fit's observed information"
     )
     length_effect: Estimate = Field(
         description="Log-odds of winning per doubling of an answer's length relative to the "
