@@ -25,7 +25,7 @@ from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.e2e
 
-MEMBERS = ["gpt-5.1", "gemini-3-pro-preview", "claude-sonnet-4.5", "grok-4"]
+MEMBERS = ["gpt-5.4", "gemini-3.1-pro-preview", "claude-sonnet-4.6", "grok-4.20"]
 
 
 def test_ask_watch_the_stages_stream_and_see_the_final_answer(
@@ -73,7 +73,7 @@ def test_ask_watch_the_stages_stream_and_see_the_final_answer(
     # Stage 3: the Chairman's answer, marked as the final answer.
     final = final_answer(turn)
     expect(final.get_by_role("heading", name=re.compile("Final answer"))).to_be_visible()
-    expect(final).to_contain_text("Chairman gemini-3-pro-preview")
+    expect(final).to_contain_text("Chairman gemini-3.1-pro-preview")
     expect(final.locator(".markdown")).not_to_have_text("")
 
     # The title the council made arrives in the top bar and the sidebar.
@@ -139,7 +139,7 @@ def test_a_failing_model_is_shown_with_its_reason(
     page: Page, sim: CouncilServer, shots: Path
 ) -> None:
     sim.configure_sim(
-        latency=latency(900, first_token_ms=150), faults={"x-ai/grok-4": [{"status": 401}]}
+        latency=latency(900, first_token_ms=150), faults={"x-ai/grok-4.20": [{"status": 401}]}
     )
     open_app(page)
     turn = ask(page, "Why is the sky blue?")
@@ -149,7 +149,7 @@ def test_a_failing_model_is_shown_with_its_reason(
     expect(tab).to_have_class(re.compile("tabs__tab--failed"))
     tab.click()
     card = stage1(turn).get_by_role("alert")
-    expect(card).to_contain_text("grok-4 failed: authentication failed")
+    expect(card).to_contain_text("grok-4.20 failed: authentication failed")
     expect(card).to_contain_text("HTTP 401")
     expect(card).to_contain_text("invalid_api_key")
     # The council still answered with the others.
@@ -301,20 +301,18 @@ def test_a_council_of_chosen_members_and_chairman(page: Page, sim: CouncilServer
     page.get_by_role("button", name=re.compile("^Council:")).click()
     picker = page.get_by_role("form", name="Choose the council")
     picker.get_by_label("Preset").select_option(label="Custom…")
-    for member in ("openai/gpt-5.1", "google/gemini-3-pro-preview", "anthropic/claude-sonnet-4.5"):
-        picker.get_by_label(member, exact=True).uncheck()
-    picker.get_by_label("x-ai/grok-4", exact=True).check()
-    picker.get_by_label("anthropic/claude-sonnet-4.5", exact=True).check()
-    picker.get_by_label("Chairman").select_option("x-ai/grok-4")
+    for member in ("OpenAI: GPT-5.4", "Google: Gemini 3.1 Pro Preview"):
+        picker.get_by_label(f"{member} as a member").uncheck()
+    picker.get_by_label("xAI: Grok 4.20 as chairman").check()
     picker.get_by_role("button", name="Use this council").click()
     expect(page.get_by_role("button", name=re.compile("^Council:"))).to_contain_text(
-        "custom · 2 members, Chairman grok-4"
+        "custom · 2 members, Chairman grok-4.20"
     )
 
     turn = ask(page, "Pick a colour")
     wait_finished(turn)
     expect(stage1(turn).get_by_role("tab")).to_have_count(2)
-    expect(final_answer(turn)).to_contain_text("Chairman grok-4")
+    expect(final_answer(turn)).to_contain_text("Chairman grok-4.20")
 
     page.reload()
     expect(page.get_by_role("button", name=re.compile("^Council:"))).to_contain_text(

@@ -34,13 +34,13 @@ export function ModelTable({
               <th scope="col">Member</th>
               <th scope="col">Chair</th>
               <th scope="col">Model</th>
-              <th scope="col" title="Context window in tokens">
+              <th scope="col" className="models__num" title="Context window in tokens">
                 Context
               </th>
-              <th scope="col" title="US dollars per million input tokens">
+              <th scope="col" className="models__num" title="US dollars per million input tokens">
                 In
               </th>
-              <th scope="col" title="US dollars per million output tokens">
+              <th scope="col" className="models__num" title="US dollars per million output tokens">
                 Out
               </th>
             </tr>

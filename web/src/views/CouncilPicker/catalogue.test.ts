@@ -43,6 +43,8 @@ describe('orderModels', () => {
       'google/gemini-3.1-pro-preview',
       'anthropic/claude-3-opus',
     ]);
+    const chairAlsoMember = ['x-ai/grok-4.20', 'anthropic/claude-sonnet-4.6', 'x-ai/grok-4.20'];
+    expect(orderModels(catalogue, chairAlsoMember, '').map((m) => m.id)).toHaveLength(4); // once each
     expect(orderModels(catalogue, ['x-ai/grok-4.20'], 'claude').map((m) => m.id)).toEqual([
       'x-ai/grok-4.20',
       'anthropic/claude-sonnet-4.6',

@@ -13,7 +13,9 @@ export function matchesQuery(model: Pick<CatalogueModel, 'id' | 'name'>, query: 
 
 /** Chosen models first (in council order), then current ones by id, retired ones last. */
 export function orderModels(models: CatalogueModel[], chosen: readonly string[], query: string): CatalogueModel[] {
-  const picked = chosen.map((id) => models.find((m) => m.id === id)).filter((m): m is CatalogueModel => !!m);
+  const picked = [...new Set(chosen)]
+    .map((id) => models.find((m) => m.id === id))
+    .filter((m): m is CatalogueModel => !!m);
   const rest = models
     .filter((m) => !chosen.includes(m.id) && matchesQuery(m, query))
     .sort((a, b) => Number(a.expired) - Number(b.expired) || a.id.localeCompare(b.id));
