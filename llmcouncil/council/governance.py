@@ -23,7 +23,9 @@ reads for the run anyway (``check_may_write``), instead of the route reading it 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -86,3 +88,32 @@ class OpenGate:
 
     async def late(self, run_id: str) -> None:  # noqa: ARG002
         return None
+
+
+@dataclass(slots=True)
+class RunTicket:
+    """A run's admission by the gate. The run's task takes it (``hand_over``) and settles it
+    with ``RunGate.finished``; a ticket not handed over is released when ``admitted`` ends."""
+
+    grant: object  # the gate's own record of the admission
+    notices: tuple[str, ...] = ()  # e.g. a soft budget exceeded
+    handed_over: bool = False
+
+    def hand_over(self) -> RunTicket:
+        self.handed_over = True
+        return self
+
+
+@asynccontextmanager
+async def admitted(
+    gate: RunGate, actor: RunActor | None, spec: CouncilSpec
+) -> AsyncIterator[RunTicket]:
+    """``async with admitted(gate, actor, spec) as ticket``: the gate's admission for the block
+    (it may refuse: nothing is stored yet); released again unless a run took it."""
+    grant = await gate.admit(actor, spec)
+    ticket = RunTicket(grant=grant, notices=tuple(getattr(grant, "warnings", ())))
+    try:
+        yield ticket
+    finally:
+        if not ticket.handed_over:
+            await asyncio.shield(gate.release(grant))

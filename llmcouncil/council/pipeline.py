@@ -61,6 +61,9 @@ class RunContext:
     privacy: dict[str, Any] | None = None
     # The run as stored, when the write that completed it read it back in the same job.
     stored: RunDetail | None = None
+    # Whether anyone watches the tokens (``model_delta``); False for a caller that only waits
+    # for the result. Its calls still stream upstream, for their first-token deadlines.
+    stream_tokens: bool = True
 
 
 # After stage 3 a run waits this long for its title; a slower title is stored when it comes,
@@ -96,7 +99,7 @@ class CouncilPipeline:
 
     async def execute(self, ctx: RunContext, channel: RunChannel) -> None:
         emit = channel.emit
-        events = StageEvents(emit)
+        events = StageEvents(emit, show_tokens=ctx.stream_tokens)
         spec = ctx.spec
         emit(
             CouncilEvent(
@@ -269,7 +272,7 @@ class CouncilPipeline:
 
         records: list[CallRecord] = []
         if done >= Stage.REVIEWS and ctx.resume is not None:
-            await announce_when_stored(write, announce, emit)
+            await announce_when_stored(write, announce, events=events)
             records = [c for c in stored if c.stage == Stage.REVIEWS]
             metadata = dict(ctx.resume.run.meta or {})
             label_map = dict(metadata.get("label_to_model") or {})
@@ -281,8 +284,8 @@ class CouncilPipeline:
                 reviews = await behind_write(
                     write,
                     announce,
-                    emit,
-                    lambda stage_events: collect_reviews(
+                    events=events,
+                    next_stage=lambda stage_events: collect_reviews(
                         self._caller,
                         stage_events,
                         spec=spec,
@@ -294,7 +297,7 @@ class CouncilPipeline:
                 )
                 records = reviews.records
             else:
-                await announce_when_stored(write, announce, emit)
+                await announce_when_stored(write, announce, events=events)
             label_map = reviews.label_to_model if reviews else {"Response A": ok[0].model}
             aggregate = reviews.aggregate if reviews else None
             view = AggregateView.of(aggregate)
@@ -332,8 +335,8 @@ class CouncilPipeline:
         chair = await behind_write(
             write,
             announce,
-            emit,
-            lambda stage_events: synthesize(
+            events=events,
+            next_stage=lambda stage_events: synthesize(
                 self._caller,
                 stage_events,
                 spec=spec,

@@ -18,6 +18,7 @@ from typing import Protocol
 from llmcouncil.council.events import CouncilEvent, RunChannel
 from llmcouncil.council.pipeline import RunContext
 from llmcouncil.council.restored_events import StreamRestorer
+from llmcouncil.council.transcript import replay_events
 from llmcouncil.privacy.restore import Restoring
 from llmcouncil.store.records import RunDetail
 
@@ -41,6 +42,22 @@ class RunHandle:
     stored: asyncio.Future[RunDetail] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
+
+    @classmethod
+    def replayed(cls, detail: RunDetail) -> RunHandle:
+        """A handle of a run that has already ended: its channel replays it as stored."""
+        channel = RunChannel()
+        for event in replay_events(detail):
+            channel.emit(event)
+        handle = cls(
+            run_id=detail.run.id,
+            conversation_id=detail.run.conversation_id,
+            channel=channel,
+            task=None,
+            vault=detail.vault,
+        )
+        handle.stored.set_result(detail)
+        return handle
 
     async def events(self) -> AsyncGenerator[CouncilEvent, None]:
         if self.vault is None or not len(self.vault):

@@ -1,4 +1,4 @@
-"""Starting, joining, retrying and cancelling runs; the one place that owns run tasks.
+"""Where a run is started: ``RunService`` starts, joins, retries and cancels runs.
 
 A run executes as its own task, detached from the request that started it, and publishes to a
 ``RunChannel``. A request streams by listening to the channel; a second request with the same
@@ -6,20 +6,21 @@ Idempotency-Key joins the same channel (or gets the stored result) instead of st
 council. When the last listener of a stream goes away, the run is cancelled, or left to finish in
 the background when ``on_disconnect = "continue"``.
 
-Every new or retried run first takes a slot from the ``AdmissionGate``: past the bounded queue
-it is refused with ``OverloadedError`` (HTTP 429 with Retry-After) before anything is stored.
-What follows a run's end (read-back, settlement, late members, joining an ended run) is in
-``run_settlement.py``.
+Starting a run, in order::
 
-Observers (logging context, metrics, tracing) are told of every run this process launches, with
-its channel and the ``contextvars.Context`` its task will run in, before the task starts.
-API clients that keep their own history (``/v1/chat/completions``) start with
-``open_conversation``: a new conversation seeded with their earlier turns, then a run.
+    async with capacity.slot() as slot:                 # past the queue: 429, nothing stored
+        async with privacy.writing(conversation):       # the vault, read and written once
+            ...read the conversation and its history...
+            async with admitted(gate, actor, spec) as ticket:   # policy, rate, budget
+                prepared = await write_ahead(...)        # council/write_ahead.py
+                return self._launch(prepared, slot=slot.hand_over(), ticket=ticket.hand_over())
 
-Privacy: before anything is stored or sent, ``PrivacyGuard.protect`` applies the preset's
-``pii_policy`` to the question, the history and a client's system prompt, under a per-conversation
-lock; the run, the stored message and the prompts of every stage only hold placeholders. A
-handle restores the originals in the events it yields (``StreamRestorer``).
+The run's task (``RunSettler.run``, council/run_settle.py) runs the pipeline, then settles the
+run; its capacity slot is given back as soon as the run is stored. Observers (logging context,
+metrics, tracing) are told of every run this process launches, with its channel and the
+``contextvars.Context`` its task will run in, before the task starts. API clients that keep their
+own history (``/v1/chat/completions``) start with ``open_conversation``: a new conversation
+seeded with their earlier turns, then a run.
 """
 
 from __future__ import annotations
@@ -37,15 +38,23 @@ from llmcouncil.council.governance import (
     OpenGate,
     RunActor,
     RunGate,
+    RunTicket,
+    admitted,
     check_may_write,
     current_actor,
 )
-from llmcouncil.council.pipeline import CouncilPipeline, RunContext
+from llmcouncil.council.pipeline import CouncilPipeline
 from llmcouncil.council.run_handle import RunHandle, RunObserver
-from llmcouncil.council.run_preparation import ALL_TURNS, RunPreparation
-from llmcouncil.council.run_settlement import RunSettlement
+from llmcouncil.council.run_settle import RunSettler, SettledObserver
 from llmcouncil.council.seeded_turns import seed_conversation
 from llmcouncil.council.spec import CouncilSpec, resolve_council
+from llmcouncil.council.write_ahead import (
+    ALL_TURNS,
+    PreparedRun,
+    RunSetting,
+    reset_for_retry,
+    write_ahead,
+)
 from llmcouncil.errors import (
     ConflictError,
     ContentTooLargeError,
@@ -53,19 +62,18 @@ from llmcouncil.errors import (
     ValidationFailedError,
 )
 from llmcouncil.privacy.policy import PrivacyGuard, preset_policy
-from llmcouncil.privacy.vault import PiiVault
-from llmcouncil.resilience.call_plan import stream_tokens as stream_tokens_var
-from llmcouncil.resilience.limits import AdmissionGate
+from llmcouncil.records import RunStatus
+from llmcouncil.resilience.limits import AdmissionGate, CapacitySlot
 from llmcouncil.resilience.stragglers import late_sink
 from llmcouncil.store.records import RunDetail
 from llmcouncil.store.repository import Store
 
-__all__ = ["RunHandle", "RunObserver", "RunService"]
+__all__ = ["RunHandle", "RunObserver", "RunService", "SettledObserver"]
 
 log = logging.getLogger(__name__)
 
 
-class RunService(RunPreparation, RunSettlement):
+class RunService:
     def __init__(
         self,
         *,
@@ -73,26 +81,38 @@ class RunService(RunPreparation, RunSettlement):
         pipeline: CouncilPipeline,
         settings: Settings,
         simulated: bool,
-        admission: AdmissionGate | None = None,
+        capacity: AdmissionGate | None = None,
         observers: Sequence[RunObserver] = (),
+        after_settle: Sequence[SettledObserver] = (),
         privacy: PrivacyGuard | None = None,
         gate: RunGate | None = None,
     ) -> None:
         self.gate: RunGate = gate or OpenGate()
         self.privacy = privacy or PrivacyGuard.in_memory(settings)
+        self.capacity = capacity or AdmissionGate(settings.resilience.capacity)
+        self.worker_id = uuid.uuid4().hex
+        self.settlement = RunSettler(
+            store=store, pipeline=pipeline, gate=self.gate, after_settle=after_settle
+        )
         self._observers = list(observers)
         self._store = store
         self._pipeline = pipeline
         self._settings = settings
-        self._simulated = simulated
-        self.admission = admission or AdmissionGate(settings.resilience.capacity)
-        self._late: set[asyncio.Task[None]] = set()
+        self._setting = RunSetting(
+            store=store,
+            privacy=self.privacy,
+            settings=settings,
+            simulated=simulated,
+            worker_id=self.worker_id,
+        )
         self._active: dict[str, RunHandle] = {}
         self._starting: dict[tuple[str, str], asyncio.Future[RunHandle]] = {}
         self._retrying: set[str] = set()  # runs being reset for a retry, before their launch
-        # Runs that have ended and are being settled: run id → (owner, done when settled).
-        self._settling: dict[str, tuple[str | None, asyncio.Future[None]]] = {}
-        self.worker_id = uuid.uuid4().hex
+
+    @property
+    def admission(self) -> AdmissionGate:
+        """The council capacity (``capacity``), under the name health and metrics read."""
+        return self.capacity
 
     @property
     def active_runs(self) -> int:
@@ -101,6 +121,14 @@ class RunService(RunPreparation, RunSettlement):
     def active(self, run_id: str) -> RunHandle | None:
         """The live handle of a run executing in this process, if any."""
         return self._active.get(run_id)
+
+    async def settled(self, user_id: str | None = None) -> None:
+        """Until ended runs are settled (``RunSettler.settled``)."""
+        await self.settlement.settled(user_id)
+
+    async def settle_late(self) -> None:
+        """Until every kept late call has ended and been stored."""
+        await self.settlement.settle_late()
 
     def validate_content(self, content: str) -> str:
         if not content.strip():
@@ -131,51 +159,37 @@ class RunService(RunPreparation, RunSettlement):
         applied to the conversation as read for the run (the same read, under the privacy
         lock), and a conversation the caller may not change does not exist for it.
         """
-        previous = stream_tokens_var.set(stream_tokens)  # the run's task copies this context
-        try:
-            return await self._start(
-                conversation_id=conversation_id,
-                content=content,
-                idempotency_key=idempotency_key,
-                system_prompt=system_prompt,
-                actor=actor,
-                may_write=may_write,
-            )
-        finally:
-            stream_tokens_var.reset(previous)
+        request = _NewRun(
+            conversation_id=conversation_id,
+            content=self.validate_content(content),
+            idempotency_key=idempotency_key or None,
+            system_prompt=system_prompt,
+            actor=actor or current_actor.get(),
+            stream_tokens=stream_tokens,
+            may_write=may_write,
+        )
+        if request.idempotency_key is None:
+            return await self._start_new(request)
+        return await self._start_or_join(request, key=request.idempotency_key)
 
-    async def _start(
-        self,
-        *,
-        conversation_id: str,
-        content: str,
-        idempotency_key: str | None,
-        system_prompt: str | None,
-        actor: RunActor | None,
-        may_write: MayWrite | None,
-    ) -> RunHandle:
-        content = self.validate_content(content)
-        actor = actor or current_actor.get()
-        if not idempotency_key:
-            return await self._start_new(
-                conversation_id, content, None, system_prompt, actor, may_write
+    async def _start_or_join(self, request: _NewRun, *, key: str) -> RunHandle:
+        """The run this Idempotency-Key names, started once: a twin request joins it."""
+        if request.may_write is not None:  # before a run of the conversation can be joined
+            check_may_write(
+                request.may_write, await self._store.get_conversation(request.conversation_id)
             )
-        if may_write is not None:  # before a run of the conversation can be joined by its key
-            check_may_write(may_write, await self._store.get_conversation(conversation_id))
-        slot = (conversation_id, idempotency_key)
+        slot = (request.conversation_id, key)
         starting = self._starting.get(slot)
         if starting is not None:  # the same key is being started in this process right now
             return await asyncio.shield(starting)
         future: asyncio.Future[RunHandle] = asyncio.get_running_loop().create_future()
         self._starting[slot] = future  # before any await, so a concurrent twin finds it
         try:
-            existing = await self._store.find_run_by_key(conversation_id, idempotency_key)
+            existing = await self._store.find_run_by_key(request.conversation_id, key)
             if existing is not None:
-                handle = await self._join(existing.id, conversation_id)
+                handle = await self._join(existing.id)
             else:
-                handle = await self._start_new(
-                    conversation_id, content, idempotency_key, system_prompt, actor, may_write
-                )
+                handle = await self._start_new(request)
         except BaseException as exc:
             future.set_exception(exc)
             future.exception()  # waiters re-raise it; nobody waiting is fine too
@@ -184,6 +198,54 @@ class RunService(RunPreparation, RunSettlement):
             self._starting.pop(slot, None)
         future.set_result(handle)
         return handle
+
+    async def _join(self, run_id: str) -> RunHandle:
+        """The live run, or a replay of one that has ended."""
+        active = self._active.get(run_id)
+        if active is not None:
+            return active
+        detail = await self._store.get_run(run_id)
+        if detail.run.status == RunStatus.RUNNING:
+            raise ConflictError(
+                f"run {run_id} with this Idempotency-Key is in progress in another process"
+            )
+        return RunHandle.replayed(detail)
+
+    async def _start_new(self, request: _NewRun) -> RunHandle:
+        conversation_id = request.conversation_id
+        async with self.capacity.slot() as slot:
+            # One read of the conversation (its vault as of now, under the lock) and its history.
+            async with self.privacy.writing(conversation_id):
+                conversation, history = await self._store.conversation_with_history(
+                    conversation_id, before_seq=ALL_TURNS
+                )
+                if request.may_write is not None:
+                    check_may_write(request.may_write, conversation)
+                spec = resolve_council(
+                    self._settings,
+                    preset=conversation.preset,
+                    members=conversation.members,
+                    chairman=conversation.chairman,
+                )
+                await self._settled_for(request.actor)  # budgets see this user's earlier runs
+                async with admitted(self.gate, request.actor, spec) as ticket:
+                    prepared = await write_ahead(
+                        self._setting,
+                        conversation=conversation,
+                        history=history,
+                        spec=spec,
+                        content=request.content,
+                        idempotency_key=request.idempotency_key,
+                        system_prompt=request.system_prompt,
+                        actor=request.actor,
+                    )
+                    return self._launch(
+                        prepared,
+                        slot=slot.hand_over(),
+                        ticket=ticket.hand_over(),
+                        actor=request.actor,
+                        stream_tokens=request.stream_tokens,
+                    )
 
     async def open_conversation(
         self,
@@ -228,65 +290,6 @@ class RunService(RunPreparation, RunSettlement):
             await asyncio.shield(self._store.delete_conversation(conversation.id))
             raise
 
-    async def _start_new(
-        self,
-        conversation_id: str,
-        content: str,
-        idempotency_key: str | None,
-        system_prompt: str | None = None,
-        actor: RunActor | None = None,
-        may_write: MayWrite | None = None,
-    ) -> RunHandle:
-        await self.admission.enter()
-        try:
-            return await self._create(
-                conversation_id, content, idempotency_key, system_prompt, actor, may_write
-            )
-        except BaseException:
-            self.admission.leave()
-            raise
-
-    async def _create(
-        self,
-        conversation_id: str,
-        content: str,
-        idempotency_key: str | None,
-        system_prompt: str | None,
-        actor: RunActor | None,
-        may_write: MayWrite | None,
-    ) -> RunHandle:
-        # One read of the conversation (its vault as of now, under the lock) and its history.
-        async with self.privacy.writing(conversation_id):
-            conversation, history = await self._store.conversation_with_history(
-                conversation_id, before_seq=ALL_TURNS
-            )
-            if may_write is not None:
-                check_may_write(may_write, conversation)
-            spec = resolve_council(
-                self._settings,
-                preset=conversation.preset,
-                members=conversation.members,
-                chairman=conversation.chairman,
-            )
-            if actor is not None and actor.user_id is not None:
-                await self.settled(actor.user_id)  # budgets see this user's earlier runs
-            admission = await self.gate.admit(actor, spec)  # may refuse: nothing is stored yet
-            try:
-                ctx, vault = await self._write_ahead(
-                    conversation,
-                    history,
-                    spec=spec,
-                    content=content,
-                    idempotency_key=idempotency_key,
-                    system_prompt=system_prompt,
-                    actor=actor,
-                )
-                owner = actor.user_id if actor else None
-                return self._launch(ctx, vault=vault, admission=admission, owner=owner)
-            except BaseException:
-                await asyncio.shield(self.gate.release(admission))
-                raise
-
     async def retry(
         self, *, conversation_id: str, run_id: str, actor: RunActor | None = None
     ) -> RunHandle:
@@ -303,46 +306,56 @@ class RunService(RunPreparation, RunSettlement):
             raise ConflictError(f"run {run_id} holds a turn an API client supplied; it never ran")
         self._retrying.add(run_id)
         try:
-            await self.admission.enter()
-            try:
-                if actor is not None and actor.user_id is not None:
-                    await self.settled(actor.user_id)
+            async with self.capacity.slot() as slot:
+                await self._settled_for(actor)
                 spec = CouncilSpec.from_dict(detail.run.council)
-                admission = await self.gate.admit(actor, spec)
-            except BaseException:
-                self.admission.leave()
-                raise
-            try:
-                # Not executing here (checked above): a row this process left ``running``
-                # because the database failed under it is not live, and may be reset.
-                ctx, vault = await self._prepare_retry(conversation_id, run_id)
-                owner = actor.user_id if actor else None
-                return self._launch(ctx, vault=vault, admission=admission, owner=owner)
-            except BaseException:
-                self.admission.leave()
-                await asyncio.shield(self.gate.release(admission))
-                raise
+                async with admitted(self.gate, actor, spec) as ticket:
+                    # Not executing here (checked above): a row this process left ``running``
+                    # because the database failed under it is not live, and may be reset.
+                    prepared = await reset_for_retry(
+                        self._setting, conversation_id=conversation_id, run_id=run_id
+                    )
+                    return self._launch(
+                        prepared,
+                        slot=slot.hand_over(),
+                        ticket=ticket.hand_over(),
+                        actor=actor,
+                        stream_tokens=True,
+                    )
         finally:
             self._retrying.discard(run_id)
 
+    async def _settled_for(self, actor: RunActor | None) -> None:
+        if actor is not None and actor.user_id is not None:
+            await self.settlement.settled(actor.user_id)
+
     def _launch(
         self,
-        ctx: RunContext,
+        prepared: PreparedRun,
         *,
-        vault: PiiVault | None = None,
-        admission: object = None,
-        owner: str | None = None,
+        slot: CapacitySlot,
+        ticket: RunTicket,
+        actor: RunActor | None,
+        stream_tokens: bool,
     ) -> RunHandle:
-        """Start the run's task; it holds an admission slot until the run is stored."""
+        """Start the run's task; it holds its capacity slot until the run is stored."""
+        ctx = prepared.ctx
+        ctx.stream_tokens = stream_tokens
+        run_id = ctx.run_id
         channel = RunChannel()
         context = contextvars.copy_context()
-        run_id = ctx.run_id
-        context.run(late_sink.set, lambda pending: self._keep_late(run_id, pending))
+        context.run(late_sink.set, lambda pending: self.settlement.keep_late(run_id, pending))
         for observer in self._observers:
             observer.run_started(ctx, channel, context)
         stored: asyncio.Future[RunDetail] = asyncio.get_running_loop().create_future()
         task = asyncio.create_task(
-            self._execute(ctx, channel, admission, stored, owner),
+            self.settlement.run(
+                ctx,
+                channel,
+                ticket=ticket,
+                stored=stored,
+                owner=actor.user_id if actor else None,
+            ),
             name=f"run-{run_id}",
             context=context,
         )
@@ -351,29 +364,19 @@ class RunService(RunPreparation, RunSettlement):
             conversation_id=ctx.conversation_id,
             channel=channel,
             task=task,
-            vault=vault,
-            notices=tuple(getattr(admission, "warnings", ())),
+            vault=prepared.vault,
+            notices=ticket.notices,
             stored=stored,
         )
         self._active[run_id] = handle
-        started = asyncio.get_running_loop().time()
-        released = False
 
-        def answered(_done: object) -> None:
-            # The slot is given back once the run is stored (its settlement is not a council
-            # any more), or when the task ends, e.g. cancelled before it began.
-            nonlocal released
-            if released:
-                return
-            released = True
-            self.admission.observe_run(asyncio.get_running_loop().time() - started)
-            self.admission.leave()
-
-        def ended(done: asyncio.Task[None]) -> None:
+        # The slot is given back once the run is stored (its settlement is not a council any
+        # more), or when the task ends, e.g. cancelled before it began.
+        def ended(_task: asyncio.Task[None]) -> None:
             self._active.pop(run_id, None)
-            answered(done)
+            slot.release()
 
-        stored.add_done_callback(answered)
+        stored.add_done_callback(lambda _stored: slot.release())
         task.add_done_callback(ended)
         return handle
 
@@ -399,8 +402,41 @@ class RunService(RunPreparation, RunSettlement):
 
     async def shutdown(self) -> None:
         tasks = [h.task for h in self._active.values() if h.task is not None]
-        tasks += list(self._late)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self.settlement.aclose()
         await self._pipeline.aclose()
+
+
+class _NewRun:
+    """A request for a new run, as ``start`` checked it."""
+
+    __slots__ = (
+        "actor",
+        "content",
+        "conversation_id",
+        "idempotency_key",
+        "may_write",
+        "stream_tokens",
+        "system_prompt",
+    )
+
+    def __init__(
+        self,
+        *,
+        conversation_id: str,
+        content: str,
+        idempotency_key: str | None,
+        system_prompt: str | None,
+        actor: RunActor | None,
+        stream_tokens: bool,
+        may_write: MayWrite | None,
+    ) -> None:
+        self.conversation_id = conversation_id
+        self.content = content
+        self.idempotency_key = idempotency_key
+        self.system_prompt = system_prompt
+        self.actor = actor
+        self.stream_tokens = stream_tokens
+        self.may_write = may_write

@@ -10,6 +10,7 @@ second or more under hundreds of concurrent councils) no longer sits between two
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -17,6 +18,8 @@ from llmcouncil.council.events import CouncilEvent
 from llmcouncil.council.stages import StageEvents
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 
 class _HeldEvents:
@@ -71,19 +74,18 @@ async def await_write(write: Awaitable[object] | None) -> None:
 
 
 async def announce_when_stored(
-    write: Awaitable[object] | None,
-    announce: list[CouncilEvent],
-    emit: Callable[[CouncilEvent], None],
+    write: Awaitable[object] | None, announce: list[CouncilEvent], *, events: StageEvents
 ) -> None:
     await await_write(write)
     for event in announce:
-        emit(event)
+        events.emit(event)
 
 
 async def behind_write(
     write: Awaitable[object] | None,
     announce: list[CouncilEvent],
-    emit: Callable[[CouncilEvent], None],
+    *,
+    events: StageEvents,
     next_stage: Callable[[StageEvents], Awaitable[T]],
 ) -> T:
     """Run ``next_stage`` while the previous stage is written, its events held until then.
@@ -94,18 +96,34 @@ async def behind_write(
     """
     if write is None:
         for event in announce:
-            emit(event)
-        return await next_stage(StageEvents(emit))
-    held = _HeldEvents(emit)
-    upcoming = asyncio.ensure_future(next_stage(StageEvents(held)))
+            events.emit(event)
+        return await next_stage(events)
+    held = _HeldEvents(events.emit)
+    upcoming = asyncio.ensure_future(next_stage(events.redirected(held)))
     try:
         await before_thread_work(_TURNS_TO_SEND)  # the next stage's requests leave first
+    except BaseException:
+        # Cancelled before the write began: the finished stage is still stored, so a retry
+        # resumes after it (and the write is never left an un-awaited coroutine).
+        upcoming.cancel()
+        await asyncio.gather(upcoming, return_exceptions=True)
+        await _finish_anyway(write)
+        raise
+    try:
         await write
     except BaseException:
         upcoming.cancel()
         await asyncio.gather(upcoming, return_exceptions=True)
         raise
     for event in announce:
-        emit(event)
+        events.emit(event)
     held.release()
     return await upcoming
+
+
+async def _finish_anyway(write: Awaitable[object]) -> None:
+    """Run ``write`` to its end although the caller is being cancelled; its failure is logged."""
+    task = asyncio.ensure_future(write)
+    await asyncio.wait({task})
+    if not task.cancelled() and task.exception() is not None:
+        log.error("could not store a finished stage of a cancelled run: %s", task.exception())

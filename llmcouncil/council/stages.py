@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from llmcouncil.council import prompts, review_reading
 from llmcouncil.council.aggregation import AggregateResult, aggregate_rankings
@@ -26,7 +25,7 @@ from llmcouncil.council.spec import CouncilSpec
 from llmcouncil.errors import ModelFailure
 from llmcouncil.providers.base import ChatMessage
 from llmcouncil.records import CallRecord, Stage
-from llmcouncil.resilience.call_plan import stream_tokens, unwatched
+from llmcouncil.resilience.call_plan import unwatched
 from llmcouncil.resilience.calls import CallListeners, CallPlan, ModelCaller
 from llmcouncil.resilience.retry import RetryNotice
 from llmcouncil.resilience.stragglers import StageCut, gather_with_quorum, late_sink
@@ -35,8 +34,18 @@ from llmcouncil.resilience.stragglers import StageCut, gather_with_quorum, late_
 class StageEvents:
     """Turns a call's progress into ``model_*`` events on the run's channel."""
 
-    def __init__(self, emit: Any) -> None:
+    def __init__(self, emit: Callable[[CouncilEvent], None], *, show_tokens: bool = True) -> None:
+        """``show_tokens`` False: nobody watches this run's tokens (a caller that only waits
+        for the result): no ``model_delta`` events, and each call is collected whole."""
         self._emit = emit
+        self.show_tokens = show_tokens
+
+    def emit(self, event: CouncilEvent) -> None:
+        self._emit(event)
+
+    def redirected(self, emit: Callable[[CouncilEvent], None]) -> StageEvents:
+        """The same run's events, sent through ``emit`` (e.g. held until a write commits)."""
+        return StageEvents(emit, show_tokens=self.show_tokens)
 
     def listeners(
         self, *, stage: int, model: str, stream: bool = True, show_tokens: bool = True
@@ -142,7 +151,7 @@ async def _call(
     caller: ModelCaller, plan: CallPlan, events: StageEvents, *, stream: bool = True
 ) -> CallRecord:
     listeners = events.listeners(
-        stage=plan.stage, model=plan.model, stream=stream, show_tokens=stream_tokens.get()
+        stage=plan.stage, model=plan.model, stream=stream, show_tokens=events.show_tokens
     )
     record = await caller.call(plan, listeners)
     events.finished(record)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,13 +13,6 @@ from llmcouncil.resilience.retry import RetryNotice
 DeltaListener = Callable[[str], None]
 FallbackListener = Callable[[str, str], None]  # (fallback model, reason)
 HedgeListener = Callable[[str, float], None]  # (hedge model, seconds waited before hedging)
-
-# Whether anyone will read this run's tokens (``model_delta``). A caller that only waits for the
-# result sets it False: no ``model_delta`` events are sent. The upstream calls still stream, so
-# a hung upstream is caught by its first-token timeout and hedging races on first tokens (plain
-# calls would leave only the total timeout, and a hung member would be cut by the straggler
-# policy instead of replaced by its fallback). Set by ``RunService.start``; the task inherits it.
-stream_tokens: ContextVar[bool] = ContextVar("llmcouncil_stream_tokens", default=True)
 
 
 def unwatched(_text: str) -> None:

@@ -1,7 +1,8 @@
 """Backpressure: how many councils run, how many wait, how many calls are in flight.
 
-``AdmissionGate`` admits councils: up to ``max_active_runs`` run, up to ``max_queued_runs`` wait
-(first come, first served) at most ``max_queue_wait`` seconds; anything beyond gets
+``AdmissionGate`` admits councils (``async with gate.slot() as slot``): up to
+``max_active_runs`` run, up to ``max_queued_runs`` wait (first come, first served) at most
+``max_queue_wait`` seconds; anything beyond gets
 ``OverloadedError`` (HTTP 429) with a ``Retry-After`` estimated from recent council durations,
 so load past capacity costs a fast refusal, not unbounded memory and latency.
 
@@ -16,7 +17,8 @@ from __future__ import annotations
 import asyncio
 import math
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from llmcouncil.errors import CapacityTimeoutError, OverloadedError
@@ -24,6 +26,31 @@ from llmcouncil.resilience.settings import CapacitySettings, ResilienceSettings
 
 _DURATION_SMOOTHING = 0.2
 _MAX_RETRY_AFTER = 120.0
+
+
+class CapacitySlot:
+    """One council's place among the running ones. Inside ``AdmissionGate.slot()`` it is given
+    back on leaving the block, unless the run took it (``hand_over``): the run then gives it
+    back (``release``) once its answer is stored."""
+
+    def __init__(self, gate: AdmissionGate) -> None:
+        self._gate = gate
+        self._started = asyncio.get_running_loop().time()
+        self.handed_over = False
+        self.released = False
+
+    def hand_over(self) -> CapacitySlot:
+        self.handed_over = True
+        return self
+
+    def release(self) -> None:
+        """Give the slot back (once), noting how long the council held it."""
+        if self.released:
+            return
+        self.released = True
+        if self.handed_over:
+            self._gate.observe_run(asyncio.get_running_loop().time() - self._started)
+        self._gate.leave()
 
 
 class AdmissionGate:
@@ -79,6 +106,17 @@ class AdmissionGate:
         except BaseException:
             self._give_back(waiter)
             raise
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[CapacitySlot]:
+        """A run slot for the block (waiting in line if need be; ``OverloadedError`` past it)."""
+        await self.enter()
+        slot = CapacitySlot(self)
+        try:
+            yield slot
+        finally:
+            if not slot.handed_over:
+                slot.release()
 
     def _give_back(self, waiter: asyncio.Future[None]) -> None:
         if waiter.done() and not waiter.cancelled():

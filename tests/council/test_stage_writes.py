@@ -34,7 +34,9 @@ async def test_the_next_stages_requests_are_sent_before_the_write_begins() -> No
         await asyncio.gather(*(one_call(n) for n in ("a", "b", "c", "d")))
         return "reviews"
 
-    result = await behind_write(write(), [], lambda _e: None, next_stage)
+    result = await behind_write(
+        write(), [], events=StageEvents(lambda _e: None), next_stage=next_stage
+    )
 
     assert result == "reviews"
     assert order == ["sent a", "sent b", "sent c", "sent d", "write"]
@@ -55,7 +57,9 @@ async def test_events_of_the_next_stage_wait_for_the_write() -> None:
         assert not written.is_set()
 
     announce = [event(EventType.STAGE1_COMPLETE), event(EventType.STAGE2_START)]
-    await behind_write(write(), announce, lambda e: shown.append(e.type), next_stage)
+    await behind_write(
+        write(), announce, events=StageEvents(lambda e: shown.append(e.type)), next_stage=next_stage
+    )
 
     assert shown == [EventType.STAGE1_COMPLETE, EventType.STAGE2_START, EventType.MODEL_DELTA]
 
@@ -71,6 +75,6 @@ async def test_a_failed_write_cancels_the_next_stage_and_fails() -> None:
         finished.set()
 
     with pytest.raises(RuntimeError, match="disk full"):
-        await behind_write(write(), [], lambda _e: None, next_stage)
+        await behind_write(write(), [], events=StageEvents(lambda _e: None), next_stage=next_stage)
     await asyncio.sleep(0.05)
     assert not finished.is_set()

@@ -1,54 +1,69 @@
-"""Part of ``RunService`` (a base): what happens once a run has ended.
+"""Where a run is settled: what happens once its stages have ended, whatever the outcome.
 
-The run is read back once (for whoever waits for its answer, then for the gate's settlement:
-ledger, budget, audit record); ``settled`` lets readers of usage and audit, and a user's next
-admission, wait for runs still settling. The run's task carries a ``late_sink`` (a context
-variable) through which a stage hands over members it stopped waiting for but keeps running
-(``stragglers.late = "keep"``); they are stored as late when they end, even after the run has
-finished, and settled again. A repeated Idempotency-Key joins a live run, or replays an ended one.
+``RunSettler.run`` is the body of a run's task: the pipeline, then settlement. Settlement reads
+the run back once (for whoever waits for its answer: ``stored``), then hands it to the gate
+(ledger, budget, audit record: ``RunGate.finished``) and to the observers registered for settled
+runs (``after_settle``: analytics and the like, each told once, its failures logged). ``settled``
+lets readers of usage and audit, and a user's next admission, wait for runs still settling.
+
+A stage hands over members it stopped waiting for but keeps running (``stragglers.late =
+"keep"``) through ``keep_late``; they are stored as late when they end, even after the run has
+finished, and settled again (``RunGate.late``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
+from typing import Protocol
 
 from llmcouncil.council.events import CouncilEvent, EventType, RunChannel
-from llmcouncil.council.governance import RunGate
+from llmcouncil.council.governance import RunGate, RunTicket
 from llmcouncil.council.pipeline import CouncilPipeline, RunContext
-from llmcouncil.council.run_handle import RunHandle
 from llmcouncil.council.stage_writes import before_thread_work
-from llmcouncil.council.transcript import replay_events
-from llmcouncil.errors import ConflictError, StorageError
+from llmcouncil.errors import StorageError
 from llmcouncil.records import CallRecord, RunStatus
 from llmcouncil.store.records import RunDetail
 from llmcouncil.store.repository import Store
 
 log = logging.getLogger(__name__)
 
-
 # Turns of the event loop a waiting request takes to send the answer once the run is stored:
 # one for its task to wake, one for the response's body (uvicorn's send completes in its step).
 _TURNS_TO_ANSWER = 2
 
 
-class RunSettlement:
-    """The attributes below are set by ``RunService``'s constructor."""
+class SettledObserver(Protocol):
+    """Told once of every run this process settles, after the gate (``detail`` is None when
+    the run could not be read back)."""
 
-    _store: Store
-    _pipeline: CouncilPipeline
-    gate: RunGate
-    _late: set[asyncio.Task[None]]
-    _active: dict[str, RunHandle]
-    # Runs that have ended and are being settled: run id → (owner, done when settled).
-    _settling: dict[str, tuple[str | None, asyncio.Future[None]]]
+    async def run_settled(self, run_id: str, detail: RunDetail | None) -> None: ...
 
-    async def _execute(
+
+class RunSettler:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        pipeline: CouncilPipeline,
+        gate: RunGate,
+        after_settle: Sequence[SettledObserver] = (),
+    ) -> None:
+        self._store = store
+        self._pipeline = pipeline
+        self._gate = gate
+        self.after_settle = list(after_settle)  # after a run settles, these are called
+        self._late: set[asyncio.Task[None]] = set()
+        # Runs that have ended and are being settled: run id → (owner, done when settled).
+        self._settling: dict[str, tuple[str | None, asyncio.Future[None]]] = {}
+
+    async def run(
         self,
         ctx: RunContext,
         channel: RunChannel,
-        admission: object,
+        *,
+        ticket: RunTicket,
         stored: asyncio.Future[RunDetail],
         owner: str | None,
     ) -> None:
@@ -72,12 +87,13 @@ class RunSettlement:
                 message="the run ended without a result",
             )
             # Usage, budget and audit are settled whatever the outcome, cancellation included.
-            await asyncio.shield(self._settle(ctx, admission, stored, owner))
+            await asyncio.shield(self._settle(ctx, ticket=ticket, stored=stored, owner=owner))
 
     async def _settle(
         self,
         ctx: RunContext,
-        admission: object,
+        *,
+        ticket: RunTicket,
         stored: asyncio.Future[RunDetail],
         owner: str | None,
     ) -> None:
@@ -102,9 +118,14 @@ class RunSettlement:
                 # readers who must see the settlement wait for ``settled``.
                 await before_thread_work(_TURNS_TO_ANSWER)
             try:
-                await self.gate.finished(admission, ctx.run_id, detail)
+                await self._gate.finished(ticket.grant, ctx.run_id, detail)
             except Exception:  # the run's task must end cleanly; nobody awaits it
                 log.exception("could not settle run %s", ctx.run_id)
+            for observer in self.after_settle:
+                try:
+                    await observer.run_settled(ctx.run_id, detail)
+                except Exception:
+                    log.exception("an observer of settled runs failed on run %s", ctx.run_id)
         finally:
             del self._settling[ctx.run_id]
             settling.set_result(None)
@@ -121,12 +142,14 @@ class RunSettlement:
         if pending:
             await asyncio.wait(pending)
 
-    def _keep_late(self, run_id: str, pending: Awaitable[CallRecord]) -> None:
+    def keep_late(self, run_id: str, pending: Awaitable[CallRecord]) -> None:
+        """Store a kept late call as late when it ends, and settle the run again."""
+
         async def store_when_done() -> None:
             record = await pending
             # stage=0 records the call without moving the run's stages_done (as the title does).
             await self._store.record_stage(run_id, stage=0, calls=[record])
-            await self.gate.late(run_id)
+            await self._gate.late(run_id)
 
         task = asyncio.create_task(store_when_done(), name=f"late-{run_id}")
         self._late.add(task)
@@ -142,27 +165,12 @@ class RunSettlement:
         while self._late:
             await asyncio.gather(*self._late, return_exceptions=True)
 
-    async def _join(self, run_id: str, conversation_id: str) -> RunHandle:
-        active = self._active.get(run_id)
-        if active is not None:
-            return active
-        detail = await self._store.get_run(run_id)
-        if detail.run.status == RunStatus.RUNNING:
-            raise ConflictError(
-                f"run {run_id} with this Idempotency-Key is in progress in another process"
-            )
-        channel = RunChannel()
-        for event in replay_events(detail):
-            channel.emit(event)
-        handle = RunHandle(
-            run_id=run_id,
-            conversation_id=conversation_id,
-            channel=channel,
-            task=None,
-            vault=detail.vault,
-        )
-        handle.stored.set_result(detail)
-        return handle
+    async def aclose(self) -> None:
+        """Cancel kept late calls (server shutdown)."""
+        tasks = list(self._late)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def storage_failure_of(detail: RunDetail) -> StorageError | None:
