@@ -6,6 +6,7 @@ import asyncio
 import json
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -15,6 +16,7 @@ from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.table import Table
 
+from llmcouncil.cli.ask_context import attach_files, check_options, conversation_for, read_files
 from llmcouncil.cli.common import ConfigOption, DemoOption, settings_from
 from llmcouncil.cli.peer_ranking import peer_ranking
 from llmcouncil.council.events import CouncilEvent, EventType
@@ -100,13 +102,39 @@ def ask(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the whole result as JSON.")
     ] = False,
+    files: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--file",
+            "-f",
+            help="Attach a document or image (PDF, EPUB, DOCX, HTML, Markdown, text, PNG, "
+            "JPEG, WebP) to the conversation; repeat for several.",
+        ),
+    ] = None,
+    conversation: Annotated[
+        str | None,
+        typer.Option(
+            "--conversation",
+            help="Continue this conversation (an id, or a unique start of one) with its "
+            "council, history and documents.",
+        ),
+    ] = None,
 ) -> None:
     """Ask the council a question and print the final answer."""
     settings = settings_from(config, demo=demo or None)
     members = [m.strip() for m in models.split(",") if m.strip()] if models else None
+    check_options(conversation, preset=preset, members=members, chairman=chairman)
+    attachments = read_files(files or [])
     payload = asyncio.run(
         _ask(
-            settings, question, preset=preset, members=members, chairman=chairman, live=not as_json
+            settings,
+            question,
+            preset=preset,
+            members=members,
+            chairman=chairman,
+            live=not as_json,
+            conversation=conversation,
+            files=attachments,
         )
     )
     if as_json:
@@ -125,6 +153,8 @@ async def _ask(
     members: list[str] | None,
     chairman: str | None,
     live: bool,
+    conversation: str | None = None,
+    files: list[tuple[Path, bytes]] | None = None,
 ) -> dict[str, Any]:
     from llmcouncil.api.runtime import Runtime
     from llmcouncil.council.spec import resolve_council
@@ -134,12 +164,23 @@ async def _ask(
     try:
         if runtime.demo and live:
             _err.print("[yellow]demo mode: every answer below is simulated[/]")
-        # Refused input stores nothing: the question is checked before the conversation exists.
+        # Refused input stores nothing: the question is checked before the conversation exists,
+        # and a refused file removes the conversation this command opened.
         runtime.runs.validate_content(question)
-        conversation = await runtime.store.create_conversation(
-            preset=preset, members=members, chairman=chairman, source="cli"
+        target = await conversation_for(
+            runtime, conversation, preset=preset, members=members, chairman=chairman
         )
-        handle = await runtime.runs.start(conversation_id=conversation.id, content=question)
+        await attach_files(
+            runtime, target, files or [], report=lambda line: _err.print(line, markup=False)
+        )
+        try:
+            handle = await runtime.runs.start(
+                conversation_id=target.conversation_id, content=question
+            )
+        except BaseException:
+            if target.created:
+                await runtime.store.delete_conversation(target.conversation_id)
+            raise
         progress = Progress()
         with Live(
             progress.render(), console=_err, refresh_per_second=8, transient=True, auto_refresh=live
@@ -150,7 +191,7 @@ async def _ask(
                     display.update(progress.render())
         await handle.wait()  # settled too, before the runtime stops
         payload = result_payload(await handle.result())
-        payload["conversation_id"] = conversation.id
+        payload["conversation_id"] = target.conversation_id
         payload["simulated"] = runtime.demo
         return payload
     finally:
