@@ -99,7 +99,10 @@ def write_reply(
     elif kind == "chairman":
         text = _chairman(model=model, question=question, words=words, rng=rng)
     else:
-        text = _answer(model=model, question=question, words=words, rng=rng)
+        # Scripted judging: one verbosity for every model, so an answer's length says
+        # nothing about who wrote it (its seeded extra paragraphs make it vary).
+        scale = 1.0 if judging is not None else None
+        text = _answer(model=model, question=question, words=words, rng=rng, scale=scale)
         if judging is not None:
             text = _judged_answer(text, model=model, words=words, judging=judging, rng=rng)
     if json_mode:
@@ -138,8 +141,10 @@ def display_name(model: str) -> str:
     return model.rsplit("/", 1)[-1]
 
 
-def _answer(*, model: str, question: str, words: list[str], rng: random.Random) -> str:
-    scale = verbosity(model)
+def _answer(
+    *, model: str, question: str, words: list[str], rng: random.Random, scale: float | None = None
+) -> str:
+    scale = verbosity(model) if scale is None else scale
     parts = [rng.choice(_OPENINGS).format(**_filler(question=question, words=words, rng=rng))]
     parts.append(_bullets(count=round(3 * scale), question=question, words=words, rng=rng))
     for _ in range(max(0, round(scale * 1.5) - 1)):

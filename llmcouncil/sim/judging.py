@@ -6,8 +6,9 @@ long answers, towards their own answer. Each is a score added to the shared hidd
 before a reviewer sorts the answers, so every effect is a tendency, not a rule, and the rest of
 the council stays as the plain simulator makes it. With judging on, each answer carries a short
 signature of the model that wrote it (``[sig:…]``, which self-identification masking leaves
-alone), so a reviewer can recognise its own answer and the better member's; and answers vary in
-length within a model (0–4 extra paragraphs, seeded), so length is not just the model's identity.
+alone), so a reviewer can recognise its own answer and the better member's; and every model
+writes at one verbosity plus 0–4 extra paragraphs (seeded), so length says nothing about who
+wrote an answer (a reviewer that favours long answers does not thereby favour itself).
 Everything is seeded from the prompt and the model: the same council gives the same rankings.
 """
 

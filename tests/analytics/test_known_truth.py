@@ -3,15 +3,18 @@ interval excludes 0) and find nothing in an unbiased council (every interval inc
 
 The simulated upstream is told (``SimConfig.judging``) that one member's answers are better,
 that one reviewer favours the answer shown first, one favours long answers and one favours its
-own answer. Eighty councils of four, seeded: the same rankings on every run of the test.
+own answer. Eighty councils of four, one after another with seeded run seeds: the same
+rankings on every run of the test.
 """
 
 from __future__ import annotations
 
-import asyncio
+import random
+import secrets
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from support import MEMBERS
 
 from llmcouncil.analytics import service
@@ -37,23 +40,25 @@ UNBIASED = JudgingConfig()
 
 
 async def councils(
-    sim: SimServer, make_settings: Callable[..., Any], judging: JudgingConfig
+    sim: SimServer,
+    make_settings: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+    judging: JudgingConfig,
 ) -> tuple[ModelsReport, ReviewersReport]:
     sim.configure(SimConfig.fast(base_ms=0).model_copy(update={"judging": judging}))
+    # Every run's seed (labels, presentation orders) from one seeded sequence, drawn in order:
+    # the councils, and so the figures, are the same on every run of the test.
+    draws = random.Random(20261204)
+    monkeypatch.setattr(secrets, "randbelow", lambda bound: draws.randrange(bound))
     runtime = await Runtime.start(make_settings())
     try:
-        semaphore = asyncio.Semaphore(8)
-
-        async def one(number: int) -> None:
-            async with semaphore:
-                conversation = await runtime.store.create_conversation()
-                handle = await runtime.runs.start(
-                    conversation_id=conversation.id,
-                    content=f"Question {number}: how should team {number} plan its releases?",
-                )
-                await handle.wait()
-
-        await asyncio.gather(*(one(n) for n in range(COUNCILS)))
+        for number in range(COUNCILS):
+            conversation = await runtime.store.create_conversation()
+            handle = await runtime.runs.start(
+                conversation_id=conversation.id,
+                content=f"Question {number}: how should team {number} plan its releases?",
+            )
+            await handle.wait()
         await runtime.runs.settled()
         engine = runtime.store.engine
         return (
@@ -75,9 +80,9 @@ def includes_zero(estimate: Estimate) -> bool:
 
 
 async def test_a_biased_council_is_found_out(
-    sim: SimServer, make_settings: Callable[..., Any]
+    sim: SimServer, make_settings: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    models, reviewers = await councils(sim, make_settings, BIASED)
+    models, reviewers = await councils(sim, make_settings, monkeypatch, BIASED)
     assert models.runs == COUNCILS and models.interval_method == "bootstrap_runs"
     strength = {row.model: row.strength for row in models.models}
     assert excludes_zero(strength[BETTER]), strength[BETTER]
@@ -97,9 +102,9 @@ async def test_a_biased_council_is_found_out(
 
 
 async def test_an_unbiased_council_shows_nothing(
-    sim: SimServer, make_settings: Callable[..., Any]
+    sim: SimServer, make_settings: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    models, reviewers = await councils(sim, make_settings, UNBIASED)
+    models, reviewers = await councils(sim, make_settings, monkeypatch, UNBIASED)
     for row in models.models:
         assert includes_zero(row.strength), (row.model, row.strength)
     for row in reviewers.reviewers:
