@@ -56,7 +56,8 @@ def test_compose_a_council_from_the_catalogue_save_it_and_run_it(
     )
     expect(estimate).to_contain_text("at the catalogue's prices")
     classic = estimate.inner_text()
-    picker.get_by_label("Mode", exact=True).select_option("answers")  # no reviews, no synthesis: cheaper
+    # Members' answers only (no reviews, no synthesis) cost less.
+    picker.get_by_label("Mode", exact=True).select_option("answers")
     expect(estimate).not_to_have_text(classic)
     picker.get_by_label("Mode", exact=True).select_option("classic")
 
