@@ -16,6 +16,8 @@ from llmcouncil.api.governance import Governance
 from llmcouncil.config import Settings, is_demo, validated_settings
 from llmcouncil.council.pipeline import CouncilPipeline
 from llmcouncil.council.runs import RunObserver, RunService
+from llmcouncil.documents.service import document_service
+from llmcouncil.documents.windows import catalogue_windows
 from llmcouncil.observability.logging import RunLogContext
 from llmcouncil.privacy.policy import PrivacyGuard
 from llmcouncil.providers.registry import ProviderRegistry
@@ -71,6 +73,10 @@ class Runtime:
             )
             registry.start_catalogue_refresh(settings.model_refs())
             caller = ModelCaller(registry, settings)
+            # Chapter summaries are written through the caller; windows come from the catalogue.
+            document_service(store=store, privacy=privacy, settings=settings).bind(
+                caller=caller, context_window=catalogue_windows(registry.model_info)
+            )
             pipeline = CouncilPipeline(store=store, caller=caller, settings=settings)
             governance = await Governance.start(settings, engine=engine, store=store)
             runs = RunService(
@@ -107,6 +113,10 @@ class Runtime:
 
     async def stop(self) -> None:
         await self.runs.shutdown()
+        if self.privacy is not None:  # the document reader's worker process
+            await document_service(
+                store=self.store, privacy=self.privacy, settings=self.settings
+            ).aclose()
         await self.governance.aclose()
         await self.registry.aclose()
         if self.simulator is not None:

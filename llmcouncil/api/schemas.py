@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 # Where a conversation was started; v1 (OpenAI-compatible clients) and mcp are tools' traffic.
 ConversationSource = Literal["web", "api", "cli", "v1", "mcp"]
@@ -33,6 +33,26 @@ class ConversationUpdate(BaseModel):
 
 class MessageCreate(BaseModel):
     content: str = Field(min_length=1, pattern=r"\S", description="Not empty or only spaces.")
+    document_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="With `section`: ask about one chapter of this attached document (reading "
+        "mode), as `POST …/documents/{document_id}/sections/{section}/discuss` does.",
+    )
+    section: int | None = Field(
+        default=None,
+        ge=0,
+        le=2**31 - 1,
+        description="The position of a section in `document_id` (from its table of "
+        "contents); the council discusses the chapter holding it, with the summaries of the "
+        "chapters before it.",
+    )
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> MessageCreate:
+        if (self.document_id is None) != (self.section is None):
+            raise ValueError("document_id and section go together: give both or neither")
+        return self
 
 
 class _Open(BaseModel):

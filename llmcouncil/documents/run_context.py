@@ -4,6 +4,10 @@ pinned ahead of it, and the record of what the run was shown.
 The documents never go through the history budget (``limits.max_history_chars``); the turns it
 leaves out are counted, and the count is recorded with the run (``document_contexts``), so the
 API can tell the user that older turns were not sent (``GET …/runs/{id}/documents``).
+
+In reading mode (``service.reading_focus``) the chapters before the one discussed that have no
+summary get one first (``summaries``), written by the preset's title model; those calls are
+recorded with the run as stage 0, like the title, so the usage ledger accounts for them.
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from llmcouncil.config import Settings
-from llmcouncil.documents.service import document_service
+from llmcouncil.documents.service import document_service, reading_focus
+from llmcouncil.documents.summaries import SummaryModel
 from llmcouncil.privacy.policy import PrivacyGuard
 from llmcouncil.providers.base import ChatMessage
 from llmcouncil.store.repository import Store
@@ -33,7 +38,17 @@ async def with_documents(
     """``history`` (``turns`` stored turns before the budget) with the documents ahead of it."""
     service = document_service(store=store, privacy=privacy, settings=settings)
     models = [*members, chairman]
-    pinned = await service.pinned(conversation_id, question=question, models=models, members=models)
+    writer = (
+        await _summary_writer(store, settings, conversation_id, chairman=chairman)
+        if reading_focus.get() is not None
+        else None
+    )
+    pinned = await service.pinned(
+        conversation_id, question=question, models=models, members=models, summary_writer=writer
+    )
+    if pinned is not None and pinned.summaries.records:
+        # Recorded with the run (stage 0, as the title), so the ledger accounts for them.
+        await store.record_stage(run_id, stage=0, calls=pinned.summaries.records)
     dropped = max(turns - len(history) // 2, 0)
     if pinned is None and not dropped:
         return history
@@ -53,3 +68,15 @@ async def with_documents(
         run_id=run_id, conversation_id=conversation_id, context=record
     )
     return [*pinned.context.messages, *history] if pinned is not None else history
+
+
+async def _summary_writer(
+    store: Store, settings: Settings, conversation_id: str, *, chairman: str
+) -> SummaryModel:
+    """The conversation's preset's title model, with its chairman as the fallback."""
+    conversation = await store.get_conversation(conversation_id)
+    preset = conversation.preset or settings.default_preset
+    title_model = settings.presets[preset].title_model if preset in settings.presets else None
+    model = title_model or chairman
+    fallbacks = (chairman,) if chairman != model else ()
+    return SummaryModel(model=model, fallbacks=fallbacks, preset=preset)

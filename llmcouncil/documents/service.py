@@ -14,11 +14,12 @@ sets around starting the run, so the run service needs no new parameter for it.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import hashlib
 import weakref
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -30,15 +31,31 @@ from llmcouncil.documents.model import ExtractedDocument, ExtractedImage, Sectio
 from llmcouncil.documents.redaction import redact_texts
 from llmcouncil.documents.repository import DocumentStore, NewDocument, StoredDocument
 from llmcouncil.documents.settings import DocumentSettings
+from llmcouncil.documents.summaries import ChapterSummaries, SummaryModel, SummaryOutcome
 from llmcouncil.errors import ConflictError, ContentTooLargeError
 from llmcouncil.privacy.policy import PrivacyGuard, preset_policy
 from llmcouncil.privacy.settings import PiiPolicy
 from llmcouncil.privacy.vault import PiiVault
+from llmcouncil.resilience.calls import ModelCaller
 from llmcouncil.store.repository import Store
 
 reading_focus: contextvars.ContextVar[Focus | None] = contextvars.ContextVar(
     "reading_focus", default=None
 )
+
+
+@contextlib.contextmanager
+def reading(focus: Focus | None) -> Iterator[None]:
+    """Reading mode on ``focus`` for the runs started inside (None: no change)."""
+    if focus is None:
+        yield
+        return
+    token = reading_focus.set(focus)
+    try:
+        yield
+    finally:
+        reading_focus.reset(token)
+
 
 # Model reference → characters of documents it reads at most, when the provider says
 # (its model list's context length); None: not known.
@@ -56,6 +73,7 @@ class PinnedContext:
     context: DocumentContext
     documents: list[StoredDocument]
     members: list[str]
+    summaries: SummaryOutcome = field(default_factory=SummaryOutcome)
 
     def record(self, *, dropped_turns: int = 0) -> dict[str, Any]:
         """Every model of the run was shown the same sections (the budget is the smallest
@@ -66,6 +84,8 @@ class PinnedContext:
             "models": self.members,
             "focus": {"document_id": focus.document_id, "section": focus.number} if focus else None,
             "dropped_turns": dropped_turns,
+            "summaries_made": len(self.summaries.made),
+            "notes": list(self.summaries.missing),
         }
 
 
@@ -90,6 +110,20 @@ class DocumentService:
         self._policy_for = policy_for
         self._secrets_refused = secrets_refused
         self._context_window = context_window
+        self._summaries: ChapterSummaries | None = None
+
+    def bind(
+        self,
+        *,
+        caller: ModelCaller | None = None,
+        context_window: ContextWindow | None = None,
+    ) -> None:
+        """What the running server adds: the caller that writes chapter summaries, and the
+        model catalogue's context windows."""
+        if caller is not None:
+            self._summaries = ChapterSummaries(caller, max_chars=self.settings.summary_chars)
+        if context_window is not None:
+            self._context_window = context_window
 
     async def aclose(self) -> None:
         await self.reader.aclose()
@@ -215,6 +249,11 @@ class DocumentService:
         )
         return document, texts.sealed
 
+    async def focus(self, conversation_id: str, document_id: str, position: int) -> Focus:
+        """Reading mode on the chapter that holds section ``position`` (404 when unknown)."""
+        _, section = await self.documents.section(conversation_id, document_id, position)
+        return Focus(document_id=document_id, number=section.number.split(" ", 1)[0])
+
     def budget_for(self, models: Sequence[str]) -> int:
         """The smallest window among ``models``: every one of them must read what is sent."""
         sizes = []
@@ -233,20 +272,30 @@ class DocumentService:
         question: str,
         models: Sequence[str],
         members: Sequence[str],
+        summary_writer: SummaryModel | None = None,
     ) -> PinnedContext | None:
-        """What the run about ``question`` is shown of the conversation's documents."""
+        """What the run about ``question`` is shown of the conversation's documents. In
+        reading mode, the chapters before the one discussed that have no summary get one
+        first, written by ``summary_writer`` (its calls are in ``PinnedContext.summaries``)."""
         documents = await self.documents.for_conversation(conversation_id)
         if not documents:
             return None
+        focus = reading_focus.get()
+        summaries = SummaryOutcome()
+        if focus is not None and self._summaries is not None and summary_writer is not None:
+            summaries = await self._summaries.make(documents, focus, writer=summary_writer)
+            await self.documents.save_summaries(summaries.made)
         context = build_context(
             documents,
             question=question,
             budget_chars=self.budget_for(models),
-            focus=reading_focus.get(),
+            focus=focus,
         )
         if context is None:
             return None
-        return PinnedContext(context=context, documents=documents, members=list(members))
+        return PinnedContext(
+            context=context, documents=documents, members=list(members), summaries=summaries
+        )
 
 
 _SERVICES: weakref.WeakKeyDictionary[Store, DocumentService] = weakref.WeakKeyDictionary()

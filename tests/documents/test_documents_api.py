@@ -19,7 +19,7 @@ from files import (
     make_png,
     make_zip_bomb,
 )
-from support import MEMBERS
+from support import CHAIRMAN, MEMBERS
 
 from llmcouncil.config import Settings
 from llmcouncil.documents.settings import DocumentSettings
@@ -191,8 +191,10 @@ async def test_a_follow_up_after_a_long_document_still_carries_it(
 async def test_retrieval_shows_the_relevant_chapter_when_the_book_does_not_fit(
     make_settings: Any, start_server: Any, sim: SimServer
 ) -> None:
+    # Set per model: a window configured for a model wins over the one its catalogue states.
+    windows = dict.fromkeys([*MEMBERS, CHAIRMAN], 9000)
     settings: Settings = make_settings(
-        documents=DocumentSettings(extraction="thread", context_chars=9_000),
+        documents=DocumentSettings(extraction="thread", model_context_chars=windows),
     )
     server = await start_server(settings)
     async with httpx.AsyncClient(base_url=server.base_url, timeout=60) as client:

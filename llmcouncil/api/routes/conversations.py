@@ -36,6 +36,8 @@ from llmcouncil.council.transcript import (
     result_payload,
     summary_payload,
 )
+from llmcouncil.documents.context import Focus
+from llmcouncil.documents.service import document_service, reading
 from llmcouncil.records import RunStatus
 from llmcouncil.store.repository import ConversationDetail
 
@@ -55,6 +57,17 @@ NOTICE_HEADER = "X-Council-Notice"
 async def _check_policy(request: Request, principal: Principal, spec: CouncilSpec) -> None:
     if principal.user_id is not None:
         await request.app.state.runtime.governance.gate.check_policy(principal.user_id, spec)
+
+
+async def _focus(request: Request, conversation_id: str, body: MessageCreate) -> Focus | None:
+    """The chapter a message with ``document_id`` and ``section`` asks about."""
+    if body.document_id is None or body.section is None:
+        return None
+    runtime = request.app.state.runtime
+    service = document_service(
+        store=runtime.store, privacy=runtime.runs.privacy, settings=runtime.settings
+    )
+    return await service.focus(conversation_id, body.document_id, body.section)
 
 
 def _notices(handle: RunHandle) -> dict[str, str]:
@@ -202,14 +215,15 @@ async def send_message(
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any] | JSONResponse:
-    handle = await runs.start(
-        conversation_id=conversation_id,
-        content=body.content,
-        idempotency_key=idempotency_key,
-        actor=actor_for_run(principal, request),
-        stream_tokens=False,  # nobody watches tokens here: no model_delta events
-        may_write=principal.may_change_conversation,  # checked on the run's own read
-    )
+    with reading(await _focus(request, conversation_id, body)):  # reading mode, when asked
+        handle = await runs.start(
+            conversation_id=conversation_id,
+            content=body.content,
+            idempotency_key=idempotency_key,
+            actor=actor_for_run(principal, request),
+            stream_tokens=False,  # nobody watches tokens here: no model_delta events
+            may_write=principal.may_change_conversation,  # checked on the run's own read
+        )
     response.headers.update(_notices(handle))
     # The answer as soon as the run is stored; usage and audit are settled right after.
     result = result_payload(await handle.result())
@@ -241,13 +255,14 @@ async def send_message_stream(
     request: Request,
     idempotency_key: IdempotencyKey = None,
 ) -> StreamingResponse:
-    handle = await runs.start(
-        conversation_id=conversation_id,
-        content=body.content,
-        idempotency_key=idempotency_key,
-        actor=actor_for_run(principal, request),
-        may_write=principal.may_change_conversation,  # checked on the run's own read
-    )
+    with reading(await _focus(request, conversation_id, body)):  # reading mode, when asked
+        handle = await runs.start(
+            conversation_id=conversation_id,
+            content=body.content,
+            idempotency_key=idempotency_key,
+            actor=actor_for_run(principal, request),
+            may_write=principal.may_change_conversation,  # checked on the run's own read
+        )
     stream = run_stream(handle, runs)
     stream.headers.update(_notices(handle))
     return stream

@@ -15,12 +15,11 @@ from pydantic import BaseModel, Field
 
 from llmcouncil.api.deps import RunsDep, StoreDep
 from llmcouncil.api.guards import Asker, ReadableConversation, WritableConversation, actor_for_run
-from llmcouncil.api.schemas import CouncilResult, ErrorBody, MessageCreate
+from llmcouncil.api.schemas import CouncilResult, ErrorBody
 from llmcouncil.council.transcript import result_payload
 from llmcouncil.documents.citations import find_citations
-from llmcouncil.documents.context import Focus
 from llmcouncil.documents.repository import StoredDocument, StoredSection
-from llmcouncil.documents.service import DocumentService, document_service, reading_focus
+from llmcouncil.documents.service import DocumentService, document_service, reading
 from llmcouncil.errors import ContentTooLargeError, NotFoundError, ValidationFailedError
 from llmcouncil.privacy.vault import PiiVault
 
@@ -122,11 +121,19 @@ class RunDocuments(BaseModel):
     images_left_out: list[str]
     dropped_turns: int = Field(description="Earlier turns left out of the history for length")
     focus: dict[str, Any] | None = None
+    summaries_made: int = Field(
+        default=0, description="Reading mode: chapter summaries this run had written (and kept)"
+    )
+    notes: list[str] = Field(
+        default_factory=list, description="What could not be done, e.g. a summary left out"
+    )
     citations: list[CallCitations]
 
 
-class DiscussSection(MessageCreate):
+class DiscussSection(BaseModel):
     """A question about one chapter (reading mode)."""
+
+    content: str = Field(min_length=1, pattern=r"\S", description="Not empty or only spaces.")
 
 
 async def documents_of(request: Request) -> DocumentService:
@@ -316,6 +323,8 @@ async def run_documents(
         "images_left_out": context.get("images_left_out", []),
         "dropped_turns": context.get("dropped_turns", 0),
         "focus": context.get("focus"),
+        "summaries_made": context.get("summaries_made", 0),
+        "notes": context.get("notes", []),
         "citations": citations,
     }
 
@@ -338,10 +347,8 @@ async def discuss_section(
     """Reading mode: the council discusses one chapter (the section at ``position`` and its
     subsections), with the stored summaries of the chapters before it."""
     service = await documents_of(request)
-    _, section = await service.documents.section(conversation_id, document_id, position)
-    number = section.number.split(" ", 1)[0]
-    token = reading_focus.set(Focus(document_id=document_id, number=number))
-    try:
+    focus = await service.focus(conversation_id, document_id, position)
+    with reading(focus):
         handle = await runs.start(
             conversation_id=conversation_id,
             content=body.content,
@@ -349,8 +356,6 @@ async def discuss_section(
             stream_tokens=False,
             may_write=principal.may_change_conversation,
         )
-    finally:
-        reading_focus.reset(token)
     result = result_payload(await handle.result())
     if result["status"] == "failed":
         error = dict(result["error"] or {"code": "council_failed", "message": "the run failed"})
