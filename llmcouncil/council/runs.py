@@ -29,7 +29,7 @@ import asyncio
 import contextvars
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from llmcouncil.config import Settings
 from llmcouncil.council.events import RunChannel
@@ -257,11 +257,14 @@ class RunService:
         actor: RunActor | None = None,
         stream_tokens: bool = True,
         source: str = "v1",
+        before_run: Callable[[str], Awaitable[None]] | None = None,
     ) -> RunHandle:
         """A new conversation holding ``history`` ((question, answer) pairs), then a run.
 
         The turns are stored as finished, client-supplied runs, so the stored conversation reads
         as the client's dialogue and follow-ups (in the web UI too) carry it as history.
+        ``before_run`` is given the new conversation's id once its turns are stored, before the
+        run starts (a client's files are attached there); if it raises, nothing is kept.
         """
         content = self.validate_content(content)
         actor = actor or current_actor.get()
@@ -279,6 +282,8 @@ class RunService:
                 system_prompt=system_prompt,
                 policy=preset_policy(self._settings, spec.preset),
             )
+            if before_run is not None:
+                await before_run(conversation.id)
             return await self.start(
                 conversation_id=conversation.id,
                 content=content,

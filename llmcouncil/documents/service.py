@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from llmcouncil.config import Settings
 from llmcouncil.documents.context import DocumentContext, Focus, build_context
-from llmcouncil.documents.extraction import DocumentReader
+from llmcouncil.documents.extraction import DocumentReader, Extracted
 from llmcouncil.documents.model import ExtractedDocument, ExtractedImage, Section
 from llmcouncil.documents.redaction import redact_texts
 from llmcouncil.documents.repository import DocumentStore, NewDocument, StoredDocument
@@ -139,12 +139,10 @@ class DocumentService:
         *,
         filename: str,
         content_type: str | None = None,
+        extracted: Extracted | None = None,
     ) -> Attached:
-        if len(data) > self.settings.max_file_bytes:
-            raise ContentTooLargeError(
-                f"{filename!r} is {len(data)} bytes; the limit is "
-                f"{self.settings.max_file_bytes} bytes"
-            )
+        """``extracted``: the file as ``read`` returned it, when it was read beforehand."""
+        self._check_size(data, filename=filename)
         await self.store.get_conversation(conversation_id)  # 404 before any work
         content_hash = hashlib.sha256(data).hexdigest()
         existing = await self.documents.find_by_hash(conversation_id, content_hash)
@@ -155,7 +153,8 @@ class DocumentService:
                 f"the conversation already holds {self.settings.max_documents} documents; "
                 "remove one first"
             )
-        extracted = await self.reader.read(data, filename=filename, content_type=content_type)
+        if extracted is None:
+            extracted = await self.reader.read(data, filename=filename, content_type=content_type)
         async with self._privacy.writing(conversation_id):
             conversation = await self.store.get_conversation(conversation_id)
             new = await self._redacted(
@@ -175,6 +174,19 @@ class DocumentService:
                     raise
                 return Attached(again, created=False)
         return Attached(document, created=True)
+
+    async def read(self, data: bytes, *, filename: str, content_type: str | None) -> Extracted:
+        """Read a file without storing it (415, 422 and 413 as ``attach`` refuses them), so a
+        client's files are all known good before its conversation is opened."""
+        self._check_size(data, filename=filename)
+        return await self.reader.read(data, filename=filename, content_type=content_type)
+
+    def _check_size(self, data: bytes, *, filename: str) -> None:
+        if len(data) > self.settings.max_file_bytes:
+            raise ContentTooLargeError(
+                f"{filename!r} is {len(data)} bytes; the limit is "
+                f"{self.settings.max_file_bytes} bytes"
+            )
 
     async def _redacted(
         self,

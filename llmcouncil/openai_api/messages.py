@@ -11,8 +11,10 @@
   reviewers (stage 2) do not, so they judge the answers by the preset's rules alone.
 - Size: each message up to ``limits.max_content_chars``, all of them together up to
   ``limits.max_request_chars`` (about the largest context window); past either, 413.
-- Content is text: a string or ``text`` parts. Images, audio, files, tool calls and tool
-  results are refused with a 400, since no stage could pass them on faithfully.
+- Content is text: a string or ``text`` parts. A user message may also carry ``file`` parts
+  and ``image_url`` parts with inline data (``attachments.py``): they become documents and
+  images of the conversation the request opens, which every member is shown. Audio, tool calls
+  and tool results are refused with a 400, since no stage could pass them on faithfully.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 
 from llmcouncil.config import Settings
 from llmcouncil.errors import ContentTooLargeError, NotFoundError, ValidationFailedError
+from llmcouncil.openai_api.attachments import Attachment, file_part, image_part
 from llmcouncil.openai_api.schemas import MODEL_PREFIX, ChatCompletionRequest, ChatMessageIn
 
 
@@ -30,6 +33,7 @@ class Consultation:
     question: str
     history: list[tuple[str, str]] = field(default_factory=list)
     system_prompt: str | None = None
+    attachments: list[Attachment] = field(default_factory=list)
 
 
 def preset_for(settings: Settings, model: str) -> str:
@@ -44,7 +48,11 @@ def preset_for(settings: Settings, model: str) -> str:
     return name
 
 
+_ATTACHABLE = ("file", "image_url")
+
+
 def _text(message: ChatMessageIn, index: int) -> str:
+    """The message's text; its ``file`` and ``image_url`` parts are read by ``_attachments``."""
     if message.tool_calls:
         raise ValidationFailedError(f"messages[{index}]: tool calls are not supported")
     content = message.content
@@ -53,14 +61,48 @@ def _text(message: ChatMessageIn, index: int) -> str:
     if isinstance(content, str):
         return content
     texts: list[str] = []
-    for part in content:
+    for number, part in enumerate(content):
+        if part.type in _ATTACHABLE and message.role == "user":
+            continue
         if part.type != "text" or part.text is None:
+            where = "user messages only" if part.type in _ATTACHABLE else "not supported"
             raise ValidationFailedError(
-                f"messages[{index}]: content of type {part.type!r} is not supported; "
-                "the council reads text"
+                f"messages[{index}].content[{number}]: content of type {part.type!r}: {where}; "
+                "the council reads text, and files and images a user attaches"
             )
         texts.append(part.text)
     return "\n".join(texts)
+
+
+def _attachments(settings: Settings, request: ChatCompletionRequest) -> list[Attachment]:
+    """Every file and image of the request's user messages, decoded, in order."""
+    found: list[Attachment] = []
+    limits = settings.documents
+    for index, message in enumerate(request.messages):
+        if message.role != "user" or isinstance(message.content, str) or not message.content:
+            continue
+        for number, part in enumerate(message.content):
+            where = f"messages[{index}].content[{number}]"
+            extra = part.model_extra or {}
+            if part.type == "file":
+                found.append(
+                    file_part(extra.get("file"), where=where, max_bytes=limits.max_file_bytes)
+                )
+            elif part.type == "image_url":
+                found.append(
+                    image_part(
+                        extra.get("image_url"),
+                        where=where,
+                        max_bytes=limits.max_image_bytes,
+                        number=sum(1 for a in found if a.filename.startswith("image-")) + 1,
+                    )
+                )
+    if len(found) > limits.max_documents:
+        raise ValidationFailedError(
+            f"messages: {len(found)} files and images; a conversation holds at most "
+            f"{limits.max_documents} (documents.max_documents)"
+        )
+    return found
 
 
 def _check_request(request: ChatCompletionRequest) -> None:
@@ -121,4 +163,5 @@ def consultation(settings: Settings, request: ChatCompletionRequest) -> Consulta
         question=question,
         history=history,
         system_prompt="\n\n".join(system) or None,
+        attachments=_attachments(settings, request),
     )

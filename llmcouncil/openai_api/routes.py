@@ -9,16 +9,20 @@ the same run any other client starts: same admission, privacy, resilience, event
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request, Response
 from fastapi.responses import StreamingResponse
 
 from llmcouncil.api.deps import RunsDep, RuntimeDep
+from llmcouncil.api.runtime import Runtime
 from llmcouncil.config import Settings
 from llmcouncil.council.simulated import marked
 from llmcouncil.council.transcript import result_payload
-from llmcouncil.errors import CouncilFailedError, ModelFailure, OverloadedError
+from llmcouncil.documents.service import document_service
+from llmcouncil.errors import CouncilError, CouncilFailedError, ModelFailure, OverloadedError
+from llmcouncil.openai_api.attachments import Attachment
 from llmcouncil.openai_api.disconnect import ClientGone, unless_disconnected
 from llmcouncil.openai_api.messages import consultation, preset_for
 from llmcouncil.openai_api.schemas import (
@@ -35,6 +39,8 @@ from llmcouncil.openai_api.streaming import ChunkWriter, chat_stream
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "Invalid request (OpenAI error format)"},
     404: {"description": "Unknown model (OpenAI error format)"},
+    413: {"description": "Messages or an attached file past its limit (OpenAI error format)"},
+    415: {"description": "An attached file of a type the council cannot read (OpenAI format)"},
     502: {"description": "Every council member failed (OpenAI error format)"},
 }
 router = APIRouter(prefix="/v1", tags=["openai"], responses=ERRORS)
@@ -71,6 +77,40 @@ async def get_model(model: str, runtime: RuntimeDep) -> dict[str, Any]:
     return _card(runtime.settings, model, preset_for(runtime.settings, model))
 
 
+async def read_attachments(
+    runtime: Runtime, attachments: list[Attachment]
+) -> Callable[[str], Awaitable[None]] | None:
+    """Every file read now (a bad one refuses the request, nothing stored); what attaches them
+    to the conversation once it is opened, before its run."""
+    if not attachments:
+        return None
+    service = document_service(
+        store=runtime.store, privacy=runtime.runs.privacy, settings=runtime.settings
+    )
+    read = []
+    for item in attachments:
+        try:
+            read.append(
+                await service.read(item.data, filename=item.filename, content_type=item.media_type)
+            )
+        except CouncilError as exc:
+            exc.message = f"{item.where} ({item.filename}): {exc.message}"
+            exc.args = (exc.message,)
+            raise
+
+    async def attach(conversation_id: str) -> None:
+        for item, extracted in zip(attachments, read, strict=True):
+            await service.attach(
+                conversation_id,
+                item.data,
+                filename=item.filename,
+                content_type=item.media_type,
+                extracted=extracted,
+            )
+
+    return attach
+
+
 def _links(request: Request, conversation_id: str, run_id: str) -> dict[str, Any]:
     path = f"/api/conversations/{conversation_id}"
     return {
@@ -92,6 +132,7 @@ async def chat_completions(
     runs: RunsDep,
 ) -> Any:
     wanted = consultation(runtime.settings, body)
+    attach = await read_attachments(runtime, wanted.attachments)  # refused before any storing
     opening = runs.open_conversation(
         content=wanted.question,
         preset=wanted.preset,
@@ -99,6 +140,7 @@ async def chat_completions(
         system_prompt=wanted.system_prompt,
         stream_tokens=bool(body.stream),  # a waiting client is sent no token events
         source="v1",
+        before_run=attach,
     )
     try:  # a long history's scan is dropped, and no run starts, if the client leaves first
         handle = await unless_disconnected(request, opening)
