@@ -39,7 +39,9 @@ from llmcouncil.api.runtime import Runtime
 from llmcouncil.council.events import EventType
 from llmcouncil.council.simulated import marked
 from llmcouncil.council.transcript import result_payload
-from llmcouncil.errors import CouncilError
+from llmcouncil.documents.inline import InlineFile, decode_inline, read_inline
+from llmcouncil.documents.service import document_service
+from llmcouncil.errors import CouncilError, ValidationFailedError
 from llmcouncil.mcp_server.summary import ConsultResult, as_text, summarize
 
 SERVER_NAME = "llm-council"
@@ -55,6 +57,23 @@ _PROGRESS = {
     EventType.STAGE3_COMPLETE: (3, "the Chairman answered"),
 }
 _STAGES = 3
+
+
+class DocumentInput(BaseModel):
+    """A file for the council to read with the question (one of its two contents)."""
+
+    name: str = Field(
+        min_length=1,
+        max_length=300,
+        description="The file name with its extension (book.epub, report.pdf, notes.md): "
+        "it says how the content is read.",
+    )
+    content_base64: str | None = Field(
+        default=None,
+        description="The file's bytes, base64-encoded: PDF, EPUB, DOCX, HTML, Markdown, text, "
+        "or a PNG/JPEG/WebP image.",
+    )
+    text: str | None = Field(default=None, description="Or the document as plain text.")
 
 
 class PresetInfo(BaseModel):
@@ -86,8 +105,19 @@ def build_server(runtime: Callable[[], Runtime], *, version: str = "") -> MCPSer
         preset: Annotated[
             str | None, Field(description="A council preset (see list_presets); default if unset.")
         ] = None,
+        documents: Annotated[
+            list[DocumentInput] | None,
+            Field(
+                description="Files every member reads with the question (a book, a report, an "
+                "image), each with content_base64 or text. Too long for a model's context, "
+                "the sections most relevant to the question are sent, whole.",
+                max_length=20,
+            ),
+        ] = None,
     ) -> Annotated[CallToolResult, ConsultResult]:
-        summary, demo = await _consult(runtime(), ctx, question=question, preset=preset)
+        summary, demo = await _consult(
+            runtime(), ctx, question=question, preset=preset, documents=documents or []
+        )
         return CallToolResult(
             content=[TextContent(type="text", text=marked(as_text(summary), simulated=demo))],
             structured_content=summary.model_dump(mode="json"),
@@ -113,22 +143,57 @@ def build_server(runtime: Callable[[], Runtime], *, version: str = "") -> MCPSer
     return server
 
 
+def _inline(runtime: Runtime, documents: list[DocumentInput]) -> list[InlineFile]:
+    """The documents as files; text given as text is a Markdown/plain file of its name."""
+    limit = runtime.settings.documents.max_file_bytes
+    files: list[InlineFile] = []
+    for index, document in enumerate(documents):
+        where = f"documents[{index}]"
+        problem = text_problem(document.name) or (
+            text_problem(document.text) if document.text is not None else None
+        )
+        if problem:
+            raise ValidationFailedError(f"{where} {problem}")
+        if (document.content_base64 is None) == (document.text is None):
+            raise ValidationFailedError(f"{where}: give content_base64 or text (one of them)")
+        if document.text is not None:
+            data = document.text.encode()
+            name = document.name if "." in document.name else f"{document.name}.txt"
+            media = "text/markdown" if name.lower().endswith((".md", ".markdown")) else None
+            files.append(InlineFile(filename=name, data=data, media_type=media, where=where))
+            continue
+        data, media = decode_inline(document.content_base64, where=where, max_bytes=limit)
+        files.append(InlineFile(filename=document.name, data=data, media_type=media, where=where))
+    return files
+
+
 async def _consult(
-    runtime: Runtime, ctx: Context[Any, Any], *, question: str, preset: str | None
+    runtime: Runtime,
+    ctx: Context[Any, Any],
+    *,
+    question: str,
+    preset: str | None,
+    documents: list[DocumentInput],
 ) -> tuple[ConsultResult, bool]:
     runs = runtime.runs
     for name, value in (("question", question), ("preset", preset or "")):
         problem = text_problem(value)  # what no database could store, refused as over HTTP
         if problem:
             raise ToolError(f"{name} {problem}")
+    service = document_service(
+        store=runtime.store, privacy=runtime.runs.privacy, settings=runtime.settings
+    )
     try:
+        runs.validate_content(question)  # before any file is read
+        attach = await read_inline(service, _inline(runtime, documents))  # nothing stored yet
         handle = await runs.open_conversation(
             content=question,
             preset=preset,
             stream_tokens=False,  # progress is per stage only
             source="mcp",
+            before_run=attach,
         )
-    except CouncilError as exc:  # unknown preset, empty or oversized question, overload
+    except CouncilError as exc:  # unknown preset, bad question or file, overload
         raise ToolError(exc.message) from exc
     handle.channel.attach()
     try:

@@ -22,8 +22,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from llmcouncil.config import Settings
+from llmcouncil.documents.inline import InlineFile
 from llmcouncil.errors import ContentTooLargeError, NotFoundError, ValidationFailedError
-from llmcouncil.openai_api.attachments import Attachment, file_part, image_part
+from llmcouncil.openai_api.attachments import file_part, image_part
 from llmcouncil.openai_api.schemas import MODEL_PREFIX, ChatCompletionRequest, ChatMessageIn
 
 
@@ -33,7 +34,7 @@ class Consultation:
     question: str
     history: list[tuple[str, str]] = field(default_factory=list)
     system_prompt: str | None = None
-    attachments: list[Attachment] = field(default_factory=list)
+    attachments: list[InlineFile] = field(default_factory=list)
 
 
 def preset_for(settings: Settings, model: str) -> str:
@@ -74,9 +75,9 @@ def _text(message: ChatMessageIn, index: int) -> str:
     return "\n".join(texts)
 
 
-def _attachments(settings: Settings, request: ChatCompletionRequest) -> list[Attachment]:
+def _attachments(settings: Settings, request: ChatCompletionRequest) -> list[InlineFile]:
     """Every file and image of the request's user messages, decoded, in order."""
-    found: list[Attachment] = []
+    found: list[InlineFile] = []
     limits = settings.documents
     for index, message in enumerate(request.messages):
         if message.role != "user" or isinstance(message.content, str) or not message.content:

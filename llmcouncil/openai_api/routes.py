@@ -9,20 +9,18 @@ the same run any other client starts: same admission, privacy, resilience, event
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request, Response
 from fastapi.responses import StreamingResponse
 
 from llmcouncil.api.deps import RunsDep, RuntimeDep
-from llmcouncil.api.runtime import Runtime
 from llmcouncil.config import Settings
 from llmcouncil.council.simulated import marked
 from llmcouncil.council.transcript import result_payload
+from llmcouncil.documents.inline import read_inline
 from llmcouncil.documents.service import document_service
-from llmcouncil.errors import CouncilError, CouncilFailedError, ModelFailure, OverloadedError
-from llmcouncil.openai_api.attachments import Attachment
+from llmcouncil.errors import CouncilFailedError, ModelFailure, OverloadedError
 from llmcouncil.openai_api.disconnect import ClientGone, unless_disconnected
 from llmcouncil.openai_api.messages import consultation, preset_for
 from llmcouncil.openai_api.schemas import (
@@ -77,40 +75,6 @@ async def get_model(model: str, runtime: RuntimeDep) -> dict[str, Any]:
     return _card(runtime.settings, model, preset_for(runtime.settings, model))
 
 
-async def read_attachments(
-    runtime: Runtime, attachments: list[Attachment]
-) -> Callable[[str], Awaitable[None]] | None:
-    """Every file read now (a bad one refuses the request, nothing stored); what attaches them
-    to the conversation once it is opened, before its run."""
-    if not attachments:
-        return None
-    service = document_service(
-        store=runtime.store, privacy=runtime.runs.privacy, settings=runtime.settings
-    )
-    read = []
-    for item in attachments:
-        try:
-            read.append(
-                await service.read(item.data, filename=item.filename, content_type=item.media_type)
-            )
-        except CouncilError as exc:
-            exc.message = f"{item.where} ({item.filename}): {exc.message}"
-            exc.args = (exc.message,)
-            raise
-
-    async def attach(conversation_id: str) -> None:
-        for item, extracted in zip(attachments, read, strict=True):
-            await service.attach(
-                conversation_id,
-                item.data,
-                filename=item.filename,
-                content_type=item.media_type,
-                extracted=extracted,
-            )
-
-    return attach
-
-
 def _links(request: Request, conversation_id: str, run_id: str) -> dict[str, Any]:
     path = f"/api/conversations/{conversation_id}"
     return {
@@ -132,7 +96,10 @@ async def chat_completions(
     runs: RunsDep,
 ) -> Any:
     wanted = consultation(runtime.settings, body)
-    attach = await read_attachments(runtime, wanted.attachments)  # refused before any storing
+    documents = document_service(
+        store=runtime.store, privacy=runtime.runs.privacy, settings=runtime.settings
+    )
+    attach = await read_inline(documents, wanted.attachments)  # refused before any storing
     opening = runs.open_conversation(
         content=wanted.question,
         preset=wanted.preset,
