@@ -1,11 +1,15 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api } from './api/client';
-import type { Conversation, ConversationSummary, Me, ModelsInfo, StatusInfo } from './api/types';
+import { documentsApi } from './api/documents';
+import type { Conversation, ConversationSummary, Me, ModelsInfo, SectionEntry, StatusInfo } from './api/types';
 import { PEOPLE_SOURCES } from './api/types';
 import { accessOf, homePage, mayOpen, PAGE_TITLE, type Access, type PageId } from './lib/access';
 import { currentRoute, navigate, type Route } from './lib/route';
+import { limitsFrom, sendSize } from './lib/sendSize';
 import { useSession } from './state/session';
 import { useCouncilRun } from './state/useCouncilRun';
+import { useDocuments } from './state/useDocuments';
+import { useFileDrop } from './state/useFileDrop';
 import { Account } from './views/Account/Account';
 import { AllKeys } from './views/Admin/AllKeys';
 import { Users } from './views/Admin/Users';
@@ -13,6 +17,11 @@ import { Audit } from './views/Audit/Audit';
 import { Chat } from './views/Chat/Chat';
 import { Composer } from './views/Chat/Composer';
 import { CouncilPicker, type CouncilChoice } from './views/CouncilPicker/CouncilPicker';
+import { ReaderContext, type ReaderActions } from './views/Documents/context';
+import { discussQuestion, DocumentShelf } from './views/Documents/DocumentShelf';
+import { Reader } from './views/Documents/Reader';
+import { forgetRunDocuments } from './views/Documents/RunContextNote';
+import { Uploads } from './views/Documents/Uploads';
 import { Setup } from './views/Setup/Setup';
 import { AccountNav } from './views/Sidebar/AccountNav';
 import { Sidebar } from './views/Sidebar/Sidebar';
@@ -229,11 +238,11 @@ function Workspace({ me, route, onSignOut }: { me: Me; route: Route; onSignOut: 
     void refreshList();
   }, [refreshList]);
 
-  // A refused first message (empty, over the limit) leaves no empty conversation behind.
-  const onRefused = useCallback(
+  // A conversation created for a first message or attach that the server refused: deleted, so
+  // no empty conversation is left behind.
+  const abandon = useCallback(
     (id: string) => {
-      if (unconfirmedRef.current !== id) return;
-      unconfirmedRef.current = null;
+      if (unconfirmedRef.current === id) unconfirmedRef.current = null;
       setConversations((list) => list.filter((c) => c.id !== id));
       void api.deleteConversation(id).then(
         () => void refreshList(),
@@ -246,6 +255,13 @@ function Workspace({ me, route, onSignOut }: { me: Me; route: Route; onSignOut: 
       }
     },
     [refreshList],
+  );
+  // A refused first message (empty, over the limit) leaves no empty conversation behind.
+  const onRefused = useCallback(
+    (id: string) => {
+      if (unconfirmedRef.current === id) abandon(id);
+    },
+    [abandon],
   );
   const onRunStart = useCallback(
     (id: string) => {
@@ -323,6 +339,37 @@ function Workspace({ me, route, onSignOut }: { me: Me; route: Route; onSignOut: 
     document.getElementById('composer-input')?.focus();
   };
 
+  const docs = useDocuments(conversation?.id ?? null, {
+    ensureConversation: async () => {
+      if (conversation) return { id: conversation.id, fresh: false };
+      setSendError(null);
+      const created = await createConversation(choice);
+      return created ? { id: created.id, fresh: true } : null;
+    },
+    onAbandon: abandon,
+  });
+  const readerActions = useMemo<ReaderActions | null>(
+    () => (conversation ? { conversationId: conversation.id, documents: docs.documents, open: docs.openReader } : null),
+    [conversation, docs.documents, docs.openReader],
+  );
+
+  /** Reading mode: the council discusses one chapter; the question typed, else a default one. */
+  const discuss = (documentId: string, section: SectionEntry) => {
+    if (!conversation || live) return;
+    setSendError(null);
+    council.clearFailure();
+    const question = draft.trim() || discussQuestion(section);
+    setDraft('');
+    council.startRequest({ id: conversation.id, ...councilOf(conversation, models) }, question, () =>
+      documentsApi.discuss(conversation.id, documentId, section.position, question),
+    );
+  };
+  const discussAt = async (documentId: string, position: number) => {
+    const detail = docs.details[documentId] ?? (await docs.detail(documentId));
+    const section = detail?.contents[position];
+    if (section) discuss(documentId, section);
+  };
+
   const send = async (text: string) => {
     setSendError(null);
     council.clearFailure();
@@ -377,6 +424,11 @@ function Workspace({ me, route, onSignOut }: { me: Me; route: Route; onSignOut: 
 
   const running = live !== null;
   const runningHere = live !== null && (!conversation || live.conversationId === conversation.id);
+  const canAttach = access.canAsk && !loadError && !(currentId !== null && !conversation);
+  const drop = useFileDrop((files) => void docs.attach(files), canAttach);
+  const limits = useMemo(() => limitsFrom(status), [status]);
+  const size = access.canAsk ? sendSize(draft, docs.documents, limits) : null;
+  const hasDocuments = docs.documents.length > 0;
 
   return (
     <div className="app">
@@ -409,7 +461,7 @@ function Workspace({ me, route, onSignOut }: { me: Me; route: Route; onSignOut: 
           <PageView page={page} me={me} access={access} onSignOut={onSignOut} />
         </main>
       ) : (
-        <main className="main">
+        <main className={`main${drop.dragging ? ' main--dropping' : ''}`} {...drop.handlers}>
           <TopBar
             title={conversation ? conversation.title || 'New conversation' : currentId ? 'Loading…' : 'Ask the council'}
             demo={status?.demo ?? false}
@@ -425,51 +477,100 @@ function Workspace({ me, route, onSignOut }: { me: Me; route: Route; onSignOut: 
               />
             }
           />
-          {loadError ? (
-            <div className="chat">
-              <p className="notice notice--error chat__inner" role="alert">
-                {loadError}
-              </p>
-            </div>
-          ) : conversation && (conversation.messages.length > 0 || (live && live.conversationId === conversation.id)) ? (
-            <Chat conversation={conversation} live={live} onRetry={(run) => council.retry(conversation.id, run)} />
-          ) : (
-            <Welcome demo={status?.demo ?? false} onPick={(q) => setDraft(q)} />
-          )}
-          <div className="composer-wrap">
-            {(sendError || failure) && (
-              <div className="notice notice--error composer-wrap__error" role="alert">
-                {sendError ?? `Could not ask the council: ${failure?.message}`}
-                <button
-                  type="button"
-                  className="btn btn--small btn--ghost"
-                  onClick={() => {
-                    setSendError(null);
-                    council.clearFailure();
-                  }}
-                  aria-label="Dismiss"
-                >
-                  ✕
-                </button>
+          <ReaderContext.Provider value={readerActions}>
+            <div className={`main__body${docs.reader ? ' main__body--reading' : ''}`}>
+              <div className="main__column">
+                {loadError ? (
+                  <div className="chat">
+                    <p className="notice notice--error chat__inner" role="alert">
+                      {loadError}
+                    </p>
+                  </div>
+                ) : conversation && (conversation.messages.length > 0 || hasDocuments || (live && live.conversationId === conversation.id)) ? (
+                  <Chat
+                    conversation={conversation}
+                    live={live}
+                    onRetry={(run) => {
+                      if (run.runId) forgetRunDocuments(conversation.id, run.runId);
+                      council.retry(conversation.id, run);
+                    }}
+                    header={
+                      <DocumentShelf
+                        conversationId={conversation.id}
+                        documents={docs.documents}
+                        details={docs.details}
+                        error={docs.error}
+                        onExpand={(id) => void docs.detail(id)}
+                        onOpen={docs.openReader}
+                        onDiscuss={discuss}
+                        onRemove={docs.remove}
+                        onDismissError={docs.clearError}
+                        canDiscuss={access.canAsk && !running}
+                      />
+                    }
+                  />
+                ) : (
+                  <Welcome demo={status?.demo ?? false} onPick={(q) => setDraft(q)} />
+                )}
+                <div className="composer-wrap">
+                  {(sendError || failure) && (
+                    <div className="notice notice--error composer-wrap__error" role="alert">
+                      {sendError ?? `Could not ask the council: ${failure?.message}`}
+                      <button
+                        type="button"
+                        className="btn btn--small btn--ghost"
+                        onClick={() => {
+                          setSendError(null);
+                          council.clearFailure();
+                        }}
+                        aria-label="Dismiss"
+                      >
+                        ✕
+                      </button>
+                    </div>
+                  )}
+                  <Uploads items={docs.uploads} onDismiss={docs.dismissUpload} />
+                  <Composer
+                    value={draft}
+                    onChange={setDraft}
+                    onSend={(t) => void send(t)}
+                    onStop={() => void council.stop()}
+                    running={runningHere}
+                    stopping={live?.stopping ?? false}
+                    disabled={(running && !runningHere) || Boolean(loadError) || !access.canAsk}
+                    placeholder={
+                      !access.canAsk
+                        ? 'Read-only: your role cannot ask the council'
+                        : (conversation && conversation.messages.length > 0) || runningHere
+                          ? 'Ask a follow-up…'
+                          : hasDocuments
+                            ? 'Ask the council about your documents…'
+                            : 'Ask the council a question…'
+                    }
+                    onAttach={canAttach ? (files) => void docs.attach(files) : undefined}
+                    size={size}
+                  />
+                </div>
               </div>
-            )}
-            <Composer
-              value={draft}
-              onChange={setDraft}
-              onSend={(t) => void send(t)}
-              onStop={() => void council.stop()}
-              running={runningHere}
-              stopping={live?.stopping ?? false}
-              disabled={(running && !runningHere) || Boolean(loadError) || !access.canAsk}
-              placeholder={
-                !access.canAsk
-                  ? 'Read-only: your role cannot ask the council'
-                  : (conversation && conversation.messages.length > 0) || runningHere
-                    ? 'Ask a follow-up…'
-                    : 'Ask the council a question…'
-              }
-            />
-          </div>
+              {conversation && docs.reader && (
+                <Reader
+                  conversationId={conversation.id}
+                  target={docs.reader}
+                  detail={docs.details[docs.reader.documentId]}
+                  onNeedDetail={docs.detail}
+                  onNavigate={docs.openReader}
+                  onDiscuss={(id, position) => void discussAt(id, position)}
+                  onClose={docs.closeReader}
+                  canDiscuss={access.canAsk && !running}
+                />
+              )}
+            </div>
+          </ReaderContext.Provider>
+          {drop.dragging && (
+            <div className="dropzone" aria-hidden="true">
+              <div className="dropzone__box">Drop to attach: PDF, EPUB, DOCX, HTML, Markdown, text or images</div>
+            </div>
+          )}
         </main>
       )}
     </div>

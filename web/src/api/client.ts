@@ -114,7 +114,7 @@ export function setUnauthorizedHandler(handler: (() => void) | null): void {
   onUnauthorized = handler;
 }
 
-function noticeUnauthorized(path: string, status: number): void {
+export function noticeUnauthorized(path: string, status: number): void {
   if (status === 401 && !path.startsWith('/api/auth/')) onUnauthorized?.();
 }
 
@@ -122,7 +122,7 @@ function headersOf(init: RequestInit, base: Record<string, string>): Record<stri
   return withCsrf(init.method, { ...base, ...(init.headers as Record<string, string> | undefined) }, csrfToken());
 }
 
-async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
+export async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
   const response = await fetch(path, {
     ...init,
     headers: headersOf(init, { Accept: 'application/json', ...(init.body ? { 'Content-Type': 'application/json' } : {}) }),

@@ -1735,6 +1735,16 @@ export interface components {
              * @description Not empty or only spaces.
              */
             content: string;
+            /**
+             * Document Id
+             * @description With `section`: ask about one chapter of this attached document (reading mode), as `POST …/documents/{document_id}/sections/{section}/discuss` does.
+             */
+            document_id?: string | null;
+            /**
+             * Section
+             * @description The position of a section in `document_id` (from its table of contents); the council discusses the chapter holding it, with the summaries of the chapters before it.
+             */
+            section?: number | null;
         };
         /** ModelCard */
         ModelCard: {
@@ -1879,7 +1889,7 @@ export interface components {
             runs: number;
             /**
              * Interval Method
-             * @description bootstrap_runs: percentile bootstrap resampling whole runs (up to a few thousand runs); wald: normal intervals from the fit's observed information
+             * @description bootstrap_runs: percentile bootstrap resampling whole runs (up to 500 runs); wald: normal intervals from the fit's observed information
              * @enum {string}
              */
             interval_method: "bootstrap_runs" | "wald";
@@ -2074,6 +2084,17 @@ export interface components {
             focus?: {
                 [key: string]: unknown;
             } | null;
+            /**
+             * Summaries Made
+             * @description Reading mode: chapter summaries this run had written (and kept)
+             * @default 0
+             */
+            summaries_made: number;
+            /**
+             * Notes
+             * @description What could not be done, e.g. a summary left out
+             */
+            notes?: string[];
             /** Citations */
             citations: components["schemas"]["CallCitations"][];
         };

@@ -171,3 +171,28 @@ export type JsonResponse<P extends keyof paths, M extends Method> =
 /** The JSON body a call takes, as the schema declares it. */
 export type JsonBody<P extends keyof paths, M extends Method> =
   Operation<P, M> extends { requestBody?: { content: { 'application/json': infer B } } } ? B : never;
+
+// ---- documents, books and images attached to a conversation (docs/API.md: Documents) ----
+
+export type DocumentKind = 'pdf' | 'epub' | 'docx' | 'html' | 'markdown' | 'text' | 'image';
+export type DocumentInfo = Omit<Known<Schemas['DocumentPublic']>, 'kind'> & { kind: DocumentKind | string };
+export type SectionEntry = Known<Schemas['SectionEntry']>;
+export type DocumentDetail = Omit<Known<Schemas['DocumentDetail']>, 'kind'> & { kind: DocumentKind | string };
+export type SectionText = Known<Schemas['SectionPublic']>;
+export type CitationInfo = Known<Schemas['CitationPublic']>;
+/** One section a run was shown (`sections` is free-form in the schema). */
+export interface ShownSection {
+  id: number;
+  position: number;
+  number: string;
+  title: string;
+  pages?: string | null;
+}
+export type ShownDocument = Omit<Known<Schemas['ShownDocument']>, 'sections'> & { sections: ShownSection[] };
+/** What a run was shown of the conversation's documents; `focus` is `{document_id, section}`. */
+export type RunDocuments = Omit<Known<Schemas['RunDocuments']>, 'documents' | 'focus' | 'summaries_made' | 'notes'> & {
+  documents: ShownDocument[];
+  focus?: { document_id: string; section: string } | null;
+  summaries_made?: number;
+  notes?: string[];
+};

@@ -7,8 +7,8 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError, type StreamHandle } from '../api/client';
 import type { CouncilEvent } from '../api/events';
 import type { StreamEnd } from '../api/sse';
-import type { Conversation } from '../api/types';
-import { applyEvent, newRun, settle, type RunView } from './run';
+import type { AssistantMessage, Conversation } from '../api/types';
+import { applyEvent, newRun, runFromMessage, settle, type RunView } from './run';
 
 export interface LiveTurn {
   conversationId: string;
@@ -31,6 +31,8 @@ export interface RunCallbacks {
 
 const RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000, 8000];
 const STOP_GRACE_MS = 5000;
+/** How often a run that does not stream (reading mode) is looked up while it works. */
+const PROGRESS_POLL_MS = 1500;
 
 function sleep(ms: number) {
   return new Promise((resolve) => window.setTimeout(resolve, ms));
@@ -139,6 +141,42 @@ export function useCouncilRun(callbacks: RunCallbacks) {
     [enqueue, follow],
   );
 
+  /**
+   * A run started by a request that answers only when it has ended (reading mode's "discuss
+   * this chapter"): shown like a streamed turn, its progress read from the stored conversation
+   * while it works, then the stored result.
+   */
+  const startRequest = useCallback(
+    (conversation: { id: string; members: string[]; chairman: string | null; preset: string | null }, content: string, send: () => Promise<unknown>) => {
+      if (handle.current) return;
+      setFailure(null);
+      queue.current = [];
+      const run = newRun({ members: conversation.members, chairman: conversation.chairman, preset: conversation.preset });
+      setLive({ conversationId: conversation.id, content, retryOf: null, run, stopping: false });
+      let ended = false;
+      // Ended: settled like a stream the client closed (the stored conversation is reloaded).
+      const done = send()
+        .then((): StreamEnd => ({ kind: 'aborted' }))
+        .finally(() => {
+          ended = true;
+        });
+      void (async () => {
+        while (!ended) {
+          await sleep(PROGRESS_POLL_MS);
+          if (ended) break;
+          const stored = await api.getConversation(conversation.id).catch(() => null);
+          const last = stored?.messages.at(-1);
+          if (ended || last?.role !== 'assistant' || last.status !== 'running') continue;
+          const progress = runFromMessage(last as AssistantMessage);
+          setLive((t) => (t && t.conversationId === conversation.id && t.run.status === 'running' ? { ...t, run: { ...progress, members: progress.members.length ? progress.members : t.run.members } } : t));
+        }
+      })();
+      // The server cancels a run by its id (Stop); the request itself is left to answer.
+      void follow(conversation.id, { done, abort: () => undefined }, content);
+    },
+    [follow],
+  );
+
   const retry = useCallback(
     (conversationId: string, previous: RunView) => {
       if (handle.current || !previous.runId) return;
@@ -172,5 +210,5 @@ export function useCouncilRun(callbacks: RunCallbacks) {
     window.clearTimeout(timer);
   }, [live]);
 
-  return { live, failure, clearFailure: () => setFailure(null), start, retry, stop, busy: live !== null };
+  return { live, failure, clearFailure: () => setFailure(null), start, startRequest, retry, stop, busy: live !== null };
 }

@@ -1,8 +1,12 @@
+import { useMemo } from 'react';
+import { resolverFor } from '../../lib/citations';
 import type { RunView } from '../../state/run';
 import { shortModelName } from '../../lib/deanonymise';
 import { Stage1 } from '../Stage1/Stage1';
 import { Stage2 } from '../Stage2/Stage2';
 import { Stage3 } from '../Stage3/Stage3';
+import { CitationContext, useReader, type CitationLinks } from '../Documents/context';
+import { RunContextNote, useRunDocuments } from '../Documents/RunContextNote';
 import { RunProgress } from './RunProgress';
 
 const STATUS_TEXT: Record<string, string> = {
@@ -27,7 +31,14 @@ export function AssistantTurn({
 }) {
   const running = run.status === 'running';
   const failedStage1 = run.stage1.length > 0 && run.stage1.every((r) => r.phase === 'failed');
+  const reader = useReader();
+  const record = useRunDocuments(reader?.conversationId ?? null, live ? null : run.runId, !running);
+  const citations = useMemo<CitationLinks | null>(
+    () => (record && reader ? { resolve: resolverFor(record.citations.flatMap((c) => c.citations)), open: reader.open } : null),
+    [record, reader],
+  );
   return (
+    <CitationContext.Provider value={citations}>
     <article
       className={`turn turn--assistant turn--${run.status}`}
       aria-label="Council answer"
@@ -58,6 +69,7 @@ export function AssistantTurn({
       <Stage1 rows={run.stage1} live={live} />
       <Stage2 rows={run.stage2} metadata={run.metadata} live={live} started={run.phase === 'stage2' || run.phase === 'stage3'} />
       <Stage3 view={run.stage3} live={live} />
+      {record && <RunContextNote record={record} documents={reader?.documents ?? []} />}
       {!running && run.status !== 'complete' && (
         <div className={`run-end run-end--${run.status}`} role="status">
           <div>
@@ -73,5 +85,6 @@ export function AssistantTurn({
         </div>
       )}
     </article>
+    </CitationContext.Provider>
   );
 }

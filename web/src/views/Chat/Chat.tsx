@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef, type ReactNode } from 'react';
 import type { AssistantMessage, Conversation, Message } from '../../api/types';
 import { isSeeded, runFromMessage, type RunView } from '../../state/run';
 import type { LiveTurn } from '../../state/useCouncilRun';
@@ -60,10 +60,13 @@ export function Chat({
   conversation,
   live,
   onRetry,
+  header,
 }: {
   conversation: Conversation | null;
   live: LiveTurn | null;
   onRetry: (run: RunView) => void;
+  /** Shown above the first turn: the conversation's documents. */
+  header?: ReactNode;
 }) {
   const end = useRef<HTMLDivElement>(null);
   const scroller = useRef<HTMLDivElement>(null);
@@ -103,6 +106,7 @@ export function Chat({
   return (
     <div className="chat" ref={scroller}>
       <div className="chat__inner">
+        {header}
         {messages.map((m, i) => {
           if (m.role === 'user') return <UserTurn key={`u-${m.id}-${i}`} content={m.content} />;
           if (isSeeded(m)) return <SeededTurn key={`s-${m.run_id}-${i}`} text={m.stage3?.response ?? ''} />;

@@ -1,6 +1,13 @@
-import type { FormEvent, KeyboardEvent } from 'react';
+import { useRef, type FormEvent, type KeyboardEvent } from 'react';
+import { describeSendSize, type SendSize } from '../../lib/sendSize';
 
-/** The question box: Enter sends, Shift+Enter adds a line; becomes a Stop button while running. */
+/** What the picker offers (the server decides by content, not by name). */
+export const ATTACH_ACCEPT = '.pdf,.epub,.docx,.html,.htm,.md,.markdown,.txt,.png,.jpg,.jpeg,.webp,application/pdf,application/epub+zip,text/plain,text/markdown,text/html,image/png,image/jpeg,image/webp';
+
+/**
+ * The question box: Enter sends, Shift+Enter adds a line; becomes a Stop button while running.
+ * A paperclip attaches documents; under it, the size of what will be sent against the limits.
+ */
 export function Composer({
   value,
   onChange,
@@ -10,6 +17,8 @@ export function Composer({
   stopping,
   disabled,
   placeholder,
+  onAttach,
+  size,
 }: {
   value: string;
   onChange: (value: string) => void;
@@ -19,10 +28,14 @@ export function Composer({
   stopping: boolean;
   disabled?: boolean;
   placeholder: string;
+  onAttach?: (files: File[]) => void;
+  size?: SendSize | null;
 }) {
+  const picker = useRef<HTMLInputElement>(null);
+  const tooLong = size?.tooLong ?? false;
   const send = () => {
     const text = value.trim();
-    if (!text || running || disabled) return;
+    if (!text || running || disabled || tooLong) return;
     onSend(text);
   };
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
@@ -36,7 +49,38 @@ export function Composer({
     send();
   };
   return (
-    <form className="composer" onSubmit={onSubmit} aria-label="Ask the council">
+    <form className={`composer${onAttach ? ' composer--attach' : ''}`} onSubmit={onSubmit} aria-label="Ask the council">
+      {onAttach && (
+        <>
+          <button
+            type="button"
+            className="btn btn--ghost composer__attach"
+            aria-label="Attach documents"
+            title="Attach documents or images (PDF, EPUB, DOCX, HTML, Markdown, text, PNG, JPEG, WebP), or drop them on the chat"
+            onClick={() => picker.current?.click()}
+            disabled={disabled}
+          >
+            <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+              <path d="M16.5 6.5 8.6 14.4a2 2 0 1 0 2.8 2.8l7.6-7.6a4 4 0 0 0-5.7-5.7L5.8 11.4a6 6 0 0 0 8.5 8.5l6.2-6.2" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round" />
+            </svg>
+          </button>
+          <input
+            ref={picker}
+            type="file"
+            multiple
+            accept={ATTACH_ACCEPT}
+            className="visually-hidden"
+            tabIndex={-1}
+            aria-hidden="true"
+            data-testid="attach-input"
+            onChange={(e) => {
+              const files = Array.from(e.target.files ?? []);
+              e.target.value = '';
+              if (files.length) onAttach(files);
+            }}
+          />
+        </>
+      )}
       <label htmlFor="composer-input" className="visually-hidden">
         Your question
       </label>
@@ -55,11 +99,18 @@ export function Composer({
           {stopping ? 'Stopping…' : 'Stop'}
         </button>
       ) : (
-        <button type="submit" className="btn btn--primary composer__button" disabled={disabled || !value.trim()}>
+        <button type="submit" className="btn btn--primary composer__button" disabled={disabled || !value.trim() || tooLong}>
           Send
         </button>
       )}
-      <p className="composer__hint muted">Enter to send · Shift+Enter for a new line</p>
+      <p className="composer__hint muted">
+        <span>Enter to send · Shift+Enter for a new line</span>
+        {size && (
+          <span className={`composer__size${tooLong ? ' composer__size--over' : ''}`} data-testid="send-size" role={tooLong ? 'alert' : undefined}>
+            {tooLong ? `Too long to send: ${describeSendSize(size)}` : describeSendSize(size)}
+          </span>
+        )}
+      </p>
     </form>
   );
 }

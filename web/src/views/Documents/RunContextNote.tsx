@@ -1,0 +1,97 @@
+import { useEffect, useState } from 'react';
+import { documentsApi } from '../../api/documents';
+import type { DocumentInfo, RunDocuments } from '../../api/types';
+import { shortModelName } from '../../lib/deanonymise';
+
+// Per run: what it was shown never changes once it has ended (null: nothing to say).
+const cache = new Map<string, RunDocuments | null>();
+
+/** What a finished run was shown of the documents, fetched once per run. */
+export function useRunDocuments(conversationId: string | null, runId: string | null, finished: boolean): RunDocuments | null {
+  const key = runId ? `${conversationId}/${runId}` : null;
+  const [record, setRecord] = useState<RunDocuments | null>(key ? (cache.get(key) ?? null) : null);
+  useEffect(() => {
+    if (!conversationId || !runId || !key || !finished) return;
+    if (cache.has(key)) {
+      setRecord(cache.get(key) ?? null);
+      return;
+    }
+    let alive = true;
+    documentsApi.forRun(conversationId, runId).then(
+      (r) => {
+        cache.set(key, r);
+        if (alive) setRecord(r);
+      },
+      () => undefined, // unreachable now: said nothing, tried again next time
+    );
+    return () => {
+      alive = false;
+    };
+  }, [conversationId, runId, key, finished]);
+  return record;
+}
+
+/** Forgets what is known of a run (it was retried, so what it saw may change). */
+export function forgetRunDocuments(conversationId: string, runId: string): void {
+  cache.delete(`${conversationId}/${runId}`);
+}
+
+function names(models: string[]): string {
+  return models.map(shortModelName).join(', ');
+}
+
+/**
+ * Under an answer: which parts of each document it saw ("Saw chapters 3–4 of 12"), the turns
+ * its history left out, and the images models without image input were not shown.
+ */
+export function RunContextNote({ record, documents }: { record: RunDocuments; documents: DocumentInfo[] }) {
+  const images = documents.filter((d) => d.kind === 'image');
+  const leftOut = images.filter((d) => record.images_left_out.includes(d.id));
+  const leftOutUnknown = record.images_left_out.filter((id) => !images.some((d) => d.id === id)).length;
+  const lines = record.documents.length + (record.dropped_turns ? 1 : 0) + record.images_left_out.length;
+  if (lines === 0 && !record.notes?.length) return null;
+  return (
+    <ul className="run-context" aria-label="What this answer saw">
+      {record.documents.map((d) => (
+        <li key={d.document_id} className={`run-context__item${d.sections.length < d.of ? ' run-context__item--partial' : ''}`}>
+          <span className="run-context__icon" aria-hidden="true">
+            ▤
+          </span>
+          <span>
+            Saw {d.description || `${d.sections.length} of ${d.of} sections`} of <cite>{d.title}</cite>
+            {d.sections.length < d.of && <span className="muted"> · the rest was left out for length</span>}
+          </span>
+        </li>
+      ))}
+      {record.dropped_turns > 0 && (
+        <li className="run-context__item run-context__item--warn" role="note">
+          <span className="run-context__icon" aria-hidden="true">
+            ↺
+          </span>
+          <span>
+            Dropped {record.dropped_turns} older turn{record.dropped_turns === 1 ? '' : 's'} to fit the history limit: the council did not see {record.dropped_turns === 1 ? 'it' : 'them'}.
+          </span>
+        </li>
+      )}
+      {(leftOut.length > 0 || leftOutUnknown > 0) && (
+        <li className="run-context__item run-context__item--warn" role="note">
+          <span className="run-context__icon" aria-hidden="true">
+            ▨
+          </span>
+          <span>
+            {leftOut.length > 0 ? leftOut.map((d) => d.filename).join(', ') : `${leftOutUnknown} image${leftOutUnknown === 1 ? '' : 's'}`} left out for{' '}
+            {record.models.length ? names(record.models) : 'these models'}: they do not read images.
+          </span>
+        </li>
+      )}
+      {record.notes?.map((note) => (
+        <li key={note} className="run-context__item muted">
+          <span className="run-context__icon" aria-hidden="true">
+            ·
+          </span>
+          <span>{note}</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
