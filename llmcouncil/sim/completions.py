@@ -145,6 +145,7 @@ async def _serve(
                     prompt=prompt,
                     json_mode=chat.wants_json,
                     judging=state.config.judging,
+                    context="\n".join(m.text() for m in chat.messages if m.role == "user"),
                 )
         field = None
         if thought is not None and style == "think":

@@ -82,8 +82,13 @@ def write_reply(
     prompt: str,
     json_mode: bool,
     judging: JudgingConfig | None = None,
+    context: str = "",
 ) -> str:
-    """The reply text `model` gives to `prompt`, recognised as a `kind` stage prompt."""
+    """The reply text `model` gives to `prompt`, recognised as a `kind` stage prompt.
+
+    ``context``: the request's other user messages; when they carry documents, answers and the
+    synthesis cite one of the sections shown, as the council asks models to.
+    """
     rng = random.Random(_seed(model, kind, prompt))
     question = extract_question(prompt, kind=kind)
     words = keywords(question) or ["the topic", "the details"]
@@ -105,10 +110,33 @@ def write_reply(
         text = _answer(model=model, question=question, words=words, rng=rng, scale=scale)
         if judging is not None:
             text = _judged_answer(text, model=model, words=words, judging=judging, rng=rng)
+    if kind in ("answer", "chairman"):
+        text = _with_citation(text, model=model, context=context)
     if json_mode:
         # A model asked for JSON answers in JSON whatever the stage; the key is our best guess.
         return json.dumps({"title" if kind == "title" else "answer": text})
     return text
+
+
+# A section as the council marks it in a document: "[§3.2 Title, p. 41]" or "[§3 Title]".
+_SECTION_MARKER = re.compile(
+    r"^\[§(?P<number>\d{1,3}(?:\.\d{1,3}){0,5})\b[^\]\n]*?"
+    r"(?:, (?P<pages>pp?\. \d{1,5})[^\]\n]*)?\]",
+    re.MULTILINE,
+)
+
+
+def _with_citation(text: str, *, model: str, context: str) -> str:
+    """The text with a citation of one section the request showed, chosen by a seed."""
+    if "<document" not in context:
+        return text
+    sections = [m for m in _SECTION_MARKER.finditer(context) if m.group("number") != "0"]
+    if not sections:
+        return text
+    chosen = random.Random(_seed(model, "citation", context)).choice(sections)
+    page = re.search(r"\d+", chosen.group("pages") or "")
+    cite = f"[§{chosen.group('number')}{f', p. {page.group(0)}' if page else ''}]"
+    return f"{text}\n\nThe document makes this point itself {cite}."
 
 
 def write_reasoning(*, model: str, kind: PromptKind, prompt: str) -> str:
