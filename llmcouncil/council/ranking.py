@@ -32,6 +32,7 @@ from enum import StrEnum
 from typing import Literal
 
 from llmcouncil.council.ranking_json import scan_json
+from llmcouncil.council.ranking_keywords import ALL_TIED_WORDS, REFUSAL_WORDS, search_lines
 from llmcouncil.council.ranking_reading import Reading, labels_in
 from llmcouncil.council.ranking_text import mask_quotes, scan_text
 from llmcouncil.council.ranking_vocab import (
@@ -198,9 +199,9 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
 
 
 def _why_nothing(text: str, attempted_json: bool) -> str:
-    if REFUSAL.search(text):
+    if search_lines(REFUSAL, text, REFUSAL_WORDS):
         return "the reviewer declined to rank"
-    if ALL_TIED.search(text):
+    if search_lines(ALL_TIED, text, ALL_TIED_WORDS):
         return "no preference stated: the reviewer called the responses equal"
     if attempted_json:
         return "the JSON ranking could not be read"

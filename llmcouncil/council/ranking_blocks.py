@@ -13,7 +13,6 @@ from itertools import islice
 
 from llmcouncil.council.ranking_reading import Reading, label_of, labels_in, sequence_tiers
 from llmcouncil.council.ranking_vocab import (
-    BARE,
     LABEL,
     ORDINAL,
     SCORE,
@@ -47,22 +46,12 @@ _LINK = re.compile(
     r"[\W_]{0,8}(?:(?:is|was|ranks?|ranked|comes|came|in|at|takes|gets|placed|the|place|a)"
     r"[\W_]{1,4}){0,4}"
 )
-_RANK_COLUMN = re.compile(
-    r"^(?:final[ \t]+)?(?:rank|ranking|position|place|pos\.?|#|no\.?|standing|rang|platz|puesto"
-    r"|posici[oó]n|posizione|classement|順位|排名)$",
-    re.IGNORECASE,
-)
-_SCORE_COLUMN = re.compile(
-    r"score|rating|points|total|overall|grade|note|punkte|puntuaci|puntaje|/[ \t]*10",
-    re.IGNORECASE,
-)
 # Every match of ORDINAL holds one of these (lowercased); a plain search with no look-behind
 # rules most lines out far faster than ORDINAL itself can.
 _MAYBE_ORDINAL = re.compile(
     r"[\d#]|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|prim|segund"
     r"|tercer|cuart|premi|deuxi|troisi|quatri|erst|zweit|dritt|viert"
 )
-_SEPARATOR_ROW = re.compile(r"[ \t|:-]*-[ \t|:-]*")
 
 
 def strip_markdown(text: str) -> str:
@@ -232,10 +221,11 @@ def _ordinal_reading(
 
 def ordinal_link(text: str) -> tuple[str, int] | None:
     """("Response A", 2) for "Response A: 2nd" or "2nd place: Response A"; None otherwise."""
+    # The cheap test first: most lines that name a label place nothing.
+    if _MAYBE_ORDINAL.search(text.lower()) is None:
+        return None
     labels = list(islice(LABEL.finditer(text), 2))
     if len(labels) != 1:
-        return None
-    if _MAYBE_ORDINAL.search(text.lower()) is None:
         return None
     places = list(islice(ORDINAL.finditer(text), 2))
     if len(places) != 1:
@@ -282,6 +272,8 @@ def scores_reading(scores: list[tuple[str, float]], *, start: int, end: int) -> 
 
 def line_score(text: str) -> float | None:
     """The one score a line gives, preferring one marked overall; None if none or unclear."""
+    if not _may_score(text):
+        return None
     found = [(m, score_value(m)) for m in SCORE.finditer(text)]
     values = [(m, v) for m, v in found if v is not None]
     if len(values) != len(found) or not values:
@@ -292,6 +284,22 @@ def line_score(text: str) -> float | None:
         v for m, v in values if SCORE_IS_OVERALL.search(text[max(0, m.start() - 20) : m.end()])
     ]
     return overall[0] if len(overall) == 1 else None
+
+
+# Every match of SCORE holds one of these (lowercased). Only for ASCII text: ignoring case, a
+# pattern also matches a few non-ASCII letters ("ſ" for "s") that lowercasing does not turn into
+# their ASCII twin, so a line with any non-ASCII character is always tried.
+_SCORE_WORDS = (
+    "/", "out", "sur", "von", "score", "rating", "grade", "punkte", "puntuaci", "puntaje", "note",
+    "bewertung", "overall", "total", "point", "pts", "puntos",
+)  # fmt: skip
+
+
+def _may_score(text: str) -> bool:
+    if not text.isascii():
+        return True
+    lowered = text.lower()
+    return any(word in lowered for word in _SCORE_WORDS)
 
 
 def _score_list_reading(
@@ -320,82 +328,6 @@ def _score_list_reading(
     ):
         return Reading([], start, end, "scores", cut="the list's numbers and scores disagree")
     return scores_reading(scored, start=start, end=end)
-
-
-def read_table(lines: list[Line], *, ordered: bool) -> Reading | None:
-    """A markdown table: by its rank column, else its one score column, else (``ordered``, under
-    a ranking header) by row order."""
-    rows = [[cell.strip() for cell in text.strip().strip("|").split("|")] for _, text in lines]
-    if len(rows) < 2 or not _SEPARATOR_ROW.fullmatch(lines[1][1]):
-        return None
-    header, body = rows[0], rows[2:]
-    start, end = lines[0][0], lines[-1][0] + len(lines[-1][1])
-    names = [cell.strip(" \t*_`") for cell in header]
-    rank_columns = [i for i, name in enumerate(names) if _RANK_COLUMN.match(name)]
-    score_columns = [i for i, name in enumerate(names) if _SCORE_COLUMN.search(name)]
-    if len(score_columns) > 1:
-        score_columns = [i for i in score_columns if SCORE_IS_OVERALL.search(names[i])]
-    labelled: list[tuple[str, list[str]]] = []
-    for row in body:
-        label = _row_label(row, skip=set(rank_columns))
-        if label is None:
-            continue
-        labelled.append((label, row))
-    if len(labelled) < 2:
-        return None
-    if rank_columns:
-        places = []
-        for label, row in labelled:
-            place = _cell_place(row, rank_columns[0])
-            if place is None:
-                return Reading([], start, end, "table", cut="a rank in the table is unreadable")
-            places.append((label, place))
-        return places_reading(places, start=start, end=end)
-    if len(score_columns) == 1:
-        scores = []
-        for label, row in labelled:
-            cell = row[score_columns[0]] if score_columns[0] < len(row) else ""
-            value = _cell_number(cell)
-            if value is None:
-                return Reading([], start, end, "table", cut="a score in the table is unreadable")
-            scores.append((label, value))
-        return scores_reading(scores, start=start, end=end)
-    if ordered and not score_columns:
-        order = [label for label, _ in labelled]
-        if order == sorted(order):  # a summary table in label order says nothing of rank
-            cut = "the table lists the responses in label order, with no rank column"
-            return Reading([], start, end, "table", cut=cut)
-        return Reading([[label] for label in order], start, end, "table")
-    return None
-
-
-def _row_label(row: list[str], *, skip: set[int]) -> str | None:
-    for index, cell in enumerate(row):
-        if index in skip:
-            continue
-        found = labels_in(cell)
-        if found:
-            return found[0]
-        bare = BARE.fullmatch(strip_markdown(cell))
-        if bare:
-            return f"Response {bare.group(1)}"
-    return None
-
-
-def _cell_place(row: list[str], column: int) -> int | None:
-    cell = strip_markdown(row[column]) if column < len(row) else ""
-    if re.fullmatch(r"\d{1,2}", cell):
-        return int(cell)
-    place = ORDINAL.search(cell)
-    return ordinal_value(place) if place else None
-
-
-def _cell_number(cell: str) -> float | None:
-    score = line_score(cell)
-    if score is not None:
-        return score
-    number = re.fullmatch(r"[ \t*_]*(\d{1,3}(?:[.,]\d{1,2})?)[ \t*_]*", cell)
-    return float(number.group(1).replace(",", ".")) if number else None
 
 
 def pure_item(body: str) -> bool:

@@ -44,8 +44,7 @@ def scan_json(text: str) -> JsonScan:
     decoder = json.JSONDecoder(strict=False)
     attempts = 0
     position = 0
-    while attempts < _MAX_ATTEMPTS and (found := _OBJECT_START.search(text, position)):
-        start = text.index("{", found.start())
+    while attempts < _MAX_ATTEMPTS and (start := _object_start(text, position)) >= 0:
         attempts += 1
         decoded = _decode(decoder, text, start)
         if decoded is None:
@@ -86,6 +85,31 @@ def scan_json(text: str) -> JsonScan:
                     Reading(tiers, at, len(text), "json", cut="the JSON ranking is cut off")
                 )
     return scan
+
+
+_FENCE_OPENING = re.compile(r"[ \t]*(?:```[ \t]*(?:json)?[ \t]*)?", re.IGNORECASE)
+
+
+def _object_start(text: str, position: int) -> int:
+    """Where ``_OBJECT_START`` would find the next object from ``position``: a brace that opens
+    its line (after a fence opening) or follows ": ", ". ", "! ". Found by looking at each brace,
+    not by trying the pattern at every character."""
+    # The start of the line a brace stands on, when that line starts at or after ``position``
+    # (``^`` does not match before where the search starts); -1 when it starts before.
+    line_start = position if position == 0 or text[position - 1] == "\n" else -1
+    seen = position  # line breaks before here are accounted for: the scan stays linear
+    brace = text.find("{", position)
+    while brace >= 0:
+        if brace >= 2 and text[brace - 1] == " " and text[brace - 2] in ":.!":
+            return brace
+        newline = text.rfind("\n", seen, brace)
+        if newline >= 0:
+            line_start = newline + 1
+        seen = brace
+        if line_start >= 0 and _FENCE_OPENING.fullmatch(text, line_start, brace):
+            return brace
+        brace = text.find("{", brace + 1)
+    return -1
 
 
 def _decode(decoder: json.JSONDecoder, text: str, start: int) -> tuple[Any, int] | None:

@@ -10,6 +10,7 @@ what each pattern needs: a line without any of them cannot match, so nothing is 
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 
@@ -39,6 +40,46 @@ CORRECTION_WORDS = (
     "second", "reflection", "made", "mislabel", "mixed", "need", "let", "p.", "ps", "p s",
 )  # fmt: skip
 DIGITS = tuple("0123456789")
+# Every match of ranking_vocab.REFUSAL ends in one of these; every match of ALL_TIED holds one.
+REFUSAL_WORDS = ("rank", "evaluat", "compar", "judge", "order")
+ALL_TIED_WORDS = (
+    "tie", "equal", "same", "indistinguishable", "preference", "difference", "winner",
+)  # fmt: skip
+
+
+def search_lines(pattern: re.Pattern[str], text: str, words: tuple[str, ...]) -> bool:
+    """Whether ``pattern`` (which never matches across a line break, and each of whose matches
+    holds one of ``words`` ignoring case) matches ``text``: tried only on the lines holding one of
+    the words, instead of at every character of the text. A line that is not ASCII is always
+    tried: ignoring case, a pattern matches a few letters that lowercasing does not turn into
+    their ASCII twin ("ſ" for "s")."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # lowercasing moved the offsets: read line by line
+        return any(
+            pattern.search(line)
+            for line in text.split("\n")
+            if not line.isascii() or any(word in line.lower() for word in words)
+        )
+    tried: set[int] = set()
+    for word in words:
+        at = lowered.find(word)
+        while at >= 0:
+            start = text.rfind("\n", 0, at) + 1
+            end = text.find("\n", at)
+            end = len(text) if end < 0 else end
+            if start not in tried:
+                tried.add(start)
+                if pattern.search(text, start, end):
+                    return True
+            at = lowered.find(word, end)
+    if text.isascii():
+        return False
+    offset = 0
+    for line in text.split("\n"):
+        if not line.isascii() and offset not in tried and pattern.search(line):
+            return True
+        offset += len(line) + 1
+    return False
 
 
 class KeywordIndex:
@@ -46,12 +87,40 @@ class KeywordIndex:
 
     def __init__(self, text: str, line_starts: Sequence[int]) -> None:
         self._lowered = text.lower()
+        self._length = len(text)
+        self._sets: dict[tuple[str, ...], set[int]] = {}
         self._starts = line_starts
         self._cache: dict[tuple[str, ...], list[int]] = {}
 
     @property
     def lowered(self) -> str:
         return self._lowered
+
+    @property
+    def aligned(self) -> bool:
+        """Whether the lowered text has the text's offsets (lowercasing "İ" adds a character)."""
+        return len(self._lowered) == self._length
+
+    def line(self, index: int) -> str:
+        """Line ``index`` of the lowered text, its line break included (when aligned)."""
+        starts = self._starts
+        end = starts[index + 1] if index + 1 < len(starts) else len(self._lowered)
+        return self._lowered[starts[index] : end]
+
+    def holds(self, index: int, words: tuple[str, ...], *, head: int) -> bool:
+        """Whether line ``index`` is one of ``lines_with(words, head=head)``: for a few lines,
+        without a search of the whole text per word."""
+        if not self.aligned:
+            return index in self._line_set(words, head)
+        text = self.line(index)
+        return any(0 <= text.find(word, 0, head + len(word) - 1) for word in words)
+
+    def _line_set(self, words: tuple[str, ...], head: int) -> set[int]:
+        key = ("set", *words, str(head))
+        found = self._sets.get(key)
+        if found is None:
+            found = self._sets[key] = set(self.lines_with(words, head=head))
+        return found
 
     def lines_with(self, words: tuple[str, ...], *, head: int | None = None) -> list[int]:
         """Indices of the lines holding any of ``words`` (lowercase), in order; with ``head``,

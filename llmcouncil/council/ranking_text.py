@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from llmcouncil.council.ranking_blocks import (
@@ -22,12 +21,11 @@ from llmcouncil.council.ranking_blocks import (
     list_block,
     ordinal_link,
     places_reading,
-    pure_item,
     read_list,
-    read_table,
     scores_reading,
     strip_markdown,
 )
+from llmcouncil.council.ranking_headerless import direction, headerless, oriented, scores, take
 from llmcouncil.council.ranking_keywords import (
     CORRECTION_WORDS,
     DIGITS,
@@ -37,16 +35,14 @@ from llmcouncil.council.ranking_keywords import (
     KeywordIndex,
 )
 from llmcouncil.council.ranking_reading import Reading, labels_in, sequence_tiers
+from llmcouncil.council.ranking_tables import read_table
 from llmcouncil.council.ranking_vocab import (
     CORRECTION,
-    FORWARD,
     HEADER,
     HEADER_LOWER,
     HEADER_TAIL,
     QUOTE_MARKS,
     QUOTING,
-    RANK_TALK,
-    REVERSED,
 )
 
 _FENCE = re.compile(r"^[ \t]*(?:```|~~~)")
@@ -59,7 +55,6 @@ _HARD_REACH = 300  # how far into a line a FINAL RANKING header is looked for
 _SOFT_REACH = 160
 _TAIL_LINES = 2_000  # of a longer reply only the last lines are read
 _PROSE_SKIP = 4  # lines of prose allowed between a FINAL RANKING header and its list
-_LONGEST_SCORE_LINE = 1_000  # a longer line is prose, not one response's score
 
 
 @dataclass
@@ -72,7 +67,11 @@ class TextScan:
 def mask_quotes(text: str, *, keep_blocks: bool) -> str:
     """``text`` with quoted material blanked (same length, line breaks kept). With
     ``keep_blocks`` code blocks and ``>`` quotes are kept and only their markers blanked."""
-    if "```" not in text and "~~~" not in text and _ANY_QUOTE_LINE.search(text) is None:
+    if (
+        "```" not in text
+        and "~~~" not in text
+        and (">" not in text or _ANY_QUOTE_LINE.search(text) is None)
+    ):
         # No blocks: only inline quotes to look at, and they never span a line break.
         if '"' in text or "“" in text or "«" in text:
             return _INLINE_QUOTE.sub(_blank_if_header, text)
@@ -143,13 +142,8 @@ def _header(line: Line, index: int, *, maybe_hard: bool, words: KeywordIndex) ->
         if not tail.group("colon").strip() and not (hard or heading):
             continue
         stated = text[: tail.end()]
-        return _Header(index, hard, text[tail.end() :], offset + tail.end(), _direction(stated))
+        return _Header(index, hard, text[tail.end() :], offset + tail.end(), direction(stated))
     return None
-
-
-def _direction(text: str) -> bool | None:
-    upwards, downwards = bool(REVERSED.search(text)), bool(FORWARD.search(text))
-    return None if upwards and downwards else upwards
 
 
 def scan_text(text: str, *, known_count: int) -> TextScan:
@@ -176,13 +170,11 @@ def _scan(text: str, *, known_count: int) -> TextScan:
     words = KeywordIndex(text, [start for start, _ in lines])
     scan = TextScan()
     headers: list[_Header] = []
-    for index in words.lines_with(CORRECTION_WORDS):
-        if CORRECTION.match(lines[index][1]):
-            scan.corrections.append(lines[index])
-    hard_lines = set(words.lines_with(HARD_HEADER_WORDS, head=_HARD_REACH))
+    scan.corrections = _corrections(lines, words)
     # Only the last headers are read, so they are looked for from the end.
     for index in reversed(words.lines_with(HEADER_WORDS, head=_HARD_REACH)):
-        header = _header(lines[index], index, maybe_hard=index in hard_lines, words=words)
+        maybe_hard = words.holds(index, HARD_HEADER_WORDS, head=_HARD_REACH)
+        header = _header(lines[index], index, maybe_hard=maybe_hard, words=words)
         if header is not None:
             headers.append(header)
             if len(headers) == _MAX_HEADERS:
@@ -198,13 +190,39 @@ def _scan(text: str, *, known_count: int) -> TextScan:
             scan.readings.append(reading)
             scan.unreadable_header = scan.unreadable_header or not reading.tiers
     labelled = set(words.lines_with(LABEL_WORDS))
-    for reading in _headerless(lines, claimed=claimed, labelled=labelled, known_count=known_count):
+    for reading in headerless(lines, claimed=claimed, labelled=labelled, known_count=known_count):
         reading.lead = _line_before(lines, reading.start)
         scan.readings.append(reading)
     if not scan.readings:
-        scan.readings += _scores(lines, labelled=labelled, digits=set(words.lines_with(DIGITS)))
+        scan.readings += scores(lines, labelled=labelled, digits=set(words.lines_with(DIGITS)))
     scan.readings.sort(key=lambda reading: reading.start)
     return scan
+
+
+# The first letters of CORRECTION's words, in either case: a line whose first letter after the
+# marks CORRECTION skips is none of these (and is ASCII) cannot open a correction.
+_CORRECTION_INITIALS = frozenset("ceuraowsilpCEURAOWSILP")
+
+
+def _corrections(lines: list[Line], words: KeywordIndex) -> list[Line]:
+    """The lines that open with a correction. CORRECTION is anchored at the line's start, so
+    the letter it would start on rules most lines out; a line that is not ASCII is read only when
+    it holds one of the words (ignoring case, the pattern matches letters lowercasing misses)."""
+    if not words.aligned:
+        return [
+            lines[i] for i in words.lines_with(CORRECTION_WORDS) if CORRECTION.match(lines[i][1])
+        ]
+    found = []
+    for index, line in enumerate(lines):
+        text = line[1]
+        first = text.lstrip(" \t*_#>([-")[:1]
+        if not first or (first not in _CORRECTION_INITIALS and first.isascii()):
+            continue
+        if CORRECTION.match(text) is None:
+            continue
+        if text.isascii() or any(word in words.line(index) for word in CORRECTION_WORDS):
+            found.append(line)
+    return found
 
 
 def _line_before(lines: list[Line], offset: int) -> str:
@@ -241,7 +259,7 @@ def _section(header: _Header, lines: list[Line], *, stop: int, claimed: set[int]
                 return None
         else:
             tiers, runs_up = sequence
-            return _oriented(
+            return oriented(
                 Reading(tiers, line_start, line_start + len(lines[header.index][1]), "sequence"),
                 upwards or runs_up,
             )
@@ -253,12 +271,12 @@ def _section(header: _Header, lines: list[Line], *, stop: int, claimed: set[int]
             index += 1
             continue
         if text.lstrip().startswith("|"):
-            block = _take(lines, index, stop, lambda t: t.lstrip().startswith("|"))
+            block = take(lines, index, stop, lambda t: t.lstrip().startswith("|"))
             claimed.update(range(index, index + len(block)))
             reading = read_table(block, ordered=True)
             if reading is not None:
                 reading.start = line_start
-                return _oriented(reading, upwards) if reading.kind == "table" else reading
+                return oriented(reading, upwards) if reading.kind == "table" else reading
             return _unreadable(header, line_start)
         if item_of(lines[index]) is not None:
             items, after = list_block(lines, index)
@@ -267,22 +285,22 @@ def _section(header: _Header, lines: list[Line], *, stop: int, claimed: set[int]
             if reading is None:
                 return _unreadable(header, line_start)
             reading.start = line_start
-            return _oriented(reading, upwards) if reading.kind in ("list", "sequence") else reading
+            return oriented(reading, upwards) if reading.kind in ("list", "sequence") else reading
         found = labels_in(text)
         plain = strip_markdown(text)
         bare = re.fullmatch(r"[A-Z]", plain)
         if found or bare:
-            block = _take(lines, index, stop, lambda t: bool(t.strip()))
+            block = take(lines, index, stop, lambda t: bool(t.strip()))
             claimed.update(range(index, index + len(block)))
             return _plain_lines(block, header, line_start, upwards)
         if not header.hard or prose >= _PROSE_SKIP:
             return None
-        direction = _direction(text)
-        if direction is None:
+        stated = direction(text)
+        if stated is None:
             return Reading(
                 [], line_start, line_start, "list", cut="the header says both directions"
             )
-        upwards = upwards or direction
+        upwards = upwards or stated
         prose += 1
         index += 1
     # A header with nothing after it ("That is my final ranking:") states no ranking of its own.
@@ -293,14 +311,6 @@ def _unreadable(header: _Header, start: int) -> Reading | None:
     if not header.hard:
         return None
     return Reading([], start, start, "list", cut="the ranking after the header could not be read")
-
-
-def _take(lines: list[Line], index: int, stop: int, keep: object) -> list[Line]:
-    block = []
-    while index < stop and callable(keep) and keep(lines[index][1]):
-        block.append(lines[index])
-        index += 1
-    return block
 
 
 def _plain_lines(block: list[Line], header: _Header, start: int, upwards: bool) -> Reading | None:
@@ -336,154 +346,7 @@ def _plain_lines(block: list[Line], header: _Header, start: int, upwards: bool) 
             cut = "the ranking after the header is prose" if header.hard else None
             if not tiers:
                 return Reading([], start, end, "list", cut=cut) if cut else None
-            return _oriented(
+            return oriented(
                 Reading(tiers, start, end, "list", cut="the list turns into prose"), upwards
             )
-    return _oriented(Reading(tiers, start, end, "list"), upwards)
-
-
-def _oriented(reading: Reading, upwards: bool) -> Reading:
-    if upwards:
-        reading.tiers.reverse()
-        # Listed worst first, a short list is the bottom, not a top-k; a cut one is unreadable.
-        reading.top_k = False
-        if reading.cut:
-            reading.tiers = []
-    return reading
-
-
-def _headerless(
-    lines: list[Line], *, claimed: set[int], labelled: set[int], known_count: int
-) -> list[Reading]:
-    """Shapes that are a ranking wherever they stand, when they name every label."""
-    readings: list[Reading] = []
-    index = 0
-    while index < len(lines):
-        offset, text = lines[index]
-        if index in claimed or not text.strip():
-            index += 1
-            continue
-        if text.lstrip().startswith("|"):
-            block = _take(lines, index, len(lines), lambda t: t.lstrip().startswith("|"))
-            reading = read_table(block, ordered=False)
-            if reading is not None and _names(reading) >= known_count:
-                readings.append(reading)
-            index += max(1, len(block))
-            continue
-        if (item := item_of(lines[index])) is not None and item.number == 1:
-            items, after = list_block(lines, index)
-            written = sum(1 for _, t in lines[index:after] if t.strip())
-            # A list of bare labels with notes under each is how a review is laid out, not a
-            # ranking; so is one in label order that nothing before it calls a ranking.
-            if written == len(items) and all(pure_item(i.body) for i in items):
-                reading = read_list(items, allow_bare=False)
-                before = [t for _, t in lines[max(0, index - 2) : index] if t.strip()]
-                if reading is not None and _in_label_order(reading):
-                    if not before or not RANK_TALK.search(before[-1]):
-                        reading = None
-                if reading is not None and not reading.cut and _names(reading) >= known_count:
-                    reading.notes.append("no ranking header; read a list of labels alone")
-                    direction = _direction(before[-1]) if before else False
-                    if direction is None:
-                        reading.tiers = []
-                        reading.cut = "the list's direction is unclear"
-                    readings.append(_oriented(reading, bool(direction)))
-            index = max(after, index + 1)
-            continue
-        if ">" in text or "≻" in text:
-            body = re.sub(r"^[^:]{0,40}:", "", text) if ":" in text else text
-            sequence = sequence_tiers(strip_markdown(body), allow_bare=True)
-            if sequence is not None and not sequence[1]:
-                reading = Reading(sequence[0], offset, offset + len(text), "sequence")
-                if _names(reading) >= known_count and len(sequence[0]) > 1:
-                    readings.append(reading)
-        index += 1
-    readings += _ordinal_blocks(lines, claimed=claimed, labelled=labelled, known_count=known_count)
-    return readings
-
-
-def _in_label_order(reading: Reading) -> bool:
-    flat = [label for tier in reading.tiers for label in tier]
-    return all(len(tier) == 1 for tier in reading.tiers) and flat == sorted(flat)
-
-
-def _names(reading: Reading) -> int:
-    return len({label for tier in reading.tiers for label in tier})
-
-
-def _ordinal_blocks(
-    lines: list[Line], *, claimed: set[int], labelled: set[int], known_count: int
-) -> list[Reading]:
-    """Runs of lines each placing one label ("Response A: 2nd"), blank lines allowed between.
-    Only lines naming a label can place one, so only they are read."""
-    readings: list[Reading] = []
-    run: list[tuple[Line, tuple[str, int]]] = []
-    previous = -1
-    for index in sorted(labelled - claimed):
-        line = lines[index]
-        # Table rows are read as tables; a long line is prose.
-        readable = len(line[1]) <= 200 and not line[1].lstrip().startswith("|")
-        place = ordinal_link(line[1]) if readable else None
-        adjacent = all(not lines[i][1].strip() for i in range(previous + 1, index))
-        if run and (place is None or not adjacent):
-            _close_run(run, readings, known_count=known_count)
-            run = []
-        if place is not None:
-            run.append((line, place))
-        previous = index
-    if run:
-        _close_run(run, readings, known_count=known_count)
-    return readings
-
-
-def _close_run(
-    run: list[tuple[Line, tuple[str, int]]], readings: list[Reading], *, known_count: int
-) -> None:
-    if len(run) < 2:
-        return
-    first, last = run[0][0], run[-1][0]
-    reading = places_reading([p for _, p in run], start=first[0], end=last[0] + len(last[1]))
-    if reading is not None and not reading.cut and _names(reading) >= known_count:
-        readings.append(reading)
-
-
-def _scores(lines: Sequence[Line], *, labelled: set[int], digits: set[int]) -> list[Reading]:
-    """Each label's one score, from lines naming a label and a score, or a "Score: 8" line under
-    a heading that names one label. Any label scored twice (unless one is marked overall) or any
-    line that is unclear makes the scores no reading."""
-    scores: dict[str, list[tuple[float, bool]]] = {}
-    current: str | None = None
-    first = last = -1
-    for index, (offset, text) in enumerate(lines):
-        if (index not in labelled and index not in digits) or len(text) > _LONGEST_SCORE_LINE:
-            continue
-        found = list(dict.fromkeys(labels_in(text))) if index in labelled else []
-        score = line_score(text) if index in digits else None
-        plain = strip_markdown(text)
-        if len(found) == 1 and (
-            plain.startswith(("Response", "RESPONSE")) or text.lstrip().startswith(("#", "**"))
-        ):
-            current = found[0]
-        elif len(found) > 1:
-            current = None
-        if score is None:
-            continue
-        owner = found[0] if len(found) == 1 else current if not found else None
-        if owner is None:
-            continue
-        overall = bool(re.search(r"overall|total|final", text, re.IGNORECASE))
-        scores.setdefault(owner, []).append((score, overall))
-        first = offset if first < 0 else first
-        last = offset + len(text)
-    chosen: list[tuple[str, float]] = []
-    for label, given in scores.items():
-        values = {value for value, _ in given}
-        marked = {value for value, overall in given if overall}
-        if len(values) == 1:
-            chosen.append((label, values.pop()))
-        elif len(marked) == 1:
-            chosen.append((label, marked.pop()))
-        else:
-            return []
-    reading = scores_reading(chosen, start=first, end=last)
-    return [reading] if reading is not None else []
+    return oriented(Reading(tiers, start, end, "list"), upwards)
