@@ -14,6 +14,11 @@ import pytest
 from llmcouncil.cli.conversations import matching_ids
 from llmcouncil.errors import NotFoundError, ValidationFailedError
 
+# Each test starts the command as a process, some of them ten times over; on a busy machine a
+# start can take tens of seconds. The suite's 120 s per test would then measure the machine,
+# so these tests get a hang guard sized for it instead.
+pytestmark = pytest.mark.timeout(900)
+
 
 def council(
     *args: str,
