@@ -11,6 +11,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from llmcouncil.council.ranking import ParsedRanking, ParseStatus, parse_ranking, response_labels
+from llmcouncil.council.ranking_json import _OBJECT_START, _object_start
+from llmcouncil.council.ranking_keywords import (
+    ALL_TIED_WORDS,
+    CORRECTION_WORDS,
+    HARD_HEADER_WORDS,
+    REFUSAL_WORDS,
+    KeywordIndex,
+    search_lines,
+)
+from llmcouncil.council.ranking_text import _corrections, _lines
+from llmcouncil.council.ranking_vocab import ALL_TIED, CORRECTION, REFUSAL
 from tests.council.ranking_corpus import CASES
 from tests.council.ranking_corpus_blind import CASES as BLIND
 from tests.council.ranking_corpus_blind import BlindCase
@@ -498,3 +509,51 @@ def test_a_very_long_reply_is_read_from_its_tail() -> None:
     parsed = parse(prose + "FINAL RANKING:\n1. Response C\n2. Response A\n3. Response B")
     assert (parsed.ranking, parsed.status) == (CAB, ParseStatus.OK)
     assert "the reply is long: only its last 2,000 lines were read" in parsed.issues
+
+
+# --- the shortcuts that keep parsing fast read exactly what the whole-text search reads ---------
+
+SHORTCUT_FRAGMENTS = [
+    *FRAGMENTS, "I can't rank", "cannot compare", "won't judge", "all four are tied", "equally",
+    "no clear winner", "the same", "ſ", "İ", "\u212a", "✅", "Correction: ", "ps ", "P.S.",
+    "  > ", "(edit) ", "Wait, ", "On second thought ", "{", ": {", ". {", "``` json {", " json\n{",
+    "\n{", '{"a": 1}', "ORDER", "Rank", "#", "_", "x" * 150, " " * 290,
+]  # fmt: skip
+shortcut_text = st.lists(
+    st.sampled_from(SHORTCUT_FRAGMENTS) | st.text(max_size=3), max_size=30
+).map("".join)
+
+
+@given(shortcut_text)
+def test_line_gated_refusal_and_tie_checks_match_the_whole_text_search(text: str) -> None:
+    assert search_lines(REFUSAL, text, REFUSAL_WORDS) == bool(REFUSAL.search(text))
+    assert search_lines(ALL_TIED, text, ALL_TIED_WORDS) == bool(ALL_TIED.search(text))
+
+
+@given(shortcut_text, st.integers(min_value=0, max_value=8))
+def test_json_objects_are_found_where_the_start_pattern_finds_them(text: str, at: int) -> None:
+    position = min(at, len(text))
+    found = _OBJECT_START.search(text, position)
+    expected = text.index("{", found.start()) if found else -1
+    assert _object_start(text, position) == expected
+
+
+@given(shortcut_text)
+def test_corrections_are_the_lines_the_keyword_search_finds(text: str) -> None:
+    lines = _lines(text)
+    words = KeywordIndex(text, [start for start, _ in lines])
+    expected = [
+        lines[i] for i in words.lines_with(CORRECTION_WORDS) if CORRECTION.match(lines[i][1])
+    ]
+    assert _corrections(lines, words) == expected
+
+
+@given(shortcut_text)
+def test_header_hardness_per_line_matches_the_keyword_search(text: str) -> None:
+    lines = _lines(text)
+    words = KeywordIndex(text, [start for start, _ in lines])
+    hard = set(
+        KeywordIndex(text, [start for start, _ in lines]).lines_with(HARD_HEADER_WORDS, head=300)
+    )
+    for index in range(len(lines)):
+        assert words.holds(index, HARD_HEADER_WORDS, head=300) == (index in hard)
