@@ -87,29 +87,34 @@ def scan_json(text: str) -> JsonScan:
     return scan
 
 
+_AFTER_PUNCTUATION = re.compile(r"[:.!] \{")
 _FENCE_OPENING = re.compile(r"[ \t]*(?:```[ \t]*(?:json)?[ \t]*)?", re.IGNORECASE)
 
 
 def _object_start(text: str, position: int) -> int:
-    """Where ``_OBJECT_START`` would find the next object from ``position``: a brace that opens
-    its line (after a fence opening) or follows ": ", ". ", "! ". Found by looking at each brace,
-    not by trying the pattern at every character."""
-    # The start of the line a brace stands on, when that line starts at or after ``position``
-    # (``^`` does not match before where the search starts); -1 when it starts before.
-    line_start = position if position == 0 or text[position - 1] == "\n" else -1
-    seen = position  # line breaks before here are accounted for: the scan stays linear
-    brace = text.find("{", position)
-    while brace >= 0:
-        if brace >= 2 and text[brace - 1] == " " and text[brace - 2] in ":.!":
+    """Where ``_OBJECT_START`` would find the next object from ``position``: a brace after ": ",
+    ". " or "! ", or the first brace of a line (after a fence opening) that starts at or after
+    ``position`` (``^`` does not match before where a search starts). Found line by line among
+    the lines holding a brace, not by trying the pattern at every character."""
+    after = _AFTER_PUNCTUATION.search(text, max(0, position - 2))
+    limit = after.end() - 1 if after else len(text)
+    if position == 0 or text[position - 1] == "\n":
+        line_start = position
+    else:
+        newline = text.find("\n", position)
+        line_start = newline + 1 if newline >= 0 else len(text)
+    while line_start < limit:
+        brace = text.find("{", line_start, limit)
+        if brace < 0:
+            break
+        line_start = text.rfind("\n", line_start, brace) + 1 or line_start
+        if _FENCE_OPENING.fullmatch(text, line_start, brace):
             return brace
-        newline = text.rfind("\n", seen, brace)
-        if newline >= 0:
-            line_start = newline + 1
-        seen = brace
-        if line_start >= 0 and _FENCE_OPENING.fullmatch(text, line_start, brace):
-            return brace
-        brace = text.find("{", brace + 1)
-    return -1
+        newline = text.find("\n", brace)
+        if newline < 0:
+            break
+        line_start = newline + 1
+    return after.end() - 1 if after else -1
 
 
 def _decode(decoder: json.JSONDecoder, text: str, start: int) -> tuple[Any, int] | None:
