@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 from resilience_support import GROK, LLAMA, MISTRAL, Launch, ask, calls_to, inject, stage1
 from support import CHAIRMAN, MEMBERS, new_conversation
 
@@ -47,6 +48,8 @@ async def health(client: httpx.AsyncClient) -> dict[str, dict[str, Any]]:
     return {row["model"]: row for row in rows}
 
 
+# Thirty councils, one after another: a hang guard sized for a busy machine, not the suite's 120 s.
+@pytest.mark.timeout(600)
 async def test_a_storm_with_fallbacks_leaves_the_breakers_closed_and_the_chairman_answering(
     launch: Launch, sim: SimServer
 ) -> None:
