@@ -34,9 +34,18 @@ export function pagesOf(s: Pick<SectionEntry, 'page_start' | 'page_end'>): strin
   return s.page_end != null && s.page_end !== s.page_start ? `pp. ${s.page_start}–${s.page_end}` : `p. ${s.page_start}`;
 }
 
+/**
+ * The level of a document's chapters: the first level with more than one section (a book whose
+ * one top heading is its title has its chapters one level down).
+ */
+export function chapterLevel(contents: Pick<SectionEntry, 'level'>[]): number {
+  const levels = [...new Set(contents.map((s) => s.level).filter((l) => l > 0))].sort((a, b) => a - b);
+  return levels.find((l) => contents.filter((s) => s.level === l).length > 1) ?? levels[0] ?? 1;
+}
+
 /** Chapters (and text before them) can be discussed; their subsections are read in the reader. */
-export function discussable(s: Pick<SectionEntry, 'level'>): boolean {
-  return s.level <= 1;
+export function discussable(s: Pick<SectionEntry, 'level'>, level = 1): boolean {
+  return s.level <= level;
 }
 
 /**
@@ -69,6 +78,7 @@ export function DocumentCard({
     setOpen(!open);
   };
   const tocId = `toc-${d.id}`;
+  const chapters = detail ? chapterLevel(detail.contents) : 1;
   return (
     <article className={`doc-card${open ? ' doc-card--open' : ''}`} aria-label={`Document: ${d.title || d.filename}`}>
       <div className="doc-card__head">
@@ -84,7 +94,7 @@ export function DocumentCard({
             {d.title || d.filename}
           </span>
           <span className="doc-card__facts muted">
-            {d.title && d.title !== d.filename ? `${d.filename} · ` : ''}
+            {d.title && d.title !== d.filename && d.title !== d.filename.replace(/\.[^.]+$/, '') ? `${d.filename} · ` : ''}
             {documentFacts(d)}
           </span>
         </div>
@@ -110,7 +120,7 @@ export function DocumentCard({
                     <span className="toc__title">{s.title || '(untitled)'}</span>
                   </button>
                   {pagesOf(s) && <span className="toc__pages muted">{pagesOf(s)}</span>}
-                  {discussable(s) && canDiscuss && (
+                  {discussable(s, chapters) && canDiscuss && (
                     <button
                       type="button"
                       className="btn btn--small toc__discuss"

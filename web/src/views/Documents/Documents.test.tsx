@@ -4,7 +4,7 @@ import type { DocumentInfo, RunDocuments } from '../../api/types';
 import { resolverFor } from '../../lib/citations';
 import { Markdown } from '../Markdown/Markdown';
 import { CitationContext } from './context';
-import { documentFacts } from './DocumentCard';
+import { chapterLevel, documentFacts } from './DocumentCard';
 import { discussQuestion } from './DocumentShelf';
 import { RunContextNote } from './RunContextNote';
 
@@ -48,9 +48,23 @@ describe('documents in the chat', () => {
     expect(html).toContain('photo.png left out for alpha, beta: they do not read images.');
   });
 
+  it('names the chapter a reading-mode run discussed, and reads "all of it" as "all of <title>"', () => {
+    const reading = { ...record, focus: { document_id: 'd1', section: '3' }, documents: [{ ...record.documents[0]!, description: 'all of it' }] };
+    const html = renderToStaticMarkup(<RunContextNote record={reading} documents={[]} />);
+    expect(html).toContain('Discussing §3 Three (reading mode)');
+    expect(html).toContain('Saw all of <cite>The Book</cite>');
+  });
+
   it('says nothing when the run saw everything and dropped nothing', () => {
     const html = renderToStaticMarkup(<RunContextNote record={{ ...record, documents: [], images_left_out: [], dropped_turns: 0 }} documents={[]} />);
     expect(html).toBe('');
+  });
+
+  it('finds the chapters one level down when the one top heading is the title', () => {
+    expect(chapterLevel([{ level: 1 }, { level: 2 }, { level: 2 }, { level: 3 }])).toBe(2);
+    expect(chapterLevel([{ level: 0 }, { level: 1 }, { level: 2 }, { level: 1 }])).toBe(1);
+    expect(chapterLevel([{ level: 1 }])).toBe(1);
+    expect(chapterLevel([])).toBe(1);
   });
 
   it('sums a document up in one line and words the default question for a chapter', () => {

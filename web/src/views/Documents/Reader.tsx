@@ -2,14 +2,15 @@ import { useEffect, useRef, useState } from 'react';
 import { documentsApi } from '../../api/documents';
 import type { DocumentDetail, SectionText } from '../../api/types';
 import type { CitationTarget } from '../../lib/citations';
-import { discussable, pagesOf } from './DocumentCard';
+import { chapterLevel, discussable, pagesOf } from './DocumentCard';
 
 /** The chapter a section belongs to: itself, or the nearest chapter before it. */
 function chapterPosition(detail: DocumentDetail | undefined, position: number): number | null {
   if (!detail) return null;
+  const level = chapterLevel(detail.contents);
   for (let i = Math.min(position, detail.contents.length - 1); i >= 0; i--) {
     const s = detail.contents[i]!;
-    if (discussable(s)) return s.position;
+    if (discussable(s, level)) return s.position;
   }
   return null;
 }

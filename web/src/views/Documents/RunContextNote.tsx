@@ -36,6 +36,18 @@ export function forgetRunDocuments(conversationId: string, runId: string): void 
   cache.delete(`${conversationId}/${runId}`);
 }
 
+/** "chapters 3–4 of 12", "all 12 chapters"; the server's "all of it" reads "all of <title>". */
+function seenWords(description: string, shown: number, of: number): string {
+  if (description === 'all of it') return 'all';
+  return description || `${shown} of ${of} sections`;
+}
+
+function focusTitle(record: RunDocuments): string | null {
+  const focus = record.focus;
+  const doc = record.documents.find((d) => d.document_id === focus?.document_id);
+  return doc?.sections.find((s) => s.number === focus?.section)?.title ?? null;
+}
+
 function names(models: string[]): string {
   return models.map(shortModelName).join(', ');
 }
@@ -58,11 +70,22 @@ export function RunContextNote({ record, documents }: { record: RunDocuments; do
             ▤
           </span>
           <span>
-            Saw {d.description || `${d.sections.length} of ${d.of} sections`} of <cite>{d.title}</cite>
+            Saw {seenWords(d.description, d.sections.length, d.of)} of <cite>{d.title}</cite>
             {d.sections.length < d.of && <span className="muted"> · the rest was left out for length</span>}
           </span>
         </li>
       ))}
+      {record.focus && (
+        <li className="run-context__item">
+          <span className="run-context__icon" aria-hidden="true">
+            ¶
+          </span>
+          <span>
+            Discussing §{record.focus.section}
+            {focusTitle(record) ? ` ${focusTitle(record)}` : ''} (reading mode)
+          </span>
+        </li>
+      )}
       {record.dropped_turns > 0 && (
         <li className="run-context__item run-context__item--warn" role="note">
           <span className="run-context__icon" aria-hidden="true">
