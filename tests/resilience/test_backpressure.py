@@ -109,7 +109,9 @@ async def test_calls_in_flight_per_upstream_are_capped(launch: Launch, sim: SimS
 async def test_the_upstreams_rpm_is_respected_and_overflow_fails_without_calling(
     launch: Launch, sim: SimServer
 ) -> None:
-    short = ModelPolicySettings(total_timeout=1.0)
+    # Long enough for a call that got its slot (20 ms) to end in time on a busy machine; the
+    # calls left without a slot wait this long before they give up.
+    short = ModelPolicySettings(total_timeout=2.0)
     _, client = await launch(
         quick_resilience(
             upstreams={"sim": UpstreamLimitSettings(rpm=3)},
