@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import random
 import statistics
 import tempfile
@@ -258,7 +259,7 @@ async def measure(url: str, runs: int, repeat: int) -> None:
         for view, wanted in views.items():
             cells = []
             for report in reports.values():
-                ms = await timed(lambda r=report, w=wanted: r(engine, w), repeat)
+                ms = await timed(functools.partial(report, engine, wanted), repeat)
                 cells.append(f"{ms:>9.0f} ms")
             print(f"{view:<20}" + "".join(cells))
     finally:
@@ -266,7 +267,7 @@ async def measure(url: str, runs: int, repeat: int) -> None:
 
 
 async def postgres_database(url: str) -> str:
-    import asyncpg  # type: ignore[import-untyped]
+    import asyncpg
 
     parsed = make_url(url)
     name = f"council_bench_{uuid.uuid4().hex[:10]}"

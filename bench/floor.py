@@ -73,16 +73,22 @@ async def one_council(http: aiohttp.ClientSession, url: str) -> float:
     )
     ask = prompts.answer_messages(question=QUESTION, history=[])
     answers = await asyncio.gather(*(_call(http, url, _body(m, ask)) for m in MEMBERS))
-    labelled = list(zip(_LABELS, answers, strict=True))
+    labelled = [(label, prompts.quote(text)) for label, text in zip(_LABELS, answers, strict=True)]
     review = prompts.ranking_messages(
-        question=QUESTION, history=[], answers=labelled, structured=True
+        question=QUESTION, history=[], answers=labelled, structured=True, nonce="floor2"
     )
     schema = dict(prompts.RANKING_SCHEMA)
     reviews = await asyncio.gather(
         *(_call(http, url, _body(m, review, schema=schema)) for m in MEMBERS)
     )
     chair = prompts.chairman_messages(
-        question=QUESTION, history=[], answers=labelled, reviews=reviews, aggregate=[]
+        question=QUESTION,
+        history=[],
+        answers=labelled,
+        reviews=[prompts.ChairReview(text=prompts.quote(text), vote="full") for text in reviews],
+        order=list(_LABELS),
+        no_clear_winner=False,
+        nonce="floor3",
     )
     await _call(http, url, _body(CHAIRMAN, chair))
     wall = time.perf_counter() - started

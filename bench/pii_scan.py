@@ -18,6 +18,7 @@ import asyncio
 import random
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -28,7 +29,7 @@ from llmcouncil.config import Settings
 from llmcouncil.privacy.policy import PrivacyGuard
 from llmcouncil.privacy.settings import PrivacySettings
 
-ADVERSARIAL = {
+ADVERSARIAL: dict[str, Callable[[int], str]] = {
     "dots": lambda n: ("a." * n)[:n],
     "dashes": lambda n: ("1-" * n)[:n],
     "words": lambda n: ("lorem ipsum dolor sit amet " * n)[:n],

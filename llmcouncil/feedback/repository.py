@@ -15,9 +15,11 @@ from llmcouncil.store.tables import utcnow
 
 
 def _find(connection: Connection, run_id: str, voter: str) -> VoteRow | None:
-    row = connection.execute(
-        select(VOTES).where(VOTES.c.run_id == run_id, VOTES.c.voter == voter)
-    ).mappings().first()
+    row = (
+        connection.execute(select(VOTES).where(VOTES.c.run_id == run_id, VOTES.c.voter == voter))
+        .mappings()
+        .first()
+    )
     return VoteRow(**row) if row is not None else None
 
 

@@ -118,9 +118,7 @@ def check_ballot(ballot: Ballot, labels: dict[str, str]) -> Ballot:
 
     def check(label: str) -> None:
         if label not in labels:
-            raise ValidationFailedError(
-                f"unknown label {label!r}: this run's answers are {known}"
-            )
+            raise ValidationFailedError(f"unknown label {label!r}: this run's answers are {known}")
 
     preferred = ballot.preferred_label
     if preferred is not None:
@@ -129,9 +127,7 @@ def check_ballot(ballot: Ballot, labels: dict[str, str]) -> Ballot:
         for label in ballot.ranking:
             check(label)
         if len(set(ballot.ranking)) != len(ballot.ranking) or set(ballot.ranking) != set(labels):
-            raise ValidationFailedError(
-                f"a ranking names every answer once, best first: {known}"
-            )
+            raise ValidationFailedError(f"a ranking names every answer once, best first: {known}")
         if preferred is not None and preferred != ballot.ranking[0]:
             raise ValidationFailedError(
                 f"prefer {preferred!r} disagrees with the ranking, which puts "

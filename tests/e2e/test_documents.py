@@ -58,9 +58,7 @@ def reader(page: Page) -> Locator:
     return page.get_by_role("complementary", name="Reader")
 
 
-def test_a_refused_file_says_why_and_leaves_no_conversation(
-    page: Page, tmp_path: Path
-) -> None:
+def test_a_refused_file_says_why_and_leaves_no_conversation(page: Page, tmp_path: Path) -> None:
     open_app(page)
     expect(page.get_by_role("complementary", name="Conversations")).to_be_visible()
     before = conversations(page).count()
