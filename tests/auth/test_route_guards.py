@@ -28,8 +28,9 @@ PUBLIC = {
 }
 # Path parameters that name something one user owns, and those that do not (admin-only
 # routes, or names of public things such as models).
-OWNED = {"conversation_id", "run_id", "key_id"}
-NOT_OWNED = {"user_id", "budget_id", "model"}
+OWNED = {"conversation_id", "run_id", "key_id", "document_id", "preset_id"}
+# A section's position means nothing without its document, which is owned.
+NOT_OWNED = {"user_id", "budget_id", "model", "position"}
 PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
 
 
@@ -145,7 +146,25 @@ async def test_another_users_objects_are_404(council: Governed) -> None:
     ran = await owner.post(f"/api/conversations/{cid}/message", json={"content": "secret plan"})
     assert ran.status_code == 200, ran.text
     key = (await owner.post("/api/keys", json={"name": "ci"})).json()
-    ids = {"conversation_id": cid, "run_id": ran.json()["run_id"], "key_id": key["id"]}
+    book = b"# Plans\n\n## One\n\nThe first part.\n\n## Two\n\nThe second part.\n"
+    document = await owner.post(
+        f"/api/conversations/{cid}/documents", files={"file": ("plans.md", book, "text/markdown")}
+    )
+    assert document.status_code in (200, 201), document.text
+    models = (await owner.get("/api/models")).json()
+    member = models["presets"][0]["chairman"] if models.get("presets") else None
+    preset = await owner.post(
+        "/api/presets", json={"name": "mine", "members": [member], "chairman": member}
+    )
+    assert preset.status_code in (200, 201), preset.text
+    ids = {
+        "conversation_id": cid,
+        "run_id": ran.json()["run_id"],
+        "key_id": key["id"],
+        "document_id": document.json()["id"],
+        "preset_id": preset.json()["id"],
+        "position": "1",
+    }
 
     intruder = await council.session("bob")
     schema = (await council.client().get("/openapi.json")).json()

@@ -202,3 +202,12 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         return SCREENSHOTS
     return tmp_path_factory.mktemp("screenshots")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Every browser test is an e2e test, marked or not: Playwright's sync API leaves a running
+    # event loop behind, which would break every async test collected after it in `make unit`.
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.e2e)

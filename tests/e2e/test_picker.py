@@ -6,9 +6,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from e2e_server import CouncilServer
 from e2e_ui import ask, final_answer, open_app, shoot, stage1, wait_finished
 from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.e2e
 
 
 def test_compose_a_council_from_the_catalogue_save_it_and_run_it(
