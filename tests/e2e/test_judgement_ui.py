@@ -100,7 +100,9 @@ def test_a_refused_first_message_leaves_no_conversation(page: Page, sim: Council
     box.fill("x" * 100_001)  # one character over the server's limit
     box.press("Enter")
 
-    expect(page.get_by_text("Could not ask the council")).to_be_visible()
+    # The composer refuses it before anything is sent: it says why, and Send stays off.
+    expect(page.get_by_test_id("send-size")).to_have_attribute("role", "alert")
+    expect(page.get_by_role("button", name=re.compile("^(Send|Ask)", re.I))).to_be_disabled()
     expect(page.locator("li.conv.conv--active")).to_have_count(0)
     after = httpx.get(f"{sim.url}/api/conversations", timeout=30).json()
     assert len(after) == before

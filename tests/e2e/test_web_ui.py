@@ -62,7 +62,7 @@ def test_ask_watch_the_stages_stream_and_see_the_final_answer(
     evaluation = reviews.get_by_role("tabpanel").locator(".markdown")
     expect(evaluation.locator("strong.model-ref").first).to_be_visible()
     expect(evaluation).not_to_contain_text(re.compile(r"Response [A-D]\b"))
-    expect(reviews.get_by_role("heading", name="Parsed ranking")).to_be_visible()
+    expect(reviews.get_by_role("heading", name="How this review was read")).to_be_visible()
     expect(reviews.locator(".parsed-ranking__list li")).to_have_count(4)
     board = reviews.locator(".leaderboard")
     expect(board.locator("tbody tr")).to_have_count(4)
