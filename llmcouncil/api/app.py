@@ -84,7 +84,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = await Runtime.start(settings, observers=telemetry.run_observers())
+        runtime = await Runtime.start(
+            settings,
+            observers=telemetry.run_observers(),
+            vote_observers=telemetry.vote_observers(),
+        )
         app.state.runtime = runtime
         await announce_first_run(runtime.governance, settings)
         telemetry.start(

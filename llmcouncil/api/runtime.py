@@ -18,6 +18,7 @@ from llmcouncil.council.pipeline import CouncilPipeline
 from llmcouncil.council.runs import RunObserver, RunService
 from llmcouncil.documents.service import document_service
 from llmcouncil.documents.windows import catalogue_windows
+from llmcouncil.feedback.service import VoteObserver
 from llmcouncil.observability.logging import RunLogContext
 from llmcouncil.privacy.policy import PrivacyGuard
 from llmcouncil.providers.registry import ProviderRegistry
@@ -46,14 +47,22 @@ class Runtime:
     governance: Governance
     simulator: SimServer | None
     privacy: PrivacyGuard | None = None
+    vote_observers: tuple[VoteObserver, ...] = ()
 
     @property
     def demo(self) -> bool:
         return self.simulator is not None
 
     @classmethod
-    async def start(cls, settings: Settings, *, observers: Sequence[RunObserver] = ()) -> Runtime:
-        """``observers`` (metrics, tracing) see every run; log lines always name their run."""
+    async def start(
+        cls,
+        settings: Settings,
+        *,
+        observers: Sequence[RunObserver] = (),
+        vote_observers: Sequence[VoteObserver] = (),
+    ) -> Runtime:
+        """``observers`` (metrics, tracing) see every run; log lines always name their run.
+        ``vote_observers`` (metrics) are told of every vote cast."""
         validated_settings(settings)
         engine = create_engine(settings.database_url)
         try:
@@ -109,6 +118,7 @@ class Runtime:
             governance=governance,
             simulator=simulator,
             privacy=privacy,
+            vote_observers=tuple(vote_observers),
         )
 
     async def stop(self) -> None:

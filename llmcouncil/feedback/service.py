@@ -3,13 +3,17 @@
 Who may vote is decided by the caller (the API's writable-conversation check, or the operator
 at the command line); this checks what is voted on: the run has ended and has answers, every
 label is one of its answers, a ranking names each answer once. Every vote cast, changed or
-withdrawn is an audit record (without the comment's text, which stays with the vote).
+withdrawn is an audit record (without the comment's text, which stays with the vote). Observers
+given at wiring time (the server's metrics) are told of each vote cast or changed; they sit in a
+higher layer, so they are handed in rather than imported.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -21,8 +25,11 @@ from llmcouncil.feedback.tables import VoteRow
 from llmcouncil.records import RunStatus, Stage
 from llmcouncil.store.records import RunDetail
 
+log = logging.getLogger(__name__)
+
 LOCAL_VOTER = "local"
 Rating = Literal["up", "down"]
+VoteKind = Literal["prefer", "rank", "rating_up", "rating_down", "wrong"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +42,26 @@ class Ballot:
     rating: Rating | None = None
     comment: str | None = None
     council_wrong: bool = False
+
+
+def vote_kinds(ballot: Ballot) -> list[VoteKind]:
+    """What a checked ballot says: a ranking (which also picks its first), else a pick; a rating;
+    'the council got this wrong'."""
+    kinds: list[VoteKind] = []
+    if ballot.ranking is not None:
+        kinds.append("rank")
+    elif ballot.preferred_label is not None:
+        kinds.append("prefer")
+    if ballot.rating is not None:
+        kinds.append("rating_up" if ballot.rating == "up" else "rating_down")
+    if ballot.council_wrong:
+        kinds.append("wrong")
+    return kinds
+
+
+class VoteObserver(Protocol):
+    def vote_cast(self, ballot: Ballot) -> None:
+        """A vote was saved (cast or changed); ``ballot`` is the checked one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,9 +176,16 @@ def check_ballot(ballot: Ballot, labels: dict[str, str]) -> Ballot:
 
 
 class FeedbackService:
-    def __init__(self, engine: AsyncEngine, *, audit: AuditLog | None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        audit: AuditLog | None,
+        observers: Sequence[VoteObserver] = (),
+    ) -> None:
         self._engine = engine
         self._audit = audit
+        self._observers = tuple(observers)
 
     async def cast(
         self, detail: RunDetail, *, voter: str, user_id: str | None, ballot: Ballot, actor: Actor
@@ -206,7 +240,15 @@ class FeedbackService:
                 "council_top_label": view.winner_label,
             },
         )
+        self._tell(checked)
         return VoteView(vote=saved, council=view)
+
+    def _tell(self, ballot: Ballot) -> None:
+        for observer in self._observers:
+            try:
+                observer.vote_cast(ballot)
+            except Exception:  # an observer (a metric) must never fail a saved vote
+                log.exception("vote observer %r failed", observer)
 
     async def get(self, detail: RunDetail, *, voter: str) -> VoteView:
         found = await find_vote(self._engine, run_id=detail.run.id, voter=voter)

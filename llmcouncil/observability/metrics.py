@@ -137,6 +137,21 @@ class CouncilMetrics:
             ["entity"],
             registry=r,
         )
+        self.review_parses = Counter(
+            "llmcouncil_review_parse",
+            "Stage-2 reviews read, by the final parse status (ok: a full ranking, partial: a "
+            "trusted top k, failed: not counted) and whether the reviewer was asked again for "
+            "its ranking (repaired: the repair turn was taken, whatever it gave).",
+            ["status", "repaired"],
+            registry=r,
+        )
+        self.votes = Counter(
+            "llmcouncil_votes",
+            "People's votes cast or changed, by what they said (prefer, rank, rating_up, "
+            "rating_down, wrong); one vote may say several.",
+            ["kind"],
+            registry=r,
+        )
         self.breaker_state = Gauge(
             "llmcouncil_circuit_breaker_state",
             "Circuit breaker per upstream model: 0 closed, 1 half-open, 2 open.",

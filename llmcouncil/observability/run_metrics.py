@@ -2,10 +2,11 @@
 
 Stage and council timings, the time to the Chairman's first token, retries, fallbacks, hedges,
 late calls and redactions (the privacy guard's counts in ``run_start``) come from the events as
-they happen. Per-call figures (latency, time to first
-token, tokens, cost, every failed attempt by kind) come from the records, which the pipeline adds
-to the run's context before it announces a stage complete; the tap reads the new ones then.
-Nothing here is called by the pipeline: it only listens.
+they happen. Per-call figures (latency, time to first token, tokens, cost, every failed attempt
+by kind, and how each stage-2 review was read: ``parse_status`` and the ``repair`` turn in its
+details) come from the records, which the pipeline adds to the run's context before it announces
+a stage complete; the tap reads the new ones then. Nothing here is called by the pipeline: it
+only listens. ``VoteMetrics`` counts people's votes, told by the feedback service.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from typing import Any
 
 from llmcouncil.council.events import CouncilEvent, EventType, RunChannel
 from llmcouncil.council.pipeline import RunContext
+from llmcouncil.feedback.service import Ballot, vote_kinds
 from llmcouncil.observability.metrics import STAGE_NAMES, CouncilMetrics
-from llmcouncil.records import CallRecord
+from llmcouncil.records import CallRecord, Stage
 
 _STAGE_OF = {
     EventType.STAGE1_START: 1,
@@ -55,6 +57,17 @@ class RunMetrics:
         channel.tap(_RunTally(self._metrics, ctx, self._clock))
 
 
+class VoteMetrics:
+    """A vote observer that counts each vote cast or changed by what it says."""
+
+    def __init__(self, metrics: CouncilMetrics) -> None:
+        self._metrics = metrics
+
+    def vote_cast(self, ballot: Ballot) -> None:
+        for kind in vote_kinds(ballot):
+            self._metrics.votes.labels(kind).inc()
+
+
 class _RunTally:
     def __init__(self, metrics: CouncilMetrics, ctx: RunContext, clock: Callable[[], float]):
         self._m = metrics
@@ -66,6 +79,8 @@ class _RunTally:
         self._first_token = False
         self._degraded = False
         self._preset = ctx.spec.preset or "custom"
+        # A retried run's stored records were counted when they were made.
+        self._stored = {id(call) for call in ctx.resume.calls} if ctx.resume else set()
 
     def __call__(self, event: CouncilEvent) -> None:
         kind, fields = event.type, event.fields
@@ -143,6 +158,8 @@ class _RunTally:
             m.calls.labels(record.model, stage, "late" if kind == "late" else "failed").inc()
             return
         m.calls.labels(model, stage, "fallback" if record.fallback_from else "ok").inc()
+        if record.stage == Stage.REVIEWS and id(record) not in self._stored:
+            self._review_parse(record)
         if record.latency_ms is not None:
             m.call_seconds.labels(model, stage).observe(record.latency_ms / 1000)
         if record.ttft_ms is not None:
@@ -154,3 +171,11 @@ class _RunTally:
             m.tokens.labels(model, "output").inc(usage.completion_tokens)
         if usage.cost:
             m.cost.labels(model).inc(usage.cost)
+
+    def _review_parse(self, record: CallRecord) -> None:
+        status = record.details.get("parse_status")
+        if status not in ("ok", "partial", "failed"):
+            status = "failed"  # unread, or a status older versions wrote: not counted
+        repair = record.details.get("repair")
+        repaired = isinstance(repair, dict) and bool(repair.get("asked"))
+        self._m.review_parses.labels(status, "true" if repaired else "false").inc()

@@ -26,8 +26,9 @@ from opentelemetry.trace import TracerProvider
 
 from llmcouncil.config import Settings
 from llmcouncil.council.runs import RunObserver
+from llmcouncil.feedback.service import VoteObserver
 from llmcouncil.observability.metrics import BREAKER_STATES, CouncilMetrics, mark_process_dead
-from llmcouncil.observability.run_metrics import RunMetrics
+from llmcouncil.observability.run_metrics import RunMetrics, VoteMetrics
 from llmcouncil.observability.tracing import RunTracer
 
 log = logging.getLogger(__name__)
@@ -129,6 +130,9 @@ class Telemetry:
         if self.tracer_provider is not None:
             observers.append(RunTracer(self.tracer_provider, self.settings))
         return observers
+
+    def vote_observers(self) -> list[VoteObserver]:
+        return [VoteMetrics(self.metrics)] if self.metrics is not None else []
 
     def start(
         self, *, admission: AdmissionCounts, limits: InFlightCount, breakers: BreakerViews

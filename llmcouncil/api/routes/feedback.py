@@ -34,7 +34,9 @@ VOTE_PATH = "/{conversation_id}/runs/{run_id}/vote"
 
 
 def _service(runtime: Runtime) -> FeedbackService:
-    return FeedbackService(runtime.store.engine, audit=runtime.governance.audit)
+    return FeedbackService(
+        runtime.store.engine, audit=runtime.governance.audit, observers=runtime.vote_observers
+    )
 
 
 async def _run(runtime: Runtime, conversation_id: str, run_id: str) -> RunDetail:
