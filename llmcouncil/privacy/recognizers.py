@@ -69,7 +69,7 @@ def shannon_entropy(value: str) -> float:
 
 def _looks_secret(value: str) -> bool:
     """An assigned value that is a credential rather than a name, an expression or a stand-in."""
-    if _PLACEHOLDER_VALUE.match(value):
+    if _PLACEHOLDER_VALUE.fullmatch(value):
         return False
     classes = sum(
         (

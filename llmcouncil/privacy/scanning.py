@@ -51,6 +51,10 @@ class ScanToken:
     def cancelled(self) -> bool:
         return self._cancelled.is_set()
 
+    def wait_cancelled(self, timeout: float) -> bool:
+        """Block the calling thread until the request is cancelled; False after ``timeout``."""
+        return self._cancelled.wait(timeout)
+
     def checkpoint(self) -> None:
         """Called by the scan before each window: stop here if the request was cancelled."""
         self.checkpoints += 1

@@ -55,6 +55,11 @@ def test_multi_line_private_key_is_one_finding(detector: PiiDetector) -> None:
         ),
         ('"password": "mG7!pQ2#vX9z",', "mG7!pQ2#vX9z"),
         ("postgres://app:S3cretPassw0rd@db:5432/x", "S3cretPassw0rd"),
+        # Values that merely start like a stand-in (x…, *…, .…) are still secrets.
+        ("api_key=X00123456a", "X00123456a"),
+        ("password: xK9mQ2pL7w", "xK9mQ2pL7w"),
+        ("secret=*Hq7vT2!mZ9", "*Hq7vT2!mZ9"),
+        ("pwd=.Ab9xQ2mT7vK", ".Ab9xQ2mT7vK"),
     ],
 )
 def test_generic_secrets_keep_their_names_readable(

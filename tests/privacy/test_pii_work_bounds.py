@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,14 +122,13 @@ def test_a_private_key_longer_than_the_overlap_is_found_whole_across_a_cut() -> 
 async def test_a_cancelled_scan_stops_at_its_next_window() -> None:
     loop = asyncio.get_running_loop()
     scanning = asyncio.Event()
-    go_on = threading.Event()
     seen: list[tuple[int, bool]] = []
 
     def on_checkpoint(token: ScanToken) -> None:
         seen.append((token.checkpoints, token.cancelled))
         if token.checkpoints == 2:  # hold the scan here while the request is cancelled
             loop.call_soon_threadsafe(scanning.set)
-            assert go_on.wait(30), "the test never let the scan go on"
+            assert token.wait_cancelled(30), "the request was never cancelled"
             seen.append((token.checkpoints, token.cancelled))
 
     settings_ = Settings(privacy=PrivacySettings(ner_model="none"))
@@ -148,7 +146,6 @@ async def test_a_cancelled_scan_stops_at_its_next_window() -> None:
     )
     await scanning.wait()
     task.cancel()
-    go_on.set()
     with pytest.raises(asyncio.CancelledError):
         await task
     # The cancellation completes once the thread has stopped: the checkpoint held during the
