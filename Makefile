@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 WEB_SOURCES := $(shell find web/src web/public web/index.html web/package.json web/package-lock.json web/tsconfig.json web/vite.config.ts -type f 2>/dev/null)
 PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
+# Every test has its own database, files and ports, so the suite runs on every core.
+TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: run test lint typecheck unit webtest e2e web bench services install install-dev clean
 
@@ -50,7 +52,7 @@ typecheck: .stamp-install-dev
 	$(BIN)/mypy
 
 unit: .stamp-install-dev services
-	COUNCIL_TEST_POSTGRES_URL=$(PG_URL) $(BIN)/pytest -q -m "not e2e" -p no:cacheprovider
+	COUNCIL_TEST_POSTGRES_URL=$(PG_URL) $(BIN)/pytest -q -m "not e2e" -p no:cacheprovider -n $(TEST_WORKERS)
 
 webtest: web
 	cd web && npm test

@@ -136,10 +136,15 @@ def _emit(
         writer.writerows(flat)
         return
     table = Table(title=title)
-    for column in columns:
-        table.add_column(column)
-    for row in flat:
-        table.add_row(*[_cell(row, c) for c in columns])
+    cells = [[_cell(row, c) for c in columns] for row in flat]
+    for i, column in enumerate(columns):
+        if i == 0:  # the model or preset a row is about is never cut, whatever the width
+            widest = max((len(r[0]) for r in cells), default=len(column))
+            table.add_column(column, no_wrap=True, min_width=max(widest, len(column)))
+        else:
+            table.add_column(column)
+    for row_cells in cells:
+        table.add_row(*row_cells)
     _out.print(table)
     _out.print("[n] sample size; * small sample (n < 20); [low, high] 95 % interval")
 
