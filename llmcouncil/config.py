@@ -16,7 +16,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import (
@@ -52,6 +52,14 @@ DEFAULT_CHAIRMAN = "google/gemini-3.1-pro-preview"
 DEFAULT_TITLE_MODEL = "google/gemini-3-flash-preview"
 
 
+# How a council deliberates (docs/MODES.md): see ``council/modes.py`` for each mode's steps.
+ModeName = Literal["classic", "select", "answers", "revise", "self-moa"]
+MODES: tuple[str, ...] = get_args(ModeName)
+MAX_REVISION_ROUNDS = 3
+ReasoningEffort = Literal["minimal", "low", "medium", "high"]
+ReasoningFormat = Literal["openrouter", "openai", "none"]
+
+
 class ProviderSettings(BaseModel):
     """An OpenAI-compatible upstream."""
 
@@ -64,6 +72,11 @@ class ProviderSettings(BaseModel):
     )
     max_connections: int = Field(default=512, ge=1)
     headers: dict[str, str] = Field(default_factory=dict)
+    reasoning_format: ReasoningFormat | None = Field(
+        default=None,
+        description="How effort and budgets are sent: OpenRouter's reasoning object, OpenAI's "
+        "reasoning_effort, or not at all; unset: guessed from the base URL.",
+    )
 
     def api_key(self) -> str | None:
         if not self.api_key_env:
@@ -87,6 +100,39 @@ def _predefined_providers() -> dict[str, ProviderSettings]:
         ),
         "ollama": ProviderSettings(base_url="http://127.0.0.1:11434/v1"),
     }
+
+
+class ReasoningSettings(BaseModel):
+    """A reasoning model's effort and budgets for one stage or one model; unset means the
+    upstream's default. Sent in each provider's format (``ProviderSettings.reasoning_format``)."""
+
+    effort: ReasoningEffort | None = None
+    max_reasoning_tokens: int | None = Field(
+        default=None, ge=1, description="Tokens the model may spend thinking."
+    )
+    max_output_tokens: int | None = Field(
+        default=None, ge=1, description="Tokens of the whole reply (thinking included upstream)."
+    )
+
+    def merged(self, over: ReasoningSettings | None) -> ReasoningSettings:
+        if over is None:
+            return self
+        return ReasoningSettings(
+            effort=over.effort or self.effort,
+            max_reasoning_tokens=over.max_reasoning_tokens or self.max_reasoning_tokens,
+            max_output_tokens=over.max_output_tokens or self.max_output_tokens,
+        )
+
+
+class StageReasoning(BaseModel):
+    """Per stage (reviewers rarely need high effort; the chairman may), then per model."""
+
+    answers: ReasoningSettings = Field(default_factory=ReasoningSettings)
+    reviews: ReasoningSettings = Field(default_factory=ReasoningSettings)
+    chairman: ReasoningSettings = Field(default_factory=ReasoningSettings)
+    models: dict[str, ReasoningSettings] = Field(
+        default_factory=dict, description="Model → settings over its stage's."
+    )
 
 
 class StagePrompts(BaseModel):
@@ -116,11 +162,33 @@ class PresetSettings(BaseModel):
         "chairman see.",
     )
     description: str = ""
+    mode: ModeName = Field(default="classic", description="How this council deliberates.")
+    revision_rounds: int = Field(
+        default=1, ge=1, le=MAX_REVISION_ROUNDS, description="Rounds of revision (mode revise)."
+    )
+    samples: int = Field(
+        default=4, ge=2, le=MAX_MEMBERS, description="Answers the one model gives (self-moa)."
+    )
+    sample_model: str | None = Field(
+        default=None, description="The model self-moa samples (default: the first member)."
+    )
+    sample_reviewers: Literal["members", "same"] = Field(
+        default="members",
+        description="Who reviews self-moa's samples: the members, or the sampled model itself.",
+    )
+    early_stop: bool = Field(
+        default=False,
+        description="Skip the review when every member gives the same short answer; stop "
+        "revising when a round changes nothing.",
+    )
+    reasoning: StageReasoning = Field(default_factory=StageReasoning)
 
     def model_refs(self, *, with_title: bool = True) -> list[str]:
         """Every model this preset may call: members, chairman, fallbacks (and the title model)."""
         refs = [*self.members, self.chairman, *self.chairman_fallbacks]
         refs += [m for chain in self.fallbacks.values() for m in chain]
+        if self.sample_model:
+            refs.append(self.sample_model)
         if with_title and self.title_model:
             refs.append(self.title_model)
         return list(dict.fromkeys(refs))

@@ -25,6 +25,8 @@ class EventType(StrEnum):
     RUN_START = "run_start"
     STAGE1_START = "stage1_start"
     STAGE1_COMPLETE = "stage1_complete"
+    REVISION_START = "revision_start"  # mode revise: a round of revisions ({"round": n})
+    REVISION_COMPLETE = "revision_complete"
     STAGE2_START = "stage2_start"
     STAGE2_COMPLETE = "stage2_complete"
     STAGE3_START = "stage3_start"

@@ -1,42 +1,29 @@
-"""Runs the three stages of one run, writing each to the store as it completes and emitting events.
+"""Runs one run: its title beside the stages of its mode, then its end, emitting events.
 
-A retried run resumes after its last completed stage: the stored stage-1 answers (and reviews)
-are reused, not asked for again.
+The stages are the mode's steps (``council/modes.py`` over ``council/steps.py``), each written
+to the store as it completes while the next one's calls are on their way (``StageWriter``). A
+retried run resumes after its last completed stage (or revision round): what is stored is
+reused, not asked for again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from llmcouncil.config import Settings
-from llmcouncil.council.aggregation import ranking_metadata
 from llmcouncil.council.events import CouncilEvent, EventType, RunChannel
-from llmcouncil.council.review_reading import AggregateView
+from llmcouncil.council.modes import mode_steps
 from llmcouncil.council.spec import CouncilSpec
-from llmcouncil.council.stage_items import stage1_item, stage2_item
-from llmcouncil.council.stage_writes import (
-    announce_when_stored,
-    await_write,
-    behind_write,
-    set_when_done,
-)
-from llmcouncil.council.stages import (
-    Reviews,
-    StageEvents,
-    collect_answers,
-    collect_reviews,
-    make_title,
-    synthesize,
-)
-from llmcouncil.errors import CouncilError, CouncilFailedError, ModelFailure
+from llmcouncil.council.stage_writes import StageWriter
+from llmcouncil.council.stages import StageEvents, make_title
+from llmcouncil.council.steps import StageSteps
+from llmcouncil.errors import CouncilError, CouncilFailedError
 from llmcouncil.providers.base import ChatMessage
-from llmcouncil.records import CallRecord, FinalAnswer, RunStatus, Stage, usage_total
+from llmcouncil.records import CallRecord, RunStatus, usage_total
 from llmcouncil.resilience.calls import ModelCaller
 from llmcouncil.store.repository import RunDetail, Store
 
@@ -111,6 +98,7 @@ class CouncilPipeline:
                     "members": spec.members,
                     "chairman": spec.chairman,
                     "preset": spec.preset,
+                    "mode": spec.mode,
                     "simulated": ctx.simulated,
                     "privacy": ctx.privacy,
                 },
@@ -125,7 +113,7 @@ class CouncilPipeline:
         try:
             try:
                 finished = await self._stages(
-                    ctx, events, emit, title_task=title_task, answers_stored=answers_stored
+                    ctx, events, title_task=title_task, answers_stored=answers_stored
                 )
             finally:
                 answers_stored.set()
@@ -202,190 +190,21 @@ class CouncilPipeline:
         )
         emit(CouncilEvent(EventType.TITLE_COMPLETE, {"data": {"title": title}}))
 
-    async def _write_reviews(
-        self,
-        ctx: RunContext,
-        *,
-        records: list[CallRecord],
-        label_to_model: dict[str, str],
-        metadata: dict[str, Any],
-        describe: Callable[[], dict[str, Any]],
-    ) -> None:
-        metadata.update(describe())
-        await self._store.record_stage(
-            ctx.run_id,
-            stage=Stage.REVIEWS,
-            calls=records,
-            label_to_model=label_to_model,
-            meta=metadata,
-        )
-
     async def _stages(
         self,
         ctx: RunContext,
         events: StageEvents,
-        emit: Any,
         *,
         title_task: asyncio.Task[None] | None,
         answers_stored: asyncio.Event,
     ) -> bool:
-        """Run the stages; True when the last stage's write also completed the run.
-
-        That is the case when nothing else is left to wait for (no title, or a title already
-        stored): then stage 3 and ``complete`` are one transaction instead of two.
-        """
-        spec = ctx.spec
-        done = ctx.resume.run.stages_done if ctx.resume else 0
-        stored = ctx.resume.calls if ctx.resume else []
-
-        emit(CouncilEvent(EventType.STAGE1_START))
-        write: Awaitable[object] | None = None  # the previous stage's, not yet awaited
-        if done >= Stage.ANSWERS:
-            answers = [c for c in stored if c.stage == Stage.ANSWERS]
-        else:
-            answers = await collect_answers(
-                self._caller, events, spec=spec, question=ctx.question, history=ctx.history
-            )
-            write = set_when_done(
-                self._store.record_stage(ctx.run_id, stage=Stage.ANSWERS, calls=answers),
-                answers_stored,
-            )
-        ctx.records += answers
-        ok = [a for a in answers if a.ok]
-        announce = [
-            CouncilEvent(
-                EventType.STAGE1_COMPLETE,
-                {
-                    "data": [stage1_item(a) for a in ok],
-                    "errors": [a.error_item() for a in answers if not a.ok],
-                },
-            ),
-            CouncilEvent(EventType.STAGE2_START),
-        ]
-        if not ok:
-            await await_write(write)
-            emit(announce[0])
-            failures = [
-                a.failure or ModelFailure(a.model, "internal", "no answer") for a in answers
-            ]
-            raise CouncilFailedError("every council member failed", failures=failures)
-
-        records: list[CallRecord] = []
-        if done >= Stage.REVIEWS and ctx.resume is not None:
-            await announce_when_stored(write, announce, events=events)
-            records = [c for c in stored if c.stage == Stage.REVIEWS]
-            metadata = dict(ctx.resume.run.meta or {})
-            label_map = dict(metadata.get("label_to_model") or {})
-            view = AggregateView.stored(metadata)
-        else:
-            skipped = "only one answer survived stage 1" if len(ok) < 2 else None
-            reviews: Reviews | None = None
-            if skipped is None:
-                reviews = await behind_write(
-                    write,
-                    announce,
-                    events=events,
-                    next_stage=lambda stage_events: collect_reviews(
-                        self._caller,
-                        stage_events,
-                        spec=spec,
-                        question=ctx.question,
-                        history=ctx.history,
-                        answers=ok,
-                        seed=ctx.seed,
-                    ),
-                )
-                records = reviews.records
-            else:
-                await announce_when_stored(write, announce, events=events)
-            label_map = reviews.label_to_model if reviews else {"Response A": ok[0].model}
-            aggregate = reviews.aggregate if reviews else None
-            view = AggregateView.of(aggregate)
-            # The chairman needs only the aggregate's order and the votes: the rest of the stage's
-            # metadata (the agreement statistics above all) is worked out once its request has
-            # left, by the write, and announced with the stage as stored.
-            metadata = {}
-            write = self._write_reviews(
-                ctx,
-                records=records,
-                label_to_model=label_map,
-                metadata=metadata,
-                describe=functools.partial(
-                    ranking_metadata,
-                    spec=spec,
-                    seed=ctx.seed,
-                    label_to_model=label_map,
-                    aggregate=aggregate,
-                    skipped_reason=skipped
-                    or ("every reviewer failed" if reviews and aggregate is None else None),
-                ),
-            )
-        ctx.records += records
-        announce = [
-            CouncilEvent(
-                EventType.STAGE2_COMPLETE,
-                {
-                    "data": [stage2_item(r) for r in records if r.ok],
-                    "metadata": metadata,  # filled by the write, before it is announced
-                    "errors": [r.error_item() for r in records if not r.ok],
-                },
-            ),
-            CouncilEvent(EventType.STAGE3_START),
-        ]
-        chair = await behind_write(
-            write,
-            announce,
-            events=events,
-            next_stage=lambda stage_events: synthesize(
-                self._caller,
-                stage_events,
-                spec=spec,
-                question=ctx.question,
-                history=ctx.history,
-                answers=ok,
-                label_to_model=label_map,
-                reviews=records,
-                aggregate=view,
-                seed=ctx.seed,
-            ),
+        """Run the mode's steps; True when the last stage's write also completed the run."""
+        steps = StageSteps(
+            store=self._store,
+            caller=self._caller,
+            ctx=ctx,
+            writer=StageWriter(events),
+            answers_stored=answers_stored,
+            title_task=title_task,
         )
-        ctx.records.append(chair)
-        if chair.ok:
-            final = FinalAnswer.synthesis(chair).as_dict()
-        else:
-            reason = (
-                f"every chairman failed: "
-                f"{chair.failure.message if chair.failure else 'no reason given'}"
-            )
-            final = FinalAnswer.degraded_to(_top_answer(ok, metadata), reason=reason).as_dict()
-        finish = title_task is None or (
-            title_task.done() and not title_task.cancelled() and title_task.exception() is None
-        )
-        ctx.stored = await self._store.record_stage(
-            ctx.run_id,
-            stage=3,
-            calls=[chair],
-            final=final,
-            finish=RunStatus.COMPLETE if finish else None,
-            read_back=finish,
-        )
-        emit(
-            CouncilEvent(
-                EventType.STAGE3_COMPLETE,
-                {
-                    "data": final,
-                    "errors": [] if chair.ok else [chair.error_item()],
-                },
-            )
-        )
-        return finish
-
-
-def _top_answer(answers: list[CallRecord], metadata: dict[str, Any]) -> CallRecord | None:
-    rows = metadata.get("aggregate") or metadata.get("aggregate_rankings") or []
-    ranked = [row["model"] for row in rows]
-    by_model = {a.model: a for a in answers}
-    for model in ranked:
-        if model in by_model:
-            return by_model[model]
-    return answers[0] if answers else None
+        return await mode_steps(ctx.spec.mode)(steps)

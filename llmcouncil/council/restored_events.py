@@ -17,6 +17,7 @@ from llmcouncil.privacy.restore import Restoring, held_from, restore_value
 _FLUSH_ALL = frozenset(
     {
         EventType.STAGE1_COMPLETE,
+        EventType.REVISION_COMPLETE,
         EventType.STAGE2_COMPLETE,
         EventType.STAGE3_COMPLETE,
         EventType.COMPLETE,

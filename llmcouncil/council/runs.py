@@ -150,8 +150,13 @@ class RunService:
         actor: RunActor | None = None,
         stream_tokens: bool = True,
         may_write: MayWrite | None = None,
+        mode: str | None = None,
+        rounds: int | None = None,
     ) -> RunHandle:
         """``system_prompt`` (an API client's own) is added to the stage-1 and stage-3 prompts.
+
+        ``mode`` and ``rounds`` (revision rounds): this question's deliberation mode, in place
+        of the preset's (council/modes.py); checked before anything is stored.
 
         ``stream_tokens=False``: the caller only waits for the result, so no ``model_delta``
         events are sent (upstream calls still stream, for their first-token deadlines).
@@ -167,6 +172,8 @@ class RunService:
             actor=actor or current_actor.get(),
             stream_tokens=stream_tokens,
             may_write=may_write,
+            mode=mode,
+            rounds=rounds,
         )
         if request.idempotency_key is None:
             return await self._start_new(request)
@@ -226,6 +233,8 @@ class RunService:
                     preset=conversation.preset,
                     members=conversation.members,
                     chairman=conversation.chairman,
+                    mode=request.mode,
+                    rounds=request.rounds,
                 )
                 await self._settled_for(request.actor)  # budgets see this user's earlier runs
                 async with admitted(self.gate, request.actor, spec) as ticket:
@@ -258,6 +267,8 @@ class RunService:
         stream_tokens: bool = True,
         source: str = "v1",
         before_run: Callable[[str], Awaitable[None]] | None = None,
+        mode: str | None = None,
+        rounds: int | None = None,
     ) -> RunHandle:
         """A new conversation holding ``history`` ((question, answer) pairs), then a run.
 
@@ -268,7 +279,8 @@ class RunService:
         """
         content = self.validate_content(content)
         actor = actor or current_actor.get()
-        spec = resolve_council(self._settings, preset=preset)  # an unknown preset stores nothing
+        # An unknown preset or mode stores nothing.
+        spec = resolve_council(self._settings, preset=preset, mode=mode, rounds=rounds)
         conversation = await self._store.create_conversation(
             preset=preset, user_id=actor.user_id if actor else None, source=source
         )
@@ -290,6 +302,8 @@ class RunService:
                 system_prompt=system_prompt,
                 actor=actor,
                 stream_tokens=stream_tokens,
+                mode=mode,
+                rounds=rounds,
             )
         except BaseException:
             await asyncio.shield(self._store.delete_conversation(conversation.id))
@@ -423,6 +437,8 @@ class _NewRun:
         "conversation_id",
         "idempotency_key",
         "may_write",
+        "mode",
+        "rounds",
         "stream_tokens",
         "system_prompt",
     )
@@ -437,7 +453,11 @@ class _NewRun:
         actor: RunActor | None,
         stream_tokens: bool,
         may_write: MayWrite | None,
+        mode: str | None = None,
+        rounds: int | None = None,
     ) -> None:
+        self.mode = mode
+        self.rounds = rounds
         self.conversation_id = conversation_id
         self.content = content
         self.idempotency_key = idempotency_key

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from llmcouncil.config import MAX_MEMBERS, Settings, resolve_model
+from llmcouncil.config import MAX_MEMBERS, MAX_REVISION_ROUNDS, MODES, Settings, resolve_model
 from llmcouncil.errors import NotFoundError, ValidationFailedError
 
 
@@ -28,6 +28,15 @@ class CouncilSpec:
     exclude_self_votes: bool = True
     structured_rankings: bool = True
     mask_self_identification: bool = True
+    # How the council deliberates (council/modes.py); a run stored before modes is "classic".
+    mode: str = "classic"
+    revision_rounds: int = 1
+    samples: int = 4
+    sample_model: str | None = None
+    sample_reviewers: str = "members"
+    early_stop: bool = False
+    # Effort and budgets: {"answers"|"reviews"|"chairman": {...}, "models": {model: {...}}}.
+    reasoning: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -44,7 +53,10 @@ def resolve_council(
     preset: str | None = None,
     members: list[str] | None = None,
     chairman: str | None = None,
+    mode: str | None = None,
+    rounds: int | None = None,
 ) -> CouncilSpec:
+    """``mode`` and ``rounds`` (a question's own) take the place of the preset's."""
     name = preset or settings.default_preset
     config = settings.presets.get(name)
     if config is None:
@@ -62,6 +74,12 @@ def resolve_council(
             problems.append("a model id is empty")
         elif resolve_model(settings, ref).provider not in settings.providers:
             problems.append(f"model {ref!r} names an unknown provider")
+    chosen_mode = mode or config.mode
+    if chosen_mode not in MODES:
+        problems.append(f"mode {chosen_mode!r} is not one of {', '.join(MODES)}")
+    if rounds is not None and not 1 <= rounds <= MAX_REVISION_ROUNDS:
+        problems.append(f"rounds must be between 1 and {MAX_REVISION_ROUNDS}, not {rounds}")
+    sample_model = config.sample_model or (chosen[0] if chosen else chair)
     if problems:
         raise ValidationFailedError("; ".join(problems))
     prompts = config.system_prompts
@@ -82,4 +100,11 @@ def resolve_council(
         exclude_self_votes=config.exclude_self_votes,
         structured_rankings=config.structured_rankings,
         mask_self_identification=config.mask_self_identification,
+        mode=chosen_mode,
+        revision_rounds=rounds or config.revision_rounds,
+        samples=config.samples,
+        sample_model=sample_model,
+        sample_reviewers=config.sample_reviewers,
+        early_stop=config.early_stop,
+        reasoning=config.reasoning.model_dump(exclude_defaults=True),
     )

@@ -127,3 +127,51 @@ async def _finish_anyway(write: Awaitable[object]) -> None:
     await asyncio.wait({task})
     if not task.cancelled() and task.exception() is not None:
         log.error("could not store a finished stage of a cancelled run: %s", task.exception())
+
+
+class StageWriter:
+    """Owns the one finished stage whose write is in flight, and its overlap with the next.
+
+    A step that finishes a stage hands its write here (``begin``) with the events that say so
+    (``*_complete``); the next step either starts behind it (``behind``: its calls leave while
+    the write runs, its events held until the write commits) or waits for it (``settle``).
+    """
+
+    def __init__(self, events: StageEvents) -> None:
+        self.events = events
+        self._write: Awaitable[object] | None = None
+        self._done: list[CouncilEvent] = []
+
+    def begin(self, write: Awaitable[object] | None, *, done: list[CouncilEvent]) -> None:
+        """``write`` (None: the stage was already stored) and the events announcing it."""
+        if self._write is not None:  # never left an un-awaited coroutine
+            raise RuntimeError("a stage write is already in flight")
+        self._write, self._done = write, done
+
+    def _take(
+        self, then: list[CouncilEvent]
+    ) -> tuple[Awaitable[object] | None, list[CouncilEvent]]:
+        write, done = self._write, self._done
+        self._write, self._done = None, []
+        return write, [*done, *then]
+
+    async def behind(
+        self, then: list[CouncilEvent], next_stage: Callable[[StageEvents], Awaitable[T]]
+    ) -> T:
+        """``next_stage`` run behind the pending write; ``then`` announced after its events."""
+        write, announce = self._take(then)
+        return await behind_write(write, announce, events=self.events, next_stage=next_stage)
+
+    async def settle(self, then: list[CouncilEvent] | None = None) -> None:
+        """Wait for the pending write, then announce it (and ``then``)."""
+        write, announce = self._take(then or [])
+        await announce_when_stored(write, announce, events=self.events)
+
+    async def flush(self) -> None:
+        """Wait for the pending write without announcing it (the run failed before its end)."""
+        write, self._write = self._write, None
+        await await_write(write)
+
+    def take_done(self) -> list[CouncilEvent]:
+        done, self._done = self._done, []
+        return done

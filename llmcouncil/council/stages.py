@@ -14,6 +14,7 @@ import asyncio
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from llmcouncil.council import prompts, review_reading
 from llmcouncil.council.aggregation import AggregateResult, aggregate_rankings
@@ -23,7 +24,7 @@ from llmcouncil.council.prompt_safety import nonce_for
 from llmcouncil.council.ranking import ParseStatus, response_labels
 from llmcouncil.council.spec import CouncilSpec
 from llmcouncil.errors import ModelFailure
-from llmcouncil.providers.base import ChatMessage
+from llmcouncil.providers.base import ChatMessage, ReasoningRequest
 from llmcouncil.records import CallRecord, Stage
 from llmcouncil.resilience.call_plan import unwatched
 from llmcouncil.resilience.calls import CallListeners, CallPlan, ModelCaller
@@ -46,6 +47,15 @@ class StageEvents:
     def redirected(self, emit: Callable[[CouncilEvent], None]) -> StageEvents:
         """The same run's events, sent through ``emit`` (e.g. held until a write commits)."""
         return StageEvents(emit, show_tokens=self.show_tokens)
+
+    def tagged(self, **extra: Any) -> StageEvents:
+        """The same run's events, each carrying ``extra`` (a revision's ``round``)."""
+        emit = self._emit
+
+        def tagged_emit(event: CouncilEvent) -> None:
+            emit(CouncilEvent(event.type, {**event.fields, **extra}))
+
+        return StageEvents(tagged_emit, show_tokens=self.show_tokens)
 
     def listeners(
         self, *, stage: int, model: str, stream: bool = True, show_tokens: bool = True
@@ -147,15 +157,38 @@ class Reviews:
     aggregate: AggregateResult | None
 
 
+def _name_of(plan: CallPlan) -> str:
+    """What the council calls this call's author: its model, or a self-moa sample's name."""
+    name = plan.details.get("sample_name")
+    return plan.model if name is None else str(name)
+
+
 async def _call(
     caller: ModelCaller, plan: CallPlan, events: StageEvents, *, stream: bool = True
 ) -> CallRecord:
+    name = _name_of(plan)
     listeners = events.listeners(
-        stage=plan.stage, model=plan.model, stream=stream, show_tokens=events.show_tokens
+        stage=plan.stage, model=name, stream=stream, show_tokens=events.show_tokens
     )
     record = await caller.call(plan, listeners)
+    record.model = name
     events.finished(record)
     return record
+
+
+def reasoning_for(
+    spec: CouncilSpec, *, stage: str, model: str
+) -> tuple[ReasoningRequest | None, int | None]:
+    """The effort / thinking budget and the output budget of one call: the stage's settings,
+    then the model's over them; the output budget defaults to the preset's ``max_tokens``."""
+    if not spec.reasoning:
+        return None, spec.max_tokens
+    base = dict(spec.reasoning.get(stage) or {})
+    over = (spec.reasoning.get("models") or {}).get(model) or {}
+    base.update({k: v for k, v in over.items() if v is not None})
+    effort, budget = base.get("effort"), base.get("max_reasoning_tokens")
+    request = ReasoningRequest(effort=effort, max_tokens=budget) if effort or budget else None
+    return request, base.get("max_output_tokens") or spec.max_tokens
 
 
 async def _gather_stage(
@@ -196,11 +229,11 @@ async def _gather_stage(
 def _late_record(plan: CallPlan, *, reason: str, text: str = "") -> CallRecord:
     return CallRecord(
         stage=plan.stage,
-        model=plan.model,
+        model=_name_of(plan),
         ok=False,
         position=plan.position,
         text=text,
-        failure=ModelFailure(model=plan.model, kind="late", message=reason),
+        failure=ModelFailure(model=_name_of(plan), kind="late", message=reason),
         details={**plan.details, "late": True},
     )
 
@@ -238,19 +271,128 @@ async def collect_answers(
     messages = prompts.answer_messages(
         question=question, history=history, system=spec.system_prompts.get("stage1", "")
     )
-    plans = [
-        CallPlan(
-            stage=Stage.ANSWERS,
-            model=member,
-            messages=messages,
-            position=i,
-            fallbacks=spec.fallbacks.get(member, ()),
-            temperature=spec.temperature,
-            max_tokens=spec.max_tokens,
-            preset=spec.preset,
+    plans = []
+    for i, member in enumerate(spec.members):
+        reasoning, max_tokens = reasoning_for(spec, stage="answers", model=member)
+        plans.append(
+            CallPlan(
+                stage=Stage.ANSWERS,
+                model=member,
+                messages=messages,
+                position=i,
+                fallbacks=spec.fallbacks.get(member, ()),
+                temperature=spec.temperature,
+                max_tokens=max_tokens,
+                preset=spec.preset,
+                reasoning=reasoning,
+            )
         )
-        for i, member in enumerate(spec.members)
-    ]
+    return await _gather_stage(caller, plans, events, preset=spec.preset)
+
+
+# Self-MoA's samples spread over this range of temperatures (one model, k varied answers).
+SAMPLE_TEMPERATURES = (0.4, 1.1)
+
+
+def sample_name(model: str, index: int) -> str:
+    return f"{model}#{index + 1}"
+
+
+async def collect_samples(
+    caller: ModelCaller,
+    events: StageEvents,
+    *,
+    spec: CouncilSpec,
+    question: str,
+    history: list[ChatMessage],
+    seed: int,
+) -> list[CallRecord]:
+    """``self-moa``: one model answers ``spec.samples`` times, each with its own temperature
+    and seed; each answer is named ``model#i`` so the stages after treat them as members."""
+    model = spec.sample_model or spec.members[0]
+    messages = prompts.answer_messages(
+        question=question, history=history, system=spec.system_prompts.get("stage1", "")
+    )
+    low, high = SAMPLE_TEMPERATURES
+    count = spec.samples
+    reasoning, max_tokens = reasoning_for(spec, stage="answers", model=model)
+    plans = []
+    for i in range(count):
+        temperature = round(low + (high - low) * i / max(1, count - 1), 2)
+        plans.append(
+            CallPlan(
+                stage=Stage.ANSWERS,
+                model=model,
+                messages=messages,
+                position=i,
+                fallbacks=spec.fallbacks.get(model, ()),
+                temperature=temperature,
+                max_tokens=max_tokens,
+                preset=spec.preset,
+                seed=seed + i,
+                reasoning=reasoning,
+                details={
+                    "sample_name": sample_name(model, i),
+                    "sample_model": model,
+                    "sample_temperature": temperature,
+                },
+            )
+        )
+    return await _gather_stage(caller, plans, events, preset=spec.preset)
+
+
+async def collect_revisions(
+    caller: ModelCaller,
+    events: StageEvents,
+    *,
+    spec: CouncilSpec,
+    question: str,
+    history: list[ChatMessage],
+    current: Sequence[CallRecord],
+    round_number: int,
+    seed: int,
+) -> list[CallRecord]:
+    """``revise``: each member sees its own last answer and the others', anonymised (labels
+    shuffled per round), and answers again. Its record carries ``round`` in its details."""
+    mask = spec.mask_self_identification
+    label_of = assign_labels(current, seed=seed + round_number)
+    by_label = dict(label_of)
+    by_member = {a.model: a for a in current}
+    quoted = {
+        m: prompts.quote(a.text, names=review_reading.author_names(a), mask=mask)
+        for m, a in by_member.items()
+    }
+    nonce = nonce_for(seed + round_number, "revision")
+    plans = []
+    for answer in current:
+        model = answer.model
+        call_model = str(answer.details.get("sample_model") or model)
+        reasoning, max_tokens = reasoning_for(spec, stage="answers", model=call_model)
+        details: dict[str, Any] = {"round": round_number}
+        if answer.details.get("sample_name") is not None:
+            details.update(sample_name=model, sample_model=call_model)
+        plans.append(
+            CallPlan(
+                stage=Stage.ANSWERS,
+                model=call_model,
+                messages=prompts.revision_messages(
+                    question=question,
+                    history=history,
+                    own=quoted[model],
+                    others=[(label, quoted[m]) for label, m in by_label.items() if m != model],
+                    round_number=round_number,
+                    nonce=nonce,
+                    system=spec.system_prompts.get("stage1", ""),
+                ),
+                position=answer.position,
+                fallbacks=spec.fallbacks.get(call_model, ()),
+                temperature=spec.temperature,
+                max_tokens=max_tokens,
+                preset=spec.preset,
+                reasoning=reasoning,
+                details=details,
+            )
+        )
     return await _gather_stage(caller, plans, events, preset=spec.preset)
 
 
@@ -270,7 +412,9 @@ async def collect_reviews(
     history: list[ChatMessage],
     answers: Sequence[CallRecord],
     seed: int,
+    reviewers: Sequence[str] | None = None,
 ) -> Reviews:
+    """``reviewers``: who reviews (default: the members who answered)."""
     label_to_model = assign_labels(answers, seed=seed)
     labels = list(label_to_model)
     by_member = {a.model: a for a in answers}
@@ -284,11 +428,12 @@ async def collect_reviews(
     }
     nonce = nonce_for(seed, "ranking")
     structured = spec.structured_rankings
-    reviewers = [a.model for a in answers]
+    reviewers = list(dict.fromkeys(reviewers)) if reviewers else [a.model for a in answers]
     orders = presentation_orders(labels, reviewers, seed=seed)  # balanced across reviewers
     plans = []
     for i, reviewer in enumerate(reviewers):
         order = orders[reviewer]
+        reasoning, max_tokens = reasoning_for(spec, stage="reviews", model=reviewer)
         plans.append(
             CallPlan(
                 stage=Stage.REVIEWS,
@@ -304,10 +449,11 @@ async def collect_reviews(
                 ),
                 fallbacks=spec.fallbacks.get(reviewer, ()),
                 temperature=spec.temperature,
-                max_tokens=spec.max_tokens,
+                max_tokens=max_tokens,
                 json_schema=prompts.RANKING_SCHEMA if structured else None,
                 details={"presentation_order": order},
                 preset=spec.preset,
+                reasoning=reasoning,
             )
         )
     records = await _gather_stage(caller, plans, events, preset=spec.preset)
@@ -371,15 +517,17 @@ async def synthesize(
         nonce=nonce_for(seed, "chairman"),
         system=spec.system_prompts.get("stage3", ""),
     )
+    reasoning, max_tokens = reasoning_for(spec, stage="chairman", model=spec.chairman)
     plan = CallPlan(
         stage=Stage.FINAL,
         model=spec.chairman,
         messages=messages,
         fallbacks=spec.chairman_fallbacks,
         temperature=spec.temperature,
-        max_tokens=spec.max_tokens,
+        max_tokens=max_tokens,
         preset=spec.preset,
         deadline=caller.policies.chairman_deadline(spec.preset),
+        reasoning=reasoning,
     )
     return await _call(caller, plan, events)
 

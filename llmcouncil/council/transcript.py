@@ -14,7 +14,7 @@ from typing import Any
 from llmcouncil.council.events import CouncilEvent, EventType
 from llmcouncil.council.stage_items import stage1_item, stage2_item
 from llmcouncil.privacy.restore import restore_value
-from llmcouncil.records import RunStatus, Stage
+from llmcouncil.records import CallRecord, RunStatus, Stage
 from llmcouncil.store.repository import ConversationDetail, ConversationSummary, RunDetail
 
 
@@ -26,7 +26,7 @@ def run_payload(detail: RunDetail) -> dict[str, Any]:
     """The assistant turn of the original API, plus status, errors and timing."""
     run = detail.run
     calls = detail.calls
-    stage1 = [stage1_item(c) for c in calls if c.stage == Stage.ANSWERS and c.ok]
+    stage1, rounds = _answer_rounds(calls)
     stage2 = [stage2_item(c) for c in calls if c.stage == Stage.REVIEWS and c.ok]
     errors = [c.error_item() for c in calls if not c.ok and c.stage > 0]
     metadata = dict(run.meta or {})
@@ -47,6 +47,8 @@ def run_payload(detail: RunDetail) -> dict[str, Any]:
         "attempts": run.attempts,
         "simulated": run.simulated,
         "council": run.council,
+        "mode": (run.council or {}).get("mode") or "classic",
+        "stage1_rounds": rounds,
         "privacy": run.privacy,
         "usage": {
             "prompt_tokens": sum(u.prompt_tokens for u in usage),
@@ -58,6 +60,24 @@ def run_payload(detail: RunDetail) -> dict[str, Any]:
         "created_at": _iso(run.created_at),
         "finished_at": _iso(run.finished_at),
     }
+
+
+def _answer_rounds(calls: list[CallRecord]) -> tuple[list[dict[str, Any]], list[Any]]:
+    """The answers that went on to review (after the last revision round), and every round's
+    answers when there were revisions (``[]`` otherwise). A member whose revision failed keeps
+    its previous answer in the rounds after."""
+    first = [c for c in calls if c.stage == Stage.ANSWERS and c.ok and "round" not in c.details]
+    revised = [c for c in calls if c.stage == Stage.ANSWERS and c.ok and "round" in c.details]
+    if not revised:
+        return [stage1_item(c) for c in first], []
+    current = {c.model: {**stage1_item(c), "round": 0} for c in first}
+    rounds = [list(current.values())]
+    for number in sorted({int(c.details["round"]) for c in revised}):
+        for c in revised:
+            if int(c.details["round"]) == number:
+                current[c.model] = {**stage1_item(c), "round": number}
+        rounds.append(list(current.values()))
+    return rounds[-1], rounds
 
 
 def result_payload(detail: RunDetail) -> dict[str, Any]:
@@ -76,6 +96,8 @@ def result_payload(detail: RunDetail) -> dict[str, Any]:
             "error",
             "usage",
             "privacy",
+            "mode",
+            "stage1_rounds",
         )
     }
     return dict(restore_value(result, detail.vault))
@@ -136,6 +158,7 @@ def replay_events(detail: RunDetail) -> list[CouncilEvent]:
                 "members": run.council.get("members"),
                 "chairman": run.council.get("chairman"),
                 "preset": run.council.get("preset"),
+                "mode": payload["mode"],
                 "simulated": run.simulated,
                 "privacy": run.privacy,
                 "replayed": True,
@@ -145,9 +168,22 @@ def replay_events(detail: RunDetail) -> list[CouncilEvent]:
     if run.stages_done >= Stage.ANSWERS:
         events += [
             CouncilEvent(EventType.STAGE1_START),
-            CouncilEvent(EventType.STAGE1_COMPLETE, {"data": payload["stage1"]}),
+            CouncilEvent(
+                EventType.STAGE1_COMPLETE,
+                {
+                    "data": payload["stage1_rounds"][0]
+                    if payload["stage1_rounds"]
+                    else payload["stage1"]
+                },
+            ),
         ]
-    if run.stages_done >= Stage.REVIEWS:
+        for number, answers in enumerate(payload["stage1_rounds"][1:], start=1):
+            events += [
+                CouncilEvent(EventType.REVISION_START, {"round": number}),
+                CouncilEvent(EventType.REVISION_COMPLETE, {"round": number, "data": answers}),
+            ]
+    reviewed = payload["mode"] != "answers" and (payload["stage2"] or payload["metadata"])
+    if run.stages_done >= Stage.REVIEWS and reviewed:
         events += [
             CouncilEvent(EventType.STAGE2_START),
             CouncilEvent(

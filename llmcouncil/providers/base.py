@@ -25,6 +25,7 @@ __all__ = [
     "CompletionRequest",
     "Provider",
     "ReasoningDelta",
+    "ReasoningRequest",
     "StreamItem",
     "TextDelta",
     "Usage",
@@ -43,6 +44,15 @@ class ChatMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class ReasoningRequest:
+    """How hard a reasoning model should think: an effort level and/or a token budget for its
+    thinking. Each adapter sends it in its upstream's format (``providers/reasoning_wire.py``)."""
+
+    effort: Literal["minimal", "low", "medium", "high"] | None = None
+    max_tokens: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CompletionRequest:
     """What to ask one model. ``model`` is the upstream's own id (no provider prefix)."""
 
@@ -56,6 +66,8 @@ class CompletionRequest:
     # Seconds: the whole call, and the wait for the first token of a stream.
     timeout: float | None = None
     first_token_timeout: float | None = None
+    seed: int | None = None
+    reasoning: ReasoningRequest | None = None
 
 
 @dataclass(frozen=True, slots=True)

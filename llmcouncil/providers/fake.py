@@ -39,6 +39,7 @@ class FakeReply:
     release: asyncio.Event | None = None
     answered_by: str | None = None  # the model the upstream says answered (default: the asked)
     chunks: int = 3  # text deltas a stream is cut into
+    finish_reason: str = "stop"  # "length": the reply was cut by the output budget
 
 
 Reply = str | FakeReply | ProviderError | Callable[[CompletionRequest], "str | FakeReply"]
@@ -87,7 +88,7 @@ class FakeProvider:
             text=reply.text,
             model=reply.answered_by or request.model,
             usage=Usage(prompt_tokens=prompt, completion_tokens=words, total_tokens=prompt + words),
-            finish_reason="stop",
+            finish_reason=reply.finish_reason,
             latency_ms=1.0,
             ttft_ms=0.5,
             reasoning=reply.reasoning,

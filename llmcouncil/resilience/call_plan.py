@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from llmcouncil.providers.base import ChatMessage
+from llmcouncil.providers.base import ChatMessage, ReasoningRequest
 from llmcouncil.resilience.policy import CallDeadline
 from llmcouncil.resilience.retry import RetryNotice
 
@@ -34,6 +34,8 @@ class CallPlan:
     preset: str | None = None  # whose per-preset policy applies
     total_timeout: float | None = None  # caps the model's own total timeout (the title's)
     deadline: CallDeadline | None = None  # one deadline for the whole call (the chairman's)
+    seed: int | None = None
+    reasoning: ReasoningRequest | None = None  # a reasoning model's effort and thinking budget
 
 
 @dataclass(slots=True)

@@ -267,6 +267,8 @@ class CallExecution:
                     json_schema=schema,
                     timeout=max(0.001, target.deadline - loop.time()),
                     first_token_timeout=first_token,
+                    seed=plan.seed,
+                    reasoning=plan.reasoning,
                 )
                 completion = await send(provider, request, on_delta)
         except ProviderError as exc:

@@ -1,0 +1,252 @@
+"""The final answer of each mode, and the structured part read from a chairman's reply.
+
+The chairman is asked (``prompts.STRUCTURE_REQUEST``) to follow its answer with one JSON object
+between ``<council_structure>`` tags: consensus, contradictions (which responses said what),
+gaps, and a confidence level with its justification. Models wrap it in code fences, drop the
+closing tag, or write sections instead of JSON; ``read_structure`` accepts each of these and
+otherwise leaves the reply whole, with a note saying no structure was found. What the user
+reads as the answer is the reply without the block.
+
+``final_*`` build the stage-3 item every mode stores (``FinalAnswer.as_dict`` plus ``kind``,
+``structured`` and, for ``select``, the review summary).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from llmcouncil.council.prompts import STRUCTURE_TAG
+from llmcouncil.records import CallRecord, FinalAnswer
+
+_LEVELS = ("high", "medium", "low")
+_MAX_ITEMS = 20
+_MAX_ITEM_CHARS = 1000
+
+_TAGGED = re.compile(
+    rf"<\s*{STRUCTURE_TAG}\s*>(?P<body>.*?)(?:<\s*/\s*{STRUCTURE_TAG}\s*>|\Z)",
+    re.IGNORECASE | re.DOTALL,
+)
+_FENCE = re.compile(r"```(?:json)?\s*(?P<body>\{.*?\})\s*```", re.IGNORECASE | re.DOTALL)
+_SECTION = re.compile(
+    r"^[ \t#*_]*(?P<name>consensus|points of consensus|contradictions|disagreements|"
+    r"gaps|not covered|what nobody covered|confidence)[ \t*_]*:?[ \t*_]*(?P<rest>.*)$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+(?P<item>.+)$", re.MULTILINE)
+
+NO_STRUCTURE_NOTE = (
+    "The chairman gave no structured summary (consensus, contradictions, gaps, confidence); "
+    "the answer is shown as written."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadSynthesis:
+    answer: str  # the reply without its structured block
+    structured: dict[str, Any] | None
+    note: str | None  # why there is no structure, when there is none
+
+
+def read_structure(reply: str, *, label_to_model: Mapping[str, str]) -> ReadSynthesis:
+    """The chairman's reply split into its answer and its structured part (or a note)."""
+    for match in reversed(list(_TAGGED.finditer(reply))):
+        found = _from_json(match.group("body"))
+        if found is not None:
+            answer = (reply[: match.start()] + reply[match.end() :]).strip()
+            return ReadSynthesis(answer, _with_models(found, label_to_model), None)
+    for match in reversed(list(_FENCE.finditer(reply))):
+        found = _from_json(match.group("body"))
+        if found is not None and {"consensus", "confidence"} & set(found):
+            answer = (reply[: match.start()] + reply[match.end() :]).strip()
+            return ReadSynthesis(answer, _with_models(found, label_to_model), None)
+    sections = _from_sections(reply)
+    if sections is not None:
+        return ReadSynthesis(reply.strip(), _with_models(sections, label_to_model), None)
+    return ReadSynthesis(reply.strip(), None, NO_STRUCTURE_NOTE)
+
+
+def _from_json(body: str) -> dict[str, Any] | None:
+    text = body.strip()
+    fenced = _FENCE.search(text)
+    if fenced:
+        text = fenced.group("body")
+    start, end = text.find("{"), text.rfind("}")
+    if start < 0 or end <= start:
+        return None
+    try:
+        data = json.loads(text[start : end + 1])
+    except ValueError:
+        return None
+    return _normalised(data) if isinstance(data, dict) else None
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        return []
+    items = [str(v).strip()[:_MAX_ITEM_CHARS] for v in value if isinstance(v, str | int | float)]
+    return [i for i in items if i][:_MAX_ITEMS]
+
+
+def _normalised(data: Mapping[str, Any]) -> dict[str, Any] | None:
+    contradictions: list[dict[str, Any]] = []
+    raw = data.get("contradictions") or []
+    for item in raw if isinstance(raw, list) else []:
+        if isinstance(item, str):
+            contradictions.append({"point": item[:_MAX_ITEM_CHARS], "positions": []})
+            continue
+        if not isinstance(item, dict):
+            continue
+        positions: list[dict[str, Any]] = []
+        for position in item.get("positions") or []:
+            if isinstance(position, dict):
+                positions.append(
+                    {
+                        "responses": _strings(position.get("responses") or position.get("labels")),
+                        "says": str(position.get("says") or position.get("position") or "")[
+                            :_MAX_ITEM_CHARS
+                        ],
+                    }
+                )
+        point = str(item.get("point") or item.get("topic") or "").strip()
+        if point or positions:
+            contradictions.append({"point": point[:_MAX_ITEM_CHARS], "positions": positions})
+    confidence = data.get("confidence")
+    level, justification = None, ""
+    if isinstance(confidence, dict):
+        level = str(confidence.get("level") or "").strip().lower()
+        justification = str(confidence.get("justification") or confidence.get("why") or "")
+    elif isinstance(confidence, str):
+        level = confidence.strip().lower()
+    structured = {
+        "consensus": _strings(data.get("consensus")),
+        "contradictions": contradictions[:_MAX_ITEMS],
+        "gaps": _strings(data.get("gaps") or data.get("not_covered")),
+        "confidence": {
+            "level": level if level in _LEVELS else None,
+            "justification": justification.strip()[:_MAX_ITEM_CHARS],
+        },
+    }
+    if not (structured["consensus"] or contradictions or structured["gaps"] or level):
+        return None
+    return structured
+
+
+def _from_sections(reply: str) -> dict[str, Any] | None:
+    """A reply written with headed sections ("Consensus:", "Contradictions:", ...)."""
+    heads = list(_SECTION.finditer(reply))
+    if len(heads) < 2:
+        return None
+    parts: dict[str, str] = {}
+    for i, head in enumerate(heads):
+        end = heads[i + 1].start() if i + 1 < len(heads) else len(reply)
+        name = head.group("name").lower()
+        key = (
+            "consensus"
+            if "consensus" in name
+            else "contradictions"
+            if name in ("contradictions", "disagreements")
+            else "confidence"
+            if name == "confidence"
+            else "gaps"
+        )
+        parts[key] = head.group("rest") + "\n" + reply[head.end() : end]
+    if "confidence" not in parts or len(parts) < 2:
+        return None
+    confidence_text = parts.get("confidence", "").strip()
+    level = next((lv for lv in _LEVELS if re.search(rf"\b{lv}\b", confidence_text, re.I)), None)
+    data = {
+        "consensus": _bullets(parts.get("consensus", "")),
+        "contradictions": _bullets(parts.get("contradictions", "")),
+        "gaps": _bullets(parts.get("gaps", "")),
+        "confidence": {"level": level, "justification": confidence_text},
+    }
+    return _normalised(data)
+
+
+def _bullets(text: str) -> list[str]:
+    items = [m.group("item").strip() for m in _BULLET.finditer(text)]
+    return items or [line.strip() for line in text.splitlines() if line.strip()][:1]
+
+
+def _with_models(structured: dict[str, Any], label_to_model: Mapping[str, str]) -> dict[str, Any]:
+    """Each contradiction's positions also name the models behind their labels."""
+    for item in structured["contradictions"]:
+        for position in item["positions"]:
+            position["models"] = [
+                label_to_model[r] for r in position["responses"] if r in label_to_model
+            ]
+    return structured
+
+
+# --- the final answer of each mode ------------------------------------------------------------
+
+
+def final_synthesis(chair: CallRecord, *, label_to_model: Mapping[str, str]) -> dict[str, Any]:
+    read = read_structure(chair.text, label_to_model=label_to_model)
+    final = FinalAnswer.synthesis(chair).as_dict()
+    final.update(
+        response=read.answer or chair.text,
+        kind="synthesis",
+        structured=read.structured,
+        structured_note=read.note,
+    )
+    return final
+
+
+def final_degraded(best: CallRecord | None, *, reason: str) -> dict[str, Any]:
+    return {**FinalAnswer.degraded_to(best, reason=reason).as_dict(), "kind": "degraded"}
+
+
+def final_selected(
+    best: CallRecord, *, summary: str, label: str | None, simulated: bool
+) -> dict[str, Any]:
+    """``select``: the top-ranked answer verbatim, with what the review said of it."""
+    final = FinalAnswer(response=best.text, model=None, simulated=simulated).as_dict()
+    final.update(
+        kind="selected",
+        selected_model=best.model,
+        selected_label=label,
+        review_summary=summary,
+        finish_reason=best.finish_reason,
+    )
+    return final
+
+
+def final_side_by_side(answers: Sequence[CallRecord]) -> dict[str, Any]:
+    """``answers``: no review and no chairman; the answers are the result."""
+    count = len(answers)
+    text = f"{count} answer{'s' if count != 1 else ''} side by side; no review or synthesis."
+    simulated = any(a.simulated for a in answers)
+    return {**FinalAnswer(response=text, simulated=simulated).as_dict(), "kind": "answers"}
+
+
+def final_unanimous(answer: CallRecord, *, members: int) -> dict[str, Any]:
+    """Early stop: every member gave this same short answer, so nothing was reviewed."""
+    final = FinalAnswer(response=answer.text, simulated=answer.simulated).as_dict()
+    final.update(kind="unanimous", unanimous_members=members)
+    return final
+
+
+def review_summary(metadata: Mapping[str, Any], *, model: str) -> str:
+    """One paragraph on how the reviewers placed the selected answer."""
+    rows = list(metadata.get("aggregate") or [])
+    row = next((r for r in rows if r.get("model") == model), None)
+    counted = (metadata.get("aggregation") or {}).get("counted_reviewers", 0)
+    if row is None:
+        reason = metadata.get("ranking_skipped_reason") or "no review could be counted"
+        return f"Not ranked by peer review ({reason}); the first answer is shown."
+    parts = [f"Ranked first of {len(rows)} answers by {counted} counted reviewer(s)"]
+    if row.get("first_place_votes"):
+        parts.append(f"{row['first_place_votes']} first-place vote(s)")
+    if row.get("average_rank") is not None:
+        parts.append(f"average rank {row['average_rank']:.2f}")
+    text = ", ".join(parts) + "."
+    if metadata.get("no_clear_winner"):
+        text += " No clear winner: the top answers' confidence intervals overlap."
+    return text
