@@ -15,12 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from llmcouncil.cli.conversations import matching_ids
-from llmcouncil.documents.repository import StoredDocument
-from llmcouncil.documents.service import document_service
 from llmcouncil.errors import CouncilError, NotFoundError, ValidationFailedError
 
 if TYPE_CHECKING:
     from llmcouncil.api.runtime import Runtime
+    from llmcouncil.documents.repository import StoredDocument
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +92,10 @@ async def attach_files(
     conversation)."""
     if not files:
         return
+    # Imported here: the document service loads the PII detector (a second of imports) that
+    # every other command, and `council --help`, can do without.
+    from llmcouncil.documents.service import document_service
+
     service = document_service(
         store=runtime.store, privacy=runtime.runs.privacy, settings=runtime.settings
     )
