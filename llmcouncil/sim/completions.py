@@ -26,6 +26,7 @@ from llmcouncil.sim.config import PromptKind
 from llmcouncil.sim.content import write_reasoning, write_reply, write_unformatted
 from llmcouncil.sim.faults import CallPlan
 from llmcouncil.sim.prompts import detect_prompt_kind
+from llmcouncil.sim.skills import with_skill
 from llmcouncil.sim.state import STATE_KEY, SimState, capture_call
 from llmcouncil.sim.wire import (
     DONE_EVENT,
@@ -146,6 +147,14 @@ async def _serve(
                     json_mode=chat.wants_json,
                     judging=state.config.judging,
                     context="\n".join(m.text() for m in chat.messages if m.role == "user"),
+                )
+                content = with_skill(
+                    state.config.skills,
+                    model=chat.model,
+                    kind=kind,
+                    prompt=prompt,
+                    json_mode=chat.wants_json,
+                    written=content,
                 )
         field = None
         if thought is not None and style == "think":

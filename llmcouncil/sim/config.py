@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from llmcouncil.sim.catalogue import SIM_MODELS
 from llmcouncil.sim.judging import JudgingConfig
+from llmcouncil.sim.skills import SkillConfig
 
 DEFAULT_KNOWN_MODELS: tuple[str, ...] = tuple(m.id for m in SIM_MODELS)
 
@@ -125,6 +126,8 @@ class SimConfig(_Strict):
     capture_limit: int = Field(default=1000, ge=0)
     # Scripted reviewer behaviours (a better member, biased reviewers); None: none.
     judging: JudgingConfig | None = None
+    # Scripted skill: an answer key, members right or wrong by design, scripted judges.
+    skills: SkillConfig | None = None
 
     def latency_for(self, model: str) -> LatencyProfile:
         profile = self.latency.get(model) or self.latency.get(WILDCARD)
