@@ -48,6 +48,8 @@ class Usage:
     completion_tokens: int = 0
     total_tokens: int = 0
     cost: float | None = None
+    # Of completion_tokens, those a reasoning model spent thinking (billed as output).
+    reasoning_tokens: int = 0
 
     def __add__(self, other: Usage) -> Usage:
         cost: float | None
@@ -60,6 +62,7 @@ class Usage:
             completion_tokens=self.completion_tokens + other.completion_tokens,
             total_tokens=self.total_tokens + other.total_tokens,
             cost=cost,
+            reasoning_tokens=self.reasoning_tokens + other.reasoning_tokens,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -68,6 +71,7 @@ class Usage:
             "completion_tokens": self.completion_tokens,
             "total_tokens": self.total_tokens,
             "cost": self.cost,
+            "reasoning_tokens": self.reasoning_tokens,
         }
 
 

@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from llmcouncil.config import MAX_REVISION_ROUNDS, ModeName
+
 # Where a conversation was started; v1 (OpenAI-compatible clients) and mcp are tools' traffic.
 ConversationSource = Literal["web", "api", "cli", "v1", "mcp"]
 
@@ -48,6 +50,20 @@ class MessageCreate(BaseModel):
         "chapters before it.",
     )
 
+    mode: ModeName | None = Field(
+        default=None,
+        description="How the council deliberates on this question (default: the preset's): "
+        "classic, select (the top-ranked answer, no chairman), answers (side by side, no "
+        "review), revise (members revise after reading each other), self-moa (one model "
+        "sampled several times).",
+    )
+    rounds: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_REVISION_ROUNDS,
+        description="Revision rounds for mode revise (default: the preset's).",
+    )
+
     @model_validator(mode="after")
     def _both_or_neither(self) -> MessageCreate:
         if (self.document_id is None) != (self.section is None):
@@ -66,6 +82,9 @@ class CallUsagePublic(_Open):
     completion_tokens: int = 0
     total_tokens: int | None = None
     cost: float | None = None
+    reasoning_tokens: int | None = Field(
+        default=None, description="Of completion_tokens, those spent thinking (priced as output)."
+    )
 
 
 class _CallFields(_Open):
@@ -90,6 +109,9 @@ class Stage1Answer(_CallFields):
     model: str
     response: str
     reasoning: str | None = _REASONING
+    round: int | None = Field(
+        default=None, description="Mode revise: 0 for the first answer, then the revision round."
+    )
 
 
 class VotePublic(_Open):
@@ -133,6 +155,32 @@ class Stage2Review(_CallFields):
     reasoning: str | None = _REASONING
 
 
+class ContradictionPosition(BaseModel):
+    responses: list[str] = Field(description='Labels as the chairman saw them ("Response A").')
+    models: list[str] = Field(default_factory=list, description="The models behind the labels.")
+    says: str = ""
+
+
+class Contradiction(BaseModel):
+    point: str
+    positions: list[ContradictionPosition] = Field(default_factory=list)
+
+
+class SynthesisConfidence(BaseModel):
+    level: Literal["high", "medium", "low"] | None = None
+    justification: str = ""
+
+
+class StructuredSynthesis(BaseModel):
+    """Where the answers agree and contradict each other, what none covered, and how sure the
+    chairman is, read from its reply."""
+
+    consensus: list[str] = Field(default_factory=list)
+    contradictions: list[Contradiction] = Field(default_factory=list)
+    gaps: list[str] = Field(default_factory=list, description="What no answer covered.")
+    confidence: SynthesisConfidence = Field(default_factory=SynthesisConfidence)
+
+
 class Stage3Final(_CallFields):
     model: str | None = Field(description="The chairman; null when every chairman failed.")
     response: str
@@ -140,6 +188,26 @@ class Stage3Final(_CallFields):
     degraded: bool = False
     degraded_reason: str | None = None
     top_ranked_model: str | None = None
+    kind: Literal["synthesis", "degraded", "selected", "answers", "unanimous"] | None = Field(
+        default=None,
+        description="synthesis (the chairman's), degraded (every chairman failed), selected "
+        "(mode select: the top-ranked answer verbatim), answers (mode answers: see stage1), "
+        "unanimous (early stop: every member gave this short answer). Null in older runs.",
+    )
+    structured: StructuredSynthesis | None = Field(
+        default=None, description="The synthesis's structured part; null when absent."
+    )
+    structured_note: str | None = Field(
+        default=None, description="Why a synthesis has no structured part."
+    )
+    selected_model: str | None = None
+    selected_label: str | None = None
+    review_summary: str | None = Field(
+        default=None, description="Mode select: how the reviewers placed the selected answer."
+    )
+    early_stop: dict[str, Any] | None = Field(
+        default=None, description='{"kind": "unanimous" | "unchanged", "reason", "round"}.'
+    )
 
 
 class ModelErrorPublic(_Open):
@@ -226,6 +294,10 @@ class AssistantMessagePublic(_Open):
     metadata: RunMetadata
     errors: list[ModelErrorPublic]
     error: dict[str, Any] | None = None
+    mode: ModeName = "classic"
+    stage1_rounds: list[list[Stage1Answer]] = Field(
+        default_factory=list, description="Mode revise: every round's answers, first to last."
+    )
     stages_done: int = 0
     attempts: int = 1
     simulated: bool = False
@@ -273,6 +345,27 @@ class CouncilResult(BaseModel):
     privacy: dict[str, Any] | None = Field(
         default=None, description="The privacy policy applied and redactions per entity type."
     )
+    mode: ModeName = "classic"
+    stage1_rounds: list[list[Stage1Answer]] = Field(default_factory=list)
+
+
+class ContinueRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    stage: Literal[1, 3] = Field(description="1: a member's answer; 3: the final answer.")
+    model: str = Field(min_length=1, max_length=300, description="The model whose answer was cut.")
+
+
+class ContinueResult(BaseModel):
+    """The answer as it now reads, after the same model finished it."""
+
+    stage: int
+    model: str
+    response: str
+    finish_reason: str | None = Field(
+        default=None, description='"length" again when the continuation was cut too.'
+    )
+    usage: CallUsagePublic
 
 
 class CancelResult(BaseModel):

@@ -98,6 +98,16 @@ def ask(
     preset: Annotated[str | None, typer.Option(help="Council preset to use.")] = None,
     models: Annotated[str | None, typer.Option(help="Comma-separated council members.")] = None,
     chairman: Annotated[str | None, typer.Option(help="Chairman model.")] = None,
+    mode: Annotated[
+        str | None,
+        typer.Option(
+            help="How the council deliberates: classic, select, answers, revise or self-moa "
+            "(default: the preset's)."
+        ),
+    ] = None,
+    rounds: Annotated[
+        int | None, typer.Option(help="Revision rounds for --mode revise (1-3).")
+    ] = None,
     demo: DemoOption = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the whole result as JSON.")
@@ -135,6 +145,8 @@ def ask(
             live=not as_json,
             conversation=conversation,
             files=attachments,
+            mode=mode,
+            rounds=rounds,
         )
     )
     if as_json:
@@ -155,11 +167,15 @@ async def _ask(
     live: bool,
     conversation: str | None = None,
     files: list[tuple[Path, bytes]] | None = None,
+    mode: str | None = None,
+    rounds: int | None = None,
 ) -> dict[str, Any]:
     from llmcouncil.api.runtime import Runtime
     from llmcouncil.council.spec import resolve_council
 
-    resolve_council(settings, preset=preset, members=members, chairman=chairman)
+    resolve_council(
+        settings, preset=preset, members=members, chairman=chairman, mode=mode, rounds=rounds
+    )
     runtime = await Runtime.start(settings)
     try:
         if runtime.demo and live:
@@ -175,7 +191,7 @@ async def _ask(
         )
         try:
             handle = await runtime.runs.start(
-                conversation_id=target.conversation_id, content=question
+                conversation_id=target.conversation_id, content=question, mode=mode, rounds=rounds
             )
         except BaseException:
             if target.created:
@@ -212,8 +228,16 @@ def _print_result(payload: dict[str, Any]) -> None:
         return
     for part in peer_ranking(payload):
         _out.print(part)
+    kind = final.get("kind")
+    if kind == "answers":
+        for answer in payload.get("stage1", []):
+            _out.print(Panel(Markdown(str(answer.get("response", ""))), title=answer["model"]))
+        return
     if final.get("degraded"):
         title = "Degraded result: no chairman answered"
+    elif kind in ("selected", "unanimous"):
+        who = final.get("selected_model") or "every member"
+        title = f"Top-ranked answer — {who}" if kind == "selected" else "Unanimous answer"
     else:
         who = final.get("answered_by") or final.get("model")
         title = f"Final answer — chairman {final.get('model')}"
@@ -222,3 +246,12 @@ def _print_result(payload: dict[str, Any]) -> None:
     if payload.get("simulated"):
         title += " [SIMULATED]"
     _out.print(Panel(Group(Markdown(str(final.get("response", "")))), title=title))
+    if final.get("review_summary"):
+        _out.print(str(final["review_summary"]))
+    structured = final.get("structured")
+    if structured:
+        confidence = structured.get("confidence") or {}
+        _out.print(
+            f"Confidence: {confidence.get('level') or 'not stated'}"
+            f" — {confidence.get('justification') or ''}".rstrip(" —")
+        )

@@ -77,6 +77,10 @@ class CouncilPipeline:
 
         task.add_done_callback(done)
 
+    @property
+    def caller(self) -> ModelCaller:
+        return self._caller
+
     async def aclose(self) -> None:
         """Cancel titles still running in the background (server shutdown)."""
         tasks = list(self._background)

@@ -30,8 +30,10 @@ import contextvars
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from llmcouncil.config import Settings
+from llmcouncil.council.continuation import continue_answer
 from llmcouncil.council.events import RunChannel
 from llmcouncil.council.governance import (
     MayWrite,
@@ -308,6 +310,24 @@ class RunService:
         except BaseException:
             await asyncio.shield(self._store.delete_conversation(conversation.id))
             raise
+
+    async def continue_answer(
+        self, *, conversation_id: str, run_id: str, stage: int, model: str
+    ) -> dict[str, Any]:
+        """Ask ``model`` to finish its answer the output limit cut (council/continuation.py)."""
+        ending = self._active.get(run_id)
+        if ending is not None and ending.stored.done() and ending.task is not None:
+            await asyncio.wait({ending.task})  # it has ended; only its settlement was left
+        if run_id in self._active:
+            raise ConflictError(f"run {run_id} is still running")
+        return await continue_answer(
+            store=self._store,
+            caller=self._pipeline.caller,
+            conversation_id=conversation_id,
+            run_id=run_id,
+            stage=stage,
+            model=model,
+        )
 
     async def retry(
         self, *, conversation_id: str, run_id: str, actor: RunActor | None = None

@@ -23,6 +23,7 @@ from llmcouncil.council.ordering import presentation_orders
 from llmcouncil.council.prompt_safety import nonce_for
 from llmcouncil.council.ranking import ParseStatus, response_labels
 from llmcouncil.council.spec import CouncilSpec
+from llmcouncil.council.synthesis import StructureFilter
 from llmcouncil.errors import ModelFailure
 from llmcouncil.providers.base import ChatMessage, ReasoningRequest
 from llmcouncil.records import CallRecord, Stage
@@ -47,6 +48,23 @@ class StageEvents:
     def redirected(self, emit: Callable[[CouncilEvent], None]) -> StageEvents:
         """The same run's events, sent through ``emit`` (e.g. held until a write commits)."""
         return StageEvents(emit, show_tokens=self.show_tokens)
+
+    def filtered(self, feed: Callable[[str], str], reset: Callable[[], None]) -> StageEvents:
+        """The same run's events, each ``model_delta``'s text passed through ``feed`` (and
+        dropped when nothing is left); ``reset`` when the call starts over."""
+        emit = self._emit
+
+        def filtered_emit(event: CouncilEvent) -> None:
+            if event.type is EventType.MODEL_DELTA:
+                text = feed(str(event.fields.get("text", "")))
+                if not text:
+                    return
+                event = CouncilEvent(event.type, {**event.fields, "text": text})
+            elif event.type is EventType.MODEL_RESET:
+                reset()
+            emit(event)
+
+        return StageEvents(filtered_emit, show_tokens=self.show_tokens)
 
     def tagged(self, **extra: Any) -> StageEvents:
         """The same run's events, each carrying ``extra`` (a revision's ``round``)."""
@@ -529,6 +547,9 @@ async def synthesize(
         deadline=caller.policies.chairman_deadline(spec.preset),
         reasoning=reasoning,
     )
+    if events.show_tokens:  # the structured part is shown apart, never streamed as text
+        block = StructureFilter()
+        events = events.filtered(block.feed, block.reset)
     return await _call(caller, plan, events)
 
 

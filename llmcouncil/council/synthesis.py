@@ -220,8 +220,7 @@ def final_selected(
 
 def final_side_by_side(answers: Sequence[CallRecord]) -> dict[str, Any]:
     """``answers``: no review and no chairman; the answers are the result."""
-    count = len(answers)
-    text = f"{count} answer{'s' if count != 1 else ''} side by side; no review or synthesis."
+    text = "\n\n".join(f"### {a.model}\n\n{a.text}" for a in answers)
     simulated = any(a.simulated for a in answers)
     return {**FinalAnswer(response=text, simulated=simulated).as_dict(), "kind": "answers"}
 
@@ -250,3 +249,51 @@ def review_summary(metadata: Mapping[str, Any], *, model: str) -> str:
     if metadata.get("no_clear_winner"):
         text += " No clear winner: the top answers' confidence intervals overlap."
     return text
+
+
+class StructureFilter:
+    """The chairman's streamed text without its structured block, so what a client sees as it
+    arrives ends as the stored answer does (``read_structure(...).answer``): text stops at the
+    block's opening tag, a chunk that may end in the tag's beginning is held back, and so is
+    whitespace that may turn out to be the block's leading space (never the answer's)."""
+
+    _OPEN = f"<{STRUCTURE_TAG}>"
+
+    def __init__(self) -> None:
+        self._held = ""
+        self._started = False
+        self._closed = False
+
+    def reset(self) -> None:
+        """The call restarted (a fallback): a new reply begins."""
+        self._held, self._started, self._closed = "", False, False
+
+    def feed(self, text: str) -> str:
+        if self._closed:
+            return ""
+        held = self._held + text
+        found = held.lower().find(self._OPEN)
+        if found >= 0:
+            self._closed = True
+            out = held[:found].rstrip()
+            self._held = ""
+            return self._begin(out)
+        keep = _partial_suffix(held.lower(), self._OPEN)
+        out, self._held = held[: len(held) - keep], held[len(held) - keep :]
+        stripped = out.rstrip()
+        self._held = out[len(stripped) :] + self._held
+        return self._begin(stripped)
+
+    def _begin(self, out: str) -> str:
+        if not self._started:
+            out = out.lstrip()
+            self._started = bool(out)
+        return out
+
+
+def _partial_suffix(text: str, tag: str) -> int:
+    """How many characters at the end of ``text`` could begin ``tag``."""
+    for size in range(min(len(tag) - 1, len(text)), 0, -1):
+        if tag.startswith(text[-size:]):
+            return size
+    return 0

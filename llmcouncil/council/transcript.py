@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from llmcouncil.council.continuation import joined
 from llmcouncil.council.events import CouncilEvent, EventType
 from llmcouncil.council.stage_items import stage1_item, stage2_item
 from llmcouncil.privacy.restore import restore_value
@@ -25,7 +26,7 @@ def _iso(value: Any) -> str | None:
 def run_payload(detail: RunDetail) -> dict[str, Any]:
     """The assistant turn of the original API, plus status, errors and timing."""
     run = detail.run
-    calls = detail.calls
+    calls = joined(detail.calls)  # an answer cut by its length limit, with its continuation
     stage1, rounds = _answer_rounds(calls)
     stage2 = [stage2_item(c) for c in calls if c.stage == Stage.REVIEWS and c.ok]
     errors = [c.error_item() for c in calls if not c.ok and c.stage > 0]
@@ -53,6 +54,7 @@ def run_payload(detail: RunDetail) -> dict[str, Any]:
         "usage": {
             "prompt_tokens": sum(u.prompt_tokens for u in usage),
             "completion_tokens": sum(u.completion_tokens for u in usage),
+            "reasoning_tokens": sum(u.reasoning_tokens for u in usage),
             "cost": sum(u.cost for u in usage if u.cost is not None)
             if any(u.cost is not None for u in usage)
             else None,

@@ -36,6 +36,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from llmcouncil.api.inputs import text_problem
 from llmcouncil.api.runtime import Runtime
+from llmcouncil.config import ModeName
 from llmcouncil.council.events import EventType
 from llmcouncil.council.simulated import marked
 from llmcouncil.council.transcript import result_payload
@@ -114,9 +115,23 @@ def build_server(runtime: Callable[[], Runtime], *, version: str = "") -> MCPSer
                 max_length=20,
             ),
         ] = None,
+        mode: Annotated[
+            ModeName | None,
+            Field(
+                description="How the council deliberates: classic (answers, review, synthesis), "
+                "select (the top-ranked answer, no synthesis), answers (side by side), revise "
+                "(members revise after reading each other), self-moa (one model sampled); "
+                "the preset's if unset."
+            ),
+        ] = None,
     ) -> Annotated[CallToolResult, ConsultResult]:
         summary, demo = await _consult(
-            runtime(), ctx, question=question, preset=preset, documents=documents or []
+            runtime(),
+            ctx,
+            question=question,
+            preset=preset,
+            documents=documents or [],
+            mode=mode,
         )
         return CallToolResult(
             content=[TextContent(type="text", text=marked(as_text(summary), simulated=demo))],
@@ -174,6 +189,7 @@ async def _consult(
     question: str,
     preset: str | None,
     documents: list[DocumentInput],
+    mode: str | None = None,
 ) -> tuple[ConsultResult, bool]:
     runs = runtime.runs
     for name, value in (("question", question), ("preset", preset or "")):
@@ -192,6 +208,7 @@ async def _consult(
             stream_tokens=False,  # progress is per stage only
             source="mcp",
             before_run=attach,
+            mode=mode,
         )
     except CouncilError as exc:  # unknown preset, bad question or file, overload
         raise ToolError(exc.message) from exc

@@ -50,6 +50,9 @@ class ConsultResult(BaseModel):
     conversation_id: str
     run_id: str
     simulated: bool
+    mode: str = "classic"
+    # The chairman's consensus, contradictions, gaps and confidence, when it gave them.
+    structured: dict[str, Any] | None = None
 
 
 def agreement_level(w: float | None) -> str:
@@ -129,6 +132,8 @@ def summarize(result: dict[str, Any], *, conversation_id: str) -> ConsultResult:
     votes = metadata.get("votes")
     return ConsultResult(
         answer=str(final.get("response", "")),
+        mode=str(result.get("mode") or "classic"),
+        structured=final.get("structured"),
         degraded=bool(final.get("degraded")),
         preset=metadata.get("preset"),
         chairman=final.get("model"),

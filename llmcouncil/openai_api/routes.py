@@ -108,6 +108,8 @@ async def chat_completions(
         stream_tokens=bool(body.stream),  # a waiting client is sent no token events
         source="v1",
         before_run=attach,
+        mode=body.mode,
+        rounds=body.rounds,
     )
     try:  # a long history's scan is dropped, and no run starts, if the client leaves first
         handle = await unless_disconnected(request, opening)
@@ -169,6 +171,9 @@ def _completion(
             "stage1": result["stage1"],
             "stage2": result["stage2"],
             "stage3": final,
+            "mode": result.get("mode", "classic"),
+            "stage1_rounds": result.get("stage1_rounds", []),
+            "structured": final.get("structured"),
             "metadata": result["metadata"],
             "errors": result["errors"],
         },

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from llmcouncil.api.inputs import INT64_MAX
+from llmcouncil.config import MAX_REVISION_ROUNDS, ModeName
 
 MODEL_PREFIX = "council"
 OWNER = "llm-council"
@@ -63,6 +64,14 @@ class ChatCompletionRequest(BaseModel):
     tools: list[dict[str, Any]] | None = None
     functions: list[dict[str, Any]] | None = None
     council: CouncilOptions | None = None
+    mode: ModeName | None = Field(
+        default=None,
+        description="Extension: how the council deliberates (classic, select, answers, revise, "
+        "self-moa); default: the preset's.",
+    )
+    rounds: int | None = Field(
+        default=None, ge=1, le=MAX_REVISION_ROUNDS, description="Extension: revision rounds."
+    )
 
 
 class ModelCard(BaseModel):

@@ -47,6 +47,7 @@ from llmcouncil.providers.base import (
 )
 from llmcouncil.providers.reasoning import split_reasoning
 from llmcouncil.providers.reasoning_stream import ThinkFilter
+from llmcouncil.providers.reasoning_wire import WireFormat, add_reasoning, guess_format
 from llmcouncil.providers.sse import (
     READ_BUFFER,
     SseLines,
@@ -71,9 +72,11 @@ class OpenAICompatProvider:
         headers: Mapping[str, str] | None = None,
         max_connections: int = 512,
         connect_timeout: float = 15.0,
+        reasoning_format: WireFormat | None = None,
     ) -> None:
         self.name = name
         self.base_url = base_url.rstrip("/")
+        self._reasoning_format = reasoning_format or guess_format(self.base_url)
         self._headers = {"Content-Type": "application/json", **(headers or {})}
         if api_key:
             self._headers["Authorization"] = f"Bearer {api_key}"
@@ -122,6 +125,10 @@ class OpenAICompatProvider:
                 "type": "json_schema",
                 "json_schema": {"name": "response", "strict": True, "schema": request.json_schema},
             }
+        if request.seed is not None:
+            payload["seed"] = request.seed
+        if request.reasoning is not None:
+            add_reasoning(payload, request, self._reasoning_format)
         return payload
 
     async def complete(self, request: CompletionRequest) -> Completion:

@@ -100,6 +100,7 @@ class ProviderRegistry:
                 headers=config.headers,
                 max_connections=config.max_connections,
                 connect_timeout=timeouts.connect,
+                reasoning_format=config.reasoning_format,
             )
         self._providers[name] = provider
         return provider

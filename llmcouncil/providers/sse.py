@@ -220,11 +220,17 @@ def usage_of(raw: Any) -> Usage:
     prompt = int(raw.get("prompt_tokens") or 0)
     completion = int(raw.get("completion_tokens") or 0)
     cost = raw.get("cost")
+    details = raw.get("completion_tokens_details")
+    thinking = details.get("reasoning_tokens") if isinstance(details, dict) else None
+    reasoning = int(thinking) if isinstance(thinking, int | float) and thinking > 0 else 0
+    if reasoning > completion:  # an upstream that counts thinking apart: it is output all the same
+        completion += reasoning
     return Usage(
         prompt_tokens=prompt,
         completion_tokens=completion,
         total_tokens=int(raw.get("total_tokens") or prompt + completion),
         cost=float(cost) if isinstance(cost, int | float) else None,
+        reasoning_tokens=reasoning,
     )
 
 

@@ -75,7 +75,9 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     if config.strict_models and chat.model not in config.known_models:
         return error_response(404, f"The model `{chat.model}` does not exist.")
     kind = detect_prompt_kind(user_text=chat.last_user_text(), system_text=chat.system_text())
-    plan = state.planner.plan(model=chat.model, stream=chat.stream, prompt_kind=kind)
+    plan = state.planner.plan(
+        model=chat.model, stream=chat.stream, prompt_kind=kind, prompt=chat.last_user_text()
+    )
     state.record(
         capture_call(
             chat=chat,
@@ -167,6 +169,7 @@ async def _serve(
             model=chat.model,
             prompt=prompt_tokens(chat),
             completion=count_tokens(content) + thinking,
+            reasoning=thinking,
         )
         return _Reply(
             model=chat.model,

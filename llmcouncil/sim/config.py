@@ -19,7 +19,7 @@ from llmcouncil.sim.skills import SkillConfig
 
 DEFAULT_KNOWN_MODELS: tuple[str, ...] = tuple(m.id for m in SIM_MODELS)
 
-PromptKind = Literal["answer", "ranking", "title", "chairman"]
+PromptKind = Literal["answer", "ranking", "title", "chairman", "revision"]
 # How a model shows its reasoning: a `reasoning` delta/message field (OpenRouter, Ollama), a
 # `reasoning_content` field (DeepSeek, vLLM), or a `<think>` block opening the content (R1-style).
 ReasoningStyle = Literal["reasoning", "reasoning_content", "think"]
@@ -74,6 +74,9 @@ class FaultSpec(_Strict):
     retry_after_s: float = Field(default=1.0, ge=0)
     # Narrows the fault to one stage of the council, e.g. only the chairman's call.
     prompt_kind: PromptKind | None = None
+    # Narrows it further to prompts whose last user message holds this text (case-insensitive),
+    # e.g. "round 2" for the second revision round only.
+    prompt_contains: str | None = None
 
     @model_validator(mode="after")
     def _exactly_one_fault(self) -> Self:
@@ -104,10 +107,12 @@ class FaultSpec(_Strict):
             return "unformatted"
         return "malformed" if self.malformed else "empty"
 
-    def matches(self, *, stream: bool, prompt_kind: str) -> bool:
+    def matches(self, *, stream: bool, prompt_kind: str, prompt: str = "") -> bool:
         # A cut only makes sense on a stream; letting it match plain calls would spend `times`
         # on calls it cannot affect.
         if self.cut_stream_after is not None and not stream:
+            return False
+        if self.prompt_contains is not None and self.prompt_contains.lower() not in prompt.lower():
             return False
         return self.prompt_kind is None or self.prompt_kind == prompt_kind
 

@@ -23,9 +23,11 @@ from llmcouncil.sim.config import PromptKind
 from llmcouncil.sim.judging import JudgingConfig, leanings, signature
 from llmcouncil.sim.prompts import (
     asks_for_ranking_alone,
+    asks_for_structure,
     extract_question,
     keywords,
     mentions_code,
+    own_answer,
     response_labels,
 )
 
@@ -103,6 +105,10 @@ def write_reply(
         text = _title(words=keywords(question, limit=5), rng=rng)
     elif kind == "chairman":
         text = _chairman(model=model, question=question, words=words, rng=rng)
+        if asks_for_structure(prompt):
+            text += "\n\n" + _structure(prompt=prompt, words=words, rng=rng)
+    elif kind == "revision":
+        return _revised(prompt=prompt, words=words, rng=rng)
     else:
         # Scripted judging: one verbosity for every model, so an answer's length says
         # nothing about who wrote it (its seeded extra paragraphs make it vary).
@@ -203,6 +209,44 @@ def _chairman(*, model: str, question: str, words: list[str], rng: random.Random
         parts.append(_code_block(words=words))
     parts.append(closing)
     return "\n\n".join(parts)
+
+
+REVISION_NOTE = "Revised after reading the other answers"
+
+
+def _revised(*, prompt: str, words: list[str], rng: random.Random) -> str:
+    """A member's revision: its answer with one added point, and unchanged from then on (so
+    rounds converge and an early stop can be seen)."""
+    own = own_answer(prompt).strip()
+    if REVISION_NOTE in own:
+        return own
+    return f"{own}\n\n*{REVISION_NOTE}:* {rng.choice(words)} deserves a caveat the others raised."
+
+
+def _structure(*, prompt: str, words: list[str], rng: random.Random) -> str:
+    """The synthesis's structured part, as the council asks for it, over the prompt's labels."""
+    labels = response_labels(prompt) or ["Response A", "Response B"]
+    first, last = labels[0], labels[-1]
+    body = {
+        "consensus": [f"{w} matters" for w in words[:2]],
+        "contradictions": [
+            {
+                "point": f"how much weight {rng.choice(words)} deserves",
+                "positions": [
+                    {"responses": [first], "says": "a great deal"},
+                    {"responses": [last], "says": "only at the margin"},
+                ],
+            }
+        ]
+        if len(labels) > 1
+        else [],
+        "gaps": [f"the cost of {words[-1]}"],
+        "confidence": {
+            "level": rng.choice(["high", "medium"]),
+            "justification": f"{len(labels)} answers agree on the core",
+        },
+    }
+    return f"<council_structure>\n{json.dumps(body)}\n</council_structure>"
 
 
 class _Scripted(NamedTuple):

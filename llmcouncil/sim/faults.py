@@ -45,11 +45,11 @@ class CallPlanner:
     def config(self) -> SimConfig:
         return self._config
 
-    def plan(self, *, model: str, stream: bool, prompt_kind: str) -> CallPlan:
+    def plan(self, *, model: str, stream: bool, prompt_kind: str, prompt: str = "") -> CallPlan:
         profile = self._config.latency_for(model)
         total_s = self._draw_total_s(profile)
         first_token_s = total_s * profile.first_token_share()
-        fault = self._draw_fault(model=model, stream=stream, prompt_kind=prompt_kind)
+        fault = self._draw_fault(model=model, stream=stream, prompt_kind=prompt_kind, prompt=prompt)
         return CallPlan(total_s=total_s, first_token_s=first_token_s, fault=fault)
 
     def remaining_times(self) -> dict[str, list[int | None]]:
@@ -67,12 +67,14 @@ class CallPlanner:
             total_ms *= profile.tail_multiplier
         return max(0.0, total_ms) / 1000.0
 
-    def _draw_fault(self, *, model: str, stream: bool, prompt_kind: str) -> FaultSpec | None:
+    def _draw_fault(
+        self, *, model: str, stream: bool, prompt_kind: str, prompt: str = ""
+    ) -> FaultSpec | None:
         key = self._config.fault_key_for(model)
         if key is None:
             return None
         for index, fault in enumerate(self._config.faults[key]):
-            if not fault.matches(stream=stream, prompt_kind=prompt_kind):
+            if not fault.matches(stream=stream, prompt_kind=prompt_kind, prompt=prompt):
                 continue
             budget = self._remaining.get((key, index))
             if budget == 0:

@@ -1,9 +1,10 @@
 """Reading the council's prompts: which stage asked, what the question was, which labels exist.
 
 The markers are the contract with `council/prompts.py`: a title prompt starts with "Generate a
-very short title", a ranking prompt contains "FINAL RANKING:", and a chairman prompt mentions the
-"Chairman". All matching is case-insensitive and runs on the last user message (the chairman
-marker is also honoured in a system message). The council encloses each response in a tag that
+very short title", a ranking prompt contains "FINAL RANKING:", a chairman prompt mentions the
+"Chairman", and a revision turn (mode revise) starts with "Revise your answer". All matching
+is case-insensitive and runs on the last user message (the chairman marker is also honoured in
+a system message). The council encloses each response in a tag that
 names its label (`<response label="Response A" nonce="…">`); a repair turn, which asks a reviewer
 again for its ranking, says "ranking alone".
 """
@@ -18,6 +19,11 @@ _TITLE_MARKER = "generate a very short title"
 _RANKING_MARKER = "final ranking:"
 _CHAIRMAN_MARKER = "chairman"
 _REPAIR_MARKER = "ranking alone"
+_REVISION_MARKER = "revise your answer"
+_STRUCTURE_MARKER = "<council_structure>"
+_OWN_ANSWER = re.compile(
+    r"<own_answer [^>]*>\n(?P<text>.*?)\n</own_answer nonce=\"[^\"]*\">", re.DOTALL
+)
 
 # The council's delimiter. Inside an answer the council escapes "<response", so an answer cannot
 # add a label this way.
@@ -68,6 +74,8 @@ def detect_prompt_kind(*, user_text: str, system_text: str = "") -> PromptKind:
     lowered = user_text.lower()
     if lowered.lstrip().startswith(_TITLE_MARKER):
         return "title"
+    if lowered.lstrip().startswith(_REVISION_MARKER):
+        return "revision"
     # The chairman sees the reviewers' rankings, "FINAL RANKING:" included, so it goes first.
     if _CHAIRMAN_MARKER in lowered or _CHAIRMAN_MARKER in system_text.lower():
         return "chairman"
@@ -84,6 +92,17 @@ def response_labels(text: str) -> list[str]:
     headed = _unique(_LABEL_HEADER.findall(text))
     found = headed or _unique(_LABEL_ANYWHERE.findall(text))
     return [f"Response {letter}" for letter in found]
+
+
+def own_answer(text: str) -> str:
+    """A revision turn's own previous answer (as quoted: suspicious lines start with "> ")."""
+    match = _OWN_ANSWER.search(text)
+    return match.group("text") if match else ""
+
+
+def asks_for_structure(text: str) -> bool:
+    """A chairman prompt that asks for the synthesis's structured part."""
+    return _STRUCTURE_MARKER in text.lower()
 
 
 def asks_for_ranking_alone(text: str) -> bool:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from llmcouncil.sim.config import SimConfig
 from llmcouncil.sim.faults import CallPlanner
@@ -39,6 +39,9 @@ class CapturedRequest(BaseModel):
     fault: str | None
     auth_present: bool
     auth_scheme: str | None
+    # The request's budget and reasoning parameters exactly as sent (max_tokens or
+    # max_completion_tokens, reasoning, reasoning_effort, seed), for wire-format tests.
+    params: dict[str, Any] = Field(default_factory=dict)
 
 
 def auth_scheme(header: str | None) -> str | None:
@@ -72,7 +75,19 @@ def capture_call(
         fault=fault,
         auth_present=bool(authorization),
         auth_scheme=auth_scheme(authorization),
+        params=sent_params(chat),
     )
+
+
+_PARAMS = ("max_tokens", "max_completion_tokens", "reasoning", "reasoning_effort", "seed")
+
+
+def sent_params(chat: ChatRequest) -> dict[str, Any]:
+    sent = {
+        **chat.model_dump(include={"max_tokens", "max_completion_tokens"}),
+        **(chat.model_extra or {}),
+    }
+    return {k: sent[k] for k in _PARAMS if sent.get(k) is not None}
 
 
 @dataclass(slots=True)

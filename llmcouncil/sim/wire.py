@@ -113,14 +113,19 @@ def price_per_token(model: str) -> float:
     return (zlib.crc32(model.encode()) % 40 + 1) * 2e-7
 
 
-def usage_body(*, model: str, prompt: int, completion: int) -> dict[str, Any]:
+def usage_body(*, model: str, prompt: int, completion: int, reasoning: int = 0) -> dict[str, Any]:
+    """``completion`` includes ``reasoning`` (the thinking tokens), as OpenAI and OpenRouter
+    count them; those are reported apart in ``completion_tokens_details``."""
     total = prompt + completion
-    return {
+    body: dict[str, Any] = {
         "prompt_tokens": prompt,
         "completion_tokens": completion,
         "total_tokens": total,
         "cost": round(total * price_per_token(model), 10),
     }
+    if reasoning:
+        body["completion_tokens_details"] = {"reasoning_tokens": reasoning}
+    return body
 
 
 def error_body(status: int, message: str | None = None) -> dict[str, Any]:

@@ -72,7 +72,12 @@ def call_values(run_id: str, record: CallRecord) -> dict[str, Any]:
         "ttft_ms": record.ttft_ms,
         "finish_reason": record.finish_reason,
         "simulated": record.simulated,
-        "details": record.details or None,
+        # Thinking tokens ride in details (no column of their own): part of completion_tokens.
+        "details": (
+            {**record.details, "reasoning_tokens": record.usage.reasoning_tokens}
+            if record.usage.reasoning_tokens
+            else record.details or None
+        ),
     }
 
 
@@ -108,6 +113,7 @@ def call_record(row: Any) -> CallRecord:
             completion_tokens=row.completion_tokens,
             total_tokens=row.prompt_tokens + row.completion_tokens,
             cost=row.cost,
+            reasoning_tokens=int((row.details or {}).get("reasoning_tokens") or 0),
         ),
         latency_ms=row.latency_ms,
         ttft_ms=row.ttft_ms,

@@ -17,6 +17,8 @@ from llmcouncil.api.guards import (
 )
 from llmcouncil.api.schemas import (
     CancelResult,
+    ContinueRequest,
+    ContinueResult,
     ConversationCreate,
     ConversationPublic,
     ConversationSource,
@@ -223,6 +225,8 @@ async def send_message(
             actor=actor_for_run(principal, request),
             stream_tokens=False,  # nobody watches tokens here: no model_delta events
             may_write=principal.may_change_conversation,  # checked on the run's own read
+            mode=body.mode,
+            rounds=body.rounds,
         )
     response.headers.update(_notices(handle))
     # The answer as soon as the run is stored; usage and audit are settled right after.
@@ -262,6 +266,8 @@ async def send_message_stream(
             idempotency_key=idempotency_key,
             actor=actor_for_run(principal, request),
             may_write=principal.may_change_conversation,  # checked on the run's own read
+            mode=body.mode,
+            rounds=body.rounds,
         )
     stream = run_stream(handle, runs)
     stream.headers.update(_notices(handle))
@@ -287,6 +293,24 @@ async def retry_run(
     stream = run_stream(handle, runs)
     stream.headers.update(_notices(handle))
     return stream
+
+
+@router.post(
+    "/{conversation_id}/runs/{run_id}/continue",
+    response_model=ContinueResult,
+    responses={404: {"model": ErrorBody}, 409: {"model": ErrorBody}},
+)
+async def continue_answer(
+    conversation_id: str,
+    run_id: str,
+    body: ContinueRequest,
+    runs: RunsDep,
+    _writable: WritableConversation,
+) -> dict[str, Any]:
+    """Ask the same model to finish an answer its output limit cut (finish_reason "length")."""
+    return await runs.continue_answer(
+        conversation_id=conversation_id, run_id=run_id, stage=body.stage, model=body.model
+    )
 
 
 @router.post(

@@ -105,6 +105,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/conversations/{conversation_id}/runs/{run_id}/continue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Continue Answer
+         * @description Ask the same model to finish an answer its output limit cut (finish_reason "length").
+         */
+        post: operations["continue_answer_api_conversations__conversation_id__runs__run_id__continue_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/conversations/{conversation_id}/runs/{run_id}/cancel": {
         parameters: {
             query?: never;
@@ -960,6 +980,17 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             /**
+             * Mode
+             * @default classic
+             * @enum {string}
+             */
+            mode: "classic" | "select" | "answers" | "revise" | "self-moa";
+            /**
+             * Stage1 Rounds
+             * @description Mode revise: every round's answers, first to last.
+             */
+            stage1_rounds?: components["schemas"]["Stage1Answer"][][];
+            /**
              * Stages Done
              * @default 0
              */
@@ -1127,6 +1158,11 @@ export interface components {
             total_tokens?: number | null;
             /** Cost */
             cost?: number | null;
+            /**
+             * Reasoning Tokens
+             * @description Of completion_tokens, those spent thinking (priced as output).
+             */
+            reasoning_tokens?: number | null;
         } & {
             [key: string]: unknown;
         };
@@ -1267,6 +1303,16 @@ export interface components {
                 [key: string]: unknown;
             }[] | null;
             council?: components["schemas"]["CouncilOptions"] | null;
+            /**
+             * Mode
+             * @description Extension: how the council deliberates (classic, select, answers, revise, self-moa); default: the preset's.
+             */
+            mode?: ("classic" | "select" | "answers" | "revise" | "self-moa") | null;
+            /**
+             * Rounds
+             * @description Extension: revision rounds.
+             */
+            rounds?: number | null;
         } & {
             [key: string]: unknown;
         };
@@ -1320,6 +1366,63 @@ export interface components {
             text?: string | null;
         } & {
             [key: string]: unknown;
+        };
+        /** ContinueRequest */
+        ContinueRequest: {
+            /**
+             * Stage
+             * @description 1: a member's answer; 3: the final answer.
+             * @enum {integer}
+             */
+            stage: 1 | 3;
+            /**
+             * Model
+             * @description The model whose answer was cut.
+             */
+            model: string;
+        };
+        /**
+         * ContinueResult
+         * @description The answer as it now reads, after the same model finished it.
+         */
+        ContinueResult: {
+            /** Stage */
+            stage: number;
+            /** Model */
+            model: string;
+            /** Response */
+            response: string;
+            /**
+             * Finish Reason
+             * @description "length" again when the continuation was cut too.
+             */
+            finish_reason?: string | null;
+            usage: components["schemas"]["CallUsagePublic"];
+        };
+        /** Contradiction */
+        Contradiction: {
+            /** Point */
+            point: string;
+            /** Positions */
+            positions?: components["schemas"]["ContradictionPosition"][];
+        };
+        /** ContradictionPosition */
+        ContradictionPosition: {
+            /**
+             * Responses
+             * @description Labels as the chairman saw them ("Response A").
+             */
+            responses: string[];
+            /**
+             * Models
+             * @description The models behind the labels.
+             */
+            models?: string[];
+            /**
+             * Says
+             * @default
+             */
+            says: string;
         };
         /** ConversationCreate */
         ConversationCreate: {
@@ -1471,6 +1574,14 @@ export interface components {
             privacy?: {
                 [key: string]: unknown;
             } | null;
+            /**
+             * Mode
+             * @default classic
+             * @enum {string}
+             */
+            mode: "classic" | "select" | "answers" | "revise" | "self-moa";
+            /** Stage1 Rounds */
+            stage1_rounds?: components["schemas"]["Stage1Answer"][][];
         };
         /**
          * DiscussSection
@@ -1745,6 +1856,16 @@ export interface components {
              * @description The position of a section in `document_id` (from its table of contents); the council discusses the chapter holding it, with the summaries of the chapters before it.
              */
             section?: number | null;
+            /**
+             * Mode
+             * @description How the council deliberates on this question (default: the preset's): classic, select (the top-ranked answer, no chairman), answers (side by side, no review), revise (members revise after reading each other), self-moa (one model sampled several times).
+             */
+            mode?: ("classic" | "select" | "answers" | "revise" | "self-moa") | null;
+            /**
+             * Rounds
+             * @description Revision rounds for mode revise (default: the preset's).
+             */
+            rounds?: number | null;
         };
         /** ModelCard */
         ModelCard: {
@@ -2348,6 +2469,11 @@ export interface components {
              * @description The model's reasoning (reasoning fields, <think> blocks), shown on request; never sent to another model nor read as a ranking.
              */
             reasoning?: string | null;
+            /**
+             * Round
+             * @description Mode revise: 0 for the first answer, then the revision round.
+             */
+            round?: number | null;
         } & {
             [key: string]: unknown;
         };
@@ -2467,6 +2593,34 @@ export interface components {
             degraded_reason?: string | null;
             /** Top Ranked Model */
             top_ranked_model?: string | null;
+            /**
+             * Kind
+             * @description synthesis (the chairman's), degraded (every chairman failed), selected (mode select: the top-ranked answer verbatim), answers (mode answers: see stage1), unanimous (early stop: every member gave this short answer). Null in older runs.
+             */
+            kind?: ("synthesis" | "degraded" | "selected" | "answers" | "unanimous") | null;
+            /** @description The synthesis's structured part; null when absent. */
+            structured?: components["schemas"]["StructuredSynthesis"] | null;
+            /**
+             * Structured Note
+             * @description Why a synthesis has no structured part.
+             */
+            structured_note?: string | null;
+            /** Selected Model */
+            selected_model?: string | null;
+            /** Selected Label */
+            selected_label?: string | null;
+            /**
+             * Review Summary
+             * @description Mode select: how the reviewers placed the selected answer.
+             */
+            review_summary?: string | null;
+            /**
+             * Early Stop
+             * @description {"kind": "unanimous" | "unchanged", "reason", "round"}.
+             */
+            early_stop?: {
+                [key: string]: unknown;
+            } | null;
         } & {
             [key: string]: unknown;
         };
@@ -2507,6 +2661,33 @@ export interface components {
             include_usage: boolean;
         } & {
             [key: string]: unknown;
+        };
+        /**
+         * StructuredSynthesis
+         * @description Where the answers agree and contradict each other, what none covered, and how sure the
+         *     chairman is, read from its reply.
+         */
+        StructuredSynthesis: {
+            /** Consensus */
+            consensus?: string[];
+            /** Contradictions */
+            contradictions?: components["schemas"]["Contradiction"][];
+            /**
+             * Gaps
+             * @description What no answer covered.
+             */
+            gaps?: string[];
+            confidence?: components["schemas"]["SynthesisConfidence"];
+        };
+        /** SynthesisConfidence */
+        SynthesisConfidence: {
+            /** Level */
+            level?: ("high" | "medium" | "low") | null;
+            /**
+             * Justification
+             * @default
+             */
+            justification: string;
         };
         /** UsagePublic */
         UsagePublic: {
@@ -3589,6 +3770,105 @@ export interface operations {
             };
             /** @description The question or the history is too long */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or the server is at capacity; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    continue_answer_api_conversations__conversation_id__runs__run_id__continue_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContinueRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContinueResult"];
+                };
+            };
+            /** @description Malformed request body, or a value the database refused */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in (users mode) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Role, scopes or council policy do not allow it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

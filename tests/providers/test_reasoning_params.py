@@ -1,0 +1,119 @@
+"""Effort, thinking budget, output budget and seed as they leave for each upstream format, and
+the thinking tokens an upstream reports, counted apart and within the priced output."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from support import MEMBERS
+
+from llmcouncil.config import ProviderSettings
+from llmcouncil.providers.base import ChatMessage, CompletionRequest, ReasoningRequest
+from llmcouncil.providers.openai_compat import OpenAICompatProvider
+from llmcouncil.providers.reasoning_wire import guess_format
+from llmcouncil.sim import SimConfig, SimServer
+
+
+def request(**fields: object) -> CompletionRequest:
+    return CompletionRequest(
+        model="openai/gpt-5.4",
+        messages=(ChatMessage("user", "Explain tides"),),
+        timeout=10.0,
+        first_token_timeout=5.0,
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+async def adapters(sim: SimServer) -> AsyncIterator[dict[str, OpenAICompatProvider]]:
+    made = {
+        fmt: OpenAICompatProvider(name=fmt, base_url=sim.base_url, reasoning_format=fmt)
+        for fmt in ("openrouter", "openai", "none")
+    }
+    try:
+        yield made  # type: ignore[misc]
+    finally:
+        for adapter in made.values():
+            await adapter.aclose()
+
+
+@pytest.mark.parametrize(
+    ("fmt", "reasoning", "expected"),
+    [
+        ("openrouter", ReasoningRequest(effort="high"), {"reasoning": {"effort": "high"}}),
+        (
+            "openrouter",
+            ReasoningRequest(effort="high", max_tokens=2000),
+            {"reasoning": {"max_tokens": 2000}},  # a budget is the more precise of the two
+        ),
+        ("openai", ReasoningRequest(effort="low", max_tokens=2000), {"reasoning_effort": "low"}),
+        ("none", ReasoningRequest(effort="high"), {}),
+    ],
+)
+async def test_reasoning_goes_out_in_each_upstream_format(
+    adapters: dict[str, OpenAICompatProvider],
+    sim: SimServer,
+    fmt: str,
+    reasoning: ReasoningRequest,
+    expected: dict[str, object],
+) -> None:
+    await adapters[fmt].complete(request(reasoning=reasoning, max_tokens=500, seed=7))
+    sent = sim.requests[-1].params
+    budget = "max_completion_tokens" if fmt == "openai" else "max_tokens"
+    assert sent == {**expected, budget: 500, "seed": 7}
+
+
+async def test_without_reasoning_nothing_extra_is_sent(
+    adapters: dict[str, OpenAICompatProvider], sim: SimServer
+) -> None:
+    await adapters["openai"].complete(request(max_tokens=300))
+    assert sim.requests[-1].params == {"max_tokens": 300}
+
+
+def test_the_format_is_guessed_from_the_address() -> None:
+    assert guess_format("https://openrouter.ai/api/v1") == "openrouter"
+    assert guess_format("https://api.openai.com/v1") == "openai"
+    assert guess_format("http://127.0.0.1:11434/v1") == "none"
+
+
+async def test_thinking_tokens_are_counted_within_the_output(sim: SimServer) -> None:
+    sim.configure(SimConfig.fast().model_copy(update={"reasoning": {"*": "reasoning"}}))
+    adapter = OpenAICompatProvider(name="sim", base_url=sim.base_url)
+    try:
+        completion = await adapter.complete(request())
+    finally:
+        await adapter.aclose()
+    usage = completion.usage
+    assert completion.reasoning
+    assert 0 < usage.reasoning_tokens < usage.completion_tokens
+
+
+async def test_a_council_sends_each_stage_its_own_effort(
+    make_settings: object, start_server: object, sim: SimServer
+) -> None:
+    reasoning = {
+        "answers": {"effort": "medium", "max_output_tokens": 4000},
+        "reviews": {"effort": "low"},
+        "chairman": {"effort": "high", "max_reasoning_tokens": 8000},
+        "models": {MEMBERS[0]: {"effort": "high"}},
+    }
+    settings = make_settings(preset={"reasoning": reasoning})  # type: ignore[operator]
+    settings.providers["sim"] = ProviderSettings(
+        base_url=sim.base_url,
+        api_key_env=settings.providers["sim"].api_key_env,
+        structured_output=True,
+        reasoning_format="openrouter",
+    )
+    server = await start_server(settings)  # type: ignore[operator]
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
+        cid = (await client.post("/api/conversations", json={})).json()["id"]
+        response = await client.post(f"/api/conversations/{cid}/message", json={"content": "Hi"})
+    assert response.status_code == 200
+    sent = {(r.prompt_kind, r.model): r.params for r in sim.requests}
+    assert sent[("answer", MEMBERS[0])] == {"reasoning": {"effort": "high"}, "max_tokens": 4000}
+    assert sent[("answer", MEMBERS[1])] == {"reasoning": {"effort": "medium"}, "max_tokens": 4000}
+    assert sent[("ranking", MEMBERS[1])] == {"reasoning": {"effort": "low"}}
+    chair = next(params for (kind, _), params in sent.items() if kind == "chairman")
+    assert chair == {"reasoning": {"max_tokens": 8000}}
