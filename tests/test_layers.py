@@ -27,7 +27,7 @@ LAYERS: list[set[str]] = [
     {"audit", "presets"},
     {"council"},
     {"auth"},
-    {"usage", "analytics", "feedback"},
+    {"usage", "analytics", "feedback", "evaluation"},
     {"observability"},
     {"api", "openai_api", "mcp_server", "cli", "__init__", "__main__"},
 ]

@@ -8,7 +8,8 @@ With skills on:
 - an answer prompt that holds a keyed question is answered "The answer is X." (right) or with a
   wrong value, seeded by model and question; a verbose model adds paragraphs;
 - a ranking prompt ranks the answers holding the right value first;
-- a chairman prompt answers right when any answer it was shown is right;
+- a chairman prompt answers right ("The answer is X." alone) when any answer it was shown
+  is right;
 - a judge prompt (it holds ``JUDGE_MARKER``) gets ``VERDICT: 1``, ``2`` or ``TIE``: the answer
   holding the reference wins; a judge's ``first_position`` leaning picks answer 1 whenever the
   two are equally right (so its verdicts flip with the order), ``long_answers`` the longer one.
@@ -113,7 +114,7 @@ def with_skill(
     if kind == "chairman":
         rest = prompt.replace(item.question, "")
         value = item.answer if holds(rest, item.answer) else wrong_value(item.answer)
-        return f"The answer is {value}.\n\n{written}"
+        return f"The answer is {value}."
     return written
 
 
