@@ -15,6 +15,7 @@ from llmcouncil.cli.analytics import analytics_app
 from llmcouncil.cli.ask import ask
 from llmcouncil.cli.audit import audit_app
 from llmcouncil.cli.conversations import conversations_app
+from llmcouncil.cli.eval import eval_command
 from llmcouncil.cli.keys import keys_app
 from llmcouncil.cli.mcp import mcp
 from llmcouncil.cli.setup import config_app, db_app, serve, simulate
@@ -40,6 +41,7 @@ app.command()(serve)
 app.command()(simulate)
 app.command()(mcp)
 app.command()(vote)
+app.command(name="eval")(eval_command)
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
 app.add_typer(conversations_app, name="conversations")
