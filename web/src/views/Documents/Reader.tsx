@@ -15,6 +15,19 @@ function chapterPosition(detail: DocumentDetail | undefined, position: number): 
   return null;
 }
 
+/** The sections directly below the one at ``position`` (deeper levels until the next sibling). */
+export function subsectionsOf<T extends { level: number; position: number }>(contents: T[], position: number): T[] {
+  const parent = contents[position];
+  if (!parent) return [];
+  const below: T[] = [];
+  for (const s of contents.slice(position + 1)) {
+    if (s.level <= parent.level) break;
+    below.push(s);
+  }
+  const top = Math.min(...below.map((s) => s.level));
+  return below.filter((s) => s.level === top);
+}
+
 /**
  * The reader panel: one section's text, with its place in the document (previous, next), and
  * "Discuss this chapter" for the chapter it belongs to. Opened from a table of contents or a
@@ -131,7 +144,20 @@ export function Reader({
                 {p}
               </p>
             ))}
-        {shown && !shown.text.trim() && <p className="muted">This section has no text of its own: its subsections follow.</p>}
+        {shown && !shown.text.trim() && (
+          <>
+            <p className="muted">This section has no text of its own; read it in its subsections:</p>
+            <ul className="reader__subsections" aria-label="Subsections">
+              {subsectionsOf(detail?.contents ?? [], target.position).map((s) => (
+                <li key={s.position}>
+                  <button type="button" className="btn btn--small btn--ghost" onClick={() => go(s.position)}>
+                    §{s.number} {s.title || '(untitled)'}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          </>
+        )}
       </div>
     </aside>
   );
