@@ -16,7 +16,8 @@ import { Users } from './views/Admin/Users';
 import { Audit } from './views/Audit/Audit';
 import { Chat } from './views/Chat/Chat';
 import { Composer } from './views/Chat/Composer';
-import { CouncilPicker, type CouncilChoice } from './views/CouncilPicker/CouncilPicker';
+import { CouncilPicker, MODE_OPTIONS, type CouncilChoice } from './views/CouncilPicker/CouncilPicker';
+import type { Mode } from './views/CouncilPicker/estimate';
 import { ReaderContext, type ReaderActions } from './views/Documents/context';
 import { discussQuestion, DocumentShelf } from './views/Documents/DocumentShelf';
 import { Reader } from './views/Documents/Reader';
@@ -177,6 +178,7 @@ function Workspace({ me, route, onSignOut }: { me: Me; route: Route; onSignOut: 
   const [loadError, setLoadError] = useState<string | null>(null);
   const [draft, setDraft] = useState('');
   const [homeChoice, setHomeChoice] = useState<CouncilChoice | null>(null);
+  const [mode, setMode] = useState<Mode>('classic');
   const [sidebarOpen, setSidebarOpen] = useState(false);
   const [sendError, setSendError] = useState<string | null>(null);
   const currentRef = useRef(currentId);
@@ -378,7 +380,7 @@ function Workspace({ me, route, onSignOut }: { me: Me; route: Route; onSignOut: 
     if (!target) return;
     if (fresh) unconfirmedRef.current = target.id;
     setDraft('');
-    council.start({ id: target.id, ...councilOf(target, models) }, text);
+    council.start({ id: target.id, ...councilOf(target, models) }, text, mode);
   };
 
   const saveCouncil = async (c: CouncilChoice) => {
@@ -472,6 +474,8 @@ function Workspace({ me, route, onSignOut }: { me: Me; route: Route; onSignOut: 
                 models={models}
                 value={choice}
                 onSave={saveCouncil}
+                mode={mode}
+                onModeChange={setMode}
                 disabled={runningHere || (currentId !== null && !conversation)}
                 canShare={me.scopes.includes('admin')}
               />
@@ -549,6 +553,7 @@ function Workspace({ me, route, onSignOut }: { me: Me; route: Route; onSignOut: 
                     }
                     onAttach={canAttach ? (files) => void docs.attach(files) : undefined}
                     size={size}
+                    mode={{ value: mode, options: MODE_OPTIONS, onChange: (m) => setMode(m as Mode) }}
                   />
                 </div>
               </div>

@@ -207,6 +207,8 @@ function withMessages(c: JsonResponse<OneConversation, 'get'>): Conversation {
   return c as unknown as Conversation;
 }
 
+type MessageBody = JsonBody<'/api/conversations/{conversation_id}/message/stream', 'post'>;
+
 export const api = {
   // ---- sign-in and the caller's own account ----
   authConfig(): Promise<AuthConfig> {
@@ -345,6 +347,14 @@ export const api = {
   status(): Promise<JsonResponse<'/api/status', 'get'>> {
     return request('/api/status');
   },
+  /** Asks the same model to finish an answer its output limit cut (stage 1 or 3). */
+  continueAnswer(
+    conversationId: string,
+    runId: string,
+    body: JsonBody<'/api/conversations/{conversation_id}/runs/{run_id}/continue', 'post'>,
+  ): Promise<JsonResponse<'/api/conversations/{conversation_id}/runs/{run_id}/continue', 'post'>> {
+    return request(`/api/conversations/${enc(conversationId)}/runs/${enc(runId)}/continue`, json('POST', body));
+  },
   cancelRun(conversationId: string, runId: string): Promise<JsonResponse<Cancel, 'post'>> {
     return request(`/api/conversations/${enc(conversationId)}/runs/${enc(runId)}/cancel`, { method: 'POST' });
   },
@@ -354,8 +364,9 @@ export const api = {
     content: string,
     onEvent: (event: CouncilEvent) => void,
     idempotencyKey: string = newIdempotencyKey(),
+    options: { mode?: MessageBody['mode']; rounds?: number | null } = {},
   ): StreamHandle {
-    const body: JsonBody<'/api/conversations/{conversation_id}/message/stream', 'post'> = { content };
+    const body: MessageBody = { content, ...(options.mode ? { mode: options.mode } : {}), ...(options.rounds ? { rounds: options.rounds } : {}) };
     return openStream(
       `/api/conversations/${enc(conversationId)}/message/stream`,
       { method: 'POST', body: JSON.stringify(body), headers: { 'Idempotency-Key': idempotencyKey } },

@@ -22,12 +22,17 @@ export type CouncilEvent =
       members: string[];
       chairman: string | null;
       preset: string | null;
+      /** How the council deliberates: classic, select, answers, revise, self-moa. */
+      mode?: string;
       simulated?: boolean;
       /** A repeated request (same Idempotency-Key) replays a stored run. */
       replayed?: boolean;
     }
   | { type: 'stage1_start' }
   | { type: 'stage1_complete'; data: Stage1Result[]; errors?: ModelFailure[] }
+  /** Mode revise: each member revises its answer after reading the others' (round 1, 2, …). */
+  | { type: 'revision_start'; round: number }
+  | { type: 'revision_complete'; round: number; data: Stage1Result[]; errors?: ModelFailure[]; changed?: number }
   | { type: 'stage2_start' }
   | { type: 'stage2_complete'; data: Stage2Result[]; metadata: RunMetadata; errors?: ModelFailure[] }
   | { type: 'stage3_start' }
@@ -35,7 +40,7 @@ export type CouncilEvent =
   | { type: 'title_complete'; data: { title: string } }
   | { type: 'complete'; run_id?: string; status?: string; usage?: Usage; metadata?: RunMetadata }
   | { type: 'error'; message: string; code?: string; failures?: ModelFailure[]; run_id?: string }
-  | { type: 'model_delta'; stage: StageNumber; model: string; text: string }
+  | { type: 'model_delta'; stage: StageNumber; model: string; text: string; round?: number }
   | {
       type: 'model_complete';
       stage: StageNumber;
@@ -57,6 +62,8 @@ const KNOWN: ReadonlySet<string> = new Set<CouncilEventType>([
   'run_start',
   'stage1_start',
   'stage1_complete',
+  'revision_start',
+  'revision_complete',
   'stage2_start',
   'stage2_complete',
   'stage3_start',

@@ -138,8 +138,11 @@ export type RunStatus = Schemas['AssistantMessagePublic']['status'];
 
 export type UserMessage = Known<Schemas['UserMessagePublic']>;
 
-export type AssistantMessage = Omit<Known<Schemas['AssistantMessagePublic']>, 'stage3' | 'error'> & {
+export type AssistantMessage = Omit<Known<Schemas['AssistantMessagePublic']>, 'stage3' | 'error' | 'mode' | 'stage1_rounds'> & {
   stage3: Stage3Result | null;
+  /** Absent in runs stored before modes (they ran "classic"). */
+  mode?: Schemas['AssistantMessagePublic']['mode'];
+  stage1_rounds?: Stage1Result[][];
   /** The server sends `{code, message}`; docs/API.md's earlier text form is accepted too. */
   error?: RunError | string | null;
   /** `{seeded: true}` for an earlier turn an API client supplied; it never ran. */

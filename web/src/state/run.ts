@@ -32,6 +32,8 @@ export interface ModelView {
   ttftMs: number | null;
   error: ModelFailure | null;
   simulated: boolean;
+  /** "length": the output limit cut the answer (it can be continued). */
+  finishReason: string | null;
 }
 
 export interface ReviewerView extends ModelView {
@@ -54,7 +56,16 @@ export interface ChairmanView extends ModelView {
   degradedReason: string | null;
   /** For a degraded result: the member whose answer stands in for the synthesis. */
   topRankedModel: string | null;
+  /** synthesis, degraded, selected (mode select), answers (mode answers), unanimous (early stop). */
+  kind: string | null;
+  structured: StructuredSynthesis | null;
+  structuredNote: string | null;
+  reviewSummary: string | null;
+  selectedModel: string | null;
+  earlyStop: { kind?: string; reason?: string; round?: number } | null;
 }
+
+export type StructuredSynthesis = NonNullable<Stage3Result['structured']>;
 
 export type RunPhase = 'starting' | 'stage1' | 'stage2' | 'stage3' | 'finished';
 
@@ -66,6 +77,13 @@ export interface RunView {
   chairman: string | null;
   preset: string | null;
   simulated: boolean;
+  /** How the council deliberates (classic, select, answers, revise, self-moa). */
+  mode: string;
+  /** Mode revise: the answers of each earlier round (the first answers, round 1, …); `stage1`
+   * holds the latest. */
+  rounds: ModelView[][];
+  /** The revision round `stage1` shows (0: the first answers). */
+  round: number;
   stage1: ModelView[];
   stage2: ReviewerView[];
   stage3: ChairmanView | null;
@@ -89,6 +107,7 @@ function blankModel(model: string): ModelView {
     ttftMs: null,
     error: null,
     simulated: false,
+    finishReason: null,
   };
 }
 
@@ -110,10 +129,21 @@ function blankReviewer(model: string): ReviewerView {
 }
 
 function blankChairman(model: string): ChairmanView {
-  return { ...blankModel(model), degraded: false, degradedReason: null, topRankedModel: null };
+  return {
+    ...blankModel(model),
+    degraded: false,
+    degradedReason: null,
+    topRankedModel: null,
+    kind: null,
+    structured: null,
+    structuredNote: null,
+    reviewSummary: null,
+    selectedModel: null,
+    earlyStop: null,
+  };
 }
 
-export function newRun(init: Partial<Pick<RunView, 'members' | 'chairman' | 'preset'>> = {}): RunView {
+export function newRun(init: Partial<Pick<RunView, 'members' | 'chairman' | 'preset' | 'mode'>> = {}): RunView {
   const members = init.members ?? [];
   return {
     runId: null,
@@ -123,6 +153,9 @@ export function newRun(init: Partial<Pick<RunView, 'members' | 'chairman' | 'pre
     chairman: init.chairman ?? null,
     preset: init.preset ?? null,
     simulated: false,
+    mode: init.mode ?? 'classic',
+    rounds: [],
+    round: 0,
     stage1: members.map(blankModel),
     stage2: [],
     stage3: null,
@@ -145,6 +178,7 @@ function stage1View(r: Stage1Result): ModelView {
     latencyMs: r.latency_ms ?? null,
     ttftMs: r.ttft_ms ?? null,
     simulated: r.simulated ?? false,
+    finishReason: r.finish_reason ?? null,
   };
 }
 
@@ -184,6 +218,13 @@ function stage3View(r: Stage3Result): ChairmanView {
     degraded: r.degraded ?? false,
     degradedReason: r.degraded_reason ?? null,
     topRankedModel: r.top_ranked_model ?? null,
+    finishReason: r.finish_reason ?? null,
+    kind: r.kind ?? null,
+    structured: r.structured ?? null,
+    structuredNote: r.structured_note ?? null,
+    reviewSummary: r.review_summary ?? null,
+    selectedModel: r.selected_model ?? null,
+    earlyStop: (r.early_stop as ChairmanView['earlyStop']) ?? null,
   };
 }
 
@@ -242,6 +283,7 @@ export function runFromMessage(m: AssistantMessage): RunView {
     for (const member of members) if (!stage1.some((r) => r.model === member)) stage1.push(blankModel(member));
   }
   stage1 = orderBy(stage1, members);
+  const rounds = (m.stage1_rounds ?? []).map((answers) => orderBy(answers.map(stage1View), members));
   const stage2 = orderBy(withFailures(m.stage2.map(stage2View), errors, 2, blankReviewer), members);
   let stage3 = m.stage3 ? stage3View(m.stage3) : null;
   const chairmanFailures = errors.filter((f) => f.stage === 3);
@@ -258,6 +300,9 @@ export function runFromMessage(m: AssistantMessage): RunView {
     chairman: council.chairman ?? meta?.chairman ?? m.stage3?.model ?? null,
     preset: council.preset ?? meta?.preset ?? null,
     simulated: m.simulated,
+    mode: m.mode ?? 'classic',
+    rounds: rounds.slice(0, -1),
+    round: Math.max(0, rounds.length - 1),
     stage1,
     stage2,
     stage3,
@@ -308,6 +353,7 @@ export function applyEvent(run: RunView, event: CouncilEvent): RunView {
         members,
         chairman: event.chairman ?? run.chairman,
         preset: event.preset ?? run.preset,
+        mode: event.mode ?? run.mode,
         simulated: event.simulated ?? run.simulated,
         stage1: orderBy(stage1, members),
         error: null,
@@ -316,6 +362,19 @@ export function applyEvent(run: RunView, event: CouncilEvent): RunView {
     }
     case 'stage1_start':
       return { ...run, phase: 'stage1' };
+    case 'revision_start':
+      // The answers so far become a round of their own; the members write again.
+      return {
+        ...run,
+        rounds: [...run.rounds, run.stage1],
+        round: event.round,
+        stage1: run.stage1.map((r) => (r.phase === 'failed' ? r : { ...blankModel(r.model), phase: 'waiting' })),
+      };
+    case 'revision_complete': {
+      const errors = mergeFailures(run.errors, event.errors);
+      const rows = event.data.map(stage1View);
+      return { ...run, errors, round: event.round, stage1: orderBy(rows, run.members) };
+    }
     case 'stage2_start':
       return { ...run, phase: 'stage2' };
     case 'stage3_start':

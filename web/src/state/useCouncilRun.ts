@@ -130,13 +130,14 @@ export function useCouncilRun(callbacks: RunCallbacks) {
   );
 
   const start = useCallback(
-    (conversation: { id: string; members: string[]; chairman: string | null; preset: string | null }, content: string) => {
+    (conversation: { id: string; members: string[]; chairman: string | null; preset: string | null }, content: string, mode?: string) => {
       if (handle.current) return;
       setFailure(null);
       queue.current = [];
-      const run = newRun({ members: conversation.members, chairman: conversation.chairman, preset: conversation.preset });
+      const run = newRun({ members: conversation.members, chairman: conversation.chairman, preset: conversation.preset, mode });
       setLive({ conversationId: conversation.id, content, retryOf: null, run, stopping: false });
-      void follow(conversation.id, api.sendMessage(conversation.id, content, enqueue(conversation.id)), content);
+      const options = mode ? { mode: mode as NonNullable<Parameters<typeof api.sendMessage>[4]>['mode'] } : {};
+      void follow(conversation.id, api.sendMessage(conversation.id, content, enqueue(conversation.id), undefined, options), content);
     },
     [enqueue, follow],
   );

@@ -54,6 +54,12 @@ export function AssistantTurn({
             {run.chairman ? ` · Chairman ${shortModelName(run.chairman)}` : ''}
           </span>
         )}
+        {run.mode !== 'classic' && (
+          <span className="badge badge--mode" data-testid="run-mode" title="How this council deliberated">
+            {run.mode}
+            {run.round > 0 ? ` · round ${run.round}` : ''}
+          </span>
+        )}
         {run.simulated && (
           <span className="badge badge--sim" title="Answers come from the simulated upstream, not real models">
             Simulated output
@@ -66,9 +72,9 @@ export function AssistantTurn({
           {run.connectionLost}
         </div>
       )}
-      <Stage1 rows={run.stage1} live={live} />
+      <Stage1 rows={run.stage1} live={live} rounds={run.rounds} round={run.round} mode={run.mode} runId={run.runId} />
       <Stage2 rows={run.stage2} metadata={run.metadata} live={live} started={run.phase === 'stage2' || run.phase === 'stage3'} />
-      <Stage3 view={run.stage3} live={live} />
+      <Stage3 view={run.stage3} live={live} runId={run.runId} />
       {record && <RunContextNote record={record} documents={reader?.documents ?? []} />}
       {!running && run.status !== 'complete' && (
         <div className={`run-end run-end--${run.status}`} role="status">

@@ -19,6 +19,7 @@ export function Composer({
   placeholder,
   onAttach,
   size,
+  mode,
 }: {
   value: string;
   onChange: (value: string) => void;
@@ -30,6 +31,8 @@ export function Composer({
   placeholder: string;
   onAttach?: (files: File[]) => void;
   size?: SendSize | null;
+  /** The deliberation mode of the next question, when the caller offers a choice. */
+  mode?: { value: string; options: readonly { value: string; label: string }[]; onChange: (mode: string) => void };
 }) {
   const picker = useRef<HTMLInputElement>(null);
   const tooLong = size?.tooLong ?? false;
@@ -104,6 +107,18 @@ export function Composer({
         </button>
       )}
       <p className="composer__hint muted">
+        {mode && (
+          <label className="composer__mode">
+            Mode{' '}
+            <select aria-label="Deliberation mode" value={mode.value} onChange={(e) => mode.onChange(e.target.value)} disabled={running}>
+              {mode.options.map((o) => (
+                <option key={o.value} value={o.value}>
+                  {o.label}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         <span>Enter to send · Shift+Enter for a new line</span>
         {size && (
           <span className={`composer__size${tooLong ? ' composer__size--over' : ''}`} data-testid="send-size" role={tooLong ? 'alert' : undefined}>

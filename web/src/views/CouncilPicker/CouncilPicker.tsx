@@ -12,6 +12,15 @@ export interface CouncilChoice {
   chairman: string | null;
 }
 
+/** The deliberation modes, as the composer and the picker offer them. */
+export const MODE_OPTIONS: readonly { value: Mode; label: string }[] = [
+  { value: 'classic', label: 'Classic: answers, review, synthesis' },
+  { value: 'select', label: 'Select: the best-reviewed answer' },
+  { value: 'revise', label: 'Revise: members revise, then synthesis' },
+  { value: 'self-moa', label: 'Self-MoA: one model sampled' },
+  { value: 'answers', label: 'Answers side by side' },
+];
+
 const CUSTOM = '__custom__';
 const SAVED = 'saved:';
 
@@ -33,17 +42,24 @@ export function CouncilPicker({
   onSave,
   disabled,
   canShare = false,
+  mode: chosenMode,
+  onModeChange,
 }: {
   models: ModelsInfo | null;
   value: CouncilChoice;
   onSave: (choice: CouncilChoice) => Promise<void> | void;
   disabled?: boolean;
   canShare?: boolean;
+  /** The mode of the next question, shared with the composer (else the picker's own). */
+  mode?: Mode;
+  onModeChange?: (mode: Mode) => void;
 }) {
   const [open, setOpen] = useState(false);
   const [preset, setPreset] = useState<string>(value.preset ?? CUSTOM);
   const [council, setCouncil] = useState<Composition>({ members: value.members, chairman: value.chairman ?? '' });
-  const [mode, setMode] = useState<Mode>('classic');
+  const [ownMode, setOwnMode] = useState<Mode>('classic');
+  const mode = chosenMode ?? ownMode;
+  const setMode = (next: Mode) => (onModeChange ? onModeChange(next) : setOwnMode(next));
   const [saved, setSaved] = useState<SavedPreset[]>([]);
   const [saveName, setSaveName] = useState('');
   const [shared, setShared] = useState(false);
@@ -231,9 +247,9 @@ export function CouncilPicker({
           <div className="picker__row">
             <label htmlFor={`${base}-mode`}>Mode</label>
             <select id={`${base}-mode`} value={mode} onChange={(e) => setMode(e.target.value as Mode)}>
-              {MODES.map((m) => (
-                <option key={m} value={m}>
-                  {m}
+              {MODE_OPTIONS.map((m) => (
+                <option key={m.value} value={m.value}>
+                  {m.label}
                 </option>
               ))}
             </select>
