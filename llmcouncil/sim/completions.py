@@ -163,7 +163,10 @@ async def _serve(
             content, thought = f"<think>\n{thought}\n</think>\n\n{content}", None
         elif thought is not None:
             field = style
-        content, finish_reason = _apply_token_limit(content, chat.token_limit)
+        limit = chat.token_limit
+        if fault is not None and fault.length is not None:
+            limit = min(limit or fault.length, fault.length)
+        content, finish_reason = _apply_token_limit(content, limit)
         thinking = count_tokens(thought) if thought else 0
         usage = usage_body(
             model=chat.model,

@@ -52,7 +52,10 @@ class LatencyProfile(_Strict):
 
 class FaultSpec(_Strict):
     """One fault. Set exactly one of `status`, `hang`, `malformed`, `cut_stream_after`, `empty`,
-    `unformatted`.
+    `unformatted`, `length`.
+
+    `length` cuts a well-formed reply at that many tokens, as an upstream's output limit does
+    (`finish_reason: "length"`).
 
     `unformatted` is a reply that is well formed on the wire but ignores the requested format: a
     review with no ranking in it (so the council's repair turn can be tested).
@@ -68,6 +71,8 @@ class FaultSpec(_Strict):
     cut_stream_after: int | None = Field(default=None, ge=0)
     empty: bool = False
     unformatted: bool = False
+    # A well-formed reply cut at this many tokens, finish_reason "length" (an output limit).
+    length: int | None = Field(default=None, ge=1)
 
     probability: float = Field(default=1.0, ge=0, le=1)
     times: int | None = Field(default=None, ge=0)
@@ -87,10 +92,12 @@ class FaultSpec(_Strict):
             self.cut_stream_after is not None,
             self.empty,
             self.unformatted,
+            self.length is not None,
         ]
         if sum(chosen) != 1:
             raise ValueError(
-                "set exactly one of status, hang, malformed, cut_stream_after, empty, unformatted"
+                "set exactly one of status, hang, malformed, cut_stream_after, empty, "
+                "unformatted, length"
             )
         return self
 
@@ -105,6 +112,8 @@ class FaultSpec(_Strict):
             return "hang"
         if self.unformatted:
             return "unformatted"
+        if self.length is not None:
+            return f"length:{self.length}"
         return "malformed" if self.malformed else "empty"
 
     def matches(self, *, stream: bool, prompt_kind: str, prompt: str = "") -> bool:

@@ -241,3 +241,19 @@ async def test_a_question_may_not_name_an_unknown_mode(tmp_path: Path) -> None:
         stored = await council.store.get_conversation(conversation.id)
     assert not council.fake.requests
     assert stored is not None
+
+
+async def test_self_moa_reviewed_by_the_sampled_model_itself(tmp_path: Path) -> None:
+    async with mode_council(
+        tmp_path, mode="self-moa", samples=3, sample_model="m2", sample_reviewers="same"
+    ) as council:
+        council.fake.enqueue("titler", "A title")
+        council.fake.enqueue("m2", "One.", "Two.", "Three.", ranking("B", "A", "C"))
+        council.fake.enqueue(CHAIR, "The synthesis.")
+        detail = await (await council.ask()).result()
+
+    assert {r.model for r in council.fake.requests} == {"titler", "m2", CHAIR}
+    reviews = [c for c in detail.calls if c.stage == Stage.REVIEWS]
+    assert [r.model for r in reviews] == ["m2"]
+    assert reviews[0].details["vote"]["counted"] == "full"  # no answer is "its own"
+    assert detail.run.meta is not None and detail.run.meta["mode"] == "self-moa"

@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("playwright", reason="the e2e tests need Playwright: pip install -e '.[dev]'")
 
-from e2e_server import CouncilServer
+from e2e_server import CouncilServer, latency
 from e2e_ui import ask, open_app, shoot, stage1, wait_finished
 from playwright.sync_api import Page, expect
 
@@ -86,3 +86,25 @@ def test_answers_side_by_side(page: Page, sim: CouncilServer, shots: Path) -> No
     expect(turn.get_by_role("region", name="Stage 2: peer rankings")).to_have_count(0)
     expect(turn.get_by_role("region", name="Final answer")).to_have_count(0)
     shoot(page, shots, "mode-answers")
+
+
+def test_a_cut_final_answer_is_marked_and_continued(
+    page: Page, sim: CouncilServer, shots: Path
+) -> None:
+    sim.configure_sim(
+        latency=latency(300, first_token_ms=50),
+        faults={"*": [{"length": 25, "prompt_kind": "chairman", "times": 1}]},
+    )
+    open_app(page)
+    turn = ask(page, "Explain how vaccines train the immune system.")
+    wait_finished(turn)
+    final = turn.get_by_role("region", name="Final answer")
+    cut = final.get_by_role("note").filter(has_text="Cut off by the output limit")
+    expect(cut).to_be_visible()
+    before = final.inner_text()
+    final.scroll_into_view_if_needed()
+    shoot(page, shots, "cut-answer")
+    cut.get_by_role("button", name="Continue").click()
+    expect(cut).to_have_count(0)
+    expect(final).not_to_have_text(before)
+    final.screenshot(path=str(shots / "cut-answer-continued.png"), animations="disabled")

@@ -273,3 +273,15 @@ async def test_an_answer_cut_by_its_output_limit_is_marked_and_continues(
     assert again.model == MEMBERS[0] and again.messages[1]["content"] == first["response"]
     member = next(a for a in shown["stage1"] if a["model"] == MEMBERS[0])
     assert member["response"] == continued["response"]
+
+
+async def test_the_simulator_cuts_a_reply_at_a_length_fault(sim: SimServer) -> None:
+    inject(sim, {"*": [FaultSpec(length=5, prompt_kind="answer", times=1)]})
+    body = {"model": MEMBERS[0], "messages": [{"role": "user", "content": "Explain tides"}]}
+    async with httpx.AsyncClient(base_url=sim.base_url, timeout=30) as http:
+        cut = (await http.post("/chat/completions", json=body)).json()
+        whole = (await http.post("/chat/completions", json=body)).json()
+    assert cut["choices"][0]["finish_reason"] == "length"
+    assert len(cut["choices"][0]["message"]["content"]) <= 20
+    assert whole["choices"][0]["finish_reason"] == "stop"
+    assert [r.fault for r in sim.requests] == ["length:5", None]
