@@ -51,6 +51,7 @@ class RunOutcome:
     latency_ms: float = 0.0
     calls: int = 0
     simulated: bool = False
+    interrupted: bool = False  # the run was cancelled or interrupted: not an answer, a pause
     details: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -167,6 +168,7 @@ def outcome_of(detail: RunDetail, *, mode: str) -> RunOutcome:
         simulated=bool(run.simulated),
     )
     final = run.final or {}
+    outcome.interrupted = run.status in (RunStatus.CANCELLED, RunStatus.INTERRUPTED)
     text: str | None = None
     if run.status == RunStatus.COMPLETE:
         if mode == "answers":

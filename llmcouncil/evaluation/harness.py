@@ -15,13 +15,13 @@ import asyncio
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from llmcouncil.config import Settings
 from llmcouncil.council.governance import RunActor
-from llmcouncil.council.runs import RunService
+from llmcouncil.council.runs import RunHandle, RunService
 from llmcouncil.errors import (
     BudgetExceededError,
     CouncilError,
@@ -38,6 +38,7 @@ from llmcouncil.evaluation.strategies import Strategy, build_strategies
 from llmcouncil.store.repository import Store
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 ORDERS = ("ab", "ba")
 # Errors that end the whole evaluation: every later call would meet them too.
 FATAL = (BudgetExceededError, PermissionDeniedError)
@@ -75,6 +76,10 @@ class EvaluationPlan:
     concurrency: int = 4
     reuse: bool = False
     seed: int = 0
+
+
+class EvaluationInterrupted(Exception):
+    """A run of the evaluation was cancelled under it (the server is stopping)."""
 
 
 class EvaluationHarness:
@@ -129,7 +134,7 @@ class EvaluationHarness:
         except FATAL as exc:
             await self.evaluations.set_status(evaluation_id, "failed", error=exc.message)
             raise
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, EvaluationInterrupted):
             await asyncio.shield(self.evaluations.set_status(evaluation_id, "interrupted"))
             raise
         except Exception as exc:
@@ -166,12 +171,9 @@ class _Run:
 
     async def execute(self) -> dict[str, Any]:
         self.tasks = await self.h.evaluations.tasks(self.evaluation.id)
-        judged = sum(1 for item in self.items if item.match == "judge")
-        self.progress.total = len(self.items) * len(self.strategies) + judged * len(
-            self.others
-        ) * len(self.judges) * len(ORDERS)
+        self.progress.total = planned_calls(self.evaluation)
         self._tell()
-        results = await asyncio.gather(*(self._question(i) for i in range(len(self.items))))
+        results = await _all([self._question(i) for i in range(len(self.items))])
         answers = {i: r[0] for i, r in enumerate(results)}
         verdicts = {i: r[1] for i, r in enumerate(results)}
         return build_report(
@@ -188,7 +190,7 @@ class _Run:
         self, index: int
     ) -> tuple[dict[str, RunOutcome], dict[tuple[str, str, str], str | None]]:
         item = self.items[index]
-        outcomes = await asyncio.gather(*(self._answer(index, s) for s in self.strategies))
+        outcomes = await _all([self._answer(index, s) for s in self.strategies])
         answers = {s.name: o for s, o in zip(self.strategies, outcomes, strict=True)}
         verdicts: dict[tuple[str, str, str], str | None] = {}
         if item.match != "judge":
@@ -198,11 +200,11 @@ class _Run:
         for other in self.others:
             for judge in self.judges:
                 jobs += [(other.name, judge, order) for order in ORDERS]
-        read = await asyncio.gather(
-            *(
+        read = await _all(
+            [
                 self._judge(index, item, base, answers[name], other=name, judge=judge, order=order)
                 for name, judge, order in jobs
-            )
+            ]
         )
         verdicts = dict(zip(jobs, read, strict=True))
         return answers, verdicts
@@ -282,30 +284,17 @@ class _Run:
             try:
                 outcome = await self._resumed(known)
                 if outcome is None:
-                    conversation_id = await self.h.executor.open(request)
-                    await self.h.evaluations.started(
-                        evaluation_id,
-                        key=key,
-                        kind=kind,
-                        run_id=None,
-                        conversation_id=conversation_id,
-                        fingerprint=fingerprint,
-                    )
                     began = time.monotonic()
-                    handle = await self.h.executor.start(request, conversation_id=conversation_id)
-                    await self.h.evaluations.started(
-                        evaluation_id,
-                        key=key,
-                        kind=kind,
-                        run_id=handle.run_id,
-                        conversation_id=conversation_id,
-                        fingerprint=fingerprint,
-                    )
+                    # Shielded: a cancellation (Ctrl-C) never leaves a conversation or a run
+                    # that its task row does not name, so a resume finds every one of them.
+                    handle = await asyncio.shield(self._launch(key, kind, request, fingerprint))
                     outcome = await self.h.executor.finish(handle, mode=request.mode, started=began)
             except FATAL:
                 raise
             except CouncilError as exc:  # this question only (a refused question, a 429)
                 outcome = RunOutcome(ok=False, error=exc.message)
+        if outcome.interrupted:
+            raise EvaluationInterrupted(f"the run of {key} was cancelled")
         result = outcome.as_dict()
         if kind == "judge":
             result["verdict"] = read_verdict(outcome.text) if outcome.ok else None
@@ -318,6 +307,30 @@ class _Run:
             fingerprint=fingerprint if outcome.ok else None,
         )
         return outcome
+
+    async def _launch(
+        self, key: str, kind: str, request: RunRequest, fingerprint: str | None
+    ) -> RunHandle:
+        """A conversation and its run, each recorded in the task's row as soon as it exists."""
+        conversation_id = await self.h.executor.open(request)
+        await self.h.evaluations.started(
+            self.evaluation.id,
+            key=key,
+            kind=kind,
+            run_id=None,
+            conversation_id=conversation_id,
+            fingerprint=fingerprint,
+        )
+        handle = await self.h.executor.start(request, conversation_id=conversation_id)
+        await self.h.evaluations.started(
+            self.evaluation.id,
+            key=key,
+            kind=kind,
+            run_id=handle.run_id,
+            conversation_id=conversation_id,
+            fingerprint=fingerprint,
+        )
+        return handle
 
     async def _resumed(self, known: Task | None) -> RunOutcome | None:
         """A task started before an interruption: its run's result, without a new call."""
@@ -337,6 +350,24 @@ class _Run:
     def _tell(self) -> None:
         if self.listener is not None:
             self.listener(self.progress)
+
+
+async def _all(work: list[Coroutine[Any, Any, T]]) -> list[T]:
+    """Every coroutine's result in order; the first failure cancels the rest and is raised."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(one) for one in work]
+    except BaseExceptionGroup as failed:
+        raise failed.exceptions[0] from None
+    return [task.result() for task in tasks]
+
+
+def planned_calls(evaluation: Evaluation) -> int:
+    """Every task of an evaluation: each strategy's answers, each judge's two readings."""
+    items = evaluation.items
+    judged = sum(1 for item in items if item.get("match", "judge") == "judge")
+    strategies = len(evaluation.strategies)
+    return len(items) * strategies + judged * (strategies - 1) * len(evaluation.judges) * 2
 
 
 def _fingerprint(strategy: str, question: str) -> str:

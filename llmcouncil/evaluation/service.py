@@ -1,0 +1,116 @@
+"""Evaluations started from the server: created, run as jobs, watched, resumed.
+
+One ``EvaluationService`` per server process, holding the job runner and the live progress of
+the evaluations it runs. An evaluation belongs to the person who started it (its runs are
+theirs: their budget, their audit records); others see a 404, administrators see all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from llmcouncil.config import Settings
+from llmcouncil.council.governance import RunActor
+from llmcouncil.council.runs import RunService
+from llmcouncil.errors import ConflictError, NotFoundError
+from llmcouncil.evaluation.harness import (
+    EvaluationHarness,
+    EvaluationPlan,
+    Progress,
+    planned_calls,
+)
+from llmcouncil.evaluation.jobs import InProcessJobRunner, JobRunner
+from llmcouncil.evaluation.repository import Evaluation, EvaluationStore
+from llmcouncil.store.repository import Store
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    user_id: str | None  # None: local single-user mode
+    sees_all: bool
+
+
+class EvaluationService:
+    def __init__(
+        self,
+        *,
+        runs: RunService,
+        store: Store,
+        settings: Settings,
+        simulated: bool,
+        jobs: JobRunner | None = None,
+    ) -> None:
+        self.runs = runs
+        self.store = store
+        self.settings = settings
+        self.simulated = simulated
+        self.evaluations = EvaluationStore(store.engine)
+        self.jobs: JobRunner = jobs or InProcessJobRunner()
+        self._progress: dict[str, Progress] = {}
+        self._recovered = False
+
+    async def recover(self) -> None:
+        """Once per process: evaluations a stopped process left running become interrupted."""
+        if not self._recovered:
+            self._recovered = True
+            await self.evaluations.interrupt_active()
+
+    def harness(self, actor: RunActor | None) -> EvaluationHarness:
+        return EvaluationHarness(
+            runs=self.runs,
+            store=self.store,
+            evaluations=self.evaluations,
+            settings=self.settings,
+            actor=actor,
+            source="api",
+            simulated=self.simulated,
+        )
+
+    async def start(self, plan: EvaluationPlan, *, actor: RunActor | None) -> Evaluation:
+        await self.recover()
+        evaluation = await self.harness(actor).create(plan)
+        self._launch(evaluation.id, actor)
+        return evaluation
+
+    async def resume(self, evaluation_id: str, *, viewer: Viewer, actor: RunActor | None) -> None:
+        evaluation = await self.get(evaluation_id, viewer=viewer)
+        if evaluation.status == "complete":
+            raise ConflictError(f"evaluation {evaluation_id} is complete")
+        self._launch(evaluation_id, actor)
+
+    def _launch(self, evaluation_id: str, actor: RunActor | None) -> None:
+        harness = self.harness(actor)
+
+        def seen(progress: Progress) -> None:
+            self._progress[evaluation_id] = progress
+
+        self.jobs.submit(evaluation_id, lambda: harness.run(evaluation_id, progress=seen))
+
+    async def get(self, evaluation_id: str, *, viewer: Viewer) -> Evaluation:
+        await self.recover()
+        evaluation = await self.evaluations.get(evaluation_id)
+        if not viewer.sees_all and evaluation.user_id != viewer.user_id:
+            raise NotFoundError(f"evaluation {evaluation_id} does not exist")
+        return evaluation
+
+    async def list(self, *, viewer: Viewer) -> list[Evaluation]:
+        await self.recover()
+        return await self.evaluations.list(user_id=None if viewer.sees_all else viewer.user_id)
+
+    async def progress(self, evaluation: Evaluation) -> dict[str, Any]:
+        live = self._progress.get(evaluation.id)
+        if live is not None and self.jobs.running(evaluation.id):
+            return {**live.as_dict(), "running": True}
+        tasks = await self.evaluations.tasks(evaluation.id)
+        done = sum(1 for t in tasks.values() if t.status in ("done", "failed"))
+        return {
+            "done": done,
+            "total": planned_calls(evaluation),
+            "failed": sum(1 for t in tasks.values() if t.status == "failed"),
+            "reused": sum(1 for t in tasks.values() if (t.result or {}).get("reused")),
+            "running": self.jobs.running(evaluation.id),
+        }
+
+    async def aclose(self) -> None:
+        await self.jobs.aclose()
