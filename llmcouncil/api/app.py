@@ -30,6 +30,7 @@ from llmcouncil.api.routes import (
     auth,
     conversations,
     documents,
+    evaluations,
     feedback,
     health,
     keys,
@@ -102,6 +103,7 @@ def create_app(
             async with mcp.running():
                 yield
         finally:
+            await evaluations.stop_jobs(app)  # paused, resumable, before their runs stop
             await telemetry.stop()
             await runtime.stop()
 
@@ -136,6 +138,7 @@ def create_app(
     app.include_router(analytics.router)
     app.include_router(models.router)
     app.include_router(presets.router)
+    app.include_router(evaluations.router)
     app.include_router(system.router)
     app.include_router(health.router, dependencies=signed_in)
     app.include_router(openai_routes.router, dependencies=askers)

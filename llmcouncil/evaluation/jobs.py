@@ -28,6 +28,10 @@ class JobRunner(Protocol):
 
     def running(self, job_id: str) -> bool: ...
 
+    async def wait(self, job_id: str) -> None:
+        """Until the job has ended (at once when it is not running)."""
+        ...
+
     async def aclose(self) -> None:
         """Stop every job (they are resumable) and wait for them to end."""
         ...
@@ -59,7 +63,7 @@ class InProcessJobRunner:
         return task is not None and not task.done()
 
     async def wait(self, job_id: str) -> None:
-        """Until the job has ended (tests and the command line)."""
+        """Until the job has ended (at once when it is not running)."""
         task = self._tasks.get(job_id)
         if task is not None:
             await asyncio.wait({task})

@@ -7,6 +7,7 @@ theirs: their budget, their audit records); others see a 404, administrators see
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,6 +112,13 @@ class EvaluationService:
             "reused": sum(1 for t in tasks.values() if (t.result or {}).get("reused")),
             "running": self.jobs.running(evaluation.id),
         }
+
+    async def wait(self, evaluation_id: str, *, timeout: float) -> None:
+        """Until the evaluation's job ends, or ``timeout`` seconds (a long poll)."""
+        try:
+            await asyncio.wait_for(self.jobs.wait(evaluation_id), timeout)
+        except TimeoutError:
+            pass
 
     async def aclose(self) -> None:
         await self.jobs.aclose()

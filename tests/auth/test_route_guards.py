@@ -28,7 +28,7 @@ PUBLIC = {
 }
 # Path parameters that name something one user owns, and those that do not (admin-only
 # routes, or names of public things such as models).
-OWNED = {"conversation_id", "run_id", "key_id", "document_id", "preset_id"}
+OWNED = {"conversation_id", "run_id", "key_id", "document_id", "preset_id", "evaluation_id"}
 # A section's position means nothing without its document, which is owned.
 NOT_OWNED = {"user_id", "budget_id", "model", "position"}
 PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")

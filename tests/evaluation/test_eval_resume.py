@@ -7,8 +7,16 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from conftest import JUDGE_A, JUDGE_B, VERBOSE, WRONG, council_settings, harness_for, maths_items
-from conftest import skills_for as skills
+from eval_support import (
+    JUDGE_A,
+    JUDGE_B,
+    VERBOSE,
+    WRONG,
+    council_settings,
+    harness_for,
+    maths_items,
+)
+from eval_support import skills_for as skills
 
 from llmcouncil.api.runtime import Runtime
 from llmcouncil.evaluation import EvalItem, EvaluationPlan, EvaluationStore, Progress

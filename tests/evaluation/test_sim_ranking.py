@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from conftest import (
+from eval_support import (
     JUDGE_A,
     JUDGE_B,
     RIGHT,
