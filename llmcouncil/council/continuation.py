@@ -1,9 +1,11 @@
 """Finishing an answer the output budget cut (``finish_reason = "length"``).
 
 The same model is shown the question and what it wrote, and asked to go on from where it
-stopped. The continuation is stored as a call of its own (same stage and model, details
-``continues``), so nothing stored is rewritten but the run's final answer, when the cut answer
-was it; ``transcript`` joins the pieces for display. Only a finished run's answers continue.
+stopped. The continuation is stored as a call of its own outside the stages (stage 0, like the
+title; details ``continues`` name the stage, model and round it finishes), so nothing stored is
+rewritten but the run's final answer, when the cut answer was it, and readers of a stage's calls
+(analytics, votes) see the answers as the stage gave them; ``transcript`` joins the pieces for
+display. Only a finished run's answers continue.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ def _continues(piece: CallRecord, call: CallRecord) -> bool:
     target = piece.details.get("continues") or {}
     return (
         call.ok
-        and call.stage == piece.stage
+        and call.stage == target.get("stage")
         and call.model == target.get("model")
         and call.details.get("round", 0) == target.get("round", 0)
     )
@@ -115,10 +117,13 @@ async def continue_answer(
         max_tokens=max_tokens,
         preset=spec.preset,
         reasoning=reasoning,
-        details={"continues": {"model": cut.model, "round": cut.details.get("round", 0)}},
+        details={
+            "continues": {"stage": stage, "model": cut.model, "round": cut.details.get("round", 0)}
+        },
     )
     piece = await caller.call(plan)
     piece.model = cut.model
+    piece.stage = Stage.TITLE  # outside the stages: stage 0 never moves the run's stages_done
     if not piece.ok:
         await store.record_stage(run_id, stage=0, calls=[piece])
         reason = piece.failure.message if piece.failure else "no reason given"

@@ -272,6 +272,10 @@ class StructureFilter:
         if self._closed:
             return ""
         held = self._held + text
+        if "<" not in held:  # the usual delta: no tag can begin in it
+            stripped = held.rstrip()
+            self._held = held[len(stripped) :]
+            return self._begin(stripped)
         found = held.lower().find(self._OPEN)
         if found >= 0:
             self._closed = True

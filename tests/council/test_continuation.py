@@ -55,4 +55,6 @@ async def test_a_cut_answer_and_a_cut_synthesis_continue(tmp_path: Path) -> None
     assert m1["response"] == "The answer of m1 is cut short." and m1["finish_reason"] == "stop"
     assert payload["stage3"]["response"] == "The synthesis is whole."
     assert payload["stage3"]["structured"]["consensus"] == ["x"]
-    assert len([c for c in stored.calls if c.stage == Stage.ANSWERS]) == 4  # the piece is kept
+    assert len([c for c in stored.calls if c.stage == Stage.ANSWERS]) == 3  # as the stage gave
+    pieces = [c for c in stored.calls if c.details.get("continues")]
+    assert [(p.stage, p.details["continues"]["stage"]) for p in pieces] == [(0, 1), (0, 3)]
