@@ -158,7 +158,8 @@ def _completion(
                     "content": marked(str(final.get("response", "")), simulated=simulated),
                 },
                 "logprobs": None,
-                "finish_reason": "stop",
+                # "length": the output limit cut the answer (POST …/runs/{id}/continue finishes it)
+                "finish_reason": "length" if final.get("finish_reason") == "length" else "stop",
             }
         ],
         "usage": usage_body(usage),

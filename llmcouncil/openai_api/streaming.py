@@ -60,6 +60,7 @@ class ChunkWriter:
         self._include_usage = include_usage
         self._events = events
         self._attempt = ""  # the Chairman's text since its last restart
+        self._finish = "stop"  # "length" when the output limit cut the final answer
 
     def chunk(self, delta: dict[str, Any], finish: str | None = None, **extra: Any) -> bytes:
         choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
@@ -92,9 +93,12 @@ class ChunkWriter:
                 out.append(self.chunk({"content": RESTART_NOTICE}))
             self._attempt = ""
         elif kind is EventType.STAGE3_COMPLETE:
-            out += self._reconcile(fields.get("data"))
+            final = fields.get("data")
+            if isinstance(final, dict) and final.get("finish_reason") == "length":
+                self._finish = "length"
+            out += self._reconcile(final)
         elif kind is EventType.COMPLETE:
-            out.append(self.chunk({}, finish="stop"))
+            out.append(self.chunk({}, finish=self._finish))
             if self._include_usage:
                 usage = usage_body(fields.get("usage") or {})
                 out.append(_data(self._envelope(choices=[], usage=usage)))

@@ -3,10 +3,12 @@ structured synthesis in the ``council`` field."""
 
 from __future__ import annotations
 
+import json
+
 import httpx
 from support import MEMBERS, LiveServer
 
-from llmcouncil.sim import SimServer
+from llmcouncil.sim import FaultSpec, SimServer
 
 
 async def test_mode_select_answers_with_the_top_ranked_answer(
@@ -63,3 +65,23 @@ async def test_an_unknown_mode_is_a_400_in_openai_shape(client: httpx.AsyncClien
     )
     assert 400 <= response.status_code < 500
     assert "error" in response.json()
+
+
+async def test_a_final_answer_cut_by_its_limit_finishes_with_length(
+    client: httpx.AsyncClient, sim: SimServer
+) -> None:
+    sim.configure(
+        sim.config.model_copy(
+            update={"faults": {"*": [FaultSpec(length=10, prompt_kind="chairman")]}}
+        )
+    )
+    body = {"model": "council", "messages": [{"role": "user", "content": "Why tides?"}]}
+    plain = (await client.post("/v1/chat/completions", json=body)).json()
+    assert plain["choices"][0]["finish_reason"] == "length"
+    streamed = await client.post("/v1/chat/completions", json={**body, "stream": True})
+    finishes = [
+        json.loads(line[6:])["choices"][0]["finish_reason"]
+        for line in streamed.text.splitlines()
+        if line.startswith("data: {") and '"finish_reason": "' in line
+    ]
+    assert finishes == ["length"]

@@ -1478,7 +1478,7 @@ export interface components {
              * @default web
              * @enum {string}
              */
-            source: "web" | "api" | "cli" | "v1" | "mcp";
+            source: "web" | "api" | "cli" | "v1" | "mcp" | "eval";
         };
         /** ConversationUpdate */
         ConversationUpdate: {
@@ -2979,7 +2979,7 @@ export interface operations {
                 /** @description all: everyone's (needs the read-all grant) */
                 owner?: "mine" | "all";
                 /** @description Only conversations started from these (repeat it); default: all */
-                source?: ("web" | "api" | "cli" | "v1" | "mcp")[] | null;
+                source?: ("web" | "api" | "cli" | "v1" | "mcp" | "eval")[] | null;
             };
             header?: never;
             path?: never;
