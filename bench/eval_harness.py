@@ -87,7 +87,6 @@ def harness(runtime: Runtime) -> EvaluationHarness:
         evaluations=EvaluationStore(runtime.engine),
         settings=runtime.settings,
         actor=None,
-        source="cli",
         simulated=True,
     )
 

@@ -134,7 +134,6 @@ async def _evaluate(
             evaluations=evaluations,
             settings=settings,
             actor=None,
-            source="cli",
             simulated=runtime.demo,
         )
         if plan is not None:

@@ -40,6 +40,8 @@ from llmcouncil.store.repository import Store
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 ORDERS = ("ab", "ba")
+# Conversations an evaluation opens are its own kind: left out of people's lists by default.
+SOURCE = "eval"
 # Errors that end the whole evaluation: every later call would meet them too.
 FATAL = (BudgetExceededError, PermissionDeniedError)
 
@@ -91,7 +93,6 @@ class EvaluationHarness:
         evaluations: EvaluationStore,
         settings: Settings,
         actor: RunActor | None,
-        source: str,
         simulated: bool,
     ) -> None:
         self.runs = runs
@@ -99,7 +100,7 @@ class EvaluationHarness:
         self.settings = settings
         self.actor = actor
         self.simulated = simulated
-        self.executor = RunExecutor(runs=runs, store=store, actor=actor, source=source)
+        self.executor = RunExecutor(runs=runs, store=store, actor=actor, source=SOURCE)
 
     async def create(self, plan: EvaluationPlan) -> Evaluation:
         if not plan.items:

@@ -64,7 +64,6 @@ class EvaluationService:
             evaluations=self.evaluations,
             settings=self.settings,
             actor=actor,
-            source="api",
             simulated=self.simulated,
         )
 

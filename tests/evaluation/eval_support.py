@@ -86,7 +86,6 @@ def harness_for(runtime: Runtime, *, simulated: bool = True) -> EvaluationHarnes
         evaluations=EvaluationStore(runtime.engine),
         settings=runtime.settings,
         actor=None,
-        source="cli",
         simulated=simulated,
     )
 

@@ -64,10 +64,12 @@ async def test_a_member_starts_an_evaluation_and_reads_its_report(council: Gover
     page = await mia.get(f"/api/evaluations/{body['id']}/report.html")
     assert page.headers["content-type"].startswith("text/html")
     assert "<svg" in page.text and "<script" not in page.text and "http" not in page.text.lower()
-    # Every call was the member's own run, on their usage.
-    usage = (await mia.get("/api/usage")).json()
     assert "maths" in [e["name"] for e in (await mia.get("/api/evaluations")).json()["evaluations"]]
-    assert usage
+    # Every call was a run of the member's own, in conversations of source "eval".
+    people = {"source": ["web", "api", "cli"]}
+    assert (await mia.get("/api/conversations", params=people)).json() == []
+    runs = (await mia.get("/api/conversations", params={"source": "eval"})).json()
+    assert len(runs) == done["progress"]["total"]
 
 
 async def test_others_see_a_404_auditors_a_403_administrators_everything(
