@@ -382,6 +382,9 @@ class PresetPublic(BaseModel):
     fallbacks: dict[str, list[str]]
     title_model: str | None
     exclude_self_votes: bool
+    mode: ModeName = Field(default="classic", description="How this preset's council deliberates.")
+    revision_rounds: int = 1
+    early_stop: bool = False
 
 
 class CatalogueModelPublic(BaseModel):

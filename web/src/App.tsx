@@ -315,6 +315,11 @@ function Workspace({ me, route, onSignOut }: { me: Me; route: Route; onSignOut: 
 
   const defaultChoice = useMemo(() => councilOf(null, models), [models]);
   const choice: CouncilChoice = conversation ? councilOf(conversation, models) : (homeChoice ?? defaultChoice);
+  // A preset names its own mode: choosing the preset (or opening its conversation) proposes it.
+  const presetMode = models?.presets.find((p) => p.name === (choice.preset ?? models.default_preset))?.mode;
+  useEffect(() => {
+    if (presetMode) setMode(presetMode);
+  }, [presetMode, choice.preset]);
 
   const createConversation = async (c: CouncilChoice): Promise<Conversation | null> => {
     try {

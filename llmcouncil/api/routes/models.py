@@ -89,6 +89,9 @@ async def list_models(
             "fallbacks": preset.fallbacks,
             "title_model": preset.title_model,
             "exclude_self_votes": preset.exclude_self_votes,
+            "mode": preset.mode,
+            "revision_rounds": preset.revision_rounds,
+            "early_stop": preset.early_stop,
         }
         for name, preset in settings.presets.items()
         if _may_run(policy, name, preset)

@@ -2090,6 +2090,23 @@ export interface components {
             title_model: string | null;
             /** Exclude Self Votes */
             exclude_self_votes: boolean;
+            /**
+             * Mode
+             * @description How this preset's council deliberates.
+             * @default classic
+             * @enum {string}
+             */
+            mode: "classic" | "select" | "answers" | "revise" | "self-moa";
+            /**
+             * Revision Rounds
+             * @default 1
+             */
+            revision_rounds: number;
+            /**
+             * Early Stop
+             * @default false
+             */
+            early_stop: boolean;
         };
         /** RateLimitsIn */
         RateLimitsIn: {
