@@ -188,7 +188,12 @@ def _with_models(structured: dict[str, Any], label_to_model: Mapping[str, str]) 
 
 
 def final_synthesis(chair: CallRecord, *, label_to_model: Mapping[str, str]) -> dict[str, Any]:
+    """The chairman's answer; its call's text becomes the answer without the structured block
+    (kept in the call's details), so every reader of the call sees the answer the user sees."""
     read = read_structure(chair.text, label_to_model=label_to_model)
+    if read.structured is not None and read.answer:
+        chair.details["structured"] = read.structured
+        chair.text = read.answer
     final = FinalAnswer.synthesis(chair).as_dict()
     final.update(
         response=read.answer or chair.text,
