@@ -30,6 +30,7 @@ import { AuthScreen } from './views/SignIn/AuthScreen';
 import { SignIn } from './views/SignIn/SignIn';
 import { TopBar } from './views/TopBar/TopBar';
 import { Usage } from './views/Usage/Usage';
+import { Evaluations } from './views/Evaluations/Evaluations';
 import { Welcome } from './views/Welcome/Welcome';
 
 const POLL_MS = 2000;
@@ -460,9 +461,23 @@ function Workspace({ me, route, onSignOut }: { me: Me; route: Route; onSignOut: 
         onClose={() => setSidebarOpen(false)}
         showConversations={access.canRead}
         canAsk={access.canAsk}
-        footer={<AccountNav me={me} access={access} current={page} onNavigate={() => setSidebarOpen(false)} onSignOut={onSignOut} />}
+        footer={
+          <>
+            {access.canAsk && (
+              <a className="account-nav__link" href="#/evaluations" onClick={() => setSidebarOpen(false)}>
+                Evaluations
+              </a>
+            )}
+            <AccountNav me={me} access={access} current={page} onNavigate={() => setSidebarOpen(false)} onSignOut={onSignOut} />
+          </>
+        }
       />
-      {page ? (
+      {route.kind === 'evaluations' ? (
+        <main className="main">
+          <TopBar title="Evaluations" demo={status?.demo ?? false} exportUrl={null} onMenu={() => setSidebarOpen(true)} picker={null} />
+          <Evaluations />
+        </main>
+      ) : page ? (
         <main className="main">
           <TopBar title={PAGE_TITLE[page]} demo={status?.demo ?? false} exportUrl={null} onMenu={() => setSidebarOpen(true)} picker={null} />
           <PageView page={page} me={me} access={access} onSignOut={onSignOut} />

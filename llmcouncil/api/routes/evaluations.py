@@ -29,6 +29,7 @@ from llmcouncil.errors import (
     ValidationFailedError,
 )
 from llmcouncil.evaluation.dataset import MAX_BYTES, EvalItem, parse_bytes, starter_dataset
+from llmcouncil.evaluation.demo import demo_skills
 from llmcouncil.evaluation.harness import EvaluationPlan
 from llmcouncil.evaluation.html import render_html
 from llmcouncil.evaluation.panel import check_judges
@@ -183,6 +184,9 @@ async def start_evaluation(
         concurrency=concurrency,
         reuse=reuse,
     )
+    if runtime.simulator is not None:  # demo mode: the simulator learns the answer key
+        config = runtime.simulator.config
+        runtime.simulator.configure(config.model_copy(update={"skills": demo_skills(items)}))
     evaluation = await service.start(plan, actor=actor_for_run(principal, request))
     return await _public(service, evaluation)
 

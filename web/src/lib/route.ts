@@ -8,6 +8,7 @@ export type Route =
   | { kind: 'home' }
   | { kind: 'conversation'; id: string }
   | { kind: 'page'; page: PageId }
+  | { kind: 'evaluations' }
   | { kind: 'setup'; token: string | null };
 
 const PAGES: Record<string, PageId> = {
@@ -35,6 +36,7 @@ export function parseRoute(hash: string, pathname = '/', search = ''): Route {
       return { kind: 'home' };
     }
   }
+  if (/^#\/evaluations\/?$/.test(hash)) return { kind: 'evaluations' };
   const page = /^#\/([a-z]+)\/?$/.exec(hash);
   if (page && PAGES[page[1]!]) return { kind: 'page', page: PAGES[page[1]!]! };
   return { kind: 'home' };
@@ -48,6 +50,8 @@ export function hrefOf(route: Route): string {
       return `#/c/${encodeURIComponent(route.id)}`;
     case 'page':
       return `#/${route.page}`;
+    case 'evaluations':
+      return '#/evaluations';
     case 'setup':
       return route.token ? `#/setup?token=${encodeURIComponent(route.token)}` : '#/setup';
   }

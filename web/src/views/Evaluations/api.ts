@@ -1,0 +1,120 @@
+/**
+ * `/api/evaluations`: start (multipart upload), list, status with progress, report.
+ * The shapes follow `EvaluationPublic` and the report of `llmcouncil/evaluation/report.py`.
+ */
+import { csrfToken, describeErrorBody, withCsrf } from '../../api/client';
+
+export interface EvaluationProgress {
+  done: number;
+  total: number;
+  failed: number;
+  reused: number;
+  running: boolean;
+}
+
+export interface Evaluation {
+  id: string;
+  name: string;
+  status: 'pending' | 'running' | 'complete' | 'failed' | 'interrupted' | string;
+  simulated: boolean;
+  questions: number;
+  strategies: string[];
+  judges: string[];
+  preset: string | null;
+  error: string | null;
+  created_at: string;
+  finished_at: string | null;
+  progress: EvaluationProgress;
+}
+
+export interface Interval {
+  value: number;
+  low: number;
+  high: number;
+}
+
+export interface ComparisonStats {
+  n: number;
+  wins: number;
+  ties: number;
+  losses: number;
+  win_rate: Interval;
+  tie_rate: Interval;
+  loss_rate: Interval;
+  net: Interval;
+}
+
+export interface EvaluationReport {
+  simulated: boolean;
+  baseline: string;
+  evaluation: { name: string; questions: number; judges: string[]; categories: string[] };
+  comparisons: { strategy: string; overall: ComparisonStats; by_category: Record<string, ComparisonStats> }[];
+  strategies: {
+    strategy: string;
+    answered: number;
+    failed: number;
+    calls: number;
+    tokens_per_question: number;
+    cost: number | null;
+    latency_ms: { mean: number | null };
+  }[];
+  judging: { position_consistency: number | null; agreement: { fleiss_kappa: number | null; percent: number | null } };
+}
+
+export interface StartForm {
+  file: File | null;
+  name: string;
+  strategies: string;
+  judges: string;
+  concurrency: number;
+  reuse: boolean;
+}
+
+async function send<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const response = await fetch(path, {
+    ...init,
+    headers: withCsrf(init.method, { Accept: 'application/json' }, csrfToken()),
+  });
+  if (!response.ok) {
+    let body: unknown = null;
+    try {
+      body = await response.json();
+    } catch {
+      // not JSON: keep the status alone
+    }
+    throw describeErrorBody(response.status, body);
+  }
+  return (await response.json()) as T;
+}
+
+export function formData(form: StartForm): FormData {
+  const data = new FormData();
+  if (form.file) data.append('file', form.file);
+  else data.append('dataset', 'starter');
+  if (form.name.trim()) data.append('name', form.name.trim());
+  if (form.strategies.trim()) data.append('strategies', form.strategies.trim());
+  if (form.judges.trim()) data.append('judges', form.judges.trim());
+  data.append('concurrency', String(form.concurrency));
+  data.append('reuse', form.reuse ? 'true' : 'false');
+  return data;
+}
+
+export const evaluationsApi = {
+  list: () => send<{ evaluations: Evaluation[] }>('/api/evaluations').then((r) => r.evaluations),
+  get: (id: string) => send<Evaluation>(`/api/evaluations/${encodeURIComponent(id)}`),
+  start: (form: StartForm) => send<Evaluation>('/api/evaluations', { method: 'POST', body: formData(form) }),
+  resume: (id: string) => send<Evaluation>(`/api/evaluations/${encodeURIComponent(id)}/resume`, { method: 'POST' }),
+  report: (id: string) => send<EvaluationReport>(`/api/evaluations/${encodeURIComponent(id)}/report`),
+  htmlUrl: (id: string) => `/api/evaluations/${encodeURIComponent(id)}/report.html`,
+};
+
+/** "+0.25 [−0.10, +0.60]" */
+export function formatNet(net: Interval): string {
+  const f = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(2)}`;
+  return `${f(net.value)} [${f(net.low)}, ${f(net.high)}]`;
+}
+
+/** Share done, 0…1 (0 before the total is known). */
+export function shareDone(p: EvaluationProgress): number {
+  return p.total > 0 ? Math.min(1, p.done / p.total) : 0;
+}
