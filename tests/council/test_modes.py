@@ -257,3 +257,26 @@ async def test_self_moa_reviewed_by_the_sampled_model_itself(tmp_path: Path) -> 
     assert [r.model for r in reviews] == ["m2"]
     assert reviews[0].details["vote"]["counted"] == "full"  # no answer is "its own"
     assert detail.run.meta is not None and detail.run.meta["mode"] == "self-moa"
+
+
+async def test_revision_prompts_carry_no_personal_data_and_every_call_is_counted(
+    tmp_path: Path,
+) -> None:
+    async with mode_council(tmp_path, mode="revise") as council:
+        council.queue_answers()
+        for member in MEMBERS:
+            council.fake.enqueue(member, f"Revised by {member}.")
+        council.queue_reviews()
+        council.fake.enqueue(CHAIR, "The synthesis.")
+        handle = await council.ask("My email is alice.jones@example.com: is it safe to share?")
+        events = await events_of(handle)
+        detail = await handle.result()
+
+    sent = [m.content for r in council.fake.requests for m in r.messages]
+    revisions = [c for c in sent if c.startswith("Revise your answer")]
+    assert len(revisions) == 3
+    assert not any("alice.jones@example.com" in c for c in sent)
+    usage = events[-1].fields["usage"]
+    calls = [c for c in detail.calls if c.stage > 0 or c.ok]
+    assert usage["total_tokens"] == sum(c.usage.total_tokens for c in calls)
+    assert len([c for c in detail.calls if c.stage == Stage.ANSWERS]) == 6
