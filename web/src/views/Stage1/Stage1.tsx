@@ -64,6 +64,7 @@ export function Stage1({
       </>
     ),
   }));
+  if (mode === 'answers') return <SideBySide rows={rows} live={live} names={displayNames(rows.map((r) => r.model))} />;
   const title = all.length > 1 ? `Answers and ${all.length - 1} revision round${all.length > 2 ? 's' : ''}` : (TITLES[mode] ?? 'Individual answers');
   return (
     <section className="stage stage--1" aria-label="Stage 1: individual answers" data-mode={mode}>
@@ -110,6 +111,33 @@ export function Stage1({
           )}
         </div>
       </Tabs>
+    </section>
+  );
+}
+
+/** Mode answers: every member's answer in a column of its own, to compare them at a glance. */
+function SideBySide({ rows, live, names }: { rows: ModelView[]; live: boolean; names: Map<string, string> }) {
+  return (
+    <section className="stage stage--1" aria-label="Stage 1: individual answers" data-mode="answers">
+      <h3 className="stage__title">
+        <span className="stage__number">1</span> Answers side by side
+      </h3>
+      <div className="answers-grid">
+        {rows.map((r) => (
+          <article key={r.model} className="answers-grid__item model-panel" data-model={r.model} aria-label={`Answer of ${names.get(r.model) ?? r.model}`}>
+            <div className="model-panel__head">
+              <span className="answers-grid__name">
+                <PhaseIcon phase={r.phase} fallback={Boolean(r.fallbackFrom)} /> {names.get(r.model)}
+              </span>
+              <ModelMeta view={r} />
+            </div>
+            <FallbackBadge view={r} />
+            {r.phase === 'failed' && r.error && <ErrorCard failure={r.error} />}
+            {r.text ? <Markdown text={r.text} /> : r.phase !== 'failed' ? <p className="muted">{live ? 'Waiting for the first tokens…' : 'No answer.'}</p> : null}
+            {r.phase === 'streaming' && <span className="cursor" aria-hidden="true" />}
+          </article>
+        ))}
+      </div>
     </section>
   );
 }
