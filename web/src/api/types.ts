@@ -199,3 +199,7 @@ export type RunDocuments = Omit<Known<Schemas['RunDocuments']>, 'documents' | 'f
   summaries_made?: number;
   notes?: string[];
 };
+
+/** An evaluation (`/api/evaluations`); its report is plain JSON, typed in views/Evaluations/api.ts. */
+export type Evaluation = Schemas['EvaluationPublic'];
+export type EvaluationProgress = Schemas['EvaluationProgress'];

@@ -3,29 +3,9 @@
  * The shapes follow `EvaluationPublic` and the report of `llmcouncil/evaluation/report.py`.
  */
 import { csrfToken, describeErrorBody, withCsrf } from '../../api/client';
+import type { Evaluation, EvaluationProgress } from '../../api/types';
 
-export interface EvaluationProgress {
-  done: number;
-  total: number;
-  failed: number;
-  reused: number;
-  running: boolean;
-}
-
-export interface Evaluation {
-  id: string;
-  name: string;
-  status: 'pending' | 'running' | 'complete' | 'failed' | 'interrupted' | string;
-  simulated: boolean;
-  questions: number;
-  strategies: string[];
-  judges: string[];
-  preset: string | null;
-  error: string | null;
-  created_at: string;
-  finished_at: string | null;
-  progress: EvaluationProgress;
-}
+export type { Evaluation, EvaluationProgress };
 
 export interface Interval {
   value: number;
