@@ -248,6 +248,9 @@ def _print_result(payload: dict[str, Any]) -> None:
     _out.print(Panel(Group(Markdown(str(final.get("response", "")))), title=title))
     if final.get("review_summary"):
         _out.print(str(final["review_summary"]))
+    early = final.get("early_stop") or {}
+    if early.get("reason"):
+        _out.print(f"Stopped early: {early['reason']}.")
     structured = final.get("structured")
     if structured:
         confidence = structured.get("confidence") or {}
