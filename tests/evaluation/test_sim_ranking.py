@@ -8,6 +8,7 @@ from typing import Any
 from eval_support import (
     JUDGE_A,
     JUDGE_B,
+    JUDGE_FIRST,
     RIGHT,
     VERBOSE,
     WRONG,
@@ -66,3 +67,35 @@ async def test_the_harness_ranks_strategies_by_their_scripted_skill(
     wrong = _overall(report, f"member:{WRONG}")
     assert wrong["win_rate"] == {"value": 1.0, "low": 1.0, "high": 1.0}
     assert report["judging"]["position_consistency"] == 1.0
+
+
+async def test_a_judge_that_follows_the_position_is_caught_and_its_verdicts_tied(
+    skilled_sim: SimServer, tmp_path: Path, eval_key: None
+) -> None:
+    items = maths_items(4)
+    config = SimConfig.fast(base_ms=0).model_copy(
+        update={"skills": skills_for(items, leaning_judge=True)}
+    )
+    skilled_sim.configure(config)
+    runtime = await Runtime.start(council_settings(skilled_sim, tmp_path))
+    try:
+        harness = harness_for(runtime)
+        plan = EvaluationPlan(
+            name="leaning",
+            items=items,
+            strategies=[f"member:{RIGHT}", f"member:{WRONG}"],
+            judges=[JUDGE_A, JUDGE_FIRST],
+        )
+        report = await harness.run((await harness.create(plan)).id)
+    finally:
+        await runtime.stop()
+    judges = {j["judge"]: j for j in report["judging"]["judges"]}
+    # Two equally right answers: the leaning judge says "answer 1" in both orders (4 of its
+    # 8 judgements); where one answer is wrong it reads the answer, not the position.
+    assert judges[JUDGE_FIRST]["position_consistency"] == 0.5
+    assert judges[JUDGE_A]["position_consistency"] == 1.0
+    assert report["judging"]["position_consistency"] == 0.75
+    # Its inconsistent verdicts count as ties, so the outcomes are unchanged.
+    assert _overall(report, f"member:{RIGHT}")["ties"] == 4
+    assert _overall(report, f"member:{WRONG}")["wins"] == 4
+    assert report["judging"]["agreement"] == {"fleiss_kappa": 1.0, "percent": 1.0, "subjects": 8}
