@@ -8,15 +8,17 @@ theirs: their budget, their audit records); others see a 404, administrators see
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from llmcouncil.config import Settings
 from llmcouncil.council.governance import RunActor
 from llmcouncil.council.runs import RunService
-from llmcouncil.errors import ConflictError, NotFoundError
+from llmcouncil.errors import ConflictError, CouncilError, NotFoundError
 from llmcouncil.evaluation.harness import (
     EvaluationHarness,
+    EvaluationInterrupted,
     EvaluationPlan,
     Progress,
     planned_calls,
@@ -24,6 +26,8 @@ from llmcouncil.evaluation.harness import (
 from llmcouncil.evaluation.jobs import InProcessJobRunner, JobRunner
 from llmcouncil.evaluation.repository import Evaluation, EvaluationStore
 from llmcouncil.store.repository import Store
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +89,13 @@ class EvaluationService:
         def seen(progress: Progress) -> None:
             self._progress[evaluation_id] = progress
 
-        self.jobs.submit(evaluation_id, lambda: harness.run(evaluation_id, progress=seen))
+        async def work() -> None:
+            try:
+                await harness.run(evaluation_id, progress=seen)
+            except (CouncilError, EvaluationInterrupted) as exc:  # its status says so already
+                log.info("evaluation %s stopped: %s", evaluation_id, exc)
+
+        self.jobs.submit(evaluation_id, work)
 
     async def get(self, evaluation_id: str, *, viewer: Viewer) -> Evaluation:
         await self.recover()

@@ -134,3 +134,25 @@ async def test_local_mode_runs_the_starter_dataset_by_name(
     assert response.status_code == 202, response.text
     assert response.json()["questions"] == 40
     # The server stops with the evaluation still running: it is paused, not lost.
+
+
+async def test_an_evaluation_spends_within_the_budget_and_stops_at_it(
+    governed: GovernedFactory, sim: SimServer
+) -> None:
+    _skilled(sim)
+    server = await governed(usage={"reserve_cost": 0.001})
+    await server.user("root", role="admin")
+    mia = await server.user("mia")
+    admin = await server.session("root")
+    limit = {"subject_type": "user", "subject_id": mia.id, "period": "day", "limit_cost": 0.002}
+    assert (await admin.put("/api/budgets", json=limit)).status_code == 200
+    client = await server.session("mia")
+    started = await _start(client, concurrency="1")
+    assert started.status_code == 202, started.text
+    evaluation = started.json()["id"]
+    ended = (await client.get(f"/api/evaluations/{evaluation}", params={"wait": 60})).json()
+    assert ended["status"] == "failed", ended
+    assert "budget" in ended["error"]
+    # What it spent is the member's, on their usage; the report is not available.
+    assert (await client.get("/api/usage/budgets")).json()[0]["exceeded"] is True
+    assert (await client.get(f"/api/evaluations/{evaluation}/report")).status_code == 409
