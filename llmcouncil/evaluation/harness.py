@@ -25,6 +25,7 @@ from llmcouncil.council.runs import RunHandle, RunService
 from llmcouncil.errors import (
     BudgetExceededError,
     CouncilError,
+    OverloadedError,
     PermissionDeniedError,
     ValidationFailedError,
 )
@@ -135,8 +136,12 @@ class EvaluationHarness:
         except FATAL as exc:
             await self.evaluations.set_status(evaluation_id, "failed", error=exc.message)
             raise
-        except (asyncio.CancelledError, EvaluationInterrupted):
+        except asyncio.CancelledError:
             await asyncio.shield(self.evaluations.set_status(evaluation_id, "interrupted"))
+            raise
+        except EvaluationInterrupted as exc:
+            paused = self.evaluations.set_status(evaluation_id, "interrupted", error=str(exc))
+            await asyncio.shield(paused)
             raise
         except Exception as exc:
             message = exc.message if isinstance(exc, CouncilError) else repr(exc)
@@ -292,7 +297,9 @@ class _Run:
                     outcome = await self.h.executor.finish(handle, mode=request.mode, started=began)
             except FATAL:
                 raise
-            except CouncilError as exc:  # this question only (a refused question, a 429)
+            except OverloadedError as exc:  # still refused after its waits: pause, not a loss
+                raise EvaluationInterrupted(f"paused: {exc.message}; resume it later") from exc
+            except CouncilError as exc:  # this question only (a refused question)
                 outcome = RunOutcome(ok=False, error=exc.message)
         if outcome.interrupted:
             raise EvaluationInterrupted(f"the run of {key} was cancelled")
