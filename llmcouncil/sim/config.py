@@ -19,7 +19,7 @@ from llmcouncil.sim.skills import SkillConfig
 
 DEFAULT_KNOWN_MODELS: tuple[str, ...] = tuple(m.id for m in SIM_MODELS)
 
-PromptKind = Literal["answer", "ranking", "title", "chairman", "revision"]
+PromptKind = Literal["answer", "ranking", "title", "chairman", "revision", "continuation"]
 # How a model shows its reasoning: a `reasoning` delta/message field (OpenRouter, Ollama), a
 # `reasoning_content` field (DeepSeek, vLLM), or a `<think>` block opening the content (R1-style).
 ReasoningStyle = Literal["reasoning", "reasoning_content", "think"]

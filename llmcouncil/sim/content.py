@@ -109,6 +109,13 @@ def write_reply(
             text += "\n\n" + _structure(prompt=prompt, words=words, rng=rng)
     elif kind == "revision":
         return _revised(prompt=prompt, words=words, rng=rng)
+    elif kind == "continuation":
+        # Goes on from where the cut text stopped (its question is in the conversation).
+        topic = keywords(context) or ["this"]
+        return (
+            f" — and that is the heart of it.\n\n**To finish:** weigh {rng.choice(topic)} "
+            "against your own constraints, and revisit the choice as they change."
+        )
     else:
         # Scripted judging: one verbosity for every model, so an answer's length says
         # nothing about who wrote it (its seeded extra paragraphs make it vary).

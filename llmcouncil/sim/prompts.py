@@ -2,7 +2,8 @@
 
 The markers are the contract with `council/prompts.py`: a title prompt starts with "Generate a
 very short title", a ranking prompt contains "FINAL RANKING:", a chairman prompt mentions the
-"Chairman", and a revision turn (mode revise) starts with "Revise your answer". All matching
+"Chairman", a revision turn (mode revise) starts with "Revise your answer", and a request to
+finish a cut answer starts with "Your answer above was cut off". All matching
 is case-insensitive and runs on the last user message (the chairman marker is also honoured in
 a system message). The council encloses each response in a tag that
 names its label (`<response label="Response A" nonce="…">`); a repair turn, which asks a reviewer
@@ -20,6 +21,7 @@ _RANKING_MARKER = "final ranking:"
 _CHAIRMAN_MARKER = "chairman"
 _REPAIR_MARKER = "ranking alone"
 _REVISION_MARKER = "revise your answer"
+_CONTINUATION_MARKER = "your answer above was cut off"
 _STRUCTURE_MARKER = "<council_structure>"
 _OWN_ANSWER = re.compile(
     r"<own_answer [^>]*>\n(?P<text>.*?)\n</own_answer nonce=\"[^\"]*\">", re.DOTALL
@@ -76,6 +78,8 @@ def detect_prompt_kind(*, user_text: str, system_text: str = "") -> PromptKind:
         return "title"
     if lowered.lstrip().startswith(_REVISION_MARKER):
         return "revision"
+    if lowered.lstrip().startswith(_CONTINUATION_MARKER):
+        return "continuation"
     # The chairman sees the reviewers' rankings, "FINAL RANKING:" included, so it goes first.
     if _CHAIRMAN_MARKER in lowered or _CHAIRMAN_MARKER in system_text.lower():
         return "chairman"

@@ -271,6 +271,8 @@ async def test_an_answer_cut_by_its_output_limit_is_marked_and_continues(
     assert refused.status_code == 409 and wrong.status_code == 422
     again = sim.requests[-1]
     assert again.model == MEMBERS[0] and again.messages[1]["content"] == first["response"]
+    assert again.prompt_kind == "continuation"
+    assert "To finish:" in continued["response"]
     member = next(a for a in shown["stage1"] if a["model"] == MEMBERS[0])
     assert member["response"] == continued["response"]
 
