@@ -21,7 +21,7 @@ h1{font-size:1.5rem;margin-bottom:.2rem}h2{font-size:1.15rem;margin-top:2rem}
 .note{padding:.6rem .8rem;border-radius:6px;background:#fff4d6;border:1px solid #e9c46a}
 table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{padding:.3rem .5rem;
 border-bottom:1px solid #e3e6ec;text-align:right}th:first-child,td:first-child{text-align:left}
-.muted{color:#667}svg text{font:12px system-ui,sans-serif;fill:#1d2330}
+.muted{color:#667}td.q{text-align:left}svg text{font:12px system-ui,sans-serif;fill:#1d2330}
 .legend span{display:inline-block;width:.8rem;height:.8rem;margin:0 .3rem 0 1rem;
 vertical-align:middle}
 @media (prefers-color-scheme:dark){body{background:#14171c;color:#e6e8ec}
@@ -49,6 +49,7 @@ def render_html(report: dict[str, Any]) -> str:
     parts += _comparisons(report)
     parts += _strategies(report)
     parts += _judging(report)
+    parts += _questions(report)
     parts.append("</body></html>")
     return "\n".join(parts)
 
@@ -208,4 +209,29 @@ def _judging(report: dict[str, Any]) -> list[str]:
         f"</table><p class='muted'>Judging spent {spend['calls']} calls, "
         f"{spend['prompt_tokens'] + spend['completion_tokens']:,} tokens, {cost}.</p>"
     )
+    return out
+
+
+_MARK = {1: ("won", "#2e8b57"), 0: ("tie", "#8a93a3"), -1: ("lost", "#c0392b")}
+
+
+def _questions(report: dict[str, Any]) -> list[str]:
+    """Every question with the council's outcome against each strategy, folded away."""
+    others = [c["strategy"] for c in report["comparisons"]]
+    head = "".join(f"<th>{escape(name)}</th>" for name in others)
+    out = [
+        "<details><summary><strong>Question by question</strong></summary>",
+        f"<table><tr><th>#</th><th>question</th><th>category</th>{head}</tr>",
+    ]
+    for row in report.get("per_question", []):
+        cells = []
+        for name in others:
+            word, colour = _MARK.get(row["outcomes"].get(name, 0), _MARK[0])
+            cells.append(f"<td style='color:{colour}'>{word}</td>")
+        question = escape(str(row.get("question", "")))
+        out.append(
+            f"<tr><td>{row['index'] + 1}</td><td class='q'>{question}</td>"
+            f"<td>{escape(str(row['category']))}</td>{''.join(cells)}</tr>"
+        )
+    out.append("</table></details>")
     return out

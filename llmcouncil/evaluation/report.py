@@ -81,7 +81,12 @@ def build_report(
     panel_rows: list[list[int]] = []
     per_question: list[dict[str, Any]] = []
     for index, item in enumerate(items):
-        row: dict[str, Any] = {"index": index, "category": item.category, "outcomes": {}}
+        row: dict[str, Any] = {
+            "index": index,
+            "category": item.category,
+            "question": item.question[:300],
+            "outcomes": {},
+        }
         for name in others:
             outcome, per_judge = question_outcomes(
                 item=item,
