@@ -127,7 +127,6 @@ async def _evaluate(
     runtime = await Runtime.start(settings)
     try:
         evaluations = EvaluationStore(runtime.engine)
-        await evaluations.interrupt_active()  # this process is the only one running them
         harness = EvaluationHarness(
             runs=runtime.runs,
             store=runtime.store,
