@@ -176,6 +176,11 @@ class PresetSettings(BaseModel):
         default="members",
         description="Who reviews self-moa's samples: the members, or the sampled model itself.",
     )
+    structured_synthesis: bool = Field(
+        default=True,
+        description="Ask the chairman for consensus, contradictions, gaps and confidence apart "
+        "from its answer (a longer reply; off: plain text).",
+    )
     early_stop: bool = Field(
         default=False,
         description="Skip the review when every member gives the same short answer; stop "

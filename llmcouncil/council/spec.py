@@ -35,6 +35,7 @@ class CouncilSpec:
     sample_model: str | None = None
     sample_reviewers: str = "members"
     early_stop: bool = False
+    structured_synthesis: bool = True
     # Effort and budgets: {"answers"|"reviews"|"chairman": {...}, "models": {model: {...}}}.
     reasoning: dict[str, Any] = field(default_factory=dict)
 
@@ -106,5 +107,6 @@ def resolve_council(
         sample_model=sample_model,
         sample_reviewers=config.sample_reviewers,
         early_stop=config.early_stop,
+        structured_synthesis=config.structured_synthesis,
         reasoning=config.reasoning.model_dump(exclude_defaults=True),
     )

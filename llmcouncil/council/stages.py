@@ -534,6 +534,7 @@ async def synthesize(
         no_clear_winner=aggregate.no_clear_winner,
         nonce=nonce_for(seed, "chairman"),
         system=spec.system_prompts.get("stage3", ""),
+        structured=spec.structured_synthesis,
     )
     reasoning, max_tokens = reasoning_for(spec, stage="chairman", model=spec.chairman)
     plan = CallPlan(
@@ -547,7 +548,7 @@ async def synthesize(
         deadline=caller.policies.chairman_deadline(spec.preset),
         reasoning=reasoning,
     )
-    if events.show_tokens:  # the structured part is shown apart, never streamed as text
+    if events.show_tokens and spec.structured_synthesis:  # shown apart, never streamed as text
         block = StructureFilter()
         events = events.filtered(block.feed, block.reset)
     return await _call(caller, plan, events)

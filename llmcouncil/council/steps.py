@@ -41,7 +41,7 @@ from llmcouncil.council.synthesis import (
     review_summary,
 )
 from llmcouncil.errors import CouncilFailedError, ModelFailure
-from llmcouncil.records import CallRecord, RunStatus, Stage
+from llmcouncil.records import CallRecord, FinalAnswer, RunStatus, Stage
 from llmcouncil.resilience.calls import ModelCaller
 from llmcouncil.store.repository import Store
 
@@ -317,7 +317,9 @@ class StageSteps:
             ),
         )
         ctx.records.append(chair)
-        if chair.ok:
+        if chair.ok and not self.spec.structured_synthesis:
+            final = {**FinalAnswer.synthesis(chair).as_dict(), "kind": "synthesis"}
+        elif chair.ok:
             final = final_synthesis(chair, label_to_model=review.label_to_model)
         else:
             reason = (

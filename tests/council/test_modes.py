@@ -280,3 +280,15 @@ async def test_revision_prompts_carry_no_personal_data_and_every_call_is_counted
     calls = [c for c in detail.calls if c.stage > 0 or c.ok]
     assert usage["total_tokens"] == sum(c.usage.total_tokens for c in calls)
     assert len([c for c in detail.calls if c.stage == Stage.ANSWERS]) == 6
+
+
+async def test_a_preset_may_ask_for_a_plain_synthesis(tmp_path: Path) -> None:
+    async with mode_council(tmp_path, structured_synthesis=False) as council:
+        council.queue_answers()
+        council.queue_reviews()
+        council.fake.enqueue(CHAIR, "Plain.")
+        detail = await (await council.ask()).result()
+    assert "council_structure" not in council.fake.requests[-1].messages[-1].content
+    final = detail.run.final
+    assert final is not None and final["response"] == "Plain." and final["kind"] == "synthesis"
+    assert final.get("structured") is None and final.get("structured_note") is None
