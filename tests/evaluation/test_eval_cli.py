@@ -79,3 +79,20 @@ async def test_a_bad_dataset_is_exit_code_2_with_its_line(workspace: Path) -> No
     assert unknown.returncode == 2 and "vibes" in unknown.stderr
     nothing = await asyncio.to_thread(run_cli, "eval")
     assert nothing.returncode == 2 and "--resume" in nothing.stderr
+
+
+async def test_demo_mode_evaluates_and_says_the_report_is_simulated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("COUNCIL_CONFIG", "COUNCIL_DATABASE_URL", "COUNCIL_AUTH__MODE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("COUNCIL_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}")
+    monkeypatch.setenv("COLUMNS", "200")
+    (tmp_path / "one.jsonl").write_text('{"question": "What is 6 times 7?", "reference": "42"}\n')
+    result = await asyncio.to_thread(
+        run_cli, "eval", "one.jsonl", "--demo", "--strategies", "chairman", "--concurrency", "8"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "demo mode" in result.stderr
+    assert "SIMULATED" in result.stdout and "This report is simulated" in result.stdout
