@@ -316,11 +316,23 @@ function Workspace({ me, route, onSignOut }: { me: Me; route: Route; onSignOut: 
 
   const defaultChoice = useMemo(() => councilOf(null, models), [models]);
   const choice: CouncilChoice = conversation ? councilOf(conversation, models) : (homeChoice ?? defaultChoice);
-  // A preset names its own mode: choosing the preset (or opening its conversation) proposes it.
-  const presetMode = models?.presets.find((p) => p.name === (choice.preset ?? models.default_preset))?.mode;
+  // A preset names its own mode: choosing another preset (or opening its conversation) proposes
+  // it; the first preset seen does so only until the person has chosen a mode themselves.
+  const presetKey = choice.preset ?? models?.default_preset ?? null;
+  const presetMode = models?.presets.find((p) => p.name === presetKey)?.mode;
+  const modeChosen = useRef(false);
+  const modeOfPreset = useRef<string | null | undefined>(undefined);
   useEffect(() => {
-    if (presetMode) setMode(presetMode);
-  }, [presetMode, choice.preset]);
+    if (!presetMode) return;
+    const first = modeOfPreset.current === undefined;
+    if (!first && modeOfPreset.current === presetKey) return;
+    modeOfPreset.current = presetKey;
+    if (!first || !modeChosen.current) setMode(presetMode);
+  }, [presetMode, presetKey]);
+  const chooseMode = (next: Mode) => {
+    modeChosen.current = true;
+    setMode(next);
+  };
 
   const createConversation = async (c: CouncilChoice): Promise<Conversation | null> => {
     try {
@@ -495,7 +507,7 @@ function Workspace({ me, route, onSignOut }: { me: Me; route: Route; onSignOut: 
                 value={choice}
                 onSave={saveCouncil}
                 mode={mode}
-                onModeChange={setMode}
+                onModeChange={chooseMode}
                 disabled={runningHere || (currentId !== null && !conversation)}
                 canShare={me.scopes.includes('admin')}
               />
@@ -573,7 +585,7 @@ function Workspace({ me, route, onSignOut }: { me: Me; route: Route; onSignOut: 
                     }
                     onAttach={canAttach ? (files) => void docs.attach(files) : undefined}
                     size={size}
-                    mode={{ value: mode, options: MODE_OPTIONS, onChange: (m) => setMode(m as Mode) }}
+                    mode={{ value: mode, options: MODE_OPTIONS, onChange: (m) => chooseMode(m as Mode) }}
                   />
                 </div>
               </div>
