@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,8 +79,15 @@ class RunExecutor:
     """Runs one ``RunRequest`` through ``RunService`` and reads back what it produced."""
 
     def __init__(
-        self, *, runs: RunService, store: Store, actor: RunActor | None, source: str
+        self,
+        *,
+        runs: RunService,
+        store: Store,
+        actor: RunActor | None,
+        source: str,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
+        self.sleep = sleep  # between capacity refusals; tests hand in their own
         self.runs = runs
         self.store = store
         self.actor = actor
@@ -111,7 +119,7 @@ class RunExecutor:
             except OverloadedError as exc:
                 if attempt == OVERLOAD_RETRIES:
                     raise
-                await asyncio.sleep(min(30.0, float(getattr(exc, "retry_after", 1) or 1)))
+                await self.sleep(min(30.0, float(getattr(exc, "retry_after", 1) or 1)))
         raise AssertionError("unreachable")
 
     async def finish(self, handle: RunHandle, *, mode: str, started: float) -> RunOutcome:

@@ -15,7 +15,7 @@ import asyncio
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -95,13 +95,14 @@ class EvaluationHarness:
         settings: Settings,
         actor: RunActor | None,
         simulated: bool,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.runs = runs
         self.evaluations = evaluations
         self.settings = settings
         self.actor = actor
         self.simulated = simulated
-        self.executor = RunExecutor(runs=runs, store=store, actor=actor, source=SOURCE)
+        self.executor = RunExecutor(runs=runs, store=store, actor=actor, source=SOURCE, sleep=sleep)
 
     async def create(self, plan: EvaluationPlan) -> Evaluation:
         if not plan.items:
@@ -291,9 +292,7 @@ class _Run:
                 outcome = await self._resumed(known)
                 if outcome is None:
                     began = time.monotonic()
-                    # Shielded: a cancellation (Ctrl-C) never leaves a conversation or a run
-                    # that its task row does not name, so a resume finds every one of them.
-                    handle = await asyncio.shield(self._launch(key, kind, request, fingerprint))
+                    handle = await _whole(self._launch(key, kind, request, fingerprint))
                     outcome = await self.h.executor.finish(handle, mode=request.mode, started=began)
             except FATAL:
                 raise
@@ -358,6 +357,21 @@ class _Run:
     def _tell(self) -> None:
         if self.listener is not None:
             self.listener(self.progress)
+
+
+async def _whole(work: Coroutine[Any, Any, T]) -> T:
+    """``work`` run to its end even when the caller is cancelled meanwhile (then the
+    cancellation follows): a cancellation (Ctrl-C) never leaves a conversation or a run that
+    its task row does not name, so a resume finds every one, and nothing is left running
+    after the evaluation has stopped."""
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await asyncio.wait({task})
+        if not task.cancelled():
+            task.exception()  # retrieved: the cancellation is what the caller sees
+        raise
 
 
 async def _all(work: list[Coroutine[Any, Any, T]]) -> list[T]:

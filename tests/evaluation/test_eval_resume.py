@@ -7,6 +7,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import pytest
 from eval_support import (
     JUDGE_A,
     JUDGE_B,
@@ -19,7 +20,14 @@ from eval_support import (
 from eval_support import skills_for as skills
 
 from llmcouncil.api.runtime import Runtime
-from llmcouncil.evaluation import EvalItem, EvaluationPlan, EvaluationStore, Progress
+from llmcouncil.evaluation import (
+    EvalItem,
+    EvaluationHarness,
+    EvaluationPlan,
+    EvaluationStore,
+    Progress,
+)
+from llmcouncil.evaluation.harness import EvaluationInterrupted
 from llmcouncil.sim import SimConfig, SimServer
 
 STRATEGIES = ["select", f"member:{WRONG}", f"member:{VERBOSE}"]
@@ -156,3 +164,43 @@ async def test_intervals_shrink_as_the_dataset_grows(
         assert row["overall"]["losses"] == 0  # the council is never worse than a coin-flip member
         widths.append(win["high"] - win["low"])
     assert widths[1] < widths[0]
+
+
+async def test_an_evaluation_refused_for_capacity_pauses_and_resumes_later(
+    skilled_sim: SimServer, tmp_path: Path, eval_key: None
+) -> None:
+    items = maths_items(2)
+    _configure(skilled_sim, items)
+    skilled_sim.hold()  # the first run cannot end, so the second finds the council full
+
+    async def instant(_seconds: float) -> None:
+        return None
+
+    full = {"capacity": {"max_active_runs": 1, "max_queued_runs": 0}}
+    runtime = await Runtime.start(council_settings(skilled_sim, tmp_path, resilience=full))
+    try:
+        harness = EvaluationHarness(
+            runs=runtime.runs,
+            store=runtime.store,
+            evaluations=EvaluationStore(runtime.engine),
+            settings=runtime.settings,
+            actor=None,
+            simulated=True,
+            sleep=instant,
+        )
+        evaluation = await harness.create(_plan(items, strategies=["chairman"], judges=[JUDGE_A]))
+        with pytest.raises(EvaluationInterrupted, match="paused"):
+            await harness.run(evaluation.id)
+        paused = await harness.evaluations.get(evaluation.id)
+        assert paused.status == "interrupted" and "resume" in (paused.error or "")
+    finally:
+        skilled_sim.release()
+        await runtime.stop()
+
+    runtime = await Runtime.start(council_settings(skilled_sim, tmp_path))
+    try:
+        report = await harness_for(runtime).run(evaluation.id)
+    finally:
+        await runtime.stop()
+    [row] = report["comparisons"]
+    assert row["overall"]["n"] == 2
