@@ -214,6 +214,21 @@ class TimeoutSettings(BaseModel):
     connect: float = Field(default=15.0, gt=0)
 
 
+class InstanceSettings(BaseModel):
+    """Several server processes on one database: each says it is alive by a heartbeat, and the
+    runs it executes are its own while its heartbeat is younger than ``lease``."""
+
+    heartbeat: float = Field(
+        default=5.0, gt=0, description="Seconds between an instance's heartbeats."
+    )
+    lease: float = Field(
+        default=20.0,
+        gt=0,
+        description="Seconds after its last heartbeat before an instance counts as gone and "
+        "its running runs as interrupted (retryable on any instance).",
+    )
+
+
 class LimitSettings(BaseModel):
     max_content_chars: int = Field(default=100_000, ge=1)
     max_title_chars: int = Field(default=200, ge=1)
@@ -273,6 +288,7 @@ class Settings(BaseSettings):
     default_preset: str = "default"
     timeouts: TimeoutSettings = Field(default_factory=TimeoutSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
+    instances: InstanceSettings = Field(default_factory=InstanceSettings)
     resilience: ResilienceSettings = Field(default_factory=ResilienceSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     observability: ObservabilitySettings = Field(default_factory=ObservabilitySettings)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -25,7 +26,9 @@ from llmcouncil.providers.registry import ProviderRegistry
 from llmcouncil.resilience.calls import ModelCaller
 from llmcouncil.sim import SimServer
 from llmcouncil.store.database import create_engine, upgrade
+from llmcouncil.store.instances import Heartbeat, InstanceRegistry
 from llmcouncil.store.repository import Store
+from llmcouncil.store.tables import utcnow
 
 log = logging.getLogger("llmcouncil")
 
@@ -48,6 +51,7 @@ class Runtime:
     simulator: SimServer | None
     privacy: PrivacyGuard | None = None
     vote_observers: tuple[VoteObserver, ...] = ()
+    heartbeat: Heartbeat | None = None
 
     @property
     def demo(self) -> bool:
@@ -97,14 +101,10 @@ class Runtime:
                 observers=[RunLogContext(), *observers],
                 gate=governance.gate,
             )
-            interrupted = await store.interrupt_orphaned_runs(worker_id=runs.worker_id)
-            if interrupted:
-                log.warning(
-                    "%d run(s) left running by a stopped server are now interrupted; "
-                    "they keep their partial results and can be retried",
-                    interrupted,
-                )
+            heartbeat = _heartbeat(settings, store=store, instance_id=runs.worker_id)
+            await heartbeat.tick()  # alive, and the runs dead instances left are interrupted
             await governance.recover()
+            heartbeat.start()
         except BaseException:
             await engine.dispose()
             raise
@@ -119,10 +119,13 @@ class Runtime:
             simulator=simulator,
             privacy=privacy,
             vote_observers=tuple(vote_observers),
+            heartbeat=heartbeat,
         )
 
     async def stop(self) -> None:
         await self.runs.shutdown()
+        if self.heartbeat is not None:
+            await self.heartbeat.stop()
         if self.privacy is not None:  # the document reader's worker process
             await document_service(
                 store=self.store, privacy=self.privacy, settings=self.settings
@@ -132,3 +135,20 @@ class Runtime:
         if self.simulator is not None:
             await self.simulator.stop()
         await self.engine.dispose()
+
+
+def _heartbeat(settings: Settings, *, store: Store, instance_id: str) -> Heartbeat:
+    """This process as an instance on the shared database (store/instances.py)."""
+    lease = settings.instances.lease
+
+    async def sweep(now: datetime) -> int:
+        return await store.interrupt_orphaned_runs(worker_id=instance_id, lease=lease, now=now)
+
+    return Heartbeat(
+        registry=InstanceRegistry(store.engine),
+        instance_id=instance_id,
+        sweep=sweep,
+        every=settings.instances.heartbeat,
+        lease=lease,
+        clock=utcnow,
+    )

@@ -129,9 +129,13 @@ async def reset_for_retry(setting: RunSetting, *, conversation_id: str, run_id: 
         if turn.sealed is not None:
             await store.save_vault(conversation_id, turn.sealed)
     # A row still ``running`` under this process's worker id (its end refused by the database)
-    # is not live here, and may be reset.
+    # is not live here, and may be reset; one of a dead instance (heartbeat older than the
+    # lease) is taken over; one of a live instance is a conflict (store/instances.py).
     run = await store.reset_for_retry(
-        run_id, worker_id=setting.worker_id, idle_worker=setting.worker_id
+        run_id,
+        worker_id=setting.worker_id,
+        idle_worker=setting.worker_id,
+        lease=settings.instances.lease,
     )
     detail = await store.get_run(run_id)
     spec = CouncilSpec.from_dict(run.council)

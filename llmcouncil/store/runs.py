@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, select, text, update
@@ -32,6 +33,7 @@ from llmcouncil.errors import (
 from llmcouncil.records import CallRecord, RunStatus
 from llmcouncil.store import statements as sql
 from llmcouncil.store import transactions
+from llmcouncil.store.instances import left_behind, owner_alive
 from llmcouncil.store.records import (
     Placeholders,
     RunDetail,
@@ -231,15 +233,26 @@ class RunStore:
         self.unrecorded.forget(run_id)
 
     async def reset_for_retry(
-        self, run_id: str, *, worker_id: str, idle_worker: str | None = None
+        self,
+        run_id: str,
+        *,
+        worker_id: str,
+        idle_worker: str | None = None,
+        lease: float | None = None,
+        now: datetime | None = None,
     ) -> RunRow:
-        """Drop the calls of unfinished stages and mark the run running again.
+        """Drop the calls of unfinished stages and mark the run running again, owned by
+        ``worker_id``.
 
         ``idle_worker``: a run still marked running by this worker id is known not to be
         executing (its process says so: the database failed before its end could be written),
-        and may be reset too.
+        and may be reset too. ``lease``: a run still marked running by an instance whose
+        heartbeat is older than this many seconds (store/instances.py) was left behind by a dead
+        process and is taken over; without it, or while its instance lives, it is a conflict.
+        The row is locked while this is decided, so two instances never both take a run.
         """
         await self.unrecorded.write(self.engine)  # ends held back are written first
+        now = now or utcnow()
         async with self._sessions.begin() as session:
             run = await session.get(RunRow, run_id, with_for_update=True)
             if run is None:
@@ -247,37 +260,61 @@ class RunStore:
             if run.status == RunStatus.RUNNING and (
                 idle_worker is None or run.worker_id != idle_worker
             ):
-                raise ConflictError(f"run {run_id} is still running")
+                if lease is None:
+                    raise ConflictError(f"run {run_id} is still running")
+                alive = await session.scalar(
+                    select(owner_alive(now=now, lease=lease)).where(RunRow.id == run_id)
+                )
+                if alive:
+                    raise ConflictError(
+                        f"run {run_id} is still running on another server instance; "
+                        "open the conversation to follow it"
+                    )
+            # Compare and set on the attempt count: of two instances deciding at once (SQLite
+            # takes no row lock), the second finds the row changed and is refused.
+            taken = await session.execute(
+                update(RunRow)
+                .where(RunRow.id == run_id, RunRow.attempts == run.attempts)
+                .values(
+                    status=RunStatus.RUNNING,
+                    error=None,
+                    finished_at=None,
+                    attempts=run.attempts + 1,
+                    worker_id=worker_id,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if not getattr(taken, "rowcount", 0):
+                raise ConflictError(f"run {run_id} was just retried elsewhere")
             await session.execute(
                 delete(ModelCallRow).where(
                     ModelCallRow.run_id == run_id, ModelCallRow.stage > run.stages_done
                 )
             )
-            run.status = RunStatus.RUNNING
-            run.error = None
-            run.finished_at = None
-            run.attempts += 1
-            run.worker_id = worker_id
+            await session.refresh(run)
         return run
 
-    async def interrupt_orphaned_runs(self, *, worker_id: str) -> int:
-        """Runs left ``running`` by another (dead) process become ``interrupted``."""
+    async def interrupt_orphaned_runs(
+        self, *, worker_id: str, lease: float = 0.0, now: datetime | None = None
+    ) -> int:
+        """Runs left ``running`` by a dead process become ``interrupted``: runs of any instance
+        but ``worker_id`` whose heartbeat is older than ``lease`` seconds, or that has none
+        (store/instances.py). A live instance's runs are never touched."""
+        now = now or utcnow()
         try:
             async with self._sessions.begin() as session:
                 result = await session.execute(
                     update(RunRow)
-                    .where(
-                        RunRow.status == RunStatus.RUNNING,
-                        (RunRow.worker_id != worker_id) | RunRow.worker_id.is_(None),
-                    )
+                    .where(left_behind(now=now, lease=lease, instance_id=worker_id))
                     .values(
                         status=RunStatus.INTERRUPTED,
-                        finished_at=utcnow(),
+                        finished_at=now,
                         error={
                             "code": "interrupted",
                             "message": "the server stopped while this run was in progress",
                         },
                     )
+                    .execution_options(synchronize_session=False)
                 )
         except OperationalError as exc:
             raise StoreError(f"database is not reachable: {exc}") from exc

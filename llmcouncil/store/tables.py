@@ -160,6 +160,18 @@ class ModelCallRow(Base):
 
 # The same tables for Core statements (typed as ``Table``, unlike ``__table__``): the run path
 # writes and reads through these rather than ORM sessions.
+class InstanceRow(Base):
+    """A server process on this database, alive while its heartbeat is recent: the runs whose
+    ``worker_id`` is its id are executing there (store/instances.py)."""
+
+    __tablename__ = "instances"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    started_at: Mapped[datetime]
+    heartbeat_at: Mapped[datetime] = mapped_column(index=True)
+
+
 CONVERSATIONS = Base.metadata.tables[ConversationRow.__tablename__]
 MESSAGES = Base.metadata.tables[MessageRow.__tablename__]
 RUNS = Base.metadata.tables[RunRow.__tablename__]
