@@ -248,8 +248,14 @@ async def evaluation_report(
 
 @router.get(
     "/{evaluation_id}/report.html",
-    response_class=HTMLResponse,
-    responses={200: {"content": {"text/html": {}}, "description": "A self-contained page"}},
+    # No response_class: errors stay documented as the JSON they are; only 200 is a page.
+    response_model=None,
+    responses={
+        200: {
+            "content": {"text/html": {"schema": {"type": "string"}}},
+            "description": "A self-contained page",
+        }
+    },
 )
 async def evaluation_report_html(
     evaluation_id: str, request: Request, runtime: RuntimeDep, principal: Asker
