@@ -262,3 +262,39 @@ async def test_kill_9_mid_run_leaves_an_interrupted_run_that_can_be_retried(
     assert done["stage1"] == stage1, "retry asked stage 1 again instead of resuming"
     kinds = {r.prompt_kind for r in sim.requests}
     assert "answer" not in kinds and {"ranking", "chairman"} <= kinds
+
+
+async def test_a_second_instance_on_the_database_leaves_a_live_run_alone(
+    tmp_path: Path, sim: SimServer
+) -> None:
+    """Two server processes on one database: the second's start-up does not interrupt the
+    first's live run, and a retry of it through the second is refused rather than run twice."""
+    inject(sim, {"*": [FaultSpec(hang=True, prompt_kind="ranking")]})
+    ports = free_port(), free_port()
+    bases = [f"http://127.0.0.1:{p}" for p in ports]
+    procs = [_serve(tmp_path, sim, ports[0])]
+    try:
+        await _wait_ready(bases[0], procs[0], tmp_path / "server.log")
+        async with httpx.AsyncClient(base_url=bases[0], timeout=30) as http:
+            cid = await new_conversation(http)
+            async with http.stream(
+                "POST", f"/api/conversations/{cid}/message/stream", json={"content": "hold on"}
+            ) as response:
+                # The reader is kept: a dropped one closes the stream, and the run with it.
+                reader = SseReader(response)
+                run_id = (await reader.until("stage2_start"))[0]["run_id"]
+                procs.append(_serve(tmp_path, sim, ports[1]))
+                await _wait_ready(bases[1], procs[1], tmp_path / "server.log")
+                async with httpx.AsyncClient(base_url=bases[1], timeout=30) as other:
+                    shown = (await other.get(f"/api/conversations/{cid}")).json()
+                    assert shown["messages"][1]["status"] == "running"
+                    retry = await other.post(f"/api/conversations/{cid}/runs/{run_id}/retry")
+                    assert retry.status_code == 409, retry.text
+                    assert "another server instance" in retry.json()["detail"]["message"]
+                    del reader
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(10)
+    answers = [r for r in sim.requests if r.prompt_kind == "answer"]
+    assert len(answers) == len(MEMBERS), "stage 1 was asked once"
