@@ -139,6 +139,8 @@ class CouncilPolicy:
 def models_receiving_data(spec: CouncilSpec) -> list[str]:
     refs = [*spec.members, spec.chairman, *spec.chairman_fallbacks]
     refs += [m for chain in spec.fallbacks.values() for m in chain]
+    if spec.mode == "self-moa" and spec.sample_model:  # the one model sampled k times
+        refs.append(spec.sample_model)
     if spec.title_model:
         refs.append(spec.title_model)
     return list(dict.fromkeys(refs))

@@ -81,6 +81,10 @@ def resolve_council(
     if rounds is not None and not 1 <= rounds <= MAX_REVISION_ROUNDS:
         problems.append(f"rounds must be between 1 and {MAX_REVISION_ROUNDS}, not {rounds}")
     sample_model = config.sample_model or (chosen[0] if chosen else chair)
+    if config.sample_model and resolve_model(settings, sample_model).provider not in (
+        settings.providers
+    ):
+        problems.append(f"sample model {sample_model!r} names an unknown provider")
     if problems:
         raise ValidationFailedError("; ".join(problems))
     prompts = config.system_prompts

@@ -159,3 +159,24 @@ async def test_role_changes_are_audited(governed: GovernedFactory) -> None:
         "neo": "member",
         "root": "admin",
     }
+
+
+async def test_self_moa_s_sampled_model_is_held_to_the_model_policy(
+    governed: GovernedFactory, sim: SimServer
+) -> None:
+    """In mode self-moa one model answers several times: it receives the question, so a person
+    who may not send data to it is refused, as for a member."""
+    server = await governed(preset={"sample_model": "x-ai/grok-4"})
+    await server.user("root", role="admin")
+    await server.user("mia", allowed_models=["openai/*", "google/gemini-2.5-flash"])
+    mia = await server.session("mia")
+    council = {"members": ["openai/gpt-5.1"], "chairman": "openai/gpt-5.1"}
+    cid = (await mia.post("/api/conversations", json=council)).json()["id"]
+    refused = await mia.post(
+        f"/api/conversations/{cid}/message", json={"content": "hello", "mode": "self-moa"}
+    )
+    assert refused.status_code == 403, refused.text
+    assert "x-ai/grok-4" in refused.json()["detail"]["message"]
+    assert sim.requests == []
+    classic = await mia.post(f"/api/conversations/{cid}/message", json={"content": "hi"})
+    assert classic.status_code == 200 and classic.json()["status"] == "complete"
