@@ -162,3 +162,24 @@ def types(
     ),
 ) -> list[str]:
     return [e["type"] for e in events if e["type"] not in skip]
+
+
+# Server processes in tests free a killed instance's runs quickly (store/instances.py).
+FAST_LEASE_ENV = {"COUNCIL_INSTANCES__HEARTBEAT": "0.2", "COUNCIL_INSTANCES__LEASE": "1"}
+
+
+async def until_answer_status(
+    http: httpx.AsyncClient, cid: str, status: str, *, index: int = 1
+) -> dict[str, Any]:
+    """The conversation's message ``index`` once its status is ``status``: a killed instance's
+    run turns ``interrupted`` at the first sweep after its lease (polled, bounded far beyond
+    the lease test servers use)."""
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + 60
+    while True:
+        conversation = (await http.get(f"/api/conversations/{cid}")).json()
+        message: dict[str, Any] = conversation["messages"][index]
+        if message["status"] == status or loop.time() > give_up:
+            assert message["status"] == status
+            return message
+        await asyncio.sleep(0.1)

@@ -312,22 +312,38 @@ class RunService:
             raise
 
     async def continue_answer(
-        self, *, conversation_id: str, run_id: str, stage: int, model: str
+        self,
+        *,
+        conversation_id: str,
+        run_id: str,
+        stage: int,
+        model: str,
+        actor: RunActor | None = None,
     ) -> dict[str, Any]:
-        """Ask ``model`` to finish its answer the output limit cut (council/continuation.py)."""
+        """Ask ``model`` to finish its answer the output limit cut (council/continuation.py).
+
+        The call is the run's owner's spend like any other: the gate admits it (policy, rate,
+        budget) and records it in the usage ledger afterwards (``late``), failed or not.
+        """
+        actor = actor or current_actor.get()
         ending = self._active.get(run_id)
         if ending is not None and ending.stored.done() and ending.task is not None:
             await asyncio.wait({ending.task})  # it has ended; only its settlement was left
         if run_id in self._active:
             raise ConflictError(f"run {run_id} is still running")
-        return await continue_answer(
-            store=self._store,
-            caller=self._pipeline.caller,
-            conversation_id=conversation_id,
-            run_id=run_id,
-            stage=stage,
-            model=model,
-        )
+        spec = CouncilSpec.from_dict((await self._store.get_run(run_id)).run.council or {})
+        async with admitted(self.gate, actor, spec):
+            try:
+                return await continue_answer(
+                    store=self._store,
+                    caller=self._pipeline.caller,
+                    conversation_id=conversation_id,
+                    run_id=run_id,
+                    stage=stage,
+                    model=model,
+                )
+            finally:
+                await asyncio.shield(self.gate.late(run_id))
 
     async def retry(
         self, *, conversation_id: str, run_id: str, actor: RunActor | None = None

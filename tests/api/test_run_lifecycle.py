@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 from support import (
+    FAST_LEASE_ENV,
     MEMBERS,
     TEST_KEY_ENV,
     LiveServer,
@@ -21,6 +22,7 @@ from support import (
     parse_sse,
     stream_events,
     types,
+    until_answer_status,
 )
 
 from llmcouncil.sim import FaultSpec, SimServer
@@ -168,9 +170,7 @@ def _serve(tmp_path: Path, sim: SimServer, port: int) -> subprocess.Popen[bytes]
         ),
         TEST_KEY_ENV: "sk-test",
         "COUNCIL_LOG_LEVEL": "WARNING",
-        # A killed instance's runs are freed once its heartbeat is older than the lease.
-        "COUNCIL_INSTANCES__HEARTBEAT": "0.2",
-        "COUNCIL_INSTANCES__LEASE": "1",
+        **FAST_LEASE_ENV,  # a killed instance's runs are freed once its lease has passed
     }
     with open(tmp_path / "server.log", "ab") as log:  # the child keeps its own descriptor
         return subprocess.Popen(
@@ -180,21 +180,6 @@ def _serve(tmp_path: Path, sim: SimServer, port: int) -> subprocess.Popen[bytes]
             stdout=subprocess.DEVNULL,
             stderr=log,
         )
-
-
-async def _until_status(http: httpx.AsyncClient, cid: str, status: str) -> dict[str, Any]:
-    """The conversation's first answer once it has ``status`` (polled, bounded far beyond the
-    lease and heartbeat the test servers use)."""
-    loop = asyncio.get_running_loop()
-    give_up = loop.time() + 60
-    while True:
-        assistant: dict[str, Any] = (await http.get(f"/api/conversations/{cid}")).json()[
-            "messages"
-        ][1]
-        if assistant["status"] == status or loop.time() > give_up:
-            assert assistant["status"] == status
-            return assistant
-        await asyncio.sleep(0.1)
 
 
 async def _wait_ready(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
@@ -249,7 +234,7 @@ async def test_kill_9_mid_run_leaves_an_interrupted_run_that_can_be_retried(
         await _wait_ready(base, proc, tmp_path / "server.log")
         async with httpx.AsyncClient(base_url=base, timeout=30) as http:
             # The dead instance's heartbeat ages past the lease; a sweep then interrupts its run.
-            assistant = await _until_status(http, cid, "interrupted")
+            assistant = await until_answer_status(http, cid, "interrupted")
             assert assistant["stage1"] == stage1
             assert assistant["stage3"] is None
             events = await stream_events(http, f"/api/conversations/{cid}/runs/{run_id}/retry")

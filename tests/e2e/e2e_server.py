@@ -75,6 +75,10 @@ class CouncilServer:
             **os.environ,
             "COUNCIL_DATABASE_URL": f"sqlite+aiosqlite:///{self.database}",
             "COUNCIL_LOG_LEVEL": "WARNING",
+            # A killed server's runs are freed once its heartbeat is a second old: a restart
+            # (a new process: seconds of imports) finds them left behind and interrupts them.
+            "COUNCIL_INSTANCES__HEARTBEAT": "0.2",
+            "COUNCIL_INSTANCES__LEASE": "1",
             **self.env,
         }
         for key in ("OPENROUTER_API_KEY", "OPENAI_API_KEY"):

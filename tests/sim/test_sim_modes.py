@@ -15,7 +15,16 @@ from typing import Any
 
 import httpx
 import pytest
-from support import CHAIRMAN, MEMBERS, TEST_KEY_ENV, free_port, new_conversation, parse_sse
+from support import (
+    CHAIRMAN,
+    FAST_LEASE_ENV,
+    MEMBERS,
+    TEST_KEY_ENV,
+    free_port,
+    new_conversation,
+    parse_sse,
+    until_answer_status,
+)
 
 from llmcouncil.sim import FaultSpec, SimServer
 
@@ -157,6 +166,7 @@ def _serve(tmp_path: Path, sim: SimServer, port: int) -> subprocess.Popen[bytes]
         ),
         TEST_KEY_ENV: "sk-test",
         "COUNCIL_LOG_LEVEL": "WARNING",
+        **FAST_LEASE_ENV,  # a killed instance's runs are freed once its lease has passed
     }
     with open(tmp_path / "server.log", "ab") as log:
         return subprocess.Popen(
@@ -231,8 +241,8 @@ async def test_a_server_killed_mid_round_resumes_with_that_round(
     try:
         await _wait_ready(base, proc, tmp_path / "server.log")
         async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-            stored = (await http.get(f"/api/conversations/{cid}")).json()["messages"][1]
-            assert stored["status"] == "interrupted" and stored["mode"] == "revise"
+            stored = await until_answer_status(http, cid, "interrupted")
+            assert stored["mode"] == "revise"
             assert len(stored["stage1_rounds"]) == 2  # the first answers and round 1
             response = await http.post(f"/api/conversations/{cid}/runs/{run_id}/retry")
             events = parse_sse(response.text)

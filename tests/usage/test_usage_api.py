@@ -168,3 +168,34 @@ async def test_budget_administration(governed: GovernedFactory) -> None:
         r["action"] for r in (await admin.get("/api/audit?action=budget.")).json()["records"]
     ]
     assert actions == ["budget.delete", "budget.set", "budget.set"]
+
+
+async def test_a_continuation_is_charged_and_held_to_the_budget(
+    governed: GovernedFactory, sim: SimServer
+) -> None:
+    """Finishing an answer the output limit cut is one more call: in the asker's usage, and
+    refused with 402 once their budget is used up."""
+    cut_short = {"models": {"openai/gpt-5.1": {"max_output_tokens": 12}}}
+    server = await governed(preset={"reasoning": cut_short}, usage={"reserve_cost": 0.001})
+    await server.user("root", role="admin")
+    mia = await server.user("mia")
+    admin = await server.session("root")
+    client = await server.session("mia")
+    result = await run_once(client)
+    cid = (await client.get("/api/conversations")).json()[0]["id"]
+    stage1: list[dict[str, object]] = result["stage1"]  # type: ignore[assignment]
+    cut = next(a for a in stage1 if a["model"] == "openai/gpt-5.1")
+    assert cut["finish_reason"] == "length"
+    before = (await admin.get(f"/api/usage?group_by=run&user_id={mia.id}")).json()["rows"][0]
+    url = f"/api/conversations/{cid}/runs/{result['run_id']}/continue"
+    body = {"stage": 1, "model": "openai/gpt-5.1"}
+    assert (await client.post(url, json=body)).status_code == 200
+    after = (await admin.get(f"/api/usage?group_by=run&user_id={mia.id}")).json()["rows"][0]
+    assert after["calls"] == before["calls"] + 1 and after["cost"] > before["cost"]
+    await set_budget(
+        server, admin, subject_type="user", subject_id=mia.id, period="day", limit_cost=0.0001
+    )
+    sim.clear_requests()
+    refused = await client.post(url, json=body)
+    assert refused.status_code == 402, refused.text
+    assert sim.requests == []

@@ -298,7 +298,7 @@ async def retry_run(
 @router.post(
     "/{conversation_id}/runs/{run_id}/continue",
     response_model=ContinueResult,
-    responses={404: {"model": ErrorBody}, 409: {"model": ErrorBody}},
+    responses={402: {"model": ErrorBody}, 404: {"model": ErrorBody}, 409: {"model": ErrorBody}},
 )
 async def continue_answer(
     conversation_id: str,
@@ -306,10 +306,17 @@ async def continue_answer(
     body: ContinueRequest,
     runs: RunsDep,
     _writable: WritableConversation,
+    principal: Asker,
+    request: Request,
 ) -> dict[str, Any]:
-    """Ask the same model to finish an answer its output limit cut (finish_reason "length")."""
+    """Ask the same model to finish an answer its output limit cut (finish_reason "length");
+    the call is the asker's spend, within their policy and budget."""
     return await runs.continue_answer(
-        conversation_id=conversation_id, run_id=run_id, stage=body.stage, model=body.model
+        conversation_id=conversation_id,
+        run_id=run_id,
+        stage=body.stage,
+        model=body.model,
+        actor=actor_for_run(principal, request),
     )
 
 

@@ -116,7 +116,8 @@ export interface paths {
         put?: never;
         /**
          * Continue Answer
-         * @description Ask the same model to finish an answer its output limit cut (finish_reason "length").
+         * @description Ask the same model to finish an answer its output limit cut (finish_reason "length");
+         *     the call is the asker's spend, within their policy and budget.
          */
         post: operations["continue_answer_api_conversations__conversation_id__runs__run_id__continue_post"];
         delete?: never;
@@ -4032,6 +4033,15 @@ export interface operations {
             };
             /** @description Not signed in (users mode) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Payment Required */
+            402: {
                 headers: {
                     [name: string]: unknown;
                 };
