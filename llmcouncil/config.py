@@ -301,7 +301,9 @@ class Settings(BaseSettings):
     documents: DocumentSettings = Field(default_factory=DocumentSettings)
     catalogue: CatalogueSettings = Field(default_factory=CatalogueSettings)
     redis_url: str | None = Field(
-        default=None, description="Shared rate limits across processes (COUNCIL_REDIS_URL)."
+        default=None,
+        description="Shared by every instance (COUNCIL_REDIS_URL): rate limits and circuit "
+        "breakers.",
     )
 
     @field_validator("providers", mode="after")

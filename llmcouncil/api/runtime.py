@@ -24,6 +24,7 @@ from llmcouncil.observability.logging import RunLogContext
 from llmcouncil.privacy.policy import PrivacyGuard
 from llmcouncil.providers.registry import ProviderRegistry
 from llmcouncil.resilience.calls import ModelCaller
+from llmcouncil.resilience.redis_breakers import RedisBreakerStore
 from llmcouncil.sim import SimServer
 from llmcouncil.store.database import create_engine, upgrade
 from llmcouncil.store.instances import Heartbeat, InstanceRegistry
@@ -52,6 +53,7 @@ class Runtime:
     privacy: PrivacyGuard | None = None
     vote_observers: tuple[VoteObserver, ...] = ()
     heartbeat: Heartbeat | None = None
+    shared_breakers: RedisBreakerStore | None = None
 
     @property
     def demo(self) -> bool:
@@ -85,7 +87,10 @@ class Runtime:
                 settings, simulator_url=simulator.base_url if simulator else None
             )
             registry.start_catalogue_refresh(settings.model_refs())
-            caller = ModelCaller(registry, settings)
+            # Several instances on one Redis share their breakers: one finds a model failing,
+            # all stop sending to it, and one probes it (resilience/redis_breakers.py).
+            breakers = RedisBreakerStore(settings.redis_url) if settings.redis_url else None
+            caller = ModelCaller(registry, settings, breaker_store=breakers)
             # Chapter summaries are written through the caller; windows come from the catalogue.
             document_service(store=store, privacy=privacy, settings=settings).bind(
                 caller=caller, context_window=catalogue_windows(registry.model_info)
@@ -120,6 +125,7 @@ class Runtime:
             privacy=privacy,
             vote_observers=tuple(vote_observers),
             heartbeat=heartbeat,
+            shared_breakers=breakers,
         )
 
     async def stop(self) -> None:
@@ -132,6 +138,8 @@ class Runtime:
             ).aclose()
         await self.governance.aclose()
         await self.registry.aclose()
+        if self.shared_breakers is not None:
+            await self.shared_breakers.aclose()
         if self.simulator is not None:
             await self.simulator.stop()
         await self.engine.dispose()
