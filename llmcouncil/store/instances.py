@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, delete, exists, not_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from llmcouncil.errors import StoreError
@@ -82,7 +82,7 @@ class InstanceRegistry:
                     select(InstanceRow.id).where(InstanceRow.heartbeat_at >= cutoff)
                 )
                 return sorted(rows.scalars())
-        except OperationalError as exc:
+        except (SQLAlchemyError, OSError) as exc:
             raise StoreError(f"database is not reachable: {exc}") from exc
 
     async def forget_gone(self, *, now: datetime, lease: float) -> int:
@@ -94,7 +94,7 @@ class InstanceRegistry:
         try:
             async with self._engine.begin() as connection:
                 result = await connection.execute(statement)  # type: ignore[call-overload]
-        except OperationalError as exc:
+        except (SQLAlchemyError, OSError) as exc:
             raise StoreError(f"database is not reachable: {exc}") from exc
         return int(getattr(result, "rowcount", 0) or 0)
 
@@ -149,7 +149,7 @@ class Heartbeat:
             await asyncio.sleep(self._every)
             try:
                 await self.tick()
-            except StoreError as exc:
+            except Exception as exc:  # the loop outlives any one failed beat or sweep
                 log.warning("instance heartbeat failed, trying again: %s", exc)
 
     async def stop(self) -> None:

@@ -60,12 +60,14 @@ async def test_upload_list_contents_section_duplicate_and_delete(
     docs_client: httpx.AsyncClient,
 ) -> None:
     cid = await new_conversation(docs_client)
-    created = await upload(docs_client, cid, "book.epub", make_epub(chapters=4))
+    # One file's bytes, sent twice (an EPUB made again carries a new modification time).
+    epub = make_epub(chapters=4)
+    created = await upload(docs_client, cid, "book.epub", epub)
     assert created.status_code == 201, created.text
     book = created.json()
     assert (book["kind"], book["title"], book["chapters"]) == ("epub", "A Test Book", 4)
 
-    again = await upload(docs_client, cid, "copy.epub", make_epub(chapters=4))
+    again = await upload(docs_client, cid, "copy.epub", epub)
     assert again.status_code == 200 and again.json()["duplicate"] is True
     assert again.json()["id"] == book["id"]
 
