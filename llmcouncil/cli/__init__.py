@@ -10,6 +10,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from llmcouncil.cli.analytics import analytics_app
 from llmcouncil.cli.ask import ask
@@ -50,7 +51,8 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 app.add_typer(analytics_app, name="analytics")
 
-_err = Console(stderr=True, highlight=False)
+# Messages are never wrapped (a script reads them whole) and never read as markup.
+_err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def exit_code(error: CouncilError) -> int:
@@ -67,12 +69,12 @@ def main() -> None:
     try:
         app()
     except ConfigError as exc:
-        _err.print("[bold red]error:[/] invalid configuration")
+        _err.print(Text.assemble(("error:", "bold red"), " invalid configuration"))
         for problem in exc.problems:
             _err.print(f"  - {problem}", markup=False)
         sys.exit(2)
     except CouncilError as exc:
-        _err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        _err.print(Text.assemble(("error:", "bold red"), " ", str(exc)))
         sys.exit(exit_code(exc))
     except KeyboardInterrupt:
         _err.print("interrupted")
