@@ -8,6 +8,7 @@ import { Stage3 } from '../Stage3/Stage3';
 import { CitationContext, useReader, type CitationLinks } from '../Documents/context';
 import { RunContextNote, useRunDocuments } from '../Documents/RunContextNote';
 import { RunProgress } from './RunProgress';
+import { VotePanel } from '../Votes/VotePanel';
 
 const STATUS_TEXT: Record<string, string> = {
   failed: 'The run failed',
@@ -22,12 +23,15 @@ export function AssistantTurn({
   stopping = false,
   canRetry,
   onRetry,
+  conversationId,
 }: {
   run: RunView;
   live: boolean;
   stopping?: boolean;
   canRetry: boolean;
   onRetry: () => void;
+  /** Given for stored turns: a finished run can be voted on. */
+  conversationId?: string;
 }) {
   const running = run.status === 'running';
   const failedStage1 = run.stage1.length > 0 && run.stage1.every((r) => r.phase === 'failed');
@@ -76,6 +80,14 @@ export function AssistantTurn({
       <Stage2 rows={run.stage2} metadata={run.metadata} live={live} started={run.phase === 'stage2' || run.phase === 'stage3'} />
       <Stage3 view={run.stage3} live={live} runId={run.runId} />
       {record && <RunContextNote record={record} documents={reader?.documents ?? []} />}
+      {conversationId && run.runId && run.status === 'complete' && !live && (
+        <VotePanel
+          conversationId={conversationId}
+          runId={run.runId}
+          labelToModel={run.metadata?.label_to_model ?? {}}
+          hasFinal={Boolean(run.stage3)}
+        />
+      )}
       {!running && run.status !== 'complete' && (
         <div className={`run-end run-end--${run.status}`} role="status">
           <div>

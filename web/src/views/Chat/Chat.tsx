@@ -121,6 +121,7 @@ export function Chat({
               live={false}
               canRetry={!live && i === lastAssistant && RETRYABLE.has(run.status)}
               onRetry={() => onRetry(run)}
+              conversationId={conversation?.id}
             />
           );
         })}
