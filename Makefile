@@ -52,7 +52,7 @@ typecheck: .stamp-install-dev
 	$(BIN)/mypy
 
 unit: .stamp-install-dev services
-	COUNCIL_TEST_POSTGRES_URL=$(PG_URL) $(BIN)/pytest -q -m "not e2e" -p no:cacheprovider -n $(TEST_WORKERS)
+	COUNCIL_TEST_POSTGRES_URL=$(PG_URL) $(BIN)/pytest -q -m "not e2e" -p no:cacheprovider -n $(TEST_WORKERS) --durations=15
 
 webtest: web
 	cd web && npm test
