@@ -71,9 +71,12 @@ class SseLines:
                 except TimeoutError:
                     pass
             # Drains what has arrived (resuming a socket paused at the high water mark), or
-            # raises the connection's error if it broke meanwhile.
+            # raises the connection's error if it broke meanwhile. Resuming can feed the rest of
+            # the body, its end included, while the drain runs: the body has ended only when
+            # the end has come *and* nothing is left unread (``at_eof``), else the next drain
+            # takes the rest.
             self._buffer += content.read_nowait()
-            self._eof = content.is_eof()
+            self._eof = content.at_eof()
         # Split as bytes: a newline byte never falls inside a UTF-8 character.
         *complete, self._buffer = self._buffer.split(b"\n")
         if self._eof:
