@@ -162,3 +162,31 @@ async def test_a_summary_that_cannot_be_written_is_left_out_with_a_note(
     )
     assert again.status_code == 200
     assert [_summarised(r) for r in _summary_requests(sim)] == ["1"]
+
+
+async def test_a_retried_reading_mode_run_discusses_the_same_chapter(
+    client: httpx.AsyncClient, sim: SimServer
+) -> None:
+    cid, doc, chapters = await _book(client)
+    sim.configure(
+        sim.config.model_copy(
+            update={"faults": {"*": [FaultSpec(status=500, prompt_kind="chairman")]}}
+        )
+    )
+    asked = await client.post(
+        f"/api/conversations/{cid}/documents/{doc}/sections/{chapters['3']}/discuss",
+        json={"content": "Who climbs the mountain?"},
+    )
+    assert asked.status_code == 200, asked.text
+    run_id = asked.json()["run_id"]
+    assert asked.json()["status"] != "complete" or asked.json()["stage3"]["degraded"]
+    sim.configure(sim.config.model_copy(update={"faults": {}}))
+    sim.clear_requests()
+    retried = await client.post(f"/api/conversations/{cid}/runs/{run_id}/retry")
+    assert retried.status_code == 200, retried.text
+    shown = (await client.get(f"/api/conversations/{cid}/runs/{run_id}/documents")).json()
+    assert shown["focus"] == {"document_id": doc, "section": "3"}
+    chairman = [r for r in sim.requests if r.prompt_kind == "chairman"]
+    assert chairman and "Summaries of the chapters before the one discussed:" in str(
+        chairman[-1].messages
+    )

@@ -72,6 +72,19 @@ async def _focus(request: Request, conversation_id: str, body: MessageCreate) ->
     return await service.focus(conversation_id, body.document_id, body.section)
 
 
+async def _retried_focus(request: Request, conversation_id: str, run_id: str) -> Focus | None:
+    """The chapter a reading-mode run was asked about, so its retry reads the same chapter."""
+    runtime = request.app.state.runtime
+    service = document_service(
+        store=runtime.store, privacy=runtime.runs.privacy, settings=runtime.settings
+    )
+    shown = (await service.documents.contexts(conversation_id)).get(run_id) or {}
+    focus = shown.get("focus")
+    if not isinstance(focus, dict) or not focus.get("document_id") or not focus.get("section"):
+        return None
+    return Focus(document_id=str(focus["document_id"]), number=str(focus["section"]))
+
+
 def _notices(handle: RunHandle) -> dict[str, str]:
     return {NOTICE_HEADER: " | ".join(handle.notices)} if handle.notices else {}
 
@@ -287,9 +300,10 @@ async def retry_run(
     principal: Asker,
     request: Request,
 ) -> StreamingResponse:
-    handle = await runs.retry(
-        conversation_id=conversation_id, run_id=run_id, actor=actor_for_run(principal, request)
-    )
+    with reading(await _retried_focus(request, conversation_id, run_id)):
+        handle = await runs.retry(
+            conversation_id=conversation_id, run_id=run_id, actor=actor_for_run(principal, request)
+        )
     stream = run_stream(handle, runs)
     stream.headers.update(_notices(handle))
     return stream
