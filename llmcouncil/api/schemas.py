@@ -422,6 +422,20 @@ class ModelsPublic(BaseModel):
     )
 
 
+class LimitsPublic(BaseModel):
+    """What a client should check before it sends, so a refusal never surprises the person."""
+
+    max_content_chars: int = Field(description="Characters of one message (413 past it)")
+    max_request_chars: int = Field(description="Characters of one /v1 request's messages")
+    document_context_chars: int = Field(
+        description="Characters of documents sent with a question before sections are selected"
+    )
+    max_file_bytes: int = Field(description="The largest document accepted (413 past it)")
+    max_image_bytes: int = Field(description="The largest image accepted (413 past it)")
+    max_documents: int = Field(description="Documents and images one conversation may hold")
+    accepted: str = Field(description="The kinds of file a conversation accepts")
+
+
 class StatusPublic(BaseModel):
     version: str
     demo: bool
@@ -435,6 +449,9 @@ class StatusPublic(BaseModel):
         default=None,
         description="Policies per preset, detected entity types, and whether names and places "
         "(NER) are detected.",
+    )
+    limits: LimitsPublic | None = Field(
+        default=None, description="Sizes a client checks before sending (signed in only)"
     )
 
 

@@ -116,6 +116,11 @@ async def test_models_status_health(client: httpx.AsyncClient) -> None:
     assert models["presets"][0]["members"][0] == "openai/gpt-5.1"
     status = (await client.get("/api/status")).json()
     assert status["demo"] is False and status["database"] == "sqlite"
+    # What a client checks before sending: the sizes the server would refuse past.
+    limits = status["limits"]
+    assert limits["max_content_chars"] == 100_000 and limits["max_documents"] >= 1
+    assert limits["max_file_bytes"] > limits["max_image_bytes"] > 0
+    assert "EPUB" in limits["accepted"] and limits["document_context_chars"] > 0
     assert (await client.get("/healthz")).json() == {"status": "ok"}
     assert (await client.get("/readyz")).json()["status"] == "ready"
     schema = (await client.get("/openapi.json")).json()

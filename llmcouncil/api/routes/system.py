@@ -15,6 +15,7 @@ from llmcouncil.api.guards import get_principal
 from llmcouncil.api.runtime import DEMO_MESSAGE
 from llmcouncil.api.schemas import StatusPublic
 from llmcouncil.config import resolve_model
+from llmcouncil.documents.formats import SUPPORTED
 from llmcouncil.errors import AuthenticationError, StoreError
 
 router = APIRouter(tags=["system"])
@@ -71,6 +72,15 @@ async def status(runtime: RuntimeDep, request: Request) -> dict[str, Any]:
         "providers": providers,
         "active_runs": runtime.runs.active_runs,
         "privacy": runtime.privacy.status(settings) if runtime.privacy else None,
+        "limits": {
+            "max_content_chars": settings.limits.max_content_chars,
+            "max_request_chars": settings.limits.max_request_chars,
+            "document_context_chars": settings.documents.context_chars,
+            "max_file_bytes": settings.documents.max_file_bytes,
+            "max_image_bytes": settings.documents.max_image_bytes,
+            "max_documents": settings.documents.max_documents,
+            "accepted": SUPPORTED,
+        },
     }
 
 

@@ -1985,6 +1985,47 @@ export interface components {
             /** Active */
             active: boolean;
         };
+        /**
+         * LimitsPublic
+         * @description What a client should check before it sends, so a refusal never surprises the person.
+         */
+        LimitsPublic: {
+            /**
+             * Max Content Chars
+             * @description Characters of one message (413 past it)
+             */
+            max_content_chars: number;
+            /**
+             * Max Request Chars
+             * @description Characters of one /v1 request's messages
+             */
+            max_request_chars: number;
+            /**
+             * Document Context Chars
+             * @description Characters of documents sent with a question before sections are selected
+             */
+            document_context_chars: number;
+            /**
+             * Max File Bytes
+             * @description The largest document accepted (413 past it)
+             */
+            max_file_bytes: number;
+            /**
+             * Max Image Bytes
+             * @description The largest image accepted (413 past it)
+             */
+            max_image_bytes: number;
+            /**
+             * Max Documents
+             * @description Documents and images one conversation may hold
+             */
+            max_documents: number;
+            /**
+             * Accepted
+             * @description The kinds of file a conversation accepts
+             */
+            accepted: string;
+        };
         /** LoginRequest */
         LoginRequest: {
             /** Username */
@@ -2842,6 +2883,8 @@ export interface components {
             privacy?: {
                 [key: string]: unknown;
             } | null;
+            /** @description Sizes a client checks before sending (signed in only) */
+            limits?: components["schemas"]["LimitsPublic"] | null;
         };
         /** StreamOptions */
         StreamOptions: {
