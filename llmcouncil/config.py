@@ -30,6 +30,7 @@ from sqlalchemy.engine import make_url
 from llmcouncil.audit.settings import AuditSettings
 from llmcouncil.auth.settings import AuthSettings, auth_problems
 from llmcouncil.documents.settings import DocumentSettings
+from llmcouncil.jobs.settings import JobSettings
 from llmcouncil.errors import ConfigError
 from llmcouncil.observability.settings import ObservabilitySettings
 from llmcouncil.privacy.settings import DEFAULT_POLICY, PiiPolicy, PrivacySettings, privacy_problems
@@ -300,6 +301,7 @@ class Settings(BaseSettings):
     audit: AuditSettings = Field(default_factory=AuditSettings)
     documents: DocumentSettings = Field(default_factory=DocumentSettings)
     catalogue: CatalogueSettings = Field(default_factory=CatalogueSettings)
+    jobs: JobSettings = Field(default_factory=JobSettings)
     redis_url: str | None = Field(
         default=None,
         description="Shared by every instance (COUNCIL_REDIS_URL): rate limits and circuit "

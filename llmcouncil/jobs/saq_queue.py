@@ -1,0 +1,101 @@
+"""Jobs on Redis through SAQ: the server enqueues, ``council worker`` processes run them.
+
+SAQ keeps a job's record, its place in the queue and its worker's heartbeat in Redis. A job
+is unique by its key while it is waiting or running, so enqueuing it twice is a no-op. The
+worker running a job touches it every third of ``jobs.heartbeat`` seconds; when a worker dies
+(kill -9, a lost machine), every live worker's periodic sweep finds its jobs untouched for
+longer than that, and puts them back in the queue for another worker. A job is therefore
+delivered at least once: what makes it run once is the job itself (a batch claims its row in
+the database and each item's run has an idempotency key, ``batches/runner.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from saq import Job, Queue, Worker
+from saq.types import Context
+from saq.queue.redis import RedisQueue
+
+from llmcouncil.jobs.queue import JobHandler
+from llmcouncil.jobs.settings import JobSettings
+
+log = logging.getLogger(__name__)
+
+# A job is retried after each worker it outlives; enough for any sequence of crashes we would
+# not rather see as a failed job.
+RETRIES = 50
+
+
+def saq_queue(redis_url: str, settings: JobSettings) -> RedisQueue:
+    return RedisQueue.from_url(redis_url, name=settings.queue)
+
+
+class RedisJobQueue:
+    """The producer's side: what a server holds."""
+
+    def __init__(self, redis_url: str, settings: JobSettings) -> None:
+        self._settings = settings
+        self._queue = saq_queue(redis_url, settings)
+
+    @property
+    def engine(self) -> str:
+        return "redis"
+
+    async def enqueue(self, kind: str, key: str) -> None:
+        job = Job(
+            function=kind,
+            key=f"{kind}:{key}",
+            kwargs={"key": key},
+            timeout=0,  # a batch takes as long as its questions; liveness is the heartbeat
+            heartbeat=self._settings.heartbeat,
+            retries=RETRIES,
+        )
+        await self._queue.enqueue(job)
+
+    async def aclose(self) -> None:
+        await self._queue.disconnect()
+
+
+def _wrap(kind: str, handler: JobHandler, heartbeat: int) -> tuple[str, Any]:
+    """SAQ's calling convention around ``handler``, with the heartbeat kept while it runs."""
+
+    async def run(ctx: Context, *, key: str) -> None:
+        job = ctx.get("job")
+        if job is None:  # SAQ always hands the job to the function it runs
+            raise RuntimeError(f"{kind} {key}: no job in the worker's context")
+        # This worker's heartbeat, not the enqueuer's, decides when the job counts as lost.
+        await job.update(heartbeat=heartbeat)
+
+        async def beat() -> None:
+            while True:
+                await asyncio.sleep(heartbeat / 3)
+                await job.update()  # touches the job: its worker is alive
+
+        beating = asyncio.create_task(beat(), name=f"heartbeat-{kind}-{key}")
+        try:
+            await handler(key)
+        finally:
+            beating.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beating
+
+    return kind, run
+
+
+def job_worker(
+    queue: Queue, handlers: Mapping[str, JobHandler], settings: JobSettings
+) -> Worker[Context]:
+    """A SAQ worker running ``handlers``; ``await worker.start()`` runs it until SIGINT/SIGTERM
+    (or ``worker.stop()``), and an unfinished job is handed back to the queue at once."""
+    functions = [_wrap(kind, handler, settings.heartbeat) for kind, handler in handlers.items()]
+    return Worker(
+        queue,
+        functions=functions,
+        concurrency=settings.concurrency,
+        timers={"sweep": settings.sweep, "abort": 1, "schedule": 60, "worker_info": 10},
+    )
