@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api } from './api/client';
 import { documentsApi } from './api/documents';
 import type { Conversation, ConversationSummary, Me, ModelsInfo, SectionEntry, StatusInfo } from './api/types';
@@ -34,6 +34,8 @@ import { Evaluations } from './views/Evaluations/Evaluations';
 import { Welcome } from './views/Welcome/Welcome';
 
 const POLL_MS = 2000;
+// The analytics page and its chart library load when the page is first opened.
+const Analytics = lazy(() => import('./views/Analytics/Analytics').then((m) => ({ default: m.Analytics })));
 
 function go(id: string | null) {
   navigate(id ? { kind: 'conversation', id } : { kind: 'home' });
@@ -480,11 +482,28 @@ function Workspace({ me, route, onSignOut }: { me: Me; route: Route; onSignOut: 
                 Evaluations
               </a>
             )}
+            {(access.local || me.scopes.includes('usage')) && (
+              <a
+                className={`account-nav__link${route.kind === 'analytics' ? ' account-nav__link--active' : ''}`}
+                href="#/analytics"
+                aria-current={route.kind === 'analytics' ? 'page' : undefined}
+                onClick={() => setSidebarOpen(false)}
+              >
+                Analytics
+              </a>
+            )}
             <AccountNav me={me} access={access} current={page} onNavigate={() => setSidebarOpen(false)} onSignOut={onSignOut} />
           </>
         }
       />
-      {route.kind === 'evaluations' ? (
+      {route.kind === 'analytics' ? (
+        <main className="main">
+          <TopBar title="Analytics" demo={status?.demo ?? false} exportUrl={null} onMenu={() => setSidebarOpen(true)} picker={null} />
+          <Suspense fallback={<div className="page muted" role="status">Loading…</div>}>
+            <Analytics userFilter={!access.local && (me.role === 'admin' || me.role === 'auditor')} />
+          </Suspense>
+        </main>
+      ) : route.kind === 'evaluations' ? (
         <main className="main">
           <TopBar title="Evaluations" demo={status?.demo ?? false} exportUrl={null} onMenu={() => setSidebarOpen(true)} picker={null} />
           <Evaluations />

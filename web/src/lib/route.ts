@@ -9,6 +9,7 @@ export type Route =
   | { kind: 'conversation'; id: string }
   | { kind: 'page'; page: PageId }
   | { kind: 'evaluations' }
+  | { kind: 'analytics' }
   | { kind: 'setup'; token: string | null };
 
 const PAGES: Record<string, PageId> = {
@@ -37,6 +38,7 @@ export function parseRoute(hash: string, pathname = '/', search = ''): Route {
     }
   }
   if (/^#\/evaluations\/?$/.test(hash)) return { kind: 'evaluations' };
+  if (/^#\/analytics\/?$/.test(hash)) return { kind: 'analytics' };
   const page = /^#\/([a-z]+)\/?$/.exec(hash);
   if (page && PAGES[page[1]!]) return { kind: 'page', page: PAGES[page[1]!]! };
   return { kind: 'home' };
@@ -52,6 +54,8 @@ export function hrefOf(route: Route): string {
       return `#/${route.page}`;
     case 'evaluations':
       return '#/evaluations';
+    case 'analytics':
+      return '#/analytics';
     case 'setup':
       return route.token ? `#/setup?token=${encodeURIComponent(route.token)}` : '#/setup';
   }
