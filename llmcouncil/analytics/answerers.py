@@ -1,10 +1,11 @@
 """Models as answerers: Bradley–Terry strength from peer reviews and from people, win rates.
 
-Peer strength: the pair rows' wins summed per (model, model, length bin) in SQL, a matrix of a
-few models, one fit. Its interval is a percentile bootstrap over runs when the filtered runs
-are few enough to resample (``BOOTSTRAP_RUN_LIMIT``), else the Wald interval of the fit (the
-report says which). People's strength: each vote's pick beats every other answer of its run (a
-full ranking gives every pair), fitted the same way, Wald intervals.
+Peer strength: the pair rows' wins summed per (model, model, length bin) from the roll-ups
+(``analytics.rollups``), a matrix of a few models, one fit. Its interval is a percentile
+bootstrap over runs when the filtered runs are few enough to resample
+(``BOOTSTRAP_RUN_LIMIT``), else the Wald interval of the fit (the report says which).
+People's strength: each vote's pick beats every other answer of its run (a full ranking gives
+every pair), fitted the same way, Wald intervals.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, case, func, select
 
+from llmcouncil.analytics import rollups
 from llmcouncil.analytics.queries import AnalyticsFilter
 from llmcouncil.analytics.schemas import (
     AnswererRow,
@@ -31,7 +33,7 @@ from llmcouncil.analytics.stats import (
     fit_bradley_terry,
     wilson,
 )
-from llmcouncil.analytics.tables import ANSWER_FIGURES, PAIR_FIGURES, RUN_FIGURES
+from llmcouncil.analytics.tables import PAIR_FIGURES
 from llmcouncil.feedback.tables import VOTES
 
 BOOTSTRAP_RUN_LIMIT = 500
@@ -39,8 +41,7 @@ BOOTSTRAP_ROUNDS = 200
 
 
 def count_runs(connection: Connection, wanted: AnalyticsFilter) -> int:
-    query = select(func.count()).select_from(RUN_FIGURES).where(wanted.where(RUN_FIGURES))
-    return int(connection.execute(query).scalar_one())
+    return int(sum(g.sums["rows"] for g in rollups.totals(connection, rollups.RUNS, wanted)))
 
 
 def models_report(connection: Connection, wanted: AnalyticsFilter) -> ModelsReport:
@@ -56,28 +57,26 @@ def models_report(connection: Connection, wanted: AnalyticsFilter) -> ModelsRepo
             peer.models, _bootstrap(connection, wanted, peer.models), strict=True
         ):
             intervals[model] = Interval(estimate=intervals[model].estimate, low=low, high=high)
-    human = fit_bradley_terry(_human_pairs(connection, wanted))
-    picks = _human_picks(connection, wanted)
+    votes = _votes(connection, wanted)
+    human = fit_bradley_terry(_human_pairs(votes))
+    picks = _human_picks(votes)
     rows = []
-    for stats in _answer_stats(connection, wanted):
-        model = stats["model"]
+    for model, stats in sorted(_answer_stats(connection, wanted).items()):
         if wanted.model is not None and model != wanted.model:
             continue
-        comparisons = int(stats["comparisons"] or 0)
+        comparisons = int(stats["comparisons"])
         picked, voted = picks.get(model, (0, 0))
         rows.append(
             AnswererRow(
                 model=model,
-                answers=int(stats["answers"]),
+                answers=int(stats["rows"]),
                 strength=Estimate.of(intervals.get(model), comparisons),
                 length_controlled_strength=_fitted(controlled, model),
                 human_strength=_fitted(human, model),
-                win_rate=Estimate.of(wilson(float(stats["wins"] or 0), comparisons), comparisons),
-                top_rate=Estimate.of(
-                    wilson(float(stats["won"] or 0), int(stats["answers"])), int(stats["answers"])
-                ),
+                win_rate=Estimate.of(wilson(stats["wins"], comparisons), comparisons),
+                top_rate=Estimate.of(wilson(stats["won"], int(stats["rows"])), int(stats["rows"])),
                 human_pick_rate=Estimate.of(wilson(picked, voted), voted),
-                first_place_votes=int(stats["first_places"] or 0),
+                first_place_votes=int(stats["first_places"]),
             )
         )
     rows.sort(key=lambda r: -(r.strength.value if r.strength.value is not None else -1e9))
@@ -109,21 +108,14 @@ def _fitted(fit: BradleyTerryFit, model: str) -> Estimate:
 def _peer_pairs(
     connection: Connection, wanted: AnalyticsFilter
 ) -> tuple[list[PairCount], list[PairCount]]:
-    table = PAIR_FIGURES
-    query = (
-        select(
-            table.c.model_a,
-            table.c.model_b,
-            table.c.length_bin,
-            func.sum(table.c.a_wins),
-            func.sum(table.c.b_wins),
-        )
-        .where(wanted.where(table))
-        .group_by(table.c.model_a, table.c.model_b, table.c.length_bin)
-    )
+    keyed: dict[tuple[str, str, int], list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for group in rollups.totals(connection, rollups.PAIRS, wanted):
+        a, b, length_bin = group.key
+        keyed[(a, b, int(length_bin))][0] += group.sums["a_wins"]
+        keyed[(a, b, int(length_bin))][1] += group.sums["b_wins"]
     binned = [
-        PairCount(a=a, b=b, a_wins=float(aw), b_wins=float(bw), covariate=length_bin / 4)
-        for a, b, length_bin, aw, bw in connection.execute(query)
+        PairCount(a=a, b=b, a_wins=w[0], b_wins=w[1], covariate=length_bin / 4)
+        for (a, b, length_bin), w in sorted(keyed.items())
     ]
     summed: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
     for pair in binned:
@@ -148,21 +140,9 @@ def _bootstrap(
     return bootstrap_over_runs(ordered, len(models), rounds=BOOTSTRAP_ROUNDS, seed=len(ordered))
 
 
-def _answer_stats(connection: Connection, wanted: AnalyticsFilter) -> list[dict[str, Any]]:
-    table = ANSWER_FIGURES
-    query = (
-        select(
-            table.c.model,
-            func.count().label("answers"),
-            func.sum(table.c.wins).label("wins"),
-            func.sum(table.c.comparisons).label("comparisons"),
-            func.sum(case((table.c.won, 1), else_=0)).label("won"),
-            func.sum(table.c.first_places).label("first_places"),
-        )
-        .where(wanted.where(table))
-        .group_by(table.c.model)
-    )
-    return [dict(row._mapping) for row in connection.execute(query)]
+def _answer_stats(connection: Connection, wanted: AnalyticsFilter) -> dict[str, dict[str, float]]:
+    """Per model: its answers' sums (every model: the model filter picks rows afterwards)."""
+    return rollups.summed(rollups.totals(connection, rollups.ANSWERS, wanted), by=0)
 
 
 def _votes(connection: Connection, wanted: AnalyticsFilter) -> list[Any]:
@@ -172,9 +152,9 @@ def _votes(connection: Connection, wanted: AnalyticsFilter) -> list[Any]:
     return list(connection.execute(query))
 
 
-def _human_pairs(connection: Connection, wanted: AnalyticsFilter) -> list[PairCount]:
+def _human_pairs(votes: list[Any]) -> list[PairCount]:
     wins: dict[tuple[str, str], float] = defaultdict(float)
-    for preferred, ranking, labels in _votes(connection, wanted):
+    for preferred, ranking, labels in votes:
         labels = labels or {}
         order = list(ranking) if ranking else [preferred]
         for i, better in enumerate(order):
@@ -185,10 +165,10 @@ def _human_pairs(connection: Connection, wanted: AnalyticsFilter) -> list[PairCo
     return [PairCount(a=a, b=b, a_wins=w, b_wins=0.0) for (a, b), w in wins.items()]
 
 
-def _human_picks(connection: Connection, wanted: AnalyticsFilter) -> dict[str, tuple[int, int]]:
+def _human_picks(votes: list[Any]) -> dict[str, tuple[int, int]]:
     """Per model: (votes that picked it, votes on runs where it answered)."""
     picks: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for preferred, _ranking, labels in _votes(connection, wanted):
+    for preferred, _ranking, labels in votes:
         for label, model in (labels or {}).items():
             picks[model][1] += 1
             if label == preferred:

@@ -6,12 +6,12 @@ give them; applying them is off by default). Costs, tokens and latency per model
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
-from sqlalchemy import Connection, Table, case, func, select
+from sqlalchemy import Connection, case, func, select
 
+from llmcouncil.analytics import rollups
 from llmcouncil.analytics.queries import AnalyticsFilter
 from llmcouncil.analytics.schemas import (
     AgreementReport,
@@ -23,7 +23,7 @@ from llmcouncil.analytics.schemas import (
     ReviewerAgreement,
 )
 from llmcouncil.analytics.stats import wilson
-from llmcouncil.analytics.tables import ANSWER_FIGURES, REVIEW_FIGURES, RUN_FIGURES
+from llmcouncil.analytics.tables import REVIEW_FIGURES
 from llmcouncil.feedback.tables import VOTES
 
 Period = Literal["day", "week", "month"]
@@ -123,92 +123,58 @@ def _reviewer_agreement(connection: Connection, wanted: AnalyticsFilter) -> list
 
 def costs_report(connection: Connection, wanted: AnalyticsFilter) -> CostsReport:
     by_model: list[ModelCostRow] = []
-    roles: tuple[tuple[Table, str, Role], ...] = (
-        (ANSWER_FIGURES, "model", "answer"),
-        (REVIEW_FIGURES, "reviewer", "review"),
+    roles: tuple[tuple[rollups.Rollup, str, Role], ...] = (
+        (rollups.ANSWERS, "model", "answer"),
+        (rollups.REVIEWS, "reviewer", "review"),
     )
-    for table, column, role in roles:
-        model = table.c[column]
-        query = (
-            select(
-                model,
-                func.count(),
-                func.sum(case((table.c.ok, 0), else_=1)),
-                func.sum(table.c.prompt_tokens),
-                func.sum(table.c.completion_tokens),
-                func.sum(table.c.cost),
-                func.avg(table.c.cost),
-                func.avg(table.c.latency_ms),
-            )
-            .where(wanted.where(table, model=column))
-            .group_by(model)
-        )
-        by_model += [_cost_row(row, role) for row in connection.execute(query)]
-    runs = RUN_FIGURES
-    chair = (
-        select(
-            runs.c.chairman,
-            func.count(),
-            func.sum(case((runs.c.chair_ok, 0), else_=1)),
-            func.sum(runs.c.chair_prompt_tokens),
-            func.sum(runs.c.chair_completion_tokens),
-            func.sum(runs.c.chair_cost),
-            func.avg(runs.c.chair_cost),
-            func.avg(runs.c.chair_latency_ms),
-        )
-        .where(wanted.where(runs, model="chairman"), runs.c.chairman.is_not(None))
-        .group_by(runs.c.chairman)
-    )
-    by_model += [_cost_row(row, "synthesis") for row in connection.execute(chair)]
+    for rollup, column, role in roles:
+        groups = rollups.totals(connection, rollup, wanted, model_key=column)
+        by_model += [
+            _cost_row(model, role, sums) for model, sums in rollups.summed(groups, by=0).items()
+        ]
+    runs = rollups.totals(connection, rollups.RUNS, wanted)
+    by_model += [
+        _cost_row(chairman, "synthesis", sums, prefix="chair_")
+        for chairman, sums in rollups.summed(runs, by=0).items()
+        if chairman and (wanted.model is None or chairman == wanted.model)  # '': no chairman
+    ]
     by_model.sort(key=lambda r: (r.model, r.role))
-    presets = (
-        select(
-            runs.c.preset,
-            func.count(),
-            func.sum(runs.c.prompt_tokens),
-            func.sum(runs.c.completion_tokens),
-            func.sum(runs.c.cost),
-            func.avg(runs.c.cost),
-            func.avg(runs.c.duration_ms),
-        )
-        .where(wanted.where(runs))
-        .group_by(runs.c.preset)
-    )
+    presets = rollups.summed(runs)
     return CostsReport(
         filters=wanted.public(),
         by_model=by_model,
         by_preset=[
             PresetCostRow(
                 preset=preset,
-                runs=int(n),
-                prompt_tokens=int(pt or 0),
-                completion_tokens=int(ct or 0),
-                cost=_float(cost),
-                mean_cost=_float(mean_cost),
-                mean_duration_ms=_float(duration),
+                runs=int(s["rows"]),
+                prompt_tokens=int(s["prompt_tokens"]),
+                completion_tokens=int(s["completion_tokens"]),
+                cost=s["cost_sum"] if s["cost_n"] else None,
+                mean_cost=s["cost_sum"] / s["cost_n"] if s["cost_n"] else None,
+                mean_duration_ms=s["duration_sum"] / s["duration_n"] if s["duration_n"] else None,
             )
-            for preset, n, pt, ct, cost, mean_cost, duration in connection.execute(presets)
+            for preset, s in sorted(
+                presets.items(), key=lambda kv: (kv[0] is not None, kv[0] or "")
+            )
         ],
     )
-
-
-def _float(value: Any) -> float | None:
-    return None if value is None else float(value)
 
 
 Role = Literal["answer", "review", "synthesis"]
 
 
-def _cost_row(row: Sequence[Any], role: Role) -> ModelCostRow:
-    model, calls, failed, pt, ct, cost, mean_cost, latency = tuple(row)
+def _cost_row(model: str, role: Role, sums: dict[str, float], *, prefix: str = "") -> ModelCostRow:
+    """One model's row from its calls' sums (``prefix``: the chairman's among a run's)."""
+    cost_n, latency_n = sums[f"{prefix}cost_n"], sums[f"{prefix}latency_n"]
+    cost = sums[f"{prefix}cost_sum"]
     return ModelCostRow(
         model=model,
         role=role,
-        calls=int(calls),
-        failed=int(failed or 0),
-        prompt_tokens=int(pt or 0),
-        completion_tokens=int(ct or 0),
-        cost=_float(cost),
-        mean_cost=_float(mean_cost),
-        mean_latency_ms=_float(latency),
+        calls=int(sums["rows"]),
+        failed=int(sums[f"{prefix}failed"]),
+        prompt_tokens=int(sums[f"{prefix}prompt_tokens"]),
+        completion_tokens=int(sums[f"{prefix}completion_tokens"]),
+        cost=cost if cost_n else None,
+        mean_cost=cost / cost_n if cost_n else None,
+        mean_latency_ms=sums[f"{prefix}latency_sum"] / latency_n if latency_n else None,
     )

@@ -1,9 +1,15 @@
 """Keeping the per-run figures: written as a run settles, rebuilt for runs settled before.
 
 ``record_run_figures`` replaces a run's figure rows in one transaction (a run settled again after
-a retry or a late answer gets its figures again, never twice). It never raises: analytics is
-never a reason for a run's settlement to fail; a failure is logged and ``council analytics
-rebuild`` writes what is missing.
+a retry or a late answer gets its figures again, never twice). The database's triggers move the
+roll-ups with the rows (``analytics.rollups``): the old rows' sums out, the new rows' in. It
+never raises: analytics is never a reason for a run's settlement to fail; a failure is logged
+and ``council analytics rebuild`` writes what is missing.
+
+Every figure write adds to the same few roll-up rows (this month's, today's), so on PostgreSQL
+one transaction-scoped advisory lock puts figure writes in line (a few milliseconds each) rather
+than letting two of them lock those rows in different orders; a write that still fails (a
+deadlock with a conversation's deletion) is tried again. SQLite has one writer at a time anyway.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from llmcouncil.analytics.figures import RunFigures, run_figures
@@ -25,14 +31,19 @@ from llmcouncil.store.tables import RUNS
 log = logging.getLogger(__name__)
 
 _REBUILD_BATCH = 500
-_CHILD_TABLES = (ANSWER_FIGURES, REVIEW_FIGURES, PAIR_FIGURES)
+_TABLES = (RUN_FIGURES, ANSWER_FIGURES, REVIEW_FIGURES, PAIR_FIGURES)
+_ATTEMPTS = 3
+# pg_advisory_xact_lock's key for figure writes: "analytic" as a big-endian 64-bit integer.
+FIGURES_LOCK = int.from_bytes(b"analytic", "big")
 
 
 def _replace(figures: RunFigures) -> Callable[[Connection], None]:
     run_id = figures.run["run_id"]
 
     def work(connection: Connection) -> None:
-        for table in (*_CHILD_TABLES, RUN_FIGURES):
+        if connection.dialect.name == "postgresql":
+            connection.execute(select(func.pg_advisory_xact_lock(FIGURES_LOCK)))
+        for table in _TABLES:
             connection.execute(delete(table).where(table.c.run_id == run_id))
         connection.execute(insert(RUN_FIGURES), [figures.run])
         for table, rows in (
@@ -46,13 +57,24 @@ def _replace(figures: RunFigures) -> Callable[[Connection], None]:
     return work
 
 
+async def store_run_figures(engine: AsyncEngine, figures: RunFigures) -> None:
+    """Replace one run's figure rows by ``figures`` (tried again after a failed attempt)."""
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            await transactions.write(engine, _replace(figures))
+            return
+        except Exception:
+            if attempt == _ATTEMPTS:
+                raise
+            log.warning("writing the figures of run %s failed; trying again", figures.run["run_id"])
+
+
 async def record_run_figures(engine: AsyncEngine, detail: RunDetail | None) -> bool:
     """Store the figures of a settled run; False (logged) when that was not possible."""
     if detail is None or detail.run.status == RunStatus.RUNNING:
         return False
     try:
-        figures = run_figures(detail)
-        await transactions.write(engine, _replace(figures))
+        await store_run_figures(engine, run_figures(detail))
     except Exception:
         log.exception("could not record the analytics figures of run %s", detail.run.id)
         return False
