@@ -27,6 +27,7 @@ from pydantic_settings import (
 )
 from sqlalchemy.engine import make_url
 
+from llmcouncil.analytics.settings import ReviewerWeightingSettings
 from llmcouncil.audit.settings import AuditSettings
 from llmcouncil.auth.settings import AuthSettings, auth_problems
 from llmcouncil.documents.settings import DocumentSettings
@@ -300,6 +301,7 @@ class Settings(BaseSettings):
     usage: UsageSettings = Field(default_factory=UsageSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
     documents: DocumentSettings = Field(default_factory=DocumentSettings)
+    reviewer_weighting: ReviewerWeightingSettings = Field(default_factory=ReviewerWeightingSettings)
     catalogue: CatalogueSettings = Field(default_factory=CatalogueSettings)
     jobs: JobSettings = Field(default_factory=JobSettings)
     redis_url: str | None = Field(

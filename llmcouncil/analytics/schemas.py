@@ -155,6 +155,12 @@ class ReviewerAgreement(BaseModel):
         description="The weight this reviewer would get in aggregates weighted by agreement "
         "with people (its share relative to the mean; 1 = average)"
     )
+    applied_weight: float | None = Field(
+        default=None,
+        description="With weighting on: the weight new runs give this reviewer now (from every "
+        "vote of the deployment, within the configured bounds; 1 below the minimum of votes). "
+        "Null when weighting is off.",
+    )
 
 
 class AgreementReport(BaseModel):

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from llmcouncil.analytics.weighting import ReviewerWeights
 from llmcouncil.api.governance import Governance
 from llmcouncil.config import Settings, is_demo, validated_settings
 from llmcouncil.council.pipeline import CouncilPipeline
@@ -54,6 +55,7 @@ class Runtime:
     vote_observers: tuple[VoteObserver, ...] = ()
     heartbeat: Heartbeat | None = None
     shared_breakers: RedisBreakerStore | None = None
+    reviewer_weights: ReviewerWeights | None = None
 
     @property
     def demo(self) -> bool:
@@ -97,6 +99,7 @@ class Runtime:
             )
             pipeline = CouncilPipeline(store=store, caller=caller, settings=settings)
             governance = await Governance.start(settings, engine=engine, store=store)
+            weights = ReviewerWeights(engine, settings.reviewer_weighting)
             runs = RunService(
                 store=store,
                 pipeline=pipeline,
@@ -105,11 +108,13 @@ class Runtime:
                 privacy=privacy,
                 observers=[RunLogContext(), *observers],
                 gate=governance.gate,
+                reviewer_weights=weights.current if settings.reviewer_weighting.enabled else None,
             )
             heartbeat = _heartbeat(settings, store=store, instance_id=runs.worker_id)
             await heartbeat.tick()  # alive, and the runs dead instances left are interrupted
             await governance.recover()
             heartbeat.start()
+            weights.start()  # when on: computed now, then every `refresh` seconds
         except BaseException:
             await engine.dispose()
             raise
@@ -126,12 +131,15 @@ class Runtime:
             vote_observers=tuple(vote_observers),
             heartbeat=heartbeat,
             shared_breakers=breakers,
+            reviewer_weights=weights,
         )
 
     async def stop(self) -> None:
         await self.runs.shutdown()
         if self.heartbeat is not None:
             await self.heartbeat.stop()
+        if self.reviewer_weights is not None:
+            await self.reviewer_weights.stop()
         if self.privacy is not None:  # the document reader's worker process
             await document_service(
                 store=self.store, privacy=self.privacy, settings=self.settings

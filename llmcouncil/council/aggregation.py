@@ -10,6 +10,10 @@ reviewers (``strength``). Rows are sorted by strength; an exact tie is broken by
 with the run's seed, never by a model's name. "No clear winner" means the top answer's interval
 overlaps the second's, or fewer than two votes counted.
 
+With reviewer weights (``weights``: the model that wrote a review → a factor; off unless the
+deployment turns weighting on), a vote's pairwise preferences count times its weight in the fit
+and its bootstrap; the mean position, first places and agreement stay one vote each.
+
 The prototype's mean position stays as a column (``average_rank``, ``as_original``), computed
 over the counted votes: a self-vote is struck out and the rest renumbered from 1, tied labels
 share their mean position, and the labels a top-k vote leaves out share the positions left over.
@@ -94,6 +98,7 @@ class AggregateResult:
     # prompt needs only the rows, and the request should not wait for these statistics.
     measure_agreement: Callable[[], Agreement] = field(repr=False, compare=False)
     bootstrap_rounds: int = BOOTSTRAP_ROUNDS
+    weights: dict[str, float] = field(default_factory=dict)  # those applied, other than 1
 
     @functools.cached_property
     def agreement(self) -> Agreement:
@@ -135,6 +140,7 @@ class _Counted:
     tiers: Tiers  # what the leaderboard reads: the own label struck out when self-votes are
     universe: list[str]  # the labels this vote is about (every label but a struck-out own)
     full_tiers: Tiers  # what the agreement statistics read: the own label kept
+    weight: float = 1.0  # what its preferences count for in the fit
 
 
 def aggregate_rankings(
@@ -143,10 +149,12 @@ def aggregate_rankings(
     *,
     seed: int = 0,
     exclude_self_votes: bool = True,
+    weights: Mapping[str, float] | None = None,
 ) -> AggregateResult:
     """The leaderboard of ``label_to_model``'s answers from ``reviews``; see the module docstring.
 
     Labels outside ``label_to_model`` are ignored, and a repeated label keeps its best place.
+    ``weights`` (by the model that wrote the review) scale each counted vote's preferences.
     """
     labels = list(label_to_model)
     model_to_label = {model: label for label, model in label_to_model.items()}
@@ -154,7 +162,11 @@ def aggregate_rankings(
     counted: list[_Counted] = []
     for review in reviews:
         use, vote = _read_vote(
-            review, labels, model_to_label=model_to_label, exclude_self=exclude_self_votes
+            review,
+            labels,
+            model_to_label=model_to_label,
+            exclude_self=exclude_self_votes,
+            weight=_weight(weights, review.answered_by),
         )
         uses.append(use)
         if vote is not None:
@@ -171,7 +183,15 @@ def aggregate_rankings(
         measure_agreement=functools.partial(
             measure_agreement, votes, labels, self_votes_excluded=exclude_self_votes
         ),
+        weights={c.review.answered_by: c.weight for c in counted if c.weight != 1.0},
     )
+
+
+def _weight(weights: Mapping[str, float] | None, model: str) -> float:
+    if not weights:
+        return 1.0
+    weight = weights.get(model, 1.0)
+    return weight if weight > 0 and weight == weight else 1.0  # never zero, negative or NaN
 
 
 def _read_vote(
@@ -180,6 +200,7 @@ def _read_vote(
     *,
     model_to_label: Mapping[str, str],
     exclude_self: bool,
+    weight: float = 1.0,
 ) -> tuple[VoteUse, _Counted | None]:
     def unused(note: str) -> tuple[VoteUse, None]:
         return VoteUse(review.reviewer, "none", note), None
@@ -199,8 +220,10 @@ def _read_vote(
         return unused("Not counted: it ranked none of the other answers of this run.")
     if len(universe) < 2:
         return unused("Not counted: with its own answer left out there is nothing to compare.")
-    vote = _Counted(review, own, tiers, universe, clean_tiers(review.tiers, labels))
+    vote = _Counted(review, own, tiers, universe, clean_tiers(review.tiers, labels), weight)
     own_note = " Its own answer is left out." if struck is not None else ""
+    if weight != 1.0:
+        own_note += f" Weighted ×{weight:.2f} by its agreement with people."
     left_out = len(universe) - listed
     if left_out == 0:
         return VoteUse(review.reviewer, "full", f"Counted in full.{own_note}"), vote
@@ -223,10 +246,15 @@ def _rows(
     at = {label: i for i, label in enumerate(ranked)}
     # A canonical order of the voters, so the bootstrap's draws do not depend on arrival order.
     canonical = sorted(counted, key=_canonical_key)
-    contributions = [_contribution(vote, at) for vote in canonical]
+    contributions = [_contribution(vote, at, weight=vote.weight) for vote in canonical]
     size = len(ranked)
     total = [[sum(m[i][j] for m in contributions) for j in range(size)] for i in range(size)]
     point = fit_log_strengths(with_prior(total)) if size else []
+    if any(vote.weight != 1.0 for vote in canonical):  # wins and comparisons stay plain counts
+        plain = [_contribution(vote, at) for vote in canonical]
+        counts = [[sum(m[i][j] for m in plain) for j in range(size)] for i in range(size)]
+    else:
+        counts = total
     low, high = bootstrap_intervals(contributions, point=point, seed=seed)
     doubled: dict[str, list[int]] = {label: [] for label in labels}
     to_self: dict[str, list[int]] = {label: [] for label in labels}
@@ -254,8 +282,8 @@ def _rows(
                 strength=None if i is None else _shown(point[i]),
                 ci_low=None if i is None else _shown(low[i]),
                 ci_high=None if i is None else _shown(high[i]),
-                wins=0.0 if i is None else sum(total[i]),
-                comparisons=0 if i is None else round(sum(total[i]) + sum(r[i] for r in total)),
+                wins=0.0 if i is None else sum(counts[i]),
+                comparisons=0 if i is None else round(sum(counts[i]) + sum(r[i] for r in counts)),
             )
         )
     draw = list(labels)
@@ -273,8 +301,9 @@ def _canonical_key(vote: _Counted) -> tuple[str, str, str, str, Tiers]:
     return (review.reviewer, review.answered_by, vote.own or "", review.status, vote.tiers)
 
 
-def _contribution(vote: _Counted, at: Mapping[str, int]) -> Matrix:
-    """This vote's pairwise wins over the ranked answers (a tie is half a win each way)."""
+def _contribution(vote: _Counted, at: Mapping[str, int], *, weight: float = 1.0) -> Matrix:
+    """This vote's pairwise wins over the ranked answers (a tie is half a win each way), times
+    its reviewer's weight."""
     size = len(at)
     wins = [[0.0] * size for _ in range(size)]
     index = tier_index(vote.tiers)
@@ -283,8 +312,8 @@ def _contribution(vote: _Counted, at: Mapping[str, int]) -> Matrix:
         for b in universe[n + 1 :]:
             said = outcome(index, a, b)
             if said is not None:
-                wins[at[a]][at[b]] += said
-                wins[at[b]][at[a]] += 1.0 - said
+                wins[at[a]][at[b]] += said * weight
+                wins[at[b]][at[a]] += (1.0 - said) * weight
     return wins
 
 
@@ -334,6 +363,7 @@ def ranking_metadata(
             "bootstrap_rounds": aggregate.bootstrap_rounds if aggregate else BOOTSTRAP_ROUNDS,
             "confidence": CONFIDENCE,
             "counted_reviewers": aggregate.counted_reviewers if aggregate is not None else 0,
+            "reviewer_weights": aggregate.weights if aggregate is not None else {},
         },
         "votes": details.get("votes", []),
         "self_votes_excluded": spec.exclude_self_votes,

@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import dataclasses
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from llmcouncil.config import Settings
@@ -88,8 +89,11 @@ class RunService:
         after_settle: Sequence[SettledObserver] = (),
         privacy: PrivacyGuard | None = None,
         gate: RunGate | None = None,
+        reviewer_weights: Callable[[], Mapping[str, float]] | None = None,
     ) -> None:
         self.gate: RunGate = gate or OpenGate()
+        # The leaderboard's reviewer weights for new runs (analytics/weighting.py), when on.
+        self._reviewer_weights = reviewer_weights
         self.privacy = privacy or PrivacyGuard.in_memory(settings)
         self.capacity = capacity or AdmissionGate(settings.resilience.capacity)
         self.worker_id = uuid.uuid4().hex
@@ -238,6 +242,10 @@ class RunService:
                     mode=request.mode,
                     rounds=request.rounds,
                 )
+                if self._reviewer_weights is not None:
+                    weights = dict(self._reviewer_weights())
+                    if weights:
+                        spec = dataclasses.replace(spec, reviewer_weights=weights)
                 await self._settled_for(request.actor)  # budgets see this user's earlier runs
                 async with admitted(self.gate, request.actor, spec) as ticket:
                     prepared = await write_ahead(

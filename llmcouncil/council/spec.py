@@ -38,6 +38,9 @@ class CouncilSpec:
     structured_synthesis: bool = True
     # Effort and budgets: {"answers"|"reviews"|"chairman": {...}, "models": {model: {...}}}.
     reasoning: dict[str, Any] = field(default_factory=dict)
+    # Reviewer model → weight of its votes in the leaderboard (analytics/weighting.py); empty:
+    # every vote counts once. Stored with the run, so a retry ranks as the first attempt did.
+    reviewer_weights: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -489,7 +489,11 @@ async def collect_reviews(
     )
     aggregate = (
         aggregate_rankings(
-            reviews, label_to_model, seed=seed, exclude_self_votes=spec.exclude_self_votes
+            reviews,
+            label_to_model,
+            seed=seed,
+            exclude_self_votes=spec.exclude_self_votes,
+            weights=spec.reviewer_weights,
         )
         if reviews
         else None

@@ -182,6 +182,7 @@ def test_as_dict_and_ranking_metadata_carry_the_new_fields() -> None:
         "bootstrap_rounds": 200,
         "confidence": 0.95,
         "counted_reviewers": 3,
+        "reviewer_weights": {},
     }
     assert meta["votes"][0] == {
         "reviewer": "m-alpha",
@@ -357,3 +358,53 @@ def test_agreement_is_measured_only_when_asked_for_and_then_once(
     first = result.agreement
     assert result.agreement is first and len(measured) == 1
     assert result.as_dict()["agreement"]["reviewers"] == 3
+
+
+# Reviewer weights: a vote's preferences count times its reviewer's weight in the fit.
+SPLIT = [vote("r-one", A, B, C), vote("r-two", B, A, C)]
+
+
+def test_a_weighted_reviewer_decides_between_two_that_disagree() -> None:
+    even = aggregate_rankings(SPLIT, LABEL_TO_MODEL, seed=1)
+    first = {row.label: row.strength for row in even.rows}
+    assert first[A] == first[B]  # one vote each way: level
+    one = aggregate_rankings(SPLIT, LABEL_TO_MODEL, seed=1, weights={"r-one": 3.0})
+    two = aggregate_rankings(SPLIT, LABEL_TO_MODEL, seed=1, weights={"r-two": 3.0})
+    assert one.rows[0].label == A and two.rows[0].label == B
+    assert one.weights == {"r-one": 3.0} and even.weights == {}
+    # Wins, comparisons, first places and mean positions stay plain counts of votes.
+    by_label = {row.label: row for row in one.rows}
+    assert by_label[A].wins == 2.0 + 1.0 and by_label[A].comparisons == 4
+    assert by_label[A].first_place_votes == 1 and by_label[A].average_rank == 1.5
+    notes = {use.reviewer: use.note for use in one.votes}
+    assert "Weighted ×3.00" in notes["r-one"] and "Weighted" not in notes["r-two"]
+
+
+def test_weights_follow_the_model_that_wrote_the_review() -> None:
+    reviews = [vote("r-one", A, B, C, answered_by="fallback"), vote("r-two", B, A, C)]
+    named = aggregate_rankings(reviews, LABEL_TO_MODEL, weights={"r-one": 3.0})
+    assert named.weights == {}  # r-one's review was written by its fallback
+    wrote = aggregate_rankings(reviews, LABEL_TO_MODEL, weights={"fallback": 3.0})
+    assert wrote.rows[0].label == A
+
+
+@pytest.mark.parametrize("weight", [0.0, -2.0, float("nan"), 1.0])
+def test_a_weight_that_is_not_positive_counts_the_vote_once(weight: float) -> None:
+    plain = aggregate_rankings(SPLIT, LABEL_TO_MODEL, seed=3)
+    odd = aggregate_rankings(SPLIT, LABEL_TO_MODEL, seed=3, weights={"r-one": weight})
+    assert [(r.label, r.strength) for r in odd.rows] == [(r.label, r.strength) for r in plain.rows]
+    assert odd.weights == {}
+
+
+def test_the_weights_applied_are_in_the_run_metadata() -> None:
+    spec = CouncilSpec(preset="default", members=list(LABEL_TO_MODEL.values()), chairman="c")
+    result = aggregate_rankings(SPLIT, LABEL_TO_MODEL, weights={"r-two": 0.5})
+    meta = ranking_metadata(
+        spec=spec,
+        seed=0,
+        label_to_model=dict(LABEL_TO_MODEL),
+        aggregate=result,
+        skipped_reason=None,
+    )
+    assert meta["aggregation"]["reviewer_weights"] == {"r-two": 0.5}
+    json.dumps(meta)

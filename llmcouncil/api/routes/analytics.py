@@ -21,6 +21,7 @@ from llmcouncil.analytics.schemas import (
     ModelsReport,
     ReviewersReport,
 )
+from llmcouncil.analytics.weighting import with_applied
 from llmcouncil.api.deps import RuntimeDep
 from llmcouncil.api.guards import UsageReader
 from llmcouncil.api.schemas import ErrorBody
@@ -77,7 +78,11 @@ async def agreement(
 ) -> AgreementReport:
     """People against the council: how often the council's top answer is the person's pick
     (Wilson interval), per preset and over time; which reviewers agree with people most."""
-    return await service.agreement(runtime.store.engine, wanted, period=period)
+    report = await service.agreement(runtime.store.engine, wanted, period=period)
+    weights = runtime.reviewer_weights
+    if weights is None:
+        return report
+    return with_applied(report, weights.settings, weights.current())
 
 
 @router.get("/costs", response_model=CostsReport)

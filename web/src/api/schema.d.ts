@@ -2373,6 +2373,11 @@ export interface components {
              * @description The weight this reviewer would get in aggregates weighted by agreement with people (its share relative to the mean; 1 = average)
              */
             weight: number | null;
+            /**
+             * Applied Weight
+             * @description With weighting on: the weight new runs give this reviewer now (from every vote of the deployment, within the configured bounds; 1 below the minimum of votes). Null when weighting is off.
+             */
+            applied_weight?: number | null;
         };
         /** ReviewerRow */
         ReviewerRow: {
