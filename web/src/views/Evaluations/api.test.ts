@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatNet, formData, shareDone } from './api';
+import { formatInterval, formatNet, formData, progressText, shareDone, statusTone, type Evaluation } from './api';
 
 describe('evaluation helpers', () => {
   it('formats a net score with its interval', () => {
@@ -18,5 +18,29 @@ describe('evaluation helpers', () => {
     expect(data.get('strategies')).toBe('select');
     expect(data.get('concurrency')).toBe('8');
     expect(data.get('reuse')).toBe('true');
+  });
+
+  it('formats the interval alone, for the second line of a narrow cell', () => {
+    expect(formatInterval({ value: 0, low: -0.333, high: 0 })).toBe('[−0.33, +0.00]');
+  });
+
+  it('says how far an evaluation is, with failed and reused calls only when there are some', () => {
+    const evaluation = (progress: Evaluation['progress']) => ({ progress }) as Evaluation;
+    expect(progressText(evaluation({ done: 12, total: 33, failed: 0, reused: 0, running: true }))).toBe(
+      '12 of 33 calls (36%)',
+    );
+    expect(progressText(evaluation({ done: 1200, total: 1200, failed: 2, reused: 40, running: false }))).toBe(
+      '1,200 of 1,200 calls (100%), 2 failed, 40 reused',
+    );
+  });
+
+  it('colours each status', () => {
+    expect(['complete', 'failed', 'interrupted', 'running', 'pending'].map(statusTone)).toEqual([
+      'active',
+      'revoked',
+      'soft',
+      'hard',
+      'hard',
+    ]);
   });
 });

@@ -88,13 +88,46 @@ export const evaluationsApi = {
   htmlUrl: (id: string) => `/api/evaluations/${encodeURIComponent(id)}/report.html`,
 };
 
+/** "+0.25", "−0.10" */
+export function formatSigned(value: number): string {
+  return `${value >= 0 ? '+' : '−'}${Math.abs(value).toFixed(2)}`;
+}
+
+/** "[−0.10, +0.60]" */
+export function formatInterval(net: Interval): string {
+  return `[${formatSigned(net.low)}, ${formatSigned(net.high)}]`;
+}
+
 /** "+0.25 [−0.10, +0.60]" */
 export function formatNet(net: Interval): string {
-  const f = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(2)}`;
-  return `${f(net.value)} [${f(net.low)}, ${f(net.high)}]`;
+  return `${formatSigned(net.value)} ${formatInterval(net)}`;
 }
 
 /** Share done, 0…1 (0 before the total is known). */
 export function shareDone(p: EvaluationProgress): number {
   return p.total > 0 ? Math.min(1, p.done / p.total) : 0;
+}
+
+/** "12 of 33 calls (36%), 1 failed, 4 reused" */
+export function progressText(evaluation: Evaluation): string {
+  const p = evaluation.progress;
+  const share = Math.floor(shareDone(p) * 100);
+  const parts = [`${p.done.toLocaleString('en')} of ${p.total.toLocaleString('en')} calls (${share}%)`];
+  if (p.failed) parts.push(`${p.failed.toLocaleString('en')} failed`);
+  if (p.reused) parts.push(`${p.reused.toLocaleString('en')} reused`);
+  return parts.join(', ');
+}
+
+/** The pill's colour for an evaluation's status. */
+export function statusTone(status: string): string {
+  switch (status) {
+    case 'complete':
+      return 'active';
+    case 'failed':
+      return 'revoked';
+    case 'interrupted':
+      return 'soft';
+    default:
+      return 'hard'; // pending, running
+  }
 }
