@@ -28,6 +28,7 @@ from llmcouncil.api.routes import (
     analytics,
     audit,
     auth,
+    batches,
     conversations,
     documents,
     evaluations,
@@ -92,6 +93,7 @@ def create_app(
         )
         app.state.runtime = runtime
         await announce_first_run(runtime.governance, settings)
+        await batches.start_jobs(app)  # unfinished batches of a stopped process resume
         telemetry.start(
             admission=runtime.runs.admission,
             limits=runtime.caller.limits,
@@ -104,6 +106,7 @@ def create_app(
                 yield
         finally:
             await evaluations.stop_jobs(app)  # paused, resumable, before their runs stop
+            await batches.stop_jobs(app)
             await telemetry.stop()
             await runtime.stop()
 
@@ -139,6 +142,7 @@ def create_app(
     app.include_router(models.router)
     app.include_router(presets.router)
     app.include_router(evaluations.router)
+    app.include_router(batches.router)
     app.include_router(system.router)
     app.include_router(health.router, dependencies=signed_in)
     app.include_router(openai_routes.router, dependencies=askers)

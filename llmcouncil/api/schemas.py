@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from llmcouncil.config import MAX_REVISION_ROUNDS, ModeName
 
 # Where a conversation was started; v1 (OpenAI-compatible clients) and mcp are tools' traffic.
-ConversationSource = Literal["web", "api", "cli", "v1", "mcp", "eval"]
+ConversationSource = Literal["web", "api", "cli", "v1", "mcp", "eval", "batch"]
 
 
 class ConversationCreate(BaseModel):

@@ -15,6 +15,7 @@ from rich.text import Text
 from llmcouncil.cli.analytics import analytics_app
 from llmcouncil.cli.ask import ask
 from llmcouncil.cli.audit import audit_app
+from llmcouncil.cli.batch import batch_command
 from llmcouncil.cli.conversations import conversations_app
 from llmcouncil.cli.eval import eval_command
 from llmcouncil.cli.keys import keys_app
@@ -22,6 +23,7 @@ from llmcouncil.cli.mcp import mcp
 from llmcouncil.cli.setup import config_app, db_app, serve, simulate
 from llmcouncil.cli.users import users_app
 from llmcouncil.cli.vote import vote
+from llmcouncil.cli.worker import worker
 from llmcouncil.errors import (
     ConfigError,
     CouncilError,
@@ -43,6 +45,8 @@ app.command()(simulate)
 app.command()(mcp)
 app.command()(vote)
 app.command(name="eval")(eval_command)
+app.command(name="batch")(batch_command)
+app.command()(worker)
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
 app.add_typer(conversations_app, name="conversations")

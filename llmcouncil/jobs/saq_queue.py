@@ -18,8 +18,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from saq import Job, Queue, Worker
-from saq.types import Context
+from saq.job import Status
 from saq.queue.redis import RedisQueue
+from saq.types import Context
 
 from llmcouncil.jobs.queue import JobHandler
 from llmcouncil.jobs.settings import JobSettings
@@ -31,8 +32,73 @@ log = logging.getLogger(__name__)
 RETRIES = 50
 
 
+class SweepingRedisQueue(RedisQueue):
+    """SAQ's Redis queue, whose sweep spares a job it sees being dequeued.
+
+    A worker moves a job to the active list, then marks it active: a sweep that reads it in
+    between (SAQ's sweep and its dequeue loops start together, so a worker starting while
+    jobs wait meets it at once) took it for a job whose worker died there, aborted it and
+    lost it (saq issues #124, #277). Here such a job is swept only when the previous sweep of
+    this process saw it the same way, ``jobs.sweep`` seconds before; stuck active jobs (the
+    heartbeat) are swept as before. The rest is SAQ's ``RedisQueue.sweep`` unchanged.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._unmarked: set[bytes] = set()
+
+    async def sweep(self, lock: int = 60, abort: float = 5.0) -> list[str]:
+        if not self._cleanup_script:
+            self._cleanup_script = self.redis.register_script(_CLEANUP)
+        id_jobs = await self._cleanup_script(
+            keys=[self._sweep, self._active], args=[lock], client=self.redis
+        )
+        swept: list[bytes] = []
+        unmarked: set[bytes] = set()
+        for job_id, job_bytes in id_jobs:
+            job = self.deserialize(job_bytes)
+            if job is None:
+                swept.append(job_id)
+                async with self.redis.pipeline(transaction=True) as pipe:
+                    pipe.lrem(self._active, 0, job_id)
+                    pipe.zrem(self._incomplete, job_id)
+                    await pipe.execute()
+                continue
+            if not job.stuck and job.status in (Status.ACTIVE, Status.ABORTING):
+                continue
+            if not job.stuck and job_id not in self._unmarked:
+                unmarked.add(job_id)  # perhaps being dequeued right now: look again next time
+                continue
+            log.info("sweeping job %s", job.info(log.isEnabledFor(logging.DEBUG)))
+            swept.append(job_id)
+            await self.abort(job, error=self.swept_error_message)
+            try:
+                await job.refresh(abort)
+            except TimeoutError:
+                log.info("could not abort job %s", job_id)
+            if job.retryable:
+                await self.retry(job, error=self.swept_error_message)
+            else:
+                await self.finish(job, Status.ABORTED, error=self.swept_error_message)
+        self._unmarked = unmarked
+        return [job_id.decode("utf-8") for job_id in swept]
+
+
+# SAQ's: one sweeper at a time (a lock key for ``lock`` seconds) reads the active jobs.
+_CLEANUP = """
+local id_jobs = {}
+if redis.call('EXISTS', KEYS[1]) == 0 then
+    redis.call('SETEX', KEYS[1], ARGV[1], 1)
+    for i, v in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
+        id_jobs[i] = {v, redis.call('GET', v)}
+    end
+end
+return id_jobs
+"""
+
+
 def saq_queue(redis_url: str, settings: JobSettings) -> RedisQueue:
-    return RedisQueue.from_url(redis_url, name=settings.queue)
+    return SweepingRedisQueue.from_url(redis_url, name=settings.queue)
 
 
 class RedisJobQueue:

@@ -1,0 +1,80 @@
+"""``council worker``: a process that runs background jobs (batches) taken from Redis.
+
+It is an instance like ``council serve`` (its own heartbeat on the database, the same run
+machinery, gate, budgets and audit), without the HTTP side. Run as many as the work needs,
+on any machine that reaches the database, Redis and the upstreams. SIGTERM or Ctrl-C stops
+it: its unfinished jobs go back to the queue at once and resume on another worker; after a
+kill -9 they do once its heartbeat is older than ``jobs.heartbeat`` (docs/OPERATIONS.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Annotated
+
+import typer
+
+from llmcouncil.cli.common import ConfigOption, settings_from
+from llmcouncil.config import Settings, check_settings
+from llmcouncil.errors import ConfigError
+from llmcouncil.jobs.deployment import uses_workers
+
+log = logging.getLogger("llmcouncil")
+
+NO_REDIS = (
+    "council worker takes its jobs from Redis: set COUNCIL_REDIS_URL (with jobs.backend auto "
+    "or redis). Without Redis, the server runs batches in its own process."
+)
+
+
+def worker(
+    config: ConfigOption = None,
+    concurrency: Annotated[
+        int | None, typer.Option(min=1, max=256, help="Jobs at once (default: jobs.concurrency).")
+    ] = None,
+) -> None:
+    """Run background jobs (batches) from the Redis queue until stopped."""
+    settings = settings_from(config)
+    redis_url = settings.redis_url
+    if redis_url is None or not uses_workers(settings):
+        raise ConfigError([NO_REDIS])
+    problems = check_settings(settings)
+    if problems:
+        raise ConfigError(problems)
+    if concurrency is not None:
+        jobs = settings.jobs.model_copy(update={"concurrency": concurrency})
+        settings = settings.model_copy(update={"jobs": jobs})
+    asyncio.run(_work(settings, redis_url=redis_url))
+
+
+async def _work(settings: Settings, *, redis_url: str) -> None:
+    from llmcouncil.api.runtime import Runtime
+    from llmcouncil.batches.repository import BatchStore
+    from llmcouncil.batches.runner import BatchRunner
+    from llmcouncil.batches.service import KIND
+    from llmcouncil.jobs.saq_queue import job_worker, saq_queue
+    from llmcouncil.observability.logging import setup_logging
+
+    setup_logging(settings)
+    runtime = await Runtime.start(settings)
+    queue = saq_queue(redis_url, settings.jobs)
+    try:
+        runner = BatchRunner(
+            runs=runtime.runs,
+            store=runtime.store,
+            batches=BatchStore(runtime.engine),
+            settings=settings,
+        )
+        await queue.connect()
+        consumer = job_worker(queue, {KIND: runner.run}, settings.jobs)
+        log.info(
+            "worker %s: queue %r, %d jobs at once",
+            runtime.runs.worker_id,
+            settings.jobs.queue,
+            settings.jobs.concurrency,
+        )
+        await consumer.start()  # until SIGINT/SIGTERM; unfinished jobs go back to the queue
+    finally:
+        await queue.disconnect()
+        await runtime.stop()

@@ -1,0 +1,3 @@
+from gov_support import cli_env, governed
+
+__all__ = ["cli_env", "governed"]

@@ -1,0 +1,190 @@
+"""A batch survives a worker killed with SIGKILL: real ``council worker`` processes on Redis.
+
+The server (in the test's process) enqueues the batch; worker A runs it until its first
+question's review calls are in flight at the simulated upstream, and is killed with SIGKILL.
+Worker B, started after, finds the job untouched past ``jobs.heartbeat`` (SAQ's sweep), claims
+the batch once A's heartbeat on the database is older than the lease, and finishes it. What
+the upstream received says no call was made twice except the four reviews that were in flight
+when A died (their answers never arrived): the first question's answers were kept and its run
+resumed at the reviews, and the other questions were asked once each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis.asyncio as aioredis
+from cryptography.fernet import Fernet
+from support import CHAIRMAN, FAST_LEASE_ENV, MEMBERS, TEST_KEY_ENV
+
+from llmcouncil.config import PresetSettings
+from llmcouncil.sim import FaultSpec, SimServer
+
+REDIS = "redis://127.0.0.1:6379/0"
+QUESTIONS = ["Why is the sky blue?", "Why is the sea salty?", "Why do cats purr?"]
+WAIT_S = 180  # far beyond a healthy run on a loaded machine; a broken one fails, not hangs
+
+
+@pytest.fixture
+async def queue_name() -> AsyncIterator[str]:
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    yield name
+    client = aioredis.from_url(REDIS)
+    try:
+        for pattern in (f"saq:{name}:*", f"saq:job:{name}:*"):
+            async for key in client.scan_iter(match=pattern):
+                await client.delete(key)
+    finally:
+        await client.aclose()
+
+
+def _worker(tmp_path: Path, env: dict[str, str], name: str) -> subprocess.Popen[bytes]:
+    with open(tmp_path / f"{name}.log", "ab") as log:  # the child keeps its own descriptor
+        return subprocess.Popen(
+            [sys.executable, "-m", "llmcouncil", "worker"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+
+
+async def _until_ended(client: httpx.AsyncClient, batch_id: str, logs: Path) -> dict[str, Any]:
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + WAIT_S
+    while loop.time() < give_up:
+        body: dict[str, Any] = (
+            await client.get(f"/api/batches/{batch_id}", params={"wait": 10})
+        ).json()
+        if body["status"] not in ("queued", "running"):
+            return body
+    worker_logs = "\n".join(p.read_text() for p in sorted(logs.glob("worker-*.log")))
+    raise AssertionError(f"batch {batch_id} did not end within {WAIT_S} s:\n{worker_logs}")
+
+
+async def _reviews_sent(sim: SimServer, question: str) -> None:
+    """Until every member's review of ``question`` has reached the upstream (and hangs there)."""
+    while sum(r.prompt_kind == "ranking" and _asks(r, question) for r in sim.requests) < len(
+        MEMBERS
+    ):
+        await asyncio.sleep(0.01)  # a poll of what the upstream captured, bounded by the caller
+
+
+def _asks(request: Any, question: str) -> bool:
+    return any(question in str(m.get("content")) for m in request.messages)
+
+
+@pytest.mark.timeout(WAIT_S + 120)
+async def test_a_batch_survives_a_worker_killed_mid_run(
+    tmp_path: Path,
+    sim: SimServer,
+    database_url: str,
+    queue_name: str,
+    make_settings: Any,
+    start_server: Any,
+) -> None:
+    key = Fernet.generate_key().decode()
+    jobs = {"queue": queue_name, "heartbeat": 1, "sweep": 1}
+    env = {
+        **os.environ,
+        "COUNCIL_DATABASE_URL": database_url,
+        "COUNCIL_DEFAULT_PROVIDER": "sim",
+        "COUNCIL_PROVIDERS": json.dumps(
+            {"sim": {"base_url": sim.base_url, "api_key_env": TEST_KEY_ENV}}
+        ),
+        "COUNCIL_PRESETS": json.dumps(
+            {"default": {"members": MEMBERS, "chairman": CHAIRMAN, "title_model": MEMBERS[0]}}
+        ),
+        "COUNCIL_REDIS_URL": REDIS,
+        "COUNCIL_JOBS__QUEUE": queue_name,
+        "COUNCIL_JOBS__HEARTBEAT": "1",
+        "COUNCIL_JOBS__SWEEP": "1",
+        "COUNCIL_PRIVACY__KEY": key,
+        "COUNCIL_LOG_LEVEL": "INFO",
+        TEST_KEY_ENV: "sk-test",
+        **FAST_LEASE_ENV,  # a killed worker's batch and run are free once its lease has passed
+    }
+    server = await start_server(
+        make_settings(
+            database_url=database_url,
+            redis_url=REDIS,
+            jobs=jobs,
+            privacy={"key": key},
+            instances={"heartbeat": 0.2, "lease": 1},
+            presets={
+                "default": PresetSettings(
+                    members=list(MEMBERS), chairman=CHAIRMAN, title_model=MEMBERS[0]
+                )
+            },
+        )
+    )
+    # Every review hangs: worker A gets as far as the first question's reviews.
+    sim.configure(
+        sim.config.model_copy(
+            update={"faults": {"*": [FaultSpec(hang=True, prompt_kind="ranking")]}}
+        )
+    )
+    first = _worker(tmp_path, env, "worker-a")
+    second: subprocess.Popen[bytes] | None = None
+    try:
+        async with httpx.AsyncClient(base_url=server.base_url, timeout=60) as http:
+            started = await http.post(
+                "/api/batches", json={"questions": QUESTIONS, "concurrency": 1}
+            )
+            assert started.status_code == 202, started.text
+            batch = started.json()
+            assert batch["engine"] == "redis"
+            await asyncio.wait_for(_reviews_sent(sim, QUESTIONS[0]), WAIT_S)
+            first.send_signal(signal.SIGKILL)
+            first.wait(30)
+            sim.configure(sim.config.model_copy(update={"faults": {}}))
+
+            second = _worker(tmp_path, env, "worker-b")
+            done = await _until_ended(http, batch["id"], tmp_path)
+            results = (await http.get(f"/api/batches/{batch['id']}/results")).json()["items"]
+            first_conversation = (
+                await http.get(f"/api/conversations/{results[0]['conversation_id']}")
+            ).json()
+    finally:
+        _stop(first)
+        if second is not None:
+            _stop(second)
+
+    assert done["status"] == "complete", done
+    assert done["progress"]["done"] == len(QUESTIONS)
+    assert all(item["status"] == "done" and item["answer"] for item in results)
+    # One run for the first question, resumed (a second attempt), not a second run.
+    answers = [m for m in first_conversation["messages"] if m["role"] == "assistant"]
+    assert len(answers) == 1 and answers[0]["attempts"] == 2
+    for position, question in enumerate(QUESTIONS):
+        calls = Counter((r.prompt_kind, r.model) for r in sim.requests if _asks(r, question))
+        reviews = 2 if position == 0 else 1  # the reviews in flight at the kill, asked again
+        assert calls == Counter(
+            {
+                **{("answer", m): 1 for m in MEMBERS},
+                **{("ranking", m): reviews for m in MEMBERS},
+                ("chairman", CHAIRMAN): 1,
+            }
+        ), (question, calls)
