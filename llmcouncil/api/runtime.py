@@ -19,6 +19,7 @@ from llmcouncil.config import Settings, is_demo, validated_settings
 from llmcouncil.council.pipeline import CouncilPipeline
 from llmcouncil.council.runs import RunObserver, RunService
 from llmcouncil.documents.service import document_service
+from llmcouncil.documents.vision import catalogue_image_input
 from llmcouncil.documents.windows import catalogue_windows
 from llmcouncil.feedback.service import VoteObserver
 from llmcouncil.observability.logging import RunLogContext
@@ -95,7 +96,9 @@ class Runtime:
             caller = ModelCaller(registry, settings, breaker_store=breakers)
             # Chapter summaries are written through the caller; windows come from the catalogue.
             document_service(store=store, privacy=privacy, settings=settings).bind(
-                caller=caller, context_window=catalogue_windows(registry.model_info)
+                caller=caller,
+                context_window=catalogue_windows(registry.model_info),
+                image_input=catalogue_image_input(registry.model_info),
             )
             pipeline = CouncilPipeline(store=store, caller=caller, settings=settings)
             governance = await Governance.start(settings, engine=engine, store=store)

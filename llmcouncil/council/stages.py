@@ -24,6 +24,7 @@ from llmcouncil.council.prompt_safety import nonce_for
 from llmcouncil.council.ranking import ParseStatus, response_labels
 from llmcouncil.council.spec import CouncilSpec
 from llmcouncil.council.synthesis import StructureFilter
+from llmcouncil.documents.vision import ImageHistory
 from llmcouncil.errors import ModelFailure
 from llmcouncil.providers.base import ChatMessage, ReasoningRequest
 from llmcouncil.records import CallRecord, Stage
@@ -285,20 +286,31 @@ async def collect_answers(
     spec: CouncilSpec,
     question: str,
     history: list[ChatMessage],
+    images: ImageHistory | None = None,
 ) -> list[CallRecord]:
+    """``images``: the members that read images are sent them (``ImageHistory``)."""
     messages = prompts.answer_messages(
         question=question, history=history, system=spec.system_prompts.get("stage1", "")
     )
     plans = []
     for i, member in enumerate(spec.members):
         reasoning, max_tokens = reasoning_for(spec, stage="answers", model=member)
+        fallbacks: Sequence[str] = spec.fallbacks.get(member, ())
+        sent = messages
+        if images is not None and member in images.readers:
+            sent = prompts.answer_messages(
+                question=question,
+                history=images.history,
+                system=spec.system_prompts.get("stage1", ""),
+            )
+            fallbacks = images.fallbacks(member, fallbacks)
         plans.append(
             CallPlan(
                 stage=Stage.ANSWERS,
                 model=member,
-                messages=messages,
+                messages=sent,
                 position=i,
-                fallbacks=spec.fallbacks.get(member, ()),
+                fallbacks=fallbacks,
                 temperature=spec.temperature,
                 max_tokens=max_tokens,
                 preset=spec.preset,
@@ -324,10 +336,15 @@ async def collect_samples(
     question: str,
     history: list[ChatMessage],
     seed: int,
+    images: ImageHistory | None = None,
 ) -> list[CallRecord]:
     """``self-moa``: one model answers ``spec.samples`` times, each with its own temperature
     and seed; each answer is named ``model#i`` so the stages after treat them as members."""
     model = spec.sample_model or spec.members[0]
+    fallbacks: Sequence[str] = spec.fallbacks.get(model, ())
+    if images is not None:
+        history = images.for_model(model, history)
+        fallbacks = images.fallbacks(model, fallbacks)
     messages = prompts.answer_messages(
         question=question, history=history, system=spec.system_prompts.get("stage1", "")
     )
@@ -343,7 +360,7 @@ async def collect_samples(
                 model=model,
                 messages=messages,
                 position=i,
-                fallbacks=spec.fallbacks.get(model, ()),
+                fallbacks=fallbacks,
                 temperature=temperature,
                 max_tokens=max_tokens,
                 preset=spec.preset,
@@ -369,6 +386,7 @@ async def collect_revisions(
     current: Sequence[CallRecord],
     round_number: int,
     seed: int,
+    images: ImageHistory | None = None,
 ) -> list[CallRecord]:
     """``revise``: each member sees its own last answer and the others', anonymised (labels
     shuffled per round), and answers again. Its record carries ``round`` in its details."""
@@ -389,13 +407,18 @@ async def collect_revisions(
         details: dict[str, Any] = {"round": round_number}
         if answer.details.get("sample_name") is not None:
             details.update(sample_name=model, sample_model=call_model)
+        fallbacks: Sequence[str] = spec.fallbacks.get(call_model, ())
+        sent = history
+        if images is not None:
+            sent = images.for_model(call_model, history)
+            fallbacks = images.fallbacks(call_model, fallbacks)
         plans.append(
             CallPlan(
                 stage=Stage.ANSWERS,
                 model=call_model,
                 messages=prompts.revision_messages(
                     question=question,
-                    history=history,
+                    history=sent,
                     own=quoted[model],
                     others=[(label, quoted[m]) for label, m in by_label.items() if m != model],
                     round_number=round_number,
@@ -403,7 +426,7 @@ async def collect_revisions(
                     system=spec.system_prompts.get("stage1", ""),
                 ),
                 position=answer.position,
-                fallbacks=spec.fallbacks.get(call_model, ()),
+                fallbacks=fallbacks,
                 temperature=spec.temperature,
                 max_tokens=max_tokens,
                 preset=spec.preset,
@@ -514,9 +537,15 @@ async def synthesize(
     reviews: Sequence[CallRecord],
     aggregate: review_reading.AggregateView,
     seed: int,
+    images: ImageHistory | None = None,
 ) -> CallRecord:
     """The Chairman sees the answers and the reviews whose vote counted, each enclosed and
-    neutralised, and the aggregate order; never a model's reasoning, never a model name."""
+    neutralised, and the aggregate order; never a model's reasoning, never a model name.
+    A chairman that reads images is sent them (``images``)."""
+    fallbacks: Sequence[str] = spec.chairman_fallbacks
+    if images is not None:
+        history = images.for_model(spec.chairman, history)
+        fallbacks = images.fallbacks(spec.chairman, fallbacks)
     by_member = {a.model: a for a in answers}
     mask = spec.mask_self_identification
     labelled = [
@@ -545,7 +574,7 @@ async def synthesize(
         stage=Stage.FINAL,
         model=spec.chairman,
         messages=messages,
-        fallbacks=spec.chairman_fallbacks,
+        fallbacks=fallbacks,
         temperature=spec.temperature,
         max_tokens=max_tokens,
         preset=spec.preset,

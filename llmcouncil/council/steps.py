@@ -116,6 +116,7 @@ class StageSteps:
                     question=ctx.question,
                     history=ctx.history,
                     seed=ctx.seed,
+                    images=ctx.images,
                 )
             else:
                 answers = await collect_answers(
@@ -124,6 +125,7 @@ class StageSteps:
                     spec=spec,
                     question=ctx.question,
                     history=ctx.history,
+                    images=ctx.images,
                 )
             write = set_when_done(
                 self._store.record_stage(ctx.run_id, stage=Stage.ANSWERS, calls=answers),
@@ -171,6 +173,7 @@ class StageSteps:
                     current=current,
                     round_number=round_number,
                     seed=ctx.seed,
+                    images=ctx.images,
                 ),
             )
             write = self._store.record_stage(ctx.run_id, stage=Stage.ANSWERS, calls=records)
@@ -314,6 +317,7 @@ class StageSteps:
                 reviews=review.records,
                 aggregate=review.view,
                 seed=ctx.seed,
+                images=ctx.images,
             ),
         )
         ctx.records.append(chair)

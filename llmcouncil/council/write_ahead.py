@@ -20,10 +20,9 @@ from llmcouncil.council.governance import RunActor
 from llmcouncil.council.pipeline import RunContext
 from llmcouncil.council.prompts import history_messages
 from llmcouncil.council.spec import CouncilSpec
-from llmcouncil.documents.run_context import with_documents
+from llmcouncil.documents.run_context import HistorySent, with_documents
 from llmcouncil.privacy.policy import PrivacyGuard, ProtectedTurn, preset_policy
 from llmcouncil.privacy.vault import PiiVault
-from llmcouncil.providers.base import ChatMessage
 from llmcouncil.store.repository import DEFAULT_TITLE, Store
 from llmcouncil.store.tables import ConversationRow
 
@@ -85,6 +84,14 @@ async def write_ahead(
         user_id=actor.user_id if actor else None,
         api_key_id=actor.api_key_id if actor else None,
     )
+    sent = await _history_sent(
+        setting,
+        turn=turn,
+        conversation_id=conversation.id,
+        run_id=run.id,
+        spec=spec,
+        turns=len(history),
+    )
     ctx = RunContext(
         run_id=run.id,
         conversation_id=conversation.id,
@@ -92,14 +99,8 @@ async def write_ahead(
         question=turn.question,
         spec=spec,
         seed=run.seed,
-        history=await _history_sent(
-            setting,
-            turn=turn,
-            conversation_id=conversation.id,
-            run_id=run.id,
-            spec=spec,
-            turns=len(history),
-        ),
+        history=sent.messages,
+        images=sent.images,
         make_title=message.seq == 1 and conversation.title == DEFAULT_TITLE,
         simulated=setting.simulated,
         privacy=turn.summary,
@@ -139,6 +140,14 @@ async def reset_for_retry(setting: RunSetting, *, conversation_id: str, run_id: 
     )
     detail = await store.get_run(run_id)
     spec = CouncilSpec.from_dict(run.council)
+    sent = await _history_sent(
+        setting,
+        turn=turn,
+        conversation_id=conversation_id,
+        run_id=run.id,
+        spec=spec,
+        turns=len(history),
+    )
     ctx = RunContext(
         run_id=run.id,
         conversation_id=conversation_id,
@@ -146,14 +155,8 @@ async def reset_for_retry(setting: RunSetting, *, conversation_id: str, run_id: 
         question=turn.question,
         spec=spec,
         seed=run.seed,
-        history=await _history_sent(
-            setting,
-            turn=turn,
-            conversation_id=conversation_id,
-            run_id=run.id,
-            spec=spec,
-            turns=len(history),
-        ),
+        history=sent.messages,
+        images=sent.images,
         make_title=message.seq == 1 and conversation.title == DEFAULT_TITLE,
         simulated=setting.simulated,
         resume=detail,
@@ -170,8 +173,12 @@ async def _history_sent(
     run_id: str,
     spec: CouncilSpec,
     turns: int,
-) -> list[ChatMessage]:
-    """The history within its budget, the conversation's documents ahead of it (outside it)."""
+) -> HistorySent:
+    """The history within its budget, the conversation's documents ahead of it (outside it);
+    with images, the history the models that read them are sent."""
+    callers = [*spec.chairman_fallbacks, *(m for chain in spec.fallbacks.values() for m in chain)]
+    if spec.mode == "self-moa" and spec.sample_model:
+        callers.append(spec.sample_model)
     return await with_documents(
         history_messages(turn.history, max_chars=setting.settings.limits.max_history_chars),
         store=setting.store,
@@ -183,6 +190,8 @@ async def _history_sent(
         members=spec.members,
         chairman=spec.chairman,
         turns=turns,
+        callers=callers,
+        preset=spec.preset,
     )
 
 

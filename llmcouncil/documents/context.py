@@ -18,13 +18,14 @@ from typing import Any
 
 from llmcouncil.documents.repository import StoredDocument, StoredSection
 from llmcouncil.documents.retrieval import bm25_scores
-from llmcouncil.providers.base import ChatMessage
+from llmcouncil.providers.base import ChatMessage, ImagePart
 
 CITATION_RULE = (
     "When your answer uses these documents, cite the section it comes from in square "
     "brackets, with the page where the document has pages: [§3.2, p. 41] or [§3.2]{tagged}."
 )
 ACKNOWLEDGEMENT = "I have read the documents and will cite their sections as asked."
+IMAGES_ONLY_ACKNOWLEDGEMENT = "I have noted what the user attached."
 MAX_CONTENTS_ENTRIES = 300
 SECTION_OVERHEAD = 40  # the marker line before each section
 
@@ -47,6 +48,9 @@ class DocumentContext:
     used_chars: int = 0
     descriptions: dict[str, str] = field(default_factory=dict)  # document id → words
     images_left_out: list[str] = field(default_factory=list)
+    # (document id, file name) of each image, and the messages that carry them (None: none).
+    images: list[tuple[str, str]] = field(default_factory=list)
+    image_messages: list[ChatMessage] | None = None
 
     def record(self, documents: Sequence[StoredDocument]) -> dict[str, Any]:
         by_id = {d.id: d for d in documents}
@@ -204,8 +208,11 @@ def build_context(
     question: str,
     budget_chars: int,
     focus: Focus | None = None,
+    show_images: bool = False,
 ) -> DocumentContext | None:
-    """The messages that carry ``documents`` (None when there are none)."""
+    """The messages that carry ``documents`` (None when there are none). Images are named in
+    the text with a note that they are not shown; with ``show_images`` (some model of the run
+    reads them) ``image_messages`` carry them too, for those models."""
     texts = [d for d in documents if d.kind != "image"]
     images = [d for d in documents if d.kind == "image"]
     if not texts and not images:
@@ -256,15 +263,35 @@ def build_context(
             body.append(f"{_marker(section)}\n{section.text}")
         body.append("</document>")
         parts.append("\n\n".join(body))
-    for image in images:
-        context.images_left_out.append(image.id)
+    if not texts:
+        parts = []
+    text = "\n\n".join(parts)
+    acknowledgement = ACKNOWLEDGEMENT if texts else IMAGES_ONLY_ACKNOWLEDGEMENT
     if images:
         names = ", ".join(d.filename for d in images)
-        parts.append(
-            f"The user also attached {len(images)} image(s) ({names}), which could not be shown "
-            "to you: this model does not read images. Say so if the question depends on them."
+        count = f"{len(images)} image{'s' if len(images) > 1 else ''} ({names})"
+        context.images = [(d.id, d.filename) for d in images]
+        context.images_left_out = [d.id for d in images]  # until readers are known
+        seen = f"The user attached {count}: {'they follow' if len(images) > 1 else 'it follows'}."
+        if show_images:
+            context.image_messages = [
+                ChatMessage(
+                    "user",
+                    "\n\n".join(p for p in (text, seen) if p),
+                    images=tuple(ImagePart.of(d.media_type, d.data or b"") for d in images),
+                ),
+                ChatMessage("assistant", acknowledgement),
+            ]
+        text = "\n\n".join(
+            p
+            for p in (
+                text,
+                f"The user also attached {count}, which {'are' if len(images) > 1 else 'is'} "
+                "not shown to you: images go only to models that read them. Say so if the "
+                "question depends on them.",
+            )
+            if p
         )
-    text = "\n\n".join(parts)
     context.used_chars = len(text)
-    context.messages = [ChatMessage("user", text), ChatMessage("assistant", ACKNOWLEDGEMENT)]
+    context.messages = [ChatMessage("user", text), ChatMessage("assistant", acknowledgement)]
     return context

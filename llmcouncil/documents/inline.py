@@ -31,8 +31,11 @@ class InlineFile:
     where: str  # "messages[2].content[1]", "documents[0]": named in error messages
 
 
-def decode_inline(value: Any, *, where: str, max_bytes: int) -> tuple[bytes, str | None]:
-    """(bytes, media type of a data URL or None)."""
+def decode_inline(
+    value: Any, *, where: str, max_bytes: int, limit_name: str = "documents.max_file_bytes"
+) -> tuple[bytes, str | None]:
+    """(bytes, media type of a data URL or None); ``limit_name``: the setting ``max_bytes``
+    comes from, named in the 413."""
     if not isinstance(value, str) or not value:
         raise ValidationFailedError(f"{where}: expected base64 data or a data: URL")
     media: str | None = None
@@ -47,7 +50,7 @@ def decode_inline(value: Any, *, where: str, max_bytes: int) -> tuple[bytes, str
     payload = "".join(payload.split())  # line breaks some encoders add
     if len(payload) // 4 * 3 > max_bytes + 2:
         raise ContentTooLargeError(
-            f"{where}: the file is over {max_bytes} bytes, the limit (documents.max_file_bytes)"
+            f"{where}: the file is over {max_bytes} bytes, the limit ({limit_name})"
         )
     try:
         data = base64.b64decode(payload, validate=True)

@@ -13,13 +13,24 @@ recorded with the run as stage 0, like the title, so the usage ledger accounts f
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from llmcouncil.config import Settings
 from llmcouncil.documents.service import document_service, reading_focus
 from llmcouncil.documents.summaries import SummaryModel
+from llmcouncil.documents.vision import ImageHistory
 from llmcouncil.privacy.policy import PrivacyGuard
 from llmcouncil.providers.base import ChatMessage
 from llmcouncil.store.repository import Store
+
+
+@dataclass(frozen=True, slots=True)
+class HistorySent:
+    """The run's history: ``messages`` (text only) for every call, and ``images`` (None: the
+    run sends no image) for the calls of the models that read images."""
+
+    messages: list[ChatMessage]
+    images: ImageHistory | None = None
 
 
 async def with_documents(
@@ -34,8 +45,12 @@ async def with_documents(
     members: Sequence[str],
     chairman: str,
     turns: int,
-) -> list[ChatMessage]:
-    """``history`` (``turns`` stored turns before the budget) with the documents ahead of it."""
+    callers: Sequence[str] = (),
+    preset: str | None = None,
+) -> HistorySent:
+    """``history`` (``turns`` stored turns before the budget) with the documents ahead of it.
+    ``callers``: the other models the run may send it to (fallbacks, a sample model), which
+    are sent the images too when they read them; ``preset``: whose pii_policy applies."""
     service = document_service(store=store, privacy=privacy, settings=settings)
     models = [*members, chairman]
     writer = (
@@ -44,20 +59,27 @@ async def with_documents(
         else None
     )
     pinned = await service.pinned(
-        conversation_id, question=question, models=models, members=models, summary_writer=writer
+        conversation_id,
+        question=question,
+        models=models,
+        members=models,
+        summary_writer=writer,
+        callers=callers,
+        preset=preset,
     )
     if pinned is not None and pinned.summaries.records:
         # Recorded with the run (stage 0, as the title), so the ledger accounts for them.
         await store.record_stage(run_id, stage=0, calls=pinned.summaries.records)
     dropped = max(turns - len(history) // 2, 0)
     if pinned is None and not dropped:
-        return history
+        return HistorySent(history)
     record = (
         pinned.record(dropped_turns=dropped)
         if pinned is not None
         else {
             "complete": True,
             "documents": [],
+            "images": [],
             "images_left_out": [],
             "models": models,
             "focus": None,
@@ -67,7 +89,13 @@ async def with_documents(
     await service.documents.record_context(
         run_id=run_id, conversation_id=conversation_id, context=record
     )
-    return [*pinned.context.messages, *history] if pinned is not None else history
+    if pinned is None:
+        return HistorySent(history)
+    images = pinned.context.image_messages
+    return HistorySent(
+        [*pinned.context.messages, *history],
+        ImageHistory(pinned.readers, [*images, *history]) if images else None,
+    )
 
 
 async def _summary_writer(

@@ -32,6 +32,7 @@ from llmcouncil.documents.redaction import redact_texts
 from llmcouncil.documents.repository import DocumentStore, NewDocument, StoredDocument
 from llmcouncil.documents.settings import DocumentSettings
 from llmcouncil.documents.summaries import ChapterSummaries, SummaryModel, SummaryOutcome
+from llmcouncil.documents.vision import ImageInput, ImageRecord, image_records, reads_images
 from llmcouncil.errors import ConflictError, ContentTooLargeError
 from llmcouncil.privacy.policy import PrivacyGuard, preset_policy
 from llmcouncil.privacy.settings import PiiPolicy
@@ -74,13 +75,19 @@ class PinnedContext:
     documents: list[StoredDocument]
     members: list[str]
     summaries: SummaryOutcome = field(default_factory=SummaryOutcome)
+    # The run's models that are sent the images, and who saw each image.
+    readers: frozenset[str] = frozenset()
+    images: list[ImageRecord] = field(default_factory=list)
 
     def record(self, *, dropped_turns: int = 0) -> dict[str, Any]:
         """Every model of the run was shown the same sections (the budget is the smallest
-        window among them), so the record lists them once, with the models it applies to."""
+        window among them), so the record lists them once, with the models it applies to;
+        images are listed each with the models that saw it and those that did not."""
         focus = reading_focus.get()
         return {
             **self.context.record(self.documents),
+            "images": [image.as_dict() for image in self.images],
+            "images_left_out": [i.document_id for i in self.images if i.left_out_for],
             "models": self.members,
             "focus": {"document_id": focus.document_id, "section": focus.number} if focus else None,
             "dropped_turns": dropped_turns,
@@ -99,6 +106,7 @@ class DocumentService:
         policy_for: Callable[[str | None], PiiPolicy],
         secrets_refused: bool = False,
         context_window: ContextWindow | None = None,
+        image_input: ImageInput | None = None,
         reader: DocumentReader | None = None,
     ) -> None:
         """``policy_for`` gives a preset's ``pii_policy`` (the conversation's preset)."""
@@ -110,6 +118,7 @@ class DocumentService:
         self._policy_for = policy_for
         self._secrets_refused = secrets_refused
         self._context_window = context_window
+        self._image_input = image_input
         self._summaries: ChapterSummaries | None = None
 
     def bind(
@@ -117,13 +126,20 @@ class DocumentService:
         *,
         caller: ModelCaller | None = None,
         context_window: ContextWindow | None = None,
+        image_input: ImageInput | None = None,
     ) -> None:
         """What the running server adds: the caller that writes chapter summaries, and the
-        model catalogue's context windows."""
+        model catalogue's context windows and image inputs."""
         if caller is not None:
             self._summaries = ChapterSummaries(caller, max_chars=self.settings.summary_chars)
         if context_window is not None:
             self._context_window = context_window
+        if image_input is not None:
+            self._image_input = image_input
+
+    def reads_images(self, model: str) -> bool:
+        """``documents.vision`` first, then the provider's model list (``vision.py``)."""
+        return reads_images(model, configured=self.settings.vision, listed=self._image_input)
 
     async def aclose(self) -> None:
         await self.reader.aclose()
@@ -285,10 +301,14 @@ class DocumentService:
         models: Sequence[str],
         members: Sequence[str],
         summary_writer: SummaryModel | None = None,
+        callers: Sequence[str] = (),
+        preset: str | None = None,
     ) -> PinnedContext | None:
         """What the run about ``question`` is shown of the conversation's documents. In
         reading mode, the chapters before the one discussed that have no summary get one
-        first, written by ``summary_writer`` (its calls are in ``PinnedContext.summaries``)."""
+        first, written by ``summary_writer`` (its calls are in ``PinnedContext.summaries``).
+        ``callers``: every model the run may call with the history (fallbacks too), of which
+        those that read images are sent them, unless ``preset``'s pii_policy is block."""
         documents = await self.documents.for_conversation(conversation_id)
         if not documents:
             return None
@@ -297,16 +317,29 @@ class DocumentService:
         if focus is not None and self._summaries is not None and summary_writer is not None:
             summaries = await self._summaries.make(documents, focus, writer=summary_writer)
             await self.documents.save_summaries(summaries.made)
+        images = [(d.id, d.filename) for d in documents if d.kind == "image"]
+        blocked = bool(images) and self._policy_for(preset) == "block"
+        readers = (
+            frozenset(m for m in dict.fromkeys([*models, *callers]) if self.reads_images(m))
+            if images and not blocked
+            else frozenset()
+        )
         context = build_context(
             documents,
             question=question,
             budget_chars=self.budget_for(models),
             focus=focus,
+            show_images=bool(readers),
         )
         if context is None:
             return None
         return PinnedContext(
-            context=context, documents=documents, members=list(members), summaries=summaries
+            context=context,
+            documents=documents,
+            members=list(members),
+            summaries=summaries,
+            readers=readers,
+            images=image_records(images, models=members, readers=readers, blocked=blocked),
         )
 
 

@@ -13,6 +13,7 @@ stream yields it as ``ReasoningDelta`` items, never as ``TextDelta``. Failures a
 
 from __future__ import annotations
 
+import base64
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -23,6 +24,7 @@ __all__ = [
     "ChatMessage",
     "Completion",
     "CompletionRequest",
+    "ImagePart",
     "Provider",
     "ReasoningDelta",
     "ReasoningRequest",
@@ -35,12 +37,37 @@ Role = Literal["system", "user", "assistant"]
 
 
 @dataclass(frozen=True, slots=True)
+class ImagePart:
+    """An image sent with a message's text: an OpenAI ``image_url`` content part whose URL is a
+    ``data:`` URL (no upstream is ever asked to fetch anything). Built once per image and run,
+    so each call that carries it costs no encoding."""
+
+    url: str  # data:image/png;base64,…
+
+    @classmethod
+    def of(cls, media_type: str, data: bytes) -> ImagePart:
+        return cls(f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}")
+
+    def as_wire(self) -> dict[str, Any]:
+        return {"type": "image_url", "image_url": {"url": self.url}}
+
+
+@dataclass(frozen=True, slots=True)
 class ChatMessage:
+    """One message. ``content`` is its text; ``images`` (user messages only) go after it as
+    content parts, for a model that reads images. Without images the wire form is the plain
+    ``{"role", "content": text}`` every upstream accepts."""
+
     role: Role
     content: str
+    images: tuple[ImagePart, ...] = ()
 
-    def as_wire(self) -> dict[str, str]:
-        return {"role": self.role, "content": self.content}
+    def as_wire(self) -> dict[str, Any]:
+        if not self.images:
+            return {"role": self.role, "content": self.content}
+        parts: list[dict[str, Any]] = [{"type": "text", "text": self.content}]
+        parts += [image.as_wire() for image in self.images]
+        return {"role": self.role, "content": parts}
 
 
 @dataclass(frozen=True, slots=True)

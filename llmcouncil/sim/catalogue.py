@@ -225,3 +225,9 @@ def expired_on(model: str, today: date) -> date | None:
     known = SIM_MODELS_BY_ID.get(model)
     expiry = known.expiration(today) if known else None
     return expiry if expiry is not None and expiry <= today else None
+
+
+def refuses_images(model: str) -> bool:
+    """A model the table lists without image input (an id it does not describe takes any)."""
+    known = SIM_MODELS_BY_ID.get(model)
+    return known is not None and "image" not in known.inputs

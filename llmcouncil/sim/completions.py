@@ -20,7 +20,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from llmcouncil.sim.arrival import arrival_of
-from llmcouncil.sim.catalogue import expired_on, today_utc
+from llmcouncil.sim.catalogue import expired_on, refuses_images, today_utc
 from llmcouncil.sim.clock import wait_until
 from llmcouncil.sim.config import PromptKind
 from llmcouncil.sim.content import write_reasoning, write_reply, write_unformatted
@@ -91,6 +91,9 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         return error_response(
             404, f"The model `{chat.model}` was retired on {expired.isoformat()}."
         )
+    if refuses_images(chat.model) and chat.has_images():
+        # As a router answers when no endpoint of the model takes images.
+        return error_response(400, f"The model `{chat.model}` does not support image input.")
     with state.track_call():
         await state.wait_if_held()
         return await _serve(request, state=state, chat=chat, kind=kind, plan=plan, arrived=arrived)

@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from llmcouncil.sim.config import SimConfig
 from llmcouncil.sim.faults import CallPlanner
-from llmcouncil.sim.wire import ChatRequest
+from llmcouncil.sim.wire import ChatRequest, ReceivedImage, abbreviated, received_images
 
 _MAX_SCHEME_CHARS = 16
 
@@ -42,6 +42,8 @@ class CapturedRequest(BaseModel):
     # The request's budget and reasoning parameters exactly as sent (max_tokens or
     # max_completion_tokens, reasoning, reasoning_effort, seed), for wire-format tests.
     params: dict[str, Any] = Field(default_factory=dict)
+    # The ``image_url`` parts received (their data URLs are abbreviated in ``messages``).
+    images: list[ReceivedImage] = Field(default_factory=list)
 
 
 def auth_scheme(header: str | None) -> str | None:
@@ -65,7 +67,7 @@ def capture_call(
         time=time.time(),
         model=chat.model,
         stream=chat.stream,
-        messages=[m.model_dump(mode="json", exclude_none=True) for m in chat.messages],
+        messages=[abbreviated(m.model_dump(mode="json", exclude_none=True)) for m in chat.messages],
         response_format=(
             chat.response_format.model_dump(mode="json") if chat.response_format else None
         ),
@@ -76,6 +78,7 @@ def capture_call(
         auth_present=bool(authorization),
         auth_scheme=auth_scheme(authorization),
         params=sent_params(chat),
+        images=received_images(chat.messages),
     )
 
 

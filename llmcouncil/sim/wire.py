@@ -6,7 +6,11 @@ built as plain dicts because they are serialised straight away and never read ba
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import json
+import re
 import zlib
 from datetime import date
 from typing import Any
@@ -16,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from llmcouncil.sim.catalogue import model_entry
 
 SIMULATED_HEADER = "X-Council-Simulated"
+_DATA_URL = re.compile(r"^data:([\w.+-]+/[\w.+-]+);base64,", re.I)
 DONE_EVENT = b"data: [DONE]\n\n"
 
 # USD per token (prompt and completion alike, to keep the arithmetic obvious in tests).
@@ -57,6 +62,66 @@ class ChatMessage(BaseModel):
         return "\n".join(str(part.get("text", "")) for part in self.content)
 
 
+class ReceivedImage(BaseModel):
+    """An ``image_url`` part as the upstream received it: which message, what kind, how many
+    bytes, their SHA-256 (a test compares it with the file it sent), or why it is unreadable."""
+
+    message: int  # index in ``messages``
+    media_type: str | None
+    bytes: int
+    sha256: str | None
+    error: str | None = None
+
+
+def _received_image(message: int, part: dict[str, Any]) -> ReceivedImage:
+    image_url = part.get("image_url")
+    url = image_url.get("url") if isinstance(image_url, dict) else image_url
+    if not isinstance(url, str):
+        return ReceivedImage(message=message, media_type=None, bytes=0, sha256=None, error="no url")
+    match = _DATA_URL.match(url)
+    if match is None:
+        return ReceivedImage(
+            message=message, media_type=None, bytes=0, sha256=None, error="not a base64 data URL"
+        )
+    try:
+        data = base64.b64decode(url[match.end() :], validate=True)
+    except (binascii.Error, ValueError):
+        return ReceivedImage(
+            message=message, media_type=match.group(1), bytes=0, sha256=None, error="bad base64"
+        )
+    return ReceivedImage(
+        message=message,
+        media_type=match.group(1),
+        bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+
+
+def received_images(messages: list[ChatMessage]) -> list[ReceivedImage]:
+    return [
+        _received_image(index, part)
+        for index, message in enumerate(messages)
+        if isinstance(message.content, list)
+        for part in message.content
+        if part.get("type") == "image_url"
+    ]
+
+
+def abbreviated(message: dict[str, Any]) -> dict[str, Any]:
+    """A message as captured: an image's data URL stands as its media type and size, so a
+    capture of many calls does not hold every image many times over."""
+    content = message.get("content")
+    if not isinstance(content, list):
+        return message
+    parts = []
+    for part in content:
+        url = part.get("image_url", {}).get("url") if part.get("type") == "image_url" else None
+        if isinstance(url, str) and len(url) > 100:
+            part = {**part, "image_url": {**part["image_url"], "url": f"{url[:40]}…({len(url)})"}}
+        parts.append(part)
+    return {**message, "content": parts}
+
+
 class ResponseFormat(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -90,6 +155,12 @@ class ChatRequest(BaseModel):
             if message.role == "user":
                 return message.text()
         return self.messages[-1].text()
+
+    def has_images(self) -> bool:
+        return any(
+            isinstance(m.content, list) and any(p.get("type") == "image_url" for p in m.content)
+            for m in self.messages
+        )
 
     def system_text(self) -> str:
         return "\n".join(m.text() for m in self.messages if m.role in {"system", "developer"})

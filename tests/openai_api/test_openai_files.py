@@ -49,6 +49,9 @@ async def live(make_settings: Any, start_server: Any, database_url: str) -> Live
         database_url=database_url,
         documents=DocumentSettings(extraction="thread", max_file_bytes=LIMIT),
         privacy={"key": Fernet.generate_key().decode()},  # needed beside PostgreSQL
+        # No model list, and none configured as reading images: every member is sent text
+        # (tests/documents/test_images.py has the members that read images).
+        catalogue={"enabled": False},
     )
     server: LiveServer = await start_server(settings)
     return server

@@ -113,12 +113,30 @@ class CallCitations(BaseModel):
     citations: list[CitationPublic]
 
 
+class ImageSeen(BaseModel):
+    """Who saw one image: the models that read images were sent it, the others were told it
+    was left out."""
+
+    document_id: str
+    filename: str
+    seen_by: list[str] = Field(description="The run's models that were sent the image")
+    left_out_for: list[str] = Field(description="The run's models told it was left out")
+    reason: str | None = Field(
+        default=None, description="Why it was left out: the model does not read images, or policy"
+    )
+
+
 class RunDocuments(BaseModel):
     run_id: str
     complete: bool = Field(description="False: some sections were left out for length")
     models: list[str] = Field(description="The models this applies to: each saw exactly these")
     documents: list[ShownDocument]
-    images_left_out: list[str]
+    images: list[ImageSeen] = Field(
+        default_factory=list, description="Each image attached, and which models saw it"
+    )
+    images_left_out: list[str] = Field(
+        description="Images that some model of the run was not sent (ids)"
+    )
     dropped_turns: int = Field(description="Earlier turns left out of the history for length")
     focus: dict[str, Any] | None = None
     summaries_made: int = Field(
@@ -297,8 +315,9 @@ async def run_documents(
     store: StoreDep,
     _readable: ReadableConversation,
 ) -> dict[str, Any]:
-    """What the run was shown of the documents (the same for each of its models), the turns
-    left out of its history, and the citations in its answers linked to their sections."""
+    """What the run was shown of the documents (the same sections for each of its models;
+    each image only to those that read images), the turns left out of its history, and the
+    citations in its answers linked to their sections."""
     service = await documents_of(request)
     contexts = await service.documents.contexts(conversation_id)
     if run_id not in contexts:
@@ -320,6 +339,7 @@ async def run_documents(
         "complete": context.get("complete", True),
         "models": context.get("models", []),
         "documents": context.get("documents", []),
+        "images": context.get("images", []),
         "images_left_out": context.get("images_left_out", []),
         "dropped_turns": context.get("dropped_turns", 0),
         "focus": context.get("focus"),

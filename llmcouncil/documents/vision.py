@@ -1,0 +1,114 @@
+"""Which models read images, and what a run records of who saw which image.
+
+A model reads images when configuration says so (``documents.vision``: for upstreams whose
+model list says nothing, or says it wrongly), else when the provider's model list names
+``image`` among its ``input_modalities`` (``providers/catalogue.py``). Anything else is sent
+text only, with a note in the documents' message that an image was left out.
+
+Images are never scanned for personal data (their bytes hold no text this server can read), so
+under a preset whose ``pii_policy`` is ``block`` they are sent to nobody (docs/PRIVACY.md).
+The models that may receive them are the run's own: its members, chairman and their
+fallbacks, every one of which the role policy admitted before the run began.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from llmcouncil.errors import ConfigError
+from llmcouncil.providers.base import ChatMessage
+from llmcouncil.providers.catalogue import ModelInfo
+
+# Model reference → True when it reads images, False when it does not, None: not known.
+ImageInput = Callable[[str], bool | None]
+
+NOT_READ = "does not read images"
+PRIVACY_BLOCK = "the preset's pii_policy is block, and an image cannot be checked for personal data"
+
+
+def catalogue_image_input(model_info: Callable[[str], ModelInfo | None]) -> ImageInput:
+    """A model reference → whether its provider's model list says it takes images."""
+
+    def reads(ref: str) -> bool | None:
+        try:
+            info = model_info(ref)
+        except ConfigError:  # a reference no provider serves: nothing known
+            return None
+        return None if info is None else "image" in info.input_modalities
+
+    return reads
+
+
+def reads_images(ref: str, *, configured: Collection[str], listed: ImageInput | None) -> bool:
+    """Configuration first (the reference, or its model id without the provider), then the
+    provider's model list; a model nobody vouches for is sent text."""
+    if ref in configured or (":" in ref and ref.split(":", 1)[1] in configured):
+        return True
+    return bool(listed(ref)) if listed is not None else False
+
+
+@dataclass(frozen=True, slots=True)
+class ImageHistory:
+    """The history as a model that reads images is sent it: the documents' message carries
+    the images as content parts. ``readers``: the run's models (members, chairman, fallbacks,
+    a self-moa sample model) that read images; every other call gets the run's text history,
+    which says the images were left out. Reviews always get the text history: a reviewer
+    judges the answers, which are text."""
+
+    readers: frozenset[str]
+    history: list[ChatMessage]
+
+    def for_model(self, model: str, text: list[ChatMessage]) -> list[ChatMessage]:
+        return self.history if model in self.readers else text
+
+    def fallbacks(self, model: str, chain: Sequence[str]) -> tuple[str, ...]:
+        """A reader's fallbacks that read images too: its request carries them."""
+        if model not in self.readers:
+            return tuple(chain)
+        return tuple(m for m in chain if m in self.readers)
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRecord:
+    """Who saw one image, for the run's record and the API."""
+
+    document_id: str
+    filename: str
+    seen_by: list[str]
+    left_out_for: list[str]
+    reason: str | None  # why it was left out, when it was
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "document_id": self.document_id,
+            "filename": self.filename,
+            "seen_by": self.seen_by,
+            "left_out_for": self.left_out_for,
+            "reason": self.reason,
+        }
+
+
+def image_records(
+    images: Sequence[tuple[str, str]],
+    *,
+    models: Sequence[str],
+    readers: Collection[str],
+    blocked: bool,
+) -> list[ImageRecord]:
+    """``images``: (document id, file name) each; ``models``: the run's members and chairman."""
+    models = list(dict.fromkeys(models))  # a chairman that is also a member, once
+    seen = [m for m in models if m in readers]
+    left = [m for m in models if m not in readers]
+    reason = PRIVACY_BLOCK if blocked else (NOT_READ if left else None)
+    return [
+        ImageRecord(
+            document_id=document_id,
+            filename=filename,
+            seen_by=list(seen),
+            left_out_for=list(left),
+            reason=reason,
+        )
+        for document_id, filename in images
+    ]
