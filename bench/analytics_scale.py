@@ -2,9 +2,11 @@
 
 Generates the runs' figures directly (bulk inserts into the figure tables, plus one ``runs`` row
 per run for the foreign keys): councils of 4 drawn from 6 models, 3 presets, 50 users, a year of
-settle times, a vote on one run in ten. Then times each report as an administrator (every run),
-as a member (their ~2,000 runs) and filtered
-by preset and a 30-day window. Reports the median of ``--repeat`` calls, in milliseconds.
+settle times, a vote on one run in ten; the database's triggers fill the roll-ups
+(``analytics.rollups``) as the rows go in. Then times writing one more run's figures (as a run
+settles, and again as a run settled a second time), and each report as an administrator (every
+run; 91 days from mid-day to mid-day), as a member (their ~2,000 runs) and filtered by preset
+and a 30-day window. Reports the median of ``--repeat`` calls, in milliseconds.
 
     python bench/analytics_scale.py                       # SQLite, 100,000 runs
     python bench/analytics_scale.py --postgres postgresql+asyncpg://postgres@127.0.0.1:5432/test
@@ -26,12 +28,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from llmcouncil.analytics import service
+from llmcouncil.analytics import rollups, service
+from llmcouncil.analytics.figures import RunFigures
 from llmcouncil.analytics.queries import AnalyticsFilter
+from llmcouncil.analytics.recording import store_run_figures
 from llmcouncil.analytics.tables import ANSWER_FIGURES, PAIR_FIGURES, REVIEW_FIGURES, RUN_FIGURES
 from llmcouncil.feedback.tables import VOTES
 from llmcouncil.store.database import create_engine, upgrade
@@ -45,7 +49,8 @@ START = datetime(2026, 1, 1, tzinfo=UTC)
 CHUNK = 5000
 
 
-def generate(count: int, *, seed: int = 7) -> dict[str, list[dict[str, Any]]]:
+def generate(count: int, *, seed: int = 7, first: int = 0) -> dict[str, list[dict[str, Any]]]:
+    """``count`` runs' rows over a year, numbered from ``first``."""
     rng = random.Random(seed)
     quality = {m: rng.gauss(0, 0.6) for m in MODELS}
     tables: dict[str, list[dict[str, Any]]] = {
@@ -56,11 +61,11 @@ def generate(count: int, *, seed: int = 7) -> dict[str, list[dict[str, Any]]]:
         "pair_figures": [],
         "run_votes": [],
     }
-    for n in range(count):
+    for n in range(first, first + count):
         run_id = str(uuid.UUID(int=n + 10**6))
         user = USERS[n % len(USERS)]
         preset = PRESETS[n % len(PRESETS)]
-        settled = START + timedelta(seconds=n * 365 * 86400 / count)
+        settled = START + timedelta(seconds=(n - first) * 365 * 86400 / count)
         common = {"run_id": run_id, "user_id": user, "preset": preset, "settled_at": settled}
         members = rng.sample(MODELS, 4)
         lengths = [rng.randint(300, 3000) for _ in members]
@@ -224,6 +229,37 @@ async def fill(engine: AsyncEngine, tables: dict[str, list[dict[str, Any]]]) -> 
     return time.perf_counter() - started
 
 
+async def rollup_rows(engine: AsyncEngine) -> int:
+    async with engine.connect() as connection:
+        counts = [
+            (await connection.execute(select(func.count()).select_from(r.table))).scalar_one()
+            for r in rollups.ROLLUPS
+        ]
+    return int(sum(counts))
+
+
+async def settle_cost(engine: AsyncEngine, runs: int, *, count: int = 30) -> tuple[float, float]:
+    """Median ms to write one more run's figures (as a run settles), and to write them again
+    (a run settled a second time: the old rows' sums out, the new ones' in)."""
+    extra = generate(count, seed=11, first=runs)
+    async with engine.begin() as connection:
+        await connection.execute(insert(RUNS), extra["runs"])
+    samples: dict[bool, list[float]] = {False: [], True: []}
+    for again in (False, True):
+        for row in extra["run_figures"]:
+            run_id = row["run_id"]
+            figures = RunFigures(
+                run=row,
+                answers=[r for r in extra["answer_figures"] if r["run_id"] == run_id],
+                reviews=[r for r in extra["review_figures"] if r["run_id"] == run_id],
+                pairs=[r for r in extra["pair_figures"] if r["run_id"] == run_id],
+            )
+            started = time.perf_counter()
+            await store_run_figures(engine, figures)
+            samples[again].append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples[False]), statistics.median(samples[True])
+
+
 async def timed(call: Callable[[], Awaitable[object]], repeat: int) -> float:
     await call()  # warm the cache and the plans once
     samples = []
@@ -241,9 +277,21 @@ async def measure(url: str, runs: int, repeat: int) -> None:
         tables = generate(runs)
         rows = sum(len(v) for v in tables.values())
         seconds = await fill(engine, tables)
-        print(f"{make_url(url).get_backend_name()}: {runs} runs, {rows} rows in {seconds:.0f} s")
+        summed = await rollup_rows(engine)
+        print(
+            f"{make_url(url).get_backend_name()}: {runs} runs, {rows} figure rows "
+            f"({summed} roll-up rows) in {seconds:.0f} s"
+        )
+        fresh, again = await settle_cost(engine, runs)
+        print(
+            f"one run's figures written (roll-ups by trigger): {fresh:.1f} ms, again {again:.1f} ms"
+        )
         views = {
             "admin, all runs": AnalyticsFilter(),
+            "admin, 91 days": AnalyticsFilter(
+                since=START + timedelta(days=100, hours=6),
+                until=START + timedelta(days=191, hours=6),
+            ),
             "member (own runs)": AnalyticsFilter(user_id=USERS[0]),
             "preset + 30 days": AnalyticsFilter(
                 preset="fast", since=START + timedelta(days=100), until=START + timedelta(days=130)
