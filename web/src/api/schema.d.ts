@@ -222,8 +222,9 @@ export interface paths {
         };
         /**
          * Run Documents
-         * @description What the run was shown of the documents (the same for each of its models), the turns
-         *     left out of its history, and the citations in its answers linked to their sections.
+         * @description What the run was shown of the documents (the same sections for each of its models;
+         *     each image only to those that read images), the turns left out of its history, and the
+         *     citations in its answers linked to their sections.
          */
         get: operations["run_documents_api_conversations__conversation_id__runs__run_id__documents_get"];
         put?: never;
@@ -499,6 +500,75 @@ export interface paths {
         };
         /** Evaluation Report Html */
         get: operations["evaluation_report_html_api_evaluations__evaluation_id__report_html_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/batches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Batches */
+        get: operations["list_batches_api_batches_get"];
+        put?: never;
+        /** Submit Batch */
+        post: operations["submit_batch_api_batches_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/batches/{batch_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Batch */
+        get: operations["get_batch_api_batches__batch_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/batches/{batch_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel Batch */
+        post: operations["cancel_batch_api_batches__batch_id__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/batches/{batch_id}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Batch Results */
+        get: operations["batch_results_api_batches__batch_id__results_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1147,6 +1217,126 @@ export interface components {
                 [key: string]: unknown;
             } | null;
         };
+        /** BatchCreate */
+        BatchCreate: {
+            /** Questions */
+            questions: string[];
+            /** Preset */
+            preset?: string | null;
+            /**
+             * Mode
+             * @description In place of the preset's mode
+             */
+            mode?: ("classic" | "select" | "answers" | "revise" | "self-moa") | null;
+            /** Name */
+            name?: string | null;
+            /**
+             * Concurrency
+             * @description Questions of this batch run at once
+             * @default 2
+             */
+            concurrency: number;
+        };
+        /** BatchItemPublic */
+        BatchItemPublic: {
+            /** Position */
+            position: number;
+            /** Question */
+            question: string;
+            /**
+             * Status
+             * @description pending, running, done, failed or skipped
+             */
+            status: string;
+            /** Answer */
+            answer: string | null;
+            /** Error */
+            error: string | null;
+            /** Conversation Id */
+            conversation_id: string | null;
+            /** Run Id */
+            run_id: string | null;
+            /** Cost */
+            cost: number | null;
+            /** Prompt Tokens */
+            prompt_tokens: number;
+            /** Completion Tokens */
+            completion_tokens: number;
+            /** Calls */
+            calls: number;
+            /** Latency Ms */
+            latency_ms: number | null;
+        };
+        /** BatchList */
+        BatchList: {
+            /** Batches */
+            batches: components["schemas"]["BatchPublic"][];
+        };
+        /** BatchProgress */
+        BatchProgress: {
+            /** Total */
+            total: number;
+            /** Pending */
+            pending: number;
+            /** Running */
+            running: number;
+            /**
+             * Done
+             * @description Answered
+             */
+            done: number;
+            /**
+             * Failed
+             * @description Ran, but gave no answer (or was refused)
+             */
+            failed: number;
+            /**
+             * Skipped
+             * @description Never run: the batch was cancelled or out of budget
+             */
+            skipped: number;
+        };
+        /** BatchPublic */
+        BatchPublic: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Status
+             * @description queued, running, complete, cancelled, budget_exhausted or failed
+             */
+            status: string;
+            /** Preset */
+            preset: string | null;
+            /** Mode */
+            mode: string | null;
+            /** Concurrency */
+            concurrency: number;
+            /** Error */
+            error: string | null;
+            /**
+             * Engine
+             * @description Where its job runs: redis (workers) or local (this server)
+             */
+            engine: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Started At */
+            started_at: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            progress: components["schemas"]["BatchProgress"];
+        };
+        /** BatchResults */
+        BatchResults: {
+            batch: components["schemas"]["BatchPublic"];
+            /** Items */
+            items: components["schemas"]["BatchItemPublic"][];
+        };
         /** Body_start_evaluation_api_evaluations_post */
         Body_start_evaluation_api_evaluations_post: {
             /**
@@ -1602,7 +1792,7 @@ export interface components {
              * @default web
              * @enum {string}
              */
-            source: "web" | "api" | "cli" | "v1" | "mcp" | "eval";
+            source: "web" | "api" | "cli" | "v1" | "mcp" | "eval" | "batch";
         };
         /** ConversationUpdate */
         ConversationUpdate: {
@@ -1921,6 +2111,32 @@ export interface components {
             /** Key */
             key: string | null;
             council_top_picked: components["schemas"]["Estimate"];
+        };
+        /**
+         * ImageSeen
+         * @description Who saw one image: the models that read images were sent it, the others were told it
+         *     was left out.
+         */
+        ImageSeen: {
+            /** Document Id */
+            document_id: string;
+            /** Filename */
+            filename: string;
+            /**
+             * Seen By
+             * @description The run's models that were sent the image
+             */
+            seen_by: string[];
+            /**
+             * Left Out For
+             * @description The run's models told it was left out
+             */
+            left_out_for: string[];
+            /**
+             * Reason
+             * @description Why it was left out: the model does not read images, or policy
+             */
+            reason?: string | null;
         };
         /** KeyCreate */
         KeyCreate: {
@@ -2431,7 +2647,15 @@ export interface components {
             models: string[];
             /** Documents */
             documents: components["schemas"]["ShownDocument"][];
-            /** Images Left Out */
+            /**
+             * Images
+             * @description Each image attached, and which models saw it
+             */
+            images?: components["schemas"]["ImageSeen"][];
+            /**
+             * Images Left Out
+             * @description Images that some model of the run was not sent (ids)
+             */
             images_left_out: string[];
             /**
              * Dropped Turns
@@ -3218,7 +3442,7 @@ export interface operations {
                 /** @description all: everyone's (needs the read-all grant) */
                 owner?: "mine" | "all";
                 /** @description Only conversations started from these (repeat it); default: all */
-                source?: ("web" | "api" | "cli" | "v1" | "mcp" | "eval")[] | null;
+                source?: ("web" | "api" | "cli" | "v1" | "mcp" | "eval" | "batch")[] | null;
             };
             header?: never;
             path?: never;
@@ -6293,6 +6517,447 @@ export interface operations {
                 };
             };
             /** @description Invalid dataset, strategies or judges */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or the server is at capacity; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_batches_api_batches_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchList"];
+                };
+            };
+            /** @description Not signed in (users mode) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Role, scopes or council policy do not allow it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown batch, or another person's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The batch has ended (cancel) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No questions, too many, an empty one, bad preset */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or the server is at capacity; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    submit_batch_api_batches_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchPublic"];
+                };
+            };
+            /** @description Malformed request body, or a value the database refused */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in (users mode) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Role, scopes or council policy do not allow it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown batch, or another person's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The batch has ended (cancel) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No questions, too many, an empty one, bad preset */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or the server is at capacity; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_batch_api_batches__batch_id__get: {
+        parameters: {
+            query?: {
+                /** @description Seconds to wait for it to end (a long poll) */
+                wait?: number;
+            };
+            header?: never;
+            path: {
+                batch_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchPublic"];
+                };
+            };
+            /** @description Not signed in (users mode) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Role, scopes or council policy do not allow it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown batch, or another person's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The batch has ended (cancel) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No questions, too many, an empty one, bad preset */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or the server is at capacity; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cancel_batch_api_batches__batch_id__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                batch_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchPublic"];
+                };
+            };
+            /** @description Not signed in (users mode) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Role, scopes or council policy do not allow it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown batch, or another person's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The batch has ended (cancel) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No questions, too many, an empty one, bad preset */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or the server is at capacity; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    batch_results_api_batches__batch_id__results_get: {
+        parameters: {
+            query?: {
+                format?: "json" | "csv" | "jsonl";
+            };
+            header?: never;
+            path: {
+                batch_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON (default), CSV or JSON Lines: one row per question, in order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchResults"];
+                    "text/csv": string;
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description Not signed in (users mode) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Role, scopes or council policy do not allow it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown batch, or another person's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The batch has ended (cancel) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No questions, too many, an empty one, bad preset */
             422: {
                 headers: {
                     [name: string]: unknown;
