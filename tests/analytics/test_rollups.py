@@ -2,7 +2,8 @@
 computed both ways (``rollups.plan`` replaced by one that reads only figure rows) over a few
 hundred generated runs, under filters whose time ranges start and end inside days and months;
 again after runs are settled a second time (other figures, another month), after a figure row
-is updated in place, and after runs are deleted (their figures go by the cascade).
+is updated in place, after runs are deleted (their figures go by the cascade), and when the
+figures were stored before the migration that made the roll-ups.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from alembic import command
+from alembic.config import Config
 from pydantic import BaseModel
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from test_both_databases import bench
 
@@ -22,7 +25,7 @@ from llmcouncil.analytics.figures import RunFigures
 from llmcouncil.analytics.queries import AnalyticsFilter
 from llmcouncil.analytics.recording import store_run_figures
 from llmcouncil.analytics.tables import ANSWER_FIGURES, PAIR_FIGURES, REVIEW_FIGURES, RUN_FIGURES
-from llmcouncil.store.database import create_engine, upgrade
+from llmcouncil.store.database import MIGRATIONS, create_engine, upgrade
 from llmcouncil.store.tables import RUNS
 
 RUNS_MADE = 300
@@ -213,3 +216,27 @@ async def test_everyones_reports_are_read_from_the_rollups(
         assert (await service.models(engine, FILTERS["one user"])) == mine
     for got, expected in zip(everyone.models, rows.models, strict=True):
         assert got.win_rate.value != pytest.approx(expected.win_rate.value)
+
+
+async def test_the_migration_sums_the_figures_stored_before_it(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(
+                lambda sync: command.upgrade(_alembic_config(sync), "0009_instances")
+            )
+        await bench.fill(engine, bench.generate(RUNS_MADE))  # no roll-ups, no triggers yet
+        await upgrade(engine)
+        assert (await service.models(engine, AnalyticsFilter())).runs == RUNS_MADE
+        await assert_both_ways(engine, monkeypatch)
+    finally:
+        await engine.dispose()
+
+
+def _alembic_config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
