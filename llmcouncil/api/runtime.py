@@ -21,6 +21,7 @@ from llmcouncil.council.runs import RunObserver, RunService
 from llmcouncil.documents.service import document_service
 from llmcouncil.documents.vision import catalogue_image_input
 from llmcouncil.documents.windows import catalogue_windows
+from llmcouncil.evaluation.repository import EvaluationStore
 from llmcouncil.feedback.service import VoteObserver
 from llmcouncil.observability.logging import RunLogContext
 from llmcouncil.privacy.policy import PrivacyGuard
@@ -160,7 +161,17 @@ def _heartbeat(settings: Settings, *, store: Store, instance_id: str) -> Heartbe
     """This process as an instance on the shared database (store/instances.py)."""
     lease = settings.instances.lease
 
+    evaluations = EvaluationStore(store.engine)
+
     async def sweep(now: datetime) -> int:
+        # Evaluations too: only those of instances that are gone (evaluation/repository.py).
+        stopped = await evaluations.interrupt_orphaned(worker_id=instance_id, lease=lease, now=now)
+        if stopped:
+            log.warning(
+                "%d evaluation(s) left running by a stopped server are now interrupted; "
+                "resume them to finish without repeating finished calls",
+                stopped,
+            )
         return await store.interrupt_orphaned_runs(worker_id=instance_id, lease=lease, now=now)
 
     return Heartbeat(

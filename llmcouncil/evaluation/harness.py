@@ -37,6 +37,7 @@ from llmcouncil.evaluation.report import build_report
 from llmcouncil.evaluation.repository import Evaluation, EvaluationDraft, EvaluationStore, Task
 from llmcouncil.evaluation.strategies import Strategy, build_strategies
 from llmcouncil.store.repository import Store
+from llmcouncil.store.tables import utcnow
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -121,6 +122,7 @@ class EvaluationHarness:
                 items=[item.as_dict() for item in plan.items],
                 options={"concurrency": plan.concurrency, "reuse": plan.reuse, "seed": plan.seed},
                 simulated=self.simulated,
+                worker_id=self.runs.worker_id,
             )
         )
 
@@ -131,7 +133,13 @@ class EvaluationHarness:
         evaluation = await self.evaluations.get(evaluation_id)
         if evaluation.status == "complete" and evaluation.report is not None:
             return evaluation.report
-        await self.evaluations.set_status(evaluation_id, "running")
+        # Refused while another live instance runs it (store/instances.py): never run twice.
+        await self.evaluations.claim(
+            evaluation_id,
+            worker_id=self.runs.worker_id,
+            lease=self.settings.instances.lease,
+            now=utcnow(),
+        )
         try:
             report = await _Run(self, evaluation, progress).execute()
         except FATAL as exc:

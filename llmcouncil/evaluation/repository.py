@@ -1,4 +1,10 @@
-"""Reading and writing evaluations and their tasks (one transaction each)."""
+"""Reading and writing evaluations and their tasks (one transaction each).
+
+An active evaluation belongs to the instance running it (``worker_id``), as a run does
+(store/instances.py): ``claim`` takes it for an instance unless another live one runs it, and
+``interrupt_orphaned`` marks interrupted only those whose instance is gone, so a server starting
+beside others never stops their work.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, not_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from llmcouncil.errors import NotFoundError
+from llmcouncil.errors import ConflictError, NotFoundError
 from llmcouncil.evaluation.tables import EVALUATIONS, TASKS
 from llmcouncil.store import transactions
+from llmcouncil.store.instances import instance_alive
 from llmcouncil.store.tables import utcnow
 
 ACTIVE = ("pending", "running")
@@ -35,6 +42,7 @@ class Evaluation:
     created_at: datetime
     updated_at: datetime
     finished_at: datetime | None
+    worker_id: str | None = None  # the instance running it, while active
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +66,7 @@ class EvaluationDraft:
     items: list[dict[str, Any]]
     options: dict[str, Any]
     simulated: bool
+    worker_id: str | None = None  # the instance creating it, which runs it next
 
 
 def _evaluation(row: Any) -> Evaluation:
@@ -86,6 +95,7 @@ class EvaluationStore:
             "created_at": now,
             "updated_at": now,
             "finished_at": None,
+            "worker_id": draft.worker_id,
         }
         await transactions.write(
             self.engine, lambda connection: connection.execute(insert(EVALUATIONS), values)
@@ -131,15 +141,57 @@ class EvaluationStore:
         stmt = update(EVALUATIONS).where(EVALUATIONS.c.id == evaluation_id).values(**values)
         await transactions.write(self.engine, lambda connection: connection.execute(stmt))
 
-    async def interrupt_active(self) -> int:
-        """Evaluations left running by a stopped process become ``interrupted`` (resumable)."""
+    async def claim(
+        self, evaluation_id: str, *, worker_id: str, lease: float, now: datetime
+    ) -> None:
+        """``worker_id`` runs the evaluation from now: refused (ConflictError) while another
+        instance whose heartbeat is within ``lease`` seconds runs it. One statement decides, so
+        of two instances claiming at once only one gets it."""
+        taken = (
+            update(EVALUATIONS)
+            .where(
+                EVALUATIONS.c.id == evaluation_id,
+                or_(
+                    EVALUATIONS.c.status.not_in(ACTIVE),
+                    EVALUATIONS.c.worker_id == worker_id,
+                    not_(instance_alive(EVALUATIONS.c.worker_id, now=now, lease=lease)),
+                ),
+            )
+            .values(
+                status="running", worker_id=worker_id, error=None, finished_at=None, updated_at=now
+            )
+        )
+        claimed = await transactions.write(
+            self.engine, lambda connection: connection.execute(taken).rowcount
+        )
+        if not claimed:
+            await self.get(evaluation_id)  # NotFoundError when there is none
+            raise ConflictError(
+                f"evaluation {evaluation_id} is running on another server instance; "
+                "follow its progress on the Evaluations page"
+            )
+
+    async def interrupt_orphaned(self, *, worker_id: str, lease: float, now: datetime) -> int:
+        """Active evaluations of no live instance (``worker_id``'s own are its business) become
+        ``interrupted``, resumable; how many."""
         stmt = (
             update(EVALUATIONS)
-            .where(EVALUATIONS.c.status.in_(ACTIVE))
-            .values(status="interrupted", updated_at=utcnow())
+            .where(
+                EVALUATIONS.c.status.in_(ACTIVE),
+                or_(EVALUATIONS.c.worker_id.is_(None), EVALUATIONS.c.worker_id != worker_id),
+                not_(instance_alive(EVALUATIONS.c.worker_id, now=now, lease=lease)),
+            )
+            .values(
+                status="interrupted",
+                error="the server running it stopped; resume it to finish",
+                updated_at=now,
+            )
         )
-        result = await transactions.write(self.engine, lambda connection: connection.execute(stmt))
-        return int(getattr(result, "rowcount", 0) or 0)
+        return int(
+            await transactions.write(
+                self.engine, lambda connection: connection.execute(stmt).rowcount
+            )
+        )
 
     async def tasks(self, evaluation_id: str) -> dict[str, Task]:
         stmt = select(TASKS).where(TASKS.c.evaluation_id == evaluation_id)

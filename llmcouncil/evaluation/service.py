@@ -3,13 +3,20 @@
 One ``EvaluationService`` per server process, holding the job runner and the live progress of
 the evaluations it runs. An evaluation belongs to the person who started it (its runs are
 theirs: their budget, their audit records); others see a 404, administrators see all.
+
+Several instances may share the database. An active evaluation names the instance running it
+(``worker_id``); the instance heartbeat's sweep (``api/runtime.py``, at start-up and then every
+beat) interrupts only those whose instance is gone (``EvaluationStore.interrupt_orphaned``), and
+a resume is refused while a live instance runs it (``EvaluationStore.claim``), as for runs.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from llmcouncil.config import Settings
@@ -26,6 +33,7 @@ from llmcouncil.evaluation.harness import (
 from llmcouncil.evaluation.jobs import InProcessJobRunner, JobRunner
 from llmcouncil.evaluation.repository import Evaluation, EvaluationStore
 from llmcouncil.store.repository import Store
+from llmcouncil.store.tables import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +53,7 @@ class EvaluationService:
         settings: Settings,
         simulated: bool,
         jobs: JobRunner | None = None,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.runs = runs
         self.store = store
@@ -52,14 +61,8 @@ class EvaluationService:
         self.simulated = simulated
         self.evaluations = EvaluationStore(store.engine)
         self.jobs: JobRunner = jobs or InProcessJobRunner()
+        self._clock = clock
         self._progress: dict[str, Progress] = {}
-        self._recovered = False
-
-    async def recover(self) -> None:
-        """Once per process: evaluations a stopped process left running become interrupted."""
-        if not self._recovered:
-            self._recovered = True
-            await self.evaluations.interrupt_active()
 
     def harness(self, actor: RunActor | None) -> EvaluationHarness:
         return EvaluationHarness(
@@ -72,7 +75,6 @@ class EvaluationService:
         )
 
     async def start(self, plan: EvaluationPlan, *, actor: RunActor | None) -> Evaluation:
-        await self.recover()
         evaluation = await self.harness(actor).create(plan)
         self._launch(evaluation.id, actor)
         return evaluation
@@ -81,6 +83,16 @@ class EvaluationService:
         evaluation = await self.get(evaluation_id, viewer=viewer)
         if evaluation.status == "complete":
             raise ConflictError(f"evaluation {evaluation_id} is complete")
+        if self.jobs.running(evaluation_id):
+            raise ConflictError(f"evaluation {evaluation_id} is already running")
+        # Taken here, before the job starts: a 409 while another live instance runs it, and
+        # shown as running at once.
+        await self.evaluations.claim(
+            evaluation_id,
+            worker_id=self.runs.worker_id,
+            lease=self.settings.instances.lease,
+            now=self._clock(),
+        )
         self._launch(evaluation_id, actor)
 
     def _launch(self, evaluation_id: str, actor: RunActor | None) -> None:
@@ -98,14 +110,12 @@ class EvaluationService:
         self.jobs.submit(evaluation_id, work)
 
     async def get(self, evaluation_id: str, *, viewer: Viewer) -> Evaluation:
-        await self.recover()
         evaluation = await self.evaluations.get(evaluation_id)
         if not viewer.sees_all and evaluation.user_id != viewer.user_id:
             raise NotFoundError(f"evaluation {evaluation_id} does not exist")
         return evaluation
 
     async def list(self, *, viewer: Viewer) -> list[Evaluation]:
-        await self.recover()
         return await self.evaluations.list(user_id=None if viewer.sees_all else viewer.user_id)
 
     async def progress(self, evaluation: Evaluation) -> dict[str, Any]:

@@ -38,6 +38,9 @@ class EvaluationRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column()
+    # The instance running it (store/instances.py): while that instance's heartbeat is recent,
+    # no other interrupts or resumes it (migration 0012_evaluation_workers).
+    worker_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class EvaluationTaskRow(Base):

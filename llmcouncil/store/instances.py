@@ -25,7 +25,16 @@ import socket
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, delete, exists, not_, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    SQLColumnExpression,
+    and_,
+    delete,
+    exists,
+    not_,
+    or_,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -37,12 +46,20 @@ from llmcouncil.store.tables import InstanceRow, RunRow
 log = logging.getLogger(__name__)
 
 
-def owner_alive(*, now: datetime, lease: float) -> ColumnElement[bool]:
-    """True where the run's ``worker_id`` names an instance whose heartbeat is within the lease."""
+def instance_alive(
+    worker: SQLColumnExpression[str | None], *, now: datetime, lease: float
+) -> ColumnElement[bool]:
+    """True where ``worker`` (the ``worker_id`` column of a row some instance executes: a run,
+    an evaluation) names an instance whose heartbeat is within the lease."""
     return exists().where(
-        InstanceRow.id == RunRow.worker_id,
+        InstanceRow.id == worker,
         InstanceRow.heartbeat_at >= now - timedelta(seconds=lease),
     )
+
+
+def owner_alive(*, now: datetime, lease: float) -> ColumnElement[bool]:
+    """True where the run's ``worker_id`` names an instance whose heartbeat is within the lease."""
+    return instance_alive(RunRow.worker_id, now=now, lease=lease)
 
 
 def left_behind(*, now: datetime, lease: float, instance_id: str) -> ColumnElement[bool]:

@@ -104,7 +104,7 @@ async def test_an_interrupted_evaluation_resumes_without_repeating_finished_call
     runtime = await Runtime.start(council_settings(skilled_sim, tmp_path))
     try:
         evaluations = EvaluationStore(runtime.engine)
-        assert await evaluations.interrupt_active() == 0
+        assert (await evaluations.get(evaluation.id)).status == "interrupted"
         harness = harness_for(runtime)
         resumed = await harness.run(evaluation.id)
         tasks = await evaluations.tasks(evaluation.id)
