@@ -9,7 +9,7 @@ type Schemas = components['schemas'];
 
 /** `source` (where it was started) is absent from servers older than it. */
 export type ConversationSummary = Omit<Schemas['ConversationSummaryPublic'], 'source'> & { source?: ConversationSource };
-export type ConversationSource = 'web' | 'api' | 'cli' | 'v1' | 'mcp' | 'eval';
+export type ConversationSource = 'web' | 'api' | 'cli' | 'v1' | 'mcp' | 'eval' | 'batch';
 /** What the sidebar lists unless asked for everything: what people started, not tools' calls. */
 export const PEOPLE_SOURCES: readonly ConversationSource[] = ['web', 'api', 'cli'];
 export type ConversationCreate = Schemas['ConversationCreate'];
