@@ -4,6 +4,7 @@ bad input is a 4xx with nothing stored; others see a 404; a used-up budget stops
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -159,3 +160,26 @@ async def test_a_used_up_budget_stops_the_batch(governed: GovernedFactory, sim: 
     assert not any(_asks(r, QUESTIONS[1]) or _asks(r, QUESTIONS[2]) for r in sim.requests)
     refusal = (await admin.get("/api/audit?action=council.run&outcome=refused")).json()
     assert refusal["records"][0]["details"]["reason"] == "budget_exceeded"
+
+
+async def test_a_cancel_skips_the_questions_not_started(council: Governed, sim: SimServer) -> None:
+    mia = await council.session("mia")
+    sim.hold()  # the first question's answers wait at the upstream
+    batch = (await _submit(mia, concurrency=1)).json()["id"]
+    await asyncio.wait_for(sim.wait_for_in_flight(4), 30)
+    cancelled = await mia.post(f"/api/batches/{batch}/cancel")
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["status"] == "cancelled"
+    assert cancelled.json()["progress"]["skipped"] == 2
+    sim.release()
+    # The question already running finishes (it is paid for); nothing else is asked.
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + 60
+    while loop.time() < give_up:
+        items = (await mia.get(f"/api/batches/{batch}/results")).json()["items"]
+        if items[0]["status"] != "running":
+            break
+        await asyncio.sleep(0.05)  # a poll of the API, bounded by give_up
+    assert [i["status"] for i in items] == ["done", "skipped", "skipped"]
+    assert (await mia.get(f"/api/batches/{batch}")).json()["status"] == "cancelled"
+    assert not any(_asks(r, QUESTIONS[1]) or _asks(r, QUESTIONS[2]) for r in sim.requests)
