@@ -28,7 +28,15 @@ PUBLIC = {
 }
 # Path parameters that name something one user owns, and those that do not (admin-only
 # routes, or names of public things such as models).
-OWNED = {"conversation_id", "run_id", "key_id", "document_id", "preset_id", "evaluation_id"}
+OWNED = {
+    "conversation_id",
+    "run_id",
+    "key_id",
+    "document_id",
+    "preset_id",
+    "evaluation_id",
+    "batch_id",
+}
 # A section's position means nothing without its document, which is owned.
 NOT_OWNED = {"user_id", "budget_id", "model", "position"}
 PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
@@ -157,7 +165,10 @@ async def test_another_users_objects_are_404(council: Governed) -> None:
         "/api/presets", json={"name": "mine", "members": [member], "chairman": member}
     )
     assert preset.status_code in (200, 201), preset.text
+    batch = await owner.post("/api/batches", json={"questions": ["secret plan?"]})
+    assert batch.status_code == 202, batch.text
     ids = {
+        "batch_id": batch.json()["id"],
         "conversation_id": cid,
         "run_id": ran.json()["run_id"],
         "key_id": key["id"],
