@@ -14,7 +14,7 @@ function Stat({ label, estimate }: { label: string; estimate: Estimate }) {
     <div className="analytics-stat">
       <span className="analytics-stat__label">{label}</span>
       <span className="analytics-stat__value">{formatEstimate(estimate, 'share')}</span>
-      <span className={estimate.small_sample ? 'analytics-small' : 'muted'}>{sampleText(estimate.n, estimate.small_sample)} votes</span>
+      <span className={estimate.small_sample ? 'analytics-small' : 'muted'}>{sampleText(estimate.n, estimate.small_sample, 'votes')}</span>
     </div>
   );
 }
@@ -101,7 +101,7 @@ export function Agreement({
           <div className="analytics-grid">
             <Figure
               title="Agreement over time"
-              sample={`${sampleText(report.votes, report.council_top_picked.small_sample)} votes`}
+              sample={sampleText(report.votes, report.council_top_picked.small_sample, 'votes')}
               note={
                 <label className="analytics-period">
                   Per{' '}
@@ -116,7 +116,7 @@ export function Agreement({
             >
               <TrendChart rows={trend} format={share} unit="votes" />
             </Figure>
-            <Figure title="Agreement per preset" sample={`${sampleText(report.votes, report.council_top_picked.small_sample)} votes`}>
+            <Figure title="Agreement per preset" sample={sampleText(report.votes, report.council_top_picked.small_sample, 'votes')}>
               <IntervalChart rows={presets} format={share} domain={[0, 1]} unit="votes" />
             </Figure>
           </div>

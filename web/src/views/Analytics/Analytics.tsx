@@ -90,7 +90,7 @@ export function Analytics({ userFilter }: { userFilter: boolean }) {
 
   return (
     <Page label="Analytics">
-      <Panel title="Analytics" actions={loading ? <span className="muted" role="status">Loading…</span> : undefined}>
+      <Panel title="Which runs" actions={loading ? <span className="muted" role="status">Loading…</span> : undefined}>
         <p className="panel__lead muted">
           {userFilter ? 'Everyone’s runs' : 'Your runs'}: figures with their sample size n; those resting on fewer than 20 cases say “small sample”.
         </p>

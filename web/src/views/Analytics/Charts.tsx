@@ -12,6 +12,7 @@ import {
   Cell,
   ComposedChart,
   ErrorBar,
+  LabelList,
   Line,
   ReferenceLine,
   ResponsiveContainer,
@@ -21,11 +22,23 @@ import {
   type XAxisTickContentProps,
   type YAxisTickContentProps,
 } from 'recharts';
+import { ticksOf } from './figures';
 import { sampleText, type FigureRow, type TrendRow } from './shape';
 
 const ROW_HEIGHT = 46;
-const LABEL_WIDTH = 132;
-const LABEL_CHARS = 20;
+const LABEL_CHARS = 18;
+// Rough widths of a character of the tick's two lines (11.5 px and 10.5 px type).
+const NAME_CHAR_PX = 6.7;
+const N_CHAR_PX = 6;
+
+/** The label column's width: the longest name or n line, within 64–150 px. */
+function labelWidth(rows: FigureRow[]): number {
+  const widest = Math.max(
+    ...rows.map((r) => Math.max(Math.min(r.label.length, LABEL_CHARS) * NAME_CHAR_PX, sampleText(r.n, r.small).length * N_CHAR_PX)),
+    0,
+  );
+  return Math.round(Math.min(150, Math.max(64, widest + 8)));
+}
 const AXIS_TICK = { fill: 'var(--muted)', fontSize: 11 };
 
 function truncate(text: string, chars: number): string {
@@ -63,6 +76,17 @@ function TimeTick({ x, y, payload, rows }: Pick<XAxisTickContentProps, 'x' | 'y'
   );
 }
 
+/** A bar's value above its middle, on one line (Recharts' own label wraps at the bar's width). */
+function ValueLabel({ viewBox, value, format }: { viewBox?: unknown; value?: unknown; format: (v: number) => string }) {
+  const box = viewBox as { x?: number; y?: number; width?: number } | undefined;
+  if (typeof value !== 'number' || box?.x === undefined || box.y === undefined) return <g />;
+  return (
+    <text x={box.x + (box.width ?? 0) / 2} y={box.y - 4} textAnchor="middle" className="analytics-value">
+      {format(value)}
+    </text>
+  );
+}
+
 function FigureTooltip({
   active,
   payload,
@@ -82,7 +106,7 @@ function FigureTooltip({
       <strong>{row.key || row.label}</strong>
       <div>{row.value === null ? 'no data' : `${format(row.value)}${interval}`}</div>
       <div className={row.small ? 'analytics-small' : 'muted'}>
-        {sampleText(row.n, row.small)} {unit}
+        {sampleText(row.n, row.small, unit)}
       </div>
     </div>
   );
@@ -91,7 +115,9 @@ function FigureTooltip({
 export interface IntervalChartProps {
   rows: FigureRow[];
   format: (v: number) => string;
-  domain: [number, number] | [number, 'auto'];
+  domain: [number, number];
+  /** The axis's numbers, when shorter than the figures' (no currency on every tick). */
+  axisFormat?: (v: number) => string;
   /** What n counts ("comparisons", "votes"), for the tooltip. */
   unit: string;
   /** A line where the figure means "no effect" (0) or "average" (1). */
@@ -99,18 +125,26 @@ export interface IntervalChartProps {
 }
 
 /** One horizontal bar per row, its 95 % interval as a whisker. */
-export function IntervalChart({ rows, format, domain, unit, reference }: IntervalChartProps) {
+export function IntervalChart({ rows, format, domain, axisFormat, unit, reference }: IntervalChartProps) {
   const height = Math.max(110, rows.length * ROW_HEIGHT + 36);
   return (
     <div className="analytics-chart">
       <ResponsiveContainer width="100%" height={height}>
-        <ComposedChart layout="vertical" data={rows} margin={{ top: 6, right: 14, bottom: 0, left: 0 }} barCategoryGap="30%">
+        <ComposedChart layout="vertical" data={rows} margin={{ top: 6, right: 22, bottom: 0, left: 0 }} barCategoryGap="30%">
           <CartesianGrid horizontal={false} strokeDasharray="3 3" stroke="var(--border)" />
-          <XAxis type="number" domain={domain} tickFormatter={format} tick={AXIS_TICK} stroke="var(--border)" allowDataOverflow />
+          <XAxis
+            type="number"
+            domain={domain}
+            ticks={ticksOf(domain)}
+            tickFormatter={axisFormat ?? format}
+            tick={AXIS_TICK}
+            stroke="var(--border)"
+            allowDataOverflow
+          />
           <YAxis
             type="category"
             dataKey="key"
-            width={LABEL_WIDTH}
+            width={labelWidth(rows)}
             interval={0}
             tickLine={false}
             stroke="var(--border)"
@@ -118,7 +152,7 @@ export function IntervalChart({ rows, format, domain, unit, reference }: Interva
           />
           {reference !== undefined && <ReferenceLine x={reference} stroke="var(--muted)" strokeDasharray="4 3" />}
           <Tooltip cursor={{ fill: 'var(--surface-2)' }} content={(props) => <FigureTooltip active={props.active} payload={props.payload} format={format} unit={unit} />} />
-          <Bar dataKey="value" isAnimationActive={false} maxBarSize={16}>
+          <Bar dataKey="value" isAnimationActive={false} maxBarSize={16} minPointSize={2}>
             {rows.map((row) => (
               <Cell
                 key={row.key}
@@ -129,6 +163,7 @@ export function IntervalChart({ rows, format, domain, unit, reference }: Interva
               />
             ))}
             <ErrorBar dataKey="error" direction="x" width={6} stroke="var(--text)" strokeWidth={1.5} />
+            <LabelList dataKey="value" content={(props) => <ValueLabel viewBox={props.viewBox} value={props.value} format={axisFormat ?? format} />} />
           </Bar>
         </ComposedChart>
       </ResponsiveContainer>
@@ -141,7 +176,7 @@ export function TrendChart({ rows, format, unit }: { rows: TrendRow[]; format: (
   return (
     <div className="analytics-chart">
       <ResponsiveContainer width="100%" height={250}>
-        <ComposedChart data={rows} margin={{ top: 8, right: 18, bottom: 0, left: 0 }}>
+        <ComposedChart data={rows} margin={{ top: 10, right: 22, bottom: 0, left: 0 }}>
           <CartesianGrid vertical={false} strokeDasharray="3 3" stroke="var(--border)" />
           <XAxis
             dataKey="key"
@@ -151,7 +186,7 @@ export function TrendChart({ rows, format, unit }: { rows: TrendRow[]; format: (
             stroke="var(--border)"
             tick={(props: XAxisTickContentProps) => <TimeTick x={props.x} y={props.y} payload={props.payload} rows={rows} />}
           />
-          <YAxis type="number" domain={[0, 1]} tickFormatter={format} tick={AXIS_TICK} stroke="var(--border)" width={44} />
+          <YAxis type="number" domain={[0, 1]} ticks={ticksOf([0, 1])} tickFormatter={format} tick={AXIS_TICK} stroke="var(--border)" width={54} />
           <Tooltip content={(props) => <FigureTooltip active={props.active} payload={props.payload} format={format} unit={unit} />} />
           <Area dataKey="band" stroke="none" fill="var(--accent)" fillOpacity={0.15} isAnimationActive={false} connectNulls />
           <Line

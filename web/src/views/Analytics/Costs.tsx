@@ -1,14 +1,25 @@
-import type { AgreementReport, CostsReport, ModelsReport } from '../../api/analytics';
+import type { AgreementReport, CostsReport, Estimate, ModelsReport } from '../../api/analytics';
 import { formatCost, formatCount, formatSeconds } from '../../lib/format';
 import { Panel } from '../Common/Page';
 import { Figure, IntervalChart } from './Charts';
-import { formatEstimate } from './figures';
+import { compactNumber, formatEstimate, upperDomain, type FigureKind } from './figures';
 import { isSmallSample, modelCostQuality, presetCostQuality, sampleText, type FigureRow, type ModelCostQuality } from './shape';
 
 const ROLE_TEXT: Record<string, string> = { answer: 'answers', review: 'reviews', synthesis: 'final answers' };
 
 function bars(rows: ModelCostQuality[], value: (r: ModelCostQuality) => number | null): FigureRow[] {
   return rows.map((r) => ({ key: r.model, label: r.label, value: value(r), low: null, high: null, error: null, n: r.calls, small: r.small }));
+}
+
+/** A figure in a table cell: the value and interval, its n (and a small sample) below. */
+function EstimateCell({ estimate, kind }: { estimate: Estimate | null; kind: FigureKind }) {
+  if (!estimate) return <>–</>;
+  return (
+    <>
+      {formatEstimate(estimate, kind)}
+      <div className={estimate.small_sample ? 'analytics-small' : 'muted analytics-roles'}>{sampleText(estimate.n, estimate.small_sample)}</div>
+    </>
+  );
 }
 
 function Small({ on }: { on: boolean }) {
@@ -22,6 +33,8 @@ export function Costs({ costs, models, agreement, currency }: { costs: CostsRepo
   const calls = rows.reduce((t, r) => t + r.calls, 0);
   const money = (v: number) => formatCost(v, currency);
   const seconds = (v: number) => formatSeconds(v) ?? '–';
+  const costBars = bars(rows, (r) => r.costPerCall);
+  const latencyBars = bars(rows, (r) => r.meanLatencyMs);
   if (rows.length === 0) {
     return (
       <Panel title="Cost and speed">
@@ -33,11 +46,11 @@ export function Costs({ costs, models, agreement, currency }: { costs: CostsRepo
     <Panel title="Cost and speed">
       <p className="panel__lead muted">Every call of each model (answers, reviews, final answers), next to the quality of its answers. n counts calls.</p>
       <div className="analytics-grid">
-        <Figure title="Cost per call" sample={`${sampleText(calls, isSmallSample(calls))} calls`}>
-          <IntervalChart rows={bars(rows, (r) => r.costPerCall)} format={money} domain={[0, 'auto']} unit="calls" />
+        <Figure title={`Cost per call (${currency})`} sample={sampleText(calls, isSmallSample(calls), 'calls')}>
+          <IntervalChart rows={costBars} format={money} axisFormat={compactNumber} domain={upperDomain(costBars)} unit="calls" />
         </Figure>
-        <Figure title="Mean latency per call" sample={`${sampleText(calls, isSmallSample(calls))} calls`}>
-          <IntervalChart rows={bars(rows, (r) => r.meanLatencyMs)} format={seconds} domain={[0, 'auto']} unit="calls" />
+        <Figure title="Mean latency per call" sample={sampleText(calls, isSmallSample(calls), 'calls')}>
+          <IntervalChart rows={latencyBars} format={seconds} domain={upperDomain(latencyBars)} unit="calls" />
         </Figure>
       </div>
       <h4 className="panel__subtitle">Per model</h4>
@@ -89,9 +102,15 @@ export function Costs({ costs, models, agreement, currency }: { costs: CostsRepo
                 </td>
                 <td className="num nowrap">{r.cost === null ? '–' : money(r.cost)}</td>
                 <td className="num nowrap">{r.meanLatencyMs === null ? '–' : seconds(r.meanLatencyMs)}</td>
-                <td className="num nowrap">{r.strength ? `${formatEstimate(r.strength, 'signed')} · n = ${r.strength.n}` : '–'}</td>
-                <td className="num nowrap">{r.humanStrength ? `${formatEstimate(r.humanStrength, 'signed')} · n = ${r.humanStrength.n}` : '–'}</td>
-                <td className="num nowrap">{r.winRate ? formatEstimate(r.winRate, 'share') : '–'}</td>
+                <td className="num nowrap">
+                  <EstimateCell estimate={r.strength} kind="signed" />
+                </td>
+                <td className="num nowrap">
+                  <EstimateCell estimate={r.humanStrength} kind="signed" />
+                </td>
+                <td className="num nowrap">
+                  <EstimateCell estimate={r.winRate} kind="share" />
+                </td>
               </tr>
             ))}
           </tbody>
@@ -135,7 +154,7 @@ export function Costs({ costs, models, agreement, currency }: { costs: CostsRepo
                 <td className="num nowrap">{p.cost === null ? '–' : money(p.cost)}</td>
                 <td className="num nowrap">{p.meanCost === null ? '–' : money(p.meanCost)}</td>
                 <td className="num nowrap">{p.meanDurationMs === null ? '–' : seconds(p.meanDurationMs)}</td>
-                <td className="num nowrap">{p.agreement ? `${formatEstimate(p.agreement, 'share')} · n = ${p.agreement.n}` : 'no votes'}</td>
+                <td className="num nowrap">{p.agreement ? <EstimateCell estimate={p.agreement} kind="share" /> : 'no votes'}</td>
               </tr>
             ))}
           </tbody>

@@ -2,11 +2,11 @@ import type { ModelsReport } from '../../api/analytics';
 import { Panel } from '../Common/Page';
 import { Figure, IntervalChart } from './Charts';
 import { domainOf, formatEstimate, formatFigure } from './figures';
-import { sampleText, strengthRows, type FigureRow, type StrengthSource } from './shape';
+import { isSmallSample, sampleText, strengthRows, type FigureRow, type StrengthSource } from './shape';
 
 const METHOD_TEXT: Record<ModelsReport['interval_method'], string> = {
-  bootstrap_runs: 'intervals: bootstrap over whole runs',
-  wald: 'intervals: normal approximation from the fit',
+  bootstrap_runs: 'a bootstrap over whole runs',
+  wald: 'a normal approximation from the fit',
 };
 
 const signed = (v: number) => formatFigure(v, 'signed');
@@ -16,11 +16,16 @@ function totalN(rows: FigureRow[]): number {
   return Math.round(rows.reduce((t, r) => t + r.n, 0) / 2);
 }
 
+function chairRatingsText(report: ModelsReport): string {
+  const n = report.chairmen.reduce((t, c) => t + c.rated_up.n, 0);
+  return sampleText(n, isSmallSample(n), 'ratings');
+}
+
 function StrengthFigure({ report, source, title, note }: { report: ModelsReport; source: StrengthSource; title: string; note: string }) {
   const rows = strengthRows(report, source);
   const n = totalN(rows);
   return (
-    <Figure title={title} sample={`${sampleText(n, rows.every((r) => r.small))} comparisons`} note={note}>
+    <Figure title={title} sample={`${sampleText(n, isSmallSample(n), 'comparisons')} · ${report.runs.toLocaleString('en')} run(s)`} note={note}>
       {n === 0 ? (
         <p className="muted analytics-none">No comparisons yet{source === 'human' ? ': nobody has voted on these runs.' : '.'}</p>
       ) : (
@@ -36,8 +41,8 @@ export function Quality({ report }: { report: ModelsReport }) {
   return (
     <Panel title="Answer quality per model">
       <p className="panel__lead muted">
-        Bradley–Terry log-strength (0 = the average answerer; +0.69 wins two comparisons in three against it), with 95 % intervals;{' '}
-        {METHOD_TEXT[report.interval_method]}. {report.runs.toLocaleString('en')} run(s).
+        Bradley–Terry log-strength (0 = the average answerer; +0.69 wins two comparisons in three against it), with 95 % intervals from{' '}
+        {METHOD_TEXT[report.interval_method]}.
       </p>
       <div className="analytics-grid">
         <StrengthFigure report={report} source="peer" title="Strength from peer reviews" note="How the council's reviewers ranked each model's answers." />
@@ -49,7 +54,7 @@ export function Quality({ report }: { report: ModelsReport }) {
           note={`The same fit with answer length as a covariate; length effect per doubling: ${formatEstimate(effect, 'signed')} (${sampleText(effect.n, effect.small_sample)}).`}
         />
         {report.chairmen.length > 0 && (
-          <Figure title="Final answers rated up, per chairman" sample={`${sampleText(report.chairmen.reduce((t, c) => t + c.rated_up.n, 0), report.chairmen.every((c) => c.rated_up.small_sample))} ratings`}>
+          <Figure title="Final answers rated up, per chairman" sample={chairRatingsText(report)}>
             <div className="table-scroll">
               <table className="data-table" aria-label="Final answers rated up, per chairman">
                 <thead>

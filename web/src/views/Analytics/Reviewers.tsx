@@ -1,8 +1,8 @@
 import type { ReviewersReport } from '../../api/analytics';
 import { Panel } from '../Common/Page';
 import { Figure, IntervalChart } from './Charts';
-import { domainOf, formatEstimate, formatFigure, type FigureKind } from './figures';
-import { isSmallSample, reviewerRows, sampleText, type ReviewerMetric } from './shape';
+import { formatEstimate, formatFigure, type FigureKind } from './figures';
+import { clampRows, isSmallSample, reviewerRows, sampleText, type ReviewerMetric } from './shape';
 
 interface BiasPlot {
   metric: ReviewerMetric;
@@ -46,12 +46,14 @@ const PLOTS: BiasPlot[] = [
 ];
 
 function BiasFigure({ report, plot }: { report: ReviewersReport; plot: BiasPlot }) {
-  const rows = reviewerRows(report, plot.metric);
+  // Every reviewer figure is a correlation, a difference of shares or a share: within [−1, 1].
+  const [lo, hi] = plot.kind === 'share' ? [0, 1] : [-1, 1];
+  const rows = clampRows(reviewerRows(report, plot.metric), lo, hi);
   const n = rows.reduce((t, r) => t + r.n, 0);
   const format = (v: number) => formatFigure(v, plot.kind);
   return (
-    <Figure title={plot.title} note={plot.note} sample={`${sampleText(n, isSmallSample(n))} ${plot.unit}`}>
-      <IntervalChart rows={rows} format={format} domain={plot.kind === 'share' ? [0, 1] : domainOf(rows, 'signed')} unit={plot.unit} reference={plot.kind === 'share' ? undefined : 0} />
+    <Figure title={plot.title} note={plot.note} sample={sampleText(n, isSmallSample(n), plot.unit)}>
+      <IntervalChart rows={rows} format={format} domain={[lo, hi]} unit={plot.unit} reference={plot.kind === 'share' ? undefined : 0} />
     </Figure>
   );
 }

@@ -3,7 +3,7 @@ import { createElement } from 'react';
 import { describe, expect, it } from 'vitest';
 import { parseRoute, hrefOf } from '../../lib/route';
 import { EmptyAnalytics } from './Analytics';
-import { domainOf, formatEstimate, formatFigure, niceCeil } from './figures';
+import { compactNumber, domainOf, formatEstimate, formatFigure, niceCeil, ticksOf, upperDomain } from './figures';
 import { apiFilters, NO_FILTERS, optionList, periodFor } from './filters';
 import { figureRow, weightingText } from './shape';
 
@@ -46,6 +46,7 @@ describe('numbers and axes', () => {
     expect(formatFigure(0.666, 'share')).toBe('67 %');
     expect(formatFigure(0.42, 'signed')).toBe('+0.42');
     expect(formatFigure(-0.42, 'signed')).toBe('−0.42');
+    expect(formatFigure(-0.001, 'signed')).toBe('0.00');
     expect(formatFigure(null, 'share')).toBe('–');
     expect(formatEstimate({ value: 0.5, ci_low: 0.2, ci_high: 0.8 }, 'share')).toBe('50 % [20 %, 80 %]');
     expect(formatEstimate({ value: 0.5, ci_low: null, ci_high: null }, 'share')).toBe('50 %');
@@ -58,6 +59,17 @@ describe('numbers and axes', () => {
     expect(domainOf(rows, 'share')).toEqual([0, 1]);
     expect(niceCeil(0.37)).toBe(0.5);
     expect(niceCeil(3)).toBe(5);
+  });
+
+  it('labels both ends and the middle of an axis, with short numbers', () => {
+    expect(ticksOf([-1, 1])).toEqual([-1, -0.5, 0, 0.5, 1]);
+    const costs = [figureRow('a', { value: 0.0052, ci_low: null, ci_high: null, n: 9, small_sample: true })];
+    expect(upperDomain(costs)).toEqual([0, 0.01]);
+    expect(upperDomain([])).toEqual([0, 1]);
+    expect(ticksOf(upperDomain(costs)).map(compactNumber)).toEqual(['0', '0.002', '0.004', '0.006', '0.008', '0.01']);
+    expect(ticksOf([-2.5, 2.5])).toEqual([-2.5, 0, 2.5]);
+    expect(ticksOf([0, 1])).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+    expect(compactNumber(1500)).toBe('1.5k');
   });
 });
 

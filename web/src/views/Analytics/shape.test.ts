@@ -3,6 +3,7 @@ import type { AgreementReport, CostsReport, Estimate, ModelsReport, ReviewersRep
 import {
   agreementTrend,
   byValue,
+  clampRows,
   figureRow,
   hasAnyData,
   isSmallSample,
@@ -66,6 +67,8 @@ describe('the small-sample rule', () => {
     expect(sampleText(1200, false)).toBe('n = 1,200');
     expect(sampleText(18, true)).toBe('n = 18 · small sample');
     expect(sampleText(0, true)).toBe('n = 0 · no data');
+    expect(sampleText(36, false, 'comparisons')).toBe('n = 36 comparisons');
+    expect(sampleText(1, true, 'votes')).toBe('n = 1 vote · small sample');
   });
 });
 
@@ -85,6 +88,16 @@ describe('figure rows', () => {
   it('puts the highest first and keeps rows with no data, last', () => {
     const rows = byValue([figureRow('a', est(null, 0)), figureRow('b', est(-0.5, 30)), figureRow('c', est(0.7, 30))]);
     expect(rows.map((r) => r.key)).toEqual(['c', 'b', 'a']);
+  });
+});
+
+describe('bounded figures', () => {
+  it('cuts an interval that leaves the range a correlation can take, keeping the value', () => {
+    const [row] = clampRows([figureRow('m', est(0.6, 3, -0.2, 1.4))], -1, 1);
+    expect(row).toMatchObject({ value: 0.6, low: -0.2, high: 1 });
+    expect(row!.error?.[0]).toBeCloseTo(0.8);
+    expect(row!.error?.[1]).toBeCloseTo(0.4);
+    expect(clampRows([figureRow('m', est(0.6, 3))], -1, 1)[0]!.error).toBeNull();
   });
 });
 

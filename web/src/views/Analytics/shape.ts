@@ -21,10 +21,12 @@ export function isSmallSample(n: number): boolean {
   return n < SMALL_SAMPLE;
 }
 
-/** "n = 18 · small sample", "n = 240", "n = 0 · no data". */
-export function sampleText(n: number, small: boolean): string {
-  if (n === 0) return 'n = 0 · no data';
-  return small ? `n = ${n.toLocaleString('en')} · small sample` : `n = ${n.toLocaleString('en')}`;
+/** "n = 18 · small sample", "n = 240 votes", "n = 0 · no data". */
+export function sampleText(n: number, small: boolean, unit?: string): string {
+  const noun = unit && n === 1 && unit.endsWith('s') ? unit.slice(0, -1) : unit;
+  const counted = `n = ${n.toLocaleString('en')}${noun ? ` ${noun}` : ''}`;
+  if (n === 0) return `${counted} · no data`;
+  return small ? `${counted} · small sample` : counted;
 }
 
 /** One bar or point of a chart: a figure with its interval and sample size. */
@@ -60,6 +62,18 @@ export function byValue(rows: FigureRow[]): FigureRow[] {
   return [...rows].sort((a, b) => {
     if (a.value === null || b.value === null) return a.value === null ? (b.value === null ? 0 : 1) : -1;
     return b.value - a.value;
+  });
+}
+
+/** Rows with their intervals cut to [lo, hi]: a correlation or a difference of shares cannot
+ * leave it, though a normal interval around a mean of few cases can. */
+export function clampRows(rows: FigureRow[], lo: number, hi: number): FigureRow[] {
+  const clamp = (v: number | null) => (v === null ? null : Math.min(hi, Math.max(lo, v)));
+  return rows.map((r) => {
+    const low = clamp(r.low);
+    const high = clamp(r.high);
+    const error: [number, number] | null = r.value !== null && low !== null && high !== null ? [Math.max(0, r.value - low), Math.max(0, high - r.value)] : null;
+    return { ...r, low, high, error: r.error ? error : null };
   });
 }
 
