@@ -11,7 +11,10 @@ export function ModelMeta({ view }: { view: ModelView }) {
   const ttft = formatSeconds(view.ttftMs);
   if (ttft) parts.push(`first token ${ttft}`);
   const tokens = formatTokens(view.usage);
-  if (tokens) parts.push(tokens);
+  // Of the output, the tokens a reasoning model spent thinking (priced as output): where the
+  // upstream counts them apart.
+  const reasoning = view.usage?.reasoning_tokens;
+  if (tokens) parts.push(reasoning ? `${tokens} (${reasoning.toLocaleString('en')} reasoning)` : tokens);
   const answeredBy = view.answeredBy && view.answeredBy !== view.model ? view.answeredBy : null;
   return (
     <div className="model-meta">
