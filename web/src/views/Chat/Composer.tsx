@@ -4,9 +4,21 @@ import { describeSendSize, type SendSize } from '../../lib/sendSize';
 /** What the picker offers (the server decides by content, not by name). */
 export const ATTACH_ACCEPT = '.pdf,.epub,.docx,.html,.htm,.md,.markdown,.txt,.png,.jpg,.jpeg,.webp,application/pdf,application/epub+zip,text/plain,text/markdown,text/html,image/png,image/jpeg,image/webp';
 
+const PASTED_TYPES: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' };
+
+/** The PNG, JPEG and WebP images on a clipboard (a screenshot pasted arrives as "image.png"). */
+export function pastedImages(data: Pick<DataTransfer, 'files'>): File[] {
+  const images = Array.from(data.files).filter((f) => f.type in PASTED_TYPES);
+  const stamp = new Date().toISOString().slice(0, 19).replace(/[T:]/g, '-');
+  return images.map((f, i) =>
+    f.name && f.name !== 'image.png' ? f : new File([f], `pasted-${stamp}${images.length > 1 ? `-${i + 1}` : ''}.${PASTED_TYPES[f.type]}`, { type: f.type }),
+  );
+}
+
 /**
  * The question box: Enter sends, Shift+Enter adds a line; becomes a Stop button while running.
- * A paperclip attaches documents; under it, the size of what will be sent against the limits.
+ * A paperclip attaches documents (an image can also be pasted into the box); under it, the size
+ * of what will be sent against the limits.
  */
 export function Composer({
   value,
@@ -95,6 +107,18 @@ export function Composer({
         placeholder={placeholder}
         onChange={(e) => onChange(e.target.value)}
         onKeyDown={onKeyDown}
+        onPaste={
+          onAttach
+            ? (e) => {
+                if (!e.clipboardData) return;
+                const images = pastedImages(e.clipboardData);
+                if (!images.length) return;
+                // An image alone is attached; pasted text beside it is still pasted as text.
+                if (!e.clipboardData.getData('text/plain')) e.preventDefault();
+                onAttach(images);
+              }
+            : undefined
+        }
         disabled={disabled}
       />
       {running ? (

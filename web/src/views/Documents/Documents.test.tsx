@@ -48,6 +48,20 @@ describe('documents in the chat', () => {
     expect(html).toContain('photo.png left out for alpha, beta: they do not read images.');
   });
 
+  it('says which models saw each image and which were told it was left out, and why', () => {
+    const seen = {
+      ...record,
+      models: ['x-ai/grok-4', 'meta-llama/llama-3', 'openai/gpt-4o-mini'],
+      images: [{ document_id: 'img1', filename: 'photo.png', seen_by: ['x-ai/grok-4', 'openai/gpt-4o-mini'], left_out_for: ['meta-llama/llama-3'], reason: 'does not read images' }],
+    };
+    const html = renderToStaticMarkup(<RunContextNote record={seen} documents={[photo]} />);
+    expect(html).toContain('<cite>photo.png</cite>: seen by grok-4, gpt-4o-mini');
+    expect(html).toContain('left out for llama-3 (does not read images)');
+    expect(html).not.toContain('they do not read images'); // the older, all-or-nothing line
+    const nobody = { ...seen, images: [{ ...seen.images[0]!, seen_by: [], left_out_for: ['x-ai/grok-4'], reason: 'policy' }] };
+    expect(renderToStaticMarkup(<RunContextNote record={nobody} documents={[photo]} />)).toContain('photo.png</cite>: seen by no model');
+  });
+
   it('names the chapter a reading-mode run discussed, and reads "all of it" as "all of <title>"', () => {
     const reading = { ...record, focus: { document_id: 'd1', section: '3' }, documents: [{ ...record.documents[0]!, description: 'all of it' }] };
     const html = renderToStaticMarkup(<RunContextNote record={reading} documents={[]} />);

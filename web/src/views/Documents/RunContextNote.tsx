@@ -52,15 +52,28 @@ function names(models: string[]): string {
   return models.map(shortModelName).join(', ');
 }
 
+type ImageSeen = NonNullable<RunDocuments['images']>[number];
+
+/** "photo.png: seen by grok-4, gpt-4o-mini · left out for llama-3.3 (does not read images)". */
+export function imageWords(image: ImageSeen): { seen: string; leftOut: string | null } {
+  const seen = image.seen_by.length ? `seen by ${names(image.seen_by)}` : 'seen by no model';
+  const leftOut = image.left_out_for.length
+    ? `left out for ${names(image.left_out_for)}${image.reason ? ` (${image.reason})` : ''}`
+    : null;
+  return { seen, leftOut };
+}
+
 /**
  * Under an answer: which parts of each document it saw ("Saw chapters 3–4 of 12"), the turns
- * its history left out, and the images models without image input were not shown.
+ * its history left out, and which models saw each image (those without image input did not).
  */
 export function RunContextNote({ record, documents }: { record: RunDocuments; documents: DocumentInfo[] }) {
-  const images = documents.filter((d) => d.kind === 'image');
+  const seenImages = record.images ?? [];
+  // A run recorded before images were sent to anyone names only the images left out.
+  const images = seenImages.length ? [] : documents.filter((d) => d.kind === 'image');
   const leftOut = images.filter((d) => record.images_left_out.includes(d.id));
-  const leftOutUnknown = record.images_left_out.filter((id) => !images.some((d) => d.id === id)).length;
-  const lines = record.documents.length + (record.dropped_turns ? 1 : 0) + record.images_left_out.length;
+  const leftOutUnknown = seenImages.length ? 0 : record.images_left_out.filter((id) => !images.some((d) => d.id === id)).length;
+  const lines = record.documents.length + (record.dropped_turns ? 1 : 0) + record.images_left_out.length + seenImages.length;
   if (lines === 0 && !record.notes?.length) return null;
   return (
     <ul className="run-context" aria-label="What this answer saw">
@@ -96,6 +109,24 @@ export function RunContextNote({ record, documents }: { record: RunDocuments; do
           </span>
         </li>
       )}
+      {seenImages.map((image) => {
+        const words = imageWords(image);
+        return (
+          <li
+            key={image.document_id}
+            className={`run-context__item${image.left_out_for.length ? ' run-context__item--partial' : ''}`}
+            data-testid="image-seen"
+          >
+            <span className="run-context__icon" aria-hidden="true">
+              ▨
+            </span>
+            <span>
+              <cite>{image.filename}</cite>: {words.seen}
+              {words.leftOut && <span className="muted"> · {words.leftOut}</span>}
+            </span>
+          </li>
+        );
+      })}
       {(leftOut.length > 0 || leftOutUnknown > 0) && (
         <li className="run-context__item run-context__item--warn" role="note">
           <span className="run-context__icon" aria-hidden="true">
