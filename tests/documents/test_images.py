@@ -16,7 +16,7 @@ from support import LiveServer
 
 from llmcouncil.config import PresetSettings, Settings
 from llmcouncil.documents.settings import DocumentSettings
-from llmcouncil.sim import SimServer
+from llmcouncil.sim import FaultSpec, SimServer
 from llmcouncil.sim.state import CapturedRequest
 
 VISION = "x-ai/grok-4"  # the simulator's list: text and image
@@ -196,3 +196,65 @@ async def test_under_a_block_policy_no_model_is_sent_an_image(
     assert record["images"][0]["seen_by"] == []
     assert record["images"][0]["left_out_for"] == [VISION, TEXT_ONLY, CHAIR]
     assert "pii_policy is block" in record["images"][0]["reason"]
+
+
+async def test_revision_rounds_and_self_moa_samples_see_the_image_too(
+    make_settings: Any, start_server: Any, database_url: str, sim: SimServer
+) -> None:
+    server = await serve(
+        make_settings,
+        start_server,
+        database_url,
+        presets={
+            "default": council(mode="revise")["default"],
+            "samples": PresetSettings(
+                members=[VISION, TEXT_ONLY], chairman=CHAIR, mode="self-moa", samples=2
+            ),
+        },
+    )
+    png = make_png(2, 5)
+    digest = hashlib.sha256(png).hexdigest()
+    await ask_about_image(server, png)
+    revisions = {r.model: r for r in sim.requests if r.prompt_kind == "revision"}
+    assert set(revisions) == {VISION, TEXT_ONLY}
+    assert [i.sha256 for i in revisions[VISION].images] == [digest]
+    assert revisions[TEXT_ONLY].images == []
+
+    sim.clear_requests()
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=60) as client:
+        cid = (await client.post("/api/conversations", json={"preset": "samples"})).json()["id"]
+        uploaded = await client.post(
+            f"/api/conversations/{cid}/documents", files={"file": ("photo.png", png, "image/png")}
+        )
+        assert uploaded.status_code == 201
+        answered = await client.post(
+            f"/api/conversations/{cid}/message", json={"content": QUESTION}
+        )
+        assert answered.status_code == 200, answered.text
+    samples = [r for r in sim.requests if r.messages[-1]["content"] == QUESTION]
+    assert [r.model for r in samples] == [VISION, VISION]  # the first member, sampled twice
+    assert all([i.sha256 for i in r.images] == [digest] for r in samples)
+
+
+async def test_a_member_that_reads_images_falls_back_only_to_models_that_read_them(
+    make_settings: Any, start_server: Any, database_url: str, sim: SimServer
+) -> None:
+    blind_fallback, seeing_fallback = "deepseek/deepseek-chat", "anthropic/claude-haiku-4.5"
+    server = await serve(
+        make_settings,
+        start_server,
+        database_url,
+        presets=council(fallbacks={VISION: [blind_fallback, seeing_fallback]}),
+    )
+    refused = [FaultSpec(status=401, prompt_kind="answer")]
+    sim.configure(sim.config.model_copy(update={"faults": {VISION: refused}}))
+    png = make_png(4, 4)
+    cid, _, run_id = await ask_about_image(server, png)
+    asked = [r for r in sim.requests if r.messages[-1]["content"] == QUESTION]
+    assert blind_fallback not in {r.model for r in asked}  # it would not have seen the image
+    (stood_in,) = [r for r in asked if r.model == seeing_fallback]
+    assert [i.sha256 for i in stood_in.images] == [hashlib.sha256(png).hexdigest()]
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
+        run = (await client.get(f"/api/conversations/{cid}")).json()["messages"][-1]
+    answers = {a["model"]: a for a in run["stage1"]}
+    assert VISION in answers  # answered by its fallback, under its own name
