@@ -150,6 +150,16 @@ def test_charts_with_their_sample_sizes_after_councils_and_a_vote(
 def test_only_those_who_see_everyone_may_pick_a_user(
     users_server: CouncilServer, browser_for: OpenPage
 ) -> None:
+    member = users_server.session(MEMBER, PASSWORD)
+    try:
+        member.timeout = httpx.Timeout(60)
+        cid = member.post("/api/conversations", json={}).json()["id"]
+        asked = member.post(f"/api/conversations/{cid}/message", json={"content": QUESTIONS[1]})
+        assert asked.status_code == 200, asked.text
+        member_id = member.get("/api/auth/me").json()["user"]["id"]
+    finally:
+        member.close()
+
     for username, sees_everyone in ((ADMIN, True), (AUDITOR, True), (MEMBER, False)):
         page = browser_for(users_server)
         sign_in(page, username, PASSWORD)
@@ -160,3 +170,12 @@ def test_only_those_who_see_everyone_may_pick_a_user(
         expect(filters.get_by_label("User")).to_have_count(1 if sees_everyone else 0)
         lead = region.get_by_text(re.compile(r"^(Everyone’s|Your) runs"))
         expect(lead).to_contain_text("Everyone’s runs" if sees_everyone else "Your runs")
+        # The member's run is in everyone's figures and in the member's own.
+        expect_chart_with_n(figure(page, FIGURES[0]))
+        if sees_everyone:
+            # Picking a user asks every report for that user's runs only.
+            user = filters.get_by_label("User")
+            expect(user.locator("option", has_text=MEMBER)).to_have_count(1)
+            with page.expect_request(lambda r: f"user_id={member_id}" in r.url):
+                user.select_option(label=MEMBER)
+            expect_chart_with_n(figure(page, FIGURES[0]))
