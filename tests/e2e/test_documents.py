@@ -66,7 +66,7 @@ def test_a_refused_file_says_why_and_leaves_no_conversation(page: Page, tmp_path
     program.write_bytes(b"MZ\x90\x00\x03" + bytes(range(256)) * 8)
     attach(page, program)
     alert = page.get_by_role("alert").filter(has_text="tool.exe")
-    expect(alert).to_be_visible()
+    expect(alert).to_be_visible(timeout=RUN_TIMEOUT_MS)  # the server reads it first
     expect(alert).to_contain_text(re.compile(r"not a file the council reads|cannot be read"))
     expect(page).not_to_have_url(re.compile(r"/c/"))
     expect(conversations(page)).to_have_count(before)

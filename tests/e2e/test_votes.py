@@ -64,3 +64,44 @@ def test_vote_for_an_answer_see_the_council_s_ranking_and_change_your_mind(
     )
     verdict.scroll_into_view_if_needed()
     shoot(page, shots, "vote-after-reload")
+
+
+def test_rank_the_answers_yourself_and_see_how_your_order_meets_the_council_s(
+    page: Page, sim: CouncilServer, shots: Path
+) -> None:
+    open_app(page)
+    turn = ask(page, "Which data structure suits a browser's back button?")
+    wait_finished(turn)
+    verdict = turn.get_by_role("region", name="Your verdict")
+    verdict.get_by_role("button", name="Rank them yourself").click()
+    ranking = verdict.get_by_role("list", name="Your ranking")
+    expect(ranking.get_by_role("listitem")).to_have_count(4)
+    expect(verdict.get_by_role("button", name="Move Response A up")).to_be_disabled()
+    # D to the top, then C above A: D, C, A, B.
+    for _ in range(3):
+        verdict.get_by_role("button", name="Move Response D up").click()
+    verdict.get_by_role("button", name="Move Response C up").click()
+    verdict.get_by_role("button", name="Move Response C up").click()
+    expect(ranking.get_by_role("listitem")).to_have_text(
+        ["Response D↑↓", "Response C↑↓", "Response A↑↓", "Response B↑↓"]
+    )
+    shoot(page, shots, "vote-ranking")
+    verdict.get_by_role("button", name="Save ranking").click()
+    said = verdict.get_by_role("status")
+    expect(said).to_contain_text("You preferred Response D")
+    expect(said).to_contain_text(re.compile(r"agree on [0-6] of 6 pairs of answers"))
+    choices = verdict.get_by_role("group", name="Preferred answer")
+    expect(choices.get_by_role("button", name="D", exact=True)).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    expect(verdict.get_by_role("alert")).to_have_count(0)
+
+    # The ranking is kept: after a reload the editor opens on the saved order.
+    page.reload()
+    turn = page.locator("article.turn--assistant").last
+    verdict = turn.get_by_role("region", name="Your verdict")
+    expect(verdict.get_by_role("status")).to_contain_text("pairs of answers")
+    verdict.get_by_role("button", name="Change your ranking").click()
+    expect(verdict.get_by_role("list", name="Your ranking").get_by_role("listitem")).to_have_text(
+        ["Response D↑↓", "Response C↑↓", "Response A↑↓", "Response B↑↓"]
+    )

@@ -184,7 +184,7 @@ def test_stop_a_running_council_then_retry(page: Page, sim: CouncilServer) -> No
 def test_rename_search_and_delete_conversations(page: Page, sim: CouncilServer) -> None:
     open_app(page)
     for question in ("Tell me about owls", "Tell me about otters"):
-        page.get_by_role("button", name="New conversation").click()
+        page.get_by_role("button", name="+ New conversation", exact=True).click()
         expect(page.locator(".topbar__title")).to_have_text("Ask the council")
         wait_finished(ask(page, question))
 

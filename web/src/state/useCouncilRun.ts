@@ -29,7 +29,12 @@ export interface RunCallbacks {
   onRefused?: (conversationId: string) => void;
 }
 
-const RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000, 8000];
+/**
+ * Waits between attempts to reach the server after a stream broke: quickly at first, then every
+ * five seconds for about two minutes (a restarting or failing-over server on a busy machine can
+ * take a while), before saying it cannot be reached.
+ */
+export const RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000, ...Array<number>(23).fill(5000)];
 const STOP_GRACE_MS = 5000;
 /** How often a run that does not stream (reading mode) is looked up while it works. */
 const PROGRESS_POLL_MS = 1500;

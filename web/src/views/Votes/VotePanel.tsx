@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { feedbackApi, type PersonalVote, type VoteCast } from '../../api/feedback';
 import { shortModelName } from '../../lib/deanonymise';
 import { councilComparison } from './compare';
+import { moved, rankingComparison, startingOrder } from './ranking';
 
 /**
  * What the person thought of a finished run, in one click: the answer they preferred (by label,
@@ -26,6 +27,8 @@ export function VotePanel({
   const [wrong, setWrong] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
+  // "Rank them yourself": the order being edited, or null when the editor is closed.
+  const [order, setOrder] = useState<string[] | null>(null);
   const labels = Object.keys(labelToModel).sort();
 
   useEffect(() => {
@@ -47,6 +50,7 @@ export function VotePanel({
   const cast = (change: Partial<VoteCast>) => {
     const next: VoteCast = {
       preferred_label: vote?.preferred_label ?? null,
+      ranking: vote?.ranking ?? null,
       blind: !showModels,
       rating: vote?.rating ?? null,
       comment: comment.trim() || null,
@@ -85,7 +89,9 @@ export function VotePanel({
                 className="btn btn--small vote__choice"
                 aria-pressed={vote?.preferred_label === label}
                 disabled={saving}
-                onClick={() => cast({ preferred_label: vote?.preferred_label === label ? null : label })}
+                onClick={() =>
+                  cast({ preferred_label: vote?.preferred_label === label ? null : label, ranking: null })
+                }
               >
                 {label.replace('Response ', '')}
                 {showModels && <span className="muted"> · {shortModelName(labelToModel[label] ?? '')}</span>}
@@ -95,6 +101,65 @@ export function VotePanel({
           <label className="vote__toggle muted">
             <input type="checkbox" checked={showModels} onChange={(e) => setShowModels(e.target.checked)} /> Show models
           </label>
+          {labels.length > 2 && order === null && (
+            <button
+              type="button"
+              className="btn btn--small btn--ghost"
+              disabled={saving}
+              onClick={() => setOrder(startingOrder(labels, vote))}
+            >
+              {vote?.ranking ? 'Change your ranking' : 'Rank them yourself'}
+            </button>
+          )}
+        </div>
+      )}
+      {order !== null && (
+        <div className="vote__ranking">
+          <p className="vote__prompt">Your ranking, best first:</p>
+          <ol aria-label="Your ranking">
+            {order.map((label, i) => (
+              <li key={label} className="vote__rank">
+                <span className="vote__rank-label">
+                  {label}
+                  {showModels && <span className="muted"> · {shortModelName(labelToModel[label] ?? '')}</span>}
+                </span>
+                <button
+                  type="button"
+                  className="btn btn--small btn--ghost"
+                  aria-label={`Move ${label} up`}
+                  disabled={i === 0}
+                  onClick={() => setOrder(moved(order, i, -1))}
+                >
+                  ↑
+                </button>
+                <button
+                  type="button"
+                  className="btn btn--small btn--ghost"
+                  aria-label={`Move ${label} down`}
+                  disabled={i === order.length - 1}
+                  onClick={() => setOrder(moved(order, i, 1))}
+                >
+                  ↓
+                </button>
+              </li>
+            ))}
+          </ol>
+          <div className="vote__choices">
+            <button
+              type="button"
+              className="btn btn--small"
+              disabled={saving}
+              onClick={() => {
+                cast({ ranking: order, preferred_label: order[0] ?? null });
+                setOrder(null);
+              }}
+            >
+              Save ranking
+            </button>
+            <button type="button" className="btn btn--small btn--ghost" onClick={() => setOrder(null)}>
+              Cancel
+            </button>
+          </div>
         </div>
       )}
       <div className="vote__row">
@@ -151,6 +216,7 @@ export function VotePanel({
       {comparison && (
         <p className="vote__comparison" role="status">
           {comparison}
+          {vote && rankingComparison(vote) ? ` ${rankingComparison(vote)}` : ''}
         </p>
       )}
       {error && (
