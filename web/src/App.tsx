@@ -31,6 +31,7 @@ import { SignIn } from './views/SignIn/SignIn';
 import { TopBar } from './views/TopBar/TopBar';
 import { Usage } from './views/Usage/Usage';
 import { Evaluations } from './views/Evaluations/Evaluations';
+import { Batches } from './views/Batches/Batches';
 import { Welcome } from './views/Welcome/Welcome';
 
 const POLL_MS = 2000;
@@ -482,6 +483,11 @@ function Workspace({ me, route, onSignOut }: { me: Me; route: Route; onSignOut: 
                 Evaluations
               </a>
             )}
+            {access.canAsk && (
+              <a className="account-nav__link" href="#/batches" onClick={() => setSidebarOpen(false)}>
+                Batches
+              </a>
+            )}
             {(access.local || me.scopes.includes('usage')) && (
               <a
                 className={`account-nav__link${route.kind === 'analytics' ? ' account-nav__link--active' : ''}`}
@@ -507,6 +513,11 @@ function Workspace({ me, route, onSignOut }: { me: Me; route: Route; onSignOut: 
         <main className="main">
           <TopBar title="Evaluations" demo={status?.demo ?? false} exportUrl={null} onMenu={() => setSidebarOpen(true)} picker={null} />
           <Evaluations />
+        </main>
+      ) : route.kind === 'batches' ? (
+        <main className="main">
+          <TopBar title="Batches" demo={status?.demo ?? false} exportUrl={null} onMenu={() => setSidebarOpen(true)} picker={null} />
+          <Batches />
         </main>
       ) : page ? (
         <main className="main">

@@ -203,3 +203,6 @@ export type RunDocuments = Omit<Known<Schemas['RunDocuments']>, 'documents' | 'f
 /** An evaluation (`/api/evaluations`); its report is plain JSON, typed in views/Evaluations/api.ts. */
 export type Evaluation = Schemas['EvaluationPublic'];
 export type EvaluationProgress = Schemas['EvaluationProgress'];
+/** A batch of questions (`/api/batches`). */
+export type Batch = Schemas['BatchPublic'];
+export type BatchProgress = Schemas['BatchProgress'];

@@ -9,6 +9,7 @@ export type Route =
   | { kind: 'conversation'; id: string }
   | { kind: 'page'; page: PageId }
   | { kind: 'evaluations' }
+  | { kind: 'batches' }
   | { kind: 'analytics' }
   | { kind: 'setup'; token: string | null };
 
@@ -38,6 +39,7 @@ export function parseRoute(hash: string, pathname = '/', search = ''): Route {
     }
   }
   if (/^#\/evaluations\/?$/.test(hash)) return { kind: 'evaluations' };
+  if (/^#\/batches\/?$/.test(hash)) return { kind: 'batches' };
   if (/^#\/analytics\/?$/.test(hash)) return { kind: 'analytics' };
   const page = /^#\/([a-z]+)\/?$/.exec(hash);
   if (page && PAGES[page[1]!]) return { kind: 'page', page: PAGES[page[1]!]! };
@@ -54,6 +56,8 @@ export function hrefOf(route: Route): string {
       return `#/${route.page}`;
     case 'evaluations':
       return '#/evaluations';
+    case 'batches':
+      return '#/batches';
     case 'analytics':
       return '#/analytics';
     case 'setup':
