@@ -292,17 +292,20 @@ async def collect_answers(
     messages = prompts.answer_messages(
         question=question, history=history, system=spec.system_prompts.get("stage1", "")
     )
+    seen = (
+        prompts.answer_messages(
+            question=question, history=images.history, system=spec.system_prompts.get("stage1", "")
+        )
+        if images is not None
+        else messages
+    )
     plans = []
     for i, member in enumerate(spec.members):
         reasoning, max_tokens = reasoning_for(spec, stage="answers", model=member)
         fallbacks: Sequence[str] = spec.fallbacks.get(member, ())
         sent = messages
         if images is not None and member in images.readers:
-            sent = prompts.answer_messages(
-                question=question,
-                history=images.history,
-                system=spec.system_prompts.get("stage1", ""),
-            )
+            sent = seen
             fallbacks = images.fallbacks(member, fallbacks)
         plans.append(
             CallPlan(
