@@ -121,6 +121,7 @@ def test_charts_with_their_sample_sizes_after_councils_and_a_vote(
     filters.get_by_label("To").fill("2020-01-31")
     expect(region.get_by_text("No finished run matches these filters")).to_be_visible()
     expect(figure(page, FIGURES[0])).to_have_count(0)
+    shoot(page, shots, "analytics-empty")
     filters.get_by_role("button", name="Clear filters").click()
     expect_chart_with_n(figure(page, FIGURES[0]))
 
