@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +29,7 @@ class SavedPreset:
     created_by: str
     created_at: datetime
     updated_at: datetime
+    reasoning: dict[str, Any]  # StageReasoning's fields that were set ({} for none)
 
     @property
     def models(self) -> list[str]:
@@ -47,10 +48,12 @@ class PresetDraft:
     created_by: str
     description: str = ""
     mode: str | None = None
+    reasoning: dict[str, Any] = field(default_factory=dict)
 
 
 def _preset(row: Any) -> SavedPreset:
-    return SavedPreset(**{k: row[k] for k in SavedPreset.__dataclass_fields__})
+    values = {k: row[k] for k in SavedPreset.__dataclass_fields__}
+    return SavedPreset(**{**values, "reasoning": values["reasoning"] or {}})
 
 
 def _find(connection: Connection, *, shared: bool, owner: str, name: str) -> SavedPreset | None:
@@ -103,6 +106,7 @@ async def save_preset(engine: AsyncEngine, draft: PresetDraft) -> tuple[SavedPre
         "members": list(draft.members),
         "chairman": draft.chairman,
         "mode": draft.mode,
+        "reasoning": draft.reasoning or None,
         "created_by": draft.created_by,
     }
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
-from llmcouncil.config import MAX_MEMBERS
+from llmcouncil.config import MAX_MEMBERS, StageReasoning
 
 MAX_MODEL_ID = 300
 
@@ -22,6 +22,12 @@ class SavedPresetCreate(BaseModel):
         default=None, max_length=50, description="The deliberation mode, stored as given."
     )
     shared: bool = Field(default=False, description="For everyone (administrators only).")
+    reasoning: StageReasoning = Field(
+        default_factory=StageReasoning,
+        description="Reasoning effort and token budgets per stage (answers, reviews, chairman) "
+        "and per model of this council (models: over its stage's); unset: the upstream's "
+        "default.",
+    )
 
     @field_validator("name", "chairman")
     @classmethod
@@ -41,6 +47,13 @@ class SavedPresetCreate(BaseModel):
             raise ValueError("a member is listed twice")
         return members
 
+    @model_validator(mode="after")
+    def _reasoning_of_its_models(self) -> SavedPresetCreate:
+        strangers = sorted(set(self.reasoning.models) - {*self.members, self.chairman})
+        if strangers:
+            raise ValueError(f"reasoning is set for {', '.join(strangers)}, not in this council")
+        return self
+
 
 class SavedPresetPublic(BaseModel):
     id: str
@@ -49,6 +62,7 @@ class SavedPresetPublic(BaseModel):
     members: list[str]
     chairman: str
     mode: str | None
+    reasoning: StageReasoning
     shared: bool
     mine: bool = Field(description="Saved by the caller (a personal preset, or a shared one).")
     created_by: str

@@ -3,7 +3,9 @@
 A personal preset belongs to one person (``owner`` is the user's id, or ``local`` in single-user
 mode); a shared one (``shared``) is kept by administrators for everyone, with an empty
 ``owner``. Names are unique within one owner's presets and among the shared ones. ``mode`` is
-stored as given: deliberation modes are read elsewhere.
+stored as given: deliberation modes are read elsewhere. ``reasoning`` holds effort and output
+budgets per stage and per model, as a configured preset's ``reasoning`` (``StageReasoning``,
+only what was set; migration 0013_saved_preset_reasoning).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class SavedPresetRow(Base):
     members: Mapped[list[Any]] = mapped_column()
     chairman: Mapped[str] = mapped_column(String(300))
     mode: Mapped[str | None] = mapped_column(String(50))
+    reasoning: Mapped[dict[str, Any] | None] = mapped_column()
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,11 +1,13 @@
-"""Composing a council in the picker from the (simulated) provider's catalogue, saving it as a
-preset, and running it."""
+"""Composing a council in the picker from the (simulated) provider's catalogue, with reasoning
+effort and output budgets per stage and per model, saving it as a preset (read back from the
+API), and running it."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+import httpx
 import pytest
 from e2e_server import CouncilServer
 from e2e_ui import ask, final_answer, open_app, shoot, stage1, wait_finished
@@ -64,9 +66,37 @@ def test_compose_a_council_from_the_catalogue_save_it_and_run_it(
     expect(estimate).not_to_have_text(classic)
     picker.get_by_label("Mode", exact=True).select_option("classic")
 
+    # Reasoning: reviewers kept short, the chairman thinking hard, one member held to low effort.
+    budgets = picker.locator("details.picker__reasoning")
+    expect(budgets).to_contain_text("upstream defaults")
+    budgets.get_by_text("Reasoning and output budgets").click()
+    picker.get_by_label("Max output tokens for reviews").fill("2000")
+    picker.get_by_label("Effort for chairman").select_option("high")
+    picker.get_by_label("Effort for claude-opus-4.6").select_option("low")
+    expect(budgets.locator("summary")).to_contain_text(
+        "Reviews: ≤ 2,000 tokens; Chairman: high effort; claude-opus-4.6: low effort"
+    )
+    picker.get_by_label("Max output tokens for chairman").fill("0")
     picker.get_by_label("Save as preset").fill("Two Claudes and Gemini")
     picker.get_by_role("button", name="Save", exact=True).click()
+    expect(picker.get_by_role("alert")).to_contain_text(
+        "Max output tokens for chairman must be a whole number of 1 or more."
+    )
+    picker.get_by_label("Max output tokens for chairman").fill("")
+    budgets.scroll_into_view_if_needed()
+    picker.screenshot(path=str(shots / "council-picker-reasoning.png"), animations="disabled")
+    picker.get_by_role("button", name="Save", exact=True).click()
     expect(picker.get_by_role("status")).to_contain_text("Saved “Two Claudes and Gemini”")
+    kept = {
+        p["name"]: p["reasoning"]
+        for p in httpx.get(f"{sim.url}/api/presets", timeout=10).json()["presets"]
+    }["Two Claudes and Gemini"]
+    assert kept["reviews"]["max_output_tokens"] == 2000 and kept["reviews"]["effort"] is None
+    assert kept["chairman"]["effort"] == "high" and kept["chairman"]["max_output_tokens"] is None
+    assert kept["answers"]["effort"] is None
+    assert {m: r["effort"] for m, r in kept["models"].items()} == {
+        "anthropic/claude-opus-4.6": "low"
+    }
     expect(picker.get_by_label("Preset", exact=True)).to_contain_text("Two Claudes and Gemini")
     shoot(page, shots, "council-picker")
 
@@ -85,6 +115,9 @@ def test_compose_a_council_from_the_catalogue_save_it_and_run_it(
     picker = page.get_by_role("form", name="Choose the council")
     picker.get_by_label("Preset", exact=True).select_option(label="Two Claudes and Gemini")
     expect(picker.get_by_test_id("picker-council")).to_contain_text("Chairman: claude-opus-4.6.")
+    picker.get_by_text("Reasoning and output budgets").click()
+    expect(picker.get_by_label("Effort for chairman")).to_have_value("high")
+    expect(picker.get_by_label("Max output tokens for reviews")).to_have_value("2000")
     picker.get_by_role("button", name="Delete").click()
     expect(picker.get_by_role("status")).to_contain_text("Deleted")
     expect(picker.get_by_label("Preset", exact=True)).not_to_contain_text("Two Claudes and Gemini")

@@ -2546,6 +2546,25 @@ export interface components {
             /** Runs Per Minute */
             runs_per_minute?: number | null;
         };
+        /**
+         * ReasoningSettings
+         * @description A reasoning model's effort and budgets for one stage or one model; unset means the
+         *     upstream's default. Sent in each provider's format (``ProviderSettings.reasoning_format``).
+         */
+        ReasoningSettings: {
+            /** Effort */
+            effort?: ("minimal" | "low" | "medium" | "high") | null;
+            /**
+             * Max Reasoning Tokens
+             * @description Tokens the model may spend thinking.
+             */
+            max_reasoning_tokens?: number | null;
+            /**
+             * Max Output Tokens
+             * @description Tokens of the whole reply (thinking included upstream).
+             */
+            max_output_tokens?: number | null;
+        };
         /** RepairPublic */
         RepairPublic: {
             /**
@@ -2751,6 +2770,8 @@ export interface components {
              * @default false
              */
             shared: boolean;
+            /** @description Reasoning effort and token budgets per stage (answers, reviews, chairman) and per model of this council (models: over its stage's); unset: the upstream's default. */
+            reasoning?: components["schemas"]["StageReasoning"];
         };
         /** SavedPresetList */
         SavedPresetList: {
@@ -2771,6 +2792,7 @@ export interface components {
             chairman: string;
             /** Mode */
             mode: string | null;
+            reasoning: components["schemas"]["StageReasoning"];
             /** Shared */
             shared: boolean;
             /**
@@ -3084,6 +3106,22 @@ export interface components {
             } | null;
         } & {
             [key: string]: unknown;
+        };
+        /**
+         * StageReasoning
+         * @description Per stage (reviewers rarely need high effort; the chairman may), then per model.
+         */
+        StageReasoning: {
+            answers?: components["schemas"]["ReasoningSettings"];
+            reviews?: components["schemas"]["ReasoningSettings"];
+            chairman?: components["schemas"]["ReasoningSettings"];
+            /**
+             * Models
+             * @description Model → settings over its stage's.
+             */
+            models?: {
+                [key: string]: components["schemas"]["ReasoningSettings"];
+            };
         };
         /** StatusPublic */
         StatusPublic: {

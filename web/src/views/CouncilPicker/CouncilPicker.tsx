@@ -5,6 +5,8 @@ import { shortModelName } from '../../lib/deanonymise';
 import { councilProblem, type Composition } from './catalogue';
 import { ESTIMATE_METHOD, MODES, estimateCost, formatDollars, type Mode, type Prices } from './estimate';
 import { ModelTable } from './ModelTable';
+import { ReasoningControls } from './ReasoningControls';
+import { EMPTY_REASONING, fromSaved, reasoningProblem, toSaved, type ReasoningForm } from './reasoning';
 
 export interface CouncilChoice {
   preset: string | null;
@@ -63,6 +65,7 @@ export function CouncilPicker({
   const [saved, setSaved] = useState<SavedPreset[]>([]);
   const [saveName, setSaveName] = useState('');
   const [shared, setShared] = useState(false);
+  const [reasoning, setReasoning] = useState<ReasoningForm>(EMPTY_REASONING);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const base = useId();
@@ -71,6 +74,7 @@ export function CouncilPicker({
     if (!open) {
       setPreset(value.preset ?? CUSTOM);
       setCouncil({ members: value.members, chairman: value.chairman ?? '' });
+      setReasoning(EMPTY_REASONING);
       setError(null);
       setNotice(null);
     }
@@ -96,6 +100,7 @@ export function CouncilPicker({
     const found = saved.find((p) => SAVED + p.id === next);
     if (found) {
       setCouncil({ members: found.members, chairman: found.chairman });
+      setReasoning(fromSaved(found.reasoning));
       if (found.mode && (MODES as readonly string[]).includes(found.mode)) setMode(found.mode as Mode);
       setSaveName(found.name);
     }
@@ -121,7 +126,11 @@ export function CouncilPicker({
 
   const savePreset = async () => {
     setNotice(null);
-    const problem = councilProblem(council, retired) ?? (saveName.trim() ? null : 'Name the preset to save it.');
+    const inCouncil = [...council.members, council.chairman];
+    const problem =
+      councilProblem(council, retired) ??
+      reasoningProblem(reasoning, inCouncil) ??
+      (saveName.trim() ? null : 'Name the preset to save it.');
     if (problem) return setError(problem);
     try {
       const kept = await api.savePreset({
@@ -131,6 +140,7 @@ export function CouncilPicker({
         chairman: council.chairman,
         mode,
         shared,
+        reasoning: toSaved(reasoning, inCouncil),
       });
       const list = (await api.savedPresets()).presets;
       setSaved(list);
@@ -263,6 +273,13 @@ export function CouncilPicker({
                 {estimate.unpriced.length ? ` No prices for ${estimate.unpriced.join(', ')}: not counted.` : ''}
               </span>
             </p>
+          )}
+          {composing && (
+            <ReasoningControls
+              form={reasoning}
+              council={[...council.members, ...(council.chairman ? [council.chairman] : [])]}
+              onChange={setReasoning}
+            />
           )}
           {composing && (
             <div className="picker__save">
