@@ -103,15 +103,18 @@ export function Agreement({
               title="Agreement over time"
               sample={sampleText(report.votes, report.council_top_picked.small_sample, 'votes')}
               note={
-                <label className="analytics-period">
-                  Per{' '}
-                  <select className="select--compact" value={period} onChange={(e) => onPeriod(e.target.value as AgreementPeriod)}>
-                    <option value="day">day</option>
-                    <option value="week">week</option>
-                    <option value="month">month</option>
-                  </select>{' '}
-                  (UTC); hollow points rest on a small sample.
-                </label>
+                <>
+                  <label className="analytics-period">
+                    Per
+                    <select className="select--compact" value={period} onChange={(e) => onPeriod(e.target.value as AgreementPeriod)}>
+                      <option value="day">day</option>
+                      <option value="week">week</option>
+                      <option value="month">month</option>
+                    </select>
+                    (UTC).
+                  </label>{' '}
+                  Hollow points rest on a small sample.
+                </>
               }
             >
               <TrendChart rows={trend} format={share} unit="votes" />
