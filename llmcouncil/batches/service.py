@@ -2,8 +2,8 @@
 
 One ``BatchService`` per process. It checks a batch before anything is stored (questions,
 preset, mode), writes it, and hands its id to the job queue (``jobs/``): with Redis the job
-goes to ``council worker`` processes; without, it runs in this process, and batches a stopped
-process left unfinished are enqueued again at the next start (``recover``). Progress is read
+goes to ``council worker`` processes; without, it runs in this process. Every start enqueues
+the unfinished batches again (``recover``), so a stopped process's batches go on. Progress is read
 from the database, so any instance shows any batch's. A batch belongs to the person who
 submitted it (its runs are theirs); others see a 404, administrators see all.
 """
@@ -99,9 +99,10 @@ class BatchService:
         return batch
 
     async def recover(self) -> int:
-        """In-process queue: the batches a stopped process left unfinished run again here."""
-        if not isinstance(self.queue, InProcessJobQueue):
-            return 0  # in Redis, a dead worker's jobs are swept back into the queue
+        """At start-up, every unfinished batch is enqueued again. In-process: the batches a
+        stopped process left run here. With Redis a job still waiting or running makes this a
+        no-op, and a job Redis lost (a restart without persistence) is queued anew; either
+        way the batch's claim lets only one instance run it."""
         unfinished = await self.batches.unfinished()
         for batch_id in unfinished:
             await self.queue.enqueue(KIND, batch_id)

@@ -41,6 +41,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorBody, "description": "Role, scopes or council policy do not allow it"},
     404: {"model": ErrorBody, "description": "Unknown batch, or another person's"},
     409: {"model": ErrorBody, "description": "The batch has ended (cancel)"},
+    413: {"model": ErrorBody, "description": "A question over the content limit"},
     422: {"model": ErrorBody, "description": "No questions, too many, an empty one, bad preset"},
 }
 router = APIRouter(prefix="/api/batches", tags=["batches"], responses=ERRORS)
