@@ -6637,6 +6637,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description A question over the content limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No questions, too many, an empty one, bad preset */
             422: {
                 headers: {
@@ -6733,6 +6742,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description A question over the content limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No questions, too many, an empty one, bad preset */
             422: {
                 headers: {
@@ -6814,6 +6832,15 @@ export interface operations {
             };
             /** @description The batch has ended (cancel) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A question over the content limit */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6906,6 +6933,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description A question over the content limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No questions, too many, an empty one, bad preset */
             422: {
                 headers: {
@@ -6988,6 +7024,15 @@ export interface operations {
             };
             /** @description The batch has ended (cancel) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A question over the content limit */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
