@@ -229,6 +229,12 @@ class InstanceSettings(BaseModel):
         description="Seconds after its last heartbeat before an instance counts as gone and "
         "its running runs as interrupted (retryable on any instance).",
     )
+    resume: bool = Field(
+        default=True,
+        description="A server (`council serve`) takes over the runs a dead instance left "
+        "running and resumes each after its last stored stage, as its owner; off: they are "
+        "marked interrupted, for the user to retry.",
+    )
 
 
 class LimitSettings(BaseModel):

@@ -90,6 +90,7 @@ def create_app(
             settings,
             observers=telemetry.run_observers(),
             vote_observers=telemetry.vote_observers(),
+            resume_left_behind=True,  # a server takes over what a dead instance left running
         )
         app.state.runtime = runtime
         await announce_first_run(runtime.governance, settings)

@@ -15,10 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from llmcouncil.analytics.weighting import ReviewerWeights
 from llmcouncil.api.governance import Governance
+from llmcouncil.api.takeover import Takeover
 from llmcouncil.config import Settings, is_demo, validated_settings
 from llmcouncil.council.pipeline import CouncilPipeline
 from llmcouncil.council.runs import RunObserver, RunService
-from llmcouncil.documents.service import document_service
+from llmcouncil.documents.service import DocumentService, document_service
 from llmcouncil.documents.vision import catalogue_image_input
 from llmcouncil.documents.windows import catalogue_windows
 from llmcouncil.evaluation.repository import EvaluationStore
@@ -70,9 +71,12 @@ class Runtime:
         *,
         observers: Sequence[RunObserver] = (),
         vote_observers: Sequence[VoteObserver] = (),
+        resume_left_behind: bool = False,
     ) -> Runtime:
         """``observers`` (metrics, tracing) see every run; log lines always name their run.
-        ``vote_observers`` (metrics) are told of every vote cast."""
+        ``vote_observers`` (metrics) are told of every vote cast. ``resume_left_behind``: this
+        process (a server) resumes the runs dead instances left running (api/takeover.py);
+        otherwise it marks them interrupted."""
         validated_settings(settings)
         engine = create_engine(settings.database_url)
         try:
@@ -114,9 +118,20 @@ class Runtime:
                 gate=governance.gate,
                 reviewer_weights=weights.current if settings.reviewer_weighting.enabled else None,
             )
-            heartbeat = _heartbeat(settings, store=store, instance_id=runs.worker_id)
-            await heartbeat.tick()  # alive, and the runs dead instances left are interrupted
-            await governance.recover()
+            resume = resume_left_behind and settings.instances.resume
+            heartbeat = _heartbeat(
+                settings,
+                store=store,
+                runs=runs,
+                resume=resume,
+                documents=document_service(store=store, privacy=privacy, settings=settings),
+            )
+            if resume:
+                await governance.recover()  # their old reservations freed before they resume
+                await heartbeat.tick()  # alive, and the runs dead instances left resume here
+            else:
+                await heartbeat.tick()  # alive, and the runs dead instances left are interrupted
+                await governance.recover()
             heartbeat.start()
             weights.start()  # when on: computed now, then every `refresh` seconds
         except BaseException:
@@ -157,9 +172,20 @@ class Runtime:
         await self.engine.dispose()
 
 
-def _heartbeat(settings: Settings, *, store: Store, instance_id: str) -> Heartbeat:
-    """This process as an instance on the shared database (store/instances.py)."""
+def _heartbeat(
+    settings: Settings,
+    *,
+    store: Store,
+    runs: RunService,
+    resume: bool,
+    documents: DocumentService,
+) -> Heartbeat:
+    """This process as an instance on the shared database (store/instances.py); its sweep
+    resumes (api/takeover.py) or interrupts the runs dead instances left running."""
     lease = settings.instances.lease
+    instance_id = runs.worker_id
+    registry = InstanceRegistry(store.engine)
+    takeover = Takeover(store=store, runs=runs, registry=registry, documents=documents, lease=lease)
 
     evaluations = EvaluationStore(store.engine)
 
@@ -172,10 +198,12 @@ def _heartbeat(settings: Settings, *, store: Store, instance_id: str) -> Heartbe
                 "resume them to finish without repeating finished calls",
                 stopped,
             )
+        if resume:
+            return await takeover.sweep(now)
         return await store.interrupt_orphaned_runs(worker_id=instance_id, lease=lease, now=now)
 
     return Heartbeat(
-        registry=InstanceRegistry(store.engine),
+        registry=registry,
         instance_id=instance_id,
         sweep=sweep,
         every=settings.instances.heartbeat,

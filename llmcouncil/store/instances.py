@@ -23,6 +23,7 @@ import contextlib
 import logging
 import socket
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import (
@@ -71,9 +72,36 @@ def left_behind(*, now: datetime, lease: float, instance_id: str) -> ColumnEleme
     )
 
 
+@dataclass(frozen=True, slots=True)
+class LeftBehind:
+    """A running run of a dead instance, with whose it is (the actor a takeover runs it as)."""
+
+    run_id: str
+    conversation_id: str
+    user_id: str | None
+    api_key_id: str | None
+
+
 class InstanceRegistry:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+
+    async def left_behind_runs(
+        self, *, instance_id: str, now: datetime, lease: float, limit: int = 100
+    ) -> list[LeftBehind]:
+        """The runs dead instances left running (oldest first), for a takeover to resume."""
+        query = (
+            select(RunRow.id, RunRow.conversation_id, RunRow.user_id, RunRow.api_key_id)
+            .where(left_behind(now=now, lease=lease, instance_id=instance_id))
+            .order_by(RunRow.created_at)
+            .limit(limit)
+        )
+        try:
+            async with self._engine.connect() as connection:
+                rows = (await connection.execute(query)).all()
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreError(f"database is not reachable: {exc}") from exc
+        return [LeftBehind(*row) for row in rows]
 
     async def beat(self, instance_id: str, *, host: str, now: datetime) -> None:
         """This instance is alive at ``now`` (its row written on the first beat)."""

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, text, update
+from sqlalchemy import Connection, and_, delete, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
@@ -295,24 +295,31 @@ class RunStore:
         return run
 
     async def interrupt_orphaned_runs(
-        self, *, worker_id: str, lease: float = 0.0, now: datetime | None = None
+        self,
+        *,
+        worker_id: str,
+        lease: float = 0.0,
+        now: datetime | None = None,
+        run_ids: Sequence[str] | None = None,
+        message: str = "the server stopped while this run was in progress",
     ) -> int:
         """Runs left ``running`` by a dead process become ``interrupted``: runs of any instance
         but ``worker_id`` whose heartbeat is older than ``lease`` seconds, or that has none
-        (store/instances.py). A live instance's runs are never touched."""
+        (store/instances.py); only ``run_ids`` when given. A live instance's runs are never
+        touched."""
         now = now or utcnow()
+        chosen = left_behind(now=now, lease=lease, instance_id=worker_id)
+        if run_ids is not None:
+            chosen = and_(chosen, RunRow.id.in_(list(run_ids)))
         try:
             async with self._sessions.begin() as session:
                 result = await session.execute(
                     update(RunRow)
-                    .where(left_behind(now=now, lease=lease, instance_id=worker_id))
+                    .where(chosen)
                     .values(
                         status=RunStatus.INTERRUPTED,
                         finished_at=now,
-                        error={
-                            "code": "interrupted",
-                            "message": "the server stopped while this run was in progress",
-                        },
+                        error={"code": "interrupted", "message": message},
                     )
                     .execution_options(synchronize_session=False)
                 )

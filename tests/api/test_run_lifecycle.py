@@ -160,7 +160,9 @@ async def test_disconnect_with_continue_policy_finishes_in_background(
     assert assistant["status"] == "complete" and assistant["stage3"]["response"]
 
 
-def _serve(tmp_path: Path, sim: SimServer, port: int) -> subprocess.Popen[bytes]:
+def _serve(
+    tmp_path: Path, sim: SimServer, port: int, *, resume: bool = False
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "COUNCIL_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'crash.db'}",
@@ -171,6 +173,9 @@ def _serve(tmp_path: Path, sim: SimServer, port: int) -> subprocess.Popen[bytes]
         TEST_KEY_ENV: "sk-test",
         "COUNCIL_LOG_LEVEL": "WARNING",
         **FAST_LEASE_ENV,  # a killed instance's runs are freed once its lease has passed
+        # Whether a server resumes what a dead instance left (api/takeover.py) or marks it
+        # interrupted for a person to retry.
+        "COUNCIL_INSTANCES__RESUME": "true" if resume else "false",
     }
     with open(tmp_path / "server.log", "ab") as log:  # the child keeps its own descriptor
         return subprocess.Popen(
@@ -247,6 +252,53 @@ async def test_kill_9_mid_run_leaves_an_interrupted_run_that_can_be_retried(
     assert done["stage1"] == stage1, "retry asked stage 1 again instead of resuming"
     kinds = {r.prompt_kind for r in sim.requests}
     assert "answer" not in kinds and {"ranking", "chairman"} <= kinds
+
+
+async def test_a_run_left_by_a_killed_server_is_resumed_by_the_next_without_asking_again(
+    tmp_path: Path,
+    sim: SimServer,
+) -> None:
+    """kill -9 mid-review; the next server (instances.resume, the default) takes the run over by
+    itself and finishes it after its stored answers: no member answers twice, and no person has
+    to press retry."""
+    inject(sim, {"*": [FaultSpec(hang=True, prompt_kind="ranking")]})
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = _serve(tmp_path, sim, port, resume=True)
+    try:
+        await _wait_ready(base, proc, tmp_path / "server.log")
+        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+            cid = await new_conversation(http)
+            async with http.stream(
+                "POST",
+                f"/api/conversations/{cid}/message/stream",
+                json={"content": "survive a crash unattended"},
+            ) as response:
+                seen = await read_until(response, "stage2_start")
+                proc.send_signal(signal.SIGKILL)
+                proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    stage1 = next(e for e in seen if e["type"] == "stage1_complete")["data"]
+
+    inject(sim, {})
+    sim.clear_requests()
+    proc = _serve(tmp_path, sim, port, resume=True)
+    try:
+        await _wait_ready(base, proc, tmp_path / "server.log")
+        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+            done = await until_answer_status(http, cid, "complete")
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert done["attempts"] == 2 and done["stage3"] is not None
+    assert done["stage1"] == stage1, "the takeover asked stage 1 again instead of resuming"
+    kinds = [r.prompt_kind for r in sim.requests]
+    assert "answer" not in kinds
+    assert kinds.count("ranking") == len(stage1)  # each reviewer once, after the takeover
+    assert kinds.count("chairman") == 1
 
 
 async def test_a_second_instance_on_the_database_leaves_a_live_run_alone(

@@ -79,6 +79,9 @@ class CouncilServer:
             # (a new process: seconds of imports) finds them left behind and interrupts them.
             "COUNCIL_INSTANCES__HEARTBEAT": "0.2",
             "COUNCIL_INSTANCES__LEASE": "1",
+            # Marked interrupted rather than resumed by the next server, so the tests show
+            # what a person sees and does (api/takeover.py has its own tests).
+            "COUNCIL_INSTANCES__RESUME": "false",
             **self.env,
         }
         for key in ("OPENROUTER_API_KEY", "OPENAI_API_KEY"):

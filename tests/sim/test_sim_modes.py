@@ -167,6 +167,7 @@ def _serve(tmp_path: Path, sim: SimServer, port: int) -> subprocess.Popen[bytes]
         TEST_KEY_ENV: "sk-test",
         "COUNCIL_LOG_LEVEL": "WARNING",
         **FAST_LEASE_ENV,  # a killed instance's runs are freed once its lease has passed
+        "COUNCIL_INSTANCES__RESUME": "false",  # interrupted, for the test's own retry
     }
     with open(tmp_path / "server.log", "ab") as log:
         return subprocess.Popen(

@@ -29,6 +29,7 @@ from llmcouncil.api.schemas import (
     MessageCreate,
 )
 from llmcouncil.api.sse import run_stream
+from llmcouncil.api.takeover import stored_focus
 from llmcouncil.auth.policy import Principal
 from llmcouncil.council.runs import RunHandle
 from llmcouncil.council.spec import CouncilSpec, resolve_council
@@ -78,11 +79,7 @@ async def _retried_focus(request: Request, conversation_id: str, run_id: str) ->
     service = document_service(
         store=runtime.store, privacy=runtime.runs.privacy, settings=runtime.settings
     )
-    shown = (await service.documents.contexts(conversation_id)).get(run_id) or {}
-    focus = shown.get("focus")
-    if not isinstance(focus, dict) or not focus.get("document_id") or not focus.get("section"):
-        return None
-    return Focus(document_id=str(focus["document_id"]), number=str(focus["section"]))
+    return await stored_focus(service, conversation_id, run_id)
 
 
 def _notices(handle: RunHandle) -> dict[str, str]:
