@@ -36,6 +36,7 @@ from llmcouncil.errors import (
     CouncilError,
     NotFoundError,
     OverloadedError,
+    StoreError,
 )
 from llmcouncil.evaluation.execution import RunExecutor, RunOutcome, RunRequest
 from llmcouncil.store.repository import Store
@@ -105,6 +106,8 @@ class BatchRunner:
         stop = _Stop()
         try:
             await self._items(batch, stop)
+        except StoreError:
+            raise  # the database, not the batch: it stays running, and its job is retried
         except Exception as exc:
             log.exception("batch %s failed", batch_id)
             await self.batches.finish(batch_id, "failed", error=f"{type(exc).__name__}: {exc}")
@@ -159,6 +162,8 @@ class BatchRunner:
         started = time.monotonic()
         try:
             outcome = await self._outcome(executor, batch, item, started=started)
+        except StoreError:
+            raise
         except BudgetExceededError as exc:
             stop.budget = str(exc)
             await self.batches.set_item(batch.id, item.position, status="skipped", error=str(exc))
