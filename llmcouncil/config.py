@@ -31,8 +31,8 @@ from llmcouncil.analytics.settings import ReviewerWeightingSettings
 from llmcouncil.audit.settings import AuditSettings
 from llmcouncil.auth.settings import AuthSettings, auth_problems
 from llmcouncil.documents.settings import DocumentSettings
-from llmcouncil.jobs.settings import JobSettings
 from llmcouncil.errors import ConfigError
+from llmcouncil.jobs.settings import JobSettings
 from llmcouncil.observability.settings import ObservabilitySettings
 from llmcouncil.privacy.settings import DEFAULT_POLICY, PiiPolicy, PrivacySettings, privacy_problems
 from llmcouncil.resilience.settings import PresetResilienceSettings, ResilienceSettings
