@@ -41,9 +41,19 @@ def reviewers_report(connection: Connection, wanted: AnalyticsFilter) -> Reviewe
     )
 
 
+# Correlations (Spearman's rho, Kendall's tau) lie in −1…1, and so do their intervals; the
+# self-preference is a difference of ranks, unbounded here.
+_CORRELATION = (-1.0, 1.0)
+
+
 def _mean(stats: dict[str, float], name: str) -> tuple[Interval | None, int]:
     n = int(stats[f"{name}_n"])
-    interval = mean_interval(n=n, total=stats[f"{name}_sum"], squares=stats[f"{name}_sq"])
+    interval = mean_interval(
+        n=n,
+        total=stats[f"{name}_sum"],
+        squares=stats[f"{name}_sq"],
+        bounds=None if name == "self_delta" else _CORRELATION,
+    )
     return interval, n
 
 

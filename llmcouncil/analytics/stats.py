@@ -47,9 +47,17 @@ def wilson(successes: float, n: int, *, z: float = Z95) -> Interval | None:
     return Interval(estimate=p, low=max(0.0, centre - half), high=min(1.0, centre + half))
 
 
-def mean_interval(*, n: int, total: float, squares: float, z: float = Z95) -> Interval | None:
+def mean_interval(
+    *,
+    n: int,
+    total: float,
+    squares: float,
+    z: float = Z95,
+    bounds: tuple[float, float] | None = None,
+) -> Interval | None:
     """Mean and normal 95 % interval from n, Σx and Σx²; the interval is the mean itself for
-    n = 1 (nothing to estimate a spread from)."""
+    n = 1 (nothing to estimate a spread from). ``bounds``: the values the quantity can take (a
+    correlation's −1…1), which the interval never leaves, however few the observations."""
     if n <= 0:
         return None
     mean = total / n
@@ -57,7 +65,10 @@ def mean_interval(*, n: int, total: float, squares: float, z: float = Z95) -> In
         return Interval(estimate=mean, low=mean, high=mean)
     variance = max(0.0, (squares - n * mean * mean) / (n - 1))
     half = z * math.sqrt(variance / n)
-    return Interval(estimate=mean, low=mean - half, high=mean + half)
+    low, high = mean - half, mean + half
+    if bounds is not None:
+        low, high = max(bounds[0], low), min(bounds[1], high)
+    return Interval(estimate=mean, low=low, high=high)
 
 
 def mid_ranks(values: Sequence[float]) -> list[float]:

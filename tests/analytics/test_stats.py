@@ -38,6 +38,19 @@ def test_mean_interval_from_sums() -> None:
     assert mean_interval(n=0, total=0, squares=0) is None
 
 
+def test_a_correlation_s_interval_stays_within_minus_one_and_one() -> None:
+    # rho of 1.0, 0.2 and 0.9: mean 0.7, s = 0.4359, half-width 0.4932 → 0.2068 … 1.1932 unbounded.
+    rhos = [1.0, 0.2, 0.9]
+    sums = {"n": 3, "total": sum(rhos), "squares": sum(r * r for r in rhos)}
+    loose = mean_interval(**sums)
+    bounded = mean_interval(**sums, bounds=(-1.0, 1.0))
+    assert loose is not None and bounded is not None
+    assert loose.high > 1.0
+    assert (bounded.estimate, bounded.low, bounded.high) == pytest.approx(
+        (0.7, loose.low, 1.0), abs=1e-9
+    )
+
+
 def test_spearman_and_kendall() -> None:
     # d = (-1, 1, -1, 1, 0): rho = 1 - 6·4 / (5·24) = 0.8; two discordant pairs of ten: tau 0.6.
     x, y = [1, 2, 3, 4, 5], [2, 1, 4, 3, 5]
