@@ -164,3 +164,43 @@ def test_a_dataset_that_cannot_be_used_is_refused_and_creates_nothing(
     expect(form.get_by_role("button", name="Start")).to_be_enabled()
     shoot(page, shots, "evaluation-bad-dataset")
     assert evaluations_listed(sim) == before
+
+
+def test_an_evaluation_a_crash_stopped_is_shown_interrupted_and_resumed(
+    own_page: Page, own_server: CouncilServer, shots: Path, tmp_path: Path
+) -> None:
+    """The server is killed mid-evaluation; started again, it finds the evaluation left behind
+    by a dead instance (its heartbeat stopped), marks it interrupted, and Resume finishes it."""
+    page, server = own_page, own_server
+    server.configure_sim(latency=latency(700, first_token_ms=100))
+    dataset = tmp_path / "three.jsonl"
+    dataset.write_text("".join(json.dumps(q) + "\n" for q in QUESTIONS))
+    region = open_evaluations(page)
+    form = start_form(region)
+    form.get_by_label("Dataset (.jsonl or .csv)").set_input_files(str(dataset))
+    form.get_by_label("Name").fill("Cut short")
+    form.get_by_label("Strategies").fill("council, chairman")
+    form.get_by_label("Concurrency").fill("1")
+    form.get_by_role("button", name="Start").click()
+    card = region.get_by_role("region", name="Cut short")
+    expect(card.get_by_test_id("evaluation-status")).to_have_text("running")
+    progress = card.locator(".eval-card__progress")
+    expect(progress).to_have_text(re.compile(r"^[1-9]\d* of \d+ calls"), timeout=EVAL_TIMEOUT_MS)
+
+    server.kill()
+    server.start()  # same port and database: a new instance; the old one's heartbeat is stale
+    server.configure_sim(latency=latency(40, first_token_ms=10))
+    expect(card.get_by_test_id("evaluation-status")).to_have_text("interrupted")
+    expect(card.get_by_role("note")).to_contain_text("finished calls are not repeated")
+    done_before = int(progress.inner_text().split(" of ")[0])
+    assert done_before >= 1
+    shoot(page, shots, "evaluation-interrupted")
+
+    card.get_by_role("button", name="Resume").click()
+    expect(card.get_by_test_id("evaluation-status")).to_have_text(
+        "complete", timeout=EVAL_TIMEOUT_MS
+    )
+    expect(card).to_contain_text(re.compile(r"(\d+) of \1 calls \(100%\)"))
+    expect(card.get_by_role("button", name="Resume")).to_have_count(0)
+    card.get_by_role("button", name="Show report").click()
+    expect(card.get_by_role("table", name="The council against each strategy")).to_be_visible()
