@@ -19,7 +19,7 @@ from llmcouncil.config import Settings
 from llmcouncil.council.governance import RunActor
 from llmcouncil.council.runs import RunService
 from llmcouncil.council.spec import CouncilSpec, resolve_council
-from llmcouncil.errors import ConflictError, NotFoundError, ValidationFailedError
+from llmcouncil.errors import ConflictError, NotFoundError, StoreError, ValidationFailedError
 from llmcouncil.jobs.deployment import job_queue
 from llmcouncil.jobs.queue import InProcessJobQueue, JobQueue
 from llmcouncil.store.repository import Store
@@ -95,7 +95,11 @@ class BatchService:
                 questions=list(plan.questions),
             )
         )
-        await self.queue.enqueue(KIND, batch.id)
+        try:
+            await self.queue.enqueue(KIND, batch.id)
+        except StoreError as exc:  # the queue is down: the batch will not run, and says so
+            await self.batches.finish(batch.id, "failed", error=str(exc))
+            raise
         return batch
 
     async def recover(self) -> int:

@@ -17,11 +17,13 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from redis.exceptions import RedisError
 from saq import Job, Queue, Worker
 from saq.job import Status
 from saq.queue.redis import RedisQueue
 from saq.types import Context
 
+from llmcouncil.errors import StoreError
 from llmcouncil.jobs.queue import JobHandler
 from llmcouncil.jobs.settings import JobSettings
 
@@ -121,7 +123,10 @@ class RedisJobQueue:
             heartbeat=self._settings.heartbeat,
             retries=RETRIES,
         )
-        await self._queue.enqueue(job)
+        try:
+            await self._queue.enqueue(job)
+        except (RedisError, OSError) as exc:
+            raise StoreError(f"the job queue (Redis) is unreachable: {exc}") from exc
 
     async def aclose(self) -> None:
         await self._queue.disconnect()

@@ -183,3 +183,17 @@ async def test_a_cancel_skips_the_questions_not_started(council: Governed, sim: 
     assert [i["status"] for i in items] == ["done", "skipped", "skipped"]
     assert (await mia.get(f"/api/batches/{batch}")).json()["status"] == "cancelled"
     assert not any(_asks(r, QUESTIONS[1]) or _asks(r, QUESTIONS[2]) for r in sim.requests)
+
+
+async def test_an_unreachable_queue_is_a_503_and_the_batch_says_it_failed(
+    governed: GovernedFactory, sim: SimServer
+) -> None:
+    server = await governed(redis_url="redis://127.0.0.1:1/0", jobs={"backend": "redis"})
+    await server.user("mia")
+    mia = await server.session("mia")
+    refused = await _submit(mia)
+    assert refused.status_code == 503, refused.text
+    assert "job queue (Redis) is unreachable" in refused.json()["detail"]["message"]
+    listed = (await mia.get("/api/batches")).json()["batches"]
+    assert [b["status"] for b in listed] == ["failed"]
+    assert sim.requests == []
