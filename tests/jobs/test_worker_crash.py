@@ -1,12 +1,13 @@
-"""A batch survives a worker killed with SIGKILL: real ``council worker`` processes on Redis.
+"""A batch survives its worker's death: real ``council worker`` processes on Redis.
 
 The server (in the test's process) enqueues the batch; worker A runs it until its first
-question's review calls are in flight at the simulated upstream, and is killed with SIGKILL.
-Worker B, started after, finds the job untouched past ``jobs.heartbeat`` (SAQ's sweep), claims
-the batch once A's heartbeat on the database is older than the lease, and finishes it. What
+question's review calls are in flight at the simulated upstream, and is killed with SIGKILL
+(or stopped with SIGTERM, a drain). Worker B, started after, gets the job — after a kill, once
+SAQ's sweep finds it untouched past ``jobs.heartbeat`` and A's heartbeat on the database is
+older than the lease; after SIGTERM, at once, A having handed it back — and finishes it. What
 the upstream received says no call was made twice except the four reviews that were in flight
-when A died (their answers never arrived): the first question's answers were kept and its run
-resumed at the reviews, and the other questions were asked once each.
+when A stopped (their answers never arrived): the first question's answers were kept and its
+run resumed at the reviews, and the other questions were asked once each.
 """
 
 from __future__ import annotations
@@ -92,12 +93,27 @@ async def _reviews_sent(sim: SimServer, question: str) -> None:
         await asyncio.sleep(0.01)  # a poll of what the upstream captured, bounded by the caller
 
 
+async def _answers_stored(http: httpx.AsyncClient, batch_id: str) -> None:
+    """Until the first question's run has its stage-1 answers in the database."""
+    while True:
+        items = (await http.get(f"/api/batches/{batch_id}/results")).json()["items"]
+        conversation = items[0]["conversation_id"]
+        if conversation is not None:
+            detail = (await http.get(f"/api/conversations/{conversation}")).json()
+            answers = [m for m in detail["messages"] if m["role"] == "assistant"]
+            if answers and answers[0]["stage1"]:
+                return
+        await asyncio.sleep(0.05)  # a poll of the API, bounded by the caller
+
+
 def _asks(request: Any, question: str) -> bool:
     return any(question in str(m.get("content")) for m in request.messages)
 
 
 @pytest.mark.timeout(WAIT_S + 120)
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGTERM], ids=["kill-9", "sigterm"])
 async def test_a_batch_survives_a_worker_killed_mid_run(
+    stop: signal.Signals,
     tmp_path: Path,
     sim: SimServer,
     database_url: str,
@@ -157,8 +173,12 @@ async def test_a_batch_survives_a_worker_killed_mid_run(
             batch = started.json()
             assert batch["engine"] == "redis"
             await asyncio.wait_for(_reviews_sent(sim, QUESTIONS[0]), WAIT_S)
-            first.send_signal(signal.SIGKILL)
-            first.wait(30)
+            # Stage 1 is written while the reviews are on their way: wait until it is stored.
+            await asyncio.wait_for(_answers_stored(http, batch["id"]), WAIT_S)
+            first.send_signal(stop)
+            stopped = first.wait(60)
+            if stop == signal.SIGTERM:  # a drain: the job goes back to the queue at once
+                assert stopped == 0, (tmp_path / "worker-a.log").read_text()
             sim.configure(sim.config.model_copy(update={"faults": {}}))
 
             second = _worker(tmp_path, env, "worker-b")
