@@ -1,11 +1,11 @@
 """``council batch FILE``: many questions to one council, as a batch, with a progress bar.
 
-``FILE`` is read like an evaluation's dataset: JSON Lines (``{"question": ...}`` or a bare
-string a line) or CSV with a ``question`` column. The batch is the same as one submitted by
-``POST /api/batches``: without Redis it runs in this process; with Redis it goes to the
-``council worker`` processes and this command watches it. Ctrl-C leaves it resumable:
-``council batch --resume ID`` (or a server's next start, in-process mode) takes it up again,
-repeating no finished question.
+``FILE`` is read like an evaluation's dataset: JSON Lines (``{"question": ...}`` a line) or
+CSV with a ``question`` column; other fields are ignored. The batch is the same as one
+submitted by ``POST /api/batches``: without Redis it runs in this process; with Redis it goes
+to the ``council worker`` processes and this command watches it. Ctrl-C leaves it resumable:
+``council batch --resume ID`` (or any server's next start) takes it up again, repeating no
+finished question.
 """
 
 from __future__ import annotations

@@ -13,63 +13,23 @@ run resumed at the reviews, and the other questions were asked once each.
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 import signal
 import subprocess
-import sys
-import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import redis.asyncio as aioredis
 from cryptography.fernet import Fernet
-from support import CHAIRMAN, FAST_LEASE_ENV, MEMBERS, TEST_KEY_ENV
+from jobs_support import REDIS, start_worker, stop_worker, worker_env
+from support import CHAIRMAN, MEMBERS
 
 from llmcouncil.config import PresetSettings
 from llmcouncil.sim import FaultSpec, SimServer
 
-REDIS = "redis://127.0.0.1:6379/0"
 QUESTIONS = ["Why is the sky blue?", "Why is the sea salty?", "Why do cats purr?"]
 WAIT_S = 180  # far beyond a healthy run on a loaded machine; a broken one fails, not hangs
-
-
-@pytest.fixture
-async def queue_name() -> AsyncIterator[str]:
-    name = f"test-{uuid.uuid4().hex[:12]}"
-    yield name
-    client = aioredis.from_url(REDIS)
-    try:
-        for pattern in (f"saq:{name}:*", f"saq:job:{name}:*"):
-            async for key in client.scan_iter(match=pattern):
-                await client.delete(key)
-    finally:
-        await client.aclose()
-
-
-def _worker(tmp_path: Path, env: dict[str, str], name: str) -> subprocess.Popen[bytes]:
-    with open(tmp_path / f"{name}.log", "ab") as log:  # the child keeps its own descriptor
-        return subprocess.Popen(
-            [sys.executable, "-m", "llmcouncil", "worker"],
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-        )
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
 
 
 async def _until_ended(client: httpx.AsyncClient, batch_id: str, logs: Path) -> dict[str, Any]:
@@ -123,25 +83,7 @@ async def test_a_batch_survives_a_worker_killed_mid_run(
 ) -> None:
     key = Fernet.generate_key().decode()
     jobs = {"queue": queue_name, "heartbeat": 1, "sweep": 1}
-    env = {
-        **os.environ,
-        "COUNCIL_DATABASE_URL": database_url,
-        "COUNCIL_DEFAULT_PROVIDER": "sim",
-        "COUNCIL_PROVIDERS": json.dumps(
-            {"sim": {"base_url": sim.base_url, "api_key_env": TEST_KEY_ENV}}
-        ),
-        "COUNCIL_PRESETS": json.dumps(
-            {"default": {"members": MEMBERS, "chairman": CHAIRMAN, "title_model": MEMBERS[0]}}
-        ),
-        "COUNCIL_REDIS_URL": REDIS,
-        "COUNCIL_JOBS__QUEUE": queue_name,
-        "COUNCIL_JOBS__HEARTBEAT": "1",
-        "COUNCIL_JOBS__SWEEP": "1",
-        "COUNCIL_PRIVACY__KEY": key,
-        "COUNCIL_LOG_LEVEL": "INFO",
-        TEST_KEY_ENV: "sk-test",
-        **FAST_LEASE_ENV,  # a killed worker's batch and run are free once its lease has passed
-    }
+    env = worker_env(sim=sim, database_url=database_url, queue=queue_name, key=key)
     server = await start_server(
         make_settings(
             database_url=database_url,
@@ -162,7 +104,7 @@ async def test_a_batch_survives_a_worker_killed_mid_run(
             update={"faults": {"*": [FaultSpec(hang=True, prompt_kind="ranking")]}}
         )
     )
-    first = _worker(tmp_path, env, "worker-a")
+    first = start_worker(tmp_path, env, "worker-a")
     second: subprocess.Popen[bytes] | None = None
     try:
         async with httpx.AsyncClient(base_url=server.base_url, timeout=60) as http:
@@ -181,16 +123,16 @@ async def test_a_batch_survives_a_worker_killed_mid_run(
                 assert stopped == 0, (tmp_path / "worker-a.log").read_text()
             sim.configure(sim.config.model_copy(update={"faults": {}}))
 
-            second = _worker(tmp_path, env, "worker-b")
+            second = start_worker(tmp_path, env, "worker-b")
             done = await _until_ended(http, batch["id"], tmp_path)
             results = (await http.get(f"/api/batches/{batch['id']}/results")).json()["items"]
             first_conversation = (
                 await http.get(f"/api/conversations/{results[0]['conversation_id']}")
             ).json()
     finally:
-        _stop(first)
+        stop_worker(first)
         if second is not None:
-            _stop(second)
+            stop_worker(second)
 
     assert done["status"] == "complete", done
     assert done["progress"]["done"] == len(QUESTIONS)
