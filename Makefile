@@ -8,7 +8,7 @@ PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 # Every test has its own database, files and ports, so the suite runs on every core.
 TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: run test lint typecheck unit webtest e2e web bench services install install-dev clean
+.PHONY: run test lint typecheck unit cluster webtest e2e web bench services install install-dev clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -41,6 +41,7 @@ services:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 	@redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log
+	@command -v haproxy >/dev/null || (apt-get update -qq && apt-get install -y -qq haproxy)
 
 PY_DIRS := llmcouncil tests $(wildcard bench)
 
@@ -52,7 +53,12 @@ typecheck: .stamp-install-dev
 	$(BIN)/mypy
 
 unit: .stamp-install-dev services
-	COUNCIL_TEST_POSTGRES_URL=$(PG_URL) $(BIN)/pytest -q -m "not e2e" -p no:cacheprovider -n $(TEST_WORKERS) --durations=15
+	COUNCIL_TEST_POSTGRES_URL=$(PG_URL) $(BIN)/pytest -q -m "not e2e and not cluster" -p no:cacheprovider -n $(TEST_WORKERS) --durations=15
+
+# Three servers, a worker and HAProxy on loopback (tests/cluster, deploy/haproxy.cfg): one
+# cluster for the suite, so one pytest process.
+cluster: .stamp-install-dev services
+	COUNCIL_TEST_POSTGRES_URL=$(PG_URL) $(BIN)/pytest -q -m cluster -p no:cacheprovider -p no:xdist tests/cluster
 
 webtest: web
 	cd web && npm test
@@ -64,7 +70,7 @@ e2e: .stamp-install-dev web
 
 # Every stage runs even when an earlier one fails, so one failure never hides another; the
 # target fails at the end, naming the stages that failed.
-TEST_STAGES := lint typecheck unit webtest e2e
+TEST_STAGES := lint typecheck unit cluster webtest e2e
 
 test:
 	@failed=""; \
