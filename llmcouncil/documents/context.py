@@ -18,7 +18,8 @@ from typing import Any
 
 from llmcouncil.documents.repository import StoredDocument, StoredSection
 from llmcouncil.documents.retrieval import bm25_scores
-from llmcouncil.providers.base import ChatMessage, ImagePart
+from llmcouncil.documents.vision import image_part
+from llmcouncil.providers.base import ChatMessage
 
 CITATION_RULE = (
     "When your answer uses these documents, cite the section it comes from in square "
@@ -278,7 +279,10 @@ def build_context(
                 ChatMessage(
                     "user",
                     "\n\n".join(p for p in (text, seen) if p),
-                    images=tuple(ImagePart.of(d.media_type, d.data or b"") for d in images),
+                    images=tuple(
+                        image_part(d.media_type, d.data or b"", content_hash=d.content_hash)
+                        for d in images
+                    ),
                 ),
                 ChatMessage("assistant", acknowledgement),
             ]

@@ -13,12 +13,13 @@ fallbacks, every one of which the role policy admitted before the run began.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from llmcouncil.errors import ConfigError
-from llmcouncil.providers.base import ChatMessage
+from llmcouncil.providers.base import ChatMessage, ImagePart
 from llmcouncil.providers.catalogue import ModelInfo
 
 # Model reference → True when it reads images, False when it does not, None: not known.
@@ -26,6 +27,26 @@ ImageInput = Callable[[str], bool | None]
 
 NOT_READ = "does not read images"
 PRIVACY_BLOCK = "the preset's pii_policy is block, and an image cannot be checked for personal data"
+
+
+# Encoded images kept for the next run (a follow-up sends the same image again): base64 of a
+# 5 MB image costs tens of milliseconds of the event loop. Bounded by their URLs' length.
+CACHED_URL_CHARS = 32 * 1024 * 1024
+_PARTS: OrderedDict[str, ImagePart] = OrderedDict()
+
+
+def image_part(media_type: str, data: bytes, *, content_hash: str) -> ImagePart:
+    """The image as a content part, encoded once while it stays among the recent ones."""
+    key = f"{content_hash}:{media_type}"
+    part = _PARTS.get(key)
+    if part is not None:
+        _PARTS.move_to_end(key)
+        return part
+    part = ImagePart.of(media_type, data)
+    _PARTS[key] = part
+    while sum(len(p.url) for p in _PARTS.values()) > CACHED_URL_CHARS and len(_PARTS) > 1:
+        _PARTS.popitem(last=False)
+    return part
 
 
 def catalogue_image_input(model_info: Callable[[str], ModelInfo | None]) -> ImageInput:

@@ -44,6 +44,13 @@ class ImagePart:
 
     url: str  # data:image/png;base64,…
 
+    def __post_init__(self) -> None:
+        # Nothing in it needs escaping in JSON, so an adapter may splice it into a body as it
+        # is (``providers/image_wire.py``) instead of running the JSON encoder over megabytes.
+        url = self.url
+        if not (url.isascii() and url.isprintable()) or '"' in url or "\\" in url:
+            raise ValueError("an image part's URL must be a data: URL in plain ASCII")
+
     @classmethod
     def of(cls, media_type: str, data: bytes) -> ImagePart:
         return cls(f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}")

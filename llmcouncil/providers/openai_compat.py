@@ -45,6 +45,7 @@ from llmcouncil.providers.base import (
     StreamItem,
     TextDelta,
 )
+from llmcouncil.providers.image_wire import json_body
 from llmcouncil.providers.reasoning import split_reasoning
 from llmcouncil.providers.reasoning_stream import ThinkFilter
 from llmcouncil.providers.reasoning_wire import WireFormat, add_reasoning, guess_format
@@ -58,6 +59,7 @@ from llmcouncil.providers.sse import (
 
 SIMULATED_HEADER = "X-Council-Simulated"
 _MAX_ERROR_TEXT = 300
+_JSON_HEADERS = {"Content-Type": "application/json"}
 
 
 class OpenAICompatProvider:
@@ -131,12 +133,20 @@ class OpenAICompatProvider:
             add_reasoning(payload, request, self._reasoning_format)
         return payload
 
+    def _body(self, request: CompletionRequest, *, stream: bool) -> dict[str, Any]:
+        """The post's body: JSON as aiohttp writes it, or, when a message carries images,
+        bytes with the images spliced in (``image_wire.py``)."""
+        payload = self._payload(request, stream=stream)
+        if not any(m.images for m in request.messages):
+            return {"json": payload}
+        return {"data": json_body(payload), "headers": _JSON_HEADERS}
+
     async def complete(self, request: CompletionRequest) -> Completion:
         started = time.perf_counter()
         try:
             async with asyncio.timeout(request.timeout):
                 async with self._client().post(
-                    f"{self.base_url}/chat/completions", json=self._payload(request, stream=False)
+                    f"{self.base_url}/chat/completions", **self._body(request, stream=False)
                 ) as response:
                     simulated = response.headers.get(SIMULATED_HEADER, "") == "true"
                     body = await response.read()
@@ -234,7 +244,7 @@ class OpenAICompatProvider:
             async with asyncio.timeout_at(first_at if waiting_first else total_at) as deadline:
                 call = _Call(state, deadline, total_at if waiting_first else None)
                 async with self._client().post(
-                    f"{self.base_url}/chat/completions", json=self._payload(request, stream=True)
+                    f"{self.base_url}/chat/completions", **self._body(request, stream=True)
                 ) as response:
                     call.simulated = response.headers.get(SIMULATED_HEADER, "") == "true"
                     if response.status >= 400:

@@ -4,15 +4,19 @@ that carry an image to them and the note the others get, and whose fallbacks may
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+from typing import Any
 
 from files import make_png
 from test_context import book
 
+from llmcouncil.documents import vision
 from llmcouncil.documents.context import build_context
 from llmcouncil.documents.repository import StoredDocument
 from llmcouncil.documents.vision import (
     ImageHistory,
     catalogue_image_input,
+    image_part,
     image_records,
     reads_images,
 )
@@ -29,6 +33,7 @@ def photo(data: bytes) -> StoredDocument:
         media_type="image/png",
         filename="photo.png",
         title="photo",
+        content_hash=hashlib.sha256(data).hexdigest(),
         sections=[],
         section_count=0,
         pages=None,
@@ -103,3 +108,13 @@ def test_the_record_names_each_model_once() -> None:
         ["words"],
         "does not read images",
     )
+
+
+def test_an_image_is_encoded_once_while_it_is_among_the_recent_ones(monkeypatch: Any) -> None:
+    monkeypatch.setattr(vision, "CACHED_URL_CHARS", 200)
+    monkeypatch.setattr(vision, "_PARTS", type(vision._PARTS)())
+    first = image_part("image/png", b"a" * 60, content_hash="h1")
+    assert image_part("image/png", b"ignored", content_hash="h1") is first
+    image_part("image/png", b"b" * 60, content_hash="h2")
+    image_part("image/png", b"c" * 60, content_hash="h3")  # over 200 characters: h1 goes
+    assert image_part("image/png", b"d" * 60, content_hash="h1") is not first
