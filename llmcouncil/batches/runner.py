@@ -23,7 +23,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from llmcouncil.batches.repository import ACTIVE, Batch, BatchItem, BatchStore, ItemResult
@@ -45,7 +45,9 @@ from llmcouncil.store.tables import utcnow
 log = logging.getLogger(__name__)
 
 SOURCE = "batch"
-OVERLOAD_RETRIES = 5
+# A question refused for capacity or the asker's rate limit (429) waits its Retry-After (at
+# most 30 s) and is asked again: a rate limit paces a batch rather than failing its questions.
+OVERLOAD_RETRIES = 120
 Sleep = Callable[[float], Awaitable[None]]
 
 
@@ -62,6 +64,14 @@ def item_key(batch_id: str, position: int) -> str:
 @dataclass(slots=True)
 class _Stop:
     budget: str | None = None
+
+
+@dataclass(slots=True)
+class _Slot:
+    """The deliveries of one batch's job to this process, run one after the other."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0
 
 
 class BatchRunner:
@@ -81,19 +91,21 @@ class BatchRunner:
         self.settings = settings
         self.sleep = sleep  # between polls of another instance's batch or run; tests hand in theirs
         self.clock = clock
-        self._running: dict[str, asyncio.Lock] = {}
+        self._running: dict[str, _Slot] = {}
 
     async def run(self, batch_id: str) -> None:
         """The batch's job: claim it, run its unfinished questions, record how it ended.
 
         A second delivery to this process waits for the first (the claim, by instance, would
         let it through)."""
-        lock = self._running.setdefault(batch_id, asyncio.Lock())
+        slot = self._running.setdefault(batch_id, _Slot())
+        slot.users += 1
         try:
-            async with lock:
+            async with slot.lock:
                 await self._run(batch_id)
         finally:
-            if not lock.locked() and self._running.get(batch_id) is lock:
+            slot.users -= 1
+            if slot.users == 0:
                 del self._running[batch_id]
 
     async def _run(self, batch_id: str) -> None:
