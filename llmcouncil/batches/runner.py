@@ -118,11 +118,12 @@ class BatchRunner:
         stop = _Stop()
         try:
             await self._items(batch, stop)
-        except StoreError:
-            raise  # the database, not the batch: it stays running, and its job is retried
         except Exception as exc:
+            cause = _leaf(exc)  # the lanes' task group wraps what one of them raised
+            if isinstance(cause, StoreError):
+                raise cause from exc  # the database, not the batch: it stays running, retried
             log.exception("batch %s failed", batch_id)
-            await self.batches.finish(batch_id, "failed", error=f"{type(exc).__name__}: {exc}")
+            await self.batches.finish(batch_id, "failed", error=f"{type(cause).__name__}: {cause}")
             raise
         if stop.budget is not None:
             await self.batches.skip_rest(batch_id, reason=stop.budget)
@@ -242,6 +243,12 @@ class BatchRunner:
             if outcome is None:
                 return RunOutcome(ok=False, error="the question's conversation was deleted")
             return outcome
+
+
+def _leaf(exc: Exception) -> Exception:
+    while isinstance(exc, ExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return exc
 
 
 def _result(outcome: RunOutcome) -> ItemResult:
