@@ -43,16 +43,20 @@ def _replace(figures: RunFigures) -> Callable[[Connection], None]:
     def work(connection: Connection) -> None:
         if connection.dialect.name == "postgresql":
             connection.execute(select(func.pg_advisory_xact_lock(FIGURES_LOCK)))
-        for table in _TABLES:
-            connection.execute(delete(table).where(table.c.run_id == run_id))
+        settled_before = connection.execute(
+            select(RUN_FIGURES.c.run_id).where(RUN_FIGURES.c.run_id == run_id)
+        ).first()
+        if settled_before is not None:  # (a delete's trigger runs even when it finds no row)
+            for table in _TABLES:
+                connection.execute(delete(table).where(table.c.run_id == run_id))
         connection.execute(insert(RUN_FIGURES), [figures.run])
         for table, rows in (
             (ANSWER_FIGURES, figures.answers),
             (REVIEW_FIGURES, figures.reviews),
             (PAIR_FIGURES, figures.pairs),
         ):
-            if rows:
-                connection.execute(insert(table), rows)
+            if rows:  # one statement (not one per row): PostgreSQL's trigger runs once
+                connection.execute(insert(table).values(rows))
 
     return work
 

@@ -229,6 +229,13 @@ def plan(wanted: AnalyticsFilter) -> list[Slice]:
     since, until = _utc(wanted.since), _utc(wanted.until)
     if wanted.user_id is not None or wanted.preset == "":
         return [Slice("figures", since, until)]
+    try:
+        return _cut(since, until)
+    except OverflowError:  # a bound in the last day of year 9999: no day after it
+        return [Slice("figures", since, until)]
+
+
+def _cut(since: datetime | None, until: datetime | None) -> list[Slice]:
     first_day = _ceil_day(since) if since is not None else None
     last_day = _midnight(until.date()) if until is not None else None
     if not _before(first_day, last_day):

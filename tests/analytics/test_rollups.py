@@ -9,7 +9,7 @@ figures were stored before the migration that made the roll-ups.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -196,6 +196,8 @@ def test_the_plan_cuts_a_range_into_figure_rows_days_and_months() -> None:
     assert [s.source for s in rollups.plan(AnalyticsFilter())] == ["month"]
     assert [s.source for s in rollups.plan(FILTERS["one user"])] == ["figures"]
     assert [s.source for s in rollups.plan(FILTERS["within a day"])] == ["figures"]
+    last = AnalyticsFilter(since=datetime(9999, 12, 31, 1, tzinfo=UTC))
+    assert [s.source for s in rollups.plan(last)] == ["figures"]
 
 
 async def test_everyones_reports_are_read_from_the_rollups(
