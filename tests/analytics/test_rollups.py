@@ -8,6 +8,7 @@ figures were stored before the migration that made the roll-ups.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,7 +17,7 @@ import pytest
 from alembic import command
 from alembic.config import Config
 from pydantic import BaseModel
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from test_both_databases import bench
 
@@ -242,3 +243,20 @@ def _alembic_config(connection: Connection) -> Config:
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
     return config
+
+
+async def test_runs_settling_at_the_same_time_are_each_counted_once(
+    filled: tuple[AsyncEngine, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine, tables = filled
+    extra = bench.generate(12, seed=5, first=RUNS_MADE)
+    async with engine.begin() as connection:
+        await connection.execute(insert(RUNS), extra["runs"])
+    fresh = [_figures_of(extra, row["run_id"]) for row in extra["run_figures"]]
+    again = [
+        _figures_of(tables, row["run_id"], settled_at=START + timedelta(days=200))
+        for row in tables["run_figures"][:12]
+    ]
+    await asyncio.gather(*(store_run_figures(engine, f) for f in [*fresh, *again, *fresh]))
+    assert (await service.models(engine, AnalyticsFilter())).runs == RUNS_MADE + 12
+    await assert_both_ways(engine, monkeypatch)
