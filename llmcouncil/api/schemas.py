@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from llmcouncil.config import MAX_REVISION_ROUNDS, ModeName
+from llmcouncil.config import MAX_REVISION_ROUNDS, ModeName, StageReasoning
 
 # Where a conversation was started; v1 (OpenAI-compatible clients) and mcp are tools' traffic.
 ConversationSource = Literal["web", "api", "cli", "v1", "mcp", "eval", "batch"]
@@ -22,6 +22,11 @@ class ConversationCreate(BaseModel):
     source: Literal["web", "api"] = Field(
         default="api", description="web: the web UI says it started it; api: any other client"
     )
+    reasoning: StageReasoning | None = Field(
+        default=None,
+        description="Effort and output budgets for this council, per stage and per model of "
+        "it, over its preset's (the council picker's settings)",
+    )
 
 
 class ConversationUpdate(BaseModel):
@@ -31,6 +36,7 @@ class ConversationUpdate(BaseModel):
     preset: str | None = Field(default=None, max_length=100)
     members: list[str] | None = Field(default=None, max_length=26)
     chairman: str | None = Field(default=None, max_length=300)
+    reasoning: StageReasoning | None = None
 
 
 class MessageCreate(BaseModel):
@@ -327,6 +333,7 @@ class ConversationPublic(BaseModel):
     preset: str | None
     members: list[str] | None
     chairman: str | None
+    reasoning: StageReasoning | None = None
     messages: list[MessagePublic]
 
 

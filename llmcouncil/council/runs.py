@@ -239,6 +239,7 @@ class RunService:
                     preset=conversation.preset,
                     members=conversation.members,
                     chairman=conversation.chairman,
+                    reasoning=conversation.reasoning,
                     mode=request.mode,
                     rounds=request.rounds,
                 )

@@ -59,8 +59,11 @@ def resolve_council(
     chairman: str | None = None,
     mode: str | None = None,
     rounds: int | None = None,
+    reasoning: dict[str, Any] | None = None,
 ) -> CouncilSpec:
-    """``mode`` and ``rounds`` (a question's own) take the place of the preset's."""
+    """``mode`` and ``rounds`` (a question's own) take the place of the preset's;
+    ``reasoning`` (a conversation's own, ``StageReasoning``'s set fields) goes over the
+    preset's: each stage it sets, and each model's settings."""
     name = preset or settings.default_preset
     config = settings.presets.get(name)
     if config is None:
@@ -88,9 +91,14 @@ def resolve_council(
         settings.providers
     ):
         problems.append(f"sample model {sample_model!r} names an unknown provider")
+    own = reasoning or {}
+    strangers = sorted(set(own.get("models") or {}) - {*chosen, chair})
+    if strangers:
+        problems.append(f"reasoning is set for {', '.join(strangers)}, not in this council")
     if problems:
         raise ValidationFailedError("; ".join(problems))
     prompts = config.system_prompts
+    preset_reasoning = config.reasoning.model_dump(exclude_defaults=True)
     return CouncilSpec(
         preset=name,
         members=chosen,
@@ -115,5 +123,11 @@ def resolve_council(
         sample_reviewers=config.sample_reviewers,
         early_stop=config.early_stop,
         structured_synthesis=config.structured_synthesis,
-        reasoning=config.reasoning.model_dump(exclude_defaults=True),
+        reasoning={
+            **preset_reasoning,
+            **{stage: value for stage, value in own.items() if stage != "models"},
+            "models": {**preset_reasoning.get("models", {}), **(own.get("models") or {})},
+        }
+        if own
+        else preset_reasoning,
     )

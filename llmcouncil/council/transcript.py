@@ -141,6 +141,7 @@ def conversation_payload(detail: ConversationDetail) -> dict[str, Any]:
         "preset": c.preset,
         "members": c.members,
         "chairman": c.chairman,
+        "reasoning": c.reasoning,
         "messages": messages,
     }
     return dict(restore_value(payload, detail.vault))

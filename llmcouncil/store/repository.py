@@ -46,6 +46,7 @@ class Store(RunStore):
         chairman: str | None = None,
         user_id: str | None = None,
         source: str = "web",
+        reasoning: dict[str, Any] | None = None,
     ) -> ConversationRow:
         now = utcnow()
         values: dict[str, Any] = {
@@ -54,6 +55,7 @@ class Store(RunStore):
             "preset": preset,
             "members": members,
             "chairman": chairman,
+            "reasoning": reasoning,
             "pii_vault": None,
             "user_id": user_id,
             "source": source,

@@ -61,6 +61,9 @@ class ConversationRow(Base):
     preset: Mapped[str | None] = mapped_column(String(100))
     members: Mapped[list[Any] | None] = mapped_column(JSON)
     chairman: Mapped[str | None] = mapped_column(String(300))
+    # Effort and output budgets chosen for this council (StageReasoning's set fields), over
+    # its preset's; null: the preset's (migration 0014_conversation_reasoning).
+    reasoning: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # Placeholder → original of this conversation, as one Fernet token (privacy/vault.py).
     pii_vault: Mapped[str | None] = mapped_column(Text)
     # The owner (auth.users.id); None: created in local single-user mode.

@@ -108,6 +108,11 @@ def test_compose_a_council_from_the_catalogue_save_it_and_run_it(
     wait_finished(turn)
     expect(stage1(turn).get_by_role("tab")).to_have_count(3)
     expect(final_answer(turn)).to_contain_text("Chairman claude-opus-4.6")
+    # The council's reasoning went with it: the conversation keeps it, and its runs use it.
+    cid = page.url.rsplit("/c/", 1)[1]
+    held = httpx.get(f"{sim.url}/api/conversations/{cid}", timeout=10).json()["reasoning"]
+    assert held["chairman"]["effort"] == "high" and held["reviews"]["max_output_tokens"] == 2000
+    assert held["models"]["anthropic/claude-opus-4.6"]["effort"] == "low"
 
     # The saved preset is there after a reload and can be deleted.
     page.reload()

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from support import MEMBERS
+from support import CHAIRMAN, MEMBERS
 
 from llmcouncil.config import ProviderSettings
 from llmcouncil.providers.base import ChatMessage, CompletionRequest, ReasoningRequest
@@ -117,3 +117,54 @@ async def test_a_council_sends_each_stage_its_own_effort(
     assert sent[("ranking", MEMBERS[1])] == {"reasoning": {"effort": "low"}}
     chair = next(params for (kind, _), params in sent.items() if kind == "chairman")
     assert chair == {"reasoning": {"max_tokens": 8000}}
+
+
+async def test_a_conversation_s_own_reasoning_goes_over_its_preset_s(
+    make_settings: object, start_server: object, sim: SimServer
+) -> None:
+    """The council picker's settings, kept with the conversation, are what its runs send: each
+    stage it sets replaces the preset's, each model's settings join the preset's."""
+    preset = {"answers": {"effort": "medium"}, "models": {MEMBERS[3]: {"effort": "low"}}}
+    settings = make_settings(preset={"reasoning": preset})  # type: ignore[operator]
+    settings.providers["sim"] = ProviderSettings(
+        base_url=sim.base_url,
+        api_key_env=settings.providers["sim"].api_key_env,
+        structured_output=True,
+        reasoning_format="openrouter",
+    )
+    server = await start_server(settings)  # type: ignore[operator]
+    own = {"chairman": {"effort": "high"}, "models": {MEMBERS[0]: {"max_output_tokens": 900}}}
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
+        created = await client.post(
+            "/api/conversations",
+            json={"members": list(MEMBERS), "chairman": CHAIRMAN, "reasoning": own},
+        )
+        assert created.status_code == 200, created.text
+        assert created.json()["reasoning"] == own
+        cid = created.json()["id"]
+        response = await client.post(f"/api/conversations/{cid}/message", json={"content": "Hi"})
+        assert response.status_code == 200
+        stored = (await client.get(f"/api/conversations/{cid}")).json()
+        assert stored["reasoning"] == own
+
+        # A setting for a model outside the council, or an unknown effort, stores nothing.
+        stranger = {"models": {"someone/else": {"effort": "low"}}}
+        refused = await client.post(
+            "/api/conversations",
+            json={"members": list(MEMBERS), "chairman": CHAIRMAN, "reasoning": stranger},
+        )
+        assert refused.status_code == 422 and "someone/else" in refused.text
+        bad = await client.patch(
+            f"/api/conversations/{cid}", json={"reasoning": {"answers": {"effort": "wild"}}}
+        )
+        assert bad.status_code == 422
+        changed = await client.patch(f"/api/conversations/{cid}", json={"reasoning": None})
+        assert changed.status_code == 200 and changed.json()["reasoning"] is None
+        listed = (await client.get("/api/conversations")).json()
+        assert [c["id"] for c in listed] == [cid]  # the refused one was not stored
+    sent = {(r.prompt_kind, r.model): r.params for r in sim.requests}
+    assert sent[("answer", MEMBERS[0])] == {"reasoning": {"effort": "medium"}, "max_tokens": 900}
+    assert sent[("answer", MEMBERS[3])] == {"reasoning": {"effort": "low"}}
+    assert sent[("answer", MEMBERS[2])] == {"reasoning": {"effort": "medium"}}
+    chair = next(params for (kind, _), params in sent.items() if kind == "chairman")
+    assert chair == {"reasoning": {"effort": "high"}}

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from llmcouncil.store.database import MIGRATIONS, create_engine, schema_status, upgrade
 from llmcouncil.store.repository import Store
 
-HEAD = "0013_saved_preset_reasoning"
+HEAD = "0014_conversation_reasoning"
 # Revisions a database in use may be at: each released head, and both branches together.
 RELEASED = [("0001",), ("0002_governance",), ("0002_privacy",), ("0002_governance", "0002_privacy")]
 

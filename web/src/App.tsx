@@ -142,7 +142,7 @@ function PageView({ page, me, access, onSignOut }: { page: PageId; me: Me; acces
  * The council a conversation uses. The server stores `null` members and chairman when a preset
  * (or, with no preset either, the default preset) decides them.
  */
-function councilOf(c: Pick<Conversation, 'preset' | 'members' | 'chairman'> | null, models: ModelsInfo | null): CouncilChoice {
+function councilOf(c: Pick<Conversation, 'preset' | 'members' | 'chairman' | 'reasoning'> | null, models: ModelsInfo | null): CouncilChoice {
   const custom = Boolean(c?.members?.length);
   const presetName = c?.preset ?? (custom ? null : (models?.default_preset ?? null));
   const preset = models?.presets.find((p) => p.name === presetName);
@@ -150,6 +150,7 @@ function councilOf(c: Pick<Conversation, 'preset' | 'members' | 'chairman'> | nu
     preset: custom && !c?.preset ? null : presetName,
     members: c?.members ?? preset?.members ?? [],
     chairman: c?.chairman ?? preset?.chairman ?? null,
+    reasoning: custom ? (c?.reasoning ?? null) : null,
   };
 }
 
@@ -159,7 +160,7 @@ function councilOf(c: Pick<Conversation, 'preset' | 'members' | 'chairman'> | nu
  */
 function councilBody(c: CouncilChoice) {
   if (c.preset) return { preset: c.preset, members: null, chairman: null };
-  if (c.members.length > 0) return { preset: null, members: c.members, chairman: c.chairman };
+  if (c.members.length > 0) return { preset: null, members: c.members, chairman: c.chairman, reasoning: c.reasoning ?? null };
   return {};
 }
 

@@ -31,6 +31,7 @@ from llmcouncil.api.schemas import (
 from llmcouncil.api.sse import run_stream
 from llmcouncil.api.takeover import stored_focus
 from llmcouncil.auth.policy import Principal
+from llmcouncil.config import StageReasoning
 from llmcouncil.council.runs import RunHandle
 from llmcouncil.council.spec import CouncilSpec, resolve_council
 from llmcouncil.council.transcript import (
@@ -60,6 +61,11 @@ NOTICE_HEADER = "X-Council-Notice"
 async def _check_policy(request: Request, principal: Principal, spec: CouncilSpec) -> None:
     if principal.user_id is not None:
         await request.app.state.runtime.governance.gate.check_policy(principal.user_id, spec)
+
+
+def _reasoning(given: StageReasoning | None) -> dict[str, Any] | None:
+    """What a client set of a council's reasoning (None: nothing, the preset's applies)."""
+    return (given.model_dump(exclude_defaults=True) or None) if given is not None else None
 
 
 async def _focus(request: Request, conversation_id: str, body: MessageCreate) -> Focus | None:
@@ -113,9 +119,14 @@ async def create_conversation(
     body: ConversationCreate | None = None,
 ) -> dict[str, Any]:
     body = body or ConversationCreate()
-    if body.preset or body.members or body.chairman:
+    reasoning = _reasoning(body.reasoning)
+    if body.preset or body.members or body.chairman or reasoning:
         spec = resolve_council(
-            runtime.settings, preset=body.preset, members=body.members, chairman=body.chairman
+            runtime.settings,
+            preset=body.preset,
+            members=body.members,
+            chairman=body.chairman,
+            reasoning=reasoning,
         )  # validates before anything is stored
         await _check_policy(request, principal, spec)
     row = await runtime.store.create_conversation(
@@ -124,6 +135,7 @@ async def create_conversation(
         chairman=body.chairman,
         user_id=principal.user_id,
         source=body.source,
+        reasoning=reasoning,
     )
     # A new conversation has no messages and no vault: nothing to read back.
     return conversation_payload(ConversationDetail(conversation=row, messages=[], runs={}))
@@ -150,11 +162,14 @@ async def update_conversation(
     request: Request,
 ) -> dict[str, Any]:
     changes = body.model_dump(exclude_unset=True)
-    if {"preset", "members", "chairman"} & changes.keys():
+    if "reasoning" in changes:
+        changes["reasoning"] = _reasoning(body.reasoning)
+    if {"preset", "members", "chairman", "reasoning"} & changes.keys():
         merged = {
             "preset": current.preset,
             "members": current.members,
             "chairman": current.chairman,
+            "reasoning": current.reasoning,
             **changes,
         }
         spec = resolve_council(
@@ -162,6 +177,7 @@ async def update_conversation(
             preset=merged["preset"],
             members=merged["members"],
             chairman=merged["chairman"],
+            reasoning=merged["reasoning"],
         )
         await _check_policy(request, principal, spec)
     if "title" in changes:

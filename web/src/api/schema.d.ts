@@ -1753,6 +1753,8 @@ export interface components {
              * @enum {string}
              */
             source: "web" | "api";
+            /** @description Effort and output budgets for this council, per stage and per model of it, over its preset's (the council picker's settings) */
+            reasoning?: components["schemas"]["StageReasoning"] | null;
         };
         /** ConversationPublic */
         ConversationPublic: {
@@ -1770,6 +1772,7 @@ export interface components {
             members: string[] | null;
             /** Chairman */
             chairman: string | null;
+            reasoning?: components["schemas"]["StageReasoning"] | null;
             /** Messages */
             messages: (components["schemas"]["UserMessagePublic"] | components["schemas"]["AssistantMessagePublic"])[];
         };
@@ -1804,6 +1807,7 @@ export interface components {
             members?: string[] | null;
             /** Chairman */
             chairman?: string | null;
+            reasoning?: components["schemas"]["StageReasoning"] | null;
         };
         /** CostsReport */
         CostsReport: {

@@ -6,12 +6,14 @@ import { councilProblem, type Composition } from './catalogue';
 import { ESTIMATE_METHOD, MODES, estimateCost, formatDollars, type Mode, type Prices } from './estimate';
 import { ModelTable } from './ModelTable';
 import { ReasoningControls } from './ReasoningControls';
-import { EMPTY_REASONING, fromSaved, reasoningProblem, toSaved, type ReasoningForm } from './reasoning';
+import { EMPTY_REASONING, fromSaved, reasoningProblem, toSaved, type ReasoningForm, type StageReasoning } from './reasoning';
 
 export interface CouncilChoice {
   preset: string | null;
   members: string[];
   chairman: string | null;
+  /** Effort and output budgets of a composed council, sent with it (null: the preset's). */
+  reasoning?: StageReasoning | null;
 }
 
 /** The deliberation modes, as the composer and the picker offer them. */
@@ -74,11 +76,11 @@ export function CouncilPicker({
     if (!open) {
       setPreset(value.preset ?? CUSTOM);
       setCouncil({ members: value.members, chairman: value.chairman ?? '' });
-      setReasoning(EMPTY_REASONING);
+      setReasoning(value.reasoning ? fromSaved(value.reasoning) : EMPTY_REASONING);
       setError(null);
       setNotice(null);
     }
-  }, [open, value.preset, value.members, value.chairman]);
+  }, [open, value.preset, value.members, value.chairman, value.reasoning]);
 
   useEffect(() => {
     if (open) api.savedPresets().then((r) => setSaved(r.presets), () => setSaved([]));
@@ -112,9 +114,16 @@ export function CouncilPicker({
     if (!composing && chosenPreset) {
       choice = { preset, members: chosenPreset.members, chairman: chosenPreset.chairman };
     } else {
-      const problem = councilProblem(council, retired);
+      const inCouncil = [...council.members, council.chairman];
+      const problem = councilProblem(council, retired) ?? reasoningProblem(reasoning, inCouncil);
       if (problem) return setError(problem);
-      choice = { preset: null, members: council.members, chairman: council.chairman };
+      const chosen = toSaved(reasoning, inCouncil);
+      choice = {
+        preset: null,
+        members: council.members,
+        chairman: council.chairman,
+        reasoning: Object.keys(chosen).length ? chosen : null,
+      };
     }
     try {
       await onSave(choice);
