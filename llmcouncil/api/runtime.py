@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from llmcouncil.analytics.weighting import ReviewerWeights
 from llmcouncil.api.governance import Governance
+from llmcouncil.api.live_streams import LiveEventPublisher, RedisEventFeed, redis_client
+from llmcouncil.api.run_events import RunEventSource
 from llmcouncil.api.takeover import Takeover
 from llmcouncil.config import Settings, is_demo, validated_settings
 from llmcouncil.council.pipeline import CouncilPipeline
@@ -59,6 +61,8 @@ class Runtime:
     heartbeat: Heartbeat | None = None
     shared_breakers: RedisBreakerStore | None = None
     reviewer_weights: ReviewerWeights | None = None
+    live_events: LiveEventPublisher | None = None
+    run_events: RunEventSource | None = None
 
     @property
     def demo(self) -> bool:
@@ -108,13 +112,17 @@ class Runtime:
             pipeline = CouncilPipeline(store=store, caller=caller, settings=settings)
             governance = await Governance.start(settings, engine=engine, store=store)
             weights = ReviewerWeights(engine, settings.reviewer_weighting)
+            # Every run's events go to its Redis stream, so any instance can follow it live
+            # (api/live_streams.py); without Redis nothing is published.
+            events_redis = redis_client(settings.redis_url) if settings.redis_url else None
+            live_events = LiveEventPublisher(events_redis) if events_redis else None
             runs = RunService(
                 store=store,
                 pipeline=pipeline,
                 settings=settings,
                 simulated=simulator is not None,
                 privacy=privacy,
-                observers=[RunLogContext(), *observers],
+                observers=[RunLogContext(), *observers, *([live_events] if live_events else [])],
                 gate=governance.gate,
                 reviewer_weights=weights.current if settings.reviewer_weighting.enabled else None,
             )
@@ -151,10 +159,18 @@ class Runtime:
             heartbeat=heartbeat,
             shared_breakers=breakers,
             reviewer_weights=weights,
+            live_events=live_events,
+            run_events=RunEventSource(
+                store=store,
+                runs=runs,
+                feed=RedisEventFeed(events_redis) if events_redis else None,
+            ),
         )
 
     async def stop(self) -> None:
         await self.runs.shutdown()
+        if self.live_events is not None:  # the ends of the runs just stopped are published
+            await self.live_events.aclose()
         if self.heartbeat is not None:
             await self.heartbeat.stop()
         if self.reviewer_weights is not None:

@@ -3,7 +3,9 @@
 The original prototype's event types keep their payloads; the ``model_*`` and ``run_start``
 events are additions an original client ignores. ``RunChannel`` fans one run's events out to
 any number of listeners (an SSE response, a second request with the same Idempotency-Key, the
-CLI) and replays what they missed, so a listener that joins late sees the whole run. A *tap*
+CLI) and replays what they missed, so a listener that joins late sees the whole run. Each event
+has a sequence number in its run (1, 2, …: its place in the channel), which the SSE stream sends
+as the event's ``id:`` so a client can resume after the last one it received. A *tap*
 (metrics, tracing) sees each event synchronously as it is emitted; a tap that raises is logged
 and never disturbs the run.
 """
@@ -55,8 +57,19 @@ class CouncilEvent:
     def as_dict(self) -> dict[str, Any]:
         return {"type": self.type.value, **self.fields}
 
-    def to_sse(self) -> bytes:
-        return f"data: {json.dumps(self.as_dict(), ensure_ascii=False)}\n\n".encode()
+    def to_json(self) -> str:
+        return json.dumps(self.as_dict(), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> CouncilEvent:
+        data: dict[str, Any] = json.loads(raw)
+        kind = EventType(data.pop("type"))
+        return cls(kind, data)
+
+    def to_sse(self, event_id: str | None = None) -> bytes:
+        """One SSE event; ``event_id`` (the ``id:`` line) lets a client resume after it."""
+        head = f"id: {event_id}\n" if event_id is not None else ""
+        return f"{head}data: {self.to_json()}\n\n".encode()
 
 
 class RunChannel:
@@ -95,12 +108,18 @@ class RunChannel:
         self.listeners -= 1
 
     async def listen(self) -> AsyncIterator[CouncilEvent]:
-        index = 0
+        async for _seq, event in self.numbered():
+            yield event
+
+    async def numbered(self, after: int = 0) -> AsyncIterator[tuple[int, CouncilEvent]]:
+        """The events after sequence number ``after``, each with its number, then the live ones
+        as they come, up to the terminal event."""
+        index = max(after, 0)
         while True:
             while index < len(self._events):
                 event = self._events[index]
                 index += 1
-                yield event
+                yield index, event
                 if event.type in TERMINAL:
                     return
             self._changed.clear()

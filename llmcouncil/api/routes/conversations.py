@@ -15,6 +15,7 @@ from llmcouncil.api.guards import (
     WritableConversation,
     actor_for_run,
 )
+from llmcouncil.api.run_events import parse_cursor
 from llmcouncil.api.schemas import (
     CancelResult,
     ContinueRequest,
@@ -320,6 +321,37 @@ async def retry_run(
     stream = run_stream(handle, runs)
     stream.headers.update(_notices(handle))
     return stream
+
+
+@router.get(
+    "/{conversation_id}/runs/{run_id}/events",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def run_events(
+    conversation_id: str,
+    run_id: str,
+    runtime: RuntimeDep,
+    _readable: ReadableConversation,
+    last_event_id: Annotated[
+        str | None,
+        Header(
+            alias="Last-Event-ID",
+            max_length=200,
+            description="The id of the last event received: <run_id>:<n> or <run_id>:stored:<n>",
+        ),
+    ] = None,
+    after: Annotated[
+        int | None, Query(ge=0, description="Live events after event n (Last-Event-ID wins)")
+    ] = None,
+) -> StreamingResponse:
+    """A run's events after the last one received, from whichever instance runs it (live), or
+    as stored once it has ended; a viewer never keeps a run alive nor cancels it."""
+    cursor = parse_cursor(run_id, last_event_id=last_event_id, after=after)
+    assert runtime.run_events is not None  # built with the runtime
+    return await runtime.run_events.response(
+        conversation_id=conversation_id, run_id=run_id, cursor=cursor
+    )
 
 
 @router.post(

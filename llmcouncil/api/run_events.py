@@ -1,0 +1,209 @@
+"""``GET …/runs/{run_id}/events``: a run's events after the last one a client received.
+
+Where the events come from, first match wins:
+
+1. the run is live in this process: its channel, from the event after the cursor, then live;
+2. it is live on another instance and Redis is configured: the run's Redis stream
+   (``api/live_streams.py``), read after the cursor and blocking, to the terminal event;
+3. it has ended and its stream is still in Redis (for an hour) holding the event after the
+   cursor: the rest of the stream, so the client gets exactly what it missed;
+4. otherwise the database: the stored run as events (``transcript.replay_events``, numbered
+   ``<run_id>:stored:<n>``); for a run still running elsewhere with no stream to follow, what
+   is stored so far and then a ``stream_notice`` event saying to poll the conversation — the
+   response ends, it never hangs.
+
+A viewer is not a listener of the run: it neither keeps it alive nor cancels it when it goes
+away (``on_disconnect`` applies to the starter's stream only). The response names its source
+in ``X-Council-Stream-Source`` (``local``, ``redis``, ``stored``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+
+from fastapi.responses import StreamingResponse
+
+from llmcouncil.api.live_streams import FeedBreak, RedisEventFeed
+from llmcouncil.api.sse import STORED_MARK, numbered_frames, sse_response
+from llmcouncil.council.events import CouncilEvent
+from llmcouncil.council.runs import RunService
+from llmcouncil.council.transcript import replay_events
+from llmcouncil.errors import NotFoundError, ValidationFailedError
+from llmcouncil.records import RunStatus
+from llmcouncil.store.records import RunDetail
+from llmcouncil.store.repository import Store
+
+SOURCE_HEADER = "X-Council-Stream-Source"
+NOTICE_TYPE = "stream_notice"
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """Where the client is: after live event ``after``, or after event ``stored`` of a stored
+    replay (None: it has seen none of one)."""
+
+    after: int = 0
+    stored: int | None = None
+
+
+def parse_cursor(run_id: str, *, last_event_id: str | None, after: int | None) -> Cursor:
+    """``Last-Event-ID`` (what an EventSource sends when it reconnects) wins over ``?after``."""
+    if not last_event_id:
+        return Cursor(after=after or 0)
+    named, _, rest = last_event_id.strip().rpartition(":")
+    stored = named.endswith(f":{STORED_MARK}")
+    if stored:
+        named = named[: -len(STORED_MARK) - 1]
+    if named != run_id:
+        raise ValidationFailedError(
+            f"Last-Event-ID {last_event_id!r} is not an event of run {run_id}"
+        )
+    if not rest.isdigit():
+        raise ValidationFailedError(
+            f"Last-Event-ID {last_event_id!r} is not <run_id>:<n> or <run_id>:stored:<n>"
+        )
+    return Cursor(stored=int(rest)) if stored else Cursor(after=int(rest))
+
+
+def notice(run_id: str, conversation_id: str, *, reason: str, message: str) -> bytes:
+    body = {
+        "type": NOTICE_TYPE,
+        "run_id": run_id,
+        "status": RunStatus.RUNNING.value,
+        "reason": reason,
+        "message": message,
+        "poll": f"/api/conversations/{conversation_id}",
+    }
+    return f"data: {json.dumps(body, ensure_ascii=False)}\n\n".encode()
+
+
+async def _numbered(events: Iterable[CouncilEvent]) -> AsyncIterator[tuple[int, CouncilEvent]]:
+    for seq, event in enumerate(events, start=1):
+        yield seq, event
+
+
+def _stored_frames(detail: RunDetail, cursor: Cursor) -> AsyncIterator[bytes]:
+    """The stored run, after the client's place in an earlier replay of it (or all of it)."""
+    return numbered_frames(
+        _numbered(replay_events(detail)),
+        run_id=detail.run.id,
+        vault=detail.vault,
+        after=cursor.stored or 0,
+        stored=True,
+    )
+
+
+class _FollowOutcome:
+    """How following a stream ended, when it did not end at the terminal event."""
+
+    def __init__(self) -> None:
+        self.broken: FeedBreak | None = None
+        self.ended: RunDetail | None = None  # the run ended, its terminal never in the stream
+        self.unpublished = False  # live elsewhere, with no stream to follow
+
+
+class RunEventSource:
+    def __init__(self, *, store: Store, runs: RunService, feed: RedisEventFeed | None) -> None:
+        self._store = store
+        self._runs = runs
+        self._feed = feed
+
+    async def response(
+        self, *, conversation_id: str, run_id: str, cursor: Cursor
+    ) -> StreamingResponse:
+        handle = self._runs.active(run_id)
+        if handle is not None and handle.conversation_id == conversation_id:
+            restoring = handle.vault is not None and len(handle.vault) > 0
+            frames = numbered_frames(
+                handle.channel.numbered(0 if restoring else cursor.after),
+                run_id=run_id,
+                vault=handle.vault,
+                after=cursor.after,
+            )
+            return sse_response(frames, headers={SOURCE_HEADER: "local"})
+        detail = await self._store.get_run(run_id)
+        if detail.run.conversation_id != conversation_id:
+            raise NotFoundError(f"run {run_id} does not exist")
+        running = detail.run.status == RunStatus.RUNNING
+        if self._feed is not None and (running or await self._replayable(run_id, cursor)):
+            return sse_response(
+                self._followed(self._feed, detail, cursor), headers={SOURCE_HEADER: "redis"}
+            )
+        frames = _stored_frames(detail, cursor)
+        if running:
+            frames = self._then_poll(frames, detail, reason="no_live_stream")
+        return sse_response(frames, headers={SOURCE_HEADER: "stored"})
+
+    async def _replayable(self, run_id: str, cursor: Cursor) -> bool:
+        """An ended run's stream still holds the event after the client's live cursor."""
+        if cursor.after <= 0 or self._feed is None:
+            return False
+        first = await self._feed.first_seq(run_id)
+        return first is not None and first <= cursor.after + 1
+
+    async def _then_poll(
+        self, frames: AsyncIterator[bytes], detail: RunDetail, *, reason: str
+    ) -> AsyncIterator[bytes]:
+        async for frame in frames:
+            yield frame
+        yield notice(
+            detail.run.id,
+            detail.run.conversation_id,
+            reason=reason,
+            message=(
+                "The run is live on another server instance and its events cannot be followed "
+                "from here; read the conversation again until the run has ended."
+            ),
+        )
+
+    async def _followed(
+        self, feed: RedisEventFeed, detail: RunDetail, cursor: Cursor
+    ) -> AsyncIterator[bytes]:
+        run_id = detail.run.id
+        restoring = detail.vault is not None and len(detail.vault) > 0
+        outcome = _FollowOutcome()
+        pairs = self._pairs(feed, run_id, after=0 if restoring else cursor.after, outcome=outcome)
+        async for frame in numbered_frames(
+            pairs, run_id=run_id, vault=detail.vault, after=cursor.after
+        ):
+            yield frame
+        if outcome.ended is not None:  # its owner died, or Redis lost the end: the database
+            async for frame in _stored_frames(outcome.ended, Cursor()):
+                yield frame
+        elif outcome.broken is not None:
+            yield notice(
+                run_id,
+                detail.run.conversation_id,
+                reason="stream_broken",
+                message=f"{outcome.broken.reason}; read the conversation again.",
+            )
+        elif outcome.unpublished:
+            async for frame in self._then_poll(
+                _stored_frames(detail, Cursor()), detail, reason="no_live_stream"
+            ):
+                yield frame
+
+    async def _pairs(
+        self, feed: RedisEventFeed, run_id: str, *, after: int, outcome: _FollowOutcome
+    ) -> AsyncIterator[tuple[int, CouncilEvent]]:
+        ended: RunDetail | None = None
+        async for item in feed.follow(run_id, after=after):
+            if isinstance(item, FeedBreak):
+                outcome.broken = item
+                return
+            if item is not None:
+                yield item
+                continue
+            if ended is not None:  # a whole block after the run ended, and still no end
+                outcome.ended = ended
+                return
+            # A block passed with nothing new: is the run still live, and published?
+            now = await self._store.get_run(run_id)
+            if now.run.status != RunStatus.RUNNING:
+                ended = now  # its end may be on its way to the stream: one more block
+                continue
+            if not await feed.exists(run_id):
+                outcome.unpublished = True
+                return
