@@ -1,0 +1,128 @@
+"""Two real server processes on one database and one Redis: a run started on A is followed on B.
+
+The simulated upstream lives in the test's process and holds every call until released, so the
+run is live on A while B's viewer connects: what B sends after that came through Redis as it
+happened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+from cryptography.fernet import Fernet
+from live_events_support import REDIS_URL, FrameReader, events_url, live_ids, read_events
+from support import FAST_LEASE_ENV, TEST_KEY_ENV, free_port, new_conversation
+
+from llmcouncil.sim import SimServer
+
+
+def _serve(
+    tmp_path: Path, sim: SimServer, port: int, *, database_url: str, vault_key: str
+) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "COUNCIL_DATABASE_URL": database_url,
+        "COUNCIL_REDIS_URL": REDIS_URL,
+        "COUNCIL_PRIVACY__KEY": vault_key,
+        "COUNCIL_DEFAULT_PROVIDER": "sim",
+        "COUNCIL_PROVIDERS": json.dumps(
+            {"sim": {"base_url": sim.base_url, "api_key_env": TEST_KEY_ENV}}
+        ),
+        TEST_KEY_ENV: "sk-test",
+        "COUNCIL_LOG_LEVEL": "WARNING",
+        **FAST_LEASE_ENV,
+    }
+    with open(tmp_path / f"server-{port}.log", "ab") as log:  # the child keeps its descriptor
+        return subprocess.Popen(
+            [sys.executable, "-m", "llmcouncil", "serve", "--port", str(port)],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+
+
+async def _wait_ready(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    """Until ``/readyz`` answers 200 (a child process has no start-up event to await)."""
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + 120
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        while loop.time() < give_up:
+            if proc.poll() is not None:
+                raise AssertionError(f"server exited: {log.read_text()}")
+            try:
+                if (await http.get("/readyz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.05)
+    raise AssertionError(f"server did not become ready within 120 s: {log.read_text()}")
+
+
+async def test_a_viewer_on_another_process_follows_a_live_run_then_replays_it(
+    tmp_path: Path, sim: SimServer, database_url: str
+) -> None:
+    vault_key = Fernet.generate_key().decode()
+    ports = free_port(), free_port()
+    bases = [f"http://127.0.0.1:{port}" for port in ports]
+    procs = [
+        _serve(tmp_path, sim, port, database_url=database_url, vault_key=vault_key)
+        for port in ports
+    ]
+    try:
+        for base, proc, port in zip(bases, procs, ports, strict=True):
+            await _wait_ready(base, proc, tmp_path / f"server-{port}.log")
+        async with (
+            httpx.AsyncClient(base_url=bases[0], timeout=30) as a,
+            httpx.AsyncClient(base_url=bases[1], timeout=30) as b,
+        ):
+            cid = await new_conversation(a)
+            sim.hold()  # every upstream call waits: the run is live on A until release()
+            request = a.build_request(
+                "POST", f"/api/conversations/{cid}/message/stream", json={"content": "two"}
+            )
+            starter = await a.send(request, stream=True)
+            viewer: httpx.Response | None = None
+            try:
+                leader = FrameReader(starter)  # kept: a dropped reader closes the stream
+                first = await leader.until("stage1_start")
+                run_id = first[0].event["run_id"]
+                viewer = await b.send(
+                    b.build_request("GET", events_url(cid, run_id), params={"after": 1}),
+                    stream=True,
+                )
+                assert viewer.status_code == 200
+                assert viewer.headers["x-council-stream-source"] == "redis"
+                follower = FrameReader(viewer)
+                assert await follower.until("stage1_start") == first[1:]
+                sim.release()
+                led = await leader.rest()
+                followed = await follower.rest()
+            finally:
+                sim.release()
+                if viewer is not None:
+                    await viewer.aclose()
+                await starter.aclose()
+            whole = first + led
+            assert led[-1].type == "complete"
+            assert followed == led, "B's viewer saw something other than A's stream"
+            assert live_ids(run_id, first[1:] + followed) == list(range(2, len(whole) + 1))
+
+            # Ended: B replays from Redis exactly what came after n, or the stored run whole.
+            n = len(whole) // 2
+            source, rest = await read_events(b, cid, run_id, last_id=whole[n - 1].id)
+            assert source == "redis" and rest == whole[n:]
+            source, stored = await read_events(b, cid, run_id)
+            assert source == "stored" and stored[-1].type == "complete"
+            assert stored[-1].id == f"{run_id}:stored:{len(stored)}"
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(30)
