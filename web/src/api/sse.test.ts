@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CouncilEvent } from './events';
-import { readCouncilStream, SseParser } from './sse';
+import { followRunEvents, readCouncilStream, runOfEventId, SseParser } from './sse';
 
 const enc = new TextEncoder();
 
@@ -120,5 +120,47 @@ describe('readCouncilStream', () => {
     const end = await readCouncilStream(streamOf([enc.encode(text)]), (e) => got.push(e));
     expect(got).toEqual([{ type: 'error', message: 'boom', code: 'all_failed' }]);
     expect(end.kind).toBe('finished');
+  });
+});
+
+function wireWithIds(events: CouncilEvent[], runId: string, from = 1): string {
+  return events.map((e, i) => `id: ${runId}:${from + i}\ndata: ${JSON.stringify(e)}\n\n`).join('');
+}
+
+describe('resuming a broken stream', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('reports the id of the last event received when the connection drops', async () => {
+    const bytes = enc.encode(wireWithIds(EVENTS.slice(0, 3), 'r1'));
+    const end = await readCouncilStream(streamOf([bytes], { fail: true }), () => undefined);
+    expect(end).toEqual({ kind: 'dropped', reason: 'network error', lastId: 'r1:3' });
+  });
+
+  it('does not resume a stream the server ended with a notice to poll', async () => {
+    const text = `${wireWithIds(EVENTS.slice(0, 1), 'r1')}data: {"type":"stream_notice","message":"read the conversation again"}\n\n`;
+    const got: CouncilEvent[] = [];
+    const end = await readCouncilStream(streamOf([enc.encode(text)]), (e) => got.push(e));
+    expect(got).toHaveLength(1);
+    expect(end).toEqual({ kind: 'dropped', reason: 'read the conversation again', lastId: 'r1:1', resumable: false });
+  });
+
+  it('asks for the events after the last id and continues from them', async () => {
+    const asked: { path: string; lastId: string | null }[] = [];
+    vi.stubGlobal('fetch', async (path: string, init: RequestInit = {}) => {
+      asked.push({ path, lastId: new Headers(init.headers).get('Last-Event-ID') });
+      return new Response(wireWithIds(EVENTS.slice(3), 'r1', 4), { headers: { 'Content-Type': 'text/event-stream' } });
+    });
+    const got: CouncilEvent[] = [];
+    const end = await followRunEvents('c 1', 'r1:3', (e) => got.push(e)).done;
+    expect(asked).toEqual([{ path: '/api/conversations/c%201/runs/r1/events', lastId: 'r1:3' }]);
+    expect(got).toEqual(EVENTS.slice(3));
+    expect(end.kind).toBe('finished');
+  });
+
+  it('turns a refusal into an end that is not resumed', async () => {
+    vi.stubGlobal('fetch', async () => new Response('{"detail":{}}', { status: 404 }));
+    const end = await followRunEvents('c1', 'r1:stored:2', () => undefined).done;
+    expect(end).toEqual({ kind: 'dropped', reason: 'the server answered 404', lastId: 'r1:stored:2', resumable: false });
+    expect(runOfEventId('r1:stored:2')).toBe('r1');
   });
 });

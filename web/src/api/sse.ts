@@ -89,8 +89,27 @@ export function decodeCouncilEvent(message: SseMessage): CouncilEvent | null {
 
 export type StreamEnd =
   | { kind: 'finished'; last: CouncilEvent } // a `complete` or `error` event arrived
-  | { kind: 'dropped'; reason: string } // the connection ended before a final event
+  | {
+      kind: 'dropped'; // the connection ended before a final event
+      reason: string;
+      /** The SSE id of the last event received (`<run_id>:<n>`): where to resume from. */
+      lastId?: string;
+      /** False when the server said the run cannot be followed from here (poll instead). */
+      resumable?: boolean;
+    }
   | { kind: 'aborted' };
+
+/** The server's word that it cannot stream the rest of a run (`stream_notice`): poll instead. */
+const NOTICE_TYPE = 'stream_notice';
+
+function noticeOf(message: SseMessage): string | null {
+  try {
+    const value = JSON.parse(message.data) as { type?: unknown; message?: unknown };
+    return value.type === NOTICE_TYPE ? String(value.message ?? 'the run cannot be followed') : null;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * Reads a `text/event-stream` body to its end, calling `onEvent` for each council event in order.
@@ -105,14 +124,24 @@ export async function readCouncilStream(
   const decoder = new TextDecoder('utf-8');
   const parser = new SseParser();
   let last: CouncilEvent | null = null;
+  let lastId: string | null = null;
+  let notice: string | null = null;
   const deliver = (messages: SseMessage[]) => {
     for (const message of messages) {
+      notice = noticeOf(message) ?? notice;
       const event = decodeCouncilEvent(message);
       if (!event) continue;
       last = event;
+      if (message.id) lastId = message.id;
       onEvent(event);
     }
   };
+  const dropped = (reason: string): StreamEnd => ({
+    kind: 'dropped',
+    reason: notice ?? reason,
+    ...(lastId ? { lastId } : {}),
+    ...(notice ? { resumable: false } : {}),
+  });
   try {
     for (;;) {
       const { done, value } = await reader.read();
@@ -123,12 +152,49 @@ export async function readCouncilStream(
     deliver(parser.finish());
   } catch (err) {
     if (signal?.aborted) return { kind: 'aborted' };
-    return { kind: 'dropped', reason: err instanceof Error ? err.message : String(err) };
+    return dropped(err instanceof Error ? err.message : String(err));
   } finally {
     reader.releaseLock();
   }
   const final = last as CouncilEvent | null;
   if (final && isTerminal(final)) return { kind: 'finished', last: final };
   if (signal?.aborted) return { kind: 'aborted' };
-  return { kind: 'dropped', reason: 'the server closed the stream before the run finished' };
+  return dropped('the server closed the stream before the run finished');
+}
+
+/** The run an event id (`<run_id>:<n>` or `<run_id>:stored:<n>`) belongs to. */
+export function runOfEventId(id: string): string {
+  return id.split(':')[0] ?? id;
+}
+
+/**
+ * Follows a run from the event after `lastId`, on whichever server instance answers
+ * (`GET …/runs/{run_id}/events` with `Last-Event-ID`). Never throws: a refusal or a network
+ * failure is a `dropped` end (`resumable: false` for a refusal), still carrying `lastId`.
+ */
+export function followRunEvents(
+  conversationId: string,
+  lastId: string,
+  onEvent: (event: CouncilEvent) => void,
+): { done: Promise<StreamEnd>; abort: () => void } {
+  const controller = new AbortController();
+  const path = `/api/conversations/${encodeURIComponent(conversationId)}/runs/${encodeURIComponent(runOfEventId(lastId))}/events`;
+  const done = (async (): Promise<StreamEnd> => {
+    let response: Response;
+    try {
+      response = await fetch(path, {
+        signal: controller.signal,
+        headers: { Accept: 'text/event-stream', 'Last-Event-ID': lastId },
+      });
+    } catch (err) {
+      if (controller.signal.aborted) return { kind: 'aborted' };
+      return { kind: 'dropped', reason: err instanceof Error ? err.message : String(err), lastId };
+    }
+    if (!response.ok || !response.body) {
+      return { kind: 'dropped', reason: `the server answered ${response.status}`, lastId, resumable: false };
+    }
+    const end = await readCouncilStream(response.body, onEvent, controller.signal);
+    return end.kind === 'dropped' && !end.lastId ? { ...end, lastId } : end;
+  })();
+  return { done, abort: () => controller.abort() };
 }

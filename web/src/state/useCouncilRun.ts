@@ -1,12 +1,14 @@
 /**
  * The run being streamed now: starts it, feeds its events into `applyEvent` (batched once per
  * animation frame so many models streaming at once stay cheap), stops it, and decides what to do
- * when the stream ends: reload the stored conversation, or say the connection was lost and retry.
+ * when the stream ends: after a broken stream, follow the run again from the last event received
+ * (`GET …/events` with `Last-Event-ID`, answered by any server instance); then reload the stored
+ * conversation, or say the connection was lost and retry.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError, type StreamHandle } from '../api/client';
 import type { CouncilEvent } from '../api/events';
-import type { StreamEnd } from '../api/sse';
+import { followRunEvents, type StreamEnd } from '../api/sse';
 import type { AssistantMessage, Conversation } from '../api/types';
 import { applyEvent, newRun, runFromMessage, settle, type RunView } from './run';
 
@@ -36,6 +38,8 @@ export interface RunCallbacks {
  */
 export const RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000, ...Array<number>(23).fill(5000)];
 const STOP_GRACE_MS = 5000;
+/** Waits before following a broken run again; after these fail in a row, reload polling. */
+export const RESUME_DELAYS_MS = [0, 500, 1000, 2000];
 /** How often a run that does not stream (reading mode) is looked up while it works. */
 const PROGRESS_POLL_MS = 1500;
 
@@ -111,6 +115,40 @@ export function useCouncilRun(callbacks: RunCallbacks) {
     [flush],
   );
 
+  /**
+   * A stream that broke after some events: follow the run from the last one received, through
+   * any instance, while each attempt gets further; the end of the last attempt is returned.
+   */
+  const resume = useCallback(
+    async (conversationId: string, broken: StreamEnd): Promise<StreamEnd> => {
+      let end = broken;
+      let failures = 0;
+      while (end.kind === 'dropped' && end.lastId && end.resumable !== false) {
+        const delay = RESUME_DELAYS_MS[failures];
+        if (delay === undefined) break;
+        const reason = end.reason;
+        setLive((t) => (t ? { ...t, run: { ...t.run, connectionLost: `Connection lost (${reason}). Reconnecting…` } } : t));
+        if (delay > 0) await sleep(delay);
+        const lastId = end.lastId;
+        const deliver = enqueue(conversationId);
+        let reached = false;
+        const followed = followRunEvents(conversationId, lastId, (event) => {
+          if (!reached) {
+            reached = true;
+            setLive((t) => (t ? { ...t, run: { ...t.run, connectionLost: null } } : t));
+          }
+          deliver(event);
+        });
+        handle.current = followed;
+        end = await followed.done;
+        handle.current = null;
+        failures = end.kind === 'dropped' && end.lastId !== lastId ? 0 : failures + 1;
+      }
+      return end;
+    },
+    [enqueue],
+  );
+
   const follow = useCallback(
     async (conversationId: string, started: StreamHandle, content: string | null) => {
       handle.current = started;
@@ -129,9 +167,9 @@ export function useCouncilRun(callbacks: RunCallbacks) {
         return;
       }
       handle.current = null;
-      await settleTurn(conversationId, end);
+      await settleTurn(conversationId, await resume(conversationId, end));
     },
-    [settleTurn],
+    [resume, settleTurn],
   );
 
   const start = useCallback(
