@@ -27,6 +27,7 @@ from llmcouncil.store.repository import DEFAULT_TITLE, Store
 from llmcouncil.store.tables import ConversationRow
 
 ALL_TURNS = 2**31 - 1  # history(before_seq=…) of a conversation's every stored turn
+MODES_WITHOUT_CHAIRMAN = ("select", "answers")  # council/modes.py
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +180,12 @@ async def _history_sent(
     callers = [*spec.chairman_fallbacks, *(m for chain in spec.fallbacks.values() for m in chain)]
     if spec.mode == "self-moa" and spec.sample_model:
         callers.append(spec.sample_model)
+    # Who may be sent an image, for the record of who saw it: those that answer and the
+    # chairman, as the mode has them (reviewers read the text history only).
+    answering = (
+        [spec.sample_model or spec.members[0]] if spec.mode == "self-moa" else list(spec.members)
+    )
+    chairing = [] if spec.mode in MODES_WITHOUT_CHAIRMAN else [spec.chairman]
     return await with_documents(
         history_messages(turn.history, max_chars=setting.settings.limits.max_history_chars),
         store=setting.store,
@@ -192,6 +199,7 @@ async def _history_sent(
         turns=turns,
         callers=callers,
         preset=spec.preset,
+        image_models=[*answering, *chairing],
     )
 
 

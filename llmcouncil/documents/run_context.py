@@ -47,10 +47,13 @@ async def with_documents(
     turns: int,
     callers: Sequence[str] = (),
     preset: str | None = None,
+    image_models: Sequence[str] | None = None,
 ) -> HistorySent:
     """``history`` (``turns`` stored turns before the budget) with the documents ahead of it.
     ``callers``: the other models the run may send it to (fallbacks, a sample model), which
-    are sent the images too when they read them; ``preset``: whose pii_policy applies."""
+    are sent the images too when they read them; ``preset``: whose pii_policy applies;
+    ``image_models``: the models the record says saw an image or not (default: members and
+    chairman), as the mode calls them."""
     service = document_service(store=store, privacy=privacy, settings=settings)
     models = [*members, chairman]
     writer = (
@@ -66,6 +69,7 @@ async def with_documents(
         summary_writer=writer,
         callers=callers,
         preset=preset,
+        image_models=image_models,
     )
     if pinned is not None and pinned.summaries.records:
         # Recorded with the run (stage 0, as the title), so the ledger accounts for them.

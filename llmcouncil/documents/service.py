@@ -303,12 +303,14 @@ class DocumentService:
         summary_writer: SummaryModel | None = None,
         callers: Sequence[str] = (),
         preset: str | None = None,
+        image_models: Sequence[str] | None = None,
     ) -> PinnedContext | None:
         """What the run about ``question`` is shown of the conversation's documents. In
         reading mode, the chapters before the one discussed that have no summary get one
         first, written by ``summary_writer`` (its calls are in ``PinnedContext.summaries``).
         ``callers``: every model the run may call with the history (fallbacks too), of which
-        those that read images are sent them, unless ``preset``'s pii_policy is block."""
+        those that read images are sent them, unless ``preset``'s pii_policy is block;
+        ``image_models``: the models the record of each image names (default ``members``)."""
         documents = await self.documents.for_conversation(conversation_id)
         if not documents:
             return None
@@ -339,7 +341,12 @@ class DocumentService:
             members=list(members),
             summaries=summaries,
             readers=readers,
-            images=image_records(images, models=members, readers=readers, blocked=blocked),
+            images=image_records(
+                images,
+                models=members if image_models is None else image_models,
+                readers=readers,
+                blocked=blocked,
+            ),
         )
 
 

@@ -234,6 +234,19 @@ async def test_revision_rounds_and_self_moa_samples_see_the_image_too(
     samples = [r for r in sim.requests if r.messages[-1]["content"] == QUESTION]
     assert [r.model for r in samples] == [VISION, VISION]  # the first member, sampled twice
     assert all([i.sha256 for i in r.images] == [digest] for r in samples)
+    # The text-only member only reviewed: it is not named among those an image was for.
+    (image,) = (await shown(server, cid, answered.json()["run_id"]))["images"]
+    assert (image["seen_by"], image["left_out_for"]) == ([VISION, CHAIR], [])
+
+
+async def test_in_a_mode_without_a_chairman_the_record_names_only_the_members(
+    make_settings: Any, start_server: Any, database_url: str, sim: SimServer
+) -> None:
+    server = await serve(make_settings, start_server, database_url, presets=council(mode="answers"))
+    cid, _, run_id = await ask_about_image(server, make_png())
+    assert CHAIR not in {r.model for r in sim.requests}
+    (image,) = (await shown(server, cid, run_id))["images"]
+    assert (image["seen_by"], image["left_out_for"]) == ([VISION], [TEXT_ONLY])
 
 
 async def test_a_member_that_reads_images_falls_back_only_to_models_that_read_them(
