@@ -30,6 +30,8 @@ from llmcouncil.observability.logging import RunLogContext
 from llmcouncil.privacy.policy import PrivacyGuard
 from llmcouncil.providers.registry import ProviderRegistry
 from llmcouncil.resilience.calls import ModelCaller
+from llmcouncil.resilience.cluster_capacity import ClusterCapacity
+from llmcouncil.resilience.limits import AdmissionGate
 from llmcouncil.resilience.redis_breakers import RedisBreakerStore
 from llmcouncil.sim import SimServer
 from llmcouncil.store.database import create_engine, upgrade
@@ -116,10 +118,21 @@ class Runtime:
             # (api/live_streams.py); without Redis nothing is published.
             events_redis = redis_client(settings.redis_url) if settings.redis_url else None
             live_events = LiveEventPublisher(events_redis) if events_redis else None
+            capacity = settings.resilience.capacity
+            cluster = (
+                ClusterCapacity(
+                    settings.redis_url,
+                    cap=capacity.max_active_runs_cluster,
+                    lease=settings.instances.lease,
+                )
+                if settings.redis_url and capacity.max_active_runs_cluster
+                else None
+            )
             runs = RunService(
                 store=store,
                 pipeline=pipeline,
                 settings=settings,
+                capacity=AdmissionGate(capacity, cluster=cluster),
                 simulated=simulator is not None,
                 privacy=privacy,
                 observers=[RunLogContext(), *observers, *([live_events] if live_events else [])],
@@ -169,6 +182,8 @@ class Runtime:
 
     async def stop(self) -> None:
         await self.runs.shutdown()
+        if self.runs.capacity.cluster is not None:  # its places freed at once
+            await self.runs.capacity.cluster.aclose()
         if self.live_events is not None:  # the ends of the runs just stopped are published
             await self.live_events.aclose()
         if self.heartbeat is not None:

@@ -4,7 +4,9 @@
 ``max_active_runs`` run, up to ``max_queued_runs`` wait (first come, first served) at most
 ``max_queue_wait`` seconds; anything beyond gets
 ``OverloadedError`` (HTTP 429) with a ``Retry-After`` estimated from recent council durations,
-so load past capacity costs a fast refusal, not unbounded memory and latency.
+so load past capacity costs a fast refusal, not unbounded memory and latency. With a
+``ClusterCapacity`` (``cluster_capacity.py``) a council also needs one of the places shared by
+every instance; none free is a 429 at once.
 
 ``CallLimits`` bounds upstream calls: a slot per upstream (``max_inflight_per_upstream`` or the
 upstream's own ``max_inflight``), then the upstream's requests-per-minute budget (a sliding
@@ -22,6 +24,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from llmcouncil.errors import CapacityTimeoutError, OverloadedError
+from llmcouncil.resilience.cluster_capacity import ClusterCapacity
 from llmcouncil.resilience.settings import CapacitySettings, ResilienceSettings
 
 _DURATION_SMOOTHING = 0.2
@@ -33,8 +36,9 @@ class CapacitySlot:
     back on leaving the block, unless the run took it (``hand_over``): the run then gives it
     back (``release``) once its answer is stored."""
 
-    def __init__(self, gate: AdmissionGate) -> None:
+    def __init__(self, gate: AdmissionGate, *, place: str | None = None) -> None:
         self._gate = gate
+        self._place = place  # its place among the cluster's councils, if capped
         self._started = asyncio.get_running_loop().time()
         self.handed_over = False
         self.released = False
@@ -50,12 +54,15 @@ class CapacitySlot:
         self.released = True
         if self.handed_over:
             self._gate.observe_run(asyncio.get_running_loop().time() - self._started)
-        self._gate.leave()
+        self._gate.leave(place=self._place)
 
 
 class AdmissionGate:
-    def __init__(self, capacity: CapacitySettings) -> None:
+    def __init__(
+        self, capacity: CapacitySettings, *, cluster: ClusterCapacity | None = None
+    ) -> None:
         self._capacity = capacity
+        self.cluster = cluster
         self._active = 0
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._typical_run = 10.0  # seconds; refined by observe_run
@@ -111,7 +118,22 @@ class AdmissionGate:
     async def slot(self) -> AsyncIterator[CapacitySlot]:
         """A run slot for the block (waiting in line if need be; ``OverloadedError`` past it)."""
         await self.enter()
-        slot = CapacitySlot(self)
+        place = None
+        if self.cluster is not None:
+            try:
+                place = await self.cluster.take()
+            except BaseException:
+                self.leave()
+                raise
+            if place is None:
+                self.leave()
+                self.rejected += 1
+                raise OverloadedError(
+                    f"the service is at capacity: {self.cluster.cap} councils are running "
+                    "across its instances; try again later",
+                    retry_after=self.retry_after(),
+                )
+        slot = CapacitySlot(self, place=place)
         try:
             yield slot
         finally:
@@ -128,8 +150,11 @@ class AdmissionGate:
         except ValueError:
             pass
 
-    def leave(self) -> None:
-        """Give a run slot back: to the first council in line, or to the pool."""
+    def leave(self, *, place: str | None = None) -> None:
+        """Give a run slot back: to the first council in line, or to the pool; and its
+        ``place`` among the cluster's councils."""
+        if place is not None and self.cluster is not None:
+            self.cluster.give_back(place)
         while self._waiters:
             waiter = self._waiters.popleft()
             if not waiter.done():

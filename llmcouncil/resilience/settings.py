@@ -179,6 +179,12 @@ class CapacitySettings(BaseModel):
     max_queue_wait: float = Field(
         default=30.0, gt=0, description="A council that waited this long gets 429."
     )
+    max_active_runs_cluster: int | None = Field(
+        default=None,
+        ge=1,
+        description="Councils running at once across every instance sharing COUNCIL_REDIS_URL "
+        "(past it: 429); unset: only each instance's own max_active_runs.",
+    )
 
 
 class ModelPolicySettings(BaseModel):
