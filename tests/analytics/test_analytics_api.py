@@ -123,3 +123,17 @@ def pytest_approx(value: float) -> Any:
     import pytest
 
     return pytest.approx(value, abs=1e-9)
+
+
+async def test_a_time_without_a_zone_is_read_as_utc_everywhere(client: httpx.AsyncClient) -> None:
+    result = await ask(client)
+    await client.put(
+        f"/api/conversations/{result['cid']}/runs/{result['run_id']}/vote",
+        json={"preferred_label": result["metadata"]["winner_label"]},
+    )
+    for endpoint in ENDPOINTS:
+        for params in ({"since": "2020-01-01T00:00"}, {"until": "2999-01-01T00:00:00"}):
+            answer = await client.get(f"/api/analytics/{endpoint}", params=params)
+            assert answer.status_code == 200, (endpoint, params, answer.text)
+        later = await client.get(f"/api/analytics/{endpoint}", params={"since": "2999-01-01"})
+        assert later.status_code == 200, (endpoint, later.text)

@@ -7,7 +7,7 @@ sample size and a ``small_sample`` flag; no report holds prompt, answer or comme
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -45,10 +45,19 @@ async def _filters(
     ] = None,
 ) -> AnalyticsFilter:
     return scoped(
-        AnalyticsFilter(preset=preset, model=model, since=since, until=until, user_id=user_id),
+        AnalyticsFilter(
+            preset=preset, model=model, since=_utc(since), until=_utc(until), user_id=user_id
+        ),
         caller_id=principal.user_id,
         sees_everyone=principal.sees_all_usage,
     )
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """A time given without a zone is UTC, as everywhere in the API."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
 
 
 Filters = Annotated[AnalyticsFilter, Depends(_filters)]
