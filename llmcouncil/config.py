@@ -235,6 +235,12 @@ class InstanceSettings(BaseModel):
         "running and resumes each after its last stored stage, as its owner; off: they are "
         "marked interrupted, for the user to retry.",
     )
+    drain: float = Field(
+        default=0.0,
+        ge=0,
+        description="`council serve` on SIGTERM: /readyz answers 503 and live runs get this many "
+        "seconds to finish before the server stops (api/drain.py); 0: it stops at once.",
+    )
 
 
 class LimitSettings(BaseModel):

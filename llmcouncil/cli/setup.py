@@ -29,6 +29,7 @@ def serve(
     from opentelemetry import trace
 
     from llmcouncil.api.app import create_app
+    from llmcouncil.api.drain import Drain, DrainingServer
     from llmcouncil.observability.logging import setup_logging
     from llmcouncil.observability.metrics import check_multiprocess_dir
     from llmcouncil.observability.tracing import tracer_provider_from_env
@@ -41,20 +42,31 @@ def serve(
     provider = tracer_provider_from_env()
     if provider is not None:
         trace.set_tracer_provider(provider)  # the MCP SDK's own spans join ours
+    app = create_app(settings, tracer_provider=provider, server_process=True)
+    drain = Drain(bound=settings.instances.drain)
+    app.state.drain = drain  # /readyz answers 503 while it drains
+    server_config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        log_config=None,  # our handler formats uvicorn's lines too
+        access_log=False,  # the request middleware writes the access log
+        timeout_graceful_shutdown=5,
+        backlog=2048,
+    )
+    server = DrainingServer(
+        server_config, drain=drain, live_runs=lambda: app.state.runtime.runs.active_runs
+    )
     try:
-        uvicorn.run(
-            create_app(settings, tracer_provider=provider, server_process=True),
-            host=settings.host,
-            port=settings.port,
-            log_level=settings.log_level.lower(),
-            log_config=None,  # our handler formats uvicorn's lines too
-            access_log=False,  # the request middleware writes the access log
-            timeout_graceful_shutdown=5,
-            backlog=2048,
-        )
+        server.run()
+    except KeyboardInterrupt:  # as uvicorn.run: a second Ctrl-C during the shutdown
+        pass
     finally:
         if provider is not None:
             provider.shutdown()
+    if not server.started:
+        raise typer.Exit(3)  # uvicorn's start-up failure code; the reason is logged above
 
 
 def simulate(

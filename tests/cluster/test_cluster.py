@@ -10,6 +10,7 @@ batch survives its worker's kill -9.
 from __future__ import annotations
 
 import asyncio
+import signal
 from collections import Counter
 from typing import Any
 
@@ -17,7 +18,7 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 from cluster_support import FAILING, FALLBACK, NAMES, REDIS, WAIT_S, Cluster
-from support import CHAIRMAN, MEMBERS, new_conversation
+from support import CHAIRMAN, MEMBERS, new_conversation, parse_sse
 
 from llmcouncil.resilience.redis_breakers import DEFAULT_PREFIX
 from llmcouncil.sim import FaultSpec, SimServer
@@ -242,3 +243,39 @@ async def test_a_batch_through_the_balancer_survives_its_worker_killed(cluster: 
     # The reviews in flight at the kill were asked again; everything else once.
     assert _calls(sim, questions[0]) == _once_each(reviews=2)
     assert _calls(sim, questions[1]) == _once_each()
+
+
+async def test_a_rolling_restart_drains_an_instance_without_losing_its_council(
+    cluster: Cluster,
+) -> None:
+    """SIGTERM to the instance streaming a council: HAProxy takes it out of the rotation (its
+    /readyz answers 503) while the open stream goes on through the balancer to the council's
+    end; then the instance stops by itself, and started again it is back in the rotation."""
+    assert cluster.haproxy is not None
+    sim = cluster.sim
+    question = "Does a rolling restart lose a council?"
+    async with httpx.AsyncClient(base_url=cluster.haproxy.url, timeout=WAIT_S) as http:
+        cid = await new_conversation(http)
+        sim.hold()
+        try:
+            async with http.stream(
+                "POST", f"/api/conversations/{cid}/message/stream", json={"content": question}
+            ) as response:
+                assert response.status_code == 200
+                draining = cluster.server(response.headers["x-council-instance"])
+                await asyncio.wait_for(sim.wait_for_in_flight(len(MEMBERS)), WAIT_S)
+                assert draining.proc is not None
+                draining.proc.send_signal(signal.SIGTERM)
+                await cluster.until_in_rotation(set(NAMES) - {draining.name})
+                assert draining.alive
+                for _ in NAMES:  # new requests go to the others only
+                    other = await http.get(f"/api/conversations/{cid}")
+                    assert other.headers["x-council-instance"] != draining.name
+                sim.release()
+                events = parse_sse((await response.aread()).decode())
+        finally:
+            sim.release()
+    assert events[-1]["type"] == "complete", events[-3:]
+    assert draining.proc.wait(WAIT_S) == 0, draining.tail()
+    assert _calls(sim, question) == _once_each()
+    await cluster.restore()  # started again, and back in the rotation

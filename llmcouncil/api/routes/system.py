@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.engine import make_url
 
 from llmcouncil.api.deps import RuntimeDep
+from llmcouncil.api.drain import DRAINING_MESSAGE, Drain
 from llmcouncil.api.errors import error_body
 from llmcouncil.api.guards import get_principal
 from llmcouncil.api.runtime import DEMO_MESSAGE
@@ -90,7 +91,11 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", response_model=None)
-async def readyz(runtime: RuntimeDep) -> dict[str, str] | JSONResponse:
+async def readyz(runtime: RuntimeDep, request: Request) -> dict[str, str] | JSONResponse:
+    # 503 while the database is unreachable, or while this instance drains (api/drain.py).
+    drain: Drain | None = getattr(request.app.state, "drain", None)
+    if drain is not None and drain.draining:
+        return JSONResponse(error_body("draining", DRAINING_MESSAGE), status_code=503)
     try:
         await runtime.store.ping()
     except StoreError as exc:

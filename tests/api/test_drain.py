@@ -1,0 +1,149 @@
+"""``council serve`` drains on SIGTERM (``instances.drain``): /readyz turns 503, live runs get
+the bound to finish, then the process stops by itself. Real server processes on SQLite; the
+simulated upstream holds the members' calls so a run is live when the signal comes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from support import FAST_LEASE_ENV, MEMBERS, TEST_KEY_ENV, free_port, new_conversation, parse_sse
+
+from llmcouncil.api.drain import Drain
+from llmcouncil.sim import SimServer
+
+WAIT_S = 120.0  # far beyond a healthy start or council on a loaded machine
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_drain_ends_when_no_run_is_live_or_its_bound_has_passed() -> None:
+    clock = FakeClock()
+    drain = Drain(bound=30.0, clock=clock)
+    assert not drain.draining and not drain.finished(live_runs=0)
+    assert drain.begin() and not drain.begin()  # a second SIGTERM does not restart it
+    assert not drain.finished(live_runs=2)
+    clock.now += 29.9
+    assert not drain.finished(live_runs=1)
+    assert drain.finished(live_runs=0)
+    clock.now += 0.1
+    assert drain.finished(live_runs=1)
+
+
+def _serve(tmp_path: Path, sim: SimServer, port: int, *, drain: float) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "COUNCIL_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'drain.db'}",
+        "COUNCIL_DEFAULT_PROVIDER": "sim",
+        "COUNCIL_PROVIDERS": json.dumps(
+            {"sim": {"base_url": sim.base_url, "api_key_env": TEST_KEY_ENV}}
+        ),
+        TEST_KEY_ENV: "sk-test",
+        "COUNCIL_LOG_LEVEL": "INFO",
+        "COUNCIL_INSTANCES__DRAIN": str(drain),
+        **FAST_LEASE_ENV,
+    }
+    with open(tmp_path / "server.log", "ab") as log:  # the child keeps its own descriptor
+        return subprocess.Popen(
+            [sys.executable, "-m", "llmcouncil", "serve", "--port", str(port)],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+
+
+async def _readiness(http: httpx.AsyncClient, status: int, proc: subprocess.Popen[bytes]) -> None:
+    """Until /readyz answers ``status`` (a child process has no event to await: polled)."""
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + WAIT_S
+    while loop.time() < give_up:
+        assert proc.poll() is None, "the server exited"
+        try:
+            if (await http.get("/readyz")).status_code == status:
+                return
+        except httpx.TransportError:
+            pass
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"/readyz did not answer {status} within {WAIT_S:g} s")
+
+
+def _run_status(tmp_path: Path) -> str:
+    with sqlite3.connect(tmp_path / "drain.db") as db:
+        (status,) = db.execute("SELECT status FROM runs").fetchone()
+    return str(status)
+
+
+@pytest.mark.timeout(WAIT_S * 3)
+async def test_sigterm_drains_the_live_run_to_its_end_then_stops(
+    tmp_path: Path, sim: SimServer
+) -> None:
+    port = free_port()
+    proc = _serve(tmp_path, sim, port, drain=WAIT_S)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=WAIT_S) as http:
+            await _readiness(http, 200, proc)
+            cid = await new_conversation(http)
+            sim.hold()
+            async with http.stream(
+                "POST", f"/api/conversations/{cid}/message/stream", json={"content": "Drain?"}
+            ) as response:
+                await asyncio.wait_for(sim.wait_for_in_flight(len(MEMBERS)), WAIT_S)
+                proc.send_signal(signal.SIGTERM)
+                await _readiness(http, 503, proc)
+                body = (await http.get("/readyz")).json()
+                assert body["detail"]["code"] == "draining"
+                # Still serving while it drains: the balancer has stopped sending, not the server.
+                assert (await http.get(f"/api/conversations/{cid}")).status_code == 200
+                sim.release()
+                events = parse_sse((await response.aread()).decode())
+            assert events[-1]["type"] == "complete", events[-3:]
+        assert proc.wait(WAIT_S) == 0, (tmp_path / "server.log").read_text()
+    finally:
+        sim.release()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    assert _run_status(tmp_path) == "complete"
+    assert "drain: no run left; stopping" in (tmp_path / "server.log").read_text()
+
+
+@pytest.mark.timeout(WAIT_S * 3)
+async def test_a_run_outlasting_the_drain_bound_is_cancelled_and_the_server_stops(
+    tmp_path: Path, sim: SimServer
+) -> None:
+    port = free_port()
+    proc = _serve(tmp_path, sim, port, drain=0.5)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=WAIT_S) as http:
+            await _readiness(http, 200, proc)
+            cid = await new_conversation(http)
+            sim.hold()
+            started = asyncio.create_task(
+                http.post(f"/api/conversations/{cid}/message", json={"content": "Too slow?"})
+            )
+            await asyncio.wait_for(sim.wait_for_in_flight(len(MEMBERS)), WAIT_S)
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(WAIT_S) == 0, (tmp_path / "server.log").read_text()
+            await asyncio.gather(started, return_exceptions=True)  # its server has gone
+    finally:
+        sim.release()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    assert _run_status(tmp_path) == "cancelled"
+    assert "still live; they are cancelled now" in (tmp_path / "server.log").read_text()
