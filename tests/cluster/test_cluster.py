@@ -10,6 +10,7 @@ batch survives its worker's kill -9.
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 from collections import Counter
 from typing import Any
@@ -31,6 +32,31 @@ pytestmark = [
 ]
 
 STAGES = ("answer", "ranking", "chairman")
+
+
+def _frames(raw: str) -> list[tuple[str | None, dict[str, Any]]]:
+    """An event stream's frames: (SSE id, event)."""
+    frames = []
+    for block in raw.split("\n\n"):
+        ident, data = None, []
+        for line in block.splitlines():
+            if line.startswith("id:"):
+                ident = line[3:].strip()
+            elif line.startswith("data:"):
+                data.append(line[5:].strip())
+        if data:
+            frames.append((ident, json.loads("\n".join(data))))
+    return frames
+
+
+async def _frames_until(response: httpx.Response, event_type: str) -> str:
+    """The raw stream up to and including the first event of ``event_type``."""
+    raw = ""
+    async for chunk in response.aiter_text():
+        raw += chunk
+        if any(e["type"] == event_type for _, e in _frames(raw.rpartition("\n\n")[0])):
+            return raw.rpartition("\n\n")[0] + "\n\n"
+    raise AssertionError(f"the stream ended before {event_type}: {raw[-500:]}")
 
 
 def _fault(sim: SimServer, faults: dict[str, list[FaultSpec]]) -> None:
@@ -279,3 +305,38 @@ async def test_a_rolling_restart_drains_an_instance_without_losing_its_council(
     assert draining.proc.wait(WAIT_S) == 0, draining.tail()
     assert _calls(sim, question) == _once_each()
     await cluster.restore()  # started again, and back in the rotation
+
+
+async def test_a_broken_stream_resumes_through_another_instance(cluster: Cluster) -> None:
+    """A client's stream breaks mid-council; it reconnects through the balancer with the last
+    event id it received, lands on another instance, and reads the rest — relayed from the
+    owner through Redis — in order, with no event missed or repeated."""
+    assert cluster.haproxy is not None
+    sim = cluster.sim
+    async with httpx.AsyncClient(base_url=cluster.haproxy.url, timeout=WAIT_S) as http:
+        cid = await new_conversation(http)
+        sim.hold()
+        try:
+            async with http.stream(
+                "POST", f"/api/conversations/{cid}/message/stream", json={"content": "Resume?"}
+            ) as response:
+                owner = response.headers["x-council-instance"]
+                before = _frames(await _frames_until(response, "stage1_start"))
+            # The stream is gone (COUNCIL_ON_DISCONNECT=continue keeps the council running).
+            last_id, first = before[-1][0], before[0][1]
+            run_id = first["run_id"]
+            async with http.stream(
+                "GET",
+                f"/api/conversations/{cid}/runs/{run_id}/events",
+                headers={"Last-Event-ID": str(last_id)},
+            ) as resumed:
+                assert resumed.status_code == 200
+                assert resumed.headers["x-council-instance"] != owner  # round robin: the next
+                assert resumed.headers["x-council-stream-source"] == "redis"
+                sim.release()
+                after = _frames((await resumed.aread()).decode())
+        finally:
+            sim.release()
+    assert after[-1][1]["type"] == "complete", after[-3:]
+    numbers = [int(str(ident).rpartition(":")[2]) for ident, _ in before + after]
+    assert numbers == list(range(1, len(numbers) + 1)), "an event was missed or repeated"
