@@ -1,4 +1,4 @@
-"""``council worker``: a process that runs background jobs (batches) taken from Redis.
+"""``council worker``: a process that runs background jobs (batches, evaluations) from Redis.
 
 It is an instance like ``council serve`` (its own heartbeat on the database, the same run
 machinery, gate, budgets and audit), without the HTTP side. Run as many as the work needs,
@@ -34,7 +34,7 @@ def worker(
         int | None, typer.Option(min=1, max=256, help="Jobs at once (default: jobs.concurrency).")
     ] = None,
 ) -> None:
-    """Run background jobs (batches) from the Redis queue until stopped."""
+    """Run background jobs (batches, evaluations) from the Redis queue until stopped."""
     settings = settings_from(config)
     redis_url = settings.redis_url
     if redis_url is None or not uses_workers(settings):
@@ -53,6 +53,7 @@ async def _work(settings: Settings, *, redis_url: str) -> None:
     from llmcouncil.batches.repository import BatchStore
     from llmcouncil.batches.runner import BatchRunner
     from llmcouncil.batches.service import KIND
+    from llmcouncil.evaluation.jobs import EvaluationJobs
     from llmcouncil.jobs.saq_queue import job_worker, saq_queue
     from llmcouncil.observability.logging import setup_logging
 
@@ -66,8 +67,12 @@ async def _work(settings: Settings, *, redis_url: str) -> None:
             batches=BatchStore(runtime.engine),
             settings=settings,
         )
+        evaluations = EvaluationJobs(
+            runs=runtime.runs, store=runtime.store, settings=settings, simulated=runtime.demo
+        )
         await queue.connect()
-        consumer = job_worker(queue, {KIND: runner.run}, settings.jobs)
+        handlers = {KIND: runner.run, EvaluationJobs.KIND: evaluations.run}
+        consumer = job_worker(queue, handlers, settings.jobs)
         log.info(
             "worker %s: queue %r, %d jobs at once",
             runtime.runs.worker_id,

@@ -16,7 +16,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
 
 from llmcouncil.config import Settings
@@ -120,7 +120,13 @@ class EvaluationHarness:
                 strategies=[s.name for s in strategies],
                 judges=judges,
                 items=[item.as_dict() for item in plan.items],
-                options={"concurrency": plan.concurrency, "reuse": plan.reuse, "seed": plan.seed},
+                options={
+                    "concurrency": plan.concurrency,
+                    "reuse": plan.reuse,
+                    "seed": plan.seed,
+                    # whose runs these are, for a worker in another process (jobs.py)
+                    "actor": asdict(self.actor) if self.actor else None,
+                },
                 simulated=self.simulated,
                 worker_id=self.runs.worker_id,
             )

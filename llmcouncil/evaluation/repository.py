@@ -171,6 +171,18 @@ class EvaluationStore:
                 "follow its progress on the Evaluations page"
             )
 
+    async def queue(self, evaluation_id: str) -> None:
+        """Handed to the job queue (``council worker`` processes): ``queued``, nobody's, so the
+        sweeps leave it alone and the worker that takes it claims it."""
+        stmt = (
+            update(EVALUATIONS)
+            .where(EVALUATIONS.c.id == evaluation_id)
+            .values(
+                status="queued", worker_id=None, error=None, finished_at=None, updated_at=utcnow()
+            )
+        )
+        await transactions.write(self.engine, lambda connection: connection.execute(stmt))
+
     async def interrupt_orphaned(self, *, worker_id: str, lease: float, now: datetime) -> int:
         """Active evaluations of no live instance (``worker_id``'s own are its business) become
         ``interrupted``, resumable; how many."""

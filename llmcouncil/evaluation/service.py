@@ -22,7 +22,7 @@ from typing import Any
 from llmcouncil.config import Settings
 from llmcouncil.council.governance import RunActor
 from llmcouncil.council.runs import RunService
-from llmcouncil.errors import ConflictError, CouncilError, NotFoundError
+from llmcouncil.errors import ConflictError, CouncilError, NotFoundError, StoreError
 from llmcouncil.evaluation.harness import (
     EvaluationHarness,
     EvaluationInterrupted,
@@ -30,12 +30,17 @@ from llmcouncil.evaluation.harness import (
     Progress,
     planned_calls,
 )
-from llmcouncil.evaluation.jobs import InProcessJobRunner, JobRunner
+from llmcouncil.evaluation.jobs import EvaluationJobs, InProcessJobRunner, JobRunner
 from llmcouncil.evaluation.repository import Evaluation, EvaluationStore
+from llmcouncil.jobs.deployment import job_queue, uses_workers
+from llmcouncil.jobs.queue import JobQueue
 from llmcouncil.store.repository import Store
 from llmcouncil.store.tables import utcnow
 
 log = logging.getLogger(__name__)
+
+QUEUED_OR_ACTIVE = ("queued", "pending", "running")
+POLL_SECONDS = 0.5  # a long poll's reads of an evaluation a worker runs
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +66,8 @@ class EvaluationService:
         self.simulated = simulated
         self.evaluations = EvaluationStore(store.engine)
         self.jobs: JobRunner = jobs or InProcessJobRunner()
+        # With Redis the evaluations go to council worker processes (jobs.py, EvaluationJobs).
+        self.queue: JobQueue | None = job_queue(settings, {}) if uses_workers(settings) else None
         self._clock = clock
         self._progress: dict[str, Progress] = {}
 
@@ -76,8 +83,21 @@ class EvaluationService:
 
     async def start(self, plan: EvaluationPlan, *, actor: RunActor | None) -> Evaluation:
         evaluation = await self.harness(actor).create(plan)
+        if self.queue is not None:
+            return await self._enqueue(evaluation.id)
         self._launch(evaluation.id, actor)
         return evaluation
+
+    async def _enqueue(self, evaluation_id: str) -> Evaluation:
+        await self.evaluations.queue(evaluation_id)
+        queue = self.queue
+        assert queue is not None
+        try:
+            await queue.enqueue(EvaluationJobs.KIND, evaluation_id)
+        except StoreError as exc:  # the queue is down: it will not run, and says so
+            await self.evaluations.set_status(evaluation_id, "failed", error=str(exc))
+            raise
+        return await self.evaluations.get(evaluation_id)
 
     async def resume(self, evaluation_id: str, *, viewer: Viewer, actor: RunActor | None) -> None:
         evaluation = await self.get(evaluation_id, viewer=viewer)
@@ -93,6 +113,9 @@ class EvaluationService:
             lease=self.settings.instances.lease,
             now=self._clock(),
         )
+        if self.queue is not None:
+            await self._enqueue(evaluation_id)
+            return
         self._launch(evaluation_id, actor)
 
     def _launch(self, evaluation_id: str, actor: RunActor | None) -> None:
@@ -118,6 +141,12 @@ class EvaluationService:
     async def list(self, *, viewer: Viewer) -> list[Evaluation]:
         return await self.evaluations.list(user_id=None if viewer.sees_all else viewer.user_id)
 
+    def active(self, evaluation: Evaluation) -> bool:
+        """Whether its job is still to end: in this process, or (Redis) on a worker."""
+        if self.queue is not None:
+            return evaluation.status in QUEUED_OR_ACTIVE
+        return self.jobs.running(evaluation.id)
+
     async def progress(self, evaluation: Evaluation) -> dict[str, Any]:
         live = self._progress.get(evaluation.id)
         if live is not None and self.jobs.running(evaluation.id):
@@ -129,11 +158,19 @@ class EvaluationService:
             "total": planned_calls(evaluation),
             "failed": sum(1 for t in tasks.values() if t.status == "failed"),
             "reused": sum(1 for t in tasks.values() if (t.result or {}).get("reused")),
-            "running": self.jobs.running(evaluation.id),
+            "running": self.active(evaluation),
         }
 
     async def wait(self, evaluation_id: str, *, timeout: float) -> None:
         """Until the evaluation's job ends, or ``timeout`` seconds (a long poll)."""
+        if self.queue is not None:  # run by a worker: read from the database
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + timeout
+            while (await self.evaluations.get(evaluation_id)).status in QUEUED_OR_ACTIVE:
+                if loop.time() >= deadline:
+                    return
+                await asyncio.sleep(min(POLL_SECONDS, deadline - loop.time()))
+            return
         try:
             await asyncio.wait_for(self.jobs.wait(evaluation_id), timeout)
         except TimeoutError:
@@ -141,3 +178,5 @@ class EvaluationService:
 
     async def aclose(self) -> None:
         await self.jobs.aclose()
+        if self.queue is not None:
+            await self.queue.aclose()

@@ -58,7 +58,9 @@ class EvaluationProgress(BaseModel):
 class EvaluationPublic(BaseModel):
     id: str
     name: str
-    status: str = Field(description="pending, running, complete, failed or interrupted")
+    status: str = Field(
+        description="queued (for a worker), pending, running, complete, failed or interrupted"
+    )
     simulated: bool
     questions: int
     strategies: list[str]
@@ -213,7 +215,7 @@ async def get_evaluation(
     service = _service(request, runtime)
     viewer = _viewer(principal)
     evaluation = await service.get(evaluation_id, viewer=viewer)
-    if wait and service.jobs.running(evaluation_id):
+    if wait and service.active(evaluation):
         await service.wait(evaluation_id, timeout=wait)
         evaluation = await service.get(evaluation_id, viewer=viewer)
     return await _public(service, evaluation)

@@ -1,0 +1,90 @@
+"""Evaluations on the job queue: with Redis the server only enqueues an evaluation, a ``council
+worker`` process runs it (every call a run of the asker's own), and the server reports its
+progress and report from the database."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from cryptography.fernet import Fernet
+from jobs_support import REDIS, start_worker, stop_worker, worker_env
+from support import CHAIRMAN, MEMBERS
+
+from llmcouncil.config import PresetSettings
+from llmcouncil.sim import SimConfig, SimServer
+from llmcouncil.sim.skills import KeyedQuestion, SkillConfig
+
+QUESTIONS = [("What is 12 times 12?", "144"), ("What is 9 times 7?", "63")]
+WAIT_S = 180
+
+
+@pytest.mark.timeout(WAIT_S + 60)
+async def test_a_worker_runs_an_evaluation_the_server_enqueued(
+    tmp_path: Path,
+    sim: SimServer,
+    sqlite_url: str,
+    queue_name: str,
+    make_settings: Any,
+    start_server: Any,
+) -> None:
+    keyed = [KeyedQuestion(question=q, answer=a, category="maths") for q, a in QUESTIONS]
+    sim.configure(
+        SimConfig.fast(base_ms=0).model_copy(update={"skills": SkillConfig(questions=keyed)})
+    )
+    key = Fernet.generate_key().decode()
+    server = await start_server(
+        make_settings(
+            database_url=sqlite_url,
+            redis_url=REDIS,
+            jobs={"queue": queue_name, "heartbeat": 1, "sweep": 1},
+            privacy={"key": key},
+            instances={"heartbeat": 0.2, "lease": 1},
+            presets={
+                "default": PresetSettings(
+                    members=list(MEMBERS), chairman=CHAIRMAN, title_model=MEMBERS[0]
+                )
+            },
+        )
+    )
+    rows = [{"question": q, "reference": a, "category": "maths"} for q, a in QUESTIONS]
+    dataset = "\n".join(json.dumps(r) for r in rows).encode()
+    env = worker_env(sim=sim, database_url=sqlite_url, queue=queue_name, key=key)
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=60) as http:
+        started = await http.post(
+            "/api/evaluations",
+            files={"file": ("maths.jsonl", dataset)},
+            data={"strategies": "chairman", "judges": f"{MEMBERS[0]},{MEMBERS[2]}"},
+        )
+        assert started.status_code == 202, started.text
+        body = started.json()
+        assert body["status"] == "queued" and body["progress"]["running"] is True
+        assert sim.requests == []  # nothing runs in the server
+        worker = start_worker(tmp_path, env, "worker")
+        try:
+            done = await _until_ended(http, body["id"], tmp_path)
+        finally:
+            stop_worker(worker)
+        assert done["status"] == "complete", (done, (tmp_path / "worker.log").read_text())
+        assert done["progress"]["done"] == done["progress"]["total"]
+        assert done["progress"]["running"] is False
+        report = (await http.get(f"/api/evaluations/{body['id']}/report")).json()
+        assert [c["strategy"] for c in report["comparisons"]] == ["chairman"]
+        runs = (await http.get("/api/conversations", params={"source": "eval"})).json()
+        assert len(runs) == done["progress"]["total"]
+
+
+async def _until_ended(http: httpx.AsyncClient, evaluation_id: str, logs: Path) -> dict[str, Any]:
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + WAIT_S
+    while loop.time() < give_up:
+        body: dict[str, Any] = (
+            await http.get(f"/api/evaluations/{evaluation_id}", params={"wait": 10})
+        ).json()
+        if body["status"] not in ("queued", "pending", "running"):
+            return body
+    raise AssertionError(f"not ended within {WAIT_S} s: {(logs / 'worker.log').read_text()}")
