@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from jobs_support import REDIS, start_worker, stop_worker, worker_env
 from support import CHAIRMAN, MEMBERS
 
 from llmcouncil.config import PresetSettings
-from llmcouncil.sim import SimConfig, SimServer
+from llmcouncil.sim import FaultSpec, SimConfig, SimServer
 from llmcouncil.sim.skills import KeyedQuestion, SkillConfig
 
 QUESTIONS = [("What is 12 times 12?", "144"), ("What is 9 times 7?", "63")]
@@ -78,13 +79,103 @@ async def test_a_worker_runs_an_evaluation_the_server_enqueued(
         assert len(runs) == done["progress"]["total"]
 
 
-async def _until_ended(http: httpx.AsyncClient, evaluation_id: str, logs: Path) -> dict[str, Any]:
+async def _until_ended(
+    http: httpx.AsyncClient,
+    evaluation_id: str,
+    logs: Path,
+    *,
+    final: tuple[str, ...] = ("complete", "failed", "interrupted"),
+) -> dict[str, Any]:
     loop = asyncio.get_running_loop()
     give_up = loop.time() + WAIT_S
     while loop.time() < give_up:
         body: dict[str, Any] = (
             await http.get(f"/api/evaluations/{evaluation_id}", params={"wait": 10})
         ).json()
-        if body["status"] not in ("queued", "pending", "running"):
+        if body["status"] in final:
             return body
-    raise AssertionError(f"not ended within {WAIT_S} s: {(logs / 'worker.log').read_text()}")
+        if body["status"] not in ("queued", "pending", "running"):
+            await asyncio.sleep(0.2)  # between its worker's death and the next: a poll
+    worker_logs = "\n".join(p.read_text() for p in sorted(logs.glob("worker*.log")))
+    raise AssertionError(f"not ended within {WAIT_S} s: {worker_logs}")
+
+
+@pytest.mark.timeout(WAIT_S * 2)
+async def test_an_evaluation_survives_its_worker_killed(
+    tmp_path: Path,
+    sim: SimServer,
+    sqlite_url: str,
+    queue_name: str,
+    make_settings: Any,
+    start_server: Any,
+) -> None:
+    keyed = [KeyedQuestion(question=q, answer=a, category="maths") for q, a in QUESTIONS]
+    skilled = SimConfig.fast(base_ms=0).model_copy(update={"skills": SkillConfig(questions=keyed)})
+    # The council's reviews hang: worker A gets as far as both questions' stage 2.
+    sim.configure(
+        skilled.model_copy(update={"faults": {"*": [FaultSpec(hang=True, prompt_kind="ranking")]}})
+    )
+    key = Fernet.generate_key().decode()
+    server = await start_server(
+        make_settings(
+            database_url=sqlite_url,
+            redis_url=REDIS,
+            jobs={"queue": queue_name, "heartbeat": 1, "sweep": 1},
+            privacy={"key": key},
+            instances={"heartbeat": 0.2, "lease": 1},
+            presets={
+                "default": PresetSettings(
+                    members=list(MEMBERS), chairman=CHAIRMAN, title_model=MEMBERS[0]
+                )
+            },
+        )
+    )
+    rows = [{"question": q, "reference": a, "category": "maths"} for q, a in QUESTIONS]
+    dataset = "\n".join(json.dumps(r) for r in rows).encode()
+    env = worker_env(sim=sim, database_url=sqlite_url, queue=queue_name, key=key)
+    first = start_worker(tmp_path, env, "worker-a")
+    second = None
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=60) as http:
+        try:
+            started = await http.post(
+                "/api/evaluations",
+                files={"file": ("maths.jsonl", dataset)},
+                data={"strategies": "chairman", "judges": f"{MEMBERS[0]},{MEMBERS[2]}"},
+            )
+            assert started.status_code == 202, started.text
+            evaluation = started.json()["id"]
+            await asyncio.wait_for(_council_answers_stored(http, sim), WAIT_S)
+            first.send_signal(signal.SIGKILL)
+            first.wait(30)
+            sim.configure(skilled)
+            second = start_worker(tmp_path, env, "worker-b")
+            # The server's sweep marks it interrupted (its worker is gone); the queue hands it
+            # to worker B, which resumes it.
+            done = await _until_ended(http, evaluation, tmp_path, final=("complete", "failed"))
+        finally:
+            stop_worker(first)
+            if second is not None:
+                stop_worker(second)
+        assert done["status"] == "complete", (done, (tmp_path / "worker-b.log").read_text())
+        runs = (await http.get("/api/conversations", params={"source": "eval"})).json()
+    # One run per call of the evaluation, none twice; each council synthesised once.
+    assert len(runs) == done["progress"]["total"]
+    assert sum(r.prompt_kind == "chairman" for r in sim.requests) == len(QUESTIONS)
+
+
+async def _council_answers_stored(http: httpx.AsyncClient, sim: SimServer) -> None:
+    """Until both council runs hang at their reviews with their answers stored."""
+    while True:
+        hung = sum(r.prompt_kind == "ranking" for r in sim.requests)
+        if hung >= len(QUESTIONS) * len(MEMBERS):
+            stored = 0
+            for conversation in (
+                await http.get("/api/conversations", params={"source": "eval"})
+            ).json():
+                detail = (await http.get(f"/api/conversations/{conversation['id']}")).json()
+                answers = [m for m in detail["messages"] if m["role"] == "assistant"]
+                council = answers and (answers[0].get("stage1") or [])
+                stored += bool(council and len(council) == len(MEMBERS))
+            if stored >= len(QUESTIONS):
+                return
+        await asyncio.sleep(0.05)  # a poll, bounded by the caller
