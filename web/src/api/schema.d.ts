@@ -2107,7 +2107,7 @@ export interface components {
             name: string;
             /**
              * Status
-             * @description pending, running, complete, failed or interrupted
+             * @description queued (for a worker), pending, running, complete, failed or interrupted
              */
             status: string;
             /** Simulated */
