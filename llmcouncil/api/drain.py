@@ -5,7 +5,8 @@ socket at once and the runs still live are cancelled a few seconds later. With
 ``instances.drain`` above zero, SIGTERM instead:
 
 1. turns ``/readyz`` to 503 (``draining``), so the load balancer (or Kubernetes) stops sending
-   new requests here, while open streams and requests go on;
+   new requests here, while open streams and requests go on; and stops taking over the runs
+   dead instances leave (api/takeover.py), which the instances that stay resume;
 2. waits until no run is live here, or until ``instances.drain`` seconds have passed;
 3. then stops as before: the listener closes, open connections get uvicorn's graceful time,
    and a run still live past the bound is cancelled (its stored stages kept).
@@ -63,15 +64,24 @@ class DrainingServer(uvicorn.Server):
     """uvicorn's server, draining on the first SIGTERM (``drain.bound`` > 0)."""
 
     def __init__(
-        self, config: uvicorn.Config, *, drain: Drain, live_runs: Callable[[], int]
+        self,
+        config: uvicorn.Config,
+        *,
+        drain: Drain,
+        live_runs: Callable[[], int],
+        on_drain: Callable[[], None],
     ) -> None:
+        """``live_runs``: how many runs are live here; ``on_drain``: called as the drain
+        starts (the server stops taking over dead instances' runs)."""
         super().__init__(config)
         self._drain = drain
         self._live_runs = live_runs
+        self._on_drain = on_drain
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         if sig == signal.SIGTERM and self._drain.bound > 0 and not self.should_exit:
             if self._drain.begin():
+                self._on_drain()
                 log.warning(
                     "SIGTERM: draining — /readyz answers 503; %d live run(s) get up to %g s "
                     "to finish (a second SIGTERM stops at once)",

@@ -61,6 +61,7 @@ class Runtime:
     privacy: PrivacyGuard | None = None
     vote_observers: tuple[VoteObserver, ...] = ()
     heartbeat: Heartbeat | None = None
+    takeover: Takeover | None = None
     shared_breakers: RedisBreakerStore | None = None
     reviewer_weights: ReviewerWeights | None = None
     live_events: LiveEventPublisher | None = None
@@ -140,7 +141,7 @@ class Runtime:
                 reviewer_weights=weights.current if settings.reviewer_weighting.enabled else None,
             )
             resume = resume_left_behind and settings.instances.resume
-            heartbeat = _heartbeat(
+            heartbeat, takeover = _heartbeat(
                 settings,
                 store=store,
                 runs=runs,
@@ -170,6 +171,7 @@ class Runtime:
             privacy=privacy,
             vote_observers=tuple(vote_observers),
             heartbeat=heartbeat,
+            takeover=takeover,
             shared_breakers=breakers,
             reviewer_weights=weights,
             live_events=live_events,
@@ -179,6 +181,12 @@ class Runtime:
                 feed=RedisEventFeed(events_redis) if events_redis else None,
             ),
         )
+
+    def stop_taking_over(self) -> None:
+        """Draining (api/drain.py): the runs dead instances leave go to the instances that stay,
+        not to this one, which would have to finish them within its drain."""
+        if self.takeover is not None:
+            self.takeover.paused = True
 
     async def stop(self) -> None:
         await self.runs.shutdown()
@@ -210,7 +218,7 @@ def _heartbeat(
     runs: RunService,
     resume: bool,
     documents: DocumentService,
-) -> Heartbeat:
+) -> tuple[Heartbeat, Takeover]:
     """This process as an instance on the shared database (store/instances.py); its sweep
     resumes (api/takeover.py) or interrupts the runs dead instances left running."""
     lease = settings.instances.lease
@@ -233,7 +241,7 @@ def _heartbeat(
             return await takeover.sweep(now)
         return await store.interrupt_orphaned_runs(worker_id=instance_id, lease=lease, now=now)
 
-    return Heartbeat(
+    heartbeat = Heartbeat(
         registry=registry,
         instance_id=instance_id,
         sweep=sweep,
@@ -241,3 +249,4 @@ def _heartbeat(
         lease=lease,
         clock=utcnow,
     )
+    return heartbeat, takeover

@@ -57,9 +57,13 @@ class Takeover:
         self._registry = registry
         self._documents = documents
         self._lease = lease
+        # Set while this instance drains (api/drain.py): it leaves them to the others.
+        self.paused = False
 
     async def sweep(self, now: datetime) -> int:
         """Resume every run left behind; how many had to be marked interrupted instead."""
+        if self.paused:
+            return 0
         left = await self._registry.left_behind_runs(
             instance_id=self._runs.worker_id, now=now, lease=self._lease
         )

@@ -56,7 +56,10 @@ def serve(
         backlog=2048,
     )
     server = DrainingServer(
-        server_config, drain=drain, live_runs=lambda: app.state.runtime.runs.active_runs
+        server_config,
+        drain=drain,
+        live_runs=lambda: app.state.runtime.runs.active_runs,
+        on_drain=lambda: app.state.runtime.stop_taking_over(),
     )
     try:
         server.run()

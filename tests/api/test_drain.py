@@ -11,14 +11,19 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import httpx
 import pytest
 from support import FAST_LEASE_ENV, MEMBERS, TEST_KEY_ENV, free_port, new_conversation, parse_sse
 
 from llmcouncil.api.drain import Drain
+from llmcouncil.api.takeover import Takeover
 from llmcouncil.sim import SimServer
+from llmcouncil.store.instances import LeftBehind
 
 WAIT_S = 120.0  # far beyond a healthy start or council on a loaded machine
 
@@ -42,6 +47,47 @@ def test_a_drain_ends_when_no_run_is_live_or_its_bound_has_passed() -> None:
     assert drain.finished(live_runs=0)
     clock.now += 0.1
     assert drain.finished(live_runs=1)
+
+
+class _OneLeftBehind:
+    """The instance registry, as seen by a sweep: one run a dead instance left running."""
+
+    async def left_behind_runs(self, **_: Any) -> list[LeftBehind]:
+        return [LeftBehind("run-1", "conversation-1", None, None)]
+
+
+class _Runs:
+    """The run service, as seen by a takeover: which runs it was asked to resume."""
+
+    worker_id = "draining-instance"
+
+    def __init__(self) -> None:
+        self.resumed: list[str] = []
+
+    async def retry(self, *, run_id: str, **_: Any) -> None:
+        self.resumed.append(run_id)
+
+
+async def test_a_draining_instance_leaves_dead_instances_runs_to_the_others() -> None:
+    runs = _Runs()
+    documents = SimpleNamespace(documents=SimpleNamespace(contexts=_no_contexts))
+    takeover = Takeover(
+        store=None,  # type: ignore[arg-type]
+        runs=runs,  # type: ignore[arg-type]
+        registry=_OneLeftBehind(),  # type: ignore[arg-type]
+        documents=documents,  # type: ignore[arg-type]
+        lease=1.0,
+    )
+    takeover.paused = True  # what Runtime.stop_taking_over does as the drain starts
+    assert await takeover.sweep(datetime.now(UTC)) == 0
+    assert runs.resumed == []
+    takeover.paused = False
+    await takeover.sweep(datetime.now(UTC))
+    assert runs.resumed == ["run-1"]
+
+
+async def _no_contexts(conversation_id: str) -> dict[str, Any]:
+    return {}
 
 
 def _serve(tmp_path: Path, sim: SimServer, port: int, *, drain: float) -> subprocess.Popen[bytes]:
