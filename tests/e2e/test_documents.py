@@ -58,10 +58,28 @@ def reader(page: Page) -> Locator:
     return page.get_by_role("complementary", name="Reader")
 
 
+# True once a count of the server's conversations, fetched afresh each time the last one has
+# come back, equals n (a predicate must answer at once: an async one would always be truthy).
+SERVER_COUNT_IS = """n => {
+  const seen = window.__conversationCount;
+  if (!seen || seen.done) {
+    const next = { done: false, length: -1 };
+    window.__conversationCount = next;
+    fetch('/api/conversations').then(r => r.json()).then(list => {
+      next.length = list.length;
+      next.done = true;
+    });
+  }
+  return Boolean(seen && seen.done && seen.length === n);
+}"""
+
+
 def test_a_refused_file_says_why_and_leaves_no_conversation(page: Page, tmp_path: Path) -> None:
     open_app(page)
     expect(page.get_by_role("complementary", name="Conversations")).to_be_visible()
-    before = conversations(page).count()
+    # Counted on the server: the sidebar's list may still be loading at this point.
+    count = "async () => (await (await fetch('/api/conversations')).json()).length"
+    before = page.evaluate(count)
     program = tmp_path / "tool.exe"
     program.write_bytes(b"MZ\x90\x00\x03" + bytes(range(256)) * 8)
     attach(page, program)
@@ -69,7 +87,7 @@ def test_a_refused_file_says_why_and_leaves_no_conversation(page: Page, tmp_path
     expect(alert).to_be_visible(timeout=RUN_TIMEOUT_MS)  # the server reads it first
     expect(alert).to_contain_text(re.compile(r"not a file the council reads|cannot be read"))
     expect(page).not_to_have_url(re.compile(r"/c/"))
-    expect(conversations(page)).to_have_count(before)
+    page.wait_for_function(SERVER_COUNT_IS, arg=before, timeout=RUN_TIMEOUT_MS)
     expect(page.get_by_role("region", name="Documents")).to_have_count(0)
 
 
