@@ -1,19 +1,21 @@
 """A run's events in Redis Streams, so a client of any instance can follow a live run.
 
-The instance that runs a council publishes each event of its channel to the run's stream,
-``llmcouncil:run-events:<run_id>``, under the entry id ``0-<n>`` (``n`` the event's sequence
-number in the run, the same number the SSE ``id:`` carries), so a follower reads "after event
-n" as ``XREAD … 0-<n>`` with no mapping kept anywhere. Each entry holds the event as JSON, with
-the privacy guard's placeholders still in (no original value reaches Redis), and the id of the
-publication (one per launch of the run).
+The instance that runs a council publishes the events of its channel to the run's stream,
+``llmcouncil:run-events:<run_id>``: one entry per batch of events, under the entry id ``0-<n>``
+with ``n`` the sequence number of the batch's last event (the number the SSE ``id:`` carries),
+so a follower reads "after event n" as ``XREAD … 0-<n>`` — the first entry it gets holds event
+n + 1 — with no mapping kept anywhere. An entry holds its events as a JSON array (``e``), the
+number of its first (``f``), and the id of the publication (``o``, one per launch of the run);
+the privacy guard's placeholders stay in, so no original value reaches Redis.
 
-Off the hot path: the channel's tap only appends to a list and sets an event; one publisher task
-per run sends what has gathered as one pipeline (``XADD … MAXLEN ~`` per event), so a burst of
-deltas is one round trip. After the terminal event the stream expires (``ENDED_TTL_SECONDS``),
-long enough for a client to come back and replay it. A stream newly published for a run (a run
-resumed or retried numbers its events from 1 again) replaces the old one; a follower that
-sees the publication change stops (``RedisEventFeed``), as it does at a gap. Redis unreachable:
-the publication of that run stops (logged); its followers finish from the database.
+Off the hot path: the channel's tap only appends to a list; one task of the process sends what
+every run gathered in the last ``linger`` (100 ms) as one pipeline (per run ``XADD … MAXLEN ~``
+and ``EXPIRE``), so a run's deltas in that time are one entry. After the terminal
+event the stream expires (``ENDED_TTL_SECONDS``), long enough for a client to come back and
+replay it. A stream newly published for a run (a run resumed or retried numbers its events
+from 1 again) replaces the old one; a follower that sees the publication change stops
+(``RedisEventFeed``), as it does at a gap. Redis unreachable: the publication of that run
+stops (logged); its followers finish from the database.
 
 Nothing here is built when ``redis_url`` is not set.
 """
@@ -21,7 +23,9 @@ Nothing here is built when ``redis_url`` is not set.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
+import json
 import logging
 import time
 import uuid
@@ -29,15 +33,15 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from llmcouncil.council.events import TERMINAL, CouncilEvent, RunChannel
+from llmcouncil.council.events import TERMINAL, CouncilEvent, EventType, RunChannel
 from llmcouncil.council.pipeline import RunContext
 
 log = logging.getLogger(__name__)
 
 STREAM_PREFIX = "llmcouncil:run-events:"
-# A council streaming tokens from five members sends a few thousand events; the cap bounds a
-# runaway run's memory in Redis (approximate trimming, the cheap kind).
-MAXLEN = 50_000
+# Entries are batches: a council streaming from five members sends a few dozen. The cap bounds
+# a runaway run's memory in Redis (approximate trimming, the cheap kind).
+MAXLEN = 10_000
 ENDED_TTL_SECONDS = 3_600
 _WARN_EVERY = 60.0
 
@@ -53,111 +57,144 @@ def redis_client(url: str) -> Any:
 
 
 class _Publication:
-    """One run's events on their way to its stream, in order, one pipeline per batch."""
+    """One run's events not yet sent to its stream."""
 
-    def __init__(self, publisher: LiveEventPublisher, run_id: str) -> None:
-        self._publisher = publisher
-        self._key = stream_key(run_id)
+    __slots__ = ("ended", "fresh", "key", "owner", "pending", "seq")
+
+    def __init__(self, run_id: str) -> None:
+        self.key = stream_key(run_id)
         # Names this publication: a run resumed or retried publishes again, numbered from 1.
-        self._owner = uuid.uuid4().hex[:12]
-        self._pending: list[tuple[int, CouncilEvent]] = []
-        self._seq = 0
-        self._wake = asyncio.Event()
+        self.owner = uuid.uuid4().hex[:12]
+        self.pending: list[tuple[int, CouncilEvent]] = []
+        self.seq = 0
+        self.fresh = True  # its stream is replaced by the first send that succeeds
+        self.ended = False
 
-    def add(self, event: CouncilEvent) -> None:
-        """The channel's tap: synchronous and cheap, on the run's own path."""
-        self._seq += 1
-        self._pending.append((self._seq, event))
-        self._wake.set()
-
-    async def run(self) -> None:
-        from redis.exceptions import RedisError
-
-        fresh = True
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            batch, self._pending = self._pending, []
-            ended = any(event.type in TERMINAL for _seq, event in batch)
-            try:
-                await self._send(batch, fresh=fresh, ended=ended)
-            except (RedisError, OSError) as exc:
-                self._publisher.warn(exc)
-                return
-            fresh = False
-            if ended:
-                return
-
-    async def _send(
-        self, batch: list[tuple[int, CouncilEvent]], *, fresh: bool, ended: bool
-    ) -> None:
-        publisher = self._publisher
-        pipe = publisher.client.pipeline(transaction=False)
-        if fresh:
-            pipe.delete(self._key)  # a run resumed here numbers its events from 1 again
-        for seq, event in batch:
-            pipe.xadd(
-                self._key,
-                {"e": event.to_json(), "o": self._owner},
-                id=f"0-{seq}",
-                maxlen=publisher.maxlen,
-                approximate=True,
-            )
-        pipe.expire(self._key, publisher.ended_ttl if ended else publisher.live_ttl)
-        await pipe.execute()
+    def queue(self, pipe: Any, publisher: LiveEventPublisher) -> None:
+        """Its pending events as one entry, named by the number of the last of them."""
+        batch, self.pending = self.pending, []
+        if self.fresh:
+            pipe.delete(self.key)  # a run resumed here numbers its events from 1 again
+        events = ",".join(event.to_json() for _seq, event in batch)
+        pipe.xadd(
+            self.key,
+            {"e": f"[{events}]", "f": batch[0][0], "o": self.owner},
+            id=f"0-{batch[-1][0]}",
+            maxlen=publisher.maxlen,
+            approximate=True,
+        )
+        if self.ended:
+            pipe.expire(self.key, publisher.ended_ttl)
+        elif self.fresh:
+            pipe.expire(self.key, publisher.live_ttl)
 
 
 class LiveEventPublisher:
-    """A ``RunObserver``: every run this process launches is published to its Redis stream."""
+    """A ``RunObserver``: every run this process launches is published to its Redis stream.
+
+    The runs' taps only append; one task of the process gathers for ``linger`` seconds after the
+    first new event, then sends every run's new events as one pipeline. The cost is then a few
+    commands per run per ``linger`` however fast the deltas come, not a round trip per event
+    (bench/stream_publish.py); a viewer on another instance sees events ``linger`` later.
+    """
 
     def __init__(
         self,
         client: Any,
         *,
+        linger: float = 0.1,
         maxlen: int = MAXLEN,
         ended_ttl: int = ENDED_TTL_SECONDS,
         live_ttl: int = 86_400,
     ) -> None:
         self.client = client
+        self.linger = linger
         self.maxlen = maxlen
         self.ended_ttl = ended_ttl
         self.live_ttl = live_ttl  # a run whose instance died mid-run is forgotten after this
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._dirty: dict[int, _Publication] = {}
+        self._wake: asyncio.Event | None = None
+        self._flusher: asyncio.Task[None] | None = None
+        self._round: asyncio.Future[None] | None = None  # resolved as each send ends
+        self._sending = False
         self._warned_at = -_WARN_EVERY
 
     def run_started(
         self, ctx: RunContext, channel: RunChannel, context: contextvars.Context
     ) -> None:
-        publication = _Publication(self, ctx.run_id)
-        channel.tap(publication.add)
-        # In the run's context, so what it logs names the run.
-        task = asyncio.create_task(
-            publication.run(), name=f"publish-{ctx.run_id}", context=context.copy()
-        )
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        del context  # one task of the process sends every run's events
+        publication = _Publication(ctx.run_id)
+
+        def add(event: CouncilEvent) -> None:  # the channel's tap, on the run's own path
+            publication.seq += 1
+            pending = publication.pending
+            pending.append((publication.seq, event))
+            kind = event.type
+            if kind is EventType.COMPLETE or kind is EventType.ERROR:
+                publication.ended = True
+            if len(pending) == 1:  # the first since its last send: the flusher is told once
+                self._dirty[id(publication)] = publication
+                if self._wake is not None:
+                    self._wake.set()
+
+        channel.tap(add)
+        if self._flusher is None:
+            self._wake = asyncio.Event()
+            self._round = asyncio.get_running_loop().create_future()
+            self._flusher = asyncio.create_task(self._flush_forever(), name="publish-runs")
+
+    async def _flush_forever(self) -> None:
+        assert self._wake is not None
+        while True:
+            await self._wake.wait()
+            await asyncio.sleep(self.linger)  # what comes meanwhile goes in the same pipeline
+            self._wake.clear()
+            await self._send_dirty()
+
+    async def _send_dirty(self) -> None:
+        from redis.exceptions import RedisError
+
+        publications, self._dirty = list(self._dirty.values()), {}
+        self._sending = True
+        try:
+            pipe = self.client.pipeline(transaction=False)
+            for publication in publications:
+                publication.queue(pipe, self)
+            await pipe.execute()
+        except (RedisError, OSError) as exc:
+            # Those events are lost to the stream: a follower sees the gap and says so.
+            self.warn(exc)
+        else:
+            for publication in publications:
+                publication.fresh = False
+        finally:
+            self._sending = False
+            done, self._round = self._round, asyncio.get_running_loop().create_future()
+            if done is not None:
+                done.set_result(None)
 
     def warn(self, exc: BaseException) -> None:
         now = time.monotonic()
         if now - self._warned_at >= _WARN_EVERY:
             self._warned_at = now
-            log.error("live streams: Redis is unreachable, a run is not published (%s)", exc)
+            log.error("live streams: Redis is unreachable, run events are not published (%s)", exc)
 
     async def drained(self) -> None:
-        """Until every publication has sent what it holds (their runs have ended)."""
-        while self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        """Until every event emitted so far has been sent (or its send has failed)."""
+        while (self._dirty or self._sending) and self._round is not None:
+            await asyncio.shield(self._round)
 
     async def aclose(self, *, grace: float = 5.0) -> None:
         """At shutdown, after the runs have stopped: their last events are sent (within
         ``grace``), then the connections closed."""
         try:
-            await asyncio.wait_for(self.drained(), grace)
-        except TimeoutError:
-            for task in list(self._tasks):
-                task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self.client.aclose()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.drained(), grace)
+        finally:
+            if self._flusher is not None:
+                self._flusher.cancel()
+                await asyncio.gather(self._flusher, return_exceptions=True)
+            await self.client.aclose()
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +221,7 @@ class RedisEventFeed:
     async def first_seq(self, run_id: str) -> int | None:
         """The number of the oldest event the stream still holds; None if it holds none."""
         entries = await self.client.xrange(stream_key(run_id), count=1)
-        return _seq(entries[0][0]) if entries else None
+        return int(entries[0][1][b"f"]) if entries else None
 
     async def follow(self, run_id: str, *, after: int) -> AsyncIterator[FeedItem]:
         """Events after ``after`` in order, to the terminal one; ``None`` each time a block
@@ -197,24 +234,24 @@ class RedisEventFeed:
             if not reply:
                 yield None
                 continue
-            for raw_id, fields in reply[0][1]:
-                seq = _seq(raw_id)
+            for _raw_id, fields in reply[0][1]:
+                first = int(fields[b"f"])  # the batch's events are numbered first, first + 1, …
                 entry_owner = _text(fields[b"o"])
-                if seq != last + 1:
-                    yield FeedBreak(f"events {last + 1}–{seq - 1} are no longer in the stream")
+                if first > last + 1:
+                    yield FeedBreak(f"events {last + 1}–{first - 1} are no longer in the stream")
                     return
                 if owner is not None and entry_owner != owner:
                     yield FeedBreak("the run moved to another instance")
                     return
-                owner, last = entry_owner, seq
-                event = CouncilEvent.from_json(fields[b"e"])
-                yield seq, event
-                if event.type in TERMINAL:
-                    return
-
-
-def _seq(raw_id: bytes | str) -> int:
-    return int(_text(raw_id).rpartition("-")[2])
+                owner = entry_owner
+                for seq, data in enumerate(json.loads(fields[b"e"]), start=first):
+                    if seq <= last:
+                        continue
+                    event = CouncilEvent.from_dict(data)
+                    last = seq
+                    yield seq, event
+                    if event.type in TERMINAL:
+                        return
 
 
 def _text(value: bytes | str) -> str:

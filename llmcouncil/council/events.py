@@ -61,10 +61,13 @@ class CouncilEvent:
         return json.dumps(self.as_dict(), ensure_ascii=False)
 
     @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CouncilEvent:
+        fields = dict(data)
+        return cls(EventType(fields.pop("type")), fields)
+
+    @classmethod
     def from_json(cls, raw: str | bytes) -> CouncilEvent:
-        data: dict[str, Any] = json.loads(raw)
-        kind = EventType(data.pop("type"))
-        return cls(kind, data)
+        return cls.from_dict(json.loads(raw))
 
     def to_sse(self, event_id: str | None = None) -> bytes:
         """One SSE event; ``event_id`` (the ``id:`` line) lets a client resume after it."""

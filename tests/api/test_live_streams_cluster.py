@@ -71,13 +71,13 @@ async def test_a_viewer_on_another_process_follows_a_live_run_then_replays_it(
     vault_key = Fernet.generate_key().decode()
     ports = free_port(), free_port()
     bases = [f"http://127.0.0.1:{port}" for port in ports]
-    procs = [
-        _serve(tmp_path, sim, port, database_url=database_url, vault_key=vault_key)
-        for port in ports
-    ]
+    procs: list[subprocess.Popen[bytes]] = []
     try:
-        for base, proc, port in zip(bases, procs, ports, strict=True):
-            await _wait_ready(base, proc, tmp_path / f"server-{port}.log")
+        for base, port in zip(bases, ports, strict=True):  # one at a time: A migrates the db
+            procs.append(
+                _serve(tmp_path, sim, port, database_url=database_url, vault_key=vault_key)
+            )
+            await _wait_ready(base, procs[-1], tmp_path / f"server-{port}.log")
         async with (
             httpx.AsyncClient(base_url=bases[0], timeout=30) as a,
             httpx.AsyncClient(base_url=bases[1], timeout=30) as b,
