@@ -51,9 +51,9 @@ from llmcouncil.providers.reasoning_stream import ThinkFilter
 from llmcouncil.providers.reasoning_wire import WireFormat, add_reasoning, guess_format
 from llmcouncil.providers.sse import (
     READ_BUFFER,
+    DrainSchedule,
     SseLines,
     StreamState,
-    drain_waits,
     usage_of,
 )
 
@@ -75,8 +75,15 @@ class OpenAICompatProvider:
         max_connections: int = 512,
         connect_timeout: float = 15.0,
         reasoning_format: WireFormat | None = None,
+        read_buffer: int = READ_BUFFER,
+        drains: DrainSchedule | None = None,
     ) -> None:
+        """``read_buffer``: bytes aiohttp reads at once (it pauses the socket at twice that);
+        ``drains``: when an unwatched call drains the rest of its body (``sse.DrainSchedule``).
+        """
         self.name = name
+        self._read_buffer = read_buffer
+        self._drains = drains or DrainSchedule()
         self.base_url = base_url.rstrip("/")
         self._reasoning_format = reasoning_format or guess_format(self.base_url)
         self._headers = {"Content-Type": "application/json", **(headers or {})}
@@ -98,7 +105,7 @@ class OpenAICompatProvider:
                 connector=connector,
                 headers=self._headers,
                 timeout=aiohttp.ClientTimeout(total=None, sock_connect=self._connect_timeout),
-                read_bufsize=READ_BUFFER,
+                read_bufsize=self._read_buffer,
                 # Nothing an upstream sets as a cookie is sent back with later calls (which
                 # may be other users' councils).
                 cookie_jar=aiohttp.DummyCookieJar(),
@@ -216,7 +223,7 @@ class OpenAICompatProvider:
                     break
                 if call.state.done:
                     break
-            waits = drain_waits()  # then the rest in a few drains, not chunk by chunk
+            waits = self._drains.waits()  # then the rest in a few drains, not chunk by chunk
             while not call.state.done and not call.lines.finished:
                 call.state.feed_rest(await call.lines.arrived(next(waits)))
         return call.completion()

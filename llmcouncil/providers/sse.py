@@ -3,7 +3,7 @@
 Lines are split here from raw bytes rather than with aiohttp's readline, whose line-length limit
 a single large SSE chunk can exceed. ``SseLines`` can also hand over whatever has arrived after
 a wait (``arrived``): a caller that only needs the final answer reads the stream chunk by chunk
-until the first token (its deadline) and then the remainder in a few drains (``drain_waits``),
+until the first token (its deadline) and then the remainder in a few drains (``DrainSchedule``),
 which spares the event loop a wake-up, a line split and an async step per chunk, and still
 leaves little to parse when the body ends.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import aiohttp
@@ -101,11 +102,20 @@ DRAIN_EVERY = 0.5
 READ_BUFFER = 1 << 20
 
 
-def drain_waits() -> Iterator[float]:
-    wait = min(FIRST_DRAIN, DRAIN_EVERY)
-    while True:
-        yield wait
-        wait = min(DRAIN_EVERY, wait * DRAIN_GROWTH)
+@dataclass(frozen=True, slots=True)
+class DrainSchedule:
+    """When ``collect`` drains the rest of a body: ``first`` seconds after the first token,
+    each later wait ``growth`` times the one before, at most ``every``."""
+
+    first: float = FIRST_DRAIN
+    growth: float = DRAIN_GROWTH
+    every: float = DRAIN_EVERY
+
+    def waits(self) -> Iterator[float]:
+        wait = min(self.first, self.every)
+        while True:
+            yield wait
+            wait = min(self.every, wait * self.growth)
 
 
 class StreamState:

@@ -7,6 +7,7 @@ import contextlib
 import itertools
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -25,6 +26,7 @@ from llmcouncil.errors import (
 )
 from llmcouncil.providers.base import ChatMessage, Completion, CompletionRequest, TextDelta
 from llmcouncil.providers.openai_compat import OpenAICompatProvider
+from llmcouncil.providers.sse import DrainSchedule
 from llmcouncil.sim import FaultSpec, LatencyProfile, SimServer
 
 MODEL = "openai/gpt-5.1"
@@ -68,7 +70,10 @@ def sse_event(delta: dict[str, str], finish: str | None = None) -> bytes:
 
 @contextlib.asynccontextmanager
 async def hand_written_upstream(
-    completions: Callable[[web.Request], Awaitable[web.StreamResponse]], *, host: str
+    completions: Callable[[web.Request], Awaitable[web.StreamResponse]],
+    *,
+    host: str,
+    **options: Any,
 ) -> AsyncIterator[OpenAICompatProvider]:
     """An adapter on an upstream whose chat-completions handler the test writes itself (for
     replies the simulator does not make), served on a free loopback port."""
@@ -79,7 +84,9 @@ async def hand_written_upstream(
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    adapter = OpenAICompatProvider(name="own", base_url=f"http://{host}:{port}/v1", api_key="k")
+    adapter = OpenAICompatProvider(
+        name="own", base_url=f"http://{host}:{port}/v1", api_key="k", **options
+    )
     try:
         yield adapter
     finally:
@@ -253,16 +260,11 @@ async def test_collect_keeps_every_failure_of_a_stream(
         await provider.collect(request(first_token_timeout=0.3, timeout=0.5))
 
 
-async def test_collect_reads_a_body_larger_than_the_read_buffer(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+async def test_collect_reads_a_body_larger_than_the_read_buffer() -> None:
     """After the first token ``collect`` waits for the end of the body, not for each network
     read; a body past the reader's high water mark (which pauses the socket) is drained as it
     goes, so it neither stalls nor loses a byte."""
-    from llmcouncil.providers import openai_compat, sse
-
-    monkeypatch.setattr(openai_compat, "READ_BUFFER", 16 * 1024)  # pauses past 32 KiB
-    monkeypatch.setattr(sse, "DRAIN_EVERY", 0.02)
+    options = {"read_buffer": 16 * 1024, "drains": DrainSchedule(every=0.02)}  # pauses at 32 KiB
     words = [f"w{i:05d} " for i in range(20_000)]  # ≈ 2.6 MiB of events
 
     async def completions(request: web.Request) -> web.StreamResponse:
@@ -276,7 +278,7 @@ async def test_collect_reads_a_body_larger_than_the_read_buffer(
         await response.write(sse_event({}, "stop") + b"data: [DONE]\n\n")
         return response
 
-    async with hand_written_upstream(completions, host="127.0.0.1") as adapter:
+    async with hand_written_upstream(completions, host="127.0.0.1", **options) as adapter:
         whole = await adapter.collect(request(timeout=20.0))
     assert whole.text == "".join(words)
     assert whole.finish_reason == "stop"
@@ -297,9 +299,8 @@ async def test_collect_parses_the_rest_as_it_arrives_not_all_at_the_end(
         batches.append(sum(line.startswith("data: {") for line in lines))
         feed_rest(self, lines)
 
-    monkeypatch.setattr(sse.StreamState, "feed_rest", counting)
-    monkeypatch.setattr(sse, "DRAIN_GROWTH", 1.0)  # a drain every 20 ms, whatever the load
-    monkeypatch.setattr(sse, "FIRST_DRAIN", 0.02)
+    monkeypatch.setattr(sse.StreamState, "feed_rest", counting)  # observed, not changed
+    every_20_ms = sse.DrainSchedule(first=0.02, growth=1.0)  # whatever the load
     words = [f"w{i:03d} " for i in range(60)]
 
     async def completions(request: web.Request) -> web.StreamResponse:
@@ -311,7 +312,7 @@ async def test_collect_parses_the_rest_as_it_arrives_not_all_at_the_end(
         await response.write(sse_event({}, "stop") + b"data: [DONE]\n\n")
         return response
 
-    async with hand_written_upstream(completions, host="127.0.0.1") as adapter:
+    async with hand_written_upstream(completions, host="127.0.0.1", drains=every_20_ms) as adapter:
         whole = await adapter.collect(request(timeout=20.0))
     assert whole.text == "".join(words) and whole.finish_reason == "stop"
     assert sum(batches) == len(words)  # the first chunk, then the other 59 and the final one
@@ -322,7 +323,7 @@ async def test_collect_parses_the_rest_as_it_arrives_not_all_at_the_end(
 def test_drains_come_quickly_then_further_apart_up_to_a_cap() -> None:
     from llmcouncil.providers import sse
 
-    waits = list(itertools.islice(sse.drain_waits(), 12))
+    waits = list(itertools.islice(sse.DrainSchedule().waits(), 12))
     assert waits[0] == sse.FIRST_DRAIN
     assert all(b >= a for a, b in itertools.pairwise(waits))
     assert max(waits) == sse.DRAIN_EVERY
