@@ -33,6 +33,7 @@ from llmcouncil.resilience.calls import ModelCaller
 from llmcouncil.resilience.cluster_capacity import ClusterCapacity
 from llmcouncil.resilience.limits import AdmissionGate
 from llmcouncil.resilience.redis_breakers import RedisBreakerStore
+from llmcouncil.resilience.shared_latencies import SharedLatencies
 from llmcouncil.sim import SimServer
 from llmcouncil.store.database import create_engine, upgrade
 from llmcouncil.store.instances import Heartbeat, InstanceRegistry
@@ -63,6 +64,7 @@ class Runtime:
     heartbeat: Heartbeat | None = None
     takeover: Takeover | None = None
     shared_breakers: RedisBreakerStore | None = None
+    shared_latencies: SharedLatencies | None = None
     reviewer_weights: ReviewerWeights | None = None
     live_events: LiveEventPublisher | None = None
     run_events: RunEventSource | None = None
@@ -106,6 +108,12 @@ class Runtime:
             # all stop sending to it, and one probes it (resilience/redis_breakers.py).
             breakers = RedisBreakerStore(settings.redis_url) if settings.redis_url else None
             caller = ModelCaller(registry, settings, breaker_store=breakers)
+            # ... and their latencies, so every instance hedges on every instance's calls.
+            latencies = (
+                SharedLatencies(settings.redis_url, caller.latencies)
+                if settings.redis_url
+                else None
+            )
             # Chapter summaries are written through the caller; windows come from the catalogue.
             document_service(store=store, privacy=privacy, settings=settings).bind(
                 caller=caller,
@@ -155,6 +163,8 @@ class Runtime:
                 await heartbeat.tick()  # alive, and the runs dead instances left are interrupted
                 await governance.recover()
             heartbeat.start()
+            if latencies is not None:
+                latencies.start()
             weights.start()  # when on: computed now, then every `refresh` seconds
         except BaseException:
             await engine.dispose()
@@ -173,6 +183,7 @@ class Runtime:
             heartbeat=heartbeat,
             takeover=takeover,
             shared_breakers=breakers,
+            shared_latencies=latencies,
             reviewer_weights=weights,
             live_events=live_events,
             run_events=RunEventSource(
@@ -206,6 +217,8 @@ class Runtime:
         await self.registry.aclose()
         if self.shared_breakers is not None:
             await self.shared_breakers.aclose()
+        if self.shared_latencies is not None:
+            await self.shared_latencies.aclose()
         if self.simulator is not None:
             await self.simulator.stop()
         await self.engine.dispose()

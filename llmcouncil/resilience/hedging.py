@@ -30,19 +30,49 @@ PRIMARY = 0  # racer index of the primary; hedges are 1, 2, …
 
 
 class LatencyTracker:
-    """Recent latencies per key; percentiles are recomputed only when samples changed."""
+    """Recent latencies per key; percentiles are recomputed only when samples changed. With
+    ``shared_latencies.SharedLatencies`` the samples are every instance's: each sync hands the
+    new ones over (``take_new``) and puts back the shared window (``replace``)."""
 
     def __init__(self, window: int = 200) -> None:
         self._window = window
         self._samples: dict[LatencyKey, deque[float]] = {}
         self._cache: dict[tuple[LatencyKey, float], tuple[int, float]] = {}
         self._counts: dict[LatencyKey, int] = {}
+        self._new: dict[LatencyKey, list[float]] = {}
+        self._sharing = False  # only then are new samples kept for take_new
+
+    @property
+    def window(self) -> int:
+        return self._window
+
+    def share(self) -> None:
+        """Keep each new sample for ``take_new`` from now on."""
+        self._sharing = True
 
     def observe(self, key: LatencyKey, ms: float) -> None:
         samples = self._samples.get(key)
         if samples is None:
             samples = self._samples[key] = deque(maxlen=self._window)
         samples.append(ms)
+        self._counts[key] = self._counts.get(key, 0) + 1
+        if self._sharing:
+            self._new.setdefault(key, []).append(ms)
+
+    def keys(self) -> list[LatencyKey]:
+        return list(self._samples)
+
+    def take_new(self) -> dict[LatencyKey, list[float]]:
+        """The samples observed since the last call (for sharing them)."""
+        new, self._new = self._new, {}
+        return new
+
+    def replace(self, key: LatencyKey, samples: Sequence[float]) -> None:
+        """``key``'s window becomes ``samples`` (the latest last), e.g. every instance's; what
+        was observed meanwhile stays on top and goes out with the next ``take_new``."""
+        window = deque(samples, maxlen=self._window)
+        window.extend(self._new.get(key, ()))
+        self._samples[key] = window
         self._counts[key] = self._counts.get(key, 0) + 1
 
     def percentile(self, key: LatencyKey, q: float, *, min_samples: int) -> float | None:
