@@ -58,7 +58,10 @@ async def _work(settings: Settings, *, redis_url: str) -> None:
     from llmcouncil.observability.logging import setup_logging
 
     setup_logging(settings)
-    runtime = await Runtime.start(settings)
+    # A worker resumes the runs dead instances left, as a server does (instances.resume): one
+    # that marked them interrupted instead raced the servers' takeover and sometimes won, and a
+    # killed server's council then waited for a person to press retry (seen in tests/cluster).
+    runtime = await Runtime.start(settings, resume_left_behind=True)
     queue = saq_queue(redis_url, settings.jobs)
     try:
         runner = BatchRunner(

@@ -281,6 +281,15 @@ class Cluster:
         assert row is not None, run_id
         return dict(row)
 
+    async def instances(self) -> list[dict[str, Any]]:
+        """The instances table: who beats, and when last (for failure messages)."""
+        conn = await _connect(self.database_url)
+        try:
+            rows = await conn.fetch("SELECT id, heartbeat_at FROM instances ORDER BY id")
+        finally:
+            await conn.close()
+        return [dict(r) for r in rows]
+
     async def worker_ids(self, run_ids: list[str]) -> dict[str, str]:
         conn = await _connect(self.database_url)
         try:

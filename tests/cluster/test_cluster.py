@@ -86,14 +86,20 @@ def _once_each(reviews: int = 1) -> Counter[tuple[str, str]]:
     )
 
 
-async def _until(predicate: Any, what: str, cluster: Cluster) -> None:
-    """Until ``predicate()`` (async) holds; polled, bounded far beyond a healthy cluster."""
+async def _until(predicate: Any, what: str, cluster: Cluster, state: Any = None) -> None:
+    """Until ``predicate()`` (async) holds; polled, bounded far beyond a healthy cluster.
+    ``state`` (async) describes what the cluster looked like when it did not."""
     loop = asyncio.get_running_loop()
     give_up = loop.time() + WAIT_S
     while not await predicate():
         if loop.time() > give_up:
-            raise AssertionError(f"{what} not within {WAIT_S:g} s\n{cluster.logs()}")
+            seen = await state() if state is not None else ""
+            raise AssertionError(f"{what} not within {WAIT_S:g} s\n{seen}\n{cluster.logs()}")
         await asyncio.sleep(0.05)
+
+
+async def _takeover_state(cluster: Cluster, run_id: str) -> str:
+    return f"run: {await cluster.run_row(run_id)}\ninstances: {await cluster.instances()}"
 
 
 async def test_councils_through_the_balancer_spread_over_the_instances_and_complete(
@@ -166,7 +172,12 @@ async def test_a_council_whose_instance_is_killed_is_finished_by_another(
             shown = (await http.get(f"/api/conversations/{cid}")).json()["messages"][1]
             return bool(shown["status"] == "complete")
 
-        await _until(finished, "the council finished by another instance", cluster)
+        await _until(
+            finished,
+            "the council finished by another instance",
+            cluster,
+            state=lambda: _takeover_state(cluster, run_id),
+        )
         done = (await http.get(f"/api/conversations/{cid}")).json()["messages"][1]
     row = await cluster.run_row(run_id)
     assert row["status"] == "complete" and row["attempts"] == 2
