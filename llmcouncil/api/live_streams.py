@@ -6,7 +6,8 @@ with ``n`` the sequence number of the batch's last event (the number the SSE ``i
 so a follower reads "after event n" as ``XREAD … 0-<n>`` — the first entry it gets holds event
 n + 1 — with no mapping kept anywhere. An entry holds its events as a JSON array (``e``), the
 number of its first (``f``), and the id of the publication (``o``, one per launch of the run);
-the privacy guard's placeholders stay in, so no original value reaches Redis.
+the privacy guard's placeholders stay in, so no original value reaches Redis. The publication's
+id is the run channel's epoch, the one the SSE ids carry.
 
 Off the hot path: the channel's tap only appends to a list; one task of the process sends what
 every run gathered in the last ``linger`` (100 ms) as one pipeline (per run ``XADD … MAXLEN ~``
@@ -28,7 +29,6 @@ import contextvars
 import json
 import logging
 import time
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -61,10 +61,10 @@ class _Publication:
 
     __slots__ = ("ended", "fresh", "key", "owner", "pending", "seq")
 
-    def __init__(self, run_id: str) -> None:
+    def __init__(self, run_id: str, epoch: str) -> None:
         self.key = stream_key(run_id)
-        # Names this publication: a run resumed or retried publishes again, numbered from 1.
-        self.owner = uuid.uuid4().hex[:12]
+        # The channel's epoch: a run resumed or retried publishes again, numbered from 1.
+        self.owner = epoch
         self.pending: list[tuple[int, CouncilEvent]] = []
         self.seq = 0
         self.fresh = True  # its stream is replaced by the first send that succeeds
@@ -123,7 +123,7 @@ class LiveEventPublisher:
         self, ctx: RunContext, channel: RunChannel, context: contextvars.Context
     ) -> None:
         del context  # one task of the process sends every run's events
-        publication = _Publication(ctx.run_id)
+        publication = _Publication(ctx.run_id, channel.epoch)
 
         def add(event: CouncilEvent) -> None:  # the channel's tap, on the run's own path
             publication.seq += 1
@@ -205,7 +205,14 @@ class FeedBreak:
     reason: str
 
 
-FeedItem = tuple[int, CouncilEvent] | FeedBreak | None  # None: nothing came within the block
+@dataclass(frozen=True, slots=True)
+class StreamHead:
+    first: int  # the number of the oldest event still in the stream
+    epoch: str  # the numbering's (``RunChannel.epoch`` of the publishing run)
+
+
+# (n, event, the epoch of its numbering); None: nothing came within the block
+FeedItem = tuple[int, CouncilEvent, str] | FeedBreak | None
 
 
 class RedisEventFeed:
@@ -218,17 +225,22 @@ class RedisEventFeed:
     async def exists(self, run_id: str) -> bool:
         return bool(await self.client.exists(stream_key(run_id)))
 
-    async def first_seq(self, run_id: str) -> int | None:
-        """The number of the oldest event the stream still holds; None if it holds none."""
+    async def head(self, run_id: str) -> StreamHead | None:
+        """The oldest event the stream still holds and its epoch; None if it holds none."""
         entries = await self.client.xrange(stream_key(run_id), count=1)
-        return int(entries[0][1][b"f"]) if entries else None
+        if not entries:
+            return None
+        fields = entries[0][1]
+        return StreamHead(first=int(fields[b"f"]), epoch=_text(fields[b"o"]))
 
-    async def follow(self, run_id: str, *, after: int) -> AsyncIterator[FeedItem]:
-        """Events after ``after`` in order, to the terminal one; ``None`` each time a block
-        passes with nothing new (the caller checks whether the run still lives); a
-        ``FeedBreak`` ends it."""
+    async def follow(
+        self, run_id: str, *, after: int, epoch: str | None = None
+    ) -> AsyncIterator[FeedItem]:
+        """Events after ``after`` of the numbering ``epoch`` (None: whichever comes first) in
+        order, to the terminal one; ``None`` each time a block passes with nothing new (the
+        caller checks whether the run still lives); a ``FeedBreak`` ends it."""
         key = stream_key(run_id)
-        last, owner = after, None
+        last, owner = after, epoch
         while True:
             reply = await self.client.xread({key: f"0-{last}"}, count=1_000, block=self.block_ms)
             if not reply:
@@ -249,7 +261,7 @@ class RedisEventFeed:
                         continue
                     event = CouncilEvent.from_dict(data)
                     last = seq
-                    yield seq, event
+                    yield seq, event, entry_owner
                     if event.type in TERMINAL:
                         return
 

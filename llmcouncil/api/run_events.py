@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from fastapi.responses import StreamingResponse
 
-from llmcouncil.api.live_streams import FeedBreak, RedisEventFeed
+from llmcouncil.api.live_streams import FeedBreak, RedisEventFeed, StreamHead
 from llmcouncil.api.sse import STORED_MARK, numbered_frames, sse_response
 from llmcouncil.council.events import CouncilEvent
 from llmcouncil.council.runs import RunService
@@ -41,30 +41,38 @@ NOTICE_TYPE = "stream_notice"
 
 @dataclass(frozen=True, slots=True)
 class Cursor:
-    """Where the client is: after live event ``after``, or after event ``stored`` of a stored
-    replay (None: it has seen none of one)."""
+    """Where the client is: after live event ``after`` of the numbering ``epoch`` (None: the
+    current one), or after event ``stored`` of a stored replay (None: it has seen none of one)."""
 
     after: int = 0
+    epoch: str | None = None
     stored: int | None = None
+
+    def after_in(self, epoch: str | None) -> int:
+        """The event to continue after in the numbering ``epoch``: from the start when the
+        client's events were of another numbering (the run was resumed or retried since)."""
+        if self.epoch is not None and epoch is not None and self.epoch != epoch:
+            return 0
+        return self.after
 
 
 def parse_cursor(run_id: str, *, last_event_id: str | None, after: int | None) -> Cursor:
     """``Last-Event-ID`` (what an EventSource sends when it reconnects) wins over ``?after``."""
     if not last_event_id:
         return Cursor(after=after or 0)
-    named, _, rest = last_event_id.strip().rpartition(":")
-    stored = named.endswith(f":{STORED_MARK}")
-    if stored:
-        named = named[: -len(STORED_MARK) - 1]
-    if named != run_id:
+    parts = last_event_id.strip().split(":")
+    if parts[0] != run_id:
         raise ValidationFailedError(
             f"Last-Event-ID {last_event_id!r} is not an event of run {run_id}"
         )
-    if not rest.isdigit():
+    if len(parts) not in (2, 3) or not parts[-1].isdigit() or not all(parts[1:-1]):
         raise ValidationFailedError(
-            f"Last-Event-ID {last_event_id!r} is not <run_id>:<n> or <run_id>:stored:<n>"
+            f"Last-Event-ID {last_event_id!r} is not <run_id>:<epoch>:<n> or <run_id>:stored:<n>"
         )
-    return Cursor(stored=int(rest)) if stored else Cursor(after=int(rest))
+    seq = int(parts[-1])
+    if len(parts) == 3 and parts[1] == STORED_MARK:
+        return Cursor(stored=seq)
+    return Cursor(after=seq, epoch=parts[1] if len(parts) == 3 else None)
 
 
 def notice(run_id: str, conversation_id: str, *, reason: str, message: str) -> bytes:
@@ -95,6 +103,14 @@ def _stored_frames(detail: RunDetail, cursor: Cursor) -> AsyncIterator[bytes]:
     )
 
 
+def _replayable(head: StreamHead | None, cursor: Cursor) -> bool:
+    """An ended run's stream still holds the event after the client's live cursor, in the
+    client's numbering."""
+    if head is None or cursor.after <= 0 or cursor.after_in(head.epoch) == 0:
+        return False
+    return head.first <= cursor.after + 1
+
+
 class _FollowOutcome:
     """How following a stream ended, when it did not end at the terminal event."""
 
@@ -102,6 +118,7 @@ class _FollowOutcome:
         self.broken: FeedBreak | None = None
         self.ended: RunDetail | None = None  # the run ended, its terminal never in the stream
         self.unpublished = False  # live elsewhere, with no stream to follow
+        self.epoch: str | None = None  # the numbering of the events read
 
 
 class RunEventSource:
@@ -116,32 +133,28 @@ class RunEventSource:
         handle = self._runs.active(run_id)
         if handle is not None and handle.conversation_id == conversation_id:
             restoring = handle.vault is not None and len(handle.vault) > 0
+            after = cursor.after_in(handle.channel.epoch)
             frames = numbered_frames(
-                handle.channel.numbered(0 if restoring else cursor.after),
+                handle.channel.numbered(0 if restoring else after),
                 run_id=run_id,
                 vault=handle.vault,
-                after=cursor.after,
+                after=after,
+                epoch=handle.channel.epoch,
             )
             return sse_response(frames, headers={SOURCE_HEADER: "local"})
         detail = await self._store.get_run(run_id)
         if detail.run.conversation_id != conversation_id:
             raise NotFoundError(f"run {run_id} does not exist")
         running = detail.run.status == RunStatus.RUNNING
-        if self._feed is not None and (running or await self._replayable(run_id, cursor)):
-            return sse_response(
-                self._followed(self._feed, detail, cursor), headers={SOURCE_HEADER: "redis"}
-            )
+        if self._feed is not None:
+            head = await self._feed.head(run_id)
+            if running or _replayable(head, cursor):
+                frames = self._followed(self._feed, detail, cursor, head)
+                return sse_response(frames, headers={SOURCE_HEADER: "redis"})
         frames = _stored_frames(detail, cursor)
         if running:
             frames = self._then_poll(frames, detail, reason="no_live_stream")
         return sse_response(frames, headers={SOURCE_HEADER: "stored"})
-
-    async def _replayable(self, run_id: str, cursor: Cursor) -> bool:
-        """An ended run's stream still holds the event after the client's live cursor."""
-        if cursor.after <= 0 or self._feed is None:
-            return False
-        first = await self._feed.first_seq(run_id)
-        return first is not None and first <= cursor.after + 1
 
     async def _then_poll(
         self, frames: AsyncIterator[bytes], detail: RunDetail, *, reason: str
@@ -159,14 +172,18 @@ class RunEventSource:
         )
 
     async def _followed(
-        self, feed: RedisEventFeed, detail: RunDetail, cursor: Cursor
+        self, feed: RedisEventFeed, detail: RunDetail, cursor: Cursor, head: StreamHead | None
     ) -> AsyncIterator[bytes]:
         run_id = detail.run.id
         restoring = detail.vault is not None and len(detail.vault) > 0
+        epoch = head.epoch if head is not None else cursor.epoch
+        after = cursor.after_in(epoch)
         outcome = _FollowOutcome()
-        pairs = self._pairs(feed, run_id, after=0 if restoring else cursor.after, outcome=outcome)
+        pairs = self._pairs(
+            feed, run_id, after=0 if restoring else after, epoch=epoch, outcome=outcome
+        )
         async for frame in numbered_frames(
-            pairs, run_id=run_id, vault=detail.vault, after=cursor.after
+            pairs, run_id=run_id, vault=detail.vault, after=after, epoch=lambda: outcome.epoch
         ):
             yield frame
         if outcome.ended is not None:  # its owner died, or Redis lost the end: the database
@@ -186,15 +203,22 @@ class RunEventSource:
                 yield frame
 
     async def _pairs(
-        self, feed: RedisEventFeed, run_id: str, *, after: int, outcome: _FollowOutcome
+        self,
+        feed: RedisEventFeed,
+        run_id: str,
+        *,
+        after: int,
+        epoch: str | None,
+        outcome: _FollowOutcome,
     ) -> AsyncIterator[tuple[int, CouncilEvent]]:
         ended: RunDetail | None = None
-        async for item in feed.follow(run_id, after=after):
+        async for item in feed.follow(run_id, after=after, epoch=epoch):
             if isinstance(item, FeedBreak):
                 outcome.broken = item
                 return
             if item is not None:
-                yield item
+                seq, event, outcome.epoch = item
+                yield seq, event
                 continue
             if ended is not None:  # a whole block after the run ended, and still no end
                 outcome.ended = ended

@@ -1,10 +1,12 @@
 """Server-sent events for a run: ``data: {json}`` lines, as the original prototype sent them.
 
-Each event of a run's stream also carries an ``id:`` line, ``<run_id>:<n>`` with ``n`` its
-sequence number in the run (``RunChannel.numbered``), so a client whose stream breaks can ask
-``GET …/runs/{run_id}/events`` for what came after it (``api/run_events.py``); the ``data:``
-lines are unchanged. The events of a stored run replayed (a repeated Idempotency-Key, a run that
-ended before the request) are numbered in the replay: ``<run_id>:stored:<n>``.
+Each event of a run's stream also carries an ``id:`` line, ``<run_id>:<epoch>:<n>`` with ``n``
+its sequence number in the run (``RunChannel.numbered``) and ``epoch`` its channel's (a run
+resumed by another instance, or retried, numbers its events again on a new channel), so a
+client whose stream breaks can ask ``GET …/runs/{run_id}/events`` for what came after it
+(``api/run_events.py``); the ``data:`` lines are unchanged. The events of a stored run
+replayed (a repeated Idempotency-Key, a run that ended before the request) are numbered in the
+replay: ``<run_id>:stored:<n>``.
 
 When the privacy guard restores placeholders, one event can become several (a held-back delta
 tail is flushed before a ``model_complete``): they are written as one chunk and only the last
@@ -32,9 +34,12 @@ KEEPALIVE_SECONDS = 15.0
 STORED_MARK = "stored"
 
 
-def event_id(run_id: str, seq: int, *, stored: bool = False) -> str:
-    """The SSE id of a run's event: live ``<run_id>:<n>``, replayed ``<run_id>:stored:<n>``."""
-    return f"{run_id}:{STORED_MARK}:{seq}" if stored else f"{run_id}:{seq}"
+def event_id(run_id: str, seq: int, *, epoch: str | None = None, stored: bool = False) -> str:
+    """The SSE id of a run's event: live ``<run_id>:<epoch>:<n>`` (``<run_id>:<n>`` when the
+    epoch is unknown), replayed ``<run_id>:stored:<n>``."""
+    if stored:
+        return f"{run_id}:{STORED_MARK}:{seq}"
+    return f"{run_id}:{epoch}:{seq}" if epoch else f"{run_id}:{seq}"
 
 
 async def numbered_frames(
@@ -43,6 +48,7 @@ async def numbered_frames(
     run_id: str,
     vault: Restoring | None,
     after: int = 0,
+    epoch: str | Callable[[], str | None] | None = None,
     stored: bool = False,
 ) -> AsyncIterator[bytes]:
     """The wire bytes of the numbered events after ``after``, placeholders restored.
@@ -55,7 +61,8 @@ async def numbered_frames(
         pieces = list(restorer.feed(event)) if restorer is not None else [event]
         if seq <= after or not pieces:
             continue
-        last = pieces[-1].to_sse(event_id(run_id, seq, stored=stored))
+        numbering = epoch() if callable(epoch) else epoch  # a follower learns it as it reads
+        last = pieces[-1].to_sse(event_id(run_id, seq, epoch=numbering, stored=stored))
         yield b"".join(piece.to_sse() for piece in pieces[:-1]) + last
 
 
@@ -145,6 +152,7 @@ def run_stream(handle: RunHandle, runs: RunService) -> StreamingResponse:
         handle.channel.numbered(),
         run_id=handle.run_id,
         vault=handle.vault,
+        epoch=handle.channel.epoch,
         stored=handle.task is None,  # a replay of a run that had already ended
     )
     return sse_response(frames, on_start=on_start, on_end=on_end)

@@ -4,8 +4,9 @@ The original prototype's event types keep their payloads; the ``model_*`` and ``
 events are additions an original client ignores. ``RunChannel`` fans one run's events out to
 any number of listeners (an SSE response, a second request with the same Idempotency-Key, the
 CLI) and replays what they missed, so a listener that joins late sees the whole run. Each event
-has a sequence number in its run (1, 2, …: its place in the channel), which the SSE stream sends
-as the event's ``id:`` so a client can resume after the last one it received. A *tap*
+has a sequence number in its run (1, 2, …: its place in the channel) and the channel an
+``epoch``, which the SSE stream sends as the event's ``id:`` so a client can resume after the
+last one it received. A *tap*
 (metrics, tracing) sees each event synchronously as it is emitted; a tap that raises is logged
 and never disturbs the run.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import secrets
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -79,6 +81,9 @@ class RunChannel:
     """All events of one run so far, plus a wake-up for listeners waiting on new ones."""
 
     def __init__(self) -> None:
+        # Names this channel's numbering: a run resumed or retried numbers its events from 1 on
+        # a new channel, so an event number means something only with its epoch.
+        self.epoch = secrets.token_hex(4)
         self._events: list[CouncilEvent] = []
         self._changed = asyncio.Event()
         self._taps: list[Callable[[CouncilEvent], None]] = []

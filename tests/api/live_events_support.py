@@ -68,13 +68,16 @@ class FrameReader:
 
 
 def live_ids(run_id: str, frames: list[Frame]) -> list[int]:
-    """The sequence numbers of live ids ``<run_id>:<n>``; fails on any other id."""
-    numbers = []
+    """The sequence numbers of live ids ``<run_id>:<epoch>:<n>``, all of one epoch; fails on
+    any other id."""
+    numbers, epochs = [], set()
     for frame in frames:
         assert frame.id is not None, frame
-        named, _, n = frame.id.rpartition(":")
-        assert named == run_id, frame.id
+        named, epoch, n = frame.id.split(":")
+        assert named == run_id and epoch and epoch != "stored", frame.id
+        epochs.add(epoch)
         numbers.append(int(n))
+    assert len(epochs) <= 1, epochs
     return numbers
 
 

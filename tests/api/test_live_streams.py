@@ -97,6 +97,17 @@ async def test_a_client_resumes_after_event_n_in_the_same_process_and_follows_it
             assert await follower.until("stage2_start") == seen[k:]
             # The viewer is not one of the run's listeners: only the starter keeps it alive.
             assert server.runtime.runs.active(run_id).channel.listeners == 1
+            # An id of another numbering (the run was resumed or retried since): from event 1.
+            other = await _open(
+                client,
+                "GET",
+                events_url(cid, run_id),
+                headers={"Last-Event-ID": f"{run_id}:0badc0de:{k}"},
+            )
+            try:
+                assert await FrameReader(other).until("stage2_start") == seen
+            finally:
+                await other.aclose()
             await starter.aclose()  # on_disconnect = cancel: the run stops
             rest = await follower.rest()
         finally:
@@ -146,8 +157,11 @@ async def test_a_finished_run_replays_exactly_what_came_after_n_from_redis(
         await one.runtime.live_events.drained()  # its last events are in Redis
         n = len(live) // 3
         source, rest = await read_events(b, cid, run_id, last_id=live[n - 1].id)
+        # A cursor of another numbering cannot be continued from the stream: the stored run.
+        elsewhere, stored = await read_events(b, cid, run_id, last_id=f"{run_id}:0badc0de:{n}")
     assert source == "redis"
     assert rest == live[n:]
+    assert elsewhere == "stored" and stored[-1].type == "complete" and stored[0].type == "run_start"
     redis = Redis.from_url(REDIS_URL)
     try:
         assert 0 < await redis.ttl(stream_key(run_id)) <= ENDED_TTL_SECONDS
@@ -238,7 +252,7 @@ async def test_another_users_run_is_not_found_and_a_foreign_cursor_is_refused(
     assert (await bob.get(events_url(cid, run_id))).status_code == 404
     assert (await alice.get(events_url(other, run_id))).status_code == 404
     assert (await alice.get(events_url(cid, "no-such-run"))).status_code == 404
-    for bad in ("another-run:3", f"{run_id}:x", f"{run_id}:stored:-1"):
+    for bad in ("another-run:3", f"{run_id}:x", f"{run_id}:stored:-1", f"{run_id}::3"):
         refused = await alice.get(events_url(cid, run_id), headers={"Last-Event-ID": bad})
         assert refused.status_code == 422, (bad, refused.text)
     assert (await alice.get(events_url(cid, run_id), params={"after": -1})).status_code == 422
