@@ -338,7 +338,9 @@ async def run_events(
         Header(
             alias="Last-Event-ID",
             max_length=200,
-            description="The id of the last event received: <run_id>:<n> or <run_id>:stored:<n>",
+            description=(
+                "The id of the last event received: <run_id>:<epoch>:<n> or <run_id>:stored:<n>"
+            ),
         ),
     ] = None,
     after: Annotated[

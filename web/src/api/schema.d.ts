@@ -4339,7 +4339,7 @@ export interface operations {
                 after?: number | null;
             };
             header?: {
-                /** @description The id of the last event received: <run_id>:<n> or <run_id>:stored:<n> */
+                /** @description The id of the last event received: <run_id>:<epoch>:<n> or <run_id>:stored:<n> */
                 "Last-Event-ID"?: string | null;
             };
             path: {
