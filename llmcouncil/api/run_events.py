@@ -20,10 +20,12 @@ in ``X-Council-Stream-Source`` (``local``, ``redis``, ``stored``).
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 
 from fastapi.responses import StreamingResponse
+from redis.exceptions import RedisError
 
 from llmcouncil.api.live_streams import FeedBreak, RedisEventFeed, StreamHead
 from llmcouncil.api.sse import STORED_MARK, numbered_frames, sse_response
@@ -35,6 +37,7 @@ from llmcouncil.records import RunStatus
 from llmcouncil.store.records import RunDetail
 from llmcouncil.store.repository import Store
 
+log = logging.getLogger(__name__)
 SOURCE_HEADER = "X-Council-Stream-Source"
 NOTICE_TYPE = "stream_notice"
 
@@ -147,10 +150,14 @@ class RunEventSource:
             raise NotFoundError(f"run {run_id} does not exist")
         running = detail.run.status == RunStatus.RUNNING
         if self._feed is not None:
-            head = await self._feed.head(run_id)
-            if running or _replayable(head, cursor):
-                frames = self._followed(self._feed, detail, cursor, head)
-                return sse_response(frames, headers={SOURCE_HEADER: "redis"})
+            try:
+                head = await self._feed.head(run_id)
+            except (RedisError, OSError):
+                log.warning("live streams: Redis is unreachable; run %s answered as stored", run_id)
+            else:
+                if running or _replayable(head, cursor):
+                    frames = self._followed(self._feed, detail, cursor, head)
+                    return sse_response(frames, headers={SOURCE_HEADER: "redis"})
         frames = _stored_frames(detail, cursor)
         if running:
             frames = self._then_poll(frames, detail, reason="no_live_stream")
@@ -203,6 +210,21 @@ class RunEventSource:
                 yield frame
 
     async def _pairs(
+        self,
+        feed: RedisEventFeed,
+        run_id: str,
+        *,
+        after: int,
+        epoch: str | None,
+        outcome: _FollowOutcome,
+    ) -> AsyncIterator[tuple[int, CouncilEvent]]:
+        try:
+            async for pair in self._read(feed, run_id, after=after, epoch=epoch, outcome=outcome):
+                yield pair
+        except (RedisError, OSError) as exc:
+            outcome.broken = FeedBreak(f"Redis is unreachable ({type(exc).__name__})")
+
+    async def _read(
         self,
         feed: RedisEventFeed,
         run_id: str,

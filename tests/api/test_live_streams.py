@@ -258,3 +258,20 @@ async def test_another_users_run_is_not_found_and_a_foreign_cursor_is_refused(
     assert (await alice.get(events_url(cid, run_id), params={"after": -1})).status_code == 422
     source, frames = await read_events(alice, cid, run_id)
     assert source == "stored" and frames[-1].type == "complete"
+
+
+async def test_with_redis_unreachable_a_run_streams_and_is_answered_from_the_database(
+    make_settings: Any, start_server: Any, sqlite_url: str
+) -> None:
+    """Redis configured but away (a closed port): the council streams as usual, its events are
+    not published (logged), and a client that comes back is answered from the database."""
+    start = _starter(make_settings, start_server, sqlite_url)
+    live_server = await start(redis_url="redis://127.0.0.1:1/0", jobs={"backend": "local"})
+    async with httpx.AsyncClient(base_url=live_server.base_url, timeout=30) as http:
+        cid = await new_conversation(http)
+        live = await _whole_run(http, cid, "no redis after all")
+        run_id = live[0].event["run_id"]
+        assert live[-1].type == "complete"
+        assert live_ids(run_id, live) == list(range(1, len(live) + 1))
+        source, stored = await read_events(http, cid, run_id, last_id=live[3].id)
+    assert source == "stored" and stored[-1].type == "complete"
