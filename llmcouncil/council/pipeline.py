@@ -21,7 +21,7 @@ from llmcouncil.council.spec import CouncilSpec
 from llmcouncil.council.stage_writes import StageWriter
 from llmcouncil.council.stages import StageEvents, make_title
 from llmcouncil.council.steps import StageSteps
-from llmcouncil.documents.vision import ImageHistory
+from llmcouncil.documents.vision import ModelHistories
 from llmcouncil.errors import CouncilError, CouncilFailedError
 from llmcouncil.providers.base import ChatMessage
 from llmcouncil.records import CallRecord, RunStatus, usage_total
@@ -52,8 +52,9 @@ class RunContext:
     # Whether anyone watches the tokens (``model_delta``); False for a caller that only waits
     # for the result. Its calls still stream upstream, for their first-token deadlines.
     stream_tokens: bool = True
-    # The history as the models that read images are sent it (None: the run sends no image).
-    images: ImageHistory | None = None
+    # The histories of the models sent one of their own (images, a larger share of the
+    # documents; None: none).
+    histories: ModelHistories | None = None
 
 
 # After stage 3 a run waits this long for its title; a slower title is stored when it comes,

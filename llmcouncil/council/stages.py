@@ -24,7 +24,7 @@ from llmcouncil.council.prompt_safety import nonce_for
 from llmcouncil.council.ranking import ParseStatus, response_labels
 from llmcouncil.council.spec import CouncilSpec
 from llmcouncil.council.synthesis import StructureFilter
-from llmcouncil.documents.vision import ImageHistory
+from llmcouncil.documents.vision import ModelHistories
 from llmcouncil.errors import ModelFailure
 from llmcouncil.providers.base import ChatMessage, ReasoningRequest
 from llmcouncil.records import CallRecord, Stage
@@ -286,27 +286,21 @@ async def collect_answers(
     spec: CouncilSpec,
     question: str,
     history: list[ChatMessage],
-    images: ImageHistory | None = None,
+    histories: ModelHistories | None = None,
 ) -> list[CallRecord]:
-    """``images``: the members that read images are sent them (``ImageHistory``)."""
-    messages = prompts.answer_messages(
-        question=question, history=history, system=spec.system_prompts.get("stage1", "")
-    )
-    seen = (
-        prompts.answer_messages(
-            question=question, history=images.history, system=spec.system_prompts.get("stage1", "")
-        )
-        if images is not None
-        else messages
-    )
+    """``histories``: the members sent a history of their own (``ModelHistories``: images, a
+    larger share of the documents)."""
+    system = spec.system_prompts.get("stage1", "")
+    messages = prompts.answer_messages(question=question, history=history, system=system)
     plans = []
     for i, member in enumerate(spec.members):
         reasoning, max_tokens = reasoning_for(spec, stage="answers", model=member)
         fallbacks: Sequence[str] = spec.fallbacks.get(member, ())
         sent = messages
-        if images is not None and member in images.readers:
-            sent = seen
-            fallbacks = images.fallbacks(member, fallbacks)
+        if histories is not None and member in histories.readers:
+            own = histories.for_model(member, history)
+            sent = prompts.answer_messages(question=question, history=own, system=system)
+            fallbacks = histories.fallbacks(member, fallbacks)
         plans.append(
             CallPlan(
                 stage=Stage.ANSWERS,
@@ -339,15 +333,15 @@ async def collect_samples(
     question: str,
     history: list[ChatMessage],
     seed: int,
-    images: ImageHistory | None = None,
+    histories: ModelHistories | None = None,
 ) -> list[CallRecord]:
     """``self-moa``: one model answers ``spec.samples`` times, each with its own temperature
     and seed; each answer is named ``model#i`` so the stages after treat them as members."""
     model = spec.sample_model or spec.members[0]
     fallbacks: Sequence[str] = spec.fallbacks.get(model, ())
-    if images is not None:
-        history = images.for_model(model, history)
-        fallbacks = images.fallbacks(model, fallbacks)
+    if histories is not None:
+        history = histories.for_model(model, history)
+        fallbacks = histories.fallbacks(model, fallbacks)
     messages = prompts.answer_messages(
         question=question, history=history, system=spec.system_prompts.get("stage1", "")
     )
@@ -389,7 +383,7 @@ async def collect_revisions(
     current: Sequence[CallRecord],
     round_number: int,
     seed: int,
-    images: ImageHistory | None = None,
+    histories: ModelHistories | None = None,
 ) -> list[CallRecord]:
     """``revise``: each member sees its own last answer and the others', anonymised (labels
     shuffled per round), and answers again. Its record carries ``round`` in its details."""
@@ -412,9 +406,9 @@ async def collect_revisions(
             details.update(sample_name=model, sample_model=call_model)
         fallbacks: Sequence[str] = spec.fallbacks.get(call_model, ())
         sent = history
-        if images is not None:
-            sent = images.for_model(call_model, history)
-            fallbacks = images.fallbacks(call_model, fallbacks)
+        if histories is not None:
+            sent = histories.for_model(call_model, history)
+            fallbacks = histories.fallbacks(call_model, fallbacks)
         plans.append(
             CallPlan(
                 stage=Stage.ANSWERS,
@@ -540,15 +534,16 @@ async def synthesize(
     reviews: Sequence[CallRecord],
     aggregate: review_reading.AggregateView,
     seed: int,
-    images: ImageHistory | None = None,
+    histories: ModelHistories | None = None,
 ) -> CallRecord:
     """The Chairman sees the answers and the reviews whose vote counted, each enclosed and
     neutralised, and the aggregate order; never a model's reasoning, never a model name.
-    A chairman that reads images is sent them (``images``)."""
+    A chairman with a history of its own (``histories``: images, a larger share of the
+    documents) is sent it."""
     fallbacks: Sequence[str] = spec.chairman_fallbacks
-    if images is not None:
-        history = images.for_model(spec.chairman, history)
-        fallbacks = images.fallbacks(spec.chairman, fallbacks)
+    if histories is not None:
+        history = histories.for_model(spec.chairman, history)
+        fallbacks = histories.fallbacks(spec.chairman, fallbacks)
     by_member = {a.model: a for a in answers}
     mask = spec.mask_self_identification
     labelled = [

@@ -116,7 +116,7 @@ class StageSteps:
                     question=ctx.question,
                     history=ctx.history,
                     seed=ctx.seed,
-                    images=ctx.images,
+                    histories=ctx.histories,
                 )
             else:
                 answers = await collect_answers(
@@ -125,7 +125,7 @@ class StageSteps:
                     spec=spec,
                     question=ctx.question,
                     history=ctx.history,
-                    images=ctx.images,
+                    histories=ctx.histories,
                 )
             write = set_when_done(
                 self._store.record_stage(ctx.run_id, stage=Stage.ANSWERS, calls=answers),
@@ -173,7 +173,7 @@ class StageSteps:
                     current=current,
                     round_number=round_number,
                     seed=ctx.seed,
-                    images=ctx.images,
+                    histories=ctx.histories,
                 ),
             )
             write = self._store.record_stage(ctx.run_id, stage=Stage.ANSWERS, calls=records)
@@ -317,7 +317,7 @@ class StageSteps:
                 reviews=review.records,
                 aggregate=review.view,
                 seed=ctx.seed,
-                images=ctx.images,
+                histories=ctx.histories,
             ),
         )
         ctx.records.append(chair)

@@ -101,7 +101,7 @@ async def write_ahead(
         spec=spec,
         seed=run.seed,
         history=sent.messages,
-        images=sent.images,
+        histories=sent.histories,
         make_title=message.seq == 1 and conversation.title == DEFAULT_TITLE,
         simulated=setting.simulated,
         privacy=turn.summary,
@@ -157,7 +157,7 @@ async def reset_for_retry(setting: RunSetting, *, conversation_id: str, run_id: 
         spec=spec,
         seed=run.seed,
         history=sent.messages,
-        images=sent.images,
+        histories=sent.histories,
         make_title=message.seq == 1 and conversation.title == DEFAULT_TITLE,
         simulated=setting.simulated,
         resume=detail,
@@ -176,7 +176,8 @@ async def _history_sent(
     turns: int,
 ) -> HistorySent:
     """The history within its budget, the conversation's documents ahead of it (outside it);
-    with images, the history the models that read them are sent."""
+    the histories of the models sent one of their own (images, a larger share of the
+    documents)."""
     callers = [*spec.chairman_fallbacks, *(m for chain in spec.fallbacks.values() for m in chain)]
     if spec.mode == "self-moa" and spec.sample_model:
         callers.append(spec.sample_model)
@@ -200,6 +201,7 @@ async def _history_sent(
         callers=callers,
         preset=spec.preset,
         image_models=[*answering, *chairing],
+        chains={**spec.fallbacks, spec.chairman: spec.chairman_fallbacks},
     )
 
 

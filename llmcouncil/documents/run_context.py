@@ -12,13 +12,13 @@ recorded with the run as stage 0, like the title, so the usage ledger accounts f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from llmcouncil.config import Settings
-from llmcouncil.documents.service import document_service, reading_focus
+from llmcouncil.documents.service import PinnedContext, document_service, reading_focus
 from llmcouncil.documents.summaries import SummaryModel
-from llmcouncil.documents.vision import ImageHistory
+from llmcouncil.documents.vision import ModelHistories
 from llmcouncil.privacy.policy import PrivacyGuard
 from llmcouncil.providers.base import ChatMessage
 from llmcouncil.store.repository import Store
@@ -26,11 +26,12 @@ from llmcouncil.store.repository import Store
 
 @dataclass(frozen=True, slots=True)
 class HistorySent:
-    """The run's history: ``messages`` (text only) for every call, and ``images`` (None: the
-    run sends no image) for the calls of the models that read images."""
+    """The run's history: ``messages`` (its documents within the smallest window, images left
+    out) for every call, and ``histories`` (None: none) for the models sent one of their own:
+    those that read images, and those whose windows take more of the documents."""
 
     messages: list[ChatMessage]
-    images: ImageHistory | None = None
+    histories: ModelHistories | None = None
 
 
 async def with_documents(
@@ -48,6 +49,7 @@ async def with_documents(
     callers: Sequence[str] = (),
     preset: str | None = None,
     image_models: Sequence[str] | None = None,
+    chains: Mapping[str, Sequence[str]] | None = None,
 ) -> HistorySent:
     """``history`` (``turns`` stored turns before the budget) with the documents ahead of it.
     ``callers``: the other models the run may send it to (fallbacks, a sample model), which
@@ -70,6 +72,7 @@ async def with_documents(
         callers=callers,
         preset=preset,
         image_models=image_models,
+        chains=chains,
     )
     if pinned is not None and pinned.summaries.records:
         # Recorded with the run (stage 0, as the title), so the ledger accounts for them.
@@ -95,11 +98,27 @@ async def with_documents(
     )
     if pinned is None:
         return HistorySent(history)
-    images = pinned.context.image_messages
-    return HistorySent(
-        [*pinned.context.messages, *history],
-        ImageHistory(pinned.readers, [*images, *history]) if images else None,
-    )
+    return HistorySent([*pinned.context.messages, *history], _own_histories(pinned, history))
+
+
+def _own_histories(pinned: PinnedContext, history: list[ChatMessage]) -> ModelHistories | None:
+    """The histories of the models that read images (the documents' message with the images)
+    and of those with a larger share of the documents (``PinnedContext.wider``)."""
+    readers = pinned.readers if pinned.context.image_messages else frozenset()
+    own: dict[str, list[ChatMessage]] = {}
+    needs: dict[str, tuple[int, bool]] = {}
+    for model in dict.fromkeys([*readers, *pinned.wider]):
+        context = pinned.wider.get(model)
+        reads = model in readers
+        shown = context or pinned.context
+        lead = shown.image_messages if reads and shown.image_messages else shown.messages
+        own[model] = [*lead, *history]
+        # A fallback must take what this history carries: its share, and its images.
+        needs[model] = (context.budget_chars if context else 0, reads)
+    if not own:
+        return None
+    takes = {m: (chars, m in pinned.readers) for m, chars in pinned.budgets.items()}
+    return ModelHistories(own=own, needs=needs, takes=takes)
 
 
 async def _summary_writer(

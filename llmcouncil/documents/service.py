@@ -18,7 +18,7 @@ import contextlib
 import contextvars
 import hashlib
 import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,14 +78,25 @@ class PinnedContext:
     # The run's models that are sent the images, and who saw each image.
     readers: frozenset[str] = frozenset()
     images: list[ImageRecord] = field(default_factory=list)
+    # A larger share of the documents for the models whose windows (with their fallbacks')
+    # take more than the smallest one, and every model's share in characters.
+    wider: dict[str, DocumentContext] = field(default_factory=dict)
+    budgets: dict[str, int] = field(default_factory=dict)
 
     def record(self, *, dropped_turns: int = 0) -> dict[str, Any]:
-        """Every model of the run was shown the same sections (the budget is the smallest
-        window among them), so the record lists them once, with the models it applies to;
-        images are listed each with the models that saw it and those that did not."""
+        """The sections the run's models were shown within the smallest window, once, with the
+        models it applies to; ``by_model``: what each model with a larger window saw instead;
+        images each with the models that saw it and those that did not."""
         focus = reading_focus.get()
+        by_model = {}
+        for model, context in self.wider.items():
+            shown = context.record(self.documents)
+            by_model[model] = {
+                key: shown[key] for key in ("complete", "budget_chars", "used_chars", "documents")
+            }
         return {
             **self.context.record(self.documents),
+            "by_model": by_model,
             "images": [image.as_dict() for image in self.images],
             "images_left_out": [i.document_id for i in self.images if i.left_out_for],
             "models": self.members,
@@ -304,13 +315,16 @@ class DocumentService:
         callers: Sequence[str] = (),
         preset: str | None = None,
         image_models: Sequence[str] | None = None,
+        chains: Mapping[str, Sequence[str]] | None = None,
     ) -> PinnedContext | None:
         """What the run about ``question`` is shown of the conversation's documents. In
         reading mode, the chapters before the one discussed that have no summary get one
         first, written by ``summary_writer`` (its calls are in ``PinnedContext.summaries``).
         ``callers``: every model the run may call with the history (fallbacks too), of which
         those that read images are sent them, unless ``preset``'s pii_policy is block;
-        ``image_models``: the models the record of each image names (default ``members``)."""
+        ``image_models``: the models the record of each image names (default ``members``), which
+        are also those given a larger share of the documents when their window (and that of
+        each of their fallbacks, ``chains``) takes more than the smallest one."""
         documents = await self.documents.for_conversation(conversation_id)
         if not documents:
             return None
@@ -326,16 +340,42 @@ class DocumentService:
             if images and not blocked
             else frozenset()
         )
+        smallest = self.budget_for(models)
         context = build_context(
             documents,
             question=question,
-            budget_chars=self.budget_for(models),
+            budget_chars=smallest,
             focus=focus,
             show_images=bool(readers),
         )
         if context is None:
             return None
+        chains = chains or {}
+        everyone = dict.fromkeys([*models, *callers, *(image_models or ())])
+        budgets = {m: self.budget_for([m]) for m in everyone}
+        wider: dict[str, DocumentContext] = {}
+        if not context.complete:
+            built: dict[int, DocumentContext | None] = {}
+            for model in dict.fromkeys(image_models if image_models is not None else members):
+                share = min(
+                    budgets.get(m) or self.budget_for([m]) for m in [model, *chains.get(model, ())]
+                )
+                if share <= smallest:
+                    continue
+                if share not in built:
+                    built[share] = build_context(
+                        documents,
+                        question=question,
+                        budget_chars=share,
+                        focus=focus,
+                        show_images=bool(readers),
+                    )
+                larger = built[share]
+                if larger is not None and larger.shown != context.shown:
+                    wider[model] = larger
         return PinnedContext(
+            wider=wider,
+            budgets=budgets,
             context=context,
             documents=documents,
             members=list(members),

@@ -14,7 +14,7 @@ fallbacks, every one of which the role policy admitted before the run began.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,25 +70,46 @@ def reads_images(ref: str, *, configured: Collection[str], listed: ImageInput | 
     return bool(listed(ref)) if listed is not None else False
 
 
-@dataclass(frozen=True, slots=True)
-class ImageHistory:
-    """The history as a model that reads images is sent it: the documents' message carries
-    the images as content parts. ``readers``: the run's models (members, chairman, fallbacks,
-    a self-moa sample model) that read images; every other call gets the run's text history,
-    which says the images were left out. Reviews always get the text history: a reviewer
-    judges the answers, which are text."""
+# What a model can be sent: its share of the documents (characters) and whether it reads images.
+Takes = tuple[int, bool]
 
-    readers: frozenset[str]
-    history: list[ChatMessage]
+
+@dataclass(frozen=True, slots=True)
+class ModelHistories:
+    """The histories some of a run's models are sent instead of its text history (whose
+    documents fit the smallest window among the members and chairman, with images left out):
+
+    * a model that reads images gets the documents' message with the images as content parts;
+    * a model whose window (with its fallbacks') takes more of a document that does not fit
+      the smallest window gets its larger share (``documents/context.py``, per budget).
+
+    ``own``: model → its history; ``needs``: model → what its history asks of whoever takes
+    it (characters, images); ``takes``: every model the run may call → what it can take.
+    Reviews always get the text history: a reviewer judges the answers, which are text."""
+
+    own: Mapping[str, list[ChatMessage]]
+    needs: Mapping[str, Takes]
+    takes: Mapping[str, Takes]
+
+    @property
+    def readers(self) -> frozenset[str]:
+        """The models sent a history of their own."""
+        return frozenset(self.own)
 
     def for_model(self, model: str, text: list[ChatMessage]) -> list[ChatMessage]:
-        return self.history if model in self.readers else text
+        return self.own.get(model, text)
 
     def fallbacks(self, model: str, chain: Sequence[str]) -> tuple[str, ...]:
-        """A reader's fallbacks that read images too: its request carries them."""
-        if model not in self.readers:
+        """The fallbacks that can take ``model``'s history: its request carries it."""
+        need = self.needs.get(model)
+        if need is None:
             return tuple(chain)
-        return tuple(m for m in chain if m in self.readers)
+        chars, images = need
+        return tuple(
+            m
+            for m in chain
+            if (can := self.takes.get(m)) is not None and can[0] >= chars and (can[1] or not images)
+        )
 
 
 @dataclass(frozen=True, slots=True)

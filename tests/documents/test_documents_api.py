@@ -222,3 +222,45 @@ async def test_retrieval_shows_the_relevant_chapter_when_the_book_does_not_fit(
         assert shown["complete"] is False
         assert shown["documents"][0]["description"].startswith("chapter 3 of 4")
         assert "3" in [s["number"] for s in shown["documents"][0]["sections"]]
+
+
+async def test_a_member_with_a_larger_window_reads_more_of_the_book_and_the_run_says_so(
+    make_settings: Any, start_server: Any, sim: SimServer
+) -> None:
+    """The smallest window sets what every model is sent, except the models whose windows
+    (with their fallbacks') take more: each of those gets its own larger share, and the record
+    says what each saw. A member whose fallback has a small window keeps the small share, so
+    its fallback can still answer for it."""
+    big, small, held = MEMBERS[0], MEMBERS[1], MEMBERS[2]
+    windows = {**dict.fromkeys([*MEMBERS, CHAIRMAN], 9000), big: 400_000, held: 400_000}
+    settings: Settings = make_settings(
+        documents=DocumentSettings(extraction="thread", model_context_chars=windows),
+        preset={"fallbacks": {held: [small]}},
+    )
+    server = await start_server(settings)
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=60) as client:
+        cid = await new_conversation(client)
+        doc = (await upload(client, cid, "book.epub", make_epub(chapters=4, paragraphs=40))).json()
+        assert doc["chars"] > 20_000
+        question = "What do the climbers find near the glacier summit?"
+        sim.clear_requests()
+        answered = await client.post(
+            f"/api/conversations/{cid}/message", json={"content": question}
+        )
+        assert answered.status_code == 200, answered.text
+        firsts = {r.model: r for r in sim.requests if r.messages[-1]["content"] == question}
+        whole = firsts[big].messages[0]["content"]
+        part = firsts[small].messages[0]["content"]
+        assert all(chapter_text(i, paragraphs=1)[0] in whole for i in range(4))
+        assert chapter_text(2, paragraphs=1)[0] in part
+        assert chapter_text(1, paragraphs=1)[0] not in part
+        assert firsts[held].messages[0]["content"] == part
+        chair = next(r for r in sim.requests if r.prompt_kind == "chairman")
+        assert chapter_text(1, paragraphs=1)[0] not in chair.messages[0]["content"]
+        run_id = answered.json()["run_id"]
+        shown = (await client.get(f"/api/conversations/{cid}/runs/{run_id}/documents")).json()
+    assert shown["complete"] is False
+    assert shown["documents"][0]["description"].startswith("chapter 3 of 4")
+    assert list(shown["by_model"]) == [big]
+    own = shown["by_model"][big]
+    assert own["complete"] is True and own["documents"][0]["description"] == "all 4 chapters"

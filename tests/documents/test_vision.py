@@ -14,7 +14,7 @@ from llmcouncil.documents import vision
 from llmcouncil.documents.context import build_context
 from llmcouncil.documents.repository import StoredDocument
 from llmcouncil.documents.vision import (
-    ImageHistory,
+    ModelHistories,
     catalogue_image_input,
     image_part,
     image_records,
@@ -91,12 +91,22 @@ def test_an_image_alone_is_still_named_to_a_model_that_reads_no_images() -> None
 
 
 def test_only_readers_get_the_image_history_and_keep_only_fallbacks_that_read_images() -> None:
-    text = [ChatMessage("user", "text")]
-    images = ImageHistory(frozenset({"eye", "eye-2"}), [ChatMessage("user", "seen")])
-    assert images.for_model("eye", text) is images.history
+    text, seen = [ChatMessage("user", "text")], [ChatMessage("user", "seen")]
+    takes = {"eye": (1000, True), "eye-2": (10, True), "words": (9000, False)}
+    images = ModelHistories(own={"eye": seen}, needs={"eye": (0, True)}, takes=takes)
+    assert images.for_model("eye", text) is seen
     assert images.for_model("words", text) is text
     assert images.fallbacks("eye", ["words", "eye-2"]) == ("eye-2",)
     assert images.fallbacks("words", ["words-2", "eye"]) == ("words-2", "eye")
+
+
+def test_a_larger_share_of_the_documents_keeps_only_fallbacks_whose_window_takes_it() -> None:
+    text, wide = [ChatMessage("user", "text")], [ChatMessage("user", "the whole book")]
+    takes = {"wide": (50_000, False), "wide-2": (60_000, False), "narrow": (8_000, True)}
+    shares = ModelHistories(own={"wide": wide}, needs={"wide": (50_000, False)}, takes=takes)
+    assert shares.readers == frozenset({"wide"})
+    assert shares.for_model("wide", text) is wide
+    assert shares.fallbacks("wide", ["narrow", "wide-2", "unknown"]) == ("wide-2",)
 
 
 def test_the_record_names_each_model_once() -> None:

@@ -126,11 +126,25 @@ class ImageSeen(BaseModel):
     )
 
 
+class ModelShare(BaseModel):
+    """What one model with a larger window than the smallest was shown instead."""
+
+    complete: bool = Field(description="False: some sections were left out for length")
+    documents: list[ShownDocument]
+
+
 class RunDocuments(BaseModel):
     run_id: str
     complete: bool = Field(description="False: some sections were left out for length")
-    models: list[str] = Field(description="The models this applies to: each saw exactly these")
+    models: list[str] = Field(
+        description="The run's models; each saw exactly these, unless by_model says otherwise"
+    )
     documents: list[ShownDocument]
+    by_model: dict[str, ModelShare] = Field(
+        default_factory=dict,
+        description="The models whose windows (and their fallbacks') take more of the "
+        "documents than the smallest: what each of them saw instead",
+    )
     images: list[ImageSeen] = Field(
         default_factory=list, description="Each image attached, and which models saw it"
     )
@@ -339,6 +353,7 @@ async def run_documents(
         "complete": context.get("complete", True),
         "models": context.get("models", []),
         "documents": context.get("documents", []),
+        "by_model": context.get("by_model", {}),
         "images": context.get("images", []),
         "images_left_out": context.get("images_left_out", []),
         "dropped_turns": context.get("dropped_turns", 0),

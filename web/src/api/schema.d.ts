@@ -2425,6 +2425,19 @@ export interface components {
             /** Data */
             data: components["schemas"]["ModelCard"][];
         };
+        /**
+         * ModelShare
+         * @description What one model with a larger window than the smallest was shown instead.
+         */
+        ModelShare: {
+            /**
+             * Complete
+             * @description False: some sections were left out for length
+             */
+            complete: boolean;
+            /** Documents */
+            documents: components["schemas"]["ShownDocument"][];
+        };
         /** ModelsHealthPublic */
         ModelsHealthPublic: {
             /** Models */
@@ -2686,11 +2699,18 @@ export interface components {
             complete: boolean;
             /**
              * Models
-             * @description The models this applies to: each saw exactly these
+             * @description The run's models; each saw exactly these, unless by_model says otherwise
              */
             models: string[];
             /** Documents */
             documents: components["schemas"]["ShownDocument"][];
+            /**
+             * By Model
+             * @description The models whose windows (and their fallbacks') take more of the documents than the smallest: what each of them saw instead
+             */
+            by_model?: {
+                [key: string]: components["schemas"]["ModelShare"];
+            };
             /**
              * Images
              * @description Each image attached, and which models saw it

@@ -193,8 +193,10 @@ export interface ShownSection {
 }
 export type ShownDocument = Omit<Known<Schemas['ShownDocument']>, 'sections'> & { sections: ShownSection[] };
 /** What a run was shown of the conversation's documents; `focus` is `{document_id, section}`. */
-export type RunDocuments = Omit<Known<Schemas['RunDocuments']>, 'documents' | 'focus' | 'summaries_made' | 'notes'> & {
+export type RunDocuments = Omit<Known<Schemas['RunDocuments']>, 'documents' | 'by_model' | 'focus' | 'summaries_made' | 'notes'> & {
   documents: ShownDocument[];
+  /** What each model with a larger window than the smallest saw instead. */
+  by_model?: Record<string, { complete: boolean; documents: ShownDocument[] }>;
   focus?: { document_id: string; section: string } | null;
   summaries_made?: number;
   notes?: string[];

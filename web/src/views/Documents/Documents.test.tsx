@@ -40,6 +40,14 @@ describe('documents in the chat', () => {
     expect(html).toContain('[§3, p. 5]');
   });
 
+  it('says what a model with a larger window saw instead', () => {
+    const whole = { ...record.documents[0]!, description: 'all 12 chapters', of: 12 };
+    const wider: RunDocuments = { ...record, by_model: { 'openai/alpha': { complete: true, documents: [whole] } } };
+    const html = renderToStaticMarkup(<RunContextNote record={wider} documents={[photo]} />);
+    expect(html).toContain('Saw chapters 3–4 of 12 of <cite>The Book</cite>');
+    expect(html).toContain('alpha, with a larger window, saw all 12 chapters of <cite>The Book</cite>');
+  });
+
   it('says under an answer what it saw, the turns dropped and the images left out, and for whom', () => {
     const html = renderToStaticMarkup(<RunContextNote record={record} documents={[photo]} />);
     expect(html).toContain('Saw chapters 3–4 of 12 of <cite>The Book</cite>');

@@ -88,6 +88,22 @@ export function RunContextNote({ record, documents }: { record: RunDocuments; do
           </span>
         </li>
       ))}
+      {Object.entries(record.by_model ?? {}).flatMap(([model, share]) =>
+        share.documents.map((d) => (
+          <li
+            key={`${model}/${d.document_id}`}
+            className={`run-context__item${d.sections.length < d.of ? ' run-context__item--partial' : ''}`}
+            data-testid="model-share"
+          >
+            <span className="run-context__icon" aria-hidden="true">
+              ▤
+            </span>
+            <span>
+              {shortModelName(model)}, with a larger window, saw {seenWords(d.description, d.sections.length, d.of)} of <cite>{d.title}</cite>
+            </span>
+          </li>
+        )),
+      )}
       {record.focus && (
         <li className="run-context__item">
           <span className="run-context__icon" aria-hidden="true">
