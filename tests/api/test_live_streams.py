@@ -275,3 +275,46 @@ async def test_with_redis_unreachable_a_run_streams_and_is_answered_from_the_dat
         assert live_ids(run_id, live) == list(range(1, len(live) + 1))
         source, stored = await read_events(http, cid, run_id, last_id=live[3].id)
     assert source == "stored" and stored[-1].type == "complete"
+
+
+async def test_a_viewer_of_a_conversation_with_redacted_values_sees_what_the_starter_sees(
+    sim: SimServer, make_settings: Any, start_server: Any, sqlite_url: str
+) -> None:
+    """The question holds an e-mail address: upstream sees a placeholder, and every stream
+    restores it. A viewer resuming after n — here and on another instance — has its restorer fed
+    from event 1, so its events after n are the starter's, byte for byte."""
+    start = _starter(make_settings, start_server, sqlite_url)
+    one, two = await start(redis_url=REDIS_URL), await start(redis_url=REDIS_URL)
+    sim.hold()
+    async with (
+        httpx.AsyncClient(base_url=one.base_url, timeout=30) as a,
+        httpx.AsyncClient(base_url=two.base_url, timeout=30) as b,
+    ):
+        cid = await new_conversation(a)
+        question = "Write to alice.liddell@example.com about the council"
+        starter = await _open(
+            a, "POST", f"/api/conversations/{cid}/message/stream", json={"content": question}
+        )
+        viewers: list[httpx.Response] = []
+        try:
+            leader = FrameReader(starter)
+            first = await leader.until("stage1_start")
+            run_id = first[0].event["run_id"]
+            for http in (a, b):
+                viewers.append(
+                    await _open(http, "GET", events_url(cid, run_id), params={"after": 1})
+                )
+            assert [v.headers["x-council-stream-source"] for v in viewers] == ["local", "redis"]
+            readers = [FrameReader(v) for v in viewers]
+            sim.release()
+            led = await leader.rest()
+            followed = [await reader.rest() for reader in readers]
+        finally:
+            sim.release()
+            for viewer in viewers:
+                await viewer.aclose()
+            await starter.aclose()
+    assert led[-1].type == "complete"
+    assert followed == [first[1:] + led, first[1:] + led]
+    sent = [str(r.messages) for r in sim.requests if r.prompt_kind == "answer"]
+    assert sent and all("alice.liddell@example.com" not in text for text in sent)
