@@ -26,7 +26,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, event
+from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -110,10 +110,19 @@ def _current(connection: Connection) -> tuple[str, ...]:
     return tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
 
 
+# Several instances starting together on one new PostgreSQL database would each create the
+# schema; a transaction-scoped advisory lock lets the first migrate and the others find it done.
+MIGRATION_LOCK = 0x6C6D636F756E63  # "lmcounc"
+
+
 async def upgrade(engine: AsyncEngine) -> None:
-    """Bring the schema to the newest revision."""
+    """Bring the schema to the newest revision (one instance at a time on PostgreSQL)."""
     try:
         async with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                await connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                )
             await connection.run_sync(_upgrade)
     except SQLAlchemyError as exc:
         raise StoreError(f"database migration failed: {exc}") from exc

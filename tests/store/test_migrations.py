@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -65,3 +66,21 @@ async def test_upgrade_reaches_the_head_from_a_released_revision(
     new = await store.create_conversation(source="v1")
     listed = await store.list_conversations(sources=["v1"])
     assert [s.conversation.id for s in listed] == [new.id]
+
+
+@pytest.mark.postgres
+async def test_instances_starting_together_on_a_new_database_migrate_once(
+    database_url: str,
+) -> None:
+    """Three instances' start-ups racing on one new PostgreSQL database all succeed: the first
+    migrates under the lock, the others find the schema done."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the lock is PostgreSQL's; one SQLite file is one machine's")
+    engines = [create_engine(database_url) for _ in range(3)]
+    try:
+        await asyncio.gather(*(upgrade(e) for e in engines))
+        current, newest = await schema_status(engines[0])
+        assert current == newest == (HEAD,)
+    finally:
+        for e in engines:
+            await e.dispose()
