@@ -29,7 +29,7 @@ async def test_the_catalogue_has_prices_context_modalities_and_a_search(
     }
     live = await start_server(make_settings(presets=presets))
     await catalogue_ready(live)
-    async with httpx.AsyncClient(base_url=live.base_url) as client:
+    async with httpx.AsyncClient(base_url=live.base_url, timeout=60) as client:
         body = (await client.get("/api/models")).json()
         found = (await client.get("/api/models", params={"q": "GEMINI pro"})).json()
         nothing = (await client.get("/api/models", params={"q": "no such model"})).json()

@@ -47,7 +47,7 @@ async def test_auto_mode_turns_sign_in_on_with_the_first_account(
 ) -> None:
     settings = make_settings(auth={"password_hash": FAST_HASH})
     first = await start_server(settings)
-    async with httpx.AsyncClient(base_url=first.base_url) as client:
+    async with httpx.AsyncClient(base_url=first.base_url, timeout=60) as client:
         assert (await client.get("/api/conversations")).status_code == 200  # local mode
         assert (await client.get("/api/auth/config")).json()["mode"] == "local"
         assert (
@@ -57,7 +57,7 @@ async def test_auto_mode_turns_sign_in_on_with_the_first_account(
         username="ada", role="admin", password=PASSWORD, actor=TEST_ACTOR
     )
     second = await start_server(settings)  # same database, restarted
-    async with httpx.AsyncClient(base_url=second.base_url) as client:
+    async with httpx.AsyncClient(base_url=second.base_url, timeout=60) as client:
         assert (await client.get("/api/conversations")).status_code == 401
         assert (await client.get("/api/auth/config")).json()["mode"] == "users"
         status = (await client.get("/api/status")).json()

@@ -19,7 +19,7 @@ async def test_bootstrap_an_admin_and_a_key_from_the_command_line(
 ) -> None:
     settings = make_settings(auth={"password_hash": FAST_HASH})
     local = await start_server(settings)  # no account yet: local mode
-    async with httpx.AsyncClient(base_url=local.base_url) as client:
+    async with httpx.AsyncClient(base_url=local.base_url, timeout=60) as client:
         made = await client.post("/api/conversations", json={})
         old = made.json()["id"]
 
@@ -61,7 +61,7 @@ async def test_bootstrap_an_admin_and_a_key_from_the_command_line(
 
     server = await start_server(settings)  # restarted: an account exists, sign-in is on
     async with httpx.AsyncClient(
-        base_url=server.base_url, headers={"Authorization": f"Bearer {secret}"}
+        base_url=server.base_url, headers={"Authorization": f"Bearer {secret}"}, timeout=60
     ) as program:
         listed = (await program.get("/api/conversations")).json()
         assert [c["id"] for c in listed] == [old]  # claimed from local mode

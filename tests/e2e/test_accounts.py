@@ -177,7 +177,9 @@ def test_an_admin_manages_users_and_api_keys_and_checks_the_audit_chain(
     users.evaluate("el => el.scrollTo(0, 0)")
     shoot(page, shots, "admin-users")
     refused = httpx.post(
-        f"{users_server.url}/api/auth/login", json={"username": "nico", "password": PASSWORD}
+        f"{users_server.url}/api/auth/login",
+        json={"username": "nico", "password": PASSWORD},
+        timeout=30,
     )
     assert refused.status_code == 401
 

@@ -44,7 +44,7 @@ async def test_every_line_of_a_request_and_its_run_names_both(
         sim.config.model_copy(update={"faults": {"x-ai/grok-4": [FaultSpec(status=402)]}})
     )
     body = {"model": "council", "messages": [{"role": "user", "content": QUESTION}]}
-    async with httpx.AsyncClient(base_url=live.base_url) as client:
+    async with httpx.AsyncClient(base_url=live.base_url, timeout=60) as client:
         response = await client.post(
             "/v1/chat/completions", json=body, headers={"X-Request-ID": "req-42"}
         )

@@ -119,7 +119,7 @@ async def test_retries_fallbacks_errors_and_breaker_state_by_model(
             }
         )
     )
-    async with httpx.AsyncClient(base_url=live.base_url) as client:
+    async with httpx.AsyncClient(base_url=live.base_url, timeout=60) as client:
         await ask(client)
         samples = await scrape(client)
     assert (

@@ -51,6 +51,6 @@ async def test_the_mcp_endpoint_takes_the_same_keys(governed: GovernedFactory) -
     conversation_id = (result.structured_content or {})["conversation_id"]
     mine = await council.bearer(key).get("/api/conversations")
     assert [c["id"] for c in mine.json()] == [conversation_id]
-    async with httpx.AsyncClient(base_url=council.base_url) as anonymous:
+    async with httpx.AsyncClient(base_url=council.base_url, timeout=60) as anonymous:
         response = await anonymous.post("/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"})
     assert response.status_code == 401

@@ -74,7 +74,7 @@ async def test_malformed_json_and_oversized_content_are_not_500s(
     make_settings: Any, start_server: Any
 ) -> None:
     live = await start_server(make_settings(limits={"max_content_chars": 50}))
-    async with httpx.AsyncClient(base_url=live.base_url) as client:
+    async with httpx.AsyncClient(base_url=live.base_url, timeout=60) as client:
         response = await client.post(
             "/v1/chat/completions",
             content=b'{"model": "council", "messages": [',

@@ -116,7 +116,7 @@ async def test_a_fallback_chairman_restarting_is_said_in_the_text(
         chunks = [c async for c in stream]
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     council = chunks[0].model_extra["council"] if chunks[0].model_extra else {}
-    async with httpx.AsyncClient(base_url=live.base_url) as client:
+    async with httpx.AsyncClient(base_url=live.base_url, timeout=60) as client:
         stored = (await client.get(f"/api/conversations/{council['conversation_id']}")).json()
     final = stored["messages"][1]["stage3"]
     assert final["answered_by"] == "openai/gpt-5.1"

@@ -30,7 +30,7 @@ async def test_a_v1_request_over_the_total_limit_is_refused_with_413_before_any_
         {"role": role, "content": "y" * 300} for _ in range(2) for role in ("user", "assistant")
     ]
     body = {"model": "council", "messages": [*history, {"role": "user", "content": "Why?"}]}
-    async with httpx.AsyncClient(base_url=live.base_url) as client:
+    async with httpx.AsyncClient(base_url=live.base_url, timeout=60) as client:
         response = await client.post("/v1/chat/completions", json=body)
         listed = (await client.get("/api/conversations")).json()
     assert response.status_code == 413
