@@ -16,7 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from llmcouncil.config import Settings
-from llmcouncil.documents.service import PinnedContext, document_service, reading_focus
+from llmcouncil.documents.pinned import PinnedContext
+from llmcouncil.documents.service import document_service, reading_focus
 from llmcouncil.documents.summaries import SummaryModel
 from llmcouncil.documents.vision import ModelHistories
 from llmcouncil.privacy.policy import PrivacyGuard
@@ -81,7 +82,7 @@ async def with_documents(
     if pinned is None and not dropped:
         return HistorySent(history)
     record = (
-        pinned.record(dropped_turns=dropped)
+        pinned.record(dropped_turns=dropped, focus=reading_focus.get())
         if pinned is not None
         else {
             "complete": True,

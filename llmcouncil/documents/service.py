@@ -19,20 +19,20 @@ import contextvars
 import hashlib
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
 from llmcouncil.config import Settings
-from llmcouncil.documents.context import DocumentContext, Focus, build_context
+from llmcouncil.documents.context import Focus, build_context
 from llmcouncil.documents.extraction import DocumentReader, Extracted
 from llmcouncil.documents.model import ExtractedDocument, ExtractedImage, Section
+from llmcouncil.documents.pinned import PinnedContext, larger_shares
 from llmcouncil.documents.redaction import redact_texts
 from llmcouncil.documents.repository import DocumentStore, NewDocument, StoredDocument
 from llmcouncil.documents.settings import DocumentSettings
 from llmcouncil.documents.summaries import ChapterSummaries, SummaryModel, SummaryOutcome
-from llmcouncil.documents.vision import ImageInput, ImageRecord, image_records, reads_images
+from llmcouncil.documents.vision import ImageInput, image_records, reads_images
 from llmcouncil.errors import ConflictError, ContentTooLargeError
 from llmcouncil.privacy.policy import PrivacyGuard, preset_policy
 from llmcouncil.privacy.settings import PiiPolicy
@@ -67,44 +67,6 @@ ContextWindow = Callable[[str], int | None]
 class Attached:
     document: StoredDocument
     created: bool  # False: the same file was already attached
-
-
-@dataclass(slots=True)
-class PinnedContext:
-    context: DocumentContext
-    documents: list[StoredDocument]
-    members: list[str]
-    summaries: SummaryOutcome = field(default_factory=SummaryOutcome)
-    # The run's models that are sent the images, and who saw each image.
-    readers: frozenset[str] = frozenset()
-    images: list[ImageRecord] = field(default_factory=list)
-    # A larger share of the documents for the models whose windows (with their fallbacks')
-    # take more than the smallest one, and every model's share in characters.
-    wider: dict[str, DocumentContext] = field(default_factory=dict)
-    budgets: dict[str, int] = field(default_factory=dict)
-
-    def record(self, *, dropped_turns: int = 0) -> dict[str, Any]:
-        """The sections the run's models were shown within the smallest window, once, with the
-        models it applies to; ``by_model``: what each model with a larger window saw instead;
-        images each with the models that saw it and those that did not."""
-        focus = reading_focus.get()
-        by_model = {}
-        for model, context in self.wider.items():
-            shown = context.record(self.documents)
-            by_model[model] = {
-                key: shown[key] for key in ("complete", "budget_chars", "used_chars", "documents")
-            }
-        return {
-            **self.context.record(self.documents),
-            "by_model": by_model,
-            "images": [image.as_dict() for image in self.images],
-            "images_left_out": [i.document_id for i in self.images if i.left_out_for],
-            "models": self.members,
-            "focus": {"document_id": focus.document_id, "section": focus.number} if focus else None,
-            "dropped_turns": dropped_turns,
-            "summaries_made": len(self.summaries.made),
-            "notes": list(self.summaries.missing),
-        }
 
 
 class DocumentService:
@@ -353,26 +315,18 @@ class DocumentService:
         chains = chains or {}
         everyone = dict.fromkeys([*models, *callers, *(image_models or ())])
         budgets = {m: self.budget_for([m]) for m in everyone}
-        wider: dict[str, DocumentContext] = {}
-        if not context.complete:
-            built: dict[int, DocumentContext | None] = {}
-            for model in dict.fromkeys(image_models if image_models is not None else members):
-                share = min(
-                    budgets.get(m) or self.budget_for([m]) for m in [model, *chains.get(model, ())]
-                )
-                if share <= smallest:
-                    continue
-                if share not in built:
-                    built[share] = build_context(
-                        documents,
-                        question=question,
-                        budget_chars=share,
-                        focus=focus,
-                        show_images=bool(readers),
-                    )
-                larger = built[share]
-                if larger is not None and larger.shown != context.shown:
-                    wider[model] = larger
+        shares = {
+            model: self.budget_for([model, *chains.get(model, ())])
+            for model in dict.fromkeys(image_models if image_models is not None else members)
+        }
+        wider = larger_shares(
+            documents,
+            context,
+            shares=shares,
+            question=question,
+            focus=focus,
+            show_images=bool(readers),
+        )
         return PinnedContext(
             wider=wider,
             budgets=budgets,
