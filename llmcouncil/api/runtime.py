@@ -17,7 +17,7 @@ from llmcouncil.analytics.weighting import ReviewerWeights
 from llmcouncil.api.governance import Governance
 from llmcouncil.api.live_streams import LiveEventPublisher, RedisEventFeed, redis_client
 from llmcouncil.api.run_events import RunEventSource
-from llmcouncil.api.takeover import Takeover
+from llmcouncil.api.takeover import Takeover, leave_to_live_instances
 from llmcouncil.config import Settings, is_demo, validated_settings
 from llmcouncil.council.pipeline import CouncilPipeline
 from llmcouncil.council.runs import RunObserver, RunService
@@ -154,6 +154,7 @@ class Runtime:
                 store=store,
                 runs=runs,
                 resume=resume,
+                defer=not resume_left_behind,
                 documents=document_service(store=store, privacy=privacy, settings=settings),
             )
             if resume:
@@ -230,14 +231,19 @@ def _heartbeat(
     store: Store,
     runs: RunService,
     resume: bool,
+    defer: bool,
     documents: DocumentService,
 ) -> tuple[Heartbeat, Takeover]:
     """This process as an instance on the shared database (store/instances.py); its sweep
-    resumes (api/takeover.py) or interrupts the runs dead instances left running."""
+    resumes (api/takeover.py) or interrupts the runs dead instances left running — or, for a
+    command-line process (``defer``), leaves them to the live instances while there are any."""
     lease = settings.instances.lease
     instance_id = runs.worker_id
     registry = InstanceRegistry(store.engine)
     takeover = Takeover(store=store, runs=runs, registry=registry, documents=documents, lease=lease)
+    deferring = leave_to_live_instances(
+        store=store, registry=registry, instance_id=instance_id, lease=lease
+    )
 
     evaluations = EvaluationStore(store.engine)
 
@@ -252,6 +258,8 @@ def _heartbeat(
             )
         if resume:
             return await takeover.sweep(now)
+        if defer:
+            return await deferring(now)
         return await store.interrupt_orphaned_runs(worker_id=instance_id, lease=lease, now=now)
 
     heartbeat = Heartbeat(
