@@ -33,6 +33,9 @@ export function useSession() {
   const [state, setState] = useState<SessionState>({ kind: 'loading' });
   const stateRef = useRef(state);
   stateRef.current = state;
+  // While the person signs out, the 401s of requests still on their way are expected: they
+  // must not replace "You have signed out" with "Your session has ended".
+  const signingOut = useRef(false);
 
   const refresh = useCallback(async (notice: string | null = null) => {
     let config: AuthConfig;
@@ -62,6 +65,7 @@ export function useSession() {
   // A 401 from any other request: the session ended while the app was open.
   useEffect(() => {
     setUnauthorizedHandler(() => {
+      if (signingOut.current) return;
       if (stateRef.current.kind === 'signed-in' && stateRef.current.me.mode === 'users') {
         void refresh('Your session has ended. Sign in again to continue.');
       }
@@ -86,12 +90,17 @@ export function useSession() {
   );
 
   const signOut = useCallback(async () => {
+    signingOut.current = true;
     try {
-      await api.logout();
-    } catch {
-      // Signed out anyway: the session may already have ended.
+      try {
+        await api.logout();
+      } catch {
+        // Signed out anyway: the session may already have ended.
+      }
+      await refresh('You have signed out.');
+    } finally {
+      signingOut.current = false;
     }
-    await refresh('You have signed out.');
   }, [refresh]);
 
   return { state, refresh, signIn, completeSetup, signOut };
