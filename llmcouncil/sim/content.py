@@ -159,7 +159,10 @@ def write_reasoning(*, model: str, kind: PromptKind, prompt: str) -> str:
     opening = f"Thinking as {display_name(model)}: the user wants {rng.choice(words)} explained."
     if kind != "ranking":
         return f"{opening} I should cover the basics first, then the caveats."
-    draft = list(reversed(_ranked_labels(prompt=prompt, rng=rng)))
+    # The draft is the reply's own order reversed (the reply draws from a generator seeded the
+    # same way), so a parser that read the reasoning instead of the reply is always caught.
+    reply_order = _ranked_labels(prompt=prompt, rng=random.Random(_seed(model, kind, prompt)))
+    draft = list(reversed(reply_order))
     return f"{opening} A first impression, to be checked:\n\n{_numbered(draft)}"
 
 
