@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from llmcouncil.api.takeover import leave_to_live_instances
 from llmcouncil.errors import ConflictError
 from llmcouncil.records import RunStatus
 from llmcouncil.store.database import create_engine, upgrade
@@ -143,3 +144,23 @@ async def test_the_heartbeat_beats_sweeps_and_leaves(store: Store) -> None:
     await a.tick()
     clock[0] = at(20 * LEASE)
     assert await registry.forget_gone(now=clock[0], lease=LEASE) == 1
+
+
+async def test_a_command_line_sweep_leaves_a_dead_instance_s_run_to_a_live_server(
+    store: Store,
+) -> None:
+    """A process that resumes nothing (the command line, api/takeover.py) leaves the runs dead
+    instances left to the live ones, and marks them interrupted only when it is alone."""
+    registry = InstanceRegistry(store.engine)
+    await registry.beat("dead", host="h", now=at(0))
+    run_id = await _running(store, "dead")
+    later = at(LEASE + 5)
+    await registry.beat("server", host="h", now=later)
+    await registry.beat("cli", host="h", now=later)
+    sweep = leave_to_live_instances(store=store, registry=registry, instance_id="cli", lease=LEASE)
+    assert await sweep(later) == 0  # the server will take it over
+    assert await _status(store, run_id) == RunStatus.RUNNING
+
+    await registry.leave("server")  # alone now: nobody else will
+    assert await sweep(later) == 1
+    assert await _status(store, run_id) == RunStatus.INTERRUPTED
