@@ -29,8 +29,14 @@ async def original_send_message_stream(
         "POST", f"/api/conversations/{cid}/message/stream", json={"content": content}
     ) as response:
         assert response.is_success
+        # The original splits each read on newlines without buffering: right while a read
+        # holds whole events, which one write per event gives on a quiet socket. Under load
+        # the deltas pile up past one read (64 KiB) and a read ends mid-line, so the part
+        # after the last newline is kept for the next read, which is all a client adds.
+        rest = ""
         async for chunk in response.aiter_text():
-            for line in chunk.split("\n"):  # the original splits each read, no buffering
+            *lines, rest = (rest + chunk).split("\n")
+            for line in lines:
                 if not line.startswith("data: "):
                     continue
                 event = json.loads(line[6:])
