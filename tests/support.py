@@ -6,7 +6,11 @@ import asyncio
 import json
 import os
 import socket
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -174,12 +178,93 @@ async def until_answer_status(
     """The conversation's message ``index`` once its status is ``status``: a killed instance's
     run turns ``interrupted`` at the first sweep after its lease (polled, bounded far beyond
     the lease test servers use)."""
-    loop = asyncio.get_running_loop()
-    give_up = loop.time() + 60
-    while True:
+    message: dict[str, Any] = {}
+
+    async def reached() -> bool:
         conversation = (await http.get(f"/api/conversations/{cid}")).json()
-        message: dict[str, Any] = conversation["messages"][index]
-        if message["status"] == status or loop.time() > give_up:
-            assert message["status"] == status
-            return message
-        await asyncio.sleep(0.1)
+        message.update(conversation["messages"][index])
+        return bool(message["status"] == status)
+
+    await until(
+        reached, what=f"the answer {status}", timeout=60, explain=lambda: str(message.get("status"))
+    )
+    return message
+
+
+# --- server processes --------------------------------------------------------------------------
+
+POLL_S = 0.05  # how often another process's state is looked at: it has no event to await
+
+
+async def until(
+    check: Callable[[], Awaitable[bool]],
+    *,
+    what: str,
+    timeout: float = 120.0,
+    explain: Callable[[], str] | None = None,
+) -> None:
+    """Return once ``check()`` is true; fail after ``timeout`` seconds naming ``what``.
+
+    For state held by another process (a server, a worker): it sets no event this test could
+    await, so it is looked at every POLL_S. Waits on this process's own objects use their
+    events instead (``SimServer.wait_for_requests``, ``wait_for_in_flight``)."""
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + timeout
+    while not await check():
+        if loop.time() > give_up:
+            detail = f"\n{explain()}" if explain is not None else ""
+            raise AssertionError(f"{what}: not within {timeout:g} s{detail}")
+        await asyncio.sleep(POLL_S)
+
+
+def sim_server_env(sim: Any, *, database_url: str, **settings: str) -> dict[str, str]:
+    """The environment of a ``council serve`` process on ``database_url`` whose models are the
+    simulated upstream; a killed instance's runs are free once its short lease has passed."""
+    return {
+        **os.environ,
+        "COUNCIL_DATABASE_URL": database_url,
+        "COUNCIL_DEFAULT_PROVIDER": "sim",
+        "COUNCIL_PROVIDERS": json.dumps(
+            {"sim": {"base_url": sim.base_url, "api_key_env": TEST_KEY_ENV}}
+        ),
+        TEST_KEY_ENV: "sk-test",
+        "COUNCIL_LOG_LEVEL": "WARNING",
+        **FAST_LEASE_ENV,
+        **settings,
+    }
+
+
+def serve(
+    workdir: Path, env: dict[str, str], port: int, *, log: str = "server.log"
+) -> subprocess.Popen[bytes]:
+    """``council serve`` as its own process, its errors appended to ``workdir/log``."""
+    with open(workdir / log, "ab") as out:  # the child keeps its own descriptor
+        return subprocess.Popen(
+            [sys.executable, "-m", "llmcouncil", "serve", "--port", str(port)],
+            cwd=workdir,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=out,
+        )
+
+
+async def until_ready(
+    base: str,
+    proc: subprocess.Popen[bytes],
+    log: Path,
+    *,
+    status: int = 200,
+    timeout: float = 120.0,
+) -> None:
+    """Until the process's ``/readyz`` answers ``status``; fails at once if it exits."""
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+
+        async def answered() -> bool:
+            if proc.poll() is not None:
+                raise AssertionError(f"server exited: {log.read_text()}")
+            try:
+                return (await http.get("/readyz")).status_code == status
+            except httpx.TransportError:
+                return False
+
+        await until(answered, what=f"/readyz {status}", timeout=timeout, explain=log.read_text)

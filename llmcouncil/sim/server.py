@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
@@ -167,6 +168,11 @@ class SimServer:
     def release(self) -> None:
         """Serve the held calls and stop holding, like `POST /_sim/release`."""
         self._state.release()
+
+    async def wait_for_requests(self, condition: Callable[[list[CapturedRequest]], bool]) -> None:
+        """Return once the captured chat calls (oldest first) satisfy ``condition``: a test
+        waits for what reached the upstream instead of polling for it."""
+        await self._state.wait_for_requests(condition)
 
     async def wait_for_in_flight(self, count: int) -> None:
         """Return once at least `count` calls are in flight at the same time."""

@@ -118,6 +118,9 @@ class SimState:
         self._released = asyncio.Event()
         self._released.set()
         self._in_flight_waiters: list[tuple[Callable[[int], bool], asyncio.Future[None]]] = []
+        self._capture_waiters: list[
+            tuple[Callable[[list[CapturedRequest]], bool], asyncio.Future[None]]
+        ] = []
 
     @property
     def config(self) -> SimConfig:
@@ -137,6 +140,23 @@ class SimState:
     def record(self, call: CapturedRequest) -> None:
         if self.config.capture:
             self._captured.append(call)
+            if self._capture_waiters:
+                captured = self.requests
+                for condition, waiter in self._capture_waiters:
+                    if not waiter.done() and condition(captured):
+                        waiter.set_result(None)
+
+    async def wait_for_requests(self, condition: Callable[[list[CapturedRequest]], bool]) -> None:
+        """Return once the captured calls (oldest first) satisfy ``condition``."""
+        if condition(self.requests):
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        entry = (condition, waiter)
+        self._capture_waiters.append(entry)
+        try:
+            await waiter
+        finally:
+            self._capture_waiters.remove(entry)
 
     @property
     def requests(self) -> list[CapturedRequest]:

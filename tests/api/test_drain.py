@@ -5,12 +5,9 @@ simulated upstream holds the members' calls so a run is live when the signal com
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 import signal
 import sqlite3
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -18,7 +15,15 @@ from typing import Any
 
 import httpx
 import pytest
-from support import FAST_LEASE_ENV, MEMBERS, TEST_KEY_ENV, free_port, new_conversation, parse_sse
+from support import (
+    MEMBERS,
+    free_port,
+    new_conversation,
+    parse_sse,
+    serve,
+    sim_server_env,
+    until_ready,
+)
 
 from llmcouncil.api.drain import Drain
 from llmcouncil.api.takeover import Takeover
@@ -90,48 +95,20 @@ async def _no_contexts(conversation_id: str) -> dict[str, Any]:
     return {}
 
 
-def _serve(tmp_path: Path, sim: SimServer, port: int, *, drain: float) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "COUNCIL_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'drain.db'}",
-        "COUNCIL_DEFAULT_PROVIDER": "sim",
-        "COUNCIL_PROVIDERS": json.dumps(
-            {"sim": {"base_url": sim.base_url, "api_key_env": TEST_KEY_ENV}}
-        ),
-        TEST_KEY_ENV: "sk-test",
-        "COUNCIL_LOG_LEVEL": "INFO",
-        "COUNCIL_INSTANCES__DRAIN": str(drain),
-        **FAST_LEASE_ENV,
-    }
-    with open(tmp_path / "server.log", "ab") as log:  # the child keeps its own descriptor
-        return subprocess.Popen(
-            [sys.executable, "-m", "llmcouncil", "serve", "--port", str(port)],
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-        )
-
-
-async def _readiness(http: httpx.AsyncClient, status: int, proc: subprocess.Popen[bytes]) -> None:
-    """Until /readyz answers ``status`` (a child process has no event to await: polled)."""
-    loop = asyncio.get_running_loop()
-    give_up = loop.time() + WAIT_S
-    while loop.time() < give_up:
-        assert proc.poll() is None, "the server exited"
-        try:
-            if (await http.get("/readyz")).status_code == status:
-                return
-        except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"/readyz did not answer {status} within {WAIT_S:g} s")
-
-
 def _run_status(tmp_path: Path) -> str:
     with sqlite3.connect(tmp_path / "drain.db") as db:
         (status,) = db.execute("SELECT status FROM runs").fetchone()
     return str(status)
+
+
+def _serve(tmp_path: Path, sim: SimServer, port: int, *, drain: float) -> subprocess.Popen[bytes]:
+    env = sim_server_env(
+        sim,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'drain.db'}",
+        COUNCIL_LOG_LEVEL="INFO",
+        COUNCIL_INSTANCES__DRAIN=str(drain),
+    )
+    return serve(tmp_path, env, port)
 
 
 @pytest.mark.timeout(WAIT_S * 3)
@@ -142,7 +119,7 @@ async def test_sigterm_drains_the_live_run_to_its_end_then_stops(
     proc = _serve(tmp_path, sim, port, drain=WAIT_S)
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=WAIT_S) as http:
-            await _readiness(http, 200, proc)
+            await until_ready(str(http.base_url), proc, tmp_path / "server.log")
             cid = await new_conversation(http)
             sim.hold()
             async with http.stream(
@@ -150,7 +127,7 @@ async def test_sigterm_drains_the_live_run_to_its_end_then_stops(
             ) as response:
                 await asyncio.wait_for(sim.wait_for_in_flight(len(MEMBERS)), WAIT_S)
                 proc.send_signal(signal.SIGTERM)
-                await _readiness(http, 503, proc)
+                await until_ready(str(http.base_url), proc, tmp_path / "server.log", status=503)
                 body = (await http.get("/readyz")).json()
                 assert body["detail"]["code"] == "draining"
                 # Still serving while it drains: the balancer has stopped sending, not the server.
@@ -176,7 +153,7 @@ async def test_a_run_outlasting_the_drain_bound_is_cancelled_and_the_server_stop
     proc = _serve(tmp_path, sim, port, drain=0.5)
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=WAIT_S) as http:
-            await _readiness(http, 200, proc)
+            await until_ready(str(http.base_url), proc, tmp_path / "server.log")
             cid = await new_conversation(http)
             sim.hold()
             started = asyncio.create_task(

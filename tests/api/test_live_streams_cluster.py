@@ -7,62 +7,21 @@ happened.
 
 from __future__ import annotations
 
-import asyncio
-import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 from cryptography.fernet import Fernet
 from live_events_support import REDIS_URL, FrameReader, events_url, live_ids, read_events
-from support import FAST_LEASE_ENV, TEST_KEY_ENV, free_port, new_conversation
+from support import (
+    free_port,
+    new_conversation,
+    serve,
+    sim_server_env,
+    until_ready,
+)
 
 from llmcouncil.sim import SimServer
-
-
-def _serve(
-    tmp_path: Path, sim: SimServer, port: int, *, database_url: str, vault_key: str
-) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "COUNCIL_DATABASE_URL": database_url,
-        "COUNCIL_REDIS_URL": REDIS_URL,
-        "COUNCIL_PRIVACY__KEY": vault_key,
-        "COUNCIL_DEFAULT_PROVIDER": "sim",
-        "COUNCIL_PROVIDERS": json.dumps(
-            {"sim": {"base_url": sim.base_url, "api_key_env": TEST_KEY_ENV}}
-        ),
-        TEST_KEY_ENV: "sk-test",
-        "COUNCIL_LOG_LEVEL": "WARNING",
-        **FAST_LEASE_ENV,
-    }
-    with open(tmp_path / f"server-{port}.log", "ab") as log:  # the child keeps its descriptor
-        return subprocess.Popen(
-            [sys.executable, "-m", "llmcouncil", "serve", "--port", str(port)],
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-        )
-
-
-async def _wait_ready(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    """Until ``/readyz`` answers 200 (a child process has no start-up event to await)."""
-    loop = asyncio.get_running_loop()
-    give_up = loop.time() + 120
-    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-        while loop.time() < give_up:
-            if proc.poll() is not None:
-                raise AssertionError(f"server exited: {log.read_text()}")
-            try:
-                if (await http.get("/readyz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.05)
-    raise AssertionError(f"server did not become ready within 120 s: {log.read_text()}")
 
 
 async def test_a_viewer_on_another_process_follows_a_live_run_then_replays_it(
@@ -74,10 +33,14 @@ async def test_a_viewer_on_another_process_follows_a_live_run_then_replays_it(
     procs: list[subprocess.Popen[bytes]] = []
     try:
         for base, port in zip(bases, ports, strict=True):  # one at a time: A migrates the db
-            procs.append(
-                _serve(tmp_path, sim, port, database_url=database_url, vault_key=vault_key)
+            env = sim_server_env(
+                sim,
+                database_url=database_url,
+                COUNCIL_REDIS_URL=REDIS_URL,
+                COUNCIL_PRIVACY__KEY=vault_key,
             )
-            await _wait_ready(base, procs[-1], tmp_path / f"server-{port}.log")
+            procs.append(serve(tmp_path, env, port, log=f"server-{port}.log"))
+            await until_ready(base, procs[-1], tmp_path / f"server-{port}.log")
         async with (
             httpx.AsyncClient(base_url=bases[0], timeout=30) as a,
             httpx.AsyncClient(base_url=bases[1], timeout=30) as b,

@@ -3,26 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import httpx
 from support import (
-    FAST_LEASE_ENV,
     MEMBERS,
-    TEST_KEY_ENV,
     LiveServer,
     free_port,
     new_conversation,
     parse_sse,
+    serve,
+    sim_server_env,
     stream_events,
     types,
     until_answer_status,
+    until_ready,
 )
 
 from llmcouncil.sim import FaultSpec, SimServer
@@ -163,46 +161,13 @@ async def test_disconnect_with_continue_policy_finishes_in_background(
 def _serve(
     tmp_path: Path, sim: SimServer, port: int, *, resume: bool = False
 ) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "COUNCIL_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'crash.db'}",
-        "COUNCIL_DEFAULT_PROVIDER": "sim",
-        "COUNCIL_PROVIDERS": json.dumps(
-            {"sim": {"base_url": sim.base_url, "api_key_env": TEST_KEY_ENV}}
-        ),
-        TEST_KEY_ENV: "sk-test",
-        "COUNCIL_LOG_LEVEL": "WARNING",
-        **FAST_LEASE_ENV,  # a killed instance's runs are freed once its lease has passed
-        # Whether a server resumes what a dead instance left (api/takeover.py) or marks it
-        # interrupted for a person to retry.
-        "COUNCIL_INSTANCES__RESUME": "true" if resume else "false",
-    }
-    with open(tmp_path / "server.log", "ab") as log:  # the child keeps its own descriptor
-        return subprocess.Popen(
-            [sys.executable, "-m", "llmcouncil", "serve", "--port", str(port)],
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-        )
-
-
-async def _wait_ready(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    """Until ``/readyz`` answers 200; fails if the server exits, or is not ready within a bound
-    far beyond a healthy start (a busy machine may take tens of seconds to start a process)."""
-    loop = asyncio.get_running_loop()
-    give_up = loop.time() + 120
-    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-        while loop.time() < give_up:
-            if proc.poll() is not None:
-                raise AssertionError(f"server exited: {log.read_text()}")
-            try:
-                if (await http.get("/readyz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.05)  # a child process has no start-up event to await
-    raise AssertionError(f"server did not become ready within 120 s: {log.read_text()}")
+    """A server on the test's SQLite file; ``resume``: whether it resumes what a dead instance
+    left (api/takeover.py) or marks it interrupted for a person to retry."""
+    database = f"sqlite+aiosqlite:///{tmp_path / 'crash.db'}"
+    env = sim_server_env(
+        sim, database_url=database, COUNCIL_INSTANCES__RESUME="true" if resume else "false"
+    )
+    return serve(tmp_path, env, port)
 
 
 async def test_kill_9_mid_run_leaves_an_interrupted_run_that_can_be_retried(
@@ -214,7 +179,7 @@ async def test_kill_9_mid_run_leaves_an_interrupted_run_that_can_be_retried(
     base = f"http://127.0.0.1:{port}"
     proc = _serve(tmp_path, sim, port)
     try:
-        await _wait_ready(base, proc, tmp_path / "server.log")
+        await until_ready(base, proc, tmp_path / "server.log")
         async with httpx.AsyncClient(base_url=base, timeout=30) as http:
             cid = await new_conversation(http)
             async with http.stream(
@@ -236,7 +201,7 @@ async def test_kill_9_mid_run_leaves_an_interrupted_run_that_can_be_retried(
     sim.clear_requests()
     proc = _serve(tmp_path, sim, port)
     try:
-        await _wait_ready(base, proc, tmp_path / "server.log")
+        await until_ready(base, proc, tmp_path / "server.log")
         async with httpx.AsyncClient(base_url=base, timeout=30) as http:
             # The dead instance's heartbeat ages past the lease; a sweep then interrupts its run.
             assistant = await until_answer_status(http, cid, "interrupted")
@@ -266,7 +231,7 @@ async def test_a_run_left_by_a_killed_server_is_resumed_by_the_next_without_aski
     base = f"http://127.0.0.1:{port}"
     proc = _serve(tmp_path, sim, port, resume=True)
     try:
-        await _wait_ready(base, proc, tmp_path / "server.log")
+        await until_ready(base, proc, tmp_path / "server.log")
         async with httpx.AsyncClient(base_url=base, timeout=30) as http:
             cid = await new_conversation(http)
             async with http.stream(
@@ -287,7 +252,7 @@ async def test_a_run_left_by_a_killed_server_is_resumed_by_the_next_without_aski
     sim.clear_requests()
     proc = _serve(tmp_path, sim, port, resume=True)
     try:
-        await _wait_ready(base, proc, tmp_path / "server.log")
+        await until_ready(base, proc, tmp_path / "server.log")
         async with httpx.AsyncClient(base_url=base, timeout=30) as http:
             done = await until_answer_status(http, cid, "complete")
     finally:
@@ -311,7 +276,7 @@ async def test_a_second_instance_on_the_database_leaves_a_live_run_alone(
     bases = [f"http://127.0.0.1:{p}" for p in ports]
     procs = [_serve(tmp_path, sim, ports[0])]
     try:
-        await _wait_ready(bases[0], procs[0], tmp_path / "server.log")
+        await until_ready(bases[0], procs[0], tmp_path / "server.log")
         async with httpx.AsyncClient(base_url=bases[0], timeout=30) as http:
             cid = await new_conversation(http)
             async with http.stream(
@@ -321,7 +286,7 @@ async def test_a_second_instance_on_the_database_leaves_a_live_run_alone(
                 reader = SseReader(response)
                 run_id = (await reader.until("stage2_start"))[0]["run_id"]
                 procs.append(_serve(tmp_path, sim, ports[1]))
-                await _wait_ready(bases[1], procs[1], tmp_path / "server.log")
+                await until_ready(bases[1], procs[1], tmp_path / "server.log")
                 async with httpx.AsyncClient(base_url=bases[1], timeout=30) as other:
                     shown = (await other.get(f"/api/conversations/{cid}")).json()
                     assert shown["messages"][1]["status"] == "running"

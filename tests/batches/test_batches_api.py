@@ -14,6 +14,7 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 from gov_support import Governed, GovernedFactory
+from support import until
 
 from llmcouncil.sim import SimServer
 
@@ -173,13 +174,13 @@ async def test_a_cancel_skips_the_questions_not_started(council: Governed, sim: 
     assert cancelled.json()["progress"]["skipped"] == 2
     sim.release()
     # The question already running finishes (it is paid for); nothing else is asked.
-    loop = asyncio.get_running_loop()
-    give_up = loop.time() + 60
-    while loop.time() < give_up:
-        items = (await mia.get(f"/api/batches/{batch}/results")).json()["items"]
-        if items[0]["status"] != "running":
-            break
-        await asyncio.sleep(0.05)  # a poll of the API, bounded by give_up
+    items: list[dict[str, Any]] = []
+
+    async def first_ended() -> bool:
+        items[:] = (await mia.get(f"/api/batches/{batch}/results")).json()["items"]
+        return bool(items[0]["status"] != "running")
+
+    await until(first_ended, what="the running question ended", timeout=60)
     assert [i["status"] for i in items] == ["done", "skipped", "skipped"]
     assert (await mia.get(f"/api/batches/{batch}")).json()["status"] == "cancelled"
     assert not any(_asks(r, QUESTIONS[1]) or _asks(r, QUESTIONS[2]) for r in sim.requests)

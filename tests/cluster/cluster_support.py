@@ -13,6 +13,7 @@ provider name (so breaker and rate-limit keys in Redis are this cluster's), the 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 import json
@@ -31,7 +32,15 @@ import httpx
 import redis.asyncio as aioredis
 from cryptography.fernet import Fernet
 from sqlalchemy.engine import make_url
-from support import CHAIRMAN, FAST_LEASE_ENV, MEMBERS, POSTGRES_URL, TEST_KEY_ENV, free_port
+from support import (
+    CHAIRMAN,
+    FAST_LEASE_ENV,
+    MEMBERS,
+    POSTGRES_URL,
+    TEST_KEY_ENV,
+    free_port,
+    until,
+)
 
 from llmcouncil.sim import SimServer
 
@@ -45,7 +54,6 @@ FAILING, FALLBACK = "x-ai/grok-4", "x-ai/grok-4.1-fast"
 # hangs.
 START_LIMIT_S = 150.0
 WAIT_S = 90.0
-POLL_S = 0.05  # child processes have no event to await: their state is polled, bounded
 
 
 @dataclass(slots=True)
@@ -217,19 +225,19 @@ class Cluster:
     # -- waiting -------------------------------------------------------------------------------
 
     async def wait_ready(self, server: Process) -> None:
-        loop = asyncio.get_running_loop()
-        give_up = loop.time() + START_LIMIT_S
         async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
-            while loop.time() < give_up:
+
+            async def ready() -> bool:
                 if not server.alive:
                     raise AssertionError(f"{server.name} exited\n{server.tail()}")
                 try:
-                    if (await http.get("/readyz")).status_code == 200:
-                        return
+                    return (await http.get("/readyz")).status_code == 200
                 except httpx.TransportError:
-                    pass
-                await asyncio.sleep(POLL_S)
-        raise AssertionError(f"{server.name} was not ready in {START_LIMIT_S:g} s\n{server.tail()}")
+                    return False
+
+            await until(
+                ready, what=f"{server.name} ready", timeout=START_LIMIT_S, explain=server.tail
+            )
 
     async def balancer_states(self) -> dict[str, str]:
         """HAProxy's view of each server (its stats CSV): UP, DOWN, ``UP 1/2``, …"""
@@ -244,23 +252,27 @@ class Cluster:
 
     async def until_in_rotation(self, names: set[str]) -> None:
         """Until HAProxy sends to exactly ``names`` (its checks see them UP, the others not)."""
-        loop = asyncio.get_running_loop()
-        give_up = loop.time() + WAIT_S
         states: dict[str, str] = {}
-        while loop.time() < give_up:
+
+        async def routed_to_names() -> bool:
             assert self.haproxy is not None and self.haproxy.alive, (
                 self.haproxy and self.haproxy.tail()
             )
-            try:
-                states = await self.balancer_states()
-            except httpx.TransportError:
-                states = {}
+            fresh: dict[str, str] = {}
+            with contextlib.suppress(httpx.TransportError):
+                fresh = await self.balancer_states()
+            states.clear()
+            states.update(fresh)
             # "UP 1/2": failing checks but still sent to; "DOWN 1/2": passing but not yet.
             routed = {n for n, s in states.items() if s.startswith("UP")}
-            if routed == names and len(states) == len(NAMES):
-                return
-            await asyncio.sleep(POLL_S)
-        raise AssertionError(f"HAProxy did not route to {sorted(names)}: {states}")
+            return routed == names and len(states) == len(NAMES)
+
+        await until(
+            routed_to_names,
+            what=f"HAProxy routing to {sorted(names)}",
+            timeout=WAIT_S,
+            explain=lambda: str(states),
+        )
 
     def server(self, name: str) -> Process:
         return next(s for s in self.servers if s.name == name)

@@ -19,7 +19,7 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 from cluster_support import FAILING, FALLBACK, NAMES, REDIS, WAIT_S, Cluster
-from support import CHAIRMAN, MEMBERS, new_conversation, parse_sse
+from support import CHAIRMAN, MEMBERS, new_conversation, parse_sse, until
 
 from llmcouncil.resilience.redis_breakers import DEFAULT_PREFIX
 from llmcouncil.sim import FaultSpec, SimServer
@@ -87,15 +87,17 @@ def _once_each(reviews: int = 1) -> Counter[tuple[str, str]]:
 
 
 async def _until(predicate: Any, what: str, cluster: Cluster, state: Any = None) -> None:
-    """Until ``predicate()`` (async) holds; polled, bounded far beyond a healthy cluster.
-    ``state`` (async) describes what the cluster looked like when it did not."""
-    loop = asyncio.get_running_loop()
-    give_up = loop.time() + WAIT_S
-    while not await predicate():
-        if loop.time() > give_up:
-            seen = await state() if state is not None else ""
-            raise AssertionError(f"{what} not within {WAIT_S:g} s\n{seen}\n{cluster.logs()}")
-        await asyncio.sleep(0.05)
+    """Until ``predicate()`` (async) holds, bounded far beyond a healthy cluster. ``state``
+    (async) describes what the cluster looked like when it did not."""
+    seen = [""]
+
+    async def holds() -> bool:
+        if await predicate():
+            return True
+        seen[0] = await state() if state is not None else ""
+        return False
+
+    await until(holds, what=what, timeout=WAIT_S, explain=lambda: f"{seen[0]}\n{cluster.logs()}")
 
 
 async def _takeover_state(cluster: Cluster, run_id: str) -> str:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
-from support import CHAIRMAN, FAST_LEASE_ENV, MEMBERS, TEST_KEY_ENV
+import httpx
+from support import CHAIRMAN, FAST_LEASE_ENV, MEMBERS, TEST_KEY_ENV, until
 
 from llmcouncil.sim import SimServer
 
@@ -58,3 +61,34 @@ def stop_worker(proc: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(10)
+
+
+def asks(request: Any, question: str) -> bool:
+    """Whether a captured upstream call is about ``question``."""
+    return any(question in str(m.get("content")) for m in request.messages)
+
+
+async def first_question_hangs_at_review(
+    http: httpx.AsyncClient, sim: SimServer, batch_id: str, question: str, *, timeout: float
+) -> None:
+    """Until every member's review of the batch's first ``question`` has reached the upstream
+    (where it hangs) and that question's answers are stored: a kill from then on must not ask
+    a member to answer again."""
+    await asyncio.wait_for(
+        sim.wait_for_requests(
+            lambda calls: (
+                sum(c.prompt_kind == "ranking" and asks(c, question) for c in calls) >= len(MEMBERS)
+            )
+        ),
+        timeout,
+    )
+
+    async def answers_stored() -> bool:
+        items = (await http.get(f"/api/batches/{batch_id}/results")).json()["items"]
+        conversation = items[0]["conversation_id"]
+        if conversation is None:
+            return False
+        detail = (await http.get(f"/api/conversations/{conversation}")).json()
+        return any(m["role"] == "assistant" and m["stage1"] for m in detail["messages"])
+
+    await until(answers_stored, what="the first question's answers stored", timeout=timeout)

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 from jobs_support import REDIS, start_worker, stop_worker, worker_env
-from support import CHAIRMAN, MEMBERS
+from support import CHAIRMAN, MEMBERS, until
 
 from llmcouncil.config import PresetSettings
 from llmcouncil.sim import FaultSpec, SimConfig, SimServer
@@ -86,18 +86,19 @@ async def _until_ended(
     *,
     final: tuple[str, ...] = ("complete", "failed", "interrupted"),
 ) -> dict[str, Any]:
-    loop = asyncio.get_running_loop()
-    give_up = loop.time() + WAIT_S
-    while loop.time() < give_up:
-        body: dict[str, Any] = (
-            await http.get(f"/api/evaluations/{evaluation_id}", params={"wait": 10})
-        ).json()
-        if body["status"] in final:
-            return body
-        if body["status"] not in ("queued", "pending", "running"):
-            await asyncio.sleep(0.2)  # between its worker's death and the next: a poll
-    worker_logs = "\n".join(p.read_text() for p in sorted(logs.glob("worker*.log")))
-    raise AssertionError(f"not ended within {WAIT_S} s: {worker_logs}")
+    seen: dict[str, Any] = {}
+
+    async def ended() -> bool:  # a long poll: the server answers when the status changes
+        seen.update(
+            (await http.get(f"/api/evaluations/{evaluation_id}", params={"wait": 10})).json()
+        )
+        return seen["status"] in final
+
+    def worker_logs() -> str:
+        return "\n".join(p.read_text() for p in sorted(logs.glob("worker*.log")))
+
+    await until(ended, what="the evaluation ended", timeout=WAIT_S, explain=worker_logs)
+    return seen
 
 
 @pytest.mark.timeout(WAIT_S * 2)
@@ -165,17 +166,21 @@ async def test_an_evaluation_survives_its_worker_killed(
 
 async def _council_answers_stored(http: httpx.AsyncClient, sim: SimServer) -> None:
     """Until both council runs hang at their reviews with their answers stored."""
-    while True:
-        hung = sum(r.prompt_kind == "ranking" for r in sim.requests)
-        if hung >= len(QUESTIONS) * len(MEMBERS):
-            stored = 0
-            for conversation in (
-                await http.get("/api/conversations", params={"source": "eval"})
-            ).json():
-                detail = (await http.get(f"/api/conversations/{conversation['id']}")).json()
-                answers = [m for m in detail["messages"] if m["role"] == "assistant"]
-                council = answers and (answers[0].get("stage1") or [])
-                stored += bool(council and len(council) == len(MEMBERS))
-            if stored >= len(QUESTIONS):
-                return
-        await asyncio.sleep(0.05)  # a poll, bounded by the caller
+    await sim.wait_for_requests(
+        lambda calls: (
+            sum(c.prompt_kind == "ranking" for c in calls) >= len(QUESTIONS) * len(MEMBERS)
+        )
+    )
+
+    async def stored() -> bool:
+        count = 0
+        for conversation in (
+            await http.get("/api/conversations", params={"source": "eval"})
+        ).json():
+            detail = (await http.get(f"/api/conversations/{conversation['id']}")).json()
+            answers = [m for m in detail["messages"] if m["role"] == "assistant"]
+            council = answers and (answers[0].get("stage1") or [])
+            count += bool(council and len(council) == len(MEMBERS))
+        return count >= len(QUESTIONS)
+
+    await until(stored, what="both councils' answers stored", timeout=WAIT_S)

@@ -22,7 +22,14 @@ from typing import Any
 import httpx
 import pytest
 from cryptography.fernet import Fernet
-from jobs_support import REDIS, start_worker, stop_worker, worker_env
+from jobs_support import (
+    REDIS,
+    asks,
+    first_question_hangs_at_review,
+    start_worker,
+    stop_worker,
+    worker_env,
+)
 from support import CHAIRMAN, MEMBERS
 
 from llmcouncil.config import PresetSettings
@@ -43,31 +50,6 @@ async def _until_ended(client: httpx.AsyncClient, batch_id: str, logs: Path) -> 
             return body
     worker_logs = "\n".join(p.read_text() for p in sorted(logs.glob("worker-*.log")))
     raise AssertionError(f"batch {batch_id} did not end within {WAIT_S} s:\n{worker_logs}")
-
-
-async def _reviews_sent(sim: SimServer, question: str) -> None:
-    """Until every member's review of ``question`` has reached the upstream (and hangs there)."""
-    while sum(r.prompt_kind == "ranking" and _asks(r, question) for r in sim.requests) < len(
-        MEMBERS
-    ):
-        await asyncio.sleep(0.01)  # a poll of what the upstream captured, bounded by the caller
-
-
-async def _answers_stored(http: httpx.AsyncClient, batch_id: str) -> None:
-    """Until the first question's run has its stage-1 answers in the database."""
-    while True:
-        items = (await http.get(f"/api/batches/{batch_id}/results")).json()["items"]
-        conversation = items[0]["conversation_id"]
-        if conversation is not None:
-            detail = (await http.get(f"/api/conversations/{conversation}")).json()
-            answers = [m for m in detail["messages"] if m["role"] == "assistant"]
-            if answers and answers[0]["stage1"]:
-                return
-        await asyncio.sleep(0.05)  # a poll of the API, bounded by the caller
-
-
-def _asks(request: Any, question: str) -> bool:
-    return any(question in str(m.get("content")) for m in request.messages)
 
 
 @pytest.mark.timeout(WAIT_S + 120)
@@ -114,9 +96,9 @@ async def test_a_batch_survives_a_worker_killed_mid_run(
             assert started.status_code == 202, started.text
             batch = started.json()
             assert batch["engine"] == "redis"
-            await asyncio.wait_for(_reviews_sent(sim, QUESTIONS[0]), WAIT_S)
-            # Stage 1 is written while the reviews are on their way: wait until it is stored.
-            await asyncio.wait_for(_answers_stored(http, batch["id"]), WAIT_S)
+            await first_question_hangs_at_review(
+                http, sim, batch["id"], QUESTIONS[0], timeout=WAIT_S
+            )
             first.send_signal(stop)
             stopped = first.wait(60)
             if stop == signal.SIGTERM:  # a drain: the job goes back to the queue at once
@@ -141,7 +123,7 @@ async def test_a_batch_survives_a_worker_killed_mid_run(
     answers = [m for m in first_conversation["messages"] if m["role"] == "assistant"]
     assert len(answers) == 1 and answers[0]["attempts"] == 2
     for position, question in enumerate(QUESTIONS):
-        calls = Counter((r.prompt_kind, r.model) for r in sim.requests if _asks(r, question))
+        calls = Counter((r.prompt_kind, r.model) for r in sim.requests if asks(r, question))
         reviews = 2 if position == 0 else 1  # the reviews in flight at the kill, asked again
         assert calls == Counter(
             {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import aiohttp
@@ -203,3 +204,18 @@ async def test_stats_count_calls(http: aiohttp.ClientSession, sim: SimServer) ->
 async def test_base_url_ends_in_v1_and_names_the_port(sim: SimServer) -> None:
     assert sim.base_url == f"http://127.0.0.1:{sim.port}/v1"
     assert sim.port > 0
+
+
+async def test_a_test_waits_for_what_reached_the_upstream(
+    sim: SimServer, http: aiohttp.ClientSession
+) -> None:
+    """``wait_for_requests`` returns once the captured calls satisfy the condition: at once when
+    they already do, else when the call that makes them arrives, never before."""
+    await sim.wait_for_requests(lambda calls: len(calls) == 0)
+    about_owls = asyncio.create_task(
+        sim.wait_for_requests(lambda calls: any("owls" in str(c.messages) for c in calls))
+    )
+    await post_chat(http, sim, chat_body("Tell me about otters"))
+    assert not about_owls.done()  # an otter question does not satisfy it
+    await post_chat(http, sim, chat_body("Tell me about owls"))
+    await asyncio.wait_for(about_owls, 30)

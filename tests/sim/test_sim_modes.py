@@ -4,12 +4,7 @@ the middle of a revision round whose retry resumes with that round."""
 
 from __future__ import annotations
 
-import asyncio
-import json
-import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +12,14 @@ import httpx
 import pytest
 from support import (
     CHAIRMAN,
-    FAST_LEASE_ENV,
     MEMBERS,
-    TEST_KEY_ENV,
     free_port,
     new_conversation,
     parse_sse,
+    serve,
+    sim_server_env,
     until_answer_status,
+    until_ready,
 )
 
 from llmcouncil.sim import FaultSpec, SimServer
@@ -156,43 +152,10 @@ async def test_an_unknown_mode_is_refused_and_nothing_is_stored(
 # --- a crash in the middle of a revision round ---------------------------------------------------
 
 
-def _serve(tmp_path: Path, sim: SimServer, port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "COUNCIL_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'crash.db'}",
-        "COUNCIL_DEFAULT_PROVIDER": "sim",
-        "COUNCIL_PROVIDERS": json.dumps(
-            {"sim": {"base_url": sim.base_url, "api_key_env": TEST_KEY_ENV}}
-        ),
-        TEST_KEY_ENV: "sk-test",
-        "COUNCIL_LOG_LEVEL": "WARNING",
-        **FAST_LEASE_ENV,  # a killed instance's runs are freed once its lease has passed
-        "COUNCIL_INSTANCES__RESUME": "false",  # interrupted, for the test's own retry
-    }
-    with open(tmp_path / "server.log", "ab") as log:
-        return subprocess.Popen(
-            [sys.executable, "-m", "llmcouncil", "serve", "--port", str(port)],
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-        )
-
-
-async def _wait_ready(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    loop = asyncio.get_running_loop()
-    give_up = loop.time() + 120
-    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-        while loop.time() < give_up:
-            if proc.poll() is not None:
-                raise AssertionError(f"server exited: {log.read_text()}")
-            try:
-                if (await http.get("/readyz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.05)  # a child process has no start-up event to await
-    raise AssertionError(f"server did not become ready within 120 s: {log.read_text()}")
+def _env(tmp_path: Path, sim: SimServer) -> dict[str, str]:
+    database = f"sqlite+aiosqlite:///{tmp_path / 'crash.db'}"
+    # Interrupted, for the test's own retry (a server would otherwise resume it).
+    return sim_server_env(sim, database_url=database, COUNCIL_INSTANCES__RESUME="false")
 
 
 async def _read_until_round(response: httpx.Response, number: int) -> list[dict[str, Any]]:
@@ -215,9 +178,9 @@ async def test_a_server_killed_mid_round_resumes_with_that_round(
     inject(sim, {"*": [FaultSpec(hang=True, prompt_kind="revision", prompt_contains="round 2")]})
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    proc = _serve(tmp_path, sim, port)
+    proc = serve(tmp_path, _env(tmp_path, sim), port)
     try:
-        await _wait_ready(base, proc, tmp_path / "server.log")
+        await until_ready(base, proc, tmp_path / "server.log")
         async with httpx.AsyncClient(base_url=base, timeout=30) as http:
             cid = await new_conversation(http)
             async with http.stream(
@@ -238,9 +201,9 @@ async def test_a_server_killed_mid_round_resumes_with_that_round(
 
     inject(sim, {})
     sim.clear_requests()
-    proc = _serve(tmp_path, sim, port)
+    proc = serve(tmp_path, _env(tmp_path, sim), port)
     try:
-        await _wait_ready(base, proc, tmp_path / "server.log")
+        await until_ready(base, proc, tmp_path / "server.log")
         async with httpx.AsyncClient(base_url=base, timeout=30) as http:
             stored = await until_answer_status(http, cid, "interrupted")
             assert stored["mode"] == "revise"
