@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from llmcouncil.council.spec import CouncilSpec
-from llmcouncil.council.stages import reasoning_for
+from llmcouncil.council.stage_calls import reasoning_for
 from llmcouncil.council.synthesis import read_structure
 from llmcouncil.errors import ConflictError, NotFoundError, ValidationFailedError
 from llmcouncil.providers.base import ChatMessage

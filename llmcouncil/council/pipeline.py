@@ -18,8 +18,9 @@ from llmcouncil.config import Settings
 from llmcouncil.council.events import CouncilEvent, EventType, RunChannel
 from llmcouncil.council.modes import mode_steps
 from llmcouncil.council.spec import CouncilSpec
+from llmcouncil.council.stage_events import StageEvents
 from llmcouncil.council.stage_writes import StageWriter
-from llmcouncil.council.stages import StageEvents, make_title
+from llmcouncil.council.stages import make_title
 from llmcouncil.council.steps import StageSteps
 from llmcouncil.documents.vision import ModelHistories
 from llmcouncil.errors import CouncilError, CouncilFailedError

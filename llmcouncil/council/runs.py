@@ -473,40 +473,16 @@ class RunService:
         await self._pipeline.aclose()
 
 
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class _NewRun:
     """A request for a new run, as ``start`` checked it."""
 
-    __slots__ = (
-        "actor",
-        "content",
-        "conversation_id",
-        "idempotency_key",
-        "may_write",
-        "mode",
-        "rounds",
-        "stream_tokens",
-        "system_prompt",
-    )
-
-    def __init__(
-        self,
-        *,
-        conversation_id: str,
-        content: str,
-        idempotency_key: str | None,
-        system_prompt: str | None,
-        actor: RunActor | None,
-        stream_tokens: bool,
-        may_write: MayWrite | None,
-        mode: str | None = None,
-        rounds: int | None = None,
-    ) -> None:
-        self.mode = mode
-        self.rounds = rounds
-        self.conversation_id = conversation_id
-        self.content = content
-        self.idempotency_key = idempotency_key
-        self.system_prompt = system_prompt
-        self.actor = actor
-        self.stream_tokens = stream_tokens
-        self.may_write = may_write
+    conversation_id: str
+    content: str
+    idempotency_key: str | None
+    system_prompt: str | None
+    actor: RunActor | None
+    stream_tokens: bool
+    may_write: MayWrite | None
+    mode: str | None = None
+    rounds: int | None = None

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from llmcouncil.council.events import CouncilEvent
-from llmcouncil.council.stages import StageEvents
+from llmcouncil.council.stage_events import StageEvents
 
 T = TypeVar("T")
 

@@ -10,163 +10,24 @@ prompt. Reading the reviews (parse, repair turn, votes) is ``review_reading``.
 
 from __future__ import annotations
 
-import asyncio
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from llmcouncil.council import prompts, review_reading
 from llmcouncil.council.aggregation import AggregateResult, aggregate_rankings
-from llmcouncil.council.events import CouncilEvent, EventType
 from llmcouncil.council.ordering import presentation_orders
 from llmcouncil.council.prompt_safety import nonce_for
 from llmcouncil.council.ranking import ParseStatus, response_labels
 from llmcouncil.council.spec import CouncilSpec
+from llmcouncil.council.stage_calls import call_one, gather_stage, reasoning_for
+from llmcouncil.council.stage_events import StageEvents
 from llmcouncil.council.synthesis import StructureFilter
 from llmcouncil.documents.vision import ModelHistories
-from llmcouncil.errors import ModelFailure
-from llmcouncil.providers.base import ChatMessage, ReasoningRequest
+from llmcouncil.providers.base import ChatMessage
 from llmcouncil.records import CallRecord, Stage
-from llmcouncil.resilience.call_plan import unwatched
-from llmcouncil.resilience.calls import CallListeners, CallPlan, ModelCaller
-from llmcouncil.resilience.retry import RetryNotice
-from llmcouncil.resilience.stragglers import StageCut, gather_with_quorum, late_sink
-
-
-class StageEvents:
-    """Turns a call's progress into ``model_*`` events on the run's channel."""
-
-    def __init__(self, emit: Callable[[CouncilEvent], None], *, show_tokens: bool = True) -> None:
-        """``show_tokens`` False: nobody watches this run's tokens (a caller that only waits
-        for the result): no ``model_delta`` events, and each call is collected whole."""
-        self._emit = emit
-        self.show_tokens = show_tokens
-
-    def emit(self, event: CouncilEvent) -> None:
-        self._emit(event)
-
-    def redirected(self, emit: Callable[[CouncilEvent], None]) -> StageEvents:
-        """The same run's events, sent through ``emit`` (e.g. held until a write commits)."""
-        return StageEvents(emit, show_tokens=self.show_tokens)
-
-    def filtered(self, feed: Callable[[str], str], reset: Callable[[], None]) -> StageEvents:
-        """The same run's events, each ``model_delta``'s text passed through ``feed`` (and
-        dropped when nothing is left); ``reset`` when the call starts over."""
-        emit = self._emit
-
-        def filtered_emit(event: CouncilEvent) -> None:
-            if event.type is EventType.MODEL_DELTA:
-                text = feed(str(event.fields.get("text", "")))
-                if not text:
-                    return
-                event = CouncilEvent(event.type, {**event.fields, "text": text})
-            elif event.type is EventType.MODEL_RESET:
-                reset()
-            emit(event)
-
-        return StageEvents(filtered_emit, show_tokens=self.show_tokens)
-
-    def tagged(self, **extra: Any) -> StageEvents:
-        """The same run's events, each carrying ``extra`` (a revision's ``round``)."""
-        emit = self._emit
-
-        def tagged_emit(event: CouncilEvent) -> None:
-            emit(CouncilEvent(event.type, {**event.fields, **extra}))
-
-        return StageEvents(tagged_emit, show_tokens=self.show_tokens)
-
-    def listeners(
-        self, *, stage: int, model: str, stream: bool = True, show_tokens: bool = True
-    ) -> CallListeners:
-        """``stream``: ask the upstream for a stream (first-token timeouts and hedging need
-        one); ``show_tokens``: pass its tokens on as ``model_delta`` events."""
-
-        def delta(text: str) -> None:
-            self._emit(
-                CouncilEvent(EventType.MODEL_DELTA, {"stage": stage, "model": model, "text": text})
-            )
-
-        def fallback(to: str, reason: str) -> None:
-            self._emit(
-                CouncilEvent(
-                    EventType.MODEL_FALLBACK,
-                    {"stage": stage, "model": model, "fallback": to, "reason": reason},
-                )
-            )
-
-        def reset() -> None:
-            self._emit(CouncilEvent(EventType.MODEL_RESET, {"stage": stage, "model": model}))
-
-        def retry(notice: RetryNotice) -> None:
-            self._emit(
-                CouncilEvent(
-                    EventType.MODEL_RETRY,
-                    {
-                        "stage": stage,
-                        "model": model,
-                        "candidate": notice.model,
-                        "attempt": notice.attempt,
-                        "delay_ms": round(notice.delay * 1000),
-                        "kind": notice.error.kind,
-                        "reason": notice.error.message,
-                    },
-                )
-            )
-
-        def hedge(to: str, after_s: float) -> None:
-            self._emit(
-                CouncilEvent(
-                    EventType.MODEL_HEDGE,
-                    {
-                        "stage": stage,
-                        "model": model,
-                        "hedge": to,
-                        "after_ms": round(after_s * 1000),
-                    },
-                )
-            )
-
-        return CallListeners(
-            on_delta=(delta if show_tokens else unwatched) if stream else None,
-            on_fallback=fallback,
-            on_reset=reset,
-            on_retry=retry,
-            on_hedge=hedge,
-        )
-
-    def late(self, record: CallRecord, *, kept: bool) -> None:
-        self._emit(
-            CouncilEvent(
-                EventType.MODEL_LATE,
-                {
-                    "stage": record.stage,
-                    "model": record.model,
-                    "kept": kept,
-                    "reason": record.failure.message if record.failure else "",
-                },
-            )
-        )
-
-    def finished(self, record: CallRecord) -> None:
-        if record.ok:
-            self._emit(
-                CouncilEvent(
-                    EventType.MODEL_COMPLETE,
-                    {
-                        "stage": record.stage,
-                        "model": record.model,
-                        "answered_by": record.answered_by,
-                        "usage": record.usage.as_dict(),
-                        "latency_ms": record.latency_ms,
-                        "ttft_ms": record.ttft_ms,
-                        "fallback_from": record.fallback_from,
-                        "fallback_reason": record.fallback_reason,
-                    },
-                )
-            )
-        else:
-            self._emit(CouncilEvent(EventType.MODEL_ERROR, record.error_item()))
+from llmcouncil.resilience.calls import CallPlan, ModelCaller
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,109 +35,6 @@ class Reviews:
     records: list[CallRecord]
     label_to_model: dict[str, str]
     aggregate: AggregateResult | None
-
-
-def _name_of(plan: CallPlan) -> str:
-    """What the council calls this call's author: its model, or a self-moa sample's name."""
-    name = plan.details.get("sample_name")
-    return plan.model if name is None else str(name)
-
-
-async def _call(
-    caller: ModelCaller, plan: CallPlan, events: StageEvents, *, stream: bool = True
-) -> CallRecord:
-    name = _name_of(plan)
-    listeners = events.listeners(
-        stage=plan.stage, model=name, stream=stream, show_tokens=events.show_tokens
-    )
-    record = await caller.call(plan, listeners)
-    record.model = name
-    events.finished(record)
-    return record
-
-
-def reasoning_for(
-    spec: CouncilSpec, *, stage: str, model: str
-) -> tuple[ReasoningRequest | None, int | None]:
-    """The effort / thinking budget and the output budget of one call: the stage's settings,
-    then the model's over them; the output budget defaults to the preset's ``max_tokens``."""
-    if not spec.reasoning:
-        return None, spec.max_tokens
-    base = dict(spec.reasoning.get(stage) or {})
-    over = (spec.reasoning.get("models") or {}).get(model) or {}
-    base.update({k: v for k, v in over.items() if v is not None})
-    effort, budget = base.get("effort"), base.get("max_reasoning_tokens")
-    request = ReasoningRequest(effort=effort, max_tokens=budget) if effort or budget else None
-    return request, base.get("max_output_tokens") or spec.max_tokens
-
-
-async def _gather_stage(
-    caller: ModelCaller, plans: Sequence[CallPlan], events: StageEvents, *, preset: str | None
-) -> list[CallRecord]:
-    """The stage's calls together, under the straggler policy (quorum, then a grace period).
-
-    A late call is cancelled and recorded as a ``late`` failure; with ``late = "keep"`` (and a
-    run to store it in) it runs on, and is stored as late, outside the stage, when it ends.
-    """
-    policy = caller.policies.stragglers(preset)
-    sink = late_sink.get() if policy.late == "keep" else None
-    outcome = await gather_with_quorum(
-        [_call(caller, p, events) for p in plans],
-        policy=policy,
-        ok=lambda r: r.ok,
-        keep_late=sink is not None,
-    )
-    records: list[CallRecord] = []
-    running = {late.index: late.task for late in outcome.late}
-    for index, (plan, result) in enumerate(zip(plans, outcome.results, strict=True)):
-        if result is not None:
-            records.append(result)
-            continue
-        cut = outcome.cut
-        reason = cut.describe() if cut is not None else "no answer before the stage closed"
-        task = running.get(index)
-        kept = sink is not None and task is not None
-        record = _late_record(plan, reason=f"{reason}; {'kept running' if kept else 'cancelled'}")
-        events.late(record, kept=kept)
-        if sink is not None and task is not None:
-            sink(_settle_late(task, plan=plan, cut=cut))
-        else:
-            records.append(record)
-    return records
-
-
-def _late_record(plan: CallPlan, *, reason: str, text: str = "") -> CallRecord:
-    return CallRecord(
-        stage=plan.stage,
-        model=_name_of(plan),
-        ok=False,
-        position=plan.position,
-        text=text,
-        failure=ModelFailure(model=_name_of(plan), kind="late", message=reason),
-        details={**plan.details, "late": True},
-    )
-
-
-async def _settle_late(
-    task: asyncio.Future[CallRecord], *, plan: CallPlan, cut: StageCut | None
-) -> CallRecord:
-    """A kept late call's record, once it ends: stored as late, never part of the stage."""
-    loop = asyncio.get_running_loop()
-    closed_at = loop.time()
-    record = await task  # cancelled at shutdown: then nothing is stored
-    after = loop.time() - closed_at
-    where = f"{cut.describe()}; " if cut is not None else ""
-    outcome = "answered" if record.ok else "failed"
-    late = _late_record(
-        plan, reason=f"{where}{outcome} {after:.1f} s after the stage closed", text=record.text
-    )
-    late.answered_by = record.answered_by
-    late.usage = record.usage
-    late.latency_ms = record.latency_ms
-    late.ttft_ms = record.ttft_ms
-    late.simulated = record.simulated
-    late.details.update(record.details, late=True, late_ok=record.ok)
-    return late
 
 
 async def collect_answers(
@@ -314,7 +72,7 @@ async def collect_answers(
                 reasoning=reasoning,
             )
         )
-    return await _gather_stage(caller, plans, events, preset=spec.preset)
+    return await gather_stage(caller, plans, events, preset=spec.preset)
 
 
 # Self-MoA's samples spread over this range of temperatures (one model, k varied answers).
@@ -370,7 +128,7 @@ async def collect_samples(
                 },
             )
         )
-    return await _gather_stage(caller, plans, events, preset=spec.preset)
+    return await gather_stage(caller, plans, events, preset=spec.preset)
 
 
 async def collect_revisions(
@@ -431,7 +189,7 @@ async def collect_revisions(
                 details=details,
             )
         )
-    return await _gather_stage(caller, plans, events, preset=spec.preset)
+    return await gather_stage(caller, plans, events, preset=spec.preset)
 
 
 def assign_labels(answers: Sequence[CallRecord], *, seed: int) -> dict[str, str]:
@@ -494,7 +252,7 @@ async def collect_reviews(
                 reasoning=reasoning,
             )
         )
-    records = await _gather_stage(caller, plans, events, preset=spec.preset)
+    records = await gather_stage(caller, plans, events, preset=spec.preset)
     plan_of = {plan.position: plan for plan in plans}
     unread = []
     for record in records:
@@ -582,7 +340,7 @@ async def synthesize(
     if events.show_tokens and spec.structured_synthesis:  # shown apart, never streamed as text
         block = StructureFilter()
         events = events.filtered(block.feed, block.reset)
-    return await _call(caller, plan, events)
+    return await call_one(caller, plan, events)
 
 
 async def make_title(

@@ -7,8 +7,8 @@ import asyncio
 import pytest
 
 from llmcouncil.council.events import CouncilEvent, EventType
+from llmcouncil.council.stage_events import StageEvents
 from llmcouncil.council.stage_writes import behind_write
-from llmcouncil.council.stages import StageEvents
 
 
 def event(kind: EventType, **data: object) -> CouncilEvent:
