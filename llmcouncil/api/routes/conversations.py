@@ -15,17 +15,19 @@ from llmcouncil.api.guards import (
     WritableConversation,
     actor_for_run,
 )
-from llmcouncil.api.run_events import parse_cursor
-from llmcouncil.api.schemas import (
+from llmcouncil.api.results import (
     CancelResult,
     ContinueRequest,
     ContinueResult,
-    ConversationCreate,
     ConversationPublic,
-    ConversationSource,
     ConversationSummaryPublic,
-    ConversationUpdate,
     CouncilResult,
+)
+from llmcouncil.api.run_events import parse_cursor
+from llmcouncil.api.schemas import (
+    ConversationCreate,
+    ConversationSource,
+    ConversationUpdate,
     ErrorBody,
     MessageCreate,
 )

@@ -15,7 +15,8 @@ from pydantic import BaseModel, Field
 
 from llmcouncil.api.deps import RunsDep, StoreDep
 from llmcouncil.api.guards import Asker, ReadableConversation, WritableConversation, actor_for_run
-from llmcouncil.api.schemas import CouncilResult, ErrorBody
+from llmcouncil.api.results import CouncilResult
+from llmcouncil.api.schemas import ErrorBody
 from llmcouncil.council.transcript import result_payload
 from llmcouncil.documents.citations import find_citations
 from llmcouncil.documents.repository import StoredDocument, StoredSection

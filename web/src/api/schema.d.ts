@@ -3069,7 +3069,7 @@ export interface components {
              */
             own_label?: string | null;
             /** @description Null until aggregated. */
-            vote?: components["schemas"]["llmcouncil__api__schemas__VotePublic"] | null;
+            vote?: components["schemas"]["llmcouncil__api__results__VotePublic"] | null;
             /** @description The one repair turn, when the review's ranking failed. */
             repair?: components["schemas"]["RepairPublic"] | null;
             /**
@@ -3415,7 +3415,7 @@ export interface components {
             [key: string]: unknown;
         };
         /** VotePublic */
-        llmcouncil__api__schemas__VotePublic: {
+        llmcouncil__api__results__VotePublic: {
             /**
              * Counted
              * @description full: a complete ranking; partial: a top-k ranking, counted as what it says; none: not counted.
