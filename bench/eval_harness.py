@@ -30,8 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from llmcouncil.api.runtime import Runtime
-from llmcouncil.config import PresetSettings, ProviderSettings, Settings
+from llmcouncil.config import ProviderSettings, Settings
 from llmcouncil.evaluation import EvalItem, EvaluationHarness, EvaluationPlan, EvaluationStore
+from llmcouncil.presets.settings import PresetSettings
 from llmcouncil.privacy.settings import PrivacySettings
 from llmcouncil.sim import SimConfig, SimServer
 from llmcouncil.sim.skills import KeyedQuestion, ModelSkill, SkillConfig

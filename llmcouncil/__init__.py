@@ -5,13 +5,14 @@ The public Python API is small: settings, the error tree, the provider contract,
 simulated upstream. Everything else is reached through the HTTP API or the ``council`` command.
 """
 
-from llmcouncil.config import PresetSettings, ProviderSettings, Settings, load_settings
+from llmcouncil.config import ProviderSettings, Settings, load_settings
 from llmcouncil.errors import (
     ConfigError,
     CouncilError,
     CouncilFailedError,
     ProviderError,
 )
+from llmcouncil.presets.settings import PresetSettings
 from llmcouncil.providers.base import ChatMessage, Completion, CompletionRequest, Provider, Usage
 
 __all__ = [

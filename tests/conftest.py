@@ -26,7 +26,8 @@ from support import (
 )
 
 from llmcouncil.api.app import create_app
-from llmcouncil.config import PresetSettings, ProviderSettings, Settings
+from llmcouncil.config import ProviderSettings, Settings
+from llmcouncil.presets.settings import PresetSettings
 from llmcouncil.sim import SimConfig, SimServer
 
 

@@ -8,10 +8,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from llmcouncil.config import PresetSettings, ProviderSettings, Settings
+from llmcouncil.config import ProviderSettings, Settings
 from llmcouncil.council.events import CouncilEvent
 from llmcouncil.council.pipeline import CouncilPipeline
 from llmcouncil.council.runs import RunHandle, RunService
+from llmcouncil.presets.settings import PresetSettings
 from llmcouncil.providers.fake import FakeProvider
 from llmcouncil.providers.registry import ProviderRegistry
 from llmcouncil.resilience.calls import ModelCaller

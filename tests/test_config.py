@@ -6,15 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from llmcouncil.config import (
-    DEFAULT_CHAIRMAN,
-    DEFAULT_MEMBERS,
-    check_settings,
-    is_demo,
-    load_settings,
-    resolve_model,
-)
+from llmcouncil.config import check_settings, is_demo, load_settings, resolve_model
 from llmcouncil.errors import ConfigError
+from llmcouncil.presets.settings import DEFAULT_CHAIRMAN, DEFAULT_MEMBERS
 
 
 @pytest.fixture(autouse=True)

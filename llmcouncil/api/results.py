@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from llmcouncil.api.schemas import ConversationSource
-from llmcouncil.config import ModeName, StageReasoning
+from llmcouncil.presets.settings import ModeName, StageReasoning
 
 
 class _Open(BaseModel):

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from llmcouncil.config import MAX_REVISION_ROUNDS, ModeName, StageReasoning
+from llmcouncil.presets.settings import MAX_REVISION_ROUNDS, ModeName, StageReasoning
 
 # Where a conversation was started; v1 (OpenAI-compatible clients) and mcp are tools' traffic.
 ConversationSource = Literal["web", "api", "cli", "v1", "mcp", "eval", "batch"]

@@ -25,9 +25,10 @@ from llmcouncil.batches.export import item_row, render
 from llmcouncil.batches.repository import ACTIVE, Batch, BatchItem
 from llmcouncil.batches.service import KIND, BatchPlan, BatchService
 from llmcouncil.cli.common import ConfigOption, DemoOption, settings_from
-from llmcouncil.config import ModeName, Settings
+from llmcouncil.config import Settings
 from llmcouncil.errors import ValidationFailedError
 from llmcouncil.evaluation.dataset import load_dataset
+from llmcouncil.presets.settings import ModeName
 
 _out = Console(highlight=False)
 _err = Console(stderr=True, highlight=False, soft_wrap=True)

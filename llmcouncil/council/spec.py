@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from llmcouncil.config import MAX_MEMBERS, MAX_REVISION_ROUNDS, MODES, Settings, resolve_model
+from llmcouncil.config import Settings, resolve_model
 from llmcouncil.errors import NotFoundError, ValidationFailedError
+from llmcouncil.presets.settings import MAX_MEMBERS, MAX_REVISION_ROUNDS, MODES
 
 
 @dataclass(frozen=True, slots=True)

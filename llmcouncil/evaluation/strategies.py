@@ -23,10 +23,11 @@ import json
 from dataclasses import dataclass
 from typing import Protocol
 
-from llmcouncil.config import MODES, Settings
+from llmcouncil.config import Settings
 from llmcouncil.council.spec import resolve_council
 from llmcouncil.errors import ValidationFailedError
 from llmcouncil.evaluation.execution import RunRequest
+from llmcouncil.presets.settings import MODES
 
 BASELINE = "council"
 DEFAULT_STRATEGIES: tuple[str, ...] = ("council", "select", "self-moa", "members", "chairman")

@@ -36,7 +36,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from llmcouncil.api.inputs import text_problem
 from llmcouncil.api.runtime import Runtime
-from llmcouncil.config import ModeName
 from llmcouncil.council.events import EventType
 from llmcouncil.council.simulated import marked
 from llmcouncil.council.transcript import result_payload
@@ -44,6 +43,7 @@ from llmcouncil.documents.inline import InlineFile, decode_inline, read_inline
 from llmcouncil.documents.service import document_service
 from llmcouncil.errors import CouncilError, ValidationFailedError
 from llmcouncil.mcp_server.summary import ConsultResult, as_text, summarize
+from llmcouncil.presets.settings import ModeName
 
 SERVER_NAME = "llm-council"
 INSTRUCTIONS = (

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from llmcouncil.api.inputs import INT64_MAX
-from llmcouncil.config import MAX_REVISION_ROUNDS, ModeName
+from llmcouncil.presets.settings import MAX_REVISION_ROUNDS, ModeName
 
 MODEL_PREFIX = "council"
 OWNER = "llm-council"

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from llmcouncil.config import MAX_MEMBERS, StageReasoning
+from llmcouncil.presets.settings import MAX_MEMBERS, StageReasoning
 
 MAX_MODEL_ID = 300
 

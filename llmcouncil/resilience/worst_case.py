@@ -22,7 +22,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from llmcouncil.config import MAX_REVISION_ROUNDS, MODES, PresetSettings, Settings
+from llmcouncil.config import Settings
+from llmcouncil.presets.settings import MAX_REVISION_ROUNDS, MODES, PresetSettings
 from llmcouncil.resilience.policy import PolicyBook
 
 

@@ -9,7 +9,7 @@ import httpx
 from gov_support import Governed
 from support import CHAIRMAN, MEMBERS, LiveServer
 
-from llmcouncil.config import PresetSettings
+from llmcouncil.presets.settings import PresetSettings
 
 RETIRED = "openai/gpt-4.5-preview"  # the simulator lists it with a past expiration date
 

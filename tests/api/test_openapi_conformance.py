@@ -34,7 +34,8 @@ from schemathesis.checks import (
 from support import CHAIRMAN, MEMBERS, TEST_KEY_ENV, free_port
 
 from llmcouncil.api.app import create_app
-from llmcouncil.config import PresetSettings, ProviderSettings, Settings
+from llmcouncil.config import ProviderSettings, Settings
+from llmcouncil.presets.settings import PresetSettings
 from llmcouncil.sim import SimConfig, SimServer
 
 CHECKS = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gov_support import GovernedFactory
 
-from llmcouncil.config import PresetSettings
+from llmcouncil.presets.settings import PresetSettings
 from llmcouncil.sim import SimServer
 
 MEMBERS = [

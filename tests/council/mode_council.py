@@ -9,9 +9,10 @@ from typing import Any
 
 from fake_council import CHAIR, MEMBERS, TITLER, FakeCouncil
 
-from llmcouncil.config import PresetSettings, ProviderSettings, Settings
+from llmcouncil.config import ProviderSettings, Settings
 from llmcouncil.council.pipeline import CouncilPipeline
 from llmcouncil.council.runs import RunService
+from llmcouncil.presets.settings import PresetSettings
 from llmcouncil.providers.fake import FakeProvider
 from llmcouncil.providers.registry import ProviderRegistry
 from llmcouncil.resilience.calls import ModelCaller

@@ -10,11 +10,11 @@ import pytest
 from fake_council import CHAIR, MEMBERS, events_of, ranking
 from mode_council import STRUCTURED_CHAIR, mode_council
 
-from llmcouncil.config import MODES
 from llmcouncil.council.events import EventType
 from llmcouncil.council.modes import MODE_STEPS
 from llmcouncil.council.transcript import run_payload
 from llmcouncil.errors import ValidationFailedError
+from llmcouncil.presets.settings import MODES
 from llmcouncil.providers.fake import FakeReply
 from llmcouncil.records import RunStatus, Stage
 

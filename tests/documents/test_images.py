@@ -14,8 +14,9 @@ from cryptography.fernet import Fernet
 from files import make_png
 from support import LiveServer
 
-from llmcouncil.config import PresetSettings, Settings
+from llmcouncil.config import Settings
 from llmcouncil.documents.settings import DocumentSettings
+from llmcouncil.presets.settings import PresetSettings
 from llmcouncil.sim import FaultSpec, SimServer
 from llmcouncil.sim.state import CapturedRequest
 

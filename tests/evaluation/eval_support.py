@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from llmcouncil.api.runtime import Runtime
-from llmcouncil.config import PresetSettings, ProviderSettings, Settings
+from llmcouncil.config import ProviderSettings, Settings
 from llmcouncil.evaluation import EvalItem, EvaluationHarness, EvaluationStore
+from llmcouncil.presets.settings import PresetSettings
 from llmcouncil.sim import SimConfig, SimServer
 from llmcouncil.sim.skills import JudgeLeaning, KeyedQuestion, ModelSkill, SkillConfig
 

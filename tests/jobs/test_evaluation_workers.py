@@ -16,7 +16,7 @@ from cryptography.fernet import Fernet
 from jobs_support import REDIS, start_worker, stop_worker, worker_env
 from support import CHAIRMAN, MEMBERS, until
 
-from llmcouncil.config import PresetSettings
+from llmcouncil.presets.settings import PresetSettings
 from llmcouncil.sim import FaultSpec, SimConfig, SimServer
 from llmcouncil.sim.skills import KeyedQuestion, SkillConfig
 

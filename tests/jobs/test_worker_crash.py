@@ -32,7 +32,7 @@ from jobs_support import (
 )
 from support import CHAIRMAN, MEMBERS
 
-from llmcouncil.config import PresetSettings
+from llmcouncil.presets.settings import PresetSettings
 from llmcouncil.sim import FaultSpec, SimServer
 
 QUESTIONS = ["Why is the sky blue?", "Why is the sea salty?", "Why do cats purr?"]

@@ -18,8 +18,9 @@ from cryptography.fernet import Fernet
 from openai import AsyncOpenAI
 from support import LiveServer
 
-from llmcouncil.config import PresetSettings, Settings
+from llmcouncil.config import Settings
 from llmcouncil.documents.settings import DocumentSettings
+from llmcouncil.presets.settings import PresetSettings
 from llmcouncil.sim import SimServer
 
 _spec = importlib.util.spec_from_file_location(

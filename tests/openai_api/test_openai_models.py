@@ -6,7 +6,7 @@ from typing import Any
 
 from openai import AsyncOpenAI
 
-from llmcouncil.config import PresetSettings
+from llmcouncil.presets.settings import PresetSettings
 
 
 async def test_the_models_are_the_presets(make_settings: Any, start_server: Any) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 from support import CHAIRMAN, MEMBERS, new_conversation, stream_events
 
-from llmcouncil.config import PresetSettings
+from llmcouncil.presets.settings import PresetSettings
 from llmcouncil.sim import SimServer
 
 RETIRED = "anthropic/claude-3-opus"  # listed by the simulator with a past expiration date

@@ -13,7 +13,8 @@ from typing import Any
 from resilience_support import MISTRAL, Launch, ask, final, inject, of, quick_resilience
 from support import CHAIRMAN, new_conversation
 
-from llmcouncil.config import PresetSettings, Settings
+from llmcouncil.config import Settings
+from llmcouncil.presets.settings import PresetSettings
 from llmcouncil.resilience.policy import CallDeadline, PolicyBook
 from llmcouncil.resilience.settings import (
     PresetResilienceSettings,

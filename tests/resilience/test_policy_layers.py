@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from llmcouncil.config import PresetSettings, Settings, TimeoutSettings
+from llmcouncil.config import Settings, TimeoutSettings
+from llmcouncil.presets.settings import PresetSettings
 from llmcouncil.resilience.policy import PolicyBook
 from llmcouncil.resilience.settings import (
     BreakerSettings,

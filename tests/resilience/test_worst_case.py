@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from llmcouncil.config import PresetSettings, Settings
+from llmcouncil.config import Settings
 from llmcouncil.council.pipeline import TITLE_GRACE_SECONDS
+from llmcouncil.presets.settings import PresetSettings
 from llmcouncil.resilience.settings import ResilienceSettings, StageDeadlineSettings
 from llmcouncil.resilience.worst_case import mode_table, worst_case_council
 

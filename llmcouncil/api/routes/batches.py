@@ -32,9 +32,9 @@ from llmcouncil.batches.service import (
     BatchService,
     Viewer,
 )
-from llmcouncil.config import ModeName
 from llmcouncil.council.spec import CouncilSpec
 from llmcouncil.errors import PermissionDeniedError
+from llmcouncil.presets.settings import ModeName
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "Not signed in (users mode)"},

@@ -34,7 +34,6 @@ from llmcouncil.api.schemas import (
 from llmcouncil.api.sse import run_stream
 from llmcouncil.api.takeover import stored_focus
 from llmcouncil.auth.policy import Principal
-from llmcouncil.config import StageReasoning
 from llmcouncil.council.runs import RunHandle
 from llmcouncil.council.spec import CouncilSpec, resolve_council
 from llmcouncil.council.transcript import (
@@ -45,6 +44,7 @@ from llmcouncil.council.transcript import (
 )
 from llmcouncil.documents.context import Focus
 from llmcouncil.documents.service import document_service, reading
+from llmcouncil.presets.settings import StageReasoning
 from llmcouncil.records import RunStatus
 from llmcouncil.store.repository import ConversationDetail
 

@@ -16,7 +16,7 @@ from llmcouncil.api.guards import AnyUser
 from llmcouncil.api.runtime import Runtime
 from llmcouncil.api.schemas import ModelsPublic
 from llmcouncil.auth.policy import CouncilPolicy, Principal
-from llmcouncil.config import PresetSettings
+from llmcouncil.presets.settings import PresetSettings
 from llmcouncil.providers.catalogue import ModelInfo
 
 router = APIRouter(tags=["system"])
