@@ -20,6 +20,8 @@ from machine_speed import probe
 
 from llmcouncil.council.aggregation import ReviewerRanking, aggregate_rankings
 from llmcouncil.council.ranking import response_labels
+from llmcouncil.council.ranking_summary import ranking_summary
+from llmcouncil.council.spec import CouncilSpec
 
 
 def council(members: int, *, seed: int) -> tuple[list[ReviewerRanking], dict[str, str]]:
@@ -45,7 +47,11 @@ def council(members: int, *, seed: int) -> tuple[list[ReviewerRanking], dict[str
 
 def bookkeeping(reviews: list[ReviewerRanking], label_to_model: dict[str, str], seed: int) -> None:
     result = aggregate_rankings(reviews, label_to_model, seed=seed)
-    result.as_dict()  # the agreement too, as the stage-2 write asks for it
+    spec = CouncilSpec(preset=None, members=list(label_to_model.values()), chairman="chair")
+    summary = ranking_summary(  # the agreement too, as the stage-2 write asks for it
+        spec=spec, seed=seed, label_to_model=label_to_model, aggregate=result, skipped_reason=None
+    )
+    summary.as_json()
 
 
 def measure(members: int, rounds: int) -> dict[str, float]:

@@ -25,6 +25,7 @@ from llmcouncil.council.preferences import (
     outcome,
     tier_index,
 )
+from llmcouncil.council.ranking_summary import RankingSummary
 from llmcouncil.records import CallRecord, Stage
 from llmcouncil.store.records import RunDetail
 from llmcouncil.store.tables import utcnow
@@ -56,8 +57,8 @@ def length_bin(length_a: int, length_b: int) -> int:
 
 def run_figures(detail: RunDetail) -> RunFigures:
     run = detail.run
-    meta = run.meta or {}
-    label_to_model: dict[str, str] = dict(run.label_to_model or meta.get("label_to_model") or {})
+    summary = RankingSummary.stored(run.meta) or RankingSummary()
+    label_to_model = dict(run.label_to_model or summary.label_to_model)
     answers = {c.model: c for c in detail.calls if c.stage == Stage.ANSWERS and c.ok}
     labels = sorted(label for label, member in label_to_model.items() if member in answers)
     # The model that really wrote each labelled answer (after a fallback, not the member).
@@ -71,9 +72,11 @@ def run_figures(detail: RunDetail) -> RunFigures:
         "preset": (run.council or {}).get("preset"),
         "settled_at": run.finished_at or utcnow(),
     }
-    figures = RunFigures(run=_run_row(detail, common, reviews=reviews, author=author))
+    figures = RunFigures(
+        run=_run_row(detail, common, summary=summary, reviews=reviews, author=author)
+    )
     wins = _pairs(figures, counted, labels=labels, author=author, lengths=lengths, common=common)
-    strengths = {row.get("label"): row.get("strength") for row in meta.get("aggregate") or []}
+    strengths = {row.label: row.strength for row in summary.aggregate}
     for label in labels:
         call = answers[label_to_model[label]]
         won, compared = wins.get(label, (0.0, 0))
@@ -88,7 +91,7 @@ def run_figures(detail: RunDetail) -> RunFigures:
                 "comparisons": compared,
                 "first_places": sum(1 for r in counted if r.tiers and label in r.tiers[0]),
                 "rankings": sum(1 for r in counted if r.tiers and label in tier_index(r.tiers)),
-                "won": label == meta.get("winner_label"),
+                "won": label == summary.winner_label,
                 "strength": strengths.get(label),
             }
         )
@@ -271,19 +274,18 @@ def _run_row(
     detail: RunDetail,
     common: dict[str, Any],
     *,
+    summary: RankingSummary,
     reviews: list[_Review],
     author: Mapping[str, str],
 ) -> dict[str, Any]:
     run = detail.run
-    meta = run.meta or {}
     chairs = [c for c in detail.calls if c.stage == Stage.FINAL]
     chair = next((c for c in chairs if c.ok), chairs[-1] if chairs else None)
     costs = [c.usage.cost for c in detail.calls if c.usage.cost is not None]
-    winner = meta.get("winner_label")
+    winner = summary.winner_label
     duration = None
     if run.finished_at is not None and run.created_at is not None:
         duration = (run.finished_at - run.created_at).total_seconds() * 1000
-    agreement = meta.get("agreement") or {}
     return {
         **common,
         "status": run.status,
@@ -294,8 +296,8 @@ def _run_row(
         "chairman": _who(chair) if chair is not None else (run.council or {}).get("chairman"),
         "winner_label": winner if winner in author else None,
         "winner_model": author.get(winner) if winner else None,
-        "no_clear_winner": bool(meta.get("no_clear_winner", winner is None)),
-        "kendall_w": agreement.get("kendall_w"),
+        "no_clear_winner": summary.no_clear_winner,
+        "kendall_w": summary.agreement.kendall_w if summary.agreement else None,
         "calls": len(detail.calls),
         "prompt_tokens": sum(c.usage.prompt_tokens for c in detail.calls),
         "completion_tokens": sum(c.usage.completion_tokens for c in detail.calls),

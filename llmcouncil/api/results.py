@@ -124,6 +124,12 @@ class StructuredSynthesis(BaseModel):
     confidence: SynthesisConfidence = Field(default_factory=SynthesisConfidence)
 
 
+class EarlyStopPublic(_Open):
+    kind: Literal["unanimous", "unchanged"]
+    reason: str
+    round: int | None = Field(default=None, description='For "unchanged": the revision round.')
+
+
 class Stage3Final(_CallFields):
     model: str | None = Field(description="The chairman; null when every chairman failed.")
     response: str
@@ -148,8 +154,8 @@ class Stage3Final(_CallFields):
     review_summary: str | None = Field(
         default=None, description="Mode select: how the reviewers placed the selected answer."
     )
-    early_stop: dict[str, Any] | None = Field(
-        default=None, description='{"kind": "unanimous" | "unchanged", "reason", "round"}.'
+    early_stop: EarlyStopPublic | None = Field(
+        default=None, description="Why the run ended before its review or revisions."
     )
 
 
@@ -198,6 +204,23 @@ class VoteUsePublic(_Open):
     note: str = ""
 
 
+class AggregationPublic(_Open):
+    method: str = Field(default="bradley_terry", description="How the votes were combined.")
+    bootstrap_rounds: int
+    confidence: float = Field(description="The intervals' coverage (0.95).")
+    counted_reviewers: int
+    reviewer_weights: dict[str, float] = Field(
+        default_factory=dict, description="Reviewer → the weight applied, for those other than 1."
+    )
+
+
+class PrivacySummaryPublic(_Open):
+    policy: str = Field(description="The privacy policy applied (redact, block, off …).")
+    redactions: dict[str, int] = Field(
+        default_factory=dict, description="Values replaced, per entity type."
+    )
+
+
 class RunMetadata(_Open):
     """Empty until stage 2 completes."""
 
@@ -212,12 +235,17 @@ class RunMetadata(_Open):
         default=None, description="The top answer's interval overlaps the second's."
     )
     winner_label: str | None = None
-    aggregation: dict[str, Any] | None = None
+    winner_note: str | None = Field(
+        default=None, description="How clear the top is, in a sentence."
+    )
+    aggregation: AggregationPublic | None = None
     votes: list[VoteUsePublic] = Field(default_factory=list)
     seed: int | None = None
     preset: str | None = None
     members: list[str] | None = None
     chairman: str | None = None
+    mode: ModeName | None = Field(default=None, description="Set for every mode but classic.")
+    early_stop: EarlyStopPublic | None = None
 
 
 class UserMessagePublic(_Open):
@@ -286,7 +314,7 @@ class CouncilResult(BaseModel):
     status: str
     error: dict[str, Any] | None
     usage: CallUsagePublic
-    privacy: dict[str, Any] | None = Field(
+    privacy: PrivacySummaryPublic | None = Field(
         default=None, description="The privacy policy applied and redactions per entity type."
     )
     mode: ModeName = "classic"

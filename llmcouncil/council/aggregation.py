@@ -25,8 +25,8 @@ from __future__ import annotations
 import functools
 import random
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal, TypedDict
+from dataclasses import dataclass, field
+from typing import Literal, TypedDict
 
 from llmcouncil.council.agreement import Agreement, Vote, measure_agreement
 from llmcouncil.council.preferences import (
@@ -37,10 +37,8 @@ from llmcouncil.council.preferences import (
     outcome,
     tier_index,
 )
-from llmcouncil.council.spec import CouncilSpec
 from llmcouncil.council.strength import (
     BOOTSTRAP_ROUNDS,
-    CONFIDENCE,
     Matrix,
     bootstrap_intervals,
     fit_log_strengths,
@@ -72,8 +70,8 @@ class AggregateRow:
     label: str
     average_rank: float | None  # rounded to 2 places like the original; None when never ranked
     rankings_count: int
-    first_place_votes: int  # counted votes that put it in their first tier (shared or not)
-    self_rank_average: float | None  # where its author put it when reviewing (counted votes)
+    first_place_votes: int = 0  # counted votes that put it in their first tier (shared or not)
+    self_rank_average: float | None = None  # where its author put it when reviewing (counted)
     strength: float | None = None  # Bradley–Terry log-strength, mean 0 over the ranked answers
     ci_low: float | None = None  # 95 % bootstrap interval over reviewers
     ci_high: float | None = None
@@ -121,16 +119,6 @@ class AggregateResult:
             for row in self.rows
             if row.average_rank is not None
         ]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "rows": [asdict(row) for row in self.rows],
-            "agreement": asdict(self.agreement),
-            "no_clear_winner": self.no_clear_winner,
-            "winner": self.winner,
-            "winner_note": self.winner_note,
-            "votes": [asdict(vote) for vote in self.votes],
-        }
 
 
 @dataclass(frozen=True)
@@ -339,38 +327,3 @@ def _shown(value: float) -> float:
 def _average(doubled: list[int]) -> float | None:
     # round(float) like the prototype, so as_original() matches it to the digit.
     return round(sum(doubled) / (2 * len(doubled)), 2) if doubled else None
-
-
-def ranking_metadata(
-    *,
-    spec: CouncilSpec,
-    seed: int,
-    label_to_model: dict[str, str],
-    aggregate: AggregateResult | None,
-    skipped_reason: str | None,
-) -> dict[str, Any]:
-    details = aggregate.as_dict() if aggregate is not None else {}
-    return {
-        "label_to_model": label_to_model,
-        "aggregate_rankings": aggregate.as_original() if aggregate is not None else [],
-        "aggregate": details.get("rows", []),
-        "agreement": details.get("agreement"),
-        "no_clear_winner": aggregate.no_clear_winner if aggregate is not None else True,
-        "winner_label": aggregate.winner if aggregate is not None else None,
-        "winner_note": aggregate.winner_note if aggregate is not None else skipped_reason,
-        "aggregation": {
-            "method": "bradley_terry",
-            "bootstrap_rounds": aggregate.bootstrap_rounds if aggregate else BOOTSTRAP_ROUNDS,
-            "confidence": CONFIDENCE,
-            "counted_reviewers": aggregate.counted_reviewers if aggregate is not None else 0,
-            "reviewer_weights": aggregate.weights if aggregate is not None else {},
-        },
-        "votes": details.get("votes", []),
-        "self_votes_excluded": spec.exclude_self_votes,
-        "ranking_skipped": skipped_reason is not None,
-        "ranking_skipped_reason": skipped_reason,
-        "seed": seed,
-        "preset": spec.preset,
-        "members": spec.members,
-        "chairman": spec.chairman,
-    }

@@ -24,6 +24,7 @@ from llmcouncil.council.stages import make_title
 from llmcouncil.council.steps import StageSteps
 from llmcouncil.documents.vision import ModelHistories
 from llmcouncil.errors import CouncilError, CouncilFailedError
+from llmcouncil.privacy.policy import PrivacySummary
 from llmcouncil.providers.base import ChatMessage
 from llmcouncil.records import CallRecord, RunStatus, usage_total
 from llmcouncil.resilience.calls import ModelCaller
@@ -45,9 +46,9 @@ class RunContext:
     simulated: bool
     resume: RunDetail | None = None
     records: list[CallRecord] = field(default_factory=list)
-    # What the privacy guard did before this run: {"policy", "redactions": {entity: count}}.
+    # What the privacy guard did before this run.
     # ``question`` and ``history`` above are already redacted.
-    privacy: dict[str, Any] | None = None
+    privacy: PrivacySummary | None = None
     # The run as stored, when the write that completed it read it back in the same job.
     stored: RunDetail | None = None
     # Whether anyone watches the tokens (``model_delta``); False for a caller that only waits
@@ -109,7 +110,7 @@ class CouncilPipeline:
                     "preset": spec.preset,
                     "mode": spec.mode,
                     "simulated": ctx.simulated,
-                    "privacy": ctx.privacy,
+                    "privacy": ctx.privacy.as_json() if ctx.privacy else None,
                 },
             )
         )

@@ -19,6 +19,7 @@ from llmcouncil.council import prompts
 from llmcouncil.council.aggregation import AggregateResult, ReviewerRanking
 from llmcouncil.council.prompt_safety import model_names
 from llmcouncil.council.ranking import ParsedRanking, ParseStatus, parse_ranking
+from llmcouncil.council.ranking_summary import RankingSummary
 from llmcouncil.records import CallRecord
 from llmcouncil.resilience.call_plan import CallListeners, CallPlan, unwatched
 from llmcouncil.resilience.calls import ModelCaller
@@ -221,11 +222,6 @@ class AggregateView:
         return cls(ranked, aggregate.no_clear_winner)
 
     @classmethod
-    def stored(cls, metadata: dict[str, Any]) -> AggregateView:
-        """From a stored run's metadata; a run stored before strengths orders by mean rank."""
-        rows = metadata.get("aggregate") or []
-        if any("strength" in row for row in rows):
-            ranked = [row["label"] for row in rows if row.get("strength") is not None]
-        else:
-            ranked = [row["label"] for row in rows if row.get("average_rank") is not None]
-        return cls(ranked, bool(metadata.get("no_clear_winner")))
+    def stored(cls, summary: RankingSummary) -> AggregateView:
+        """From a stored run's summary; a run stored before strengths orders by mean rank."""
+        return cls([row.label for row in summary.ranked()], summary.no_clear_winner)

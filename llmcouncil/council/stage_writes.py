@@ -19,6 +19,9 @@ from llmcouncil.council.stage_events import StageEvents
 
 T = TypeVar("T")
 
+# The events that announce a stored stage: made up front, or once the write has committed.
+Announcement = list[CouncilEvent] | Callable[[], list[CouncilEvent]]
+
 log = logging.getLogger(__name__)
 
 
@@ -74,16 +77,16 @@ async def await_write(write: Awaitable[object] | None) -> None:
 
 
 async def announce_when_stored(
-    write: Awaitable[object] | None, announce: list[CouncilEvent], *, events: StageEvents
+    write: Awaitable[object] | None, announce: Announcement, *, events: StageEvents
 ) -> None:
     await await_write(write)
-    for event in announce:
+    for event in _made(announce):
         events.emit(event)
 
 
 async def behind_write(
     write: Awaitable[object] | None,
-    announce: list[CouncilEvent],
+    announce: Announcement,
     *,
     events: StageEvents,
     next_stage: Callable[[StageEvents], Awaitable[T]],
@@ -95,7 +98,7 @@ async def behind_write(
     before the next stage's result is used: what is announced is what a crash would keep.
     """
     if write is None:
-        for event in announce:
+        for event in _made(announce):
             events.emit(event)
         return await next_stage(events)
     held = _HeldEvents(events.emit)
@@ -115,7 +118,7 @@ async def behind_write(
         upcoming.cancel()
         await asyncio.gather(upcoming, return_exceptions=True)
         raise
-    for event in announce:
+    for event in _made(announce):
         events.emit(event)
     held.release()
     return await upcoming
@@ -140,20 +143,19 @@ class StageWriter:
     def __init__(self, events: StageEvents) -> None:
         self.events = events
         self._write: Awaitable[object] | None = None
-        self._done: list[CouncilEvent] = []
+        self._done: Announcement = []
 
-    def begin(self, write: Awaitable[object] | None, *, done: list[CouncilEvent]) -> None:
-        """``write`` (None: the stage was already stored) and the events announcing it."""
+    def begin(self, write: Awaitable[object] | None, *, done: Announcement) -> None:
+        """``write`` (None: the stage was already stored) and the events announcing it: a list,
+        or a function that makes them once the write has committed (from what it wrote)."""
         if self._write is not None:  # never left an un-awaited coroutine
             raise RuntimeError("a stage write is already in flight")
         self._write, self._done = write, done
 
-    def _take(
-        self, then: list[CouncilEvent]
-    ) -> tuple[Awaitable[object] | None, list[CouncilEvent]]:
+    def _take(self, then: list[CouncilEvent]) -> tuple[Awaitable[object] | None, Announcement]:
         write, done = self._write, self._done
         self._write, self._done = None, []
-        return write, [*done, *then]
+        return write, _joined(done, then)
 
     async def behind(
         self, then: list[CouncilEvent], next_stage: Callable[[StageEvents], Awaitable[T]]
@@ -172,6 +174,14 @@ class StageWriter:
         write, self._write = self._write, None
         await await_write(write)
 
-    def take_done(self) -> list[CouncilEvent]:
-        done, self._done = self._done, []
+
+def _made(announce: Announcement) -> list[CouncilEvent]:
+    return announce() if callable(announce) else announce
+
+
+def _joined(done: Announcement, then: list[CouncilEvent]) -> Announcement:
+    if not then:
         return done
+    if callable(done):
+        return lambda: [*done(), *then]
+    return [*done, *then]

@@ -19,8 +19,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from llmcouncil.council.aggregation import ranking_metadata
 from llmcouncil.council.events import CouncilEvent, EventType
+from llmcouncil.council.ranking_summary import EarlyStop, RankingSummary, ranking_summary
 from llmcouncil.council.review_reading import AggregateView
 from llmcouncil.council.stage_items import stage1_item, stage2_item
 from llmcouncil.council.stage_writes import StageWriter, set_when_done
@@ -52,12 +52,20 @@ if TYPE_CHECKING:
 SHORT_ANSWER_CHARS = 40
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class ReviewOutcome:
+    """The review stage's calls and what they concluded. ``view`` is what the chairman is told,
+    known at once; ``summary`` (the leaderboard with its agreement statistics) is worked out
+    when first asked for, by the stage's write once the chairman's request has left."""
+
     records: list[CallRecord]
     label_to_model: dict[str, str]
     view: AggregateView
-    metadata: dict[str, Any]  # filled by the stage's write, before it is announced
+    describe: Callable[[], RankingSummary]  # memoised: the same summary every time
+
+    @property
+    def summary(self) -> RankingSummary:
+        return self.describe()
 
 
 def round_of(record: CallRecord) -> int:
@@ -91,7 +99,7 @@ class StageSteps:
         resume = ctx.resume
         self._done = resume.run.stages_done if resume else 0
         self._stored = resume.calls if resume else []
-        self.early_stop: dict[str, Any] | None = None
+        self.early_stop: EarlyStop | None = None
 
     def emit(self, event: CouncilEvent) -> None:
         self.writer.events.emit(event)
@@ -196,11 +204,11 @@ class StageSteps:
         )
         self.writer.begin(write, done=[done])
         if changed == 0 and self.spec.early_stop:
-            self.early_stop = {
-                "kind": "unchanged",
-                "round": round_number,
-                "reason": f"no answer changed in revision round {round_number}",
-            }
+            self.early_stop = EarlyStop(
+                kind="unchanged",
+                round=round_number,
+                reason=f"no answer changed in revision round {round_number}",
+            )
         return revised
 
     # --- stage 2 ------------------------------------------------------------------------------
@@ -222,9 +230,10 @@ class StageSteps:
         if self._done >= Stage.REVIEWS and ctx.resume is not None:
             await self.writer.settle([start])
             records = [c for c in self._stored if c.stage == Stage.REVIEWS]
-            metadata = dict(ctx.resume.run.meta or {})
-            label_map = dict(metadata.get("label_to_model") or {})
-            view = AggregateView.stored(metadata)
+            stored = RankingSummary.stored(ctx.resume.run.meta) or RankingSummary()
+            label_map = dict(ctx.resume.run.label_to_model or stored.label_to_model)
+            view = AggregateView.stored(stored)
+            outcome = ReviewOutcome(records, label_map, view, describe=lambda: stored)
         else:
             skipped = "only one answer survived stage 1" if len(ok) < 2 else None
             reviews: Reviews | None = None
@@ -247,56 +256,46 @@ class StageSteps:
                 await self.writer.settle([start])
             label_map = reviews.label_to_model if reviews else {"Response A": ok[0].model}
             aggregate = reviews.aggregate if reviews else None
-            view = AggregateView.of(aggregate)
             # The chairman needs only the aggregate's order and the votes: the rest of the
-            # stage's metadata (the agreement statistics above all) is worked out once its
-            # request has left, by the write, and announced with the stage as stored.
-            metadata = {}
-            write = self._write_reviews(
-                records=records,
-                label_to_model=label_map,
-                metadata=metadata,
-                describe=functools.partial(
-                    ranking_metadata,
+            # summary (the agreement statistics above all) is worked out once its request has
+            # left, by the write, and announced with the stage as stored.
+            describe = functools.cache(
+                functools.partial(
+                    ranking_summary,
                     spec=spec,
                     seed=ctx.seed,
                     label_to_model=label_map,
                     aggregate=aggregate,
                     skipped_reason=skipped
                     or ("every reviewer failed" if reviews and aggregate is None else None),
-                ),
+                    early_stop=self.early_stop,
+                )
             )
+            outcome = ReviewOutcome(records, label_map, AggregateView.of(aggregate), describe)
+            write = self._write_reviews(outcome)
         ctx.records += records
-        done = CouncilEvent(
-            EventType.STAGE2_COMPLETE,
-            {
-                "data": [stage2_item(r) for r in records if r.ok],
-                "metadata": metadata,  # filled by the write, before it is announced
-                "errors": [r.error_item() for r in records if not r.ok],
-            },
+        self.writer.begin(
+            write,
+            done=lambda: [
+                CouncilEvent(
+                    EventType.STAGE2_COMPLETE,
+                    {
+                        "data": [stage2_item(r) for r in records if r.ok],
+                        "metadata": outcome.summary.as_json(),
+                        "errors": [r.error_item() for r in records if not r.ok],
+                    },
+                )
+            ],
         )
-        self.writer.begin(write, done=[done])
-        return ReviewOutcome(records, label_map, view, metadata)
+        return outcome
 
-    async def _write_reviews(
-        self,
-        *,
-        records: list[CallRecord],
-        label_to_model: dict[str, str],
-        metadata: dict[str, Any],
-        describe: Callable[[], dict[str, Any]],
-    ) -> None:
-        metadata.update(describe())
-        if self.spec.mode != "classic":
-            metadata["mode"] = self.spec.mode
-        if self.early_stop is not None:
-            metadata["early_stop"] = self.early_stop
+    async def _write_reviews(self, outcome: ReviewOutcome) -> None:
         await self._store.record_stage(
             self.ctx.run_id,
             stage=Stage.REVIEWS,
-            calls=records,
-            label_to_model=label_to_model,
-            meta=metadata,
+            calls=outcome.records,
+            label_to_model=outcome.label_to_model,
+            meta=outcome.summary.as_json(),
         )
 
     # --- stage 3 ------------------------------------------------------------------------------
@@ -330,17 +329,17 @@ class StageSteps:
                 f"every chairman failed: "
                 f"{chair.failure.message if chair.failure else 'no reason given'}"
             )
-            final = final_degraded(top_answer(ok, review.metadata), reason=reason)
+            final = final_degraded(top_answer(ok, review.summary), reason=reason)
         return await self.finish(final, calls=[chair], errors=[] if chair.ok else [chair])
 
     async def select(self, ok: list[CallRecord], review: ReviewOutcome) -> bool:
         """``select``: the top-ranked answer verbatim, with the review's summary; no chairman."""
-        await self.writer.settle([CouncilEvent(EventType.STAGE3_START)])  # metadata now filled
-        best = top_answer(ok, review.metadata) or ok[0]
+        await self.writer.settle([CouncilEvent(EventType.STAGE3_START)])
+        best = top_answer(ok, review.summary) or ok[0]
         label = next((lb for lb, m in review.label_to_model.items() if m == best.model), None)
         final = final_selected(
             best,
-            summary=review_summary(review.metadata, model=best.model),
+            summary=review_summary(review.summary, model=best.model),
             label=label,
             simulated=best.simulated,
         )
@@ -354,10 +353,10 @@ class StageSteps:
     async def unanimous_answer(self, ok: list[CallRecord]) -> bool:
         """Early stop: the one answer every member gave, without review or chairman."""
         await self.writer.settle()
-        self.early_stop = {
-            "kind": "unanimous",
-            "reason": f"all {len(ok)} members gave the same short answer; the review was skipped",
-        }
+        self.early_stop = EarlyStop(
+            kind="unanimous",
+            reason=f"all {len(ok)} members gave the same short answer; the review was skipped",
+        )
         return await self.finish(final_unanimous(ok[0], members=len(ok)), calls=[], errors=[])
 
     async def finish(
@@ -372,7 +371,7 @@ class StageSteps:
             title.done() and not title.cancelled() and title.exception() is None
         )
         if self.early_stop is not None:
-            final["early_stop"] = self.early_stop
+            final["early_stop"] = self.early_stop.as_json()
         self.ctx.stored = await self._store.record_stage(
             self.ctx.run_id,
             stage=Stage.FINAL,
@@ -395,11 +394,9 @@ class StageSteps:
         return self
 
 
-def top_answer(answers: list[CallRecord], metadata: dict[str, Any]) -> CallRecord | None:
-    rows = metadata.get("aggregate") or metadata.get("aggregate_rankings") or []
-    ranked = [row["model"] for row in rows]
+def top_answer(answers: list[CallRecord], summary: RankingSummary) -> CallRecord | None:
     by_model = {a.model: a for a in answers}
-    for model in ranked:
+    for model in summary.ranked_models():
         if model in by_model:
             return by_model[model]
     return answers[0] if answers else None

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from llmcouncil.council.prompts import STRUCTURE_TAG
+from llmcouncil.council.ranking_summary import RankingSummary
 from llmcouncil.records import CallRecord, FinalAnswer
 
 _LEVELS = ("high", "medium", "low")
@@ -237,21 +238,20 @@ def final_unanimous(answer: CallRecord, *, members: int) -> dict[str, Any]:
     return final
 
 
-def review_summary(metadata: Mapping[str, Any], *, model: str) -> str:
+def review_summary(summary: RankingSummary, *, model: str) -> str:
     """One paragraph on how the reviewers placed the selected answer."""
-    rows = list(metadata.get("aggregate") or [])
-    row = next((r for r in rows if r.get("model") == model), None)
-    counted = (metadata.get("aggregation") or {}).get("counted_reviewers", 0)
+    row = summary.row_of(model=model)
+    counted = summary.aggregation.counted_reviewers
     if row is None:
-        reason = metadata.get("ranking_skipped_reason") or "no review could be counted"
+        reason = summary.ranking_skipped_reason or "no review could be counted"
         return f"Not ranked by peer review ({reason}); the first answer is shown."
-    parts = [f"Ranked first of {len(rows)} answers by {counted} counted reviewer(s)"]
-    if row.get("first_place_votes"):
-        parts.append(f"{row['first_place_votes']} first-place vote(s)")
-    if row.get("average_rank") is not None:
-        parts.append(f"average rank {row['average_rank']:.2f}")
+    parts = [f"Ranked first of {len(summary.aggregate)} answers by {counted} counted reviewer(s)"]
+    if row.first_place_votes:
+        parts.append(f"{row.first_place_votes} first-place vote(s)")
+    if row.average_rank is not None:
+        parts.append(f"average rank {row.average_rank:.2f}")
     text = ", ".join(parts) + "."
-    if metadata.get("no_clear_winner"):
+    if summary.no_clear_winner:
         text += " No clear winner: the top answers' confidence intervals overlap."
     return text
 

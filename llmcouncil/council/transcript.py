@@ -13,6 +13,7 @@ from typing import Any
 
 from llmcouncil.council.continuation import joined
 from llmcouncil.council.events import CouncilEvent, EventType
+from llmcouncil.council.ranking_summary import RankingSummary
 from llmcouncil.council.stage_items import stage1_item, stage2_item
 from llmcouncil.privacy.restore import restore_value
 from llmcouncil.records import CallRecord, RunStatus, Stage
@@ -30,7 +31,8 @@ def run_payload(detail: RunDetail) -> dict[str, Any]:
     stage1, rounds = _answer_rounds(calls)
     stage2 = [stage2_item(c) for c in calls if c.stage == Stage.REVIEWS and c.ok]
     errors = [c.error_item() for c in calls if not c.ok and c.stage > 0]
-    metadata = dict(run.meta or {})
+    summary = RankingSummary.stored(run.meta)
+    metadata = summary.as_json() if summary is not None else {}
     if run.label_to_model is not None:
         metadata["label_to_model"] = run.label_to_model
     usage = [c.usage for c in calls]
@@ -229,7 +231,7 @@ def conversation_markdown(detail: ConversationDetail) -> str:
                 f"{(payload['error'] or {}).get('message', 'no final answer')}_",
                 "",
             ]
-        out += _peer_ranking(payload["metadata"])
+        out += _peer_ranking(RankingSummary.stored(payload["metadata"]) or RankingSummary())
         for answer in payload["stage1"]:
             out += [f"### Answer from {answer['model']}", "", answer["response"], ""]
         for error in payload["errors"]:
@@ -239,35 +241,33 @@ def conversation_markdown(detail: ConversationDetail) -> str:
     return str(restore_value("\n".join(out).rstrip() + "\n", detail.vault))
 
 
-def _peer_ranking(metadata: dict[str, Any]) -> list[str]:
+def _peer_ranking(summary: RankingSummary) -> list[str]:
     """The leaderboard as a table: strength with its interval when the run has them (runs stored
     before Bradley-Terry show the average rank alone)."""
-    rows = metadata.get("aggregate") or []
-    if any(row.get("strength") is not None for row in rows):
+    if summary.has_strengths:
         out = [
             "### Peer ranking",
             "",
             "| rank | model | strength (95 % interval) | average rank | votes |",
             "|---|---|---|---|---|",
         ]
-        for i, row in enumerate((r for r in rows if r.get("strength") is not None), start=1):
-            low, high = row.get("ci_low"), row.get("ci_high")
+        for i, row in enumerate(summary.ranked(), start=1):
+            low, high = row.ci_low, row.ci_high
             interval = (
                 f" ({low:+.2f} to {high:+.2f})" if low is not None and high is not None else ""
             )
             out.append(
-                f"| {i} | {row['model']} | {row['strength']:+.2f}{interval} | "
-                f"{row.get('average_rank')} | {row.get('rankings_count')} |"
+                f"| {i} | {row.model} | {row.strength or 0.0:+.2f}{interval} | "
+                f"{row.average_rank} | {row.rankings_count} |"
             )
-        if metadata.get("no_clear_winner"):
+        if summary.no_clear_winner:
             out += ["", "_No clear winner: the top answers' intervals overlap._"]
         return [*out, ""]
-    aggregate = metadata.get("aggregate_rankings") or []
-    if not aggregate:
+    if not summary.aggregate_rankings:
         return []
     out = ["### Peer ranking", "", "| rank | model | average rank | votes |", "|---|---|---|---|"]
     out += [
-        f"| {i} | {row['model']} | {row['average_rank']} | {row['rankings_count']} |"
-        for i, row in enumerate(aggregate, start=1)
+        f"| {i} | {row.model} | {row.average_rank} | {row.rankings_count} |"
+        for i, row in enumerate(summary.aggregate_rankings, start=1)
     ]
     return [*out, ""]

@@ -21,7 +21,7 @@ from llmcouncil.council.pipeline import RunContext
 from llmcouncil.council.prompts import history_messages
 from llmcouncil.council.spec import CouncilSpec
 from llmcouncil.documents.run_context import HistorySent, with_documents
-from llmcouncil.privacy.policy import PrivacyGuard, ProtectedTurn, preset_policy
+from llmcouncil.privacy.policy import PrivacyGuard, PrivacySummary, ProtectedTurn, preset_policy
 from llmcouncil.privacy.vault import PiiVault
 from llmcouncil.store.repository import DEFAULT_TITLE, Store
 from llmcouncil.store.tables import ConversationRow
@@ -81,7 +81,7 @@ async def write_ahead(
         simulated=setting.simulated,
         worker_id=setting.worker_id,
         pii_vault=turn.sealed,
-        privacy=turn.summary,
+        privacy=turn.summary.as_json(),
         user_id=actor.user_id if actor else None,
         api_key_id=actor.api_key_id if actor else None,
     )
@@ -161,7 +161,7 @@ async def reset_for_retry(setting: RunSetting, *, conversation_id: str, run_id: 
         make_title=message.seq == 1 and conversation.title == DEFAULT_TITLE,
         simulated=setting.simulated,
         resume=detail,
-        privacy=run.privacy,
+        privacy=PrivacySummary.stored(run.privacy),
     )
     return PreparedRun(ctx=ctx, vault=turn.vault)
 

@@ -21,7 +21,7 @@ from llmcouncil.errors import PiiBlockedError
 from llmcouncil.privacy.detector import Finding
 from llmcouncil.privacy.entities import SECRET_ENTITIES
 from llmcouncil.privacy.known import KnownValues
-from llmcouncil.privacy.policy import PrivacyGuard
+from llmcouncil.privacy.policy import PrivacyGuard, PrivacySummary
 from llmcouncil.privacy.redaction import redact, spans_to_replace
 from llmcouncil.privacy.settings import PiiPolicy
 from llmcouncil.privacy.vault import PiiVault
@@ -35,8 +35,8 @@ class RedactedTexts:
     counts: dict[str, int] = field(default_factory=dict)
 
     @property
-    def summary(self) -> dict[str, object]:
-        return {"policy": self.policy, "redactions": dict(sorted(self.counts.items()))}
+    def summary(self) -> PrivacySummary:
+        return PrivacySummary(policy=self.policy, redactions=dict(self.counts))
 
 
 def _redact_all(

@@ -208,7 +208,7 @@ class DocumentService:
                 pages=None,
                 meta={"width": extracted.width, "height": extracted.height},
                 sections=[],
-                privacy=texts.summary,
+                privacy=texts.summary.as_json(),
                 data=extracted.data,
             )
             return image, texts.sealed
@@ -246,7 +246,7 @@ class DocumentService:
             pages=extracted.pages,
             meta=dict(extracted.metadata),
             sections=redacted,
-            privacy=texts.summary,
+            privacy=texts.summary.as_json(),
         )
         return document, texts.sealed
 

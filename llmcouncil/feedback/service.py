@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from llmcouncil.audit.chain import Actor
 from llmcouncil.audit.log import AuditLog
+from llmcouncil.council.ranking_summary import RankingSummary
 from llmcouncil.errors import ConflictError, NotFoundError, ValidationFailedError
 from llmcouncil.feedback.repository import delete_vote, find_vote, save_vote
 from llmcouncil.feedback.tables import VoteRow
@@ -104,7 +105,8 @@ def voter_of(user_id: str | None) -> str:
 def answer_labels(detail: RunDetail) -> dict[str, str]:
     """Label → the model that wrote the answer, for the answers the run really has."""
     run = detail.run
-    members = dict(run.label_to_model or (run.meta or {}).get("label_to_model") or {})
+    summary = RankingSummary.stored(run.meta)
+    members = dict(run.label_to_model or (summary.label_to_model if summary else {}))
     answered = {c.model: c for c in detail.calls if c.stage == Stage.ANSWERS and c.ok}
     return {
         label: answered[member].answered_by or member
@@ -114,27 +116,26 @@ def answer_labels(detail: RunDetail) -> dict[str, str]:
 
 
 def council_view(detail: RunDetail) -> CouncilView:
-    meta = detail.run.meta or {}
+    summary = RankingSummary.stored(detail.run.meta) or RankingSummary()
     labels = answer_labels(detail)
     places = [
         CouncilPlace(
-            label=str(row.get("label")),
-            model=labels.get(str(row.get("label")), str(row.get("model"))),
-            strength=row.get("strength"),
-            ci_low=row.get("ci_low"),
-            ci_high=row.get("ci_high"),
-            average_rank=row.get("average_rank"),
-            first_place_votes=row.get("first_place_votes"),
+            label=row.label,
+            model=labels.get(row.label, row.model),
+            strength=row.strength,
+            ci_low=row.ci_low,
+            ci_high=row.ci_high,
+            average_rank=row.average_rank,
+            first_place_votes=row.first_place_votes,
         )
-        for row in meta.get("aggregate") or []
-        if row.get("label") in labels
+        for row in summary.aggregate
+        if row.label in labels
     ]
-    winner = meta.get("winner_label")
-    winner = winner if winner in labels else None
+    winner = summary.winner_label if summary.winner_label in labels else None
     return CouncilView(
         winner_label=winner,
         winner_model=labels.get(winner) if winner else None,
-        no_clear_winner=bool(meta.get("no_clear_winner", winner is None)),
+        no_clear_winner=summary.no_clear_winner,
         places=places,
     )
 

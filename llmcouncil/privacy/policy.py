@@ -25,7 +25,7 @@ import contextlib
 import functools
 import weakref
 from collections import Counter
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +47,32 @@ from llmcouncil.privacy.vault import PiiVault, VaultCipher
 INLINE_SCAN_CHARS = 256
 
 
+@dataclass(frozen=True, slots=True)
+class PrivacySummary:
+    """What the privacy guard did to a turn or a document: the policy applied and how many
+    values of each entity type it replaced. Stored with the run (or document) and shown in
+    ``run_start``; its JSON is ``{"policy", "redactions": {entity: count}}``."""
+
+    policy: str
+    redactions: Mapping[str, int] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"policy": self.policy, "redactions": dict(sorted(self.redactions.items()))}
+
+    @classmethod
+    def stored(cls, data: Mapping[str, Any] | None) -> PrivacySummary | None:
+        """From its stored JSON; None when nothing was stored."""
+        if not data or not isinstance(data.get("policy"), str):
+            return None
+        counts = data.get("redactions")
+        redactions = {
+            str(entity): int(count)
+            for entity, count in (counts.items() if isinstance(counts, Mapping) else ())
+            if isinstance(count, int)
+        }
+        return cls(policy=data["policy"], redactions=redactions)
+
+
 @dataclass(slots=True)
 class ProtectedTurn:
     """The question, history and client system prompt as they may leave, and what was done."""
@@ -60,9 +86,8 @@ class ProtectedTurn:
     sealed: str | None = None  # the re-encrypted vault when this turn added placeholders
 
     @property
-    def summary(self) -> dict[str, Any]:
-        """Stored with the run and shown in ``run_start``: the policy and counts per entity type."""
-        return {"policy": self.policy, "redactions": dict(sorted(self.counts.items()))}
+    def summary(self) -> PrivacySummary:
+        return PrivacySummary(policy=self.policy, redactions=dict(self.counts))
 
 
 def _entities(policy: PiiPolicy) -> Collection[str] | None:

@@ -32,6 +32,7 @@ from llmcouncil.errors import (
     CouncilError,
     PermissionDeniedError,
 )
+from llmcouncil.privacy.policy import PrivacySummary
 from llmcouncil.records import CallRecord
 from llmcouncil.store.repository import RunDetail, Store
 from llmcouncil.usage.ledger import Recorded
@@ -156,13 +157,13 @@ class GovernedRunGate:
         self, detail: RunDetail, recorded: Recorded, warnings: list[str]
     ) -> dict[str, Any]:
         run = detail.run
-        privacy = run.privacy or {}
+        privacy = PrivacySummary.stored(run.privacy)
         details: dict[str, Any] = {
             "conversation_id": run.conversation_id,
             "preset": run.council.get("preset"),
             "models": models_that_received_data(detail.calls),
-            "redactions": dict(privacy.get("redactions") or {}),
-            "privacy_policy": privacy.get("policy"),
+            "redactions": dict(privacy.redactions) if privacy else {},
+            "privacy_policy": privacy.policy if privacy else None,
             "tokens": {
                 "prompt": sum(r.prompt_tokens for r in recorded.records),
                 "completion": sum(r.completion_tokens for r in recorded.records),

@@ -13,9 +13,9 @@ from llmcouncil.council.aggregation import (
     AggregateResult,
     ReviewerRanking,
     aggregate_rankings,
-    ranking_metadata,
 )
 from llmcouncil.council.ranking import response_labels
+from llmcouncil.council.ranking_summary import RankingSummary, ranking_summary
 from llmcouncil.council.spec import CouncilSpec
 
 A, B, C, D = response_labels(4)
@@ -167,12 +167,14 @@ def test_the_self_vote_belongs_to_the_model_that_answered() -> None:
     assert aggregate_rankings(derived, LABEL_TO_MODEL, seed=0).rows == result.rows
 
 
-def test_as_dict_and_ranking_metadata_carry_the_new_fields() -> None:
+def test_the_ranking_summary_carries_the_new_fields_and_reads_back() -> None:
     result = aggregate_rankings(COUNCIL, LABEL_TO_MODEL, seed=5)
     spec = CouncilSpec(preset=None, members=list(LABEL_TO_MODEL.values()), chairman="m-alpha")
-    meta = ranking_metadata(
+    summary = ranking_summary(
         spec=spec, seed=5, label_to_model=LABEL_TO_MODEL, aggregate=result, skipped_reason=None
     )
+    meta = summary.as_json()
+    assert RankingSummary.stored(meta) == summary  # what is stored reads back as it was
     json.dumps(meta)
     assert set(meta["aggregate"][0]) >= {"strength", "ci_low", "ci_high", "wins", "comparisons"}
     assert meta["no_clear_winner"] is result.no_clear_winner
@@ -357,7 +359,7 @@ def test_agreement_is_measured_only_when_asked_for_and_then_once(
     assert result.rows and measured == []
     first = result.agreement
     assert result.agreement is first and len(measured) == 1
-    assert result.as_dict()["agreement"]["reviewers"] == 3
+    assert result.agreement.reviewers == 3
 
 
 # Reviewer weights: a vote's preferences count times its reviewer's weight in the fit.
@@ -399,12 +401,12 @@ def test_a_weight_that_is_not_positive_counts_the_vote_once(weight: float) -> No
 def test_the_weights_applied_are_in_the_run_metadata() -> None:
     spec = CouncilSpec(preset="default", members=list(LABEL_TO_MODEL.values()), chairman="c")
     result = aggregate_rankings(SPLIT, LABEL_TO_MODEL, weights={"r-two": 0.5})
-    meta = ranking_metadata(
+    meta = ranking_summary(
         spec=spec,
         seed=0,
         label_to_model=dict(LABEL_TO_MODEL),
         aggregate=result,
         skipped_reason=None,
-    )
+    ).as_json()
     assert meta["aggregation"]["reviewer_weights"] == {"r-two": 0.5}
     json.dumps(meta)

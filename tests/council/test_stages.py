@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from llmcouncil.council import review_reading
+from llmcouncil.council.ranking_summary import RankingSummary
 from llmcouncil.council.review_reading import AggregateView, chair_reviews, read_review, vote_of
 from llmcouncil.council.stage_items import stage2_item
 from llmcouncil.records import CallRecord, Stage
@@ -70,16 +71,32 @@ def test_the_chairman_reads_counted_reviews_with_their_vote_and_repair() -> None
 
 
 def test_a_stored_aggregate_gives_the_chairman_the_same_view() -> None:
+    def row(label: str, strength: float | None, rank: float | None) -> dict[str, object]:
+        return {
+            "model": f"m/{label[-1]}",
+            "label": label,
+            "strength": strength,
+            "average_rank": rank,
+            "rankings_count": 2,
+        }
+
     rows = [
-        {"label": "Response B", "strength": 0.9, "average_rank": 1.5},
-        {"label": "Response A", "strength": -0.9, "average_rank": 1.5},
-        {"label": "Response C", "strength": None, "average_rank": None},
+        row("Response B", 0.9, 1.5),
+        row("Response A", -0.9, 1.5),
+        row("Response C", None, None),
     ]
-    view = AggregateView.stored({"aggregate": rows, "no_clear_winner": True})
-    assert view == AggregateView(["Response B", "Response A"], True)
-    # A run stored before strengths orders by mean rank.
-    old = AggregateView.stored({"aggregate": [{"label": "Response A", "average_rank": 1.0}]})
-    assert old == AggregateView(["Response A"], False)
+    stored = RankingSummary.stored({"aggregate": rows, "no_clear_winner": False})
+    assert stored is not None
+    assert AggregateView.stored(stored) == AggregateView(["Response B", "Response A"], False)
+    # A run stored before strengths (and before "no clear winner") orders by mean rank, and
+    # does not claim a clear winner it never measured.
+    old_rows = [{"model": "m/a", "label": "Response A", "average_rank": 1.0, "rankings_count": 1}]
+    old = RankingSummary.stored({"aggregate": old_rows})
+    assert old is not None
+    assert AggregateView.stored(old) == AggregateView(["Response A"], True)
+    # A value no release stored is read as no summary, not raised to the reader.
+    assert RankingSummary.stored({"aggregate": "not rows"}) is None
+    assert RankingSummary.stored(None) is None
 
 
 def test_the_author_is_the_model_that_answered() -> None:

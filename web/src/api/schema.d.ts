@@ -1036,6 +1036,33 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** AggregationPublic */
+        AggregationPublic: {
+            /**
+             * Method
+             * @description How the votes were combined.
+             * @default bradley_terry
+             */
+            method: string;
+            /** Bootstrap Rounds */
+            bootstrap_rounds: number;
+            /**
+             * Confidence
+             * @description The intervals' coverage (0.95).
+             */
+            confidence: number;
+            /** Counted Reviewers */
+            counted_reviewers: number;
+            /**
+             * Reviewer Weights
+             * @description Reviewer → the weight applied, for those other than 1.
+             */
+            reviewer_weights?: {
+                [key: string]: number;
+            };
+        } & {
+            [key: string]: unknown;
+        };
         /** AgreementPublic */
         AgreementPublic: {
             /** Kendall W */
@@ -1906,13 +1933,8 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             usage: components["schemas"]["CallUsagePublic"];
-            /**
-             * Privacy
-             * @description The privacy policy applied and redactions per entity type.
-             */
-            privacy?: {
-                [key: string]: unknown;
-            } | null;
+            /** @description The privacy policy applied and redactions per entity type. */
+            privacy?: components["schemas"]["PrivacySummaryPublic"] | null;
             /**
              * Mode
              * @default classic
@@ -2031,6 +2053,23 @@ export interface components {
              * @default false
              */
             duplicate: boolean;
+        };
+        /** EarlyStopPublic */
+        EarlyStopPublic: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "unanimous" | "unchanged";
+            /** Reason */
+            reason: string;
+            /**
+             * Round
+             * @description For "unchanged": the revision round.
+             */
+            round?: number | null;
+        } & {
+            [key: string]: unknown;
         };
         /** ErrorBody */
         ErrorBody: {
@@ -2577,6 +2616,23 @@ export interface components {
              */
             early_stop: boolean;
         };
+        /** PrivacySummaryPublic */
+        PrivacySummaryPublic: {
+            /**
+             * Policy
+             * @description The privacy policy applied (redact, block, off …).
+             */
+            policy: string;
+            /**
+             * Redactions
+             * @description Values replaced, per entity type.
+             */
+            redactions?: {
+                [key: string]: number;
+            };
+        } & {
+            [key: string]: unknown;
+        };
         /** RateLimitsIn */
         RateLimitsIn: {
             /** Requests Per Minute */
@@ -2771,10 +2827,12 @@ export interface components {
             no_clear_winner?: boolean | null;
             /** Winner Label */
             winner_label?: string | null;
-            /** Aggregation */
-            aggregation?: {
-                [key: string]: unknown;
-            } | null;
+            /**
+             * Winner Note
+             * @description How clear the top is, in a sentence.
+             */
+            winner_note?: string | null;
+            aggregation?: components["schemas"]["AggregationPublic"] | null;
             /** Votes */
             votes?: components["schemas"]["VoteUsePublic"][];
             /** Seed */
@@ -2785,6 +2843,12 @@ export interface components {
             members?: string[] | null;
             /** Chairman */
             chairman?: string | null;
+            /**
+             * Mode
+             * @description Set for every mode but classic.
+             */
+            mode?: ("classic" | "select" | "answers" | "revise" | "self-moa") | null;
+            early_stop?: components["schemas"]["EarlyStopPublic"] | null;
         } & {
             [key: string]: unknown;
         };
@@ -3142,13 +3206,8 @@ export interface components {
              * @description Mode select: how the reviewers placed the selected answer.
              */
             review_summary?: string | null;
-            /**
-             * Early Stop
-             * @description {"kind": "unanimous" | "unchanged", "reason", "round"}.
-             */
-            early_stop?: {
-                [key: string]: unknown;
-            } | null;
+            /** @description Why the run ended before its review or revisions. */
+            early_stop?: components["schemas"]["EarlyStopPublic"] | null;
         } & {
             [key: string]: unknown;
         };
