@@ -3,8 +3,7 @@
 A provider reports ``Usage``; the policy layer turns a call into a ``CallRecord``; the store
 keeps both; the council renders them. Stages and run statuses are enums whose values are what
 the database and the API have always held (``Stage.REVIEWS == 2``, ``RunStatus.COMPLETE ==
-"complete"``). ``FinalAnswer`` is the stage-3 answer, built here and nowhere else: a chairman's
-synthesis, the degraded answer when every chairman failed, or a turn an API client supplied.
+"complete"``). ``call_fields`` is what every stage item says of its call, in the API's shape.
 
 This module imports only ``errors``; every other module may import it.
 """
@@ -19,10 +18,10 @@ from llmcouncil.errors import ModelFailure
 
 __all__ = [
     "CallRecord",
-    "FinalAnswer",
     "RunStatus",
     "Stage",
     "Usage",
+    "call_fields",
     "usage_total",
 ]
 
@@ -125,78 +124,3 @@ def call_fields(record: CallRecord) -> dict[str, Any]:
         "finish_reason": record.finish_reason,
         "simulated": record.simulated,
     }
-
-
-@dataclass(frozen=True, slots=True)
-class FinalAnswer:
-    """The stage-3 answer, as the API's ``Stage3Final`` describes it.
-
-    Build it with ``synthesis`` (the chairman answered), ``degraded`` (every chairman failed)
-    or ``seeded`` (an API client supplied the turn); ``as_dict`` is what is stored and sent.
-    """
-
-    response: str
-    model: str | None = None
-    reasoning: str | None = None
-    degraded: bool = False
-    degraded_reason: str | None = None
-    top_ranked_model: str | None = None
-    seeded: bool = False
-    call: CallRecord | None = None
-    simulated: bool = False
-
-    @classmethod
-    def synthesis(cls, record: CallRecord) -> FinalAnswer:
-        return cls(
-            response=record.text,
-            model=record.model,
-            reasoning=record.details.get("reasoning"),
-            call=record,
-            simulated=record.simulated,
-        )
-
-    @classmethod
-    def degraded_to(cls, best: CallRecord | None, *, reason: str) -> FinalAnswer:
-        """Every chairman failed: say so, and offer the top-ranked answer as what it is."""
-        if best is None:
-            text = f"No final answer: {reason}"
-        else:
-            text = (
-                f"**No synthesis was produced** — {reason}\n\n"
-                f"The council's top-ranked answer, from {best.model}, follows unchanged:\n\n"
-                f"{best.text}"
-            )
-        return cls(
-            response=text,
-            degraded=True,
-            degraded_reason=reason,
-            top_ranked_model=best.model if best else None,
-            simulated=bool(best and best.simulated),
-        )
-
-    @classmethod
-    def seeded_from(cls, answer: str) -> FinalAnswer:
-        """A client-supplied answer, marked so no one takes it for a synthesis."""
-        return cls(response=answer, seeded=True)
-
-    def as_dict(self) -> dict[str, Any]:
-        if self.call is not None:
-            calls = call_fields(self.call)
-        else:
-            calls = {
-                **call_fields(CallRecord(stage=Stage.FINAL, model="", ok=False)),
-                "simulated": self.simulated,
-            }
-        item: dict[str, Any] = {
-            "model": self.model,
-            "response": self.response,
-            "reasoning": self.reasoning,
-            "degraded": self.degraded,
-            "degraded_reason": self.degraded_reason,
-        }
-        if self.degraded:
-            item["top_ranked_model"] = self.top_ranked_model
-        if self.seeded:
-            item["seeded"] = True
-            del item["reasoning"]
-        return {**item, **calls}

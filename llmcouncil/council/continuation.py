@@ -134,7 +134,7 @@ async def continue_answer(
         read = read_structure(cut.text + piece.text, label_to_model=run.label_to_model or {})
         final.update(
             response=read.answer,
-            structured=read.structured,
+            structured=read.structured.as_json() if read.structured else None,
             structured_note=read.note,
             finish_reason=piece.finish_reason,
         )

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from llmcouncil.council.final_answer import FinalAnswer
 from llmcouncil.privacy.policy import PrivacyGuard
 from llmcouncil.privacy.settings import PiiPolicy
-from llmcouncil.records import FinalAnswer
 from llmcouncil.store.repository import Store
 
 _TITLE_CHARS = 80

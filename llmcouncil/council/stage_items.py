@@ -1,6 +1,7 @@
 """A stage's calls as the API shows them: the live stream and a reloaded run both use these.
 
-The prototype's JSON shapes plus our added fields; the stage-3 answer is ``records.FinalAnswer``.
+The prototype's JSON shapes plus our added fields; the stage-3 answer is
+``final_answer.FinalAnswer``.
 """
 
 from __future__ import annotations

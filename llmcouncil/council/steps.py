@@ -17,9 +17,10 @@ import dataclasses
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from llmcouncil.council.events import CouncilEvent, EventType
+from llmcouncil.council.final_answer import FinalAnswer
 from llmcouncil.council.ranking_summary import EarlyStop, RankingSummary, ranking_summary
 from llmcouncil.council.review_reading import AggregateView
 from llmcouncil.council.stage_items import stage1_item, stage2_item
@@ -33,15 +34,11 @@ from llmcouncil.council.stages import (
     synthesize,
 )
 from llmcouncil.council.synthesis import (
-    final_degraded,
-    final_selected,
-    final_side_by_side,
     final_synthesis,
-    final_unanimous,
     review_summary,
 )
 from llmcouncil.errors import CouncilFailedError, ModelFailure
-from llmcouncil.records import CallRecord, FinalAnswer, RunStatus, Stage
+from llmcouncil.records import CallRecord, RunStatus, Stage
 from llmcouncil.resilience.calls import ModelCaller
 from llmcouncil.store.repository import Store
 
@@ -321,7 +318,7 @@ class StageSteps:
         )
         ctx.records.append(chair)
         if chair.ok and not self.spec.structured_synthesis:
-            final = {**FinalAnswer.synthesis(chair).as_dict(), "kind": "synthesis"}
+            final = FinalAnswer.synthesis(chair)
         elif chair.ok:
             final = final_synthesis(chair, label_to_model=review.label_to_model)
         else:
@@ -329,7 +326,7 @@ class StageSteps:
                 f"every chairman failed: "
                 f"{chair.failure.message if chair.failure else 'no reason given'}"
             )
-            final = final_degraded(top_answer(ok, review.summary), reason=reason)
+            final = FinalAnswer.degraded_to(top_answer(ok, review.summary), reason=reason)
         return await self.finish(final, calls=[chair], errors=[] if chair.ok else [chair])
 
     async def select(self, ok: list[CallRecord], review: ReviewOutcome) -> bool:
@@ -337,18 +334,15 @@ class StageSteps:
         await self.writer.settle([CouncilEvent(EventType.STAGE3_START)])
         best = top_answer(ok, review.summary) or ok[0]
         label = next((lb for lb, m in review.label_to_model.items() if m == best.model), None)
-        final = final_selected(
-            best,
-            summary=review_summary(review.summary, model=best.model),
-            label=label,
-            simulated=best.simulated,
+        final = FinalAnswer.selected(
+            best, label=label, summary=review_summary(review.summary, model=best.model)
         )
         return await self.finish(final, calls=[], errors=[])
 
     async def side_by_side(self, ok: list[CallRecord]) -> bool:
         """``answers``: the members' answers are the result; nothing is reviewed."""
         await self.writer.settle()
-        return await self.finish(final_side_by_side(ok), calls=[], errors=[])
+        return await self.finish(FinalAnswer.side_by_side(ok), calls=[], errors=[])
 
     async def unanimous_answer(self, ok: list[CallRecord]) -> bool:
         """Early stop: the one answer every member gave, without review or chairman."""
@@ -357,10 +351,12 @@ class StageSteps:
             kind="unanimous",
             reason=f"all {len(ok)} members gave the same short answer; the review was skipped",
         )
-        return await self.finish(final_unanimous(ok[0], members=len(ok)), calls=[], errors=[])
+        return await self.finish(
+            FinalAnswer.unanimous(ok[0], members=len(ok)), calls=[], errors=[]
+        )
 
     async def finish(
-        self, final: dict[str, Any], *, calls: list[CallRecord], errors: list[CallRecord]
+        self, answer: FinalAnswer, *, calls: list[CallRecord], errors: list[CallRecord]
     ) -> bool:
         """Store the final answer; True when that write also completed the run.
 
@@ -370,6 +366,7 @@ class StageSteps:
         finish = title is None or (
             title.done() and not title.cancelled() and title.exception() is None
         )
+        final = answer.as_dict()
         if self.early_stop is not None:
             final["early_stop"] = self.early_stop.as_json()
         self.ctx.stored = await self._store.record_stage(

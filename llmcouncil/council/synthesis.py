@@ -7,24 +7,33 @@ closing tag, or write sections instead of JSON; ``read_structure`` accepts each 
 otherwise leaves the reply whole, with a note saying no structure was found. What the user
 reads as the answer is the reply without the block.
 
-``final_*`` build the stage-3 item every mode stores (``FinalAnswer.as_dict`` plus ``kind``,
-``structured`` and, for ``select``, the review summary).
+``final_synthesis`` is the chairman's ``FinalAnswer`` with that part read; ``review_summary``
+says how the reviewers placed the answer ``select`` takes.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from llmcouncil.council.final_answer import (
+    Confidence,
+    ConfidenceLevel,
+    Contradiction,
+    FinalAnswer,
+    Position,
+    SynthesisStructure,
+)
 from llmcouncil.council.prompts import STRUCTURE_TAG
 from llmcouncil.council.ranking_summary import RankingSummary
-from llmcouncil.records import CallRecord, FinalAnswer
+from llmcouncil.records import CallRecord
 
-_LEVELS = ("high", "medium", "low")
+_LEVELS: tuple[ConfidenceLevel, ...] = ("high", "medium", "low")
 _MAX_ITEMS = 20
+_FENCED_KEYS = frozenset({"consensus", "confidence"})
 _MAX_ITEM_CHARS = 1000
 
 _TAGGED = re.compile(
@@ -48,7 +57,7 @@ NO_STRUCTURE_NOTE = (
 @dataclass(frozen=True, slots=True)
 class ReadSynthesis:
     answer: str  # the reply without its structured block
-    structured: dict[str, Any] | None
+    structured: SynthesisStructure | None
     note: str | None  # why there is no structure, when there is none
 
 
@@ -58,19 +67,20 @@ def read_structure(reply: str, *, label_to_model: Mapping[str, str]) -> ReadSynt
         found = _from_json(match.group("body"))
         if found is not None:
             answer = (reply[: match.start()] + reply[match.end() :]).strip()
-            return ReadSynthesis(answer, _with_models(found, label_to_model), None)
+            return ReadSynthesis(answer, found.with_models(label_to_model), None)
     for match in reversed(list(_FENCE.finditer(reply))):
-        found = _from_json(match.group("body"))
-        if found is not None and {"consensus", "confidence"} & set(found):
+        found = _from_json(match.group("body"), keys=_FENCED_KEYS)
+        if found is not None:
             answer = (reply[: match.start()] + reply[match.end() :]).strip()
-            return ReadSynthesis(answer, _with_models(found, label_to_model), None)
+            return ReadSynthesis(answer, found.with_models(label_to_model), None)
     sections = _from_sections(reply)
     if sections is not None:
-        return ReadSynthesis(reply.strip(), _with_models(sections, label_to_model), None)
+        return ReadSynthesis(reply.strip(), sections.with_models(label_to_model), None)
     return ReadSynthesis(reply.strip(), None, NO_STRUCTURE_NOTE)
 
 
-def _from_json(body: str) -> dict[str, Any] | None:
+def _from_json(body: str, *, keys: frozenset[str] | None = None) -> SynthesisStructure | None:
+    """``keys``: the object must hold one of them (a bare code fence may be any JSON)."""
     text = body.strip()
     fenced = _FENCE.search(text)
     if fenced:
@@ -82,63 +92,70 @@ def _from_json(body: str) -> dict[str, Any] | None:
         data = json.loads(text[start : end + 1])
     except ValueError:
         return None
-    return _normalised(data) if isinstance(data, dict) else None
+    if not isinstance(data, dict) or (keys is not None and not keys & data.keys()):
+        return None
+    return _normalised(data)
 
 
-def _strings(value: Any) -> list[str]:
+def _strings(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list):
-        return []
+        return ()
     items = [str(v).strip()[:_MAX_ITEM_CHARS] for v in value if isinstance(v, str | int | float)]
-    return [i for i in items if i][:_MAX_ITEMS]
+    return tuple([i for i in items if i][:_MAX_ITEMS])
 
 
-def _normalised(data: Mapping[str, Any]) -> dict[str, Any] | None:
-    contradictions: list[dict[str, Any]] = []
+def _normalised(data: Mapping[str, Any]) -> SynthesisStructure | None:
+    contradictions: list[Contradiction] = []
     raw = data.get("contradictions") or []
     for item in raw if isinstance(raw, list) else []:
         if isinstance(item, str):
-            contradictions.append({"point": item[:_MAX_ITEM_CHARS], "positions": []})
+            contradictions.append(Contradiction(point=item[:_MAX_ITEM_CHARS]))
             continue
         if not isinstance(item, dict):
             continue
-        positions: list[dict[str, Any]] = []
-        for position in item.get("positions") or []:
-            if isinstance(position, dict):
-                positions.append(
-                    {
-                        "responses": _strings(position.get("responses") or position.get("labels")),
-                        "says": str(position.get("says") or position.get("position") or "")[
-                            :_MAX_ITEM_CHARS
-                        ],
-                    }
-                )
+        positions = tuple(
+            Position(
+                responses=_strings(position.get("responses") or position.get("labels")),
+                says=str(position.get("says") or position.get("position") or "")[
+                    :_MAX_ITEM_CHARS
+                ],
+            )
+            for position in item.get("positions") or []
+            if isinstance(position, dict)
+        )
         point = str(item.get("point") or item.get("topic") or "").strip()
         if point or positions:
-            contradictions.append({"point": point[:_MAX_ITEM_CHARS], "positions": positions})
+            contradictions.append(Contradiction(point=point[:_MAX_ITEM_CHARS], positions=positions))
     confidence = data.get("confidence")
-    level, justification = None, ""
+    level, justification = "", ""
     if isinstance(confidence, dict):
         level = str(confidence.get("level") or "").strip().lower()
         justification = str(confidence.get("justification") or confidence.get("why") or "")
     elif isinstance(confidence, str):
         level = confidence.strip().lower()
-    structured = {
-        "consensus": _strings(data.get("consensus")),
-        "contradictions": contradictions[:_MAX_ITEMS],
-        "gaps": _strings(data.get("gaps") or data.get("not_covered")),
-        "confidence": {
-            "level": level if level in _LEVELS else None,
-            "justification": justification.strip()[:_MAX_ITEM_CHARS],
-        },
-    }
-    if not (structured["consensus"] or contradictions or structured["gaps"] or level):
+    structure = SynthesisStructure(
+        consensus=_strings(data.get("consensus")),
+        contradictions=tuple(contradictions[:_MAX_ITEMS]),
+        gaps=_strings(data.get("gaps") or data.get("not_covered")),
+        confidence=Confidence(
+            level=_level(level), justification=justification.strip()[:_MAX_ITEM_CHARS]
+        ),
+    )
+    if not (structure.consensus or contradictions or structure.gaps or level):
         return None
-    return structured
+    return structure
 
 
-def _from_sections(reply: str) -> dict[str, Any] | None:
+def _level(text: str) -> ConfidenceLevel | None:
+    for level in _LEVELS:
+        if text == level:
+            return level
+    return None
+
+
+def _from_sections(reply: str) -> SynthesisStructure | None:
     """A reply written with headed sections ("Consensus:", "Contradictions:", ...)."""
     heads = list(_SECTION.finditer(reply))
     if len(heads) < 2:
@@ -175,67 +192,22 @@ def _bullets(text: str) -> list[str]:
     return items or [line.strip() for line in text.splitlines() if line.strip()][:1]
 
 
-def _with_models(structured: dict[str, Any], label_to_model: Mapping[str, str]) -> dict[str, Any]:
-    """Each contradiction's positions also name the models behind their labels."""
-    for item in structured["contradictions"]:
-        for position in item["positions"]:
-            position["models"] = [
-                label_to_model[r] for r in position["responses"] if r in label_to_model
-            ]
-    return structured
+# --- the chairman's final answer ------------------------------------------------------------
 
 
-# --- the final answer of each mode ------------------------------------------------------------
-
-
-def final_synthesis(chair: CallRecord, *, label_to_model: Mapping[str, str]) -> dict[str, Any]:
+def final_synthesis(chair: CallRecord, *, label_to_model: Mapping[str, str]) -> FinalAnswer:
     """The chairman's answer; its call's text becomes the answer without the structured block
     (kept in the call's details), so every reader of the call sees the answer the user sees."""
     read = read_structure(chair.text, label_to_model=label_to_model)
     if read.structured is not None and read.answer:
-        chair.details["structured"] = read.structured
+        chair.details["structured"] = read.structured.as_json()
         chair.text = read.answer
-    final = FinalAnswer.synthesis(chair).as_dict()
-    final.update(
+    return FinalAnswer.synthesis(
+        chair,
         response=read.answer or chair.text,
-        kind="synthesis",
         structured=read.structured,
         structured_note=read.note,
     )
-    return final
-
-
-def final_degraded(best: CallRecord | None, *, reason: str) -> dict[str, Any]:
-    return {**FinalAnswer.degraded_to(best, reason=reason).as_dict(), "kind": "degraded"}
-
-
-def final_selected(
-    best: CallRecord, *, summary: str, label: str | None, simulated: bool
-) -> dict[str, Any]:
-    """``select``: the top-ranked answer verbatim, with what the review said of it."""
-    final = FinalAnswer(response=best.text, model=None, simulated=simulated).as_dict()
-    final.update(
-        kind="selected",
-        selected_model=best.model,
-        selected_label=label,
-        review_summary=summary,
-        finish_reason=best.finish_reason,
-    )
-    return final
-
-
-def final_side_by_side(answers: Sequence[CallRecord]) -> dict[str, Any]:
-    """``answers``: no review and no chairman; the answers are the result."""
-    text = "\n\n".join(f"### {a.model}\n\n{a.text}" for a in answers)
-    simulated = any(a.simulated for a in answers)
-    return {**FinalAnswer(response=text, simulated=simulated).as_dict(), "kind": "answers"}
-
-
-def final_unanimous(answer: CallRecord, *, members: int) -> dict[str, Any]:
-    """Early stop: every member gave this same short answer, so nothing was reviewed."""
-    final = FinalAnswer(response=answer.text, simulated=answer.simulated).as_dict()
-    final.update(kind="unanimous", unanimous_members=members)
-    return final
 
 
 def review_summary(summary: RankingSummary, *, model: str) -> str:
