@@ -9,8 +9,10 @@ from typing import Any
 import httpx
 import pytest
 from gov_support import Governed, GovernedFactory
+from pydantic import BaseModel
 from support import CHAIRMAN, MEMBERS
 
+from llmcouncil.api.evaluation_report import EvaluationReport
 from llmcouncil.sim import SimConfig, SimServer
 from llmcouncil.sim.skills import KeyedQuestion, SkillConfig
 
@@ -28,6 +30,19 @@ def _skilled(sim: SimServer) -> None:
     sim.configure(
         SimConfig.fast(base_ms=0).model_copy(update={"skills": SkillConfig(questions=keyed)})
     )
+
+
+def _undescribed(shown: Any, path: str = "report") -> list[str]:
+    """Every field of the served report that its schema does not name (so clients, whose
+    types come from the schema, would not know it)."""
+    if isinstance(shown, BaseModel):
+        extra = [f"{path}.{name}" for name in shown.model_extra or {}]
+        return extra + [p for name, value in shown for p in _undescribed(value, f"{path}.{name}")]
+    if isinstance(shown, list):
+        return [p for i, value in enumerate(shown) for p in _undescribed(value, f"{path}[{i}]")]
+    if isinstance(shown, dict):
+        return [p for k, value in shown.items() for p in _undescribed(value, f"{path}.{k}")]
+    return []
 
 
 async def _start(client: httpx.AsyncClient, **form: Any) -> httpx.Response:
@@ -61,6 +76,7 @@ async def test_a_member_starts_an_evaluation_and_reads_its_report(council: Gover
     report = (await mia.get(f"/api/evaluations/{body['id']}/report")).json()
     assert [c["strategy"] for c in report["comparisons"]] == ["chairman"]
     assert report["comparisons"][0]["overall"]["n"] == 2
+    assert _undescribed(EvaluationReport.model_validate(report)) == []
     page = await mia.get(f"/api/evaluations/{body['id']}/report.html")
     assert page.headers["content-type"].startswith("text/html")
     assert "<svg" in page.text and "<script" not in page.text and "http" not in page.text.lower()

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from llmcouncil.api.deps import RuntimeDep
+from llmcouncil.api.evaluation_report import EvaluationReport
 from llmcouncil.api.guards import Asker, actor_for_run
 from llmcouncil.api.routes.models import council_policy_of
 from llmcouncil.api.runtime import Runtime
@@ -241,7 +242,7 @@ async def _report(
     return evaluation.report
 
 
-@router.get("/{evaluation_id}/report", response_model=dict[str, Any])
+@router.get("/{evaluation_id}/report", response_model=EvaluationReport)
 async def evaluation_report(
     evaluation_id: str, request: Request, runtime: RuntimeDep, principal: Asker
 ) -> dict[str, Any]:

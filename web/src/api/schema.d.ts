@@ -1720,6 +1720,27 @@ export interface components {
              */
             link?: string | null;
         };
+        /**
+         * ComparisonPublic
+         * @description The baseline against one strategy over a set of questions: +1 win, 0 tie, −1 loss.
+         */
+        ComparisonPublic: {
+            /** N */
+            n: number;
+            /** Wins */
+            wins: number;
+            /** Ties */
+            ties: number;
+            /** Losses */
+            losses: number;
+            win_rate: components["schemas"]["IntervalPublic"];
+            tie_rate: components["schemas"]["IntervalPublic"];
+            loss_rate: components["schemas"]["IntervalPublic"];
+            /** @description Wins minus losses, per question. */
+            net: components["schemas"]["IntervalPublic"];
+        } & {
+            [key: string]: unknown;
+        };
         /** ContentPart */
         ContentPart: {
             /** Type */
@@ -2170,6 +2191,29 @@ export interface components {
             finished_at: string | null;
             progress: components["schemas"]["EvaluationProgress"];
         };
+        /**
+         * EvaluationReport
+         * @description The baseline (the first strategy) against every other, and what each strategy cost.
+         */
+        EvaluationReport: {
+            evaluation: components["schemas"]["ReportEvaluation"];
+            /**
+             * Simulated
+             * @default false
+             */
+            simulated: boolean;
+            /** Baseline */
+            baseline: string;
+            /** Comparisons */
+            comparisons: components["schemas"]["StrategyComparison"][];
+            /** Strategies */
+            strategies: components["schemas"]["StrategyRow"][];
+            judging: components["schemas"]["Judging"];
+            /** Per Question */
+            per_question: components["schemas"]["QuestionRow"][];
+        } & {
+            [key: string]: unknown;
+        };
         /** GroupAgreement */
         GroupAgreement: {
             /** Key */
@@ -2201,6 +2245,48 @@ export interface components {
              * @description Why it was left out: the model does not read images, or policy
              */
             reason?: string | null;
+        };
+        /**
+         * IntervalPublic
+         * @description A share with its paired-bootstrap 95% confidence interval.
+         */
+        IntervalPublic: {
+            /** Value */
+            value: number;
+            /** Low */
+            low: number;
+            /** High */
+            high: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** JudgeRow */
+        JudgeRow: {
+            /** Judge */
+            judge: string;
+            /**
+             * Judgements
+             * @default 0
+             */
+            judgements: number;
+            /**
+             * Position Consistency
+             * @description Share of questions judged the same in both orders.
+             */
+            position_consistency: number | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** Judging */
+        Judging: {
+            /** Judges */
+            judges: components["schemas"]["JudgeRow"][];
+            /** Position Consistency */
+            position_consistency: number | null;
+            agreement: components["schemas"]["PanelAgreement"];
+            spend: components["schemas"]["Spend"];
+        } & {
+            [key: string]: unknown;
         };
         /** KeyCreate */
         KeyCreate: {
@@ -2264,6 +2350,17 @@ export interface components {
             revoked_at: string | null;
             /** Active */
             active: boolean;
+        };
+        /** LatencySummary */
+        LatencySummary: {
+            /** Mean */
+            mean: number | null;
+            /** Median */
+            median: number | null;
+            /** Max */
+            max: number | null;
+        } & {
+            [key: string]: unknown;
         };
         /**
          * LimitsPublic
@@ -2540,6 +2637,20 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** PanelAgreement */
+        PanelAgreement: {
+            /** Fleiss Kappa */
+            fleiss_kappa: number | null;
+            /** Percent */
+            percent: number | null;
+            /**
+             * Subjects
+             * @default 0
+             */
+            subjects: number;
+        } & {
+            [key: string]: unknown;
+        };
         /** ParseRow */
         ParseRow: {
             /** Ok */
@@ -2633,6 +2744,28 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** QuestionRow */
+        QuestionRow: {
+            /** Index */
+            index: number;
+            /** Category */
+            category: string;
+            /**
+             * Question
+             * @description The question, cut at 300 characters.
+             * @default
+             */
+            question: string;
+            /**
+             * Outcomes
+             * @description Per strategy: +1 the baseline won, 0 tie, −1 lost.
+             */
+            outcomes: {
+                [key: string]: number;
+            };
+        } & {
+            [key: string]: unknown;
+        };
         /** RateLimitsIn */
         RateLimitsIn: {
             /** Requests Per Minute */
@@ -2676,6 +2809,28 @@ export interface components {
              * @description How that reply parsed: ok, partial or failed.
              */
             status: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** ReportEvaluation */
+        ReportEvaluation: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Questions */
+            questions: number;
+            /** Categories */
+            categories: string[];
+            /** Strategies */
+            strategies: string[];
+            /** Judges */
+            judges: string[];
+            /**
+             * Simulated
+             * @default false
+             */
+            simulated: boolean;
         } & {
             [key: string]: unknown;
         };
@@ -3032,6 +3187,31 @@ export interface components {
              */
             of: number;
         };
+        /** Spend */
+        Spend: {
+            /**
+             * Calls
+             * @default 0
+             */
+            calls: number;
+            /**
+             * Prompt Tokens
+             * @default 0
+             */
+            prompt_tokens: number;
+            /**
+             * Completion Tokens
+             * @default 0
+             */
+            completion_tokens: number;
+            /**
+             * Cost
+             * @description Null when no price is known.
+             */
+            cost: number | null;
+        } & {
+            [key: string]: unknown;
+        };
         /** Stage1Answer */
         Stage1Answer: {
             /** Answered By */
@@ -3256,6 +3436,60 @@ export interface components {
             } | null;
             /** @description Sizes a client checks before sending (signed in only) */
             limits?: components["schemas"]["LimitsPublic"] | null;
+        };
+        /** StrategyComparison */
+        StrategyComparison: {
+            /** Strategy */
+            strategy: string;
+            overall: components["schemas"]["ComparisonPublic"];
+            /** By Category */
+            by_category: {
+                [key: string]: components["schemas"]["ComparisonPublic"];
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * StrategyRow
+         * @description What one strategy answered and cost over every question.
+         */
+        StrategyRow: {
+            /**
+             * Calls
+             * @default 0
+             */
+            calls: number;
+            /**
+             * Prompt Tokens
+             * @default 0
+             */
+            prompt_tokens: number;
+            /**
+             * Completion Tokens
+             * @default 0
+             */
+            completion_tokens: number;
+            /**
+             * Cost
+             * @description Null when no price is known.
+             */
+            cost: number | null;
+            /** Strategy */
+            strategy: string;
+            /** Answered */
+            answered: number;
+            /** Failed */
+            failed: number;
+            /**
+             * Tokens Per Question
+             * @default 0
+             */
+            tokens_per_question: number;
+            /** Cost Per Question */
+            cost_per_question: number | null;
+            latency_ms: components["schemas"]["LatencySummary"];
+        } & {
+            [key: string]: unknown;
         };
         /** StreamOptions */
         StreamOptions: {
@@ -6614,9 +6848,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["EvaluationReport"];
                 };
             };
             /** @description Not signed in (users mode) */

@@ -202,9 +202,11 @@ export type RunDocuments = Omit<Known<Schemas['RunDocuments']>, 'documents' | 'b
   notes?: string[];
 };
 
-/** An evaluation (`/api/evaluations`); its report is plain JSON, typed in views/Evaluations/api.ts. */
+/** An evaluation (`/api/evaluations`) and its report. */
 export type Evaluation = Schemas['EvaluationPublic'];
 export type EvaluationProgress = Schemas['EvaluationProgress'];
+export type EvaluationReport = Schemas['EvaluationReport'];
+export type Interval = Schemas['IntervalPublic'];
 /** A batch of questions (`/api/batches`). */
 export type Batch = Schemas['BatchPublic'];
 export type BatchProgress = Schemas['BatchProgress'];

@@ -1,45 +1,11 @@
 /**
  * `/api/evaluations`: start (multipart upload), list, status with progress, report.
- * The shapes follow `EvaluationPublic` and the report of `llmcouncil/evaluation/report.py`.
+ * The shapes are the server's (`EvaluationPublic`, `EvaluationReport`), generated from its schema.
  */
 import { csrfToken, describeErrorBody, withCsrf } from '../../api/client';
-import type { Evaluation, EvaluationProgress } from '../../api/types';
+import type { Evaluation, EvaluationProgress, EvaluationReport, Interval } from '../../api/types';
 
-export type { Evaluation, EvaluationProgress };
-
-export interface Interval {
-  value: number;
-  low: number;
-  high: number;
-}
-
-export interface ComparisonStats {
-  n: number;
-  wins: number;
-  ties: number;
-  losses: number;
-  win_rate: Interval;
-  tie_rate: Interval;
-  loss_rate: Interval;
-  net: Interval;
-}
-
-export interface EvaluationReport {
-  simulated: boolean;
-  baseline: string;
-  evaluation: { name: string; questions: number; judges: string[]; categories: string[] };
-  comparisons: { strategy: string; overall: ComparisonStats; by_category: Record<string, ComparisonStats> }[];
-  strategies: {
-    strategy: string;
-    answered: number;
-    failed: number;
-    calls: number;
-    tokens_per_question: number;
-    cost: number | null;
-    latency_ms: { mean: number | null };
-  }[];
-  judging: { position_consistency: number | null; agreement: { fleiss_kappa: number | null; percent: number | null } };
-}
+export type { Evaluation, EvaluationProgress, EvaluationReport, Interval };
 
 export interface StartForm {
   file: File | null;
