@@ -18,7 +18,7 @@ PACKAGE = Path(llmcouncil.__file__).parent
 
 # Bottom first.
 LAYERS: list[set[str]] = [
-    {"errors", "records"},
+    {"errors", "records", "storable"},
     {"config"},
     {"providers", "sim"},
     {"resilience"},

@@ -26,24 +26,16 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
+from llmcouncil.storable import text_problem
+
 INT32_MAX = 2**31 - 1  # an Integer column on PostgreSQL
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 UNSTORABLE = "unstorable_value"  # the validation error type: the handler names its field
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
 # Header values arrive decoded as Latin-1; only these are free text a route may store.
 _CHECKED_HEADERS = ("idempotency-key",)
 _VISIBLE_ASCII = re.compile(r"[ -~]*")
 _MAX_DEPTH = 64  # deeper JSON than any request needs; refused rather than walked
-
-
-def text_problem(value: str) -> str | None:
-    """Why ``value`` cannot be stored as text, or None."""
-    if "\x00" in value:
-        return "must not contain a NUL character (\\u0000)"
-    if not value.isascii() and _SURROGATE.search(value):
-        return "must not contain an unpaired UTF-16 surrogate (\\ud800-\\udfff): not valid Unicode"
-    return None
 
 
 def number_problem(value: int | float) -> str | None:
@@ -115,7 +107,15 @@ async def refuse_unstorable(request: Request) -> None:
     if not isinstance(route, APIRoute) or route.body_field is None:
         return  # no body, or one the route reads itself (/mcp)
     if request.headers.get("content-type", "").startswith(("multipart/", "application/x-www")):
-        return  # a form (a file upload): its stream is read by the form parser, not cached
+        # A form (a file upload): FastAPI parsed it before any dependency, and Starlette keeps
+        # the parsed form, so this reads no byte twice. A file's name and content are its
+        # reader's to check (documents, datasets); the fields are checked here.
+        for name, field in (await request.form()).multi_items():
+            if isinstance(field, str):
+                problem = text_problem(field)
+                if problem:
+                    raise _refuse(("body", name), problem)
+        return
     if not await request.body():
         return
     try:

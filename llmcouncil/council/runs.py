@@ -68,6 +68,7 @@ from llmcouncil.privacy.policy import PrivacyGuard, preset_policy
 from llmcouncil.records import RunStatus
 from llmcouncil.resilience.limits import AdmissionGate, CapacitySlot
 from llmcouncil.resilience.stragglers import late_sink
+from llmcouncil.storable import text_problem
 from llmcouncil.store.records import RunDetail
 from llmcouncil.store.repository import Store
 
@@ -139,6 +140,9 @@ class RunService:
     def validate_content(self, content: str) -> str:
         if not content.strip():
             raise ValidationFailedError("content is empty")
+        problem = text_problem(content)  # the CLI and files reach here without the API's guard
+        if problem:
+            raise ValidationFailedError(f"content {problem}")
         limit = self._settings.limits.max_content_chars
         if len(content) > limit:
             raise ContentTooLargeError(

@@ -351,9 +351,7 @@ class StageSteps:
             kind="unanimous",
             reason=f"all {len(ok)} members gave the same short answer; the review was skipped",
         )
-        return await self.finish(
-            FinalAnswer.unanimous(ok[0], members=len(ok)), calls=[], errors=[]
-        )
+        return await self.finish(FinalAnswer.unanimous(ok[0], members=len(ok)), calls=[], errors=[])
 
     async def finish(
         self, answer: FinalAnswer, *, calls: list[CallRecord], errors: list[CallRecord]

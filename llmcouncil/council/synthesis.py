@@ -118,9 +118,7 @@ def _normalised(data: Mapping[str, Any]) -> SynthesisStructure | None:
         positions = tuple(
             Position(
                 responses=_strings(position.get("responses") or position.get("labels")),
-                says=str(position.get("says") or position.get("position") or "")[
-                    :_MAX_ITEM_CHARS
-                ],
+                says=str(position.get("says") or position.get("position") or "")[:_MAX_ITEM_CHARS],
             )
             for position in item.get("positions") or []
             if isinstance(position, dict)

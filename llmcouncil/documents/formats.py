@@ -71,7 +71,7 @@ def detect_kind(data: bytes, *, filename: str, content_type: str | None = None) 
     head = data[:8192]
     if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise UnsupportedMediaTypeError(
-            f"{filename!r} is not a supported file type ({declared or 'binary'}); "
+            f"{filename!r} holds binary data (a NUL byte in its first 8 KiB), not text; "
             f"supported: {SUPPORTED}"
         )
     if suffix in _MARKDOWN or declared == "text/markdown":

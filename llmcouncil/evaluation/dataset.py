@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from llmcouncil.errors import ValidationFailedError
+from llmcouncil.storable import text_problem
 
 MatchType = Literal["judge", "exact", "numeric"]
 MATCH_TYPES: tuple[MatchType, ...] = ("judge", "exact", "numeric")
@@ -156,6 +157,10 @@ def _text(row: dict[str, Any], name: str, *, line: int, problems: list[str]) -> 
     if not isinstance(value, str):
         problems.append(f"line {line}: '{name}' must be text")
         return None
+    problem = text_problem(value)
+    if problem:
+        problems.append(f"line {line}: '{name}' {problem}")
+        return None
     return value.strip() or None
 
 
@@ -164,10 +169,11 @@ def _item(row: dict[str, Any], *, line: int, problems: list[str]) -> EvalItem | 
     unknown = sorted(set(row) - _FIELDS)
     if unknown:
         problems.append(f"line {line}: unknown field(s) {', '.join(unknown)}")
+    told = len(problems)
     question = _text(row, "question", line=line, problems=problems)
-    if question is None:
+    if question is None and len(problems) == told:
         problems.append(f"line {line}: 'question' is missing or empty")
-    elif len(question) > MAX_QUESTION_CHARS:
+    elif question is not None and len(question) > MAX_QUESTION_CHARS:
         problems.append(f"line {line}: the question has more than {MAX_QUESTION_CHARS} characters")
     reference = _text(row, "reference", line=line, problems=problems) or _text(
         row, "answer", line=line, problems=problems

@@ -34,7 +34,6 @@ from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from llmcouncil.api.inputs import text_problem
 from llmcouncil.api.runtime import Runtime
 from llmcouncil.council.events import EventType
 from llmcouncil.council.simulated import marked
@@ -44,6 +43,7 @@ from llmcouncil.documents.service import document_service
 from llmcouncil.errors import CouncilError, ValidationFailedError
 from llmcouncil.mcp_server.summary import ConsultResult, as_text, summarize
 from llmcouncil.presets.settings import ModeName
+from llmcouncil.storable import text_problem
 
 SERVER_NAME = "llm-council"
 INSTRUCTIONS = (

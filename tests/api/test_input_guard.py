@@ -83,3 +83,21 @@ async def test_the_drivers_refusals_are_the_clients_and_other_failures_are_not(
         async with engine.connect() as connection:
             await connection.execute(text("SELECT * FROM no_such_table"))
     assert database_input_problem(other.value) is None
+
+
+async def test_a_forms_fields_are_checked_like_a_json_body(
+    governed_on_database: GovernedOnDatabase,
+) -> None:
+    """A file upload's text fields reach the database too: refused with 422 naming the field,
+    on both databases, before anything is stored."""
+    server = await governed_on_database()
+    await server.user("ada", role="admin")
+    ada = await server.session("ada")
+    dataset = {"file": ("d.jsonl", b'{"question": "What is 2+2?", "reference": "4"}')}
+    form = {"name": "a\x00b", "strategies": "chairman"}
+    refused = await ada.post("/api/evaluations", files=dataset, data=form)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["detail"]["problems"] == [
+        "name: must not contain a NUL character (\\u0000)"
+    ]
+    assert (await ada.get("/api/evaluations")).json()["evaluations"] == []

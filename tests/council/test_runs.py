@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 from fake_council import CHAIR, MEMBERS, events_of, fake_council, ranking
 
 from llmcouncil.council.events import EventType
-from llmcouncil.errors import ProviderAuthError
+from llmcouncil.errors import ProviderAuthError, ValidationFailedError
 from llmcouncil.providers.fake import FakeReply
 from llmcouncil.records import RunStatus, Stage
 
@@ -146,3 +147,15 @@ async def test_a_retry_resumes_after_the_stored_answers(tmp_path: Path) -> None:
     answers = sorted(c.text for c in detail.calls if c.stage == Stage.ANSWERS)
     assert answers == [f"The answer of {m}." for m in MEMBERS]
     assert detail.run.attempts == 2
+
+
+async def test_text_no_database_can_store_is_refused_before_anything_is_stored(
+    tmp_path: Path,
+) -> None:
+    """The CLI and uploaded files reach the run service without the API's input guard."""
+    async with fake_council(tmp_path) as council:
+        conversation = await council.store.create_conversation(preset=None)
+        for content in ("a\x00b", "x \udfff y"):
+            with pytest.raises(ValidationFailedError, match="content must not contain"):
+                await council.runs.start(conversation_id=conversation.id, content=content)
+        assert (await council.store.conversation_detail(conversation.id)).messages == []

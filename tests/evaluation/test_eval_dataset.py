@@ -47,6 +47,8 @@ def test_every_problem_is_named_with_its_line() -> None:
             '{"question": "q", "match": "exact"}',
             '{"question": "q", "reference": "many", "match": "numeric"}',
             '{"question": "q", "colour": "red"}',
+            '{"question": "a\\u0000b"}',
+            '{"question": "q", "reference": "x \\udfff"}',
             '{"question": "fine"}',
         ]
     )
@@ -61,6 +63,9 @@ def test_every_problem_is_named_with_its_line() -> None:
         "line 5: match 'exact' needs a reference answer",
         "line 6: match 'numeric' needs a number as reference",
         "line 7: unknown field(s) colour",
+        "line 8: 'question' must not contain a NUL character (\\u0000)",
+        "line 9: 'reference' must not contain an unpaired UTF-16 surrogate (\\ud800-\\udfff): "
+        "not valid Unicode",
     ]
     assert isinstance(caught.value, ValidationFailedError)
 
