@@ -118,6 +118,14 @@ class ConflictError(CouncilError):
     code = "conflict"
 
 
+class RunSupersededError(ConflictError):
+    """This process's execution of a run lost it: another instance took the run over (its
+    heartbeat stalled past the lease) and goes on with it. Nothing of this execution is
+    written any more (store/run_fence.py); a client follows the run where it went."""
+
+    code = "handed_over"
+
+
 class OverloadedError(CouncilError):
     code = "overloaded"
 

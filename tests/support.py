@@ -169,7 +169,9 @@ def types(
 
 
 # Server processes in tests free a killed instance's runs quickly (store/instances.py).
-FAST_LEASE_ENV = {"COUNCIL_INSTANCES__HEARTBEAT": "0.2", "COUNCIL_INSTANCES__LEASE": "1"}
+# A lease of 3 s: a killed instance is gone soon, a live one on a loaded machine is not taken for
+# dead (its heartbeat, every 0.2 s, may wait behind a busy event loop or database).
+FAST_LEASE_ENV = {"COUNCIL_INSTANCES__HEARTBEAT": "0.2", "COUNCIL_INSTANCES__LEASE": "3"}
 
 
 async def until_answer_status(

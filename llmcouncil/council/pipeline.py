@@ -23,7 +23,7 @@ from llmcouncil.council.stage_writes import StageWriter
 from llmcouncil.council.stages import make_title
 from llmcouncil.council.steps import StageSteps
 from llmcouncil.documents.vision import ModelHistories
-from llmcouncil.errors import CouncilError, CouncilFailedError
+from llmcouncil.errors import CouncilError, CouncilFailedError, RunSupersededError
 from llmcouncil.privacy.policy import PrivacySummary
 from llmcouncil.providers.base import ChatMessage
 from llmcouncil.records import CallRecord, RunStatus, usage_total
@@ -176,6 +176,8 @@ class CouncilPipeline:
     async def _finish_quietly(self, run_id: str, status: str, error: dict[str, Any]) -> None:
         try:
             await self._store.finish_run(run_id, status=status, error=error)
+        except RunSupersededError:  # its end is the execution's that took it over
+            log.warning("run %s goes on in another instance; this execution stopped", run_id)
         except CouncilError:
             log.exception("could not record the end of run %s", run_id)
 

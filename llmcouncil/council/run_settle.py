@@ -106,7 +106,8 @@ class RunSettler:
                 # Read back with the write that completed the run, or now (a run that failed,
                 # was cancelled, or finished once its title was stored).
                 detail = ctx.stored or await self._store.get_run(ctx.run_id)
-                broken = storage_failure_of(detail)
+                lost = self._store.fence.lost(ctx.run_id, attempt=detail.run.attempts)
+                broken = lost or storage_failure_of(detail)
                 if broken is not None:
                     raise broken
             except Exception as exc:
@@ -117,6 +118,10 @@ class RunSettler:
                 # The answer leaves before settlement's writes take the database thread;
                 # readers who must see the settlement wait for ``settled``.
                 await before_thread_work(_TURNS_TO_ANSWER)
+            if detail is not None and self._store.fence.lost(
+                ctx.run_id, attempt=detail.run.attempts
+            ):
+                return  # the instance that took the run over settles it
             try:
                 await self._gate.finished(ticket.grant, ctx.run_id, detail)
             except Exception:  # the run's task must end cleanly; nobody awaits it
@@ -127,6 +132,7 @@ class RunSettler:
                 except Exception:
                     log.exception("an observer of settled runs failed on run %s", ctx.run_id)
         finally:
+            self._store.fence.release(ctx.run_id)  # this execution is over, whoever ended it
             del self._settling[ctx.run_id]
             settling.set_result(None)
 

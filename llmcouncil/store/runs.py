@@ -42,6 +42,7 @@ from llmcouncil.store.records import (
     call_values,
     run_row,
 )
+from llmcouncil.store.run_fence import AttemptFence
 from llmcouncil.store.tables import (
     ConversationRow,
     MessageRow,
@@ -62,6 +63,8 @@ class RunStore:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._open = open_vault
         self.unrecorded = UnrecordedEnds()
+        # The attempt of each run this process executes: its writes are fenced by it.
+        self.fence = AttemptFence()
 
     def open_vault(self, conversation: ConversationRow) -> Placeholders | None:
         """The conversation's vault for display (placeholders shown as stored without one)."""
@@ -141,6 +144,7 @@ class RunStore:
             await transactions.write(self.engine, work)
         except IntegrityError as exc:
             raise ConflictError("a run with this Idempotency-Key was started concurrently") from exc
+        self.fence.hold(str(run_values["id"]), 1)
         return RunRow(**run_values), MessageRow(**message_values)
 
     async def find_run_by_key(self, conversation_id: str, key: str) -> RunRow | None:
@@ -196,13 +200,14 @@ class RunStore:
         rows = [call_values(run_id, c) for c in calls]
 
         def work(connection: Connection) -> _StoredRun | None:
+            self.fence.update_run(connection, run_id, values)  # first: it may refuse the write
             if rows:
                 connection.execute(sql.INSERT_CALLS, rows)
-            if values:
-                connection.execute(sql.UPDATE_RUN, {"b_id": run_id, **values})
             return _read_run(connection, run_id) if read_back else None
 
         stored = await transactions.write(self.engine, work)
+        if finish is not None:
+            self.fence.release(run_id)
         return None if stored is None else self._detail(stored)
 
     async def record_title(
@@ -212,6 +217,7 @@ class RunStore:
         row = call_values(run_id, call)
 
         def work(connection: Connection) -> None:
+            self.fence.update_run(connection, run_id, {})
             connection.execute(sql.INSERT_CALLS, [row])
             connection.execute(sql.UPDATE_CONVERSATION, {"b_id": conversation_id, "title": title})
 
@@ -224,12 +230,12 @@ class RunStore:
         end = {"status": status, "error": error, "finished_at": utcnow()}
         try:
             await transactions.write(
-                self.engine,
-                lambda connection: connection.execute(sql.UPDATE_RUN, {"b_id": run_id, **end}),
+                self.engine, lambda connection: self.fence.update_run(connection, run_id, end)
             )
         except StorageError:
             self.unrecorded.remember(run_id, end)
             raise
+        self.fence.release(run_id)
         self.unrecorded.forget(run_id)
 
     async def reset_for_retry(
@@ -292,6 +298,7 @@ class RunStore:
                 )
             )
             await session.refresh(run)
+        self.fence.hold(run_id, run.attempts)
         return run
 
     async def interrupt_orphaned_runs(

@@ -23,6 +23,10 @@ INSERT_CALLS = insert(MODEL_CALLS)
 
 UPDATE_CONVERSATION = update(CONVERSATIONS).where(CONVERSATIONS.c.id == bindparam("b_id"))
 UPDATE_RUN = update(RUNS).where(RUNS.c.id == bindparam("b_id"))
+# The same, only while the run's attempt is still the one this process executes (run_fence.py).
+UPDATE_RUN_FENCED = update(RUNS).where(
+    RUNS.c.id == bindparam("b_id"), RUNS.c.attempts == bindparam("b_attempt")
+)
 
 CONVERSATION = select(CONVERSATIONS).where(CONVERSATIONS.c.id == bindparam("conversation_id"))
 

@@ -146,7 +146,7 @@ class Cluster:
             # SIGTERM drains (api/drain.py): live runs get this long; SIGINT stops at once.
             "COUNCIL_INSTANCES__DRAIN": str(int(WAIT_S)),
             TEST_KEY_ENV: "sk-test-not-a-real-key",
-            **FAST_LEASE_ENV,  # heartbeat 0.2 s, lease 1 s: a killed instance is gone in ~1 s
+            **FAST_LEASE_ENV,  # heartbeat 0.2 s, lease 3 s: a killed instance is gone in ~3 s
             **extra,
         }
 

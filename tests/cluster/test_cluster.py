@@ -134,7 +134,7 @@ async def test_a_council_whose_instance_is_killed_is_finished_by_another(
     cluster: Cluster,
 ) -> None:
     """kill -9 of the instance running a council, mid-review: a live instance takes the run
-    over once the lease (1 s here) has passed and finishes it after its stored answers."""
+    over once the lease (3 s here) has passed and finishes it after its stored answers."""
     assert cluster.haproxy is not None
     sim = cluster.sim
     question = "Who finishes a council whose server died?"

@@ -10,9 +10,10 @@ import pytest
 from fake_council import CHAIR, MEMBERS, events_of, fake_council, ranking
 
 from llmcouncil.council.events import EventType
-from llmcouncil.errors import ProviderAuthError, ValidationFailedError
+from llmcouncil.errors import ProviderAuthError, RunSupersededError, ValidationFailedError
 from llmcouncil.providers.fake import FakeReply
 from llmcouncil.records import RunStatus, Stage
+from llmcouncil.store.repository import Store
 
 
 async def test_a_council_answers_reviews_and_synthesises(tmp_path: Path) -> None:
@@ -159,3 +160,32 @@ async def test_text_no_database_can_store_is_refused_before_anything_is_stored(
             with pytest.raises(ValidationFailedError, match="content must not contain"):
                 await council.runs.start(conversation_id=conversation.id, content=content)
         assert (await council.store.conversation_detail(conversation.id)).messages == []
+
+
+async def test_a_run_taken_over_by_another_instance_stops_here_without_writing(
+    tmp_path: Path,
+) -> None:
+    """This process stalled past its lease and another instance took its run over: when its
+    members answer, nothing of them is stored, the stream ends handed_over, and the run is the
+    taker's."""
+    held = asyncio.Event()
+    async with fake_council(tmp_path) as council:
+        council.fake.enqueue("titler", "A title")
+        council.fake.enqueue("m1", "one")
+        council.fake.enqueue("m2", "two")
+        council.fake.enqueue("m3", FakeReply("three", release=held))
+        handle = await council.ask()
+        await council.fake.received(4)  # the title and three members are in flight
+        taker = Store(council.store.engine)  # another instance; this one has no heartbeat row
+        taken = await taker.reset_for_retry(handle.run_id, worker_id="other", lease=1.0)
+        assert taken.attempts == 2
+        held.set()
+        events = await events_of(handle)
+        with pytest.raises(RunSupersededError):  # what a client waiting here is told
+            await handle.result()
+        detail = await council.store.get_run(handle.run_id)
+
+    assert events[-1].type == EventType.ERROR and events[-1].fields["code"] == "handed_over"
+    assert detail.run.status == RunStatus.RUNNING and detail.run.worker_id == "other"
+    assert detail.calls == [] and detail.run.stages_done == 0
+    assert council.runs.capacity.active == 0

@@ -44,7 +44,7 @@ async def test_a_worker_runs_an_evaluation_the_server_enqueued(
             redis_url=REDIS,
             jobs={"queue": queue_name, "heartbeat": 1, "sweep": 1},
             privacy={"key": key},
-            instances={"heartbeat": 0.2, "lease": 1},
+            instances={"heartbeat": 0.2, "lease": 3},
             presets={
                 "default": PresetSettings(
                     members=list(MEMBERS), chairman=CHAIRMAN, title_model=MEMBERS[0]
@@ -123,7 +123,7 @@ async def test_an_evaluation_survives_its_worker_killed(
             redis_url=REDIS,
             jobs={"queue": queue_name, "heartbeat": 1, "sweep": 1},
             privacy={"key": key},
-            instances={"heartbeat": 0.2, "lease": 1},
+            instances={"heartbeat": 0.2, "lease": 3},
             presets={
                 "default": PresetSettings(
                     members=list(MEMBERS), chairman=CHAIRMAN, title_model=MEMBERS[0]

@@ -72,7 +72,7 @@ async def test_a_batch_survives_a_worker_killed_mid_run(
             redis_url=REDIS,
             jobs=jobs,
             privacy={"key": key},
-            instances={"heartbeat": 0.2, "lease": 1},
+            instances={"heartbeat": 0.2, "lease": 3},
             presets={
                 "default": PresetSettings(
                     members=list(MEMBERS), chairman=CHAIRMAN, title_model=MEMBERS[0]

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from llmcouncil.api.takeover import leave_to_live_instances
-from llmcouncil.errors import ConflictError
-from llmcouncil.records import RunStatus
+from llmcouncil.errors import ConflictError, RunSupersededError
+from llmcouncil.records import CallRecord, RunStatus, Stage
 from llmcouncil.store.database import create_engine, upgrade
 from llmcouncil.store.instances import Heartbeat, InstanceRegistry
 from llmcouncil.store.repository import Store
@@ -164,3 +164,36 @@ async def test_a_command_line_sweep_leaves_a_dead_instance_s_run_to_a_live_serve
     await registry.leave("server")  # alone now: nobody else will
     assert await sweep(later) == 1
     assert await _status(store, run_id) == RunStatus.INTERRUPTED
+
+
+async def test_an_instance_that_lost_its_run_writes_nothing_more_of_it(store: Store) -> None:
+    """Instance a stalls past its lease; b takes its run over. When a wakes, each of its
+    writes of the run (a stage, the title, the end) is refused whole, and b's go on."""
+    registry = InstanceRegistry(store.engine)
+    await registry.beat("a", host="h1", now=at(0))
+    run_id = await _running(store, "a")  # this store executes it: its writes are fenced
+    stalled = store
+    taker = Store(store.engine)  # another process on the same database
+    await registry.beat("b", host="h2", now=at(LEASE + 1))
+    taken = await taker.reset_for_retry(
+        run_id, worker_id="b", idle_worker="b", lease=LEASE, now=at(LEASE + 1)
+    )
+    assert taken.attempts == 2
+    answer = CallRecord(stage=Stage.ANSWERS, model="m1", ok=True, text="stale")
+    with pytest.raises(RunSupersededError, match="taken over"):
+        await stalled.record_stage(run_id, stage=Stage.ANSWERS, calls=[answer])
+    conversation_id = (await store.get_run(run_id)).run.conversation_id
+    title = CallRecord(stage=Stage.TITLE, model="t", ok=True, text="T")
+    with pytest.raises(RunSupersededError):
+        await stalled.record_title(run_id, conversation_id=conversation_id, call=title, title="T")
+    with pytest.raises(RunSupersededError):
+        await stalled.finish_run(run_id, status=RunStatus.CANCELLED, error={"code": "cancelled"})
+    detail = await store.get_run(run_id)
+    assert detail.run.status == RunStatus.RUNNING and detail.run.stages_done == 0
+    assert detail.calls == []
+    # The taker's writes are its own attempt's, and land.
+    fresh = CallRecord(stage=Stage.ANSWERS, model="m1", ok=True, text="fresh")
+    await taker.record_stage(run_id, stage=Stage.ANSWERS, calls=[fresh])
+    await taker.finish_run(run_id, status=RunStatus.COMPLETE)
+    detail = await store.get_run(run_id)
+    assert detail.run.status == RunStatus.COMPLETE and [c.text for c in detail.calls] == ["fresh"]
