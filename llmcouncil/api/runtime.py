@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from llmcouncil.analytics.weighting import ReviewerWeights
 from llmcouncil.api.governance import Governance
+from llmcouncil.api.handover import Phase, RunHandover
 from llmcouncil.api.live_streams import LiveEventPublisher, RedisEventFeed, redis_client
 from llmcouncil.api.run_events import RunEventSource
-from llmcouncil.api.takeover import Takeover, leave_to_live_instances
+from llmcouncil.api.takeover import Takeover
 from llmcouncil.config import Settings, is_demo, validated_settings
 from llmcouncil.council.pipeline import CouncilPipeline
 from llmcouncil.council.runs import RunObserver, RunService
@@ -194,6 +195,19 @@ class Runtime:
             ),
         )
 
+    async def hand_over(self, phase: Phase) -> int:
+        """Draining: ask the live runs to go to the other instances (api/handover.py) — only
+        where instances resume what they find (``instances.resume``), else they would end it."""
+        if not self.settings.instances.resume:
+            return 0
+        handover = RunHandover(
+            runs=self.runs,
+            registry=InstanceRegistry(self.engine),
+            lease=self.settings.instances.lease,
+            clock=utcnow,
+        )
+        return await handover.ask(phase)
+
     def stop_taking_over(self) -> None:
         """Draining (api/drain.py): the runs dead instances leave go to the instances that stay,
         not to this one, which would have to finish them within its drain."""
@@ -236,18 +250,17 @@ def _heartbeat(
 ) -> tuple[Heartbeat, Takeover]:
     """This process as an instance on the shared database (store/instances.py); its sweep
     resumes (api/takeover.py) or interrupts the runs dead instances left running — or, for a
-    command-line process (``defer``), leaves them to the live instances while there are any."""
+    command-line process (``defer``), touches nothing: a run left behind, or handed over by a
+    draining server (api/handover.py), is a server's to resume, never a command's to end."""
     lease = settings.instances.lease
     instance_id = runs.worker_id
     registry = InstanceRegistry(store.engine)
     takeover = Takeover(store=store, runs=runs, registry=registry, documents=documents, lease=lease)
-    deferring = leave_to_live_instances(
-        store=store, registry=registry, instance_id=instance_id, lease=lease
-    )
-
     evaluations = EvaluationStore(store.engine)
 
     async def sweep(now: datetime) -> int:
+        if defer:
+            return 0
         # Evaluations too: only those of instances that are gone (evaluation/repository.py).
         stopped = await evaluations.interrupt_orphaned(worker_id=instance_id, lease=lease, now=now)
         if stopped:
@@ -258,8 +271,6 @@ def _heartbeat(
             )
         if resume:
             return await takeover.sweep(now)
-        if defer:
-            return await deferring(now)
         return await store.interrupt_orphaned_runs(worker_id=instance_id, lease=lease, now=now)
 
     heartbeat = Heartbeat(
