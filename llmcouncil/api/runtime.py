@@ -192,6 +192,8 @@ class Runtime:
                 store=store,
                 runs=runs,
                 feed=RedisEventFeed(events_redis) if events_redis else None,
+                # a handed-over run is taken by the next sweep of a live instance
+                handover_wait=2 * settings.instances.heartbeat + 1,
             ),
         )
 
