@@ -100,6 +100,7 @@ class DrainingServer(uvicorn.Server):
         self._on_drain = on_drain
         self._hand_over = hand_over
         self._handed_over = 0  # runs asked to hand over so far, in the last ask
+        self._asked = False  # whether the handover window's first ask was made
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         if sig == signal.SIGTERM and self._drain.bound > 0 and not self.should_exit:
@@ -121,8 +122,10 @@ class DrainingServer(uvicorn.Server):
             return False
         live = self._live_runs()
         phase = self._drain.phase()
-        # Asked again every second: runs started since, or another instance back since.
-        if live and phase is Phase.AT_BOUNDARY and counter % 10 == 0:
+        # Asked as the window opens, then every second: runs started since, or another
+        # instance alive again since.
+        if live and phase is Phase.AT_BOUNDARY and (not self._asked or counter % 10 == 0):
+            self._asked = True
             await self._ask(phase)
         if not self._drain.finished(live_runs=live):
             return False
