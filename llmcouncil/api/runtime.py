@@ -22,11 +22,14 @@ from llmcouncil.api.takeover import Takeover
 from llmcouncil.config import Settings, is_demo, validated_settings
 from llmcouncil.council.pipeline import CouncilPipeline
 from llmcouncil.council.runs import RunObserver, RunService
+from llmcouncil.documents.processing import KIND as DOCUMENT_JOB
+from llmcouncil.documents.processing import DocumentUploads
 from llmcouncil.documents.service import DocumentService, document_service
 from llmcouncil.documents.vision import catalogue_image_input
 from llmcouncil.documents.windows import catalogue_windows
 from llmcouncil.evaluation.repository import EvaluationStore
 from llmcouncil.feedback.service import VoteObserver
+from llmcouncil.jobs.deployment import job_queue, uses_workers
 from llmcouncil.observability.logging import RunLogContext
 from llmcouncil.privacy.policy import PrivacyGuard
 from llmcouncil.providers.registry import ProviderRegistry
@@ -69,6 +72,7 @@ class Runtime:
     reviewer_weights: ReviewerWeights | None = None
     live_events: LiveEventPublisher | None = None
     run_events: RunEventSource | None = None
+    document_uploads: DocumentUploads | None = None
 
     @property
     def demo(self) -> bool:
@@ -121,6 +125,14 @@ class Runtime:
                 context_window=catalogue_windows(registry.model_info),
                 image_input=catalogue_image_input(registry.model_info),
             )
+            # Uploads read in the background (Prefer: respond-async): a job of this process
+            # without Redis, of a `council worker` with it (documents/processing.py).
+            uploads = DocumentUploads(
+                document_service(store=store, privacy=privacy, settings=settings)
+            )
+            uploads.queue = job_queue(settings, {DOCUMENT_JOB: uploads.process})
+            if not uses_workers(settings) and resume_left_behind:
+                await uploads.recover()  # the uploads a stopped server left processing
             pipeline = CouncilPipeline(store=store, caller=caller, settings=settings)
             governance = await Governance.start(settings, engine=engine, store=store)
             weights = ReviewerWeights(engine, settings.reviewer_weighting)
@@ -188,6 +200,7 @@ class Runtime:
             shared_latencies=latencies,
             reviewer_weights=weights,
             live_events=live_events,
+            document_uploads=uploads,
             run_events=RunEventSource(
                 store=store,
                 runs=runs,
@@ -217,6 +230,8 @@ class Runtime:
             self.takeover.paused = True
 
     async def stop(self) -> None:
+        if self.document_uploads is not None and self.document_uploads.queue is not None:
+            await self.document_uploads.queue.aclose()  # unfinished: read again at next start
         await self.runs.shutdown()
         if self.runs.capacity.cluster is not None:  # its places freed at once
             await self.runs.capacity.cluster.aclose()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Request, Response, UploadFile
+from fastapi import APIRouter, File, Header, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -79,6 +79,14 @@ class DocumentPublic(BaseModel):
     metadata: dict[str, Any]
     privacy: dict[str, Any] | None = None
     created_at: str
+    status: str = Field(
+        default="ready",
+        description="processing (read in the background; poll this document until it changes), "
+        "ready, or failed (error says why)",
+    )
+    error: dict[str, Any] | None = Field(
+        default=None, description="{code, message}: why the file could not be read (failed)"
+    )
     duplicate: bool = Field(
         default=False, description="True when the same file was already attached (not stored)"
     )
@@ -210,6 +218,8 @@ def _public(document: StoredDocument, vault: PiiVault, *, chapters: int = 0) -> 
         "metadata": document.meta,
         "privacy": document.privacy,
         "created_at": document.created_at.isoformat(),
+        "status": document.status,
+        "error": document.error,
     }
 
 
@@ -221,13 +231,25 @@ def _chapters(sections: list[StoredSection]) -> int:
     "/{conversation_id}/documents",
     status_code=201,
     response_model=DocumentPublic,
-    responses={200: {"model": DocumentPublic, "description": "Already attached"}, **UPLOAD_ERRORS},
+    responses={
+        200: {"model": DocumentPublic, "description": "Already attached"},
+        202: {
+            "model": DocumentPublic,
+            "description": "With `Prefer: respond-async`: stored `processing`, read by a "
+            "background job; poll GET …/documents/{id} until `ready` or `failed`",
+        },
+        **UPLOAD_ERRORS,
+    },
 )
 async def upload_document(
     conversation_id: str,
     file: Annotated[UploadFile, File(description="The document or image")],
     request: Request,
     _writable: WritableConversation,
+    prefer: Annotated[
+        str | None,
+        Header(description="`respond-async`: read the file in a background job (202)"),
+    ] = None,
 ) -> Any:
     service = await documents_of(request)
     limit = service.settings.max_file_bytes
@@ -238,19 +260,27 @@ async def upload_document(
         raise ContentTooLargeError(f"the file is over {limit} bytes, the limit")
     if not data:
         raise ValidationFailedError("the file is empty")
-    attached = await service.attach(
-        conversation_id,
-        data,
-        filename=file.filename or "document",
-        content_type=file.content_type,
-    )
-    detail = await service.documents.get(conversation_id, attached.document.id, sections=True)
+    filename = file.filename or "document"
+    background = "respond-async" in (prefer or "").lower()
+    if background:
+        submitted = await request.app.state.runtime.document_uploads.submit(
+            conversation_id, data, filename=filename, content_type=file.content_type
+        )
+        document, created = submitted.document, submitted.created
+    else:
+        attached = await service.attach(
+            conversation_id, data, filename=filename, content_type=file.content_type
+        )
+        document, created = attached.document, attached.created
+    detail = await service.documents.get(conversation_id, document.id, sections=True)
     conversation = await service.store.get_conversation(conversation_id)
     body = {
         **_public(detail, _vault(service, conversation), chapters=_chapters(detail.sections or [])),
-        "duplicate": not attached.created,
+        "duplicate": not created,
     }
-    return JSONResponse(body, status_code=201 if attached.created else 200)
+    if not created:
+        return JSONResponse(body, status_code=200)
+    return JSONResponse(body, status_code=202 if background else 201)
 
 
 @router.get("/{conversation_id}/documents", response_model=list[DocumentPublic])
