@@ -99,7 +99,11 @@ class DocumentUploads:
         row = await _pending(service, document_id)
         if row is None:  # done, failed or deleted: a second delivery does nothing
             return
-        name = f"document{row['metadata'].get('suffix', '')}" if row["metadata"] else "document"
+        # The stored (redacted) name, with the upload's suffix the reader goes by.
+        suffix = str((row["metadata"] or {}).get("suffix") or "")
+        name = row["filename"] or "document"
+        if suffix and not name.lower().endswith(suffix):
+            name += suffix
         try:
             extracted = await service.reader.read(
                 row["data"], filename=name, content_type=row["media_type"]

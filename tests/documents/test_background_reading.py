@@ -132,5 +132,6 @@ async def test_asking_while_a_document_is_being_read_is_a_409_and_a_second_job_i
         await uploads.process(document_id)  # delivered again: it finds the work done
         done = (await http.get(f"/api/conversations/{cid}/documents/{document_id}")).json()
         assert done["status"] == "ready" and done["section_count"] == len(done["contents"])
+        assert done["title"] == "notes"  # named after the upload, as when read at once
         asked = await http.post(f"/api/conversations/{cid}/message", json={"content": "What?"})
         assert asked.status_code == 200, asked.text
