@@ -267,8 +267,9 @@ def _heartbeat(
 ) -> tuple[Heartbeat, Takeover]:
     """This process as an instance on the shared database (store/instances.py); its sweep
     resumes (api/takeover.py) or interrupts the runs dead instances left running — or, for a
-    command-line process (``defer``), touches nothing: a run left behind, or handed over by a
-    draining server (api/handover.py), is a server's to resume, never a command's to end."""
+    command-line process (``defer``), touches no run: a run left behind, or handed over by a
+    draining server (api/handover.py), is a server's to resume, never a command's to end (a gone
+    instance's evaluations it still marks interrupted, as before)."""
     lease = settings.instances.lease
     instance_id = runs.worker_id
     registry = InstanceRegistry(store.engine)
@@ -276,8 +277,6 @@ def _heartbeat(
     evaluations = EvaluationStore(store.engine)
 
     async def sweep(now: datetime) -> int:
-        if defer:
-            return 0
         # Evaluations too: only those of instances that are gone (evaluation/repository.py).
         stopped = await evaluations.interrupt_orphaned(worker_id=instance_id, lease=lease, now=now)
         if stopped:
@@ -288,6 +287,8 @@ def _heartbeat(
             )
         if resume:
             return await takeover.sweep(now)
+        if defer:  # a command: runs are the servers' to resume, never its to end
+            return 0
         return await store.interrupt_orphaned_runs(worker_id=instance_id, lease=lease, now=now)
 
     heartbeat = Heartbeat(
