@@ -270,7 +270,18 @@ class DocumentService:
         return texts.texts[0], texts.sealed
 
     async def focus(self, conversation_id: str, document_id: str, position: int) -> Focus:
-        """Reading mode on the chapter that holds section ``position`` (404 when unknown)."""
+        """Reading mode on the chapter that holds section ``position`` (404 when unknown, 409
+        while the document is still being read or when it could not be)."""
+        document = await self.documents.get(conversation_id, document_id)
+        if document.status != "ready":
+            raise ConflictError(
+                f"the document {document.filename!r} is "
+                + (
+                    "still being read; ask again when it is ready"
+                    if document.status == "processing"
+                    else "not readable: remove it and attach a readable copy"
+                )
+            )
         _, section = await self.documents.section(conversation_id, document_id, position)
         return Focus(document_id=document_id, number=section.number.split(" ", 1)[0])
 

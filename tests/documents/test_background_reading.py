@@ -124,8 +124,14 @@ async def test_asking_while_a_document_is_being_read_is_a_409_and_a_second_job_i
         asked = await http.post(f"/api/conversations/{cid}/message", json={"content": "What?"})
         assert asked.status_code == 409, asked.text
         assert "still being read" in asked.json()["detail"]["message"]
+        discuss = await http.post(
+            f"/api/conversations/{cid}/documents/{submitted.document.id}/sections/0/discuss",
+            json={"content": "And this chapter?"},
+        )
+        assert discuss.status_code == 409, discuss.text
+        assert "still being read" in discuss.json()["detail"]["message"]
         conversation = (await http.get(f"/api/conversations/{cid}")).json()
-        assert conversation["messages"] == []  # nothing stored by the refused question
+        assert conversation["messages"] == []  # nothing stored by the refused questions
 
         document_id = submitted.document.id
         await uploads.process(document_id)
