@@ -255,3 +255,57 @@ async def test_a_draining_instance_hands_its_run_to_the_other_which_finishes_it(
     assert kinds.count("ranking") == len(MEMBERS)
     assert kinds.count("chairman") == 1
     assert f"run {run_id} handed over to the other instances" in logs[0].read_text()
+
+
+@pytest.mark.timeout(WAIT_S * 4)
+async def test_a_run_still_mid_stage_at_the_drain_s_bound_is_handed_over_not_cancelled(
+    tmp_path: Path, sim: SimServer, database_url: str
+) -> None:
+    """Stage 1 never ends on the draining instance: at the drain's bound the run is handed
+    over mid-stage, and the other instance resumes it — stage 1 asked again (its calls were in
+    flight), every later stage once."""
+    key = Fernet.generate_key().decode()
+    ports = free_port(), free_port()
+    bases = [f"http://127.0.0.1:{port}" for port in ports]
+    logs = [tmp_path / f"server-{port}.log" for port in ports]
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        for base, port, log, drain in zip(bases, ports, logs, (2.0, WAIT_S), strict=True):
+            procs.append(
+                _serve(tmp_path, sim, port, database_url=database_url, key=key, drain=drain)
+            )
+            await until_ready(base, procs[-1], log)
+        draining, staying = procs
+        async with httpx.AsyncClient(base_url=bases[1], timeout=WAIT_S) as b:
+            cid = await new_conversation(b)
+            sim.hold()  # every call waits: no stage ends on A
+            async with httpx.AsyncClient(base_url=bases[0], timeout=WAIT_S) as a:
+                waiting = asyncio.create_task(
+                    a.post(f"/api/conversations/{cid}/message", json={"content": "held"})
+                )
+                await asyncio.wait_for(sim.wait_for_in_flight(len(MEMBERS)), WAIT_S)
+                draining.send_signal(signal.SIGTERM)
+                assert draining.wait(WAIT_S) == 0, logs[0].read_text()
+                await asyncio.gather(waiting, return_exceptions=True)  # its server has gone
+            assert "they are handed over to the other instances now" in logs[0].read_text()
+            sim.release()
+
+            async def finished() -> bool:
+                shown = (await b.get(f"/api/conversations/{cid}")).json()["messages"]
+                return len(shown) > 1 and shown[1]["status"] != "running"
+
+            await until(finished, what="the other instance finishes the run", timeout=WAIT_S)
+            shown = (await b.get(f"/api/conversations/{cid}")).json()["messages"][1]
+            assert shown["status"] == "complete", shown.get("error")
+        assert staying.poll() is None
+    finally:
+        sim.release()
+        for proc in procs:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in procs:
+            proc.wait(30)
+    kinds = [r.prompt_kind for r in sim.requests]
+    assert kinds.count("answer") == 2 * len(MEMBERS)  # in flight at the bound, then again
+    assert kinds.count("ranking") == len(MEMBERS)
+    assert kinds.count("chairman") == 1
