@@ -120,6 +120,14 @@ class InstanceSettings(BaseModel):
         description="`council serve` on SIGTERM: /readyz answers 503 and live runs get this many "
         "seconds to finish before the server stops (api/drain.py); 0: it stops at once.",
     )
+    handover: float = Field(
+        default=15.0,
+        ge=0,
+        description="The last seconds of a drain, in which live runs are handed over to the "
+        "other instances at their next stage boundary, and at the drain's end mid-stage "
+        "(api/handover.py), instead of being cancelled; only while another instance is alive. "
+        "As long as the drain or longer: from the drain's start. 0: never handed over.",
+    )
 
 
 class LimitSettings(BaseModel):

@@ -22,6 +22,8 @@ and the API and the CLI turn this tree into status codes and messages in one pla
     ├── BudgetExceededError           a hard budget is used up for its period (HTTP 402)
     ├── OverloadedError               too much work in flight; ``retry_after`` seconds (HTTP 429)
     │   └── RateLimitExceededError    a user's or key's requests per minute are used up
+    ├── HandedOverError               the instance stopped and handed its live run to another
+    │                                 (code ``handed_over``, HTTP 503): follow it elsewhere
     ├── StoreError                    the database failed (HTTP 503)
     │   └── StorageError              a read or write failed mid-flight: disk full, read-only,
     │                                 connection lost (code ``storage_unavailable``); the run it
@@ -118,14 +120,6 @@ class ConflictError(CouncilError):
     code = "conflict"
 
 
-class RunSupersededError(ConflictError):
-    """This process's execution of a run lost it: another instance took the run over (its
-    heartbeat stalled past the lease) and goes on with it. Nothing of this execution is
-    written any more (store/run_fence.py); a client follows the run where it went."""
-
-    code = "handed_over"
-
-
 class OverloadedError(CouncilError):
     code = "overloaded"
 
@@ -152,6 +146,24 @@ class PermissionDeniedError(CouncilError):
 
 class BudgetExceededError(CouncilError):
     code = "budget_exceeded"
+
+
+class HandedOverError(CouncilError):
+    """A draining instance handed the run to another instance (api/drain.py): the run goes on
+    there; ``run_id`` names it for the client to follow or poll elsewhere."""
+
+    code = "handed_over"
+
+    def __init__(self, message: str, *, run_id: str) -> None:
+        super().__init__(message)
+        self.run_id = run_id
+
+
+class RunSupersededError(HandedOverError):
+    """This process's execution of a run lost it: another instance took the run over (this
+    one's heartbeat stalled past the lease) and goes on with it. Nothing more of this execution
+    is written (store/run_fence.py); a client follows the run where it went, as after a
+    handover."""
 
 
 class StoreError(CouncilError):

@@ -30,6 +30,7 @@ from llmcouncil.api.routes import (
     auth,
     batches,
     conversations,
+    document_uploads,
     documents,
     evaluations,
     feedback,
@@ -137,6 +138,7 @@ def create_app(
     signed_in = [Depends(Require())]
     askers = [Depends(Require(Scope.CONVERSATIONS))]
     app.include_router(conversations.router)
+    app.include_router(document_uploads.router)
     app.include_router(documents.router)
     app.include_router(feedback.router)
     app.include_router(analytics.router)

@@ -7,9 +7,17 @@ socket at once and the runs still live are cancelled a few seconds later. With
 1. turns ``/readyz`` to 503 (``draining``), so the load balancer (or Kubernetes) stops sending
    new requests here, while open streams and requests go on; and stops taking over the runs
    dead instances leave (api/takeover.py), which the instances that stay resume;
-2. waits until no run is live here, or until ``instances.drain`` seconds have passed;
+2. waits until no run is live here, or until ``instances.drain`` seconds have passed; in the
+   last ``instances.handover`` seconds of it, while another instance is alive, each live run is
+   **handed over** at its next stage boundary (api/handover.py, council/handover.py): stored
+   ``running`` with no owner, so a live instance's sweep resumes it after its last stored
+   stage, asking nobody again. Its stream here ends with an ``error`` event of code
+   ``handed_over`` (the client follows it elsewhere with ``Last-Event-ID``), a request waiting
+   for its result gets 503 ``handed_over``;
 3. then stops as before: the listener closes, open connections get uvicorn's graceful time,
-   and a run still live past the bound is cancelled (its stored stages kept).
+   and a run still live past the bound is handed over mid-stage (its stored stages kept, the
+   stage in flight asked again where it resumes), or cancelled when no other instance is alive
+   or ``instances.handover`` is 0.
 
 A second SIGTERM, or SIGINT (Ctrl-C), stops at once. The wait rides on uvicorn's own tick
 (every 0.1 s): no task of its own, nothing to cancel.
@@ -20,11 +28,13 @@ from __future__ import annotations
 import logging
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import FrameType
 
 import uvicorn
+
+from llmcouncil.api.handover import HandoverPlan, Phase
 
 log = logging.getLogger("llmcouncil")
 
@@ -39,6 +49,7 @@ class Drain:
     """One instance's drain: started once, finished when no run is live or ``bound`` passed."""
 
     bound: float
+    handover: float = 0.0  # the last seconds of the drain, when live runs are handed over
     clock: Callable[[], float] = time.monotonic
     started_at: float | None = None
 
@@ -52,6 +63,13 @@ class Drain:
             return False
         self.started_at = self.clock()
         return True
+
+    def phase(self) -> Phase:
+        """What live runs do now (api/handover.py): finish here, or go to another instance."""
+        if self.started_at is None:
+            return Phase.FINISH
+        plan = HandoverPlan(drain=self.bound, window=self.handover)
+        return plan.phase(self.clock() - self.started_at)
 
     def finished(self, *, live_runs: int) -> bool:
         """Whether the instance may stop now: nothing left to finish, or out of time."""
@@ -70,13 +88,19 @@ class DrainingServer(uvicorn.Server):
         drain: Drain,
         live_runs: Callable[[], int],
         on_drain: Callable[[], None],
+        hand_over: Callable[[Phase], Awaitable[int]] | None = None,
     ) -> None:
         """``live_runs``: how many runs are live here; ``on_drain``: called as the drain
-        starts (the server stops taking over dead instances' runs)."""
+        starts (the server stops taking over dead instances' runs); ``hand_over``: asks the
+        live runs to go to other instances as the phase says, returns how many were asked
+        (``RunHandover.ask``)."""
         super().__init__(config)
         self._drain = drain
         self._live_runs = live_runs
         self._on_drain = on_drain
+        self._hand_over = hand_over
+        self._handed_over = 0  # runs asked to hand over so far, in the last ask
+        self._asked = False  # whether the handover window's first ask was made
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         if sig == signal.SIGTERM and self._drain.bound > 0 and not self.should_exit:
@@ -97,9 +121,22 @@ class DrainingServer(uvicorn.Server):
         if not self._drain.draining:
             return False
         live = self._live_runs()
+        phase = self._drain.phase()
+        # Asked as the window opens, then every second: runs started since, or another
+        # instance alive again since.
+        if live and phase is Phase.AT_BOUNDARY and (not self._asked or counter % 10 == 0):
+            self._asked = True
+            await self._ask(phase)
         if not self._drain.finished(live_runs=live):
             return False
-        if live:
+        if live and phase is Phase.STOP and await self._ask(phase):
+            log.warning(
+                "drain: %g s passed with %d run(s) still live; they are handed over to the "
+                "other instances now, their stored stages kept",
+                self._drain.bound,
+                live,
+            )
+        elif live:
             log.warning(
                 "drain: %g s passed with %d run(s) still live; they are cancelled now, their "
                 "stored stages kept for a retry",
@@ -109,3 +146,16 @@ class DrainingServer(uvicorn.Server):
         else:
             log.info("drain: no run left; stopping")
         return True
+
+    async def _ask(self, phase: Phase) -> int:
+        if self._hand_over is None:
+            return 0
+        asked = await self._hand_over(phase)
+        if asked and asked != self._handed_over:
+            log.warning(
+                "drain: %d live run(s) are handed over to the other instances at their next "
+                "stage boundary",
+                asked,
+            )
+        self._handed_over = asked
+        return asked

@@ -30,6 +30,7 @@ from llmcouncil.errors import (
     ContentTooLargeError,
     CouncilError,
     CouncilFailedError,
+    HandedOverError,
     NotFoundError,
     OverloadedError,
     PermissionDeniedError,
@@ -52,6 +53,7 @@ _STATUS: list[tuple[type[CouncilError], int]] = [
     (PermissionDeniedError, 403),
     (BudgetExceededError, 402),
     (OverloadedError, 429),
+    (HandedOverError, 503),
     (StoreError, 503),
     (CouncilFailedError, 502),
     (ProviderError, 502),
@@ -119,6 +121,9 @@ def council_error_response(error: CouncilError) -> JSONResponse:
         extra.update(model=error.model, provider=error.provider, kind=error.kind)
     if isinstance(error, OverloadedError):
         headers["Retry-After"] = str(max(1, math.ceil(error.retry_after)))
+    if isinstance(error, HandedOverError):
+        extra["run_id"] = error.run_id
+        headers["Retry-After"] = "1"
     if isinstance(error, AuthenticationError):
         headers["WWW-Authenticate"] = 'Bearer realm="llmcouncil"'
     return JSONResponse(

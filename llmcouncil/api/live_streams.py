@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from llmcouncil.council.events import TERMINAL, CouncilEvent, EventType, RunChannel
+from llmcouncil.council.handover import HANDED_OVER
 from llmcouncil.council.pipeline import RunContext
 
 log = logging.getLogger(__name__)
@@ -232,6 +233,16 @@ class RedisEventFeed:
             return None
         fields = entries[0][1]
         return StreamHead(first=int(fields[b"f"]), epoch=_text(fields[b"o"]))
+
+    async def ended_by_handover(self, run_id: str) -> bool:
+        """Whether the stream's last event is a handover (council/handover.py): the instance
+        that resumes the run has not published yet."""
+        entries = await self.client.xrevrange(stream_key(run_id), count=1)
+        if not entries:
+            return False
+        events = json.loads(entries[0][1][b"e"])
+        last = events[-1] if events else {}
+        return bool(last.get("type") == EventType.ERROR and last.get("code") == HANDED_OVER)
 
     async def follow(
         self, run_id: str, *, after: int, epoch: str | None = None

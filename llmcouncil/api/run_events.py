@@ -12,6 +12,11 @@ Where the events come from, first match wins:
    is stored so far and then a ``stream_notice`` event saying to poll the conversation — the
    response ends, it never hangs.
 
+A run handed over by a draining instance (council/handover.py) is nobody's until a live
+instance's sweep takes it, within a heartbeat: a client that follows it then is held until it
+has been taken over and its new owner publishes (at most ``handover_wait`` seconds), and then
+gets the events of its new numbering from the first.
+
 A viewer is not a listener of the run: it neither keeps it alive nor cancels it when it goes
 away (``on_disconnect`` applies to the starter's stream only). The response names its source
 in ``X-Council-Stream-Source`` (``local``, ``redis``, ``stored``).
@@ -19,6 +24,7 @@ in ``X-Council-Stream-Source`` (``local``, ``redis``, ``stored``).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Iterable
@@ -30,6 +36,7 @@ from redis.exceptions import RedisError
 from llmcouncil.api.live_streams import FeedBreak, RedisEventFeed, StreamHead
 from llmcouncil.api.sse import STORED_MARK, numbered_frames, sse_response
 from llmcouncil.council.events import CouncilEvent
+from llmcouncil.council.handover import handover_error
 from llmcouncil.council.runs import RunService
 from llmcouncil.council.transcript import replay_events
 from llmcouncil.errors import NotFoundError, ValidationFailedError
@@ -124,15 +131,34 @@ class _FollowOutcome:
         self.epoch: str | None = None  # the numbering of the events read
 
 
+def _awaiting_takeover(detail: RunDetail) -> bool:
+    return (
+        detail.run.status == RunStatus.RUNNING
+        and handover_error(detail.run.error or {}, detail.run.id) is not None
+    )
+
+
 class RunEventSource:
-    def __init__(self, *, store: Store, runs: RunService, feed: RedisEventFeed | None) -> None:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        runs: RunService,
+        feed: RedisEventFeed | None,
+        handover_wait: float = 10.0,
+        poll: float = 0.2,
+    ) -> None:
         self._store = store
         self._runs = runs
         self._feed = feed
+        self._handover_wait = handover_wait
+        self._poll = poll
 
     async def response(
         self, *, conversation_id: str, run_id: str, cursor: Cursor
     ) -> StreamingResponse:
+        if self._runs.active(run_id) is None:
+            await self._until_taken_over(run_id)
         handle = self._runs.active(run_id)
         if handle is not None and handle.conversation_id == conversation_id:
             restoring = handle.vault is not None and len(handle.vault) > 0
@@ -162,6 +188,29 @@ class RunEventSource:
         if running:
             frames = self._then_poll(frames, detail, reason="no_live_stream")
         return sse_response(frames, headers={SOURCE_HEADER: "stored"})
+
+    async def _until_taken_over(self, run_id: str) -> None:
+        """A handed-over run: until an instance has taken it over and published its first
+        events, or ``handover_wait`` has passed. Another process's state, with no event to
+        await: looked at every ``poll`` seconds."""
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + self._handover_wait
+        while loop.time() < give_up:
+            if self._runs.active(run_id) is not None:
+                return
+            try:
+                detail = await self._store.get_run(run_id)
+            except NotFoundError:
+                return
+            if not _awaiting_takeover(detail):
+                if self._feed is None or detail.run.status != RunStatus.RUNNING:
+                    return
+                try:
+                    if not await self._feed.ended_by_handover(run_id):
+                        return
+                except (RedisError, OSError):
+                    return
+            await asyncio.sleep(self._poll)
 
     async def _then_poll(
         self, frames: AsyncIterator[bytes], detail: RunDetail, *, reason: str

@@ -15,17 +15,21 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from llmcouncil.analytics.weighting import ReviewerWeights
 from llmcouncil.api.governance import Governance
+from llmcouncil.api.handover import Phase, RunHandover
 from llmcouncil.api.live_streams import LiveEventPublisher, RedisEventFeed, redis_client
 from llmcouncil.api.run_events import RunEventSource
-from llmcouncil.api.takeover import Takeover, leave_to_live_instances
+from llmcouncil.api.takeover import Takeover
 from llmcouncil.config import Settings, is_demo, validated_settings
 from llmcouncil.council.pipeline import CouncilPipeline
 from llmcouncil.council.runs import RunObserver, RunService
+from llmcouncil.documents.processing import KIND as DOCUMENT_JOB
+from llmcouncil.documents.processing import DocumentUploads
 from llmcouncil.documents.service import DocumentService, document_service
 from llmcouncil.documents.vision import catalogue_image_input
 from llmcouncil.documents.windows import catalogue_windows
 from llmcouncil.evaluation.repository import EvaluationStore
 from llmcouncil.feedback.service import VoteObserver
+from llmcouncil.jobs.deployment import job_queue, uses_workers
 from llmcouncil.observability.logging import RunLogContext
 from llmcouncil.privacy.policy import PrivacyGuard
 from llmcouncil.providers.registry import ProviderRegistry
@@ -68,6 +72,7 @@ class Runtime:
     reviewer_weights: ReviewerWeights | None = None
     live_events: LiveEventPublisher | None = None
     run_events: RunEventSource | None = None
+    document_uploads: DocumentUploads | None = None
 
     @property
     def demo(self) -> bool:
@@ -120,6 +125,14 @@ class Runtime:
                 context_window=catalogue_windows(registry.model_info),
                 image_input=catalogue_image_input(registry.model_info),
             )
+            # Uploads read in the background (Prefer: respond-async): a job of this process
+            # without Redis, of a `council worker` with it (documents/processing.py).
+            uploads = DocumentUploads(
+                document_service(store=store, privacy=privacy, settings=settings)
+            )
+            uploads.queue = job_queue(settings, {DOCUMENT_JOB: uploads.process})
+            if not uses_workers(settings) and resume_left_behind:
+                await uploads.recover()  # the uploads a stopped server left processing
             pipeline = CouncilPipeline(store=store, caller=caller, settings=settings)
             governance = await Governance.start(settings, engine=engine, store=store)
             weights = ReviewerWeights(engine, settings.reviewer_weighting)
@@ -187,12 +200,28 @@ class Runtime:
             shared_latencies=latencies,
             reviewer_weights=weights,
             live_events=live_events,
+            document_uploads=uploads,
             run_events=RunEventSource(
                 store=store,
                 runs=runs,
                 feed=RedisEventFeed(events_redis) if events_redis else None,
+                # a handed-over run is taken by the next sweep of a live instance
+                handover_wait=2 * settings.instances.heartbeat + 1,
             ),
         )
+
+    async def hand_over(self, phase: Phase) -> int:
+        """Draining: ask the live runs to go to the other instances (api/handover.py) — only
+        where instances resume what they find (``instances.resume``), else they would end it."""
+        if not self.settings.instances.resume:
+            return 0
+        handover = RunHandover(
+            runs=self.runs,
+            registry=InstanceRegistry(self.engine),
+            lease=self.settings.instances.lease,
+            clock=utcnow,
+        )
+        return await handover.ask(phase)
 
     def stop_taking_over(self) -> None:
         """Draining (api/drain.py): the runs dead instances leave go to the instances that stay,
@@ -201,6 +230,8 @@ class Runtime:
             self.takeover.paused = True
 
     async def stop(self) -> None:
+        if self.document_uploads is not None and self.document_uploads.queue is not None:
+            await self.document_uploads.queue.aclose()  # unfinished: read again at next start
         await self.runs.shutdown()
         if self.runs.capacity.cluster is not None:  # its places freed at once
             await self.runs.capacity.cluster.aclose()
@@ -236,15 +267,13 @@ def _heartbeat(
 ) -> tuple[Heartbeat, Takeover]:
     """This process as an instance on the shared database (store/instances.py); its sweep
     resumes (api/takeover.py) or interrupts the runs dead instances left running — or, for a
-    command-line process (``defer``), leaves them to the live instances while there are any."""
+    command-line process (``defer``), touches no run: a run left behind, or handed over by a
+    draining server (api/handover.py), is a server's to resume, never a command's to end (a gone
+    instance's evaluations it still marks interrupted, as before)."""
     lease = settings.instances.lease
     instance_id = runs.worker_id
     registry = InstanceRegistry(store.engine)
     takeover = Takeover(store=store, runs=runs, registry=registry, documents=documents, lease=lease)
-    deferring = leave_to_live_instances(
-        store=store, registry=registry, instance_id=instance_id, lease=lease
-    )
-
     evaluations = EvaluationStore(store.engine)
 
     async def sweep(now: datetime) -> int:
@@ -258,8 +287,8 @@ def _heartbeat(
             )
         if resume:
             return await takeover.sweep(now)
-        if defer:
-            return await deferring(now)
+        if defer:  # a command: runs are the servers' to resume, never its to end
+            return 0
         return await store.interrupt_orphaned_runs(worker_id=instance_id, lease=lease, now=now)
 
     heartbeat = Heartbeat(

@@ -10,14 +10,13 @@ audit as any run of theirs), and a reading-mode run reads the same chapter. A ru
 resumed (its owner may no longer run that council, the budget is spent, the run is gone) is
 marked interrupted with the reason, for a person to retry; one refused for lack of capacity or
 by a rate limit waits for the next sweep. A server with ``instances.resume`` off marks them
-interrupted; a command-line process leaves them to the live instances, and marks them
-interrupted only when it is alone (``leave_to_live_instances``).
+interrupted; a command-line process (``council ask``, ``eval``, ``batch``) never touches another
+instance's runs: only servers and workers sweep (api/runtime.py).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from llmcouncil.council.governance import RunActor
@@ -40,23 +39,6 @@ async def stored_focus(
     if not isinstance(focus, dict) or not focus.get("document_id") or not focus.get("section"):
         return None
     return Focus(document_id=str(focus["document_id"]), number=str(focus["section"]))
-
-
-def leave_to_live_instances(
-    *, store: Store, registry: InstanceRegistry, instance_id: str, lease: float
-) -> Callable[[datetime], Awaitable[int]]:
-    """The sweep of a process that resumes nothing (the command line): while another instance
-    is alive (a server resumes what the dead left), it touches nothing, so it never turns a run
-    a server was about to take over into an interrupted one; alone, it marks them interrupted,
-    for a retry."""
-
-    async def sweep(now: datetime) -> int:
-        live = await registry.live(now=now, lease=lease)
-        if any(other != instance_id for other in live):
-            return 0
-        return await store.interrupt_orphaned_runs(worker_id=instance_id, lease=lease, now=now)
-
-    return sweep
 
 
 class Takeover:

@@ -43,7 +43,7 @@ def serve(
     if provider is not None:
         trace.set_tracer_provider(provider)  # the MCP SDK's own spans join ours
     app = create_app(settings, tracer_provider=provider, server_process=True)
-    drain = Drain(bound=settings.instances.drain)
+    drain = Drain(bound=settings.instances.drain, handover=settings.instances.handover)
     app.state.drain = drain  # /readyz answers 503 while it drains
     server_config = uvicorn.Config(
         app,
@@ -60,6 +60,7 @@ def serve(
         drain=drain,
         live_runs=lambda: app.state.runtime.runs.active_runs,
         on_drain=lambda: app.state.runtime.stop_taking_over(),
+        hand_over=lambda phase: app.state.runtime.hand_over(phase),
     )
     try:
         server.run()

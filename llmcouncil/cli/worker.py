@@ -34,7 +34,7 @@ def worker(
         int | None, typer.Option(min=1, max=256, help="Jobs at once (default: jobs.concurrency).")
     ] = None,
 ) -> None:
-    """Run background jobs (batches, evaluations) from the Redis queue until stopped."""
+    """Run background jobs (batches, evaluations, uploads) from the Redis queue until stopped."""
     settings = settings_from(config)
     redis_url = settings.redis_url
     if redis_url is None or not uses_workers(settings):
@@ -53,6 +53,7 @@ async def _work(settings: Settings, *, redis_url: str) -> None:
     from llmcouncil.batches.repository import BatchStore
     from llmcouncil.batches.runner import BatchRunner
     from llmcouncil.batches.service import KIND
+    from llmcouncil.documents.processing import KIND as DOCUMENT_JOB
     from llmcouncil.evaluation.jobs import EvaluationJobs
     from llmcouncil.jobs.saq_queue import job_worker, saq_queue
     from llmcouncil.observability.logging import setup_logging
@@ -75,6 +76,8 @@ async def _work(settings: Settings, *, redis_url: str) -> None:
         )
         await queue.connect()
         handlers = {KIND: runner.run, EvaluationJobs.KIND: evaluations.run}
+        if runtime.document_uploads is not None:  # uploads read in the background
+            handlers[DOCUMENT_JOB] = runtime.document_uploads.process
         consumer = job_worker(queue, handlers, settings.jobs)
         log.info(
             "worker %s: queue %r, %d jobs at once",

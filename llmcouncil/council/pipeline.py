@@ -16,6 +16,7 @@ from typing import Any
 
 from llmcouncil.config import Settings
 from llmcouncil.council.events import CouncilEvent, EventType, RunChannel
+from llmcouncil.council.handover import HandoverSignal, RunHandedOver, hand_over
 from llmcouncil.council.modes import mode_steps
 from llmcouncil.council.spec import CouncilSpec
 from llmcouncil.council.stage_events import StageEvents
@@ -57,6 +58,8 @@ class RunContext:
     # The histories of the models sent one of their own (images, a larger share of the
     # documents; None: none).
     histories: ModelHistories | None = None
+    # Set by a draining instance: hand the run to another one (council/handover.py).
+    handover: HandoverSignal = field(default_factory=HandoverSignal)
 
 
 # After stage 3 a run waits this long for its title; a slower title is stored when it comes,
@@ -146,7 +149,12 @@ class CouncilPipeline:
                     },
                 )
             )
+        except RunHandedOver:  # at a stage boundary, the finished stage stored
+            await self._hand_over(ctx, emit)
         except asyncio.CancelledError:
+            if ctx.handover.on_cancel:  # stopped mid-stage by a drain: its stored stages kept
+                await asyncio.shield(self._hand_over(ctx, emit))
+                raise
             error: dict[str, Any] = {"code": "cancelled", "message": "the run was cancelled"}
             await asyncio.shield(self._finish_quietly(ctx.run_id, RunStatus.CANCELLED, error))
             emit(CouncilEvent(EventType.ERROR, {**error, "run_id": ctx.run_id}))
@@ -172,6 +180,14 @@ class CouncilPipeline:
             if title_task is not None:
                 title_task.cancel()  # no-op once done
                 self._detach(title_task)  # a failed title is logged, never left unretrieved
+
+    async def _hand_over(self, ctx: RunContext, emit: Any) -> None:
+        if not await hand_over(
+            self._store, run_id=ctx.run_id, conversation_id=ctx.conversation_id, emit=emit
+        ):  # the database refused: stopped as a cancelled run would be
+            error = {"code": "cancelled", "message": "the run was stopped with its server"}
+            await self._finish_quietly(ctx.run_id, RunStatus.CANCELLED, error)
+            emit(CouncilEvent(EventType.ERROR, {**error, "run_id": ctx.run_id}))
 
     async def _finish_quietly(self, run_id: str, status: str, error: dict[str, Any]) -> None:
         try:
@@ -215,7 +231,7 @@ class CouncilPipeline:
             store=self._store,
             caller=self._caller,
             ctx=ctx,
-            writer=StageWriter(events),
+            writer=StageWriter(events, handover=ctx.handover),
             answers_stored=answers_stored,
             title_task=title_task,
         )

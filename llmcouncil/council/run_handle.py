@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from llmcouncil.council.events import CouncilEvent, RunChannel
+from llmcouncil.council.handover import HandoverSignal
 from llmcouncil.council.pipeline import RunContext
 from llmcouncil.council.restored_events import StreamRestorer
 from llmcouncil.council.transcript import replay_events
@@ -37,6 +38,8 @@ class RunHandle:
     task: asyncio.Task[None] | None  # None: the run had already ended; the channel replays it
     vault: Restoring | None = None  # placeholders to restore in what this handle yields
     notices: tuple[str, ...] = ()  # from the run gate, e.g. a soft budget exceeded
+    # How a draining instance asks the run to go to another one (council/handover.py).
+    handover: HandoverSignal = field(default_factory=HandoverSignal)
     # The run as stored when it ended: set by the run's task before settlement, or at once
     # for a run that had already ended.
     stored: asyncio.Future[RunDetail] = field(

@@ -20,9 +20,10 @@ from typing import Protocol
 
 from llmcouncil.council.events import CouncilEvent, EventType, RunChannel
 from llmcouncil.council.governance import RunGate, RunTicket
+from llmcouncil.council.handover import handover_error
 from llmcouncil.council.pipeline import CouncilPipeline, RunContext
 from llmcouncil.council.stage_writes import before_thread_work
-from llmcouncil.errors import StorageError
+from llmcouncil.errors import HandedOverError, StorageError
 from llmcouncil.records import CallRecord, RunStatus
 from llmcouncil.store.records import RunDetail
 from llmcouncil.store.repository import Store
@@ -179,12 +180,16 @@ class RunSettler:
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def storage_failure_of(detail: RunDetail) -> StorageError | None:
+def storage_failure_of(detail: RunDetail) -> StorageError | HandedOverError | None:
     """The storage failure that ended this run, if one did: its client gets a 503, not the run.
+    A run handed to another instance (council/handover.py) is a 503 ``handed_over`` too.
 
     A run still ``running`` once its task has ended is one whose end the database refused.
     """
     error = detail.run.error or {}
+    handed_over = handover_error(error, detail.run.id)
+    if handed_over is not None and detail.run.status == RunStatus.RUNNING:
+        return handed_over
     if error.get("code") == StorageError.code:
         return StorageError(str(error.get("message") or "storage unavailable"))
     if detail.run.status == RunStatus.RUNNING:

@@ -125,6 +125,10 @@ class RunService:
     def active_runs(self) -> int:
         return len(self._active)
 
+    def live(self) -> list[RunHandle]:
+        """The runs executing in this process now."""
+        return list(self._active.values())
+
     def active(self, run_id: str) -> RunHandle | None:
         """The live handle of a run executing in this process, if any."""
         return self._active.get(run_id)
@@ -435,6 +439,7 @@ class RunService:
             vault=prepared.vault,
             notices=ticket.notices,
             stored=stored,
+            handover=ctx.handover,
         )
         self._active[run_id] = handle
 

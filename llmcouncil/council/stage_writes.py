@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from llmcouncil.council.events import CouncilEvent
+from llmcouncil.council.handover import HandoverSignal, RunHandedOver
 from llmcouncil.council.stage_events import StageEvents
 
 T = TypeVar("T")
@@ -140,8 +141,9 @@ class StageWriter:
     the write runs, its events held until the write commits) or waits for it (``settle``).
     """
 
-    def __init__(self, events: StageEvents) -> None:
+    def __init__(self, events: StageEvents, *, handover: HandoverSignal | None = None) -> None:
         self.events = events
+        self._handover = handover
         self._write: Awaitable[object] | None = None
         self._done: Announcement = []
 
@@ -160,7 +162,13 @@ class StageWriter:
     async def behind(
         self, then: list[CouncilEvent], next_stage: Callable[[StageEvents], Awaitable[T]]
     ) -> T:
-        """``next_stage`` run behind the pending write; ``then`` announced after its events."""
+        """``next_stage`` run behind the pending write; ``then`` announced after its events.
+
+        This is a stage boundary: a run asked to hand over (council/handover.py) stops here,
+        its finished stage stored and announced, before the next stage's calls leave."""
+        if self._handover is not None and self._handover.at_boundary:
+            await self.settle()
+            raise RunHandedOver
         write, announce = self._take(then)
         return await behind_write(write, announce, events=self.events, next_stage=next_stage)
 

@@ -20,6 +20,7 @@ from llmcouncil.council.governance import RunActor
 from llmcouncil.council.pipeline import RunContext
 from llmcouncil.council.prompts import history_messages
 from llmcouncil.council.spec import CouncilSpec
+from llmcouncil.documents.processing import refuse_while_reading
 from llmcouncil.documents.run_context import HistorySent, with_documents
 from llmcouncil.privacy.policy import PrivacyGuard, PrivacySummary, ProtectedTurn, preset_policy
 from llmcouncil.privacy.vault import PiiVault
@@ -72,6 +73,7 @@ async def write_ahead(
     )
     if turn.system_prompt:
         spec = with_client_system_prompt(spec, turn.system_prompt)
+    await refuse_while_reading(setting.store.engine, conversation.id)  # 409, nothing stored
     run, message = await setting.store.start_run(
         conversation_id=conversation.id,
         content=turn.question,

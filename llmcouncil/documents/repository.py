@@ -61,6 +61,8 @@ class StoredDocument:
     created_at: Any
     data: bytes | None = None
     sections: list[StoredSection] | None = None  # filled when asked for
+    status: str = "ready"  # processing (its job not done), ready, failed (documents/processing)
+    error: dict[str, Any] | None = None  # {code, message} when failed
 
 
 _DOCUMENT_COLUMNS = [c for c in DOCUMENTS.c if c.name != "data"]
@@ -83,6 +85,8 @@ def _document(row: Mapping[Any, Any], *, data: bytes | None = None) -> StoredDoc
         privacy=row["privacy"],
         created_at=row["created_at"],
         data=data,
+        status=row.get("status") or "ready",
+        error=row.get("error"),
     )
 
 
@@ -116,6 +120,7 @@ class NewDocument:
     sections: Sequence[Section]
     privacy: dict[str, Any] | None
     data: bytes | None = None
+    status: str = "ready"
 
 
 class DocumentStore:
@@ -163,6 +168,8 @@ class DocumentStore:
             "data": document.data,
             "privacy": document.privacy,
             "created_at": utcnow(),
+            "status": document.status,
+            "error": None,
         }
         rows = [
             {

@@ -20,6 +20,7 @@ import hashlib
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
@@ -87,7 +88,7 @@ class DocumentService:
         self.documents = DocumentStore(store.engine)
         self.reader = reader or DocumentReader(settings)
         self.settings = settings
-        self._privacy = privacy
+        self.privacy = privacy
         self._policy_for = policy_for
         self._secrets_refused = secrets_refused
         self._context_window = context_window
@@ -119,7 +120,7 @@ class DocumentService:
 
     def vault(self, token: str | None, *, conversation_id: str) -> PiiVault:
         """The conversation's placeholders, to restore what is shown to its owner."""
-        return self._privacy.open_vault(token, conversation_id=conversation_id)
+        return self.privacy.open_vault(token, conversation_id=conversation_id)
 
     async def attach(
         self,
@@ -131,7 +132,7 @@ class DocumentService:
         extracted: Extracted | None = None,
     ) -> Attached:
         """``extracted``: the file as ``read`` returned it, when it was read beforehand."""
-        self._check_size(data, filename=filename)
+        self.check_size(data, filename=filename)
         await self.store.get_conversation(conversation_id)  # 404 before any work
         content_hash = hashlib.sha256(data).hexdigest()
         existing = await self.documents.find_by_hash(conversation_id, content_hash)
@@ -144,9 +145,9 @@ class DocumentService:
             )
         if extracted is None:
             extracted = await self.reader.read(data, filename=filename, content_type=content_type)
-        async with self._privacy.writing(conversation_id):
+        async with self.privacy.writing(conversation_id):
             conversation = await self.store.get_conversation(conversation_id)
-            new = await self._redacted(
+            new = await self.redacted(
                 extracted,
                 conversation_id=conversation_id,
                 vault_token=conversation.pii_vault,
@@ -167,17 +168,17 @@ class DocumentService:
     async def read(self, data: bytes, *, filename: str, content_type: str | None) -> Extracted:
         """Read a file without storing it (415, 422 and 413 as ``attach`` refuses them), so a
         client's files are all known good before its conversation is opened."""
-        self._check_size(data, filename=filename)
+        self.check_size(data, filename=filename)
         return await self.reader.read(data, filename=filename, content_type=content_type)
 
-    def _check_size(self, data: bytes, *, filename: str) -> None:
+    def check_size(self, data: bytes, *, filename: str) -> None:
         if len(data) > self.settings.max_file_bytes:
             raise ContentTooLargeError(
                 f"{filename!r} is {len(data)} bytes; the limit is "
                 f"{self.settings.max_file_bytes} bytes"
             )
 
-    async def _redacted(
+    async def redacted(
         self,
         extracted: ExtractedDocument | ExtractedImage,
         *,
@@ -190,7 +191,7 @@ class DocumentService:
     ) -> tuple[NewDocument, str | None]:
         if isinstance(extracted, ExtractedImage):
             texts = await redact_texts(
-                self._privacy,
+                self.privacy,
                 [filename],
                 conversation_id=conversation_id,
                 vault_token=vault_token,
@@ -214,7 +215,7 @@ class DocumentService:
             return image, texts.sealed
         sections = extracted.sections
         texts = await redact_texts(
-            self._privacy,
+            self.privacy,
             [filename, extracted.title, *(s.title for s in sections), *(s.text for s in sections)],
             conversation_id=conversation_id,
             vault_token=vault_token,
@@ -250,8 +251,37 @@ class DocumentService:
         )
         return document, texts.sealed
 
+    def policy_of(self, preset: str | None) -> PiiPolicy:
+        """The pii_policy of a conversation's preset."""
+        return self._policy_for(preset)
+
+    async def redacted_name(
+        self, filename: str, *, conversation_id: str, conversation: Any
+    ) -> tuple[str, str | None]:
+        """An upload's name as stored (redacted) and the re-sealed vault, if it changed."""
+        texts = await redact_texts(
+            self.privacy,
+            [filename],
+            conversation_id=conversation_id,
+            vault_token=conversation.pii_vault,
+            policy=self._policy_for(conversation.preset),
+            secrets_refused=self._secrets_refused,
+        )
+        return texts.texts[0], texts.sealed
+
     async def focus(self, conversation_id: str, document_id: str, position: int) -> Focus:
-        """Reading mode on the chapter that holds section ``position`` (404 when unknown)."""
+        """Reading mode on the chapter that holds section ``position`` (404 when unknown, 409
+        while the document is still being read or when it could not be)."""
+        document = await self.documents.get(conversation_id, document_id)
+        if document.status != "ready":
+            raise ConflictError(
+                f"the document {document.filename!r} is "
+                + (
+                    "still being read; ask again when it is ready"
+                    if document.status == "processing"
+                    else "not readable: remove it and attach a readable copy"
+                )
+            )
         _, section = await self.documents.section(conversation_id, document_id, position)
         return Focus(document_id=document_id, number=section.number.split(" ", 1)[0])
 
@@ -288,6 +318,13 @@ class DocumentService:
         are also those given a larger share of the documents when their window (and that of
         each of their fallbacks, ``chains``) takes more than the smallest one."""
         documents = await self.documents.for_conversation(conversation_id)
+        reading = [d.filename for d in documents if d.status == "processing"]
+        if reading:
+            raise ConflictError(
+                f"the document {reading[0]!r} is still being read; ask again when it is ready "
+                "(its status in GET …/documents turns ready)"
+            )
+        documents = [d for d in documents if d.status == "ready"]  # a failed one is left out
         if not documents:
             return None
         focus = reading_focus.get()

@@ -41,6 +41,9 @@ class DocumentRow(Base):
     # {"policy", "redactions": {entity type: count}}: what the privacy guard did to the text.
     privacy: Mapped[dict[str, Any] | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # processing (its extraction job not done), ready, failed (migration 0015_document_status)
+    status: Mapped[str] = mapped_column(String(12), default="ready", server_default="ready")
+    error: Mapped[dict[str, Any] | None] = mapped_column()  # {code, message} when failed
 
 
 class DocumentSectionRow(Base):

@@ -69,5 +69,6 @@ class AttemptFence:
 def _superseded(run_id: str, attempt: int) -> RunSupersededError:
     return RunSupersededError(
         f"run {run_id} was taken over by another server instance (this one's attempt {attempt} "
-        "was stopped); follow it with its events, resumed from the last one received"
+        "was stopped); follow it with its events, resumed from the last one received",
+        run_id=run_id,
     )

@@ -238,6 +238,19 @@ class RunStore:
         self.fence.release(run_id)
         self.unrecorded.forget(run_id)
 
+    async def hand_over_run(self, run_id: str, *, error: dict[str, Any]) -> None:
+        """A live run this instance stops executing is left ``running`` with no owner, so the
+        next sweep of a live instance takes it over (council/handover.py); ``error`` says why
+        until then (cleared by the takeover's reset)."""
+        await transactions.write(
+            self.engine,
+            lambda connection: connection.execute(
+                update(RunRow)
+                .where(RunRow.id == run_id, RunRow.status == RunStatus.RUNNING)
+                .values(worker_id=None, error=error)
+            ),
+        )
+
     async def reset_for_retry(
         self,
         run_id: str,

@@ -145,6 +145,8 @@ class Cluster:
             "COUNCIL_LOG_LEVEL": "INFO",
             # SIGTERM drains (api/drain.py): live runs get this long; SIGINT stops at once.
             "COUNCIL_INSTANCES__DRAIN": str(int(WAIT_S)),
+            # ... and are handed over to the other instances from the drain's first moment.
+            "COUNCIL_INSTANCES__HANDOVER": str(int(WAIT_S)),
             TEST_KEY_ENV: "sk-test-not-a-real-key",
             **FAST_LEASE_ENV,  # heartbeat 0.2 s, lease 3 s: a killed instance is gone in ~3 s
             **extra,

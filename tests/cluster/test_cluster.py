@@ -19,7 +19,7 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 from cluster_support import FAILING, FALLBACK, NAMES, REDIS, WAIT_S, Cluster
-from support import CHAIRMAN, MEMBERS, new_conversation, parse_sse, until
+from support import CHAIRMAN, MEMBERS, new_conversation, until
 
 from llmcouncil.resilience.redis_breakers import DEFAULT_PREFIX
 from llmcouncil.sim import FaultSpec, SimServer
@@ -284,12 +284,14 @@ async def test_a_batch_through_the_balancer_survives_its_worker_killed(cluster: 
     assert _calls(sim, questions[1]) == _once_each()
 
 
-async def test_a_rolling_restart_drains_an_instance_without_losing_its_council(
+async def test_a_rolling_restart_hands_the_draining_instance_s_council_to_another(
     cluster: Cluster,
 ) -> None:
     """SIGTERM to the instance streaming a council: HAProxy takes it out of the rotation (its
-    /readyz answers 503) while the open stream goes on through the balancer to the council's
-    end; then the instance stops by itself, and started again it is back in the rotation."""
+    /readyz answers 503); the council is handed over once its answers are stored, the stream
+    ends with ``handed_over``, and the client follows the council through the balancer with its
+    last event id to the end another instance gives it — each stage's calls made once. The
+    drained instance stops by itself, and started again it is back in the rotation."""
     assert cluster.haproxy is not None
     sim = cluster.sim
     question = "Does a rolling restart lose a council?"
@@ -310,11 +312,27 @@ async def test_a_rolling_restart_drains_an_instance_without_losing_its_council(
                 for _ in NAMES:  # new requests go to the others only
                     other = await http.get(f"/api/conversations/{cid}")
                     assert other.headers["x-council-instance"] != draining.name
+
+                async def asked() -> bool:
+                    return "at their next stage boundary" in draining.tail()
+
+                await _until(asked, "the drain asks the council to hand over", cluster)
                 sim.release()
-                events = parse_sse((await response.aread()).decode())
+                frames = _frames((await response.aread()).decode())
+            last_id, ended = frames[-1]
+            assert ended["type"] == "error" and ended["code"] == "handed_over", frames[-3:]
+            run_id = ended["run_id"]
+            async with http.stream(
+                "GET",
+                f"/api/conversations/{cid}/runs/{run_id}/events",
+                headers={"Last-Event-ID": str(last_id)},
+            ) as followed:
+                assert followed.status_code == 200
+                assert followed.headers["x-council-instance"] != draining.name
+                after = _frames((await followed.aread()).decode())
         finally:
             sim.release()
-    assert events[-1]["type"] == "complete", events[-3:]
+    assert after[-1][1]["type"] == "complete", after[-3:]
     assert draining.proc.wait(WAIT_S) == 0, draining.tail()
     assert _calls(sim, question) == _once_each()
     await cluster.restore()  # started again, and back in the rotation

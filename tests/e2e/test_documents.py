@@ -102,7 +102,8 @@ def test_attach_a_book_read_a_chapter_discuss_it_and_follow_a_citation(
     card = page.get_by_role("article", name=re.compile(r"Document: .*lighthouse", re.I))
     expect(card).to_be_visible(timeout=RUN_TIMEOUT_MS)
     expect(card.get_by_role("button", name="Remove lighthouse.md")).to_be_visible()
-    expect(card).to_contain_text(re.compile(r"\d+ (chapters|sections)"))
+    # Read by the server's background job: "Reading…" until the list, looked up again, says ready.
+    expect(card).to_contain_text(re.compile(r"\d+ (chapters|sections)"), timeout=RUN_TIMEOUT_MS)
     # Attaching created the conversation: it is listed, and the composer counts the book.
     expect(page).to_have_url(re.compile(r"/c/"))
     size = page.get_by_test_id("send-size")

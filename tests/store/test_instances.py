@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from llmcouncil.api.takeover import leave_to_live_instances
 from llmcouncil.errors import ConflictError, RunSupersededError
 from llmcouncil.records import CallRecord, RunStatus, Stage
 from llmcouncil.store.database import create_engine, upgrade
@@ -146,24 +145,38 @@ async def test_the_heartbeat_beats_sweeps_and_leaves(store: Store) -> None:
     assert await registry.forget_gone(now=clock[0], lease=LEASE) == 1
 
 
-async def test_a_command_line_sweep_leaves_a_dead_instance_s_run_to_a_live_server(
+async def test_a_handed_over_run_is_left_behind_at_once_and_taken_by_one_live_instance(
     store: Store,
 ) -> None:
-    """A process that resumes nothing (the command line, api/takeover.py) leaves the runs dead
-    instances left to the live ones, and marks them interrupted only when it is alone."""
+    """A draining instance hands its run over (council/handover.py): the run stays running with
+    no owner, so the sweep of a live instance finds it while the draining one still beats, and
+    its reset takes it; the handover's error is cleared."""
     registry = InstanceRegistry(store.engine)
-    await registry.beat("dead", host="h", now=at(0))
-    run_id = await _running(store, "dead")
-    later = at(LEASE + 5)
-    await registry.beat("server", host="h", now=later)
-    await registry.beat("cli", host="h", now=later)
-    sweep = leave_to_live_instances(store=store, registry=registry, instance_id="cli", lease=LEASE)
-    assert await sweep(later) == 0  # the server will take it over
-    assert await _status(store, run_id) == RunStatus.RUNNING
+    now = at(0)
+    for instance in ("draining", "staying"):
+        await registry.beat(instance, host="h", now=now)
+    run_id = await _running(store, "draining")
+    assert await registry.left_behind_runs(instance_id="staying", now=now, lease=LEASE) == []
+    await store.hand_over_run(run_id, error={"code": "handed_over", "message": "m"})
+    detail = (await store.get_run(run_id)).run
+    assert detail.status == RunStatus.RUNNING and detail.error == {
+        "code": "handed_over",
+        "message": "m",
+    }
+    left = await registry.left_behind_runs(instance_id="staying", now=now, lease=LEASE)
+    assert [r.run_id for r in left] == [run_id]
+    run = await store.reset_for_retry(run_id, worker_id="staying", lease=LEASE, now=now)
+    assert run.worker_id == "staying" and run.error is None and run.attempts == 2
+    with pytest.raises(ConflictError):  # the second instance to try finds it taken
+        await store.reset_for_retry(run_id, worker_id="other", lease=LEASE, now=now)
 
-    await registry.leave("server")  # alone now: nobody else will
-    assert await sweep(later) == 1
-    assert await _status(store, run_id) == RunStatus.INTERRUPTED
+
+async def test_handing_over_an_ended_run_changes_nothing(store: Store) -> None:
+    run_id = await _running(store, "draining")
+    await store.finish_run(run_id, status=RunStatus.COMPLETE)
+    await store.hand_over_run(run_id, error={"code": "handed_over", "message": "m"})
+    detail = (await store.get_run(run_id)).run
+    assert detail.status == RunStatus.COMPLETE and detail.error is None
 
 
 async def test_an_instance_that_lost_its_run_writes_nothing_more_of_it(store: Store) -> None:

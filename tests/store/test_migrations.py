@@ -15,9 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from llmcouncil.store.database import MIGRATIONS, create_engine, schema_status, upgrade
 from llmcouncil.store.repository import Store
 
-HEAD = "0014_conversation_reasoning"
+HEAD = "0015_document_status"
 # Revisions a database in use may be at: each released head, and both branches together.
-RELEASED = [("0001",), ("0002_governance",), ("0002_privacy",), ("0002_governance", "0002_privacy")]
+RELEASED = [
+    ("0001",),
+    ("0002_governance",),
+    ("0002_privacy",),
+    ("0002_governance", "0002_privacy"),
+    ("0014_conversation_reasoning",),
+]
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -84,3 +90,28 @@ async def test_instances_starting_together_on_a_new_database_migrate_once(
     finally:
         for e in engines:
             await e.dispose()
+
+
+async def test_documents_stored_before_background_reading_are_ready(engine: AsyncEngine) -> None:
+    """0015: a document stored at 0014 was read at its upload, so it is ``ready``."""
+    async with engine.begin() as connection:
+        await connection.run_sync(
+            lambda sync: command.upgrade(alembic_config(sync), "0014_conversation_reasoning")
+        )
+        await connection.execute(
+            text(
+                "INSERT INTO conversations (id, title, created_at, updated_at) "
+                "VALUES ('c', 'Old', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
+        await connection.execute(
+            text(
+                "INSERT INTO documents (id, conversation_id, kind, media_type, filename, title, "
+                "content_hash, size_bytes, chars, section_count, created_at) VALUES "
+                "('d', 'c', 'text', 'text/plain', 'a.txt', 'a', 'h', 1, 1, 1, CURRENT_TIMESTAMP)"
+            )
+        )
+    await upgrade(engine)
+    async with engine.connect() as connection:
+        row = (await connection.execute(text("SELECT status, error FROM documents"))).one()
+    assert tuple(row) == ("ready", None)

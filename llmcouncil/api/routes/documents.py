@@ -7,9 +7,9 @@ the originals restored from the conversation's vault, as messages do.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, File, Request, Response, UploadFile
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -21,7 +21,7 @@ from llmcouncil.council.transcript import result_payload
 from llmcouncil.documents.citations import find_citations
 from llmcouncil.documents.repository import StoredDocument, StoredSection
 from llmcouncil.documents.service import DocumentService, document_service, reading
-from llmcouncil.errors import ContentTooLargeError, NotFoundError, ValidationFailedError
+from llmcouncil.errors import NotFoundError
 from llmcouncil.privacy.vault import PiiVault
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -29,17 +29,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorBody, "description": "Role, scopes or council policy do not allow it"},
     404: {"model": ErrorBody, "description": "Unknown conversation or document"},
     422: {"model": ErrorBody, "description": "Invalid input"},
-}
-UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
-    409: {"model": ErrorBody, "description": "The conversation holds its maximum of documents"},
-    413: {"model": ErrorBody, "description": "The file is past documents.max_file_bytes"},
-    415: {"model": ErrorBody, "description": "Not PDF, EPUB, DOCX, HTML, Markdown, text or image"},
-    422: {
-        "model": ErrorBody,
-        "description": "The file cannot be read safely: code document_encrypted, "
-        "document_corrupt, document_no_text (a scan: OCR is not supported), archive_bomb, or "
-        "pii_blocked under a blocking privacy policy",
-    },
 }
 router = APIRouter(prefix="/api/conversations", tags=["documents"], responses=ERRORS)
 
@@ -79,6 +68,14 @@ class DocumentPublic(BaseModel):
     metadata: dict[str, Any]
     privacy: dict[str, Any] | None = None
     created_at: str
+    status: str = Field(
+        default="ready",
+        description="processing (read in the background; poll this document until it changes), "
+        "ready, or failed (error says why)",
+    )
+    error: dict[str, Any] | None = Field(
+        default=None, description="{code, message}: why the file could not be read (failed)"
+    )
     duplicate: bool = Field(
         default=False, description="True when the same file was already attached (not stored)"
     )
@@ -176,7 +173,7 @@ async def documents_of(request: Request) -> DocumentService:
     )
 
 
-def _vault(service: DocumentService, conversation: Any) -> PiiVault:
+def conversation_vault(service: DocumentService, conversation: Any) -> PiiVault:
     return service.vault(conversation.pii_vault, conversation_id=conversation.id)
 
 
@@ -194,7 +191,9 @@ def _entry(section: StoredSection) -> dict[str, Any]:
     }
 
 
-def _public(document: StoredDocument, vault: PiiVault, *, chapters: int = 0) -> dict[str, Any]:
+def document_public(
+    document: StoredDocument, vault: PiiVault, *, chapters: int = 0
+) -> dict[str, Any]:
     return {
         "id": document.id,
         "conversation_id": document.conversation_id,
@@ -210,47 +209,13 @@ def _public(document: StoredDocument, vault: PiiVault, *, chapters: int = 0) -> 
         "metadata": document.meta,
         "privacy": document.privacy,
         "created_at": document.created_at.isoformat(),
+        "status": document.status,
+        "error": document.error,
     }
 
 
-def _chapters(sections: list[StoredSection]) -> int:
+def chapter_count(sections: list[StoredSection]) -> int:
     return sum(1 for s in sections if s.level == 1 and "(part" not in s.number)
-
-
-@router.post(
-    "/{conversation_id}/documents",
-    status_code=201,
-    response_model=DocumentPublic,
-    responses={200: {"model": DocumentPublic, "description": "Already attached"}, **UPLOAD_ERRORS},
-)
-async def upload_document(
-    conversation_id: str,
-    file: Annotated[UploadFile, File(description="The document or image")],
-    request: Request,
-    _writable: WritableConversation,
-) -> Any:
-    service = await documents_of(request)
-    limit = service.settings.max_file_bytes
-    if file.size is not None and file.size > limit:
-        raise ContentTooLargeError(f"the file is {file.size} bytes; the limit is {limit} bytes")
-    data = await file.read(limit + 1)
-    if len(data) > limit:
-        raise ContentTooLargeError(f"the file is over {limit} bytes, the limit")
-    if not data:
-        raise ValidationFailedError("the file is empty")
-    attached = await service.attach(
-        conversation_id,
-        data,
-        filename=file.filename or "document",
-        content_type=file.content_type,
-    )
-    detail = await service.documents.get(conversation_id, attached.document.id, sections=True)
-    conversation = await service.store.get_conversation(conversation_id)
-    body = {
-        **_public(detail, _vault(service, conversation), chapters=_chapters(detail.sections or [])),
-        "duplicate": not attached.created,
-    }
-    return JSONResponse(body, status_code=201 if attached.created else 200)
 
 
 @router.get("/{conversation_id}/documents", response_model=list[DocumentPublic])
@@ -258,9 +223,9 @@ async def list_documents(
     conversation_id: str, request: Request, conversation: ReadableConversation
 ) -> list[dict[str, Any]]:
     service = await documents_of(request)
-    vault = _vault(service, conversation)
+    vault = conversation_vault(service, conversation)
     documents = await service.documents.for_conversation(conversation_id)
-    return [_public(d, vault, chapters=_chapters(d.sections or [])) for d in documents]
+    return [document_public(d, vault, chapters=chapter_count(d.sections or [])) for d in documents]
 
 
 @router.get("/{conversation_id}/documents/{document_id}", response_model=DocumentDetail)
@@ -268,11 +233,14 @@ async def get_document(
     conversation_id: str, document_id: str, request: Request, conversation: ReadableConversation
 ) -> dict[str, Any]:
     service = await documents_of(request)
-    vault = _vault(service, conversation)
+    vault = conversation_vault(service, conversation)
     document = await service.documents.get(conversation_id, document_id, sections=True)
     sections = document.sections or []
     contents = [{**_entry(s), "title": vault.restore(s.title)} for s in sections]
-    return {**_public(document, vault, chapters=_chapters(sections)), "contents": contents}
+    return {
+        **document_public(document, vault, chapters=chapter_count(sections)),
+        "contents": contents,
+    }
 
 
 @router.get(
@@ -302,7 +270,7 @@ async def get_section(
     conversation: ReadableConversation,
 ) -> dict[str, Any]:
     service = await documents_of(request)
-    vault = _vault(service, conversation)
+    vault = conversation_vault(service, conversation)
     _, section = await service.documents.section(conversation_id, document_id, position)
     return {
         **_entry(section),

@@ -76,7 +76,8 @@ export const documentsApi = {
     const path = `${base(conversationId)}/documents`;
     const done = new Promise<DocumentInfo>((resolve, reject) => {
       xhr.open('POST', path);
-      const headers = withCsrf('POST', { Accept: 'application/json' }, csrfToken());
+      // Read by a background job on the server: 202 `processing`, then polled until ready.
+      const headers = withCsrf('POST', { Accept: 'application/json', Prefer: 'respond-async' }, csrfToken());
       for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
       xhr.upload.onprogress = (e) => onProgress({ loaded: e.loaded, total: e.lengthComputable ? e.total : file.size });
       xhr.onload = () => {

@@ -2017,6 +2017,19 @@ export interface components {
             /** Created At */
             created_at: string;
             /**
+             * Status
+             * @description processing (read in the background; poll this document until it changes), ready, or failed (error says why)
+             * @default ready
+             */
+            status: string;
+            /**
+             * Error
+             * @description {code, message}: why the file could not be read (failed)
+             */
+            error?: {
+                [key: string]: unknown;
+            } | null;
+            /**
              * Duplicate
              * @description True when the same file was already attached (not stored)
              * @default false
@@ -2068,6 +2081,19 @@ export interface components {
             } | null;
             /** Created At */
             created_at: string;
+            /**
+             * Status
+             * @description processing (read in the background; poll this document until it changes), ready, or failed (error says why)
+             * @default ready
+             */
+            status: string;
+            /**
+             * Error
+             * @description {code, message}: why the file could not be read (failed)
+             */
+            error?: {
+                [key: string]: unknown;
+            } | null;
             /**
              * Duplicate
              * @description True when the same file was already attached (not stored)
@@ -4992,7 +5018,10 @@ export interface operations {
     upload_document_api_conversations__conversation_id__documents_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `respond-async`: read the file in a background job (202) */
+                prefer?: string | null;
+            };
             path: {
                 conversation_id: string;
             };
@@ -5015,6 +5044,15 @@ export interface operations {
             };
             /** @description Successful Response */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentPublic"];
+                };
+            };
+            /** @description With `Prefer: respond-async`: stored `processing`, read by a background job; poll GET …/documents/{id} until `ready` or `failed` */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -144,6 +144,15 @@ describe('resuming a broken stream', () => {
     expect(end).toEqual({ kind: 'dropped', reason: 'read the conversation again', lastId: 'r1:1', resumable: false });
   });
 
+  it('follows a run a stopping server handed over, without showing the handover as its end', async () => {
+    const handover: CouncilEvent = { type: 'error', code: 'handed_over', message: 'run r1 was handed over', run_id: 'r1' };
+    const text = wireWithIds([...EVENTS.slice(0, 2), handover], 'r1');
+    const got: CouncilEvent[] = [];
+    const end = await readCouncilStream(streamOf([enc.encode(text)]), (e) => got.push(e));
+    expect(got).toEqual(EVENTS.slice(0, 2));
+    expect(end).toEqual({ kind: 'dropped', reason: 'the server handed the run over to another instance', lastId: 'r1:3' });
+  });
+
   it('asks for the events after the last id and continues from them', async () => {
     const asked: { path: string; lastId: string | null }[] = [];
     vi.stubGlobal('fetch', async (path: string, init: RequestInit = {}) => {

@@ -99,6 +99,13 @@ export type StreamEnd =
     }
   | { kind: 'aborted' };
 
+/** A stopping server instance handed the run to another (`error` with code `handed_over`). */
+export const HANDED_OVER = 'handed_over';
+
+function isHandover(event: CouncilEvent): event is Extract<CouncilEvent, { type: 'error' }> {
+  return event.type === 'error' && event.code === HANDED_OVER;
+}
+
 /** The server's word that it cannot stream the rest of a run (`stream_notice`): poll instead. */
 const NOTICE_TYPE = 'stream_notice';
 
@@ -126,13 +133,19 @@ export async function readCouncilStream(
   let last: CouncilEvent | null = null;
   let lastId: string | null = null;
   let notice: string | null = null;
+  let handedOver: string | null = null;
   const deliver = (messages: SseMessage[]) => {
     for (const message of messages) {
       notice = noticeOf(message) ?? notice;
       const event = decodeCouncilEvent(message);
       if (!event) continue;
-      last = event;
       if (message.id) lastId = message.id;
+      if (isHandover(event)) {
+        // The run goes on on another instance: not its end, a reason to follow it there.
+        handedOver = event.message;
+        continue;
+      }
+      last = event;
       onEvent(event);
     }
   };
@@ -157,6 +170,9 @@ export async function readCouncilStream(
     reader.releaseLock();
   }
   const final = last as CouncilEvent | null;
+  if (handedOver !== null) {
+    return { kind: 'dropped', reason: 'the server handed the run over to another instance', ...(lastId ? { lastId } : {}) };
+  }
   if (final && isTerminal(final)) return { kind: 'finished', last: final };
   if (signal?.aborted) return { kind: 'aborted' };
   return dropped('the server closed the stream before the run finished');

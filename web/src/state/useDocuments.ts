@@ -24,6 +24,8 @@ function message(err: unknown): string {
 }
 
 let uploadSerial = 0;
+/** How often a document being read in the background is looked up again. */
+export const PROCESSING_POLL_MS = 1000;
 
 export function useDocuments(conversationId: string | null, callbacks: DocumentCallbacks) {
   const [documents, setDocuments] = useState<DocumentInfo[]>([]);
@@ -56,6 +58,14 @@ export function useDocuments(conversationId: string | null, callbacks: DocumentC
     setError(null);
     if (conversationId) void refresh(conversationId);
   }, [conversationId, refresh]);
+
+  // A document still being read by the server's background job: look again until it is not.
+  const reading = documents.some((d) => d.status === 'processing');
+  useEffect(() => {
+    if (!reading || !conversationId) return;
+    const timer = window.setTimeout(() => void refresh(conversationId), PROCESSING_POLL_MS);
+    return () => window.clearTimeout(timer);
+  }, [reading, documents, conversationId, refresh]);
 
   const detail = useCallback(async (documentId: string): Promise<DocumentDetail | null> => {
     const id = current.current;

@@ -72,7 +72,7 @@ export function DocumentCard({
   canDiscuss: boolean;
 }) {
   const [open, setOpen] = useState(false);
-  const hasContents = d.kind !== 'image' && d.section_count > 0;
+  const hasContents = d.kind !== 'image' && d.section_count > 0 && d.status !== 'processing';
   const toggle = () => {
     if (!open && !detail) onExpand();
     setOpen(!open);
@@ -93,10 +93,20 @@ export function DocumentCard({
           <span className="doc-card__title" title={d.filename}>
             {d.title || d.filename}
           </span>
-          <span className="doc-card__facts muted">
-            {d.title && d.title !== d.filename && d.title !== d.filename.replace(/\.[^.]+$/, '') ? `${d.filename} · ` : ''}
-            {documentFacts(d)}
-          </span>
+          {d.status === 'processing' ? (
+            <span className="doc-card__status doc-card__status--processing" role="status">
+              Reading… (the council can be asked about it once it is ready)
+            </span>
+          ) : d.status === 'failed' ? (
+            <span className="doc-card__status doc-card__status--failed" role="alert">
+              Could not be read: {String((d.error as { message?: unknown } | null | undefined)?.message ?? 'no reason given')}
+            </span>
+          ) : (
+            <span className="doc-card__facts muted">
+              {d.title && d.title !== d.filename && d.title !== d.filename.replace(/\.[^.]+$/, '') ? `${d.filename} · ` : ''}
+              {documentFacts(d)}
+            </span>
+          )}
         </div>
         <div className="doc-card__actions">
           {hasContents && (

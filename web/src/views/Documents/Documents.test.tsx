@@ -4,7 +4,7 @@ import type { DocumentInfo, RunDocuments } from '../../api/types';
 import { resolverFor } from '../../lib/citations';
 import { Markdown } from '../Markdown/Markdown';
 import { CitationContext } from './context';
-import { chapterLevel, documentFacts } from './DocumentCard';
+import { chapterLevel, DocumentCard, documentFacts } from './DocumentCard';
 import { discussQuestion } from './DocumentShelf';
 import { RunContextNote } from './RunContextNote';
 
@@ -20,6 +20,21 @@ const record: RunDocuments = {
 };
 
 const photo = { id: 'img1', kind: 'image', filename: 'photo.png' } as DocumentInfo;
+
+describe('a document read in the background', () => {
+  const base = { id: 'd1', kind: 'pdf', filename: 'book.pdf', title: 'book.pdf', section_count: 0, chapters: 0, size_bytes: 10, chars: 0, metadata: {} } as unknown as DocumentInfo;
+  const card = (d: DocumentInfo) =>
+    renderToStaticMarkup(
+      <DocumentCard document={d} detail={undefined} imageUrl={null} onExpand={() => undefined} onOpen={() => undefined} onDiscuss={() => undefined} onRemove={async () => undefined} canDiscuss />,
+    );
+
+  it('says it is being read, then why it could not be', () => {
+    expect(card({ ...base, status: 'processing' })).toContain('Reading…');
+    const failed = card({ ...base, status: 'failed', error: { code: 'document_encrypted', message: 'book.pdf is encrypted' } });
+    expect(failed).toContain('Could not be read: book.pdf is encrypted');
+    expect(card({ ...base, status: 'ready', section_count: 3, chapters: 3, chars: 900 })).toContain('3 chapters');
+  });
+});
 
 describe('documents in the chat', () => {
   it('renders a known citation in an answer as a link to its section, an unknown one as text', () => {

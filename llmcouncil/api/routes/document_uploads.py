@@ -1,0 +1,98 @@
+"""``POST /api/conversations/{id}/documents``: attaching a file to a conversation.
+
+Read in the request (201), or, with ``Prefer: respond-async``, stored ``processing`` and read by
+the background job ``document`` (202; documents/processing.py). Size, type and an empty file
+are refused in the request either way, before anything is stored.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Header, Request, UploadFile
+from fastapi.responses import JSONResponse
+
+from llmcouncil.api.guards import WritableConversation
+from llmcouncil.api.routes.documents import (
+    ERRORS,
+    DocumentPublic,
+    chapter_count,
+    conversation_vault,
+    document_public,
+    documents_of,
+)
+from llmcouncil.api.schemas import ErrorBody
+from llmcouncil.errors import ContentTooLargeError, ValidationFailedError
+
+UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorBody, "description": "The conversation holds its maximum of documents"},
+    413: {"model": ErrorBody, "description": "The file is past documents.max_file_bytes"},
+    415: {"model": ErrorBody, "description": "Not PDF, EPUB, DOCX, HTML, Markdown, text or image"},
+    422: {
+        "model": ErrorBody,
+        "description": "The file cannot be read safely: code document_encrypted, "
+        "document_corrupt, document_no_text (a scan: OCR is not supported), archive_bomb, or "
+        "pii_blocked under a blocking privacy policy",
+    },
+}
+router = APIRouter(prefix="/api/conversations", tags=["documents"], responses=ERRORS)
+
+
+@router.post(
+    "/{conversation_id}/documents",
+    status_code=201,
+    response_model=DocumentPublic,
+    responses={
+        200: {"model": DocumentPublic, "description": "Already attached"},
+        202: {
+            "model": DocumentPublic,
+            "description": "With `Prefer: respond-async`: stored `processing`, read by a "
+            "background job; poll GET …/documents/{id} until `ready` or `failed`",
+        },
+        **UPLOAD_ERRORS,
+    },
+)
+async def upload_document(
+    conversation_id: str,
+    file: Annotated[UploadFile, File(description="The document or image")],
+    request: Request,
+    _writable: WritableConversation,
+    prefer: Annotated[
+        str | None,
+        Header(description="`respond-async`: read the file in a background job (202)"),
+    ] = None,
+) -> Any:
+    service = await documents_of(request)
+    limit = service.settings.max_file_bytes
+    if file.size is not None and file.size > limit:
+        raise ContentTooLargeError(f"the file is {file.size} bytes; the limit is {limit} bytes")
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise ContentTooLargeError(f"the file is over {limit} bytes, the limit")
+    if not data:
+        raise ValidationFailedError("the file is empty")
+    filename = file.filename or "document"
+    background = "respond-async" in (prefer or "").lower()
+    if background:
+        submitted = await request.app.state.runtime.document_uploads.submit(
+            conversation_id, data, filename=filename, content_type=file.content_type
+        )
+        document, created = submitted.document, submitted.created
+    else:
+        attached = await service.attach(
+            conversation_id, data, filename=filename, content_type=file.content_type
+        )
+        document, created = attached.document, attached.created
+    detail = await service.documents.get(conversation_id, document.id, sections=True)
+    conversation = await service.store.get_conversation(conversation_id)
+    body = {
+        **document_public(
+            detail,
+            conversation_vault(service, conversation),
+            chapters=chapter_count(detail.sections or []),
+        ),
+        "duplicate": not created,
+    }
+    if not created:
+        return JSONResponse(body, status_code=200)
+    return JSONResponse(body, status_code=202 if background else 201)
