@@ -83,6 +83,11 @@ async def measure(
         redis_ops = _delta(await shared.redis_commands(), redis_before)
         redis_ops.pop("info", None)
         pg = await shared.pg_transactions() - pg_before
+        # Breakers that fell back to per-process state (Redis unreachable, or no connection).
+        local_fallbacks = sum(
+            s.log.read_text(errors="replace").count("circuit breakers are per process")
+            for s in cluster.servers
+        )
         # Round trips per council, from a small sample watched by MONITOR (which costs Redis
         # and this process CPU, so it is kept out of the measured run).
         sampled = 20
@@ -107,6 +112,7 @@ async def measure(
         redis_requests_per_council=round(sum(requests.values()) / sampled, 1),
         redis_requests_top=dict(requests.most_common(6)),
         pg_xacts_per_council=round(pg / done, 1),
+        breaker_fallback_logs=local_fallbacks,  # at most one a minute per instance
     )
     return figures
 

@@ -213,7 +213,10 @@ class RedisBreakerStore:
         from redis.exceptions import RedisError
 
         try:
-            names = [n async for n in self._redis.scan_iter(match=self._prefix + "*")]
+            # SCAN walks the whole keyspace (every live run's stream too), COUNT keys a round
+            # trip: at the default 10, thousands of streams made this hundreds of round trips
+            # each time the metrics sampled the breakers.
+            names = [n async for n in self._redis.scan_iter(match=self._prefix + "*", count=1000)]
             async with self._redis.pipeline(transaction=False) as pipe:
                 for name in names:
                     pipe.hmget(name, _VIEW_FIELDS)
