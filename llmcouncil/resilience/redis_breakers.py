@@ -18,10 +18,14 @@ The admit cannot be answered from a local copy of the state: its ticket (the att
 send order) must be issued where every instance's in-flight attempts are counted, or a burst of
 fast failures among slow successes would count as "in a row" (``breaker_store.py``).
 
-Connections: a pool that waits (up to ``pool_timeout``) for one of ``max_connections`` rather
-than failing; a step holds one only for its round trip. Redis unreachable or the wait too long:
-the breakers fall back to this process's own state (logged once a minute), so calls go on with
-the protection of one process rather than failing.
+Connections: a pool that waits (up to ``pool_timeout``, 10 s) for one of ``max_connections``
+(256) rather than failing; a step holds one only for its round trip. The size is for a starved
+loop: with 200 councils at once an instance has up to 800 steps in flight, each holding its
+connection until the loop reads the reply, and two instances on a CPU-starved 2-core machine
+(bench/scale.py) fell back to per-process state at 64 connections and 5 s.
+
+Redis unreachable or the wait too long: the breakers fall back to this process's own state
+(logged once a minute), so calls go on with the protection of one process rather than failing.
 """
 
 from __future__ import annotations
@@ -112,8 +116,8 @@ class RedisBreakerStore:
         url: str,
         *,
         prefix: str = DEFAULT_PREFIX,
-        max_connections: int = 64,
-        pool_timeout: float = 5.0,
+        max_connections: int = 256,
+        pool_timeout: float = 10.0,
     ) -> None:
         from redis.asyncio import BlockingConnectionPool, Redis
 
