@@ -64,7 +64,10 @@ def judge(status: int, body: dict[str, Any]) -> tuple[bool, bool]:
 
 async def one_council(http: aiohttp.ClientSession, base: str) -> CouncilOutcome:
     before = time.perf_counter()
-    cid = await new_conversation(http, base)
+    try:
+        cid = await new_conversation(http, base)
+    except (aiohttp.ClientError, TimeoutError) as exc:  # counted as a failed council
+        return CouncilOutcome(time.perf_counter() - before, 0, False, False, repr(exc))
     started = time.perf_counter()
     try:
         async with http.post(
