@@ -111,6 +111,7 @@ async def continue_answer(
     plan = CallPlan(
         stage=stage,
         model=upstream,
+        watched=False,
         messages=messages,
         position=cut.position,
         temperature=spec.temperature,

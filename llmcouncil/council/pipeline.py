@@ -99,7 +99,7 @@ class CouncilPipeline:
 
     async def execute(self, ctx: RunContext, channel: RunChannel) -> None:
         emit = channel.emit
-        events = StageEvents(emit, show_tokens=ctx.stream_tokens)
+        events = StageEvents(emit, watched=ctx.stream_tokens)
         spec = ctx.spec
         emit(
             CouncilEvent(

@@ -21,7 +21,7 @@ from llmcouncil.council.prompt_safety import model_names
 from llmcouncil.council.ranking import ParsedRanking, ParseStatus, parse_ranking
 from llmcouncil.council.ranking_summary import RankingSummary
 from llmcouncil.records import CallRecord
-from llmcouncil.resilience.call_plan import CallListeners, CallPlan, unwatched
+from llmcouncil.resilience.call_plan import CallPlan
 from llmcouncil.resilience.calls import ModelCaller
 
 COUNTED = (ParseStatus.OK.value, ParseStatus.PARTIAL.value)
@@ -98,14 +98,15 @@ async def _repair(
     ask = CallPlan(
         stage=plan.stage,
         model=author(record),  # the model that answered, not its configured stand-in
+        # Its tokens are not watched: the review's own tokens were, and these would read as more.
+        watched=False,
         messages=messages,
         position=plan.position,
         temperature=plan.temperature,
         max_tokens=plan.max_tokens,
         preset=plan.preset,
     )
-    # Its tokens are not streamed: the review's own tokens were, and these would read as more.
-    reply = await caller.call(ask, CallListeners(on_delta=unwatched))
+    reply = await caller.call(ask)
     record.usage = record.usage + reply.usage
     repair: dict[str, Any] = {"asked": True, "reply": reply.text, "model": ask.model}
     if reply.details.get("reasoning"):

@@ -22,17 +22,13 @@ from llmcouncil.council.events import CouncilEvent, EventType, RunChannel
 from llmcouncil.council.governance import RunGate, RunTicket
 from llmcouncil.council.handover import handover_error
 from llmcouncil.council.pipeline import CouncilPipeline, RunContext
-from llmcouncil.council.stage_writes import before_thread_work
+from llmcouncil.council.stage_writes import after_answer_leaves
 from llmcouncil.errors import HandedOverError, StorageError
 from llmcouncil.records import CallRecord, RunStatus
 from llmcouncil.store.records import RunDetail
 from llmcouncil.store.repository import Store
 
 log = logging.getLogger(__name__)
-
-# Turns of the event loop a waiting request takes to send the answer once the run is stored:
-# one for its task to wake, one for the response's body (uvicorn's send completes in its step).
-_TURNS_TO_ANSWER = 2
 
 
 class SettledObserver(Protocol):
@@ -118,7 +114,7 @@ class RunSettler:
                 stored.set_result(detail)
                 # The answer leaves before settlement's writes take the database thread;
                 # readers who must see the settlement wait for ``settled``.
-                await before_thread_work(_TURNS_TO_ANSWER)
+                await after_answer_leaves()
             if detail is not None and self._store.fence.lost(
                 ctx.run_id, attempt=detail.run.attempts
             ):

@@ -24,13 +24,9 @@ def name_of(plan: CallPlan) -> str:
     return plan.model if name is None else str(name)
 
 
-async def call_one(
-    caller: ModelCaller, plan: CallPlan, events: StageEvents, *, stream: bool = True
-) -> CallRecord:
+async def call_one(caller: ModelCaller, plan: CallPlan, events: StageEvents) -> CallRecord:
     name = name_of(plan)
-    listeners = events.listeners(
-        stage=plan.stage, model=name, stream=stream, show_tokens=events.show_tokens
-    )
+    listeners = events.listeners(stage=plan.stage, model=name)
     record = await caller.call(plan, listeners)
     record.model = name
     events.finished(record)

@@ -10,7 +10,6 @@ from typing import Any
 
 from llmcouncil.council.events import CouncilEvent, EventType
 from llmcouncil.records import CallRecord
-from llmcouncil.resilience.call_plan import unwatched
 from llmcouncil.resilience.calls import CallListeners
 from llmcouncil.resilience.retry import RetryNotice
 
@@ -18,18 +17,19 @@ from llmcouncil.resilience.retry import RetryNotice
 class StageEvents:
     """Turns a call's progress into ``model_*`` events on the run's channel."""
 
-    def __init__(self, emit: Callable[[CouncilEvent], None], *, show_tokens: bool = True) -> None:
-        """``show_tokens`` False: nobody watches this run's tokens (a caller that only waits
-        for the result): no ``model_delta`` events, and each call is collected whole."""
+    def __init__(self, emit: Callable[[CouncilEvent], None], *, watched: bool) -> None:
+        """``watched`` False: nobody watches this run's tokens (a caller that only waits for
+        the result). The stages put it in each call's plan (``CallPlan.watched``): unwatched
+        calls take the provider's fast path and send no ``model_delta`` events."""
         self._emit = emit
-        self.show_tokens = show_tokens
+        self.watched = watched
 
     def emit(self, event: CouncilEvent) -> None:
         self._emit(event)
 
     def redirected(self, emit: Callable[[CouncilEvent], None]) -> StageEvents:
         """The same run's events, sent through ``emit`` (e.g. held until a write commits)."""
-        return StageEvents(emit, show_tokens=self.show_tokens)
+        return StageEvents(emit, watched=self.watched)
 
     def filtered(self, feed: Callable[[str], str], reset: Callable[[], None]) -> StageEvents:
         """The same run's events, each ``model_delta``'s text passed through ``feed`` (and
@@ -46,7 +46,7 @@ class StageEvents:
                 reset()
             emit(event)
 
-        return StageEvents(filtered_emit, show_tokens=self.show_tokens)
+        return StageEvents(filtered_emit, watched=self.watched)
 
     def tagged(self, **extra: Any) -> StageEvents:
         """The same run's events, each carrying ``extra`` (a revision's ``round``)."""
@@ -55,13 +55,11 @@ class StageEvents:
         def tagged_emit(event: CouncilEvent) -> None:
             emit(CouncilEvent(event.type, {**event.fields, **extra}))
 
-        return StageEvents(tagged_emit, show_tokens=self.show_tokens)
+        return StageEvents(tagged_emit, watched=self.watched)
 
-    def listeners(
-        self, *, stage: int, model: str, stream: bool = True, show_tokens: bool = True
-    ) -> CallListeners:
-        """``stream``: ask the upstream for a stream (first-token timeouts and hedging need
-        one); ``show_tokens``: pass its tokens on as ``model_delta`` events."""
+    def listeners(self, *, stage: int, model: str) -> CallListeners:
+        """A call's listeners: its deltas (a watched call's only) become ``model_delta``
+        events, its fallbacks, resets, retries and hedges ``model_*`` events."""
 
         def delta(text: str) -> None:
             self._emit(
@@ -109,7 +107,7 @@ class StageEvents:
             )
 
         return CallListeners(
-            on_delta=(delta if show_tokens else unwatched) if stream else None,
+            on_delta=delta,
             on_fallback=fallback,
             on_reset=reset,
             on_retry=retry,

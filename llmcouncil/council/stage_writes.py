@@ -45,23 +45,34 @@ class _HeldEvents:
             self._emit(event)
 
 
-# Turns of the event loop the next stage's calls take to be on the wire: one for the stage to
-# create its call tasks, one for their set-up, one for aiohttp's writes of the request bodies
-# (a task of their own before Python 3.12).
+# Thread work waits for the loop's critical moments. A write (on the store's writer thread)
+# shares the interpreter lock with the event loop: from the moment it is handed over, its Python
+# competes with whatever the loop was about to do. Where that is on a council's critical path,
+# the loop goes first, for as many turns as that moment takes to reach the socket. These are the
+# only two such moments, and this is the one place that counts their turns.
+# The next stage's calls: one turn for the stage to create its call tasks, one for their set-up,
+# one for aiohttp's writes of the request bodies (a task of their own before Python 3.12).
 _TURNS_TO_SEND = 3
+# A finished run's answer: one turn for the waiting request's task to wake, one for the
+# response's body (uvicorn's send completes in its step).
+_TURNS_TO_ANSWER = 2
 
 
-async def before_thread_work(turns: int) -> None:
-    """Let the event loop run ``turns`` turns before work is handed to a database thread.
-
-    Such work runs beside the loop but shares the interpreter lock with it: from the moment it
-    is handed over, its Python competes with whatever the loop was about to do. Where that is
-    on a council's critical path (the next stage's requests, the answer to a waiting request),
-    the caller lets it go first: handed over first, a stage write held the next stage's requests
-    back by 0.4–0.9 ms, and settlement the answer by 0.3–0.5 ms (S1, docs/PERFORMANCE.md).
-    """
+async def _loop_turns(turns: int) -> None:
     for _ in range(turns):
         await asyncio.sleep(0)
+
+
+async def after_requests_leave() -> None:
+    """Before a finished stage's write: the next stage's requests are on the wire first (handed
+    over first, a stage write held them back by 0.4–0.9 ms)."""
+    await _loop_turns(_TURNS_TO_SEND)
+
+
+async def after_answer_leaves() -> None:
+    """Before settlement's writes: the waiting request has taken the run's answer first (handed
+    over first, settlement held the answer back by 0.3–0.5 ms)."""
+    await _loop_turns(_TURNS_TO_ANSWER)
 
 
 async def set_when_done(write: Awaitable[T], done: asyncio.Event) -> T:
@@ -105,7 +116,7 @@ async def behind_write(
     held = _HeldEvents(events.emit)
     upcoming = asyncio.ensure_future(next_stage(events.redirected(held)))
     try:
-        await before_thread_work(_TURNS_TO_SEND)  # the next stage's requests leave first
+        await after_requests_leave()
     except BaseException:
         # Cancelled before the write began: the finished stage is still stored, so a retry
         # resumes after it (and the write is never left an un-awaited coroutine).

@@ -63,6 +63,7 @@ async def collect_answers(
             CallPlan(
                 stage=Stage.ANSWERS,
                 model=member,
+                watched=events.watched,
                 messages=sent,
                 position=i,
                 fallbacks=fallbacks,
@@ -113,6 +114,7 @@ async def collect_samples(
             CallPlan(
                 stage=Stage.ANSWERS,
                 model=model,
+                watched=events.watched,
                 messages=messages,
                 position=i,
                 fallbacks=fallbacks,
@@ -171,6 +173,7 @@ async def collect_revisions(
             CallPlan(
                 stage=Stage.ANSWERS,
                 model=call_model,
+                watched=events.watched,
                 messages=prompts.revision_messages(
                     question=question,
                     history=sent,
@@ -234,6 +237,7 @@ async def collect_reviews(
             CallPlan(
                 stage=Stage.REVIEWS,
                 model=reviewer,
+                watched=events.watched,
                 position=i,
                 messages=prompts.ranking_messages(
                     question=question,
@@ -329,6 +333,7 @@ async def synthesize(
     plan = CallPlan(
         stage=Stage.FINAL,
         model=spec.chairman,
+        watched=events.watched,
         messages=messages,
         fallbacks=fallbacks,
         temperature=spec.temperature,
@@ -337,7 +342,7 @@ async def synthesize(
         deadline=caller.policies.chairman_deadline(spec.preset),
         reasoning=reasoning,
     )
-    if events.show_tokens and spec.structured_synthesis:  # shown apart, never streamed as text
+    if events.watched and spec.structured_synthesis:  # shown apart, never streamed as text
         block = StructureFilter()
         events = events.filtered(block.feed, block.reset)
     return await call_one(caller, plan, events)
@@ -355,6 +360,7 @@ async def make_title(
     plan = CallPlan(
         stage=Stage.TITLE,
         model=model,
+        watched=False,
         messages=prompts.title_messages(question),
         fallbacks=fallbacks,
         max_tokens=30,

@@ -120,6 +120,7 @@ class ChapterSummaries:
         plan = CallPlan(
             stage=Stage.TITLE,
             model=writer.model,
+            watched=False,
             messages=summary_messages(section.title, text, max_chars=self._max_chars),
             fallbacks=writer.fallbacks,
             max_tokens=max(self._max_chars // 2, 200),

@@ -1,14 +1,17 @@
 """The provider contract: one small protocol every upstream adapter implements.
 
-A provider turns a ``CompletionRequest`` into a ``Completion``, either at once (``complete``),
-token by token (``stream``, which yields ``TextDelta`` items and finally one ``Completion``), or
-streamed but handed back whole (``collect``: for callers nobody watches, the deadlines of a
-stream at less cost).
-Both report usage, cost when the upstream gives it, finish reason, latency, time to first token
-and the model that actually answered. A model's reasoning (``reasoning``/``reasoning_content``
-fields, ``<think>`` blocks) is kept apart from its text: ``Completion.reasoning`` holds it, and a
-stream yields it as ``ReasoningDelta`` items, never as ``TextDelta``. Failures are raised as
-``llmcouncil.errors.ProviderError`` subclasses, never as library exceptions.
+An adapter implements one method, ``stream(request, *, watched=...)``: it yields ``TextDelta``
+(and ``ReasoningDelta``) items and then exactly one ``Completion``. ``watched`` says whether
+anyone watches the tokens; when nobody does, the adapter may take its own fast path (the
+OpenAI-compatible one reads the body after the first token in a few drains and yields no
+deltas), but it must still honour ``first_token_timeout``. A caller that wants only the answer
+reads it with ``final(provider.stream(request, watched=False))``.
+A ``Completion`` reports usage, cost when the upstream gives it, finish reason, latency, time to
+first token and the model that actually answered. A model's reasoning
+(``reasoning``/``reasoning_content`` fields, ``<think>`` blocks) is kept apart from its text:
+``Completion.reasoning`` holds it, and a stream yields it as ``ReasoningDelta`` items, never as
+``TextDelta``. Failures are raised as ``llmcouncil.errors.ProviderError`` subclasses, never as
+library exceptions.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
+from llmcouncil.errors import ProviderError
 from llmcouncil.records import Usage
 
 __all__ = [
@@ -31,6 +35,7 @@ __all__ = [
     "StreamItem",
     "TextDelta",
     "Usage",
+    "final",
 ]
 
 Role = Literal["system", "user", "assistant"]
@@ -138,16 +143,24 @@ class Provider(Protocol):
 
     name: str
 
-    async def complete(self, request: CompletionRequest) -> Completion: ...
+    def stream(self, request: CompletionRequest, *, watched: bool) -> AsyncIterator[StreamItem]:
+        """Yield text (and reasoning) deltas as they arrive, then exactly one ``Completion``.
 
-    def stream(self, request: CompletionRequest) -> AsyncIterator[StreamItem]:
-        """Yield text (and reasoning) deltas as they arrive, then exactly one ``Completion``."""
-        ...
-
-    async def collect(self, request: CompletionRequest) -> Completion:
-        """Stream (so the first-token deadline holds) but return only the ``Completion``."""
+        ``watched`` False: nobody watches the tokens, so the adapter may yield no deltas and
+        read the answer its cheapest way; the first-token deadline holds either way."""
         ...
 
     async def list_models(self) -> list[str]: ...
 
     async def aclose(self) -> None: ...
+
+
+async def final(items: AsyncIterator[StreamItem]) -> Completion:
+    """The ``Completion`` a stream ends with (its deltas are dropped)."""
+    completion: Completion | None = None
+    async for item in items:
+        if isinstance(item, Completion):
+            completion = item
+    if completion is None:  # the contract promises one; guard against adapters
+        raise ProviderError("stream ended without a result")
+    return completion

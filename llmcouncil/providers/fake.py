@@ -10,7 +10,8 @@ the council calls the fake through the ordinary provider contract (no HTTP, no s
 
 A reply may also be a function of the request (to answer from the prompt). A model with
 nothing queued answers with ``ProviderError`` (not retried), which a test sees as that member's
-failure. ``requests`` records every request, in the order it was received.
+failure. ``requests`` records every request, in the order it was received, and ``watched``
+whether its tokens were watched.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
-from llmcouncil.errors import ProviderError
+from llmcouncil.errors import ProviderError, UpstreamTimeoutError
 from llmcouncil.providers.base import (
     Completion,
     CompletionRequest,
@@ -49,6 +50,7 @@ class FakeProvider:
     def __init__(self, name: str = "fake") -> None:
         self.name = name
         self.requests: list[CompletionRequest] = []
+        self.watched: list[bool] = []  # each request's ``watched``, in the order received
         self._queues: dict[str, deque[Reply]] = {}
         self._arrived = asyncio.Condition()
 
@@ -94,25 +96,32 @@ class FakeProvider:
             reasoning=reply.reasoning,
         )
 
-    async def stream(self, request: CompletionRequest) -> AsyncIterator[StreamItem]:
+    async def stream(
+        self, request: CompletionRequest, *, watched: bool
+    ) -> AsyncIterator[StreamItem]:
+        """Unwatched, it yields no deltas (as the HTTP adapter's fast path) and a held reply
+        that is not released within the request's first-token timeout fails as a timeout."""
+        self.watched.append(watched)
         reply = await self._next(request)
         if reply.release is not None:
-            await reply.release.wait()
-        if reply.reasoning:
-            yield ReasoningDelta(reply.reasoning)
-        size = max(1, -(-len(reply.text) // max(1, reply.chunks)))
-        for start in range(0, len(reply.text), size):
-            yield TextDelta(reply.text[start : start + size])
+            await self._released(request, reply.release)
+        if watched:
+            if reply.reasoning:
+                yield ReasoningDelta(reply.reasoning)
+            size = max(1, -(-len(reply.text) // max(1, reply.chunks)))
+            for start in range(0, len(reply.text), size):
+                yield TextDelta(reply.text[start : start + size])
         yield self._completion(request, reply)
 
-    async def complete(self, request: CompletionRequest) -> Completion:
-        reply = await self._next(request)
-        if reply.release is not None:
-            await reply.release.wait()
-        return self._completion(request, reply)
-
-    async def collect(self, request: CompletionRequest) -> Completion:
-        return await self.complete(request)
+    async def _released(self, request: CompletionRequest, release: asyncio.Event) -> None:
+        try:
+            async with asyncio.timeout(request.first_token_timeout):
+                await release.wait()
+        except TimeoutError as exc:
+            limit = request.first_token_timeout or 0.0
+            raise UpstreamTimeoutError(
+                f"no first token within {limit:g} s", model=request.model, provider=self.name
+            ) from exc
 
     async def list_models(self) -> list[str]:
         return sorted(self._queues)

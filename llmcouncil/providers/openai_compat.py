@@ -5,9 +5,9 @@ on loopback at 200–400 concurrent calls, aiohttp's connector kept its throughp
 pool degraded (see ``bench/http_clients.py`` and docs/PERFORMANCE.md).
 
 Streams are read as raw bytes and split into lines by ``providers/sse.py``. OpenRouter's
-in-stream ``{"error": …}`` chunks and ``: comment`` keep-alives are handled. ``collect`` streams
-too (the first-token deadline holds) but reads everything after the first token at once, for
-callers that only want the final answer.
+in-stream ``{"error": …}`` chunks and ``: comment`` keep-alives are handled. Every call is a
+stream (the first-token deadline holds); an unwatched one (``watched=False``) yields no deltas
+and reads everything after the first token in a few drains.
 
 Reasoning is kept apart from the answer: the ``reasoning`` / ``reasoning_content`` fields of a
 message or a delta, and ``<think>`` blocks in the content (``split_reasoning``), become
@@ -21,21 +21,14 @@ import contextlib
 import json
 import time
 from collections.abc import AsyncIterator, Mapping
-from email.utils import parsedate_to_datetime
 from typing import Any, NoReturn
 
 import aiohttp
 
 from llmcouncil.errors import (
-    BadRequestError,
     MalformedResponseError,
-    ModelNotFoundError,
-    PaymentRequiredError,
-    ProviderAuthError,
     ProviderError,
-    RateLimitedError,
     UpstreamConnectionError,
-    UpstreamServerError,
     UpstreamTimeoutError,
 )
 from llmcouncil.providers.base import (
@@ -54,11 +47,15 @@ from llmcouncil.providers.sse import (
     DrainSchedule,
     SseLines,
     StreamState,
-    usage_of,
+)
+from llmcouncil.providers.upstream_errors import (
+    error_message,
+    retry_after_seconds,
+    snippet,
+    status_error,
 )
 
 SIMULATED_HEADER = "X-Council-Simulated"
-_MAX_ERROR_TEXT = 300
 _JSON_HEADERS = {"Content-Type": "application/json"}
 
 
@@ -117,14 +114,13 @@ class OpenAICompatProvider:
             await self._session.close()
         self._session = None
 
-    def _payload(self, request: CompletionRequest, *, stream: bool) -> dict[str, Any]:
+    def _payload(self, request: CompletionRequest) -> dict[str, Any]:
         payload: dict[str, Any] = {
             "model": request.model,
             "messages": [m.as_wire() for m in request.messages],
-            "stream": stream,
+            "stream": True,
+            "stream_options": {"include_usage": True},
         }
-        if stream:
-            payload["stream_options"] = {"include_usage": True}
         if request.temperature is not None:
             payload["temperature"] = request.temperature
         if request.max_tokens is not None:
@@ -140,93 +136,58 @@ class OpenAICompatProvider:
             add_reasoning(payload, request, self._reasoning_format)
         return payload
 
-    def _body(self, request: CompletionRequest, *, stream: bool) -> dict[str, Any]:
+    def _body(self, request: CompletionRequest) -> dict[str, Any]:
         """The post's body: JSON as aiohttp writes it, or, when a message carries images,
         bytes with the images spliced in (``image_wire.py``)."""
-        payload = self._payload(request, stream=stream)
+        payload = self._payload(request)
         if not any(m.images for m in request.messages):
             return {"json": payload}
         return {"data": json_body(payload), "headers": _JSON_HEADERS}
 
-    async def complete(self, request: CompletionRequest) -> Completion:
-        started = time.perf_counter()
-        try:
-            async with asyncio.timeout(request.timeout):
-                async with self._client().post(
-                    f"{self.base_url}/chat/completions", **self._body(request, stream=False)
-                ) as response:
-                    simulated = response.headers.get(SIMULATED_HEADER, "") == "true"
-                    body = await response.read()
-                    if response.status >= 400:
-                        self._raise_for_status(
-                            request.model, response.status, body, response.headers
-                        )
-        except TimeoutError as exc:
-            raise UpstreamTimeoutError(
-                f"no answer within {request.timeout:g} s", model=request.model, provider=self.name
-            ) from exc
-        except aiohttp.ClientError as exc:
-            raise self._connection_error(request.model, exc) from exc
-        data = self._decode(request.model, body)
-        if "error" in data and not data.get("choices"):
-            self._raise_body_error(request.model, data["error"])
-        try:
-            choice = data["choices"][0]
-            message = choice["message"]
-            text = message.get("content") or ""
-            field = message.get("reasoning") or message.get("reasoning_content")
-            finish = choice.get("finish_reason")
-        except (KeyError, IndexError, TypeError, AttributeError) as exc:
-            raise MalformedResponseError(
-                "reply has no choices[0].message", model=request.model, provider=self.name
-            ) from exc
-        latency = (time.perf_counter() - started) * 1000
-        text, reasoning = _apart(text, field if isinstance(field, str) else None)
-        return Completion(
-            text=text,
-            reasoning=reasoning,
-            model=str(data.get("model") or request.model),
-            usage=usage_of(data.get("usage")),
-            finish_reason=finish,
-            latency_ms=latency,
-            ttft_ms=latency,
-            simulated=simulated,
-        )
-
-    async def stream(self, request: CompletionRequest) -> AsyncIterator[StreamItem]:
-        thinking = ThinkFilter()
+    async def stream(
+        self, request: CompletionRequest, *, watched: bool
+    ) -> AsyncIterator[StreamItem]:
         async with self._streaming(request) as call:
-            async for line in call.lines:
-                text = call.state.feed(line)
-                if call.state.done:
-                    break
-                thought = call.state.thought
-                if text:
-                    text, in_text = thinking.feed(text)
-                    thought += in_text
-                if text or thought:
-                    call.first_token()  # thinking is a sign of life too
-                if thought:
-                    yield ReasoningDelta(thought)
-                if text:
-                    yield TextDelta(text)
-            rest = thinking.finish()
-            if rest:
-                yield TextDelta(rest)
+            if watched:
+                async for item in self._deltas(call):
+                    yield item
+            else:
+                await self._drain(call)
         yield call.completion()
 
-    async def collect(self, request: CompletionRequest) -> Completion:
-        async with self._streaming(request) as call:
-            async for line in call.lines:  # chunk by chunk until the first token
-                if call.state.feed(line) or call.state.thought:
-                    call.first_token()
-                    break
-                if call.state.done:
-                    break
-            waits = self._drains.waits()  # then the rest in a few drains, not chunk by chunk
-            while not call.state.done and not call.lines.finished:
-                call.state.feed_rest(await call.lines.arrived(next(waits)))
-        return call.completion()
+    async def _deltas(self, call: _Call) -> AsyncIterator[StreamItem]:
+        """Chunk by chunk, each piece of text or reasoning yielded as it arrives."""
+        thinking = ThinkFilter()
+        async for line in call.lines:
+            text = call.state.feed(line)
+            if call.state.done:
+                break
+            thought = call.state.thought
+            if text:
+                text, in_text = thinking.feed(text)
+                thought += in_text
+            if text or thought:
+                call.first_token()  # thinking is a sign of life too
+            if thought:
+                yield ReasoningDelta(thought)
+            if text:
+                yield TextDelta(text)
+        rest = thinking.finish()
+        if rest:
+            yield TextDelta(rest)
+
+    async def _drain(self, call: _Call) -> None:
+        """Nobody watches: chunk by chunk until the first token (its deadline holds), then the
+        rest of the body in a few drains (``sse.DrainSchedule``), not chunk by chunk."""
+        async for line in call.lines:
+            if call.state.feed(line) or call.state.thought:
+                call.first_token()
+                break
+            if call.state.done:
+                break
+        waits = self._drains.waits()
+        while not call.state.done and not call.lines.finished:
+            call.state.feed_rest(await call.lines.arrived(next(waits)))
 
     @contextlib.asynccontextmanager
     async def _streaming(self, request: CompletionRequest) -> AsyncIterator[_Call]:
@@ -251,7 +212,7 @@ class OpenAICompatProvider:
             async with asyncio.timeout_at(first_at if waiting_first else total_at) as deadline:
                 call = _Call(state, deadline, total_at if waiting_first else None)
                 async with self._client().post(
-                    f"{self.base_url}/chat/completions", **self._body(request, stream=True)
+                    f"{self.base_url}/chat/completions", **self._body(request)
                 ) as response:
                     call.simulated = response.headers.get(SIMULATED_HEADER, "") == "true"
                     if response.status >= 400:
@@ -304,7 +265,7 @@ class OpenAICompatProvider:
             data = json.loads(body)
         except (ValueError, UnicodeDecodeError) as exc:
             raise MalformedResponseError(
-                f"reply is not JSON: {_snippet(body)}", model=model, provider=self.name
+                f"reply is not JSON: {snippet(body)}", model=model, provider=self.name
             ) from exc
         if not isinstance(data, dict):
             raise MalformedResponseError(
@@ -317,22 +278,22 @@ class OpenAICompatProvider:
         return UpstreamConnectionError(reason, model=model, provider=self.name)
 
     def _raise_body_error(self, model: str, error: Any) -> NoReturn:
-        message = _error_message(error) or "upstream reported an error"
+        message = error_message(error) or "upstream reported an error"
         code = error.get("code") if isinstance(error, dict) else None
         status = code if isinstance(code, int) else 502
-        raise _status_error(status, message, model=model, provider=self.name, retry_after=None)
+        raise status_error(status, message, model=model, provider=self.name, retry_after=None)
 
     def _raise_for_status(
         self, model: str, status: int, body: bytes, headers: Mapping[str, str]
     ) -> NoReturn:
         message = ""
         try:
-            message = _error_message(json.loads(body).get("error"))
+            message = error_message(json.loads(body).get("error"))
         except (ValueError, AttributeError, UnicodeDecodeError):
             pass
-        message = message or _snippet(body) or f"HTTP {status}"
-        retry_after = _retry_after(headers.get("Retry-After"))
-        raise _status_error(
+        message = message or snippet(body) or f"HTTP {status}"
+        retry_after = retry_after_seconds(headers.get("Retry-After"))
+        raise status_error(
             status, message, model=model, provider=self.name, retry_after=retry_after
         )
 
@@ -379,52 +340,3 @@ def _apart(content: str, field: str | None) -> tuple[str, str | None]:
     text, in_text = split_reasoning(content)
     parts = [part.strip() for part in (field, in_text) if part and part.strip()]
     return text, "\n\n".join(parts) or None
-
-
-def _status_error(
-    status: int, message: str, *, model: str, provider: str, retry_after: float | None
-) -> ProviderError:
-    where = {"model": model, "provider": provider}
-    if status in (401, 403):
-        return ProviderAuthError(f"HTTP {status}: {message}", status=status, **where)
-    if status == 402:
-        return PaymentRequiredError(f"HTTP 402: {message}", status=status, **where)
-    if status == 404:
-        return ModelNotFoundError(f"HTTP 404: {message}", status=status, **where)
-    if status == 429:
-        return RateLimitedError(
-            f"HTTP 429: {message}", retry_after=retry_after, model=model, provider=provider
-        )
-    if status == 408:
-        return UpstreamTimeoutError(f"HTTP 408: {message}", status=status, **where)
-    if status >= 500:
-        return UpstreamServerError(f"HTTP {status}: {message}", status=status, **where)
-    return BadRequestError(f"HTTP {status}: {message}", status=status, **where)
-
-
-def _error_message(error: Any) -> str:
-    if isinstance(error, dict):
-        message = error.get("message")
-        metadata = error.get("metadata")
-        if isinstance(metadata, dict) and isinstance(metadata.get("raw"), str):
-            return f"{message} ({metadata['raw'][:_MAX_ERROR_TEXT]})"
-        return str(message) if message else ""
-    return str(error) if error else ""
-
-
-def _snippet(body: bytes) -> str:
-    return body[:_MAX_ERROR_TEXT].decode("utf-8", "replace").strip()
-
-
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())

@@ -88,9 +88,9 @@ class SseLines:
         return lines
 
 
-# After its first token, a call whose tokens nobody watches takes the rest of its body in drains
-# (``collect``): the first FIRST_DRAIN after the first token, each later one DRAIN_GROWTH times
-# further on, at most DRAIN_EVERY apart. A drain parses what has arrived, so the body's end
+# After its first token, a call whose tokens nobody watches takes the rest of its body in drains:
+# the first FIRST_DRAIN after the first token, each later one DRAIN_GROWTH times further on,
+# at most DRAIN_EVERY apart. A drain parses what has arrived, so the body's end
 # leaves only its last stretch to parse: a few chunks for a short answer, at most DRAIN_EVERY's
 # worth for a long one, where waiting for the whole body left all of it (hundreds of chunks)
 # between the last token and the next stage. Being at most DRAIN_EVERY apart also keeps a body
@@ -104,7 +104,7 @@ READ_BUFFER = 1 << 20
 
 @dataclass(frozen=True, slots=True)
 class DrainSchedule:
-    """When ``collect`` drains the rest of a body: ``first`` seconds after the first token,
+    """When an unwatched stream drains the rest of a body: ``first`` seconds after the first token,
     each later wait ``growth`` times the one before, at most ``every``."""
 
     first: float = FIRST_DRAIN

@@ -1,4 +1,8 @@
-"""What the council asks of the policy layer (``CallPlan``) and how it hears back (listeners)."""
+"""What the council asks of the policy layer (``CallPlan``) and how it hears back (listeners).
+
+``CallPlan.watched`` is the one place that says whether a call's tokens are watched; the
+listeners only listen (``on_delta`` hears deltas of a watched call and nothing otherwise).
+"""
 
 from __future__ import annotations
 
@@ -15,16 +19,15 @@ FallbackListener = Callable[[str, str], None]  # (fallback model, reason)
 HedgeListener = Callable[[str, float], None]  # (hedge model, seconds waited before hedging)
 
 
-def unwatched(_text: str) -> None:
-    """The delta listener of a call whose tokens nobody watches: the upstream is asked for a
-    stream (its first-token deadline holds) and the answer is collected whole."""
-
-
 @dataclass(frozen=True, slots=True)
 class CallPlan:
     stage: int
     model: str  # the configured member or chairman
     messages: tuple[ChatMessage, ...]
+    # Whether anyone watches this call's tokens. No default, so no plan forgets it: watched,
+    # the provider streams deltas to ``on_delta``; unwatched, it takes its fast path and only
+    # the answer comes back (the first-token deadline holds either way).
+    watched: bool
     fallbacks: Sequence[str] = ()
     position: int = 0
     temperature: float | None = None

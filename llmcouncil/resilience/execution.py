@@ -46,8 +46,8 @@ from llmcouncil.records import CallRecord
 from llmcouncil.resilience.attempt import send
 from llmcouncil.resilience.breaker import ProbeChoice
 from llmcouncil.resilience.breaker_store import BreakerState, Verdict
-from llmcouncil.resilience.call_plan import CallListeners, CallPlan, DeltaListener, unwatched
-from llmcouncil.resilience.hedging import PRIMARY, Racer, race
+from llmcouncil.resilience.call_plan import CallListeners, CallPlan, DeltaListener
+from llmcouncil.resilience.hedging import PRIMARY, LatencyKey, Racer, race
 from llmcouncil.resilience.kit import ResilienceKit
 from llmcouncil.resilience.policy import CallPolicy
 from llmcouncil.resilience.retry import RetryBudget, RetryNotice, with_retries
@@ -80,7 +80,6 @@ class CallExecution:
         self._kit = kit
         self._plan = plan
         self._listeners = listeners
-        self._streamed = listeners.on_delta is not None
         self._forwarded = False
         self._failures: list[ModelFailure] = []  # the last failure of each candidate
         self._attempts: list[dict[str, Any]] = []  # every failed attempt, retried ones too
@@ -270,7 +269,7 @@ class CallExecution:
                     seed=plan.seed,
                     reasoning=plan.reasoning,
                 )
-                completion = await send(provider, request, on_delta)
+                completion = await send(provider, request, watched=plan.watched, on_delta=on_delta)
         except ProviderError as exc:
             self._attempts.append(
                 {**ModelFailure.from_error(exc, model=target.model).as_dict(), "attempt": number}
@@ -283,9 +282,8 @@ class CallExecution:
         await kit.breakers.succeeded(
             target.key, target.model, probe=target.probe, ticket=target.ticket
         )
-        observed = completion.ttft_ms if on_delta is not None else completion.latency_ms
-        if observed is not None:
-            kit.latencies.observe((target.model, plan.stage, on_delta is not None), observed)
+        observed = completion.ttft_ms if completion.ttft_ms is not None else completion.latency_ms
+        kit.latencies.observe(_latency_key(target.model, plan.stage), observed)
         return completion
 
     async def _settle_failure(self, target: _Target, exc: ProviderError) -> None:
@@ -306,7 +304,7 @@ class CallExecution:
         loop = asyncio.get_running_loop()
         delay = None
         if hedging is not None:
-            delay = kit.latencies.hedge_delay((target.model, plan.stage, self._streamed), hedging)
+            delay = kit.latencies.hedge_delay(_latency_key(target.model, plan.stage), hedging)
         if hedging is None or delay is None or delay >= target.deadline - loop.time():
             return _Answer(await self._attempt(target, self._forward_or_none()), target.model)
         # Hedges go to the fallbacks in order, then to the model itself, round and round.
@@ -360,10 +358,8 @@ class CallExecution:
     # -- listeners ---------------------------------------------------------------------------
 
     def _forward_or_none(self) -> DeltaListener | None:
-        if not self._streamed:
-            return None
-        # Nobody watches the tokens: nothing to forward, and the answer is collected whole.
-        return unwatched if self._listeners.on_delta is unwatched else self._forward
+        # Nobody watches the tokens: nothing to forward, and the answer comes back whole.
+        return self._forward if self._plan.watched else None
 
     def _forward(self, text: str) -> None:
         self._forwarded = True
@@ -487,6 +483,12 @@ class CallExecution:
             failure=failure,
             details={**self._details(), "failed_attempts": self._attempts},
         )
+
+
+def _latency_key(model: str, stage: int) -> LatencyKey:
+    # Every call is a stream, so what is observed is the time to its first token; the key
+    # keeps its ``streamed`` part (True) so latencies already shared between servers still match.
+    return (model, stage, True)
 
 
 def _reason(failure: ModelFailure) -> str:

@@ -189,3 +189,28 @@ async def test_a_run_taken_over_by_another_instance_stops_here_without_writing(
     assert detail.run.status == RunStatus.RUNNING and detail.run.worker_id == "other"
     assert detail.calls == [] and detail.run.stages_done == 0
     assert council.runs.capacity.active == 0
+
+
+async def test_a_run_nobody_watches_asks_every_call_unwatched(tmp_path: Path) -> None:
+    """``stream_tokens`` False reaches each call's plan: the provider hears ``watched=False``
+    for every call and the run sends no ``model_delta``; a watched run's stage calls stream."""
+    async with fake_council(tmp_path) as council:
+        for stream_tokens in (False, True):
+            council.fake.watched.clear()
+            council.queue_answers()
+            council.queue_reviews()
+            council.fake.enqueue(CHAIR, "The synthesis.")
+            conversation = await council.store.create_conversation(preset=None)
+            handle = await council.runs.start(
+                conversation_id=conversation.id,
+                content="Why is the sky blue?",
+                stream_tokens=stream_tokens,
+            )
+            events = await events_of(handle)
+            detail = await handle.result()
+            assert detail.run.status == RunStatus.COMPLETE
+            deltas = [e for e in events if e.type is EventType.MODEL_DELTA]
+            if stream_tokens:
+                assert deltas and True in council.fake.watched
+            else:
+                assert deltas == [] and set(council.fake.watched) == {False}

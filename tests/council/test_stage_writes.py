@@ -35,7 +35,7 @@ async def test_the_next_stages_requests_are_sent_before_the_write_begins() -> No
         return "reviews"
 
     result = await behind_write(
-        write(), [], events=StageEvents(lambda _e: None), next_stage=next_stage
+        write(), [], events=StageEvents(lambda _e: None, watched=True), next_stage=next_stage
     )
 
     assert result == "reviews"
@@ -58,7 +58,10 @@ async def test_events_of_the_next_stage_wait_for_the_write() -> None:
 
     announce = [event(EventType.STAGE1_COMPLETE), event(EventType.STAGE2_START)]
     await behind_write(
-        write(), announce, events=StageEvents(lambda e: shown.append(e.type)), next_stage=next_stage
+        write(),
+        announce,
+        events=StageEvents(lambda e: shown.append(e.type), watched=True),
+        next_stage=next_stage,
     )
 
     assert shown == [EventType.STAGE1_COMPLETE, EventType.STAGE2_START, EventType.MODEL_DELTA]
@@ -75,6 +78,8 @@ async def test_a_failed_write_cancels_the_next_stage_and_fails() -> None:
         finished.set()
 
     with pytest.raises(RuntimeError, match="disk full"):
-        await behind_write(write(), [], events=StageEvents(lambda _e: None), next_stage=next_stage)
+        await behind_write(
+            write(), [], events=StageEvents(lambda _e: None, watched=True), next_stage=next_stage
+        )
     await asyncio.sleep(0.05)
     assert not finished.is_set()

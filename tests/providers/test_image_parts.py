@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from llmcouncil.errors import BadRequestError
-from llmcouncil.providers.base import ChatMessage, CompletionRequest, ImagePart
+from llmcouncil.providers.base import ChatMessage, CompletionRequest, ImagePart, final
 from llmcouncil.providers.openai_compat import OpenAICompatProvider
 from llmcouncil.sim import SimServer
 
@@ -34,14 +34,14 @@ def request(model: str, *messages: ChatMessage) -> CompletionRequest:
     return CompletionRequest(model=model, messages=messages, timeout=10.0, first_token_timeout=5.0)
 
 
-@pytest.mark.parametrize("streamed", [False, True])
+@pytest.mark.parametrize("watched", [False, True])
 async def test_images_travel_as_content_parts(
-    provider: OpenAICompatProvider, sim: SimServer, streamed: bool
+    provider: OpenAICompatProvider, sim: SimServer, watched: bool
 ) -> None:
     seen = ChatMessage("user", "Pinned", images=(ImagePart.of("image/png", PIXEL),))
     plain = ChatMessage("assistant", "Noted.")
     ask = request("x-ai/grok-4", seen, plain, ChatMessage("user", "What is it?"))
-    completion = await (provider.collect(ask) if streamed else provider.complete(ask))
+    completion = await final(provider.stream(ask, watched=watched))
     assert completion.text
     (captured,) = sim.requests
     assert [(i.message, i.sha256) for i in captured.images] == [
@@ -58,4 +58,6 @@ async def test_a_model_that_reads_no_images_refuses_them(
 ) -> None:
     seen = ChatMessage("user", "What is it?", images=(ImagePart.of("image/png", PIXEL),))
     with pytest.raises(BadRequestError, match="image input"):
-        await provider.complete(request("meta-llama/llama-3.3-70b-instruct", seen))
+        await final(
+            provider.stream(request("meta-llama/llama-3.3-70b-instruct", seen), watched=False)
+        )

@@ -24,7 +24,13 @@ from llmcouncil.errors import (
     UpstreamServerError,
     UpstreamTimeoutError,
 )
-from llmcouncil.providers.base import ChatMessage, Completion, CompletionRequest, TextDelta
+from llmcouncil.providers.base import (
+    ChatMessage,
+    Completion,
+    CompletionRequest,
+    TextDelta,
+    final,
+)
 from llmcouncil.providers.openai_compat import OpenAICompatProvider
 from llmcouncil.providers.sse import DrainSchedule
 from llmcouncil.sim import FaultSpec, LatencyProfile, SimServer
@@ -98,27 +104,32 @@ async def collect(
     provider: OpenAICompatProvider, req: CompletionRequest
 ) -> tuple[list[str], Completion]:
     deltas: list[str] = []
-    final: Completion | None = None
-    async for item in provider.stream(req):
+    answer: Completion | None = None
+    async for item in provider.stream(req, watched=True):
         if isinstance(item, TextDelta):
             deltas.append(item.text)
         else:
-            final = item
-    assert final is not None
-    return deltas, final
+            answer = item
+    assert answer is not None
+    return deltas, answer
 
 
-async def test_complete_reports_text_usage_cost_and_model(
+async def whole(provider: OpenAICompatProvider, req: CompletionRequest) -> Completion:
+    """An unwatched call: the adapter's fast path, only the answer handed back."""
+    return await final(provider.stream(req, watched=False))
+
+
+async def test_unwatched_call_reports_text_usage_cost_and_model(
     provider: OpenAICompatProvider, sim: SimServer
 ) -> None:
-    result = await provider.complete(request(temperature=0.2, max_tokens=500))
+    result = await whole(provider, request(temperature=0.2, max_tokens=500))
     assert result.text and result.model == MODEL and result.finish_reason == "stop"
     assert result.usage.prompt_tokens > 0 and result.usage.completion_tokens > 0
     assert result.usage.total_tokens == result.usage.prompt_tokens + result.usage.completion_tokens
     assert result.usage.cost is not None and result.usage.cost > 0
     assert result.latency_ms > 0 and result.simulated is True
     sent = sim.requests[-1]
-    assert sent.temperature == 0.2 and sent.max_tokens == 500 and sent.stream is False
+    assert sent.temperature == 0.2 and sent.max_tokens == 500 and sent.stream is True
 
 
 async def test_stream_yields_deltas_then_one_completion(provider: OpenAICompatProvider) -> None:
@@ -132,7 +143,7 @@ async def test_structured_output_request_is_sent(
     provider: OpenAICompatProvider, sim: SimServer
 ) -> None:
     schema = {"type": "object", "properties": {"ranking": {"type": "array"}}}
-    await provider.complete(request(json_schema=schema))
+    await whole(provider, request(json_schema=schema))
     assert sim.requests[-1].response_format == {
         "type": "json_schema",
         "json_schema": {"name": "response", "strict": True, "schema": schema},
@@ -151,21 +162,21 @@ async def test_structured_output_request_is_sent(
         (503, UpstreamServerError, "upstream_5xx"),
     ],
 )
-@pytest.mark.parametrize("stream", [False, True])
+@pytest.mark.parametrize("watched", [False, True])
 async def test_status_codes_become_the_error_tree(
     provider: OpenAICompatProvider,
     sim: SimServer,
     status: int,
     error: type[ProviderError],
     kind: str,
-    stream: bool,
+    watched: bool,
 ) -> None:
     fault(sim, FaultSpec(status=status))
     with pytest.raises(error) as caught:
-        if stream:
+        if watched:
             await collect(provider, request())
         else:
-            await provider.complete(request())
+            await whole(provider, request())
     assert caught.value.kind == kind and caught.value.status == status
     assert caught.value.model == MODEL and caught.value.provider == "sim"
     assert str(status) in caught.value.message
@@ -175,14 +186,14 @@ async def test_status_codes_become_the_error_tree(
 async def test_429_carries_retry_after(provider: OpenAICompatProvider, sim: SimServer) -> None:
     fault(sim, FaultSpec(status=429, retry_after_s=7))
     with pytest.raises(RateLimitedError) as caught:
-        await provider.complete(request())
+        await whole(provider, request())
     assert caught.value.retry_after == 7.0 and caught.value.retryable
 
 
 async def test_malformed_reply(provider: OpenAICompatProvider, sim: SimServer) -> None:
     fault(sim, FaultSpec(malformed=True))
     with pytest.raises(MalformedResponseError):
-        await provider.complete(request())
+        await whole(provider, request())
     with pytest.raises(MalformedResponseError):
         await collect(provider, request())
 
@@ -202,7 +213,7 @@ async def test_first_token_and_total_timeouts_are_separate(
     with pytest.raises(UpstreamTimeoutError, match="first token within 0.2 s"):
         await collect(provider, request(first_token_timeout=0.2, timeout=5.0))
     with pytest.raises(UpstreamTimeoutError, match="within 0.2 s"):
-        await provider.complete(request(timeout=0.2))
+        await whole(provider, request(timeout=0.2))
     # A slow but steady stream passes the first-token deadline, then meets the total one.
     steady_but_slow(sim)
     with pytest.raises(UpstreamTimeoutError, match="no answer within 0.5 s"):
@@ -213,7 +224,7 @@ async def test_unreachable_upstream_is_a_connection_error() -> None:
     adapter = OpenAICompatProvider(name="down", base_url="http://127.0.0.1:9/v1", connect_timeout=1)
     try:
         with pytest.raises(UpstreamConnectionError) as caught:
-            await adapter.complete(request())
+            await whole(adapter, request())
         assert caught.value.provider == "down"
     finally:
         await adapter.aclose()
@@ -223,45 +234,47 @@ async def test_model_list_and_one_pooled_session(provider: OpenAICompatProvider)
     models = await provider.list_models()
     assert MODEL in models
     session = provider._client()
-    await provider.complete(request())
+    await whole(provider, request())
     await collect(provider, request())
     assert provider._client() is session
 
 
-async def test_collect_streams_but_hands_back_the_whole_answer(
+async def test_unwatched_streams_but_hands_back_the_whole_answer_without_deltas(
     provider: OpenAICompatProvider, sim: SimServer
 ) -> None:
     deltas, streamed = await collect(provider, request())
-    whole = await provider.collect(request())
+    items = [item async for item in provider.stream(request(), watched=False)]
+    assert len(items) == 1 and isinstance(items[0], Completion)  # no deltas: nobody watches
+    answer = items[0]
     assert sim.requests[-1].stream is True  # streamed from the upstream all the same
-    assert whole.text == streamed.text == "".join(deltas)
-    assert whole.usage == streamed.usage and whole.finish_reason == "stop"
-    assert whole.model == MODEL and whole.simulated is True
-    assert whole.ttft_ms is not None and 0 < whole.ttft_ms <= whole.latency_ms
+    assert answer.text == streamed.text == "".join(deltas)
+    assert answer.usage == streamed.usage and answer.finish_reason == "stop"
+    assert answer.model == MODEL and answer.simulated is True
+    assert answer.ttft_ms is not None and 0 < answer.ttft_ms <= answer.latency_ms
 
 
-async def test_collect_keeps_every_failure_of_a_stream(
+async def test_unwatched_keeps_every_failure_of_a_stream(
     provider: OpenAICompatProvider, sim: SimServer
 ) -> None:
     fault(sim, FaultSpec(status=503))
     with pytest.raises(UpstreamServerError):
-        await provider.collect(request())
+        await whole(provider, request())
     fault(sim, FaultSpec(malformed=True))
     with pytest.raises(MalformedResponseError):
-        await provider.collect(request())
+        await whole(provider, request())
     fault(sim, FaultSpec(cut_stream_after=2))
     with pytest.raises(UpstreamConnectionError):
-        await provider.collect(request())
+        await whole(provider, request())
     fault(sim, FaultSpec(hang=True))
     with pytest.raises(UpstreamTimeoutError, match="first token within 0.2 s"):
-        await provider.collect(request(first_token_timeout=0.2, timeout=5.0))
+        await whole(provider, request(first_token_timeout=0.2, timeout=5.0))
     steady_but_slow(sim)
     with pytest.raises(UpstreamTimeoutError, match="no answer within 0.5 s"):
-        await provider.collect(request(first_token_timeout=0.3, timeout=0.5))
+        await whole(provider, request(first_token_timeout=0.3, timeout=0.5))
 
 
-async def test_collect_reads_a_body_larger_than_the_read_buffer() -> None:
-    """After the first token ``collect`` waits for the end of the body, not for each network
+async def test_unwatched_reads_a_body_larger_than_the_read_buffer() -> None:
+    """After the first token an unwatched call waits for the end of the body, not for each network
     read; a body past the reader's high water mark (which pauses the socket) is drained as it
     goes, so it neither stalls nor loses a byte."""
     options = {"read_buffer": 16 * 1024, "drains": DrainSchedule(every=0.02)}  # pauses at 32 KiB
@@ -279,15 +292,15 @@ async def test_collect_reads_a_body_larger_than_the_read_buffer() -> None:
         return response
 
     async with hand_written_upstream(completions, host="127.0.0.1", **options) as adapter:
-        whole = await adapter.collect(request(timeout=20.0))
-    assert whole.text == "".join(words)
-    assert whole.finish_reason == "stop"
+        answer = await whole(adapter, request(timeout=20.0))
+    assert answer.text == "".join(words)
+    assert answer.finish_reason == "stop"
 
 
-async def test_collect_parses_the_rest_as_it_arrives_not_all_at_the_end(
+async def test_unwatched_parses_the_rest_as_it_arrives_not_all_at_the_end(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Between the first token and the end, ``collect`` wakes a few times (not once per chunk)
+    """Between the first token and the end, an unwatched call wakes a few times (not once per chunk)
     and parses what has come: when the body ends, only its last stretch is left to parse
     before the answer can go on to the next stage."""
     from llmcouncil.providers import sse
@@ -313,8 +326,8 @@ async def test_collect_parses_the_rest_as_it_arrives_not_all_at_the_end(
         return response
 
     async with hand_written_upstream(completions, host="127.0.0.1", drains=every_20_ms) as adapter:
-        whole = await adapter.collect(request(timeout=20.0))
-    assert whole.text == "".join(words) and whole.finish_reason == "stop"
+        answer = await whole(adapter, request(timeout=20.0))
+    assert answer.text == "".join(words) and answer.finish_reason == "stop"
     assert sum(batches) == len(words)  # the first chunk, then the other 59 and the final one
     assert 4 <= len(batches) <= 40  # drains, not one wake-up per chunk
     assert batches[-1] <= len(words) // 3  # the end leaves only a stretch of the body
@@ -335,19 +348,16 @@ async def test_cookies_an_upstream_sets_are_not_sent_back() -> None:
 
     seen: list[str | None] = []
 
-    async def completions(request: web.Request) -> web.Response:
+    async def completions(request: web.Request) -> web.StreamResponse:
         seen.append(request.headers.get("Cookie"))
-        body = {
-            "model": MODEL,
-            "choices": [{"message": {"content": "ok"}, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 1, "completion_tokens": 1},
-        }
-        response = web.json_response(body)
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         response.set_cookie("session", "from-the-upstream")
+        await response.prepare(request)
+        await response.write(sse_event({"content": "ok"}, "stop") + b"data: [DONE]\n\n")
         return response
 
     # a host name: a cookie jar ignores cookies from bare IP addresses anyway
     async with hand_written_upstream(completions, host="localhost") as adapter:
         for _ in range(2):
-            assert (await adapter.complete(request())).text == "ok"
+            assert (await whole(adapter, request())).text == "ok"
     assert seen == [None, None]

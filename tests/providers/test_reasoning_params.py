@@ -10,7 +10,7 @@ import pytest
 from support import CHAIRMAN, MEMBERS
 
 from llmcouncil.config import ProviderSettings
-from llmcouncil.providers.base import ChatMessage, CompletionRequest, ReasoningRequest
+from llmcouncil.providers.base import ChatMessage, CompletionRequest, ReasoningRequest, final
 from llmcouncil.providers.openai_compat import OpenAICompatProvider
 from llmcouncil.providers.reasoning_wire import guess_format
 from llmcouncil.sim import SimConfig, SimServer
@@ -59,7 +59,9 @@ async def test_reasoning_goes_out_in_each_upstream_format(
     reasoning: ReasoningRequest,
     expected: dict[str, object],
 ) -> None:
-    await adapters[fmt].complete(request(reasoning=reasoning, max_tokens=500, seed=7))
+    await final(
+        adapters[fmt].stream(request(reasoning=reasoning, max_tokens=500, seed=7), watched=False)
+    )
     sent = sim.requests[-1].params
     budget = "max_completion_tokens" if fmt == "openai" else "max_tokens"
     assert sent == {**expected, budget: 500, "seed": 7}
@@ -68,7 +70,7 @@ async def test_reasoning_goes_out_in_each_upstream_format(
 async def test_without_reasoning_nothing_extra_is_sent(
     adapters: dict[str, OpenAICompatProvider], sim: SimServer
 ) -> None:
-    await adapters["openai"].complete(request(max_tokens=300))
+    await final(adapters["openai"].stream(request(max_tokens=300), watched=False))
     assert sim.requests[-1].params == {"max_tokens": 300}
 
 
@@ -82,7 +84,7 @@ async def test_thinking_tokens_are_counted_within_the_output(sim: SimServer) -> 
     sim.configure(SimConfig.fast().model_copy(update={"reasoning": {"*": "reasoning"}}))
     adapter = OpenAICompatProvider(name="sim", base_url=sim.base_url)
     try:
-        completion = await adapter.complete(request())
+        completion = await final(adapter.stream(request(), watched=False))
     finally:
         await adapter.aclose()
     usage = completion.usage

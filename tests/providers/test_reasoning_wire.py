@@ -14,6 +14,7 @@ from llmcouncil.providers.base import (
     CompletionRequest,
     ReasoningDelta,
     TextDelta,
+    final,
 )
 from llmcouncil.providers.openai_compat import OpenAICompatProvider
 from llmcouncil.providers.reasoning import split_reasoning
@@ -50,16 +51,16 @@ async def streamed(
 ) -> tuple[list[str], list[str], Completion]:
     text: list[str] = []
     thought: list[str] = []
-    final: Completion | None = None
-    async for item in provider.stream(request()):
+    answer: Completion | None = None
+    async for item in provider.stream(request(), watched=True):
         if isinstance(item, TextDelta):
             text.append(item.text)
         elif isinstance(item, ReasoningDelta):
             thought.append(item.text)
         else:
-            final = item
-    assert final is not None
-    return text, thought, final
+            answer = item
+    assert answer is not None
+    return text, thought, answer
 
 
 @pytest.mark.parametrize("style", ["reasoning", "reasoning_content", "think"])
@@ -67,25 +68,24 @@ async def test_reasoning_is_apart_from_the_text_in_every_shape(
     provider: OpenAICompatProvider, sim: SimServer, style: str
 ) -> None:
     reasoning_style(sim, style)
-    plain = await provider.complete(request())
-    text, thought, final = await streamed(provider)
-    collected = await provider.collect(request())
-    for result in (plain, final, collected):
+    text, thought, watched = await streamed(provider)
+    unwatched = await final(provider.stream(request(), watched=False))
+    for result in (watched, unwatched):
         assert result.reasoning is not None and result.reasoning.startswith("Thinking as")
         assert "Thinking as" not in result.text and "think>" not in result.text
         assert result.text.startswith("Here") or result.text  # the answer itself is kept
-    assert plain.text == final.text == collected.text
-    assert plain.reasoning == final.reasoning == collected.reasoning
+    assert watched.text == unwatched.text
+    assert watched.reasoning == unwatched.reasoning
     # Tokens watched live never show the reasoning as answer text.
-    assert "".join(text).strip() == final.text
-    assert "".join(thought).strip() == final.reasoning
+    assert "".join(text).strip() == watched.text
+    assert "".join(thought).strip() == watched.reasoning
     if style != "think":
         assert sim.requests  # the field came from the upstream, not from the content
 
 
 async def test_a_reply_without_reasoning_has_none(provider: OpenAICompatProvider) -> None:
-    text, thought, final = await streamed(provider)
-    assert final.reasoning is None and thought == [] and "".join(text) == final.text
+    text, thought, answer = await streamed(provider)
+    assert answer.reasoning is None and thought == [] and "".join(text) == answer.text
 
 
 @pytest.mark.parametrize(

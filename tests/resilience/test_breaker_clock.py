@@ -44,7 +44,7 @@ async def caller(make_settings: Any) -> AsyncIterator[tuple[ModelCaller, Clock]]
 
 def plan(question: str) -> CallPlan:
     messages = (ChatMessage(role="user", content=question),)
-    return CallPlan(stage=1, model=GROK, messages=messages, fallbacks=(LLAMA,))
+    return CallPlan(stage=1, model=GROK, watched=True, messages=messages, fallbacks=(LLAMA,))
 
 
 async def test_after_the_cooldown_one_probe_goes_out_and_the_rest_fall_back(
