@@ -10,7 +10,7 @@ from pathlib import Path
 
 from llmcouncil.config import ProviderSettings, Settings
 from llmcouncil.council.events import CouncilEvent
-from llmcouncil.council.pipeline import CouncilPipeline
+from llmcouncil.council.pipeline import TITLE_WRITE_GRACE_SECONDS, CouncilPipeline
 from llmcouncil.council.runs import RunHandle, RunService
 from llmcouncil.presets.settings import PresetSettings
 from llmcouncil.providers.fake import FakeProvider
@@ -56,7 +56,9 @@ async def events_of(handle: RunHandle) -> list[CouncilEvent]:
 
 
 @asynccontextmanager
-async def fake_council(tmp_path: Path) -> AsyncIterator[FakeCouncil]:
+async def fake_council(
+    tmp_path: Path, *, title_write_grace: float | None = TITLE_WRITE_GRACE_SECONDS
+) -> AsyncIterator[FakeCouncil]:
     settings = Settings.model_validate(
         {
             "database_url": f"sqlite+aiosqlite:///{tmp_path / 'council.db'}",
@@ -74,7 +76,9 @@ async def fake_council(tmp_path: Path) -> AsyncIterator[FakeCouncil]:
     await upgrade(engine)
     store = Store(engine)
     caller = ModelCaller(registry, settings)
-    pipeline = CouncilPipeline(store=store, caller=caller, settings=settings)
+    pipeline = CouncilPipeline(
+        store=store, caller=caller, settings=settings, title_write_grace=title_write_grace
+    )
     runs = RunService(store=store, pipeline=pipeline, settings=settings, simulated=False)
     try:
         yield FakeCouncil(

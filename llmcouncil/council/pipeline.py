@@ -70,10 +70,19 @@ TITLE_WRITE_GRACE_SECONDS = 0.05
 
 
 class CouncilPipeline:
-    def __init__(self, *, store: Store, caller: ModelCaller, settings: Settings) -> None:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        caller: ModelCaller,
+        settings: Settings,
+        title_write_grace: float | None = TITLE_WRITE_GRACE_SECONDS,
+    ) -> None:
         self._store = store
         self._caller = caller
         self._settings = settings
+        # None: a finished title always waits for stage 1's write (tests that pin the order).
+        self._title_write_grace = title_write_grace
         self._background: set[asyncio.Task[None]] = set()
 
     def _detach(self, task: asyncio.Task[None]) -> None:
@@ -211,7 +220,7 @@ class CouncilPipeline:
         # written at once, its Python on the writer thread would compete with the handling of
         # the members' answers and the sending of the reviews (docs/PERFORMANCE.md).
         with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(TITLE_WRITE_GRACE_SECONDS):
+            async with asyncio.timeout(self._title_write_grace):
                 await after.wait()
         await self._store.record_title(
             ctx.run_id, conversation_id=ctx.conversation_id, call=record, title=title

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
 from support import CHAIRMAN, MEMBERS, LiveServer, new_conversation, stream_events, types
 
-from llmcouncil.sim import LatencyProfile, SimServer
+from llmcouncil.sim import SimServer
 
 
 async def test_streamed_council_emits_the_original_events_in_order(
@@ -179,40 +178,12 @@ async def test_what_leaves_carries_the_key_and_the_question(
     assert all(r.auth_present and r.auth_scheme == "Bearer" for r in sim.requests)
 
 
-TITLE_MODEL = "google/gemini-2.5-flash"  # the preset's title model (conftest)
-
-
-@pytest.mark.parametrize(
-    ("title_ms", "member_ms", "title_first"),
-    [
-        (10, 400, True),  # a title long before the answers is written at once (after the grace)
-        (100, 130, False),  # one just before them waits for stage 1's write
-    ],
-)
-async def test_a_title_ending_just_before_the_answers_is_written_after_them(
-    client: httpx.AsyncClient,
-    sim: SimServer,
-    title_ms: int,
-    member_ms: int,
-    title_first: bool,
-) -> None:
-    """Its write would compete with the handling of the answers and the sending of the reviews."""
-    sim.configure(
-        sim.config.model_copy(
-            update={
-                "latency": {
-                    "*": LatencyProfile(base_ms=member_ms, jitter_ms=0),
-                    TITLE_MODEL: LatencyProfile(base_ms=title_ms, jitter_ms=0),
-                }
-            }
-        )
-    )
+async def test_a_streamed_council_writes_its_title(client: httpx.AsyncClient) -> None:
+    """The order of the title's write and stage 1's is pinned in tests/council/test_pipeline.py."""
     cid = await new_conversation(client)
     events = await stream_events(
         client, f"/api/conversations/{cid}/message/stream", json_body={"content": "Why?"}
     )
-    order = [t for t in types(events) if t in {"title_complete", "stage1_complete"}]
-    expected = ["title_complete", "stage1_complete"]
-    assert order == (expected if title_first else expected[::-1])
+    assert {"title_complete", "stage1_complete"} <= set(types(events))
     listed = (await client.get("/api/conversations")).json()
-    assert next(c for c in listed if c["id"] == cid)["title"]  # written either way
+    assert next(c for c in listed if c["id"] == cid)["title"]
