@@ -109,6 +109,7 @@ def create_app(
         finally:
             await evaluations.stop_jobs(app)  # paused, resumable, before their runs stop
             await batches.stop_jobs(app)
+            await runtime.hand_over_at_stop()
             await telemetry.stop()
             await runtime.stop()
 

@@ -1,7 +1,8 @@
 """Drain: how ``council serve`` leaves a cluster on SIGTERM (``instances.drain`` seconds).
 
-A rolling restart stops instances one by one. Without a drain, SIGTERM closes the listening
-socket at once and the runs still live are cancelled a few seconds later. With
+A rolling restart stops instances one by one. Without a drain, SIGTERM stops at once: the runs
+still live are handed over mid-stage while another instance is alive (as at a drain's bound,
+below), else cancelled a few seconds later, once open connections have had their time. With
 ``instances.drain`` above zero, SIGTERM instead:
 
 1. turns ``/readyz`` to 503 (``draining``), so the load balancer (or Kubernetes) stops sending
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -147,11 +149,22 @@ class DrainingServer(uvicorn.Server):
             log.info("drain: no run left; stopping")
         return True
 
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        # Stopping with runs still live (no drain, or one cut short by a second SIGTERM): while
+        # another instance is alive they are handed over mid-stage before the connections close.
+        if (live := self._live_runs()) and await self._ask(Phase.STOP):
+            log.warning(
+                "stopping: %d live run(s) are handed over to the other instances, their stored "
+                "stages kept",
+                live,
+            )
+        await super().shutdown(sockets)
+
     async def _ask(self, phase: Phase) -> int:
         if self._hand_over is None:
             return 0
         asked = await self._hand_over(phase)
-        if asked and asked != self._handed_over:
+        if phase is Phase.AT_BOUNDARY and asked and asked != self._handed_over:
             log.warning(
                 "drain: %d live run(s) are handed over to the other instances at their next "
                 "stage boundary",

@@ -13,7 +13,9 @@ at the drain's bound          the runs still live are handed over mid-stage (``P
 ============================  ====================================================================
 
 A window as long as the drain hands over from the first moment; ``instances.handover = 0``
-never hands over (runs still live at the bound are cancelled, as without a cluster). Runs are
+never hands over (runs still live at the bound are cancelled, as without a cluster). A server
+stopped without a drain (``instances.drain = 0``) hands its live runs over mid-stage as it stops,
+as at a drain's bound, rather than cancelling them. Runs are
 handed over only while another instance is alive (its heartbeat within ``instances.lease``):
 alone, an instance finishes or cancels them as before. The run's side is council/handover.py.
 """
@@ -89,13 +91,24 @@ class RunHandover:
         return any(instance != self._runs.worker_id for instance in live)
 
     async def ask(self, phase: Phase) -> int:
-        """Ask every live run to hand over as ``phase`` says; how many were asked (0 when the
-        phase keeps them here, or no other instance could take them)."""
+        """Ask every live run to hand over as ``phase`` says; how many were newly asked (0 when
+        the phase keeps them here, or no other instance could take them)."""
         if phase is Phase.FINISH:
             return 0
-        live = [h for h in self._runs.live() if h.task is not None and not h.task.done()]
+        mid_stage = phase is Phase.STOP
+        live = [
+            h
+            for h in self._runs.live()
+            if h.task is not None
+            and not h.task.done()
+            and not (h.handover.on_cancel or (h.handover.at_boundary and not mid_stage))
+        ]  # those already asked as much are not counted again
         if not live or not await self.others_alive():
             return 0
         for handle in live:
-            handle.handover.request(mid_stage=phase is Phase.STOP)
+            handle.handover.request(mid_stage=mid_stage)
+            if mid_stage and handle.task is not None:
+                # Stopped now, not when the server's connections have closed: a request
+                # waiting for the run gets its 503 ``handed_over`` while it is still connected.
+                handle.task.cancel()
         return len(live)

@@ -223,6 +223,21 @@ class Runtime:
         )
         return await handover.ask(phase)
 
+    async def hand_over_at_stop(self) -> int:
+        """A server stopping with runs still live (no drain, or past its bound): while another
+        instance is alive they go on there, mid-stage, their stored stages kept, rather than
+        being cancelled (``instances.handover = 0``: cancelled)."""
+        if self.settings.instances.handover <= 0:
+            return 0
+        asked = await self.hand_over(Phase.STOP)
+        if asked:
+            log.warning(
+                "stopping: %d live run(s) are handed over to the other instances, their stored "
+                "stages kept",
+                asked,
+            )
+        return asked
+
     def stop_taking_over(self) -> None:
         """Draining (api/drain.py): the runs dead instances leave go to the instances that stay,
         not to this one, which would have to finish them within its drain."""

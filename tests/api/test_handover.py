@@ -98,8 +98,13 @@ class _Runs:
 
 
 class _Pending:
+    cancelled = False
+
     def done(self) -> bool:
-        return False
+        return self.cancelled
+
+    def cancel(self) -> None:
+        self.cancelled = True
 
 
 def _handover(runs: _Runs, live: list[str]) -> RunHandover:
@@ -121,8 +126,11 @@ async def test_runs_are_handed_over_only_while_another_instance_is_alive() -> No
     assert await paired.ask(Phase.FINISH) == 0
     assert await paired.ask(Phase.AT_BOUNDARY) == 2
     assert all(h.handover.at_boundary and not h.handover.on_cancel for h in runs.handles)
-    assert await paired.ask(Phase.STOP) == 2  # at the bound: mid-stage, when stopped
-    assert all(h.handover.on_cancel for h in runs.handles)
+    assert await paired.ask(Phase.AT_BOUNDARY) == 0  # asked once: not counted again
+    assert not any(h.task.cancelled for h in runs.handles)  # they go at their boundary
+    assert await paired.ask(Phase.STOP) == 2  # at the bound: mid-stage, stopped now
+    assert all(h.handover.on_cancel and h.task.cancelled for h in runs.handles)
+    assert await paired.ask(Phase.STOP) == 0
 
 
 async def test_a_command_line_process_never_ends_another_instance_s_run(
@@ -164,7 +172,8 @@ def _serve(
         database_url=database_url,
         COUNCIL_PRIVACY__KEY=key,
         COUNCIL_INSTANCES__DRAIN=str(drain),
-        COUNCIL_INSTANCES__HANDOVER=str(drain),  # hand over from the drain's first moment
+        # From the drain's first moment; without a drain, the default window (as it stops).
+        COUNCIL_INSTANCES__HANDOVER=str(drain or 15.0),
         # A lease a loaded machine cannot overrun: the staying instance must never take the
         # draining one's run for a dead instance's.
         COUNCIL_INSTANCES__LEASE="30",
@@ -258,21 +267,28 @@ async def test_a_draining_instance_hands_its_run_to_the_other_which_finishes_it(
 
 
 @pytest.mark.timeout(WAIT_S * 4)
+@pytest.mark.parametrize(
+    ("drain", "said"),
+    [
+        (2.0, "they are handed over to the other instances now"),  # at the drain's bound
+        (0.0, "stopping: 1 live run(s) are handed over"),  # no drain: as it stops
+    ],
+)
 async def test_a_run_still_mid_stage_at_the_drain_s_bound_is_handed_over_not_cancelled(
-    tmp_path: Path, sim: SimServer, database_url: str
+    tmp_path: Path, sim: SimServer, database_url: str, drain: float, said: str
 ) -> None:
-    """Stage 1 never ends on the draining instance: at the drain's bound the run is handed
-    over mid-stage, and the other instance resumes it — stage 1 asked again (its calls were in
-    flight), every later stage once."""
+    """Stage 1 never ends on the stopping instance: at the drain's bound (or at once, without a
+    drain) the run is handed over mid-stage, and the other instance resumes it — stage 1 asked
+    again (its calls were in flight), every later stage once."""
     key = Fernet.generate_key().decode()
     ports = free_port(), free_port()
     bases = [f"http://127.0.0.1:{port}" for port in ports]
     logs = [tmp_path / f"server-{port}.log" for port in ports]
     procs: list[subprocess.Popen[bytes]] = []
     try:
-        for base, port, log, drain in zip(bases, ports, logs, (2.0, WAIT_S), strict=True):
+        for base, port, log, bound in zip(bases, ports, logs, (drain, WAIT_S), strict=True):
             procs.append(
-                _serve(tmp_path, sim, port, database_url=database_url, key=key, drain=drain)
+                _serve(tmp_path, sim, port, database_url=database_url, key=key, drain=bound)
             )
             await until_ready(base, procs[-1], log)
         draining, staying = procs
@@ -285,9 +301,13 @@ async def test_a_run_still_mid_stage_at_the_drain_s_bound_is_handed_over_not_can
                 )
                 await asyncio.wait_for(sim.wait_for_in_flight(len(MEMBERS)), WAIT_S)
                 draining.send_signal(signal.SIGTERM)
-                assert draining.wait(WAIT_S) == 0, logs[0].read_text()
-                await asyncio.gather(waiting, return_exceptions=True)  # its server has gone
-            assert "they are handed over to the other instances now" in logs[0].read_text()
+                # uvicorn ends a process it stopped on SIGTERM by that signal (no drain)
+                stopped = 0 if drain else -signal.SIGTERM
+                assert draining.wait(WAIT_S) == stopped, logs[0].read_text()
+                answered = await waiting  # before its connection closed
+            assert said in logs[0].read_text()
+            assert answered.status_code == 503
+            assert answered.json()["detail"]["code"] == "handed_over"
             sim.release()
 
             async def finished() -> bool:
