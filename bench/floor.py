@@ -30,16 +30,14 @@ def _body(
     model: str,
     messages: Sequence[ChatMessage],
     *,
-    stream: bool = True,
     schema: dict[str, Any] | None = None,
 ) -> bytes:
     payload: dict[str, Any] = {
         "model": model,
         "messages": [m.as_wire() for m in messages],
-        "stream": stream,
+        "stream": True,  # every call of the server is streamed, the title's too
+        "stream_options": {"include_usage": True},
     }
-    if stream:
-        payload["stream_options"] = {"include_usage": True}
     if schema is not None:  # the server asks for structured rankings the same way
         payload["response_format"] = {
             "type": "json_schema",
@@ -49,14 +47,12 @@ def _body(
 
 
 async def _call(http: aiohttp.ClientSession, url: str, body: bytes) -> str:
-    """One call read to its end; returns the streamed text (or the reply, unstreamed)."""
+    """One call read to its end; returns the streamed text."""
     headers = {"Content-Type": "application/json"}
     async with http.post(url, data=body, headers=headers) as response:
         raw = await response.read()
     if response.status != 200:
         raise RuntimeError(f"simulator answered {response.status}: {raw[:200]!r}")
-    if not raw.startswith(b"data:"):
-        return str(json.loads(raw)["choices"][0]["message"]["content"])
     parts: list[str] = []
     for line in raw.split(b"\n"):
         if line.startswith(b"data: {"):
@@ -69,7 +65,7 @@ async def one_council(http: aiohttp.ClientSession, url: str) -> float:
     """Seconds for the three stages of one council, called directly."""
     started = time.perf_counter()
     title = asyncio.ensure_future(
-        _call(http, url, _body(TITLE_MODEL, prompts.title_messages(QUESTION), stream=False))
+        _call(http, url, _body(TITLE_MODEL, prompts.title_messages(QUESTION)))
     )
     ask = prompts.answer_messages(question=QUESTION, history=[])
     answers = await asyncio.gather(*(_call(http, url, _body(m, ask)) for m in MEMBERS))
