@@ -1,10 +1,10 @@
-"""Where a run is started: ``RunService`` starts, joins, retries and cancels runs.
+"""Where a run is started: ``RunService`` starts, retries and continues runs.
 
 A run executes as its own task, detached from the request that started it, and publishes to a
 ``RunChannel``. A request streams by listening to the channel; a second request with the same
 Idempotency-Key joins the same channel (or gets the stored result) instead of starting a second
-council. When the last listener of a stream goes away, the run is cancelled, or left to finish in
-the background when ``on_disconnect = "continue"``.
+council. The runs executing in this process (launched, joined, cancelled, released when their
+last listener goes away) are ``LiveRuns``, council/live_runs.py.
 
 Starting a run, in order::
 
@@ -13,7 +13,7 @@ Starting a run, in order::
             ...read the conversation and its history...
             async with admitted(gate, actor, spec) as ticket:   # policy, rate, budget
                 prepared = await write_ahead(...)        # council/write_ahead.py
-                return self._launch(prepared, slot=slot.hand_over(), ticket=ticket.hand_over())
+                return self._live.launch(prepared, ...)  # council/live_runs.py
 
 The run's task (``RunSettler.run``, council/run_settle.py) runs the pipeline, then settles the
 run; its capacity slot is given back as soon as the run is stored. Observers (logging context,
@@ -26,38 +26,29 @@ seeded with their earlier turns, then a run.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import dataclasses
-import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from llmcouncil.config import Settings
 from llmcouncil.council.continuation import continue_answer
-from llmcouncil.council.events import RunChannel
 from llmcouncil.council.governance import (
     MayWrite,
     OpenGate,
     RunActor,
     RunGate,
-    RunTicket,
     admitted,
     check_may_write,
     current_actor,
 )
+from llmcouncil.council.live_runs import LiveRuns
 from llmcouncil.council.pipeline import CouncilPipeline
 from llmcouncil.council.run_handle import RunHandle, RunObserver
 from llmcouncil.council.run_settle import RunSettler, SettledObserver
 from llmcouncil.council.seeded_turns import seed_conversation
 from llmcouncil.council.spec import CouncilSpec, resolve_council
-from llmcouncil.council.write_ahead import (
-    ALL_TURNS,
-    PreparedRun,
-    RunSetting,
-    reset_for_retry,
-    write_ahead,
-)
+from llmcouncil.council.write_ahead import ALL_TURNS, RunSetting, reset_for_retry, write_ahead
 from llmcouncil.errors import (
     ConflictError,
     ContentTooLargeError,
@@ -65,16 +56,11 @@ from llmcouncil.errors import (
     ValidationFailedError,
 )
 from llmcouncil.privacy.policy import PrivacyGuard, preset_policy
-from llmcouncil.records import RunStatus
-from llmcouncil.resilience.limits import AdmissionGate, CapacitySlot
-from llmcouncil.resilience.stragglers import late_sink
+from llmcouncil.resilience.limits import AdmissionGate
 from llmcouncil.storable import text_problem
-from llmcouncil.store.records import RunDetail
 from llmcouncil.store.repository import Store
 
 __all__ = ["RunHandle", "RunObserver", "RunService", "SettledObserver"]
-
-log = logging.getLogger(__name__)
 
 
 class RunService:
@@ -101,7 +87,9 @@ class RunService:
         self.settlement = RunSettler(
             store=store, pipeline=pipeline, gate=self.gate, after_settle=after_settle
         )
-        self._observers = list(observers)
+        self._live = LiveRuns(
+            store=store, settlement=self.settlement, settings=settings, observers=observers
+        )
         self._store = store
         self._pipeline = pipeline
         self._settings = settings
@@ -112,8 +100,6 @@ class RunService:
             simulated=simulated,
             worker_id=self.worker_id,
         )
-        self._active: dict[str, RunHandle] = {}
-        self._starting: dict[tuple[str, str], asyncio.Future[RunHandle]] = {}
         self._retrying: set[str] = set()  # runs being reset for a retry, before their launch
 
     @property
@@ -123,15 +109,15 @@ class RunService:
 
     @property
     def active_runs(self) -> int:
-        return len(self._active)
+        return self._live.count
 
     def live(self) -> list[RunHandle]:
         """The runs executing in this process now."""
-        return list(self._active.values())
+        return self._live.all()
 
     def active(self, run_id: str) -> RunHandle | None:
         """The live handle of a run executing in this process, if any."""
-        return self._active.get(run_id)
+        return self._live.get(run_id)
 
     async def settled(self, user_id: str | None = None) -> None:
         """Until ended runs are settled (``RunSettler.settled``)."""
@@ -199,38 +185,11 @@ class RunService:
             check_may_write(
                 request.may_write, await self._store.get_conversation(request.conversation_id)
             )
-        slot = (request.conversation_id, key)
-        starting = self._starting.get(slot)
-        if starting is not None:  # the same key is being started in this process right now
-            return await asyncio.shield(starting)
-        future: asyncio.Future[RunHandle] = asyncio.get_running_loop().create_future()
-        self._starting[slot] = future  # before any await, so a concurrent twin finds it
-        try:
-            existing = await self._store.find_run_by_key(request.conversation_id, key)
-            if existing is not None:
-                handle = await self._join(existing.id)
-            else:
-                handle = await self._start_new(request)
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # waiters re-raise it; nobody waiting is fine too
-            raise
-        finally:
-            self._starting.pop(slot, None)
-        future.set_result(handle)
-        return handle
-
-    async def _join(self, run_id: str) -> RunHandle:
-        """The live run, or a replay of one that has ended."""
-        active = self._active.get(run_id)
-        if active is not None:
-            return active
-        detail = await self._store.get_run(run_id)
-        if detail.run.status == RunStatus.RUNNING:
-            raise ConflictError(
-                f"run {run_id} with this Idempotency-Key is in progress in another process"
-            )
-        return RunHandle.replayed(detail)
+        return await self._live.start_or_join(
+            conversation_id=request.conversation_id,
+            key=key,
+            start=lambda: self._start_new(request),
+        )
 
     async def _start_new(self, request: _NewRun) -> RunHandle:
         conversation_id = request.conversation_id
@@ -267,7 +226,7 @@ class RunService:
                         system_prompt=request.system_prompt,
                         actor=request.actor,
                     )
-                    return self._launch(
+                    return self._live.launch(
                         prepared,
                         slot=slot.hand_over(),
                         ticket=ticket.hand_over(),
@@ -343,10 +302,8 @@ class RunService:
         budget) and records it in the usage ledger afterwards (``late``), failed or not.
         """
         actor = actor or current_actor.get()
-        ending = self._active.get(run_id)
-        if ending is not None and ending.stored.done() and ending.task is not None:
-            await asyncio.wait({ending.task})  # it has ended; only its settlement was left
-        if run_id in self._active:
+        await self._live.until_settled_if_ended(run_id)
+        if run_id in self._live:
             raise ConflictError(f"run {run_id} is still running")
         spec = CouncilSpec.from_dict((await self._store.get_run(run_id)).run.council or {})
         async with admitted(self.gate, actor, spec):
@@ -369,10 +326,8 @@ class RunService:
         detail = await self._store.get_run(run_id)
         if detail.run.conversation_id != conversation_id:
             raise NotFoundError(f"run {run_id} does not exist")
-        ending = self._active.get(run_id)
-        if ending is not None and ending.stored.done() and ending.task is not None:
-            await asyncio.wait({ending.task})  # it has ended; only its settlement was left
-        if run_id in self._active or run_id in self._retrying:
+        await self._live.until_settled_if_ended(run_id)
+        if run_id in self._live or run_id in self._retrying:
             raise ConflictError(f"run {run_id} is still running")
         if detail.run.council.get("seeded"):
             raise ConflictError(f"run {run_id} holds a turn an API client supplied; it never ran")
@@ -387,7 +342,7 @@ class RunService:
                     prepared = await reset_for_retry(
                         self._setting, conversation_id=conversation_id, run_id=run_id
                     )
-                    return self._launch(
+                    return self._live.launch(
                         prepared,
                         slot=slot.hand_over(),
                         ticket=ticket.hand_over(),
@@ -401,83 +356,15 @@ class RunService:
         if actor is not None and actor.user_id is not None:
             await self.settlement.settled(actor.user_id)
 
-    def _launch(
-        self,
-        prepared: PreparedRun,
-        *,
-        slot: CapacitySlot,
-        ticket: RunTicket,
-        actor: RunActor | None,
-        stream_tokens: bool,
-    ) -> RunHandle:
-        """Start the run's task; it holds its capacity slot until the run is stored."""
-        ctx = prepared.ctx
-        ctx.stream_tokens = stream_tokens
-        run_id = ctx.run_id
-        channel = RunChannel()
-        context = contextvars.copy_context()
-        context.run(late_sink.set, lambda pending: self.settlement.keep_late(run_id, pending))
-        for observer in self._observers:
-            observer.run_started(ctx, channel, context)
-        stored: asyncio.Future[RunDetail] = asyncio.get_running_loop().create_future()
-        task = asyncio.create_task(
-            self.settlement.run(
-                ctx,
-                channel,
-                ticket=ticket,
-                stored=stored,
-                owner=actor.user_id if actor else None,
-            ),
-            name=f"run-{run_id}",
-            context=context,
-        )
-        handle = RunHandle(
-            run_id=run_id,
-            conversation_id=ctx.conversation_id,
-            channel=channel,
-            task=task,
-            vault=prepared.vault,
-            notices=ticket.notices,
-            stored=stored,
-            handover=ctx.handover,
-        )
-        self._active[run_id] = handle
-
-        # The slot is given back once the run is stored (its settlement is not a council any
-        # more), or when the task ends, e.g. cancelled before it began.
-        def ended(_task: asyncio.Task[None]) -> None:
-            self._active.pop(run_id, None)
-            slot.release()
-
-        stored.add_done_callback(lambda _stored: slot.release())
-        task.add_done_callback(ended)
-        return handle
-
     async def cancel(self, *, conversation_id: str, run_id: str) -> bool:
-        handle = self._active.get(run_id)
-        if handle is None or handle.conversation_id != conversation_id:
-            detail = await self._store.get_run(run_id)
-            if detail.run.conversation_id != conversation_id:
-                raise NotFoundError(f"run {run_id} does not exist")
-            return False
-        if handle.task is not None:
-            handle.task.cancel()
-            await asyncio.gather(handle.task, return_exceptions=True)
-        return True
+        return await self._live.cancel(conversation_id=conversation_id, run_id=run_id)
 
     def released(self, handle: RunHandle) -> None:
         """A streaming listener went away; cancel the run if nobody else is listening."""
-        if handle.task is None or handle.task.done() or handle.channel.listeners > 0:
-            return
-        if self._settings.on_disconnect == "cancel":
-            log.info("client disconnected; cancelling run %s", handle.run_id)
-            handle.task.cancel()
+        self._live.released(handle)
 
     async def shutdown(self) -> None:
-        tasks = [h.task for h in self._active.values() if h.task is not None]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._live.cancel_all()
         await self.settlement.aclose()
         await self._pipeline.aclose()
 
