@@ -30,7 +30,7 @@ SERVER = [
     ("llmcouncil.store.transactions", "_in_transaction", "thread.write"),
     ("llmcouncil.store.transactions", "_in_connection", "thread.read"),
     ("llmcouncil.privacy.policy", "PrivacyGuard.protect", "pii"),
-    ("llmcouncil.council.runs", "RunService._create", "create"),
+    ("llmcouncil.council.write_ahead", "write_ahead", "create"),
     ("llmcouncil.store.runs", "RunStore.start_run", "start_run"),
     ("llmcouncil.store.runs", "RunStore.record_stage", "record_stage"),
     ("llmcouncil.resilience.calls", "ModelCaller.call", "call"),
