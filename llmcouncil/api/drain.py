@@ -151,7 +151,10 @@ class DrainingServer(uvicorn.Server):
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         # Stopping with runs still live (no drain, or one cut short by a second SIGTERM): while
-        # another instance is alive they are handed over mid-stage before the connections close.
+        # another instance is alive they are handed over mid-stage before the connections close,
+        # and this instance no longer takes over runs left behind (its own handed over among
+        # them: taken back, it would hand them over a second time, their calls asked again).
+        self._on_drain()
         if (live := self._live_runs()) and await self._ask(Phase.STOP):
             log.warning(
                 "stopping: %d live run(s) are handed over to the other instances, their stored "

@@ -227,6 +227,7 @@ class Runtime:
         """A server stopping with runs still live (no drain, or past its bound): while another
         instance is alive they go on there, mid-stage, their stored stages kept, rather than
         being cancelled (``instances.handover = 0``: cancelled)."""
+        self.stop_taking_over()  # nor take any back: each would be handed over again
         if self.settings.instances.handover <= 0:
             return 0
         asked = await self.hand_over(Phase.STOP)
