@@ -19,6 +19,8 @@ def ask(page: Page, question: str) -> Locator:
     before = page.locator("article.turn--assistant").count()
     box = page.get_by_label("Your question")
     box.fill(question)
+    # A document still being read holds the question back (the server would refuse it).
+    expect(page.get_by_test_id("send-waiting")).to_have_count(0, timeout=RUN_TIMEOUT_MS)
     box.press("Enter")
     expect(page.locator("article.turn--assistant")).to_have_count(before + 1)
     return page.locator("article.turn--assistant").nth(before)

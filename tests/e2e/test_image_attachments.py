@@ -94,8 +94,8 @@ def test_an_attached_image_says_which_models_saw_it(
     open_app(page)
     page.get_by_test_id("attach-input").set_input_files(str(photo))
     card = page.get_by_role("article", name=re.compile(r"Document: .*photo", re.I))
-    expect(card).to_be_visible(timeout=RUN_TIMEOUT_MS)  # read in a worker process: seconds
-    expect(card).to_contain_text("48×32")
+    expect(card).to_be_visible(timeout=RUN_TIMEOUT_MS)
+    expect(card).to_contain_text("48×32", timeout=RUN_TIMEOUT_MS)  # once read in the background
 
     # A screenshot pasted into the question box is attached too.
     paste_image(page, make_png(16, 16))

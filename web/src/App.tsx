@@ -453,6 +453,8 @@ function Workspace({ me, route, onSignOut }: { me: Me; route: Route; onSignOut: 
   const limits = useMemo(() => limitsFrom(status), [status]);
   const size = access.canAsk ? sendSize(draft, docs.documents, limits) : null;
   const hasDocuments = docs.documents.length > 0;
+  // A question sent while a document is still being read would be refused (409): wait for it.
+  const stillReading = docs.documents.filter((d) => d.status === 'processing').map((d) => d.title || d.filename);
 
   return (
     <div className="app">
@@ -616,6 +618,7 @@ function Workspace({ me, route, onSignOut }: { me: Me; route: Route; onSignOut: 
                     }
                     onAttach={canAttach ? (files) => void docs.attach(files) : undefined}
                     size={size}
+                    waitingFor={stillReading}
                     mode={{ value: mode, options: MODE_OPTIONS, onChange: (m) => chooseMode(m as Mode) }}
                   />
                 </div>

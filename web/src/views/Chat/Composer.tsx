@@ -31,6 +31,7 @@ export function Composer({
   placeholder,
   onAttach,
   size,
+  waitingFor = [],
   mode,
 }: {
   value: string;
@@ -43,14 +44,17 @@ export function Composer({
   placeholder: string;
   onAttach?: (files: File[]) => void;
   size?: SendSize | null;
+  /** Documents still being read: sending waits for them (the server would refuse the question). */
+  waitingFor?: readonly string[];
   /** The deliberation mode of the next question, when the caller offers a choice. */
   mode?: { value: string; options: readonly { value: string; label: string }[]; onChange: (mode: string) => void };
 }) {
   const picker = useRef<HTMLInputElement>(null);
   const tooLong = size?.tooLong ?? false;
+  const waiting = waitingFor.length > 0;
   const send = () => {
     const text = value.trim();
-    if (!text || running || disabled || tooLong) return;
+    if (!text || running || disabled || tooLong || waiting) return;
     onSend(text);
   };
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
@@ -126,7 +130,7 @@ export function Composer({
           {stopping ? 'Stopping…' : 'Stop'}
         </button>
       ) : (
-        <button type="submit" className="btn btn--primary composer__button" disabled={disabled || !value.trim() || tooLong}>
+        <button type="submit" className="btn btn--primary composer__button" disabled={disabled || !value.trim() || tooLong || waiting}>
           Send
         </button>
       )}
@@ -143,7 +147,13 @@ export function Composer({
             </select>
           </label>
         )}
-        <span>Enter to send · Shift+Enter for a new line</span>
+        {waiting ? (
+          <span role="status" data-testid="send-waiting">
+            Waiting for {waitingFor.join(', ')} to be read before sending…
+          </span>
+        ) : (
+          <span>Enter to send · Shift+Enter for a new line</span>
+        )}
         {size && (
           <span className={`composer__size${tooLong ? ' composer__size--over' : ''}`} data-testid="send-size" role={tooLong ? 'alert' : undefined}>
             {tooLong ? `Too long to send: ${describeSendSize(size)}` : describeSendSize(size)}
