@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from e2e_server import CouncilServer
 from e2e_ui import RUN_TIMEOUT_MS, final_answer, open_app, shoot, wait_finished
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, Route, expect
 
 pytestmark = pytest.mark.e2e
 
@@ -163,3 +163,53 @@ def test_attach_a_book_read_a_chapter_discuss_it_and_follow_a_citation(
     page.emulate_media(color_scheme="dark")
     shoot(page, shots, "documents-discussed-dark")
     page.emulate_media(color_scheme="light")
+
+
+def test_a_question_waits_for_a_document_still_being_read(
+    page: Page, sim: CouncilServer, tmp_path: Path, shots: Path
+) -> None:
+    """While the server says a document is being read, the question is held back and the box
+    names what it waits for; once the document is ready, the question goes."""
+    held = {"reading": True}
+
+    def as_processing(value: object) -> object:
+        if isinstance(value, list):
+            return [as_processing(v) for v in value]
+        if isinstance(value, dict):
+            shown = {k: as_processing(v) for k, v in value.items()}
+            if "filename" in shown and "status" in shown and held["reading"]:
+                shown["status"] = "processing"
+            return shown
+        return value
+
+    def still_reading(route: Route) -> None:
+        if route.request.method != "GET":  # the upload itself goes as it is
+            route.continue_()
+            return
+        response = route.fetch()
+        try:
+            body = response.json()
+        except ValueError:  # not JSON: a file's content
+            route.fulfill(response=response)
+            return
+        route.fulfill(response=response, json=as_processing(body))
+
+    page.route(re.compile(r"/api/conversations/[^/]+/documents"), still_reading)
+    book = tmp_path / "lighthouse.md"
+    book.write_text(BOOK, encoding="utf-8")
+    open_app(page)
+    attach(page, book)
+    waiting = page.get_by_test_id("send-waiting")
+    expect(waiting).to_contain_text("lighthouse", timeout=RUN_TIMEOUT_MS)
+    box = page.get_by_label("Your question")
+    box.fill("Why did the lamp stay lit?")
+    expect(page.get_by_role("button", name="Send")).to_be_disabled()
+    box.press("Enter")  # held: nothing sent
+    expect(page.locator("article.turn--assistant")).to_have_count(0)
+    shoot(page, shots, "documents-waiting-for-reading")
+
+    held["reading"] = False  # the next look at the list finds it ready
+    expect(waiting).to_have_count(0, timeout=RUN_TIMEOUT_MS)
+    box.press("Enter")
+    turn = page.locator("article.turn--assistant").first
+    wait_finished(turn)
