@@ -36,7 +36,10 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 
 def session(limit: int = 4096) -> aiohttp.ClientSession:
-    connector = aiohttp.TCPConnector(limit=limit, limit_per_host=limit)
+    # Idle connections are dropped after 5 s, before HAProxy's `timeout http-keep-alive` (15 s,
+    # deploy/haproxy.cfg) closes them: with equal timeouts a request can be sent on a connection
+    # the balancer is closing, and fails as ServerDisconnectedError.
+    connector = aiohttp.TCPConnector(limit=limit, limit_per_host=limit, keepalive_timeout=5)
     return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=300))
 
 
