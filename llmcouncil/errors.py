@@ -24,10 +24,16 @@ and the API and the CLI turn this tree into status codes and messages in one pla
     │   └── RateLimitExceededError    a user's or key's requests per minute are used up
     ├── HandedOverError               the instance stopped and handed its live run to another
     │                                 (code ``handed_over``, HTTP 503): follow it elsewhere
+    ├── VaultChangedError             internal: a conversation's privacy vault was written by
+    │                                 another process between this write's read and its write;
+    │                                 nothing of the write was stored, and the caller reads and
+    │                                 redacts again (``store/vault_writes.py``), never an answer
     ├── StoreError                    the database failed (HTTP 503)
-    │   └── StorageError              a read or write failed mid-flight: disk full, read-only,
-    │                                 connection lost (code ``storage_unavailable``); the run it
-    │                                 broke ends with the reason and can be retried
+    │   ├── StorageError              a read or write failed mid-flight: disk full, read-only,
+    │   │                             connection lost (code ``storage_unavailable``); the run it
+    │   │                             broke ends with the reason and can be retried
+    │   └── VaultContendedError       the vault kept changing under a write, attempt after
+    │                                 attempt; nothing was stored (HTTP 503, retryable)
     ├── CouncilFailedError            every member of a stage failed; ``failures`` per model
     └── ProviderError                 one upstream call failed; carries ``model`` and ``provider``
         ├── ProviderAuthError         401/403: key missing, wrong or without access
@@ -178,6 +184,22 @@ class StorageError(StoreError):
     """
 
     code = "storage_unavailable"
+
+
+class VaultContendedError(StoreError):
+    """Every attempt to write a conversation's privacy vault found it changed by another
+    process since it was read; nothing of the request was stored, and sending it again is
+    safe."""
+
+    code = "privacy_vault_contended"
+
+
+class VaultChangedError(CouncilError):
+    """A conversation's vault is no longer the token a write read (another process wrote it
+    meanwhile): the write's transaction was rolled back whole. Raised by the store's
+    compare-and-set and caught by ``retry_on_vault_change``; it never reaches a client."""
+
+    code = "privacy_vault_changed"
 
 
 class ProviderError(CouncilError):

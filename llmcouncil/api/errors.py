@@ -39,6 +39,7 @@ from llmcouncil.errors import (
     StoreError,
     UnsupportedMediaTypeError,
     ValidationFailedError,
+    VaultContendedError,
 )
 
 log = logging.getLogger(__name__)
@@ -123,6 +124,8 @@ def council_error_response(error: CouncilError) -> JSONResponse:
         headers["Retry-After"] = str(max(1, math.ceil(error.retry_after)))
     if isinstance(error, HandedOverError):
         extra["run_id"] = error.run_id
+        headers["Retry-After"] = "1"
+    if isinstance(error, VaultContendedError):  # nothing was stored: sending it again is safe
         headers["Retry-After"] = "1"
     if isinstance(error, AuthenticationError):
         headers["WWW-Authenticate"] = 'Bearer realm="llmcouncil"'

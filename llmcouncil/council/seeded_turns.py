@@ -39,8 +39,9 @@ async def seed_conversation(
         policy=policy,
     )
     history = turn.history
-    if turn.sealed is not None:
-        await store.save_vault(conversation_id, turn.sealed)
+    if turn.vault_write is not None:
+        # Over the empty vault of a conversation no one else knows of yet: no retry needed.
+        await store.save_vault(conversation_id, turn.vault_write)
     await store.set_title(conversation_id, _title(history, turn.question))
     if history:
         turns = [

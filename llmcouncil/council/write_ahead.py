@@ -25,7 +25,8 @@ from llmcouncil.documents.run_context import HistorySent, with_documents
 from llmcouncil.privacy.policy import PrivacyGuard, PrivacySummary, ProtectedTurn, preset_policy
 from llmcouncil.privacy.vault import PiiVault
 from llmcouncil.store.repository import DEFAULT_TITLE, Store
-from llmcouncil.store.tables import ConversationRow
+from llmcouncil.store.tables import ConversationRow, MessageRow, RunRow
+from llmcouncil.store.vault_writes import retry_on_vault_change
 
 ALL_TURNS = 2**31 - 1  # history(before_seq=…) of a conversation's every stored turn
 MODES_WITHOUT_CHAIRMAN = ("select", "answers")  # council/modes.py
@@ -40,6 +41,21 @@ class RunSetting:
     settings: Settings
     simulated: bool
     worker_id: str  # written on the runs this process executes
+
+
+_Read = tuple[ConversationRow, list[tuple[str, str]]]  # a conversation and its history
+
+
+@dataclass(frozen=True, slots=True)
+class _WrittenAhead:
+    """What ``write_ahead`` stored, and the read and protected turn it stored it from."""
+
+    conversation: ConversationRow
+    turns: int  # of history
+    turn: ProtectedTurn
+    spec: CouncilSpec  # with the client's system prompt, protected
+    run: RunRow
+    message: MessageRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,51 +76,64 @@ async def write_ahead(
     actor: RunActor | None,
 ) -> PreparedRun:
     """A new run, stored ``running``. Called under ``privacy.writing(conversation.id)``, with
-    the conversation and history read under it."""
-    settings = setting.settings
-    turn = await setting.privacy.protect(
-        conversation_id=conversation.id,
-        vault_token=conversation.pii_vault,
-        question=content,
-        history=history,
-        system_prompt=system_prompt,
-        policy=preset_policy(settings, spec.preset),
-        history_budget=settings.limits.max_history_chars,  # older turns: unsent
-    )
-    if turn.system_prompt:
-        spec = with_client_system_prompt(spec, turn.system_prompt)
-    await refuse_while_reading(setting.store.engine, conversation.id)  # 409, nothing stored
-    run, message = await setting.store.start_run(
-        conversation_id=conversation.id,
-        content=turn.question,
-        idempotency_key=idempotency_key,
-        council=spec.as_dict(),
-        seed=secrets.randbelow(2**31),
-        simulated=setting.simulated,
-        worker_id=setting.worker_id,
-        pii_vault=turn.sealed,
-        privacy=turn.summary.as_json(),
-        user_id=actor.user_id if actor else None,
-        api_key_id=actor.api_key_id if actor else None,
-    )
+    the conversation and history read under it. When another process wrote the vault since
+    (the run's write refused: nothing stored), both are read again and the turn protected again
+    (``retry_on_vault_change``)."""
+    settings, store = setting.settings, setting.store
+    first: _Read | None = (conversation, history)  # the caller's read: the first attempt's
+
+    async def protect_and_store() -> _WrittenAhead:
+        nonlocal first
+        read, first = first, None
+        current, turns = read or await store.conversation_with_history(
+            conversation.id, before_seq=ALL_TURNS
+        )
+        turn = await setting.privacy.protect(
+            conversation_id=current.id,
+            vault_token=current.pii_vault,
+            question=content,
+            history=turns,
+            system_prompt=system_prompt,
+            policy=preset_policy(settings, spec.preset),
+            history_budget=settings.limits.max_history_chars,  # older turns: unsent
+        )
+        asked = with_client_system_prompt(spec, turn.system_prompt) if turn.system_prompt else spec
+        await refuse_while_reading(store.engine, current.id)  # 409, nothing stored
+        run, message = await store.start_run(
+            conversation_id=current.id,
+            content=turn.question,
+            idempotency_key=idempotency_key,
+            council=asked.as_dict(),
+            seed=secrets.randbelow(2**31),
+            simulated=setting.simulated,
+            worker_id=setting.worker_id,
+            pii_vault=turn.vault_write,
+            privacy=turn.summary.as_json(),
+            user_id=actor.user_id if actor else None,
+            api_key_id=actor.api_key_id if actor else None,
+        )
+        return _WrittenAhead(current, len(turns), turn, asked, run, message)
+
+    written = await retry_on_vault_change(protect_and_store, conversation_id=conversation.id)
+    turn, run, message = written.turn, written.run, written.message
     sent = await _history_sent(
         setting,
         turn=turn,
         conversation_id=conversation.id,
         run_id=run.id,
-        spec=spec,
-        turns=len(history),
+        spec=written.spec,
+        turns=written.turns,
     )
     ctx = RunContext(
         run_id=run.id,
         conversation_id=conversation.id,
         message_id=message.id,
         question=turn.question,
-        spec=spec,
+        spec=written.spec,
         seed=run.seed,
         history=sent.messages,
         histories=sent.histories,
-        make_title=message.seq == 1 and conversation.title == DEFAULT_TITLE,
+        make_title=message.seq == 1 and written.conversation.title == DEFAULT_TITLE,
         simulated=setting.simulated,
         privacy=turn.summary,
     )
@@ -118,7 +147,8 @@ async def reset_for_retry(setting: RunSetting, *, conversation_id: str, run_id: 
     # Checked before the run is reset, so a refusal leaves it as it was.
     stored = await store.get_run(run_id)
     message = await store.get_message(stored.run.message_id)
-    async with setting.privacy.writing(conversation_id):
+
+    async def protect_and_store() -> tuple[ConversationRow, list[tuple[str, str]], ProtectedTurn]:
         conversation, history = await store.conversation_with_history(
             conversation_id, before_seq=message.seq
         )
@@ -130,8 +160,14 @@ async def reset_for_retry(setting: RunSetting, *, conversation_id: str, run_id: 
             policy=preset_policy(settings, stored.run.council.get("preset")),
             history_budget=settings.limits.max_history_chars,
         )
-        if turn.sealed is not None:
-            await store.save_vault(conversation_id, turn.sealed)
+        if turn.vault_write is not None:
+            await store.save_vault(conversation_id, turn.vault_write)
+        return conversation, history, turn
+
+    async with setting.privacy.writing(conversation_id):
+        conversation, history, turn = await retry_on_vault_change(
+            protect_and_store, conversation_id=conversation_id
+        )
     # A row still ``running`` under this process's worker id (its end refused by the database)
     # is not live here, and may be reset; one of a dead instance (heartbeat older than the
     # lease) is taken over; one of a live instance is a conflict (store/instances.py).

@@ -9,9 +9,12 @@ task of this process without Redis, a ``council worker`` with it (jobs/deploymen
 The job (``DocumentUploads.process``) reads the bytes in the spawned reader, redacts the text
 under the conversation's vault lock and stores sections, title and the re-sealed vault with
 the status ``ready`` in one transaction, dropping the bytes (an image keeps them); a file the
-reader refuses becomes ``failed`` with the reason. It is idempotent: a job delivered twice (SAQ
-delivers at least once; a crash before the last write) finds the document no longer
-``processing`` and does nothing, and the final write only changes a ``processing`` row.
+reader refuses becomes ``failed`` with the reason. The vault is stored only over the one the
+text was redacted against: when another process (a second worker, a server) wrote it
+meanwhile, the text is redacted again (``store/vault_writes.py``). It is idempotent: a job
+delivered twice (SAQ delivers at least once; a crash before the last write) finds the document
+no longer ``processing`` and does nothing, and the final write only changes a ``processing``
+row.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from llmcouncil.documents.tables import DOCUMENT_SECTIONS, DOCUMENTS
 from llmcouncil.errors import ConflictError, CouncilError, NotFoundError
 from llmcouncil.jobs.queue import JobQueue
 from llmcouncil.store import transactions
-from llmcouncil.store.tables import CONVERSATIONS
+from llmcouncil.store.vault_writes import VaultWrite, retry_on_vault_change, write_vault
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +61,7 @@ class DocumentUploads:
         service = self.service
         service.check_size(data, filename=filename)
         kind = detect_kind(data, filename=filename, content_type=content_type)  # 415
-        conversation = await service.store.get_conversation(conversation_id)  # 404
+        await service.store.get_conversation(conversation_id)  # 404
         content_hash = hashlib.sha256(data).hexdigest()
         existing = await service.documents.find_by_hash(conversation_id, content_hash)
         if existing is not None:
@@ -68,11 +71,10 @@ class DocumentUploads:
                 f"the conversation already holds {service.settings.max_documents} documents; "
                 "remove one first"
             )
-        async with service.privacy.writing(conversation_id):
+
+        async def redact_and_store() -> StoredDocument:  # against the vault as it is now
             conversation = await service.store.get_conversation(conversation_id)
-            name, sealed = await service.redacted_name(
-                filename, conversation_id=conversation_id, conversation=conversation
-            )
+            name, vault = await service.redacted_name(filename, conversation=conversation)
             pending = NewDocument(
                 conversation_id=conversation_id,
                 kind=kind,
@@ -88,7 +90,12 @@ class DocumentUploads:
                 data=data,
                 status=PROCESSING,
             )
-            document = await service.documents.add(pending, sealed_vault=sealed)
+            return await service.documents.add(pending, vault=vault)
+
+        async with service.privacy.writing(conversation_id):
+            document = await retry_on_vault_change(
+                redact_and_store, conversation_id=conversation_id
+            )
         if self.queue is not None:
             await self.queue.enqueue(KIND, document.id)
         return Submitted(document, created=True)
@@ -112,22 +119,24 @@ class DocumentUploads:
             await _fail(service, document_id, code=exc.code, message=exc.message)
             return
         conversation_id = row["conversation_id"]
+
+        async def redact_and_store() -> None:  # against the vault as it is now
+            conversation = await service.store.get_conversation(conversation_id)
+            new, vault = await service.redacted(
+                extracted,
+                conversation=conversation,
+                filename=row["filename"],
+                content_hash=row["content_hash"],
+                size=row["size_bytes"],
+            )
+            await _complete(service, document_id, new, vault=vault)
+
         try:
             async with service.privacy.writing(conversation_id):
-                conversation = await service.store.get_conversation(conversation_id)
-                new, sealed = await service.redacted(
-                    extracted,
-                    conversation_id=conversation_id,
-                    vault_token=conversation.pii_vault,
-                    policy=service.policy_of(conversation.preset),
-                    filename=row["filename"],
-                    content_hash=row["content_hash"],
-                    size=row["size_bytes"],
-                )
-                await _complete(service, document_id, new, sealed_vault=sealed)
+                await retry_on_vault_change(redact_and_store, conversation_id=conversation_id)
         except NotFoundError:  # the conversation went while the job ran
             return
-        except CouncilError as exc:  # the privacy policy refused it, say
+        except CouncilError as exc:  # the privacy policy refused it, the vault kept changing…
             await _fail(service, document_id, code=exc.code, message=exc.message)
 
     async def recover(self) -> int:
@@ -193,8 +202,11 @@ async def _fail(service: DocumentService, document_id: str, *, code: str, messag
 
 
 async def _complete(
-    service: DocumentService, document_id: str, new: NewDocument, *, sealed_vault: str | None
+    service: DocumentService, document_id: str, new: NewDocument, *, vault: VaultWrite | None
 ) -> None:
+    """Sections, title and vault stored with the status ``ready``, in one transaction; nothing
+    when the document is no longer ``processing``, nothing and ``VaultChangedError`` when the
+    conversation's vault is no longer the one ``vault`` was read from."""
     rows = [
         {
             "document_id": document_id,
@@ -232,13 +244,9 @@ async def _complete(
         )
         if not changed.rowcount:  # done by another delivery meanwhile, or deleted
             return
+        if vault is not None:  # raising rolls the document's update back too
+            write_vault(connection, new.conversation_id, vault)
         if rows:
             connection.execute(insert(DOCUMENT_SECTIONS), rows)
-        if sealed_vault is not None:
-            connection.execute(
-                update(CONVERSATIONS)
-                .where(CONVERSATIONS.c.id == new.conversation_id)
-                .values(pii_vault=sealed_vault)
-            )
 
     await transactions.write(service.documents.engine, work)

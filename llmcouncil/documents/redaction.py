@@ -25,12 +25,13 @@ from llmcouncil.privacy.policy import PrivacyGuard, PrivacySummary
 from llmcouncil.privacy.redaction import redact, spans_to_replace
 from llmcouncil.privacy.settings import PiiPolicy
 from llmcouncil.privacy.vault import PiiVault
+from llmcouncil.store.vault_writes import VaultWrite
 
 
 @dataclass(slots=True)
 class RedactedTexts:
     texts: list[str]
-    sealed: str | None  # the re-sealed vault, when the texts added placeholders
+    vault_write: VaultWrite | None  # the re-sealed vault, when the texts added placeholders
     policy: str
     counts: dict[str, int] = field(default_factory=dict)
 
@@ -84,7 +85,8 @@ async def redact_texts(
     policy: PiiPolicy,
     secrets_refused: bool,
 ) -> RedactedTexts:
-    """Call under ``guard.writing(conversation_id)`` and store ``sealed`` before releasing it."""
+    """Call under ``guard.writing(conversation_id)`` with the vault as just read, and store
+    ``vault_write`` (``store/vault_writes.write_vault``) before releasing it."""
     vault = guard.open_vault(vault_token, conversation_id=conversation_id)
     redacted, counts = await asyncio.to_thread(
         _redact_all,
@@ -94,5 +96,5 @@ async def redact_texts(
         policy=policy,
         secrets_refused=secrets_refused,
     )
-    sealed = guard.cipher.seal(vault) if vault.changed else None
-    return RedactedTexts(texts=redacted, sealed=sealed, policy=policy, counts=counts)
+    write = VaultWrite(read=vault_token, sealed=guard.cipher.seal(vault)) if vault.changed else None
+    return RedactedTexts(texts=redacted, vault_write=write, policy=policy, counts=counts)

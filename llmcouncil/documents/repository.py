@@ -4,7 +4,8 @@ Plain functions of a connection run through ``store.transactions`` (a SQLite fil
 thread, else the async engine), like the run path. A file already in the conversation (same
 SHA-256) is not stored twice: ``add`` returns the stored one. Adding a document also stores
 the conversation's re-sealed vault when the document's text added placeholders, in the same
-transaction, so a placeholder never exists without its original.
+transaction, so a placeholder never exists without its original, and only over the vault it was
+read from (``store/vault_writes.py``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from llmcouncil.documents.tables import DOCUMENT_CONTEXTS, DOCUMENT_SECTIONS, DO
 from llmcouncil.errors import NotFoundError
 from llmcouncil.store import transactions
 from llmcouncil.store.tables import CONVERSATIONS, utcnow
+from llmcouncil.store.vault_writes import VaultWrite, write_vault
 
 
 @dataclass(slots=True)
@@ -150,7 +152,10 @@ class DocumentStore:
 
         return await transactions.read(self.engine, work)
 
-    async def add(self, document: NewDocument, *, sealed_vault: str | None) -> StoredDocument:
+    async def add(self, document: NewDocument, *, vault: VaultWrite | None) -> StoredDocument:
+        """Store ``document`` with its sections and ``vault`` (when its text added
+        placeholders) in one transaction; ``VaultChangedError`` and nothing stored when the
+        conversation's vault is no longer the one ``vault`` was read from."""
         document_id = str(uuid.uuid4())
         values = {
             "id": document_id,
@@ -188,20 +193,16 @@ class DocumentStore:
         ]
 
         def work(connection: Connection) -> None:
-            exists = connection.execute(
-                select(CONVERSATIONS.c.id).where(CONVERSATIONS.c.id == document.conversation_id)
-            ).first()
-            if exists is None:
-                raise NotFoundError(f"conversation {document.conversation_id} does not exist")
+            conversation_id = document.conversation_id
+            if vault is not None:  # first: it may refuse the whole write
+                write_vault(connection, conversation_id, vault)
+            else:
+                query = select(CONVERSATIONS.c.id).where(CONVERSATIONS.c.id == conversation_id)
+                if connection.execute(query).first() is None:
+                    raise NotFoundError(f"conversation {conversation_id} does not exist")
             connection.execute(insert(DOCUMENTS), values)
             if rows:
                 connection.execute(insert(DOCUMENT_SECTIONS), rows)
-            if sealed_vault is not None:
-                connection.execute(
-                    update(CONVERSATIONS)
-                    .where(CONVERSATIONS.c.id == document.conversation_id)
-                    .values(pii_vault=sealed_vault)
-                )
 
         await transactions.write(self.engine, work)
         stored = _document(values)

@@ -2,8 +2,9 @@
 
 ``DocumentService.attach`` reads a file off the event loop (``DocumentReader``), passes its text
 through the privacy guard under the conversation's vault lock, and stores it with its sections
-in one transaction; a file already attached (same SHA-256) is returned as it is. Nothing is
-stored when any step refuses.
+in one transaction (redacted again when another process wrote the vault meanwhile:
+``store/vault_writes.py``); a file already attached (same SHA-256) is returned as it is.
+Nothing is stored when any step refuses.
 
 ``DocumentService.pinned`` is what run preparation calls for every new run: the conversation's
 documents as messages that go ahead of the history (``context.build_context``), within the
@@ -20,7 +21,6 @@ import hashlib
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
@@ -29,7 +29,7 @@ from llmcouncil.documents.context import Focus, build_context
 from llmcouncil.documents.extraction import DocumentReader, Extracted
 from llmcouncil.documents.model import ExtractedDocument, ExtractedImage, Section
 from llmcouncil.documents.pinned import PinnedContext, larger_shares
-from llmcouncil.documents.redaction import redact_texts
+from llmcouncil.documents.redaction import RedactedTexts, redact_texts
 from llmcouncil.documents.repository import DocumentStore, NewDocument, StoredDocument
 from llmcouncil.documents.settings import DocumentSettings
 from llmcouncil.documents.summaries import ChapterSummaries, SummaryModel, SummaryOutcome
@@ -40,6 +40,8 @@ from llmcouncil.privacy.settings import PiiPolicy
 from llmcouncil.privacy.vault import PiiVault
 from llmcouncil.resilience.calls import ModelCaller
 from llmcouncil.store.repository import Store
+from llmcouncil.store.tables import ConversationRow
+from llmcouncil.store.vault_writes import VaultWrite, retry_on_vault_change
 
 reading_focus: contextvars.ContextVar[Focus | None] = contextvars.ContextVar(
     "reading_focus", default=None
@@ -145,25 +147,26 @@ class DocumentService:
             )
         if extracted is None:
             extracted = await self.reader.read(data, filename=filename, content_type=content_type)
-        async with self.privacy.writing(conversation_id):
+
+        async def redact_and_store() -> Attached:  # against the vault as it is now
             conversation = await self.store.get_conversation(conversation_id)
-            new = await self.redacted(
+            new, vault = await self.redacted(
                 extracted,
-                conversation_id=conversation_id,
-                vault_token=conversation.pii_vault,
-                policy=self._policy_for(conversation.preset),
+                conversation=conversation,
                 filename=filename,
                 content_hash=content_hash,
                 size=len(data),
             )
             try:
-                document = await self.documents.add(new[0], sealed_vault=new[1])
+                return Attached(await self.documents.add(new, vault=vault), created=True)
             except IntegrityError:  # the same file, attached by a request racing this one
                 again = await self.documents.find_by_hash(conversation_id, content_hash)
                 if again is None:
                     raise
                 return Attached(again, created=False)
-        return Attached(document, created=True)
+
+        async with self.privacy.writing(conversation_id):
+            return await retry_on_vault_change(redact_and_store, conversation_id=conversation_id)
 
     async def read(self, data: bytes, *, filename: str, content_type: str | None) -> Extracted:
         """Read a file without storing it (415, 422 and 413 as ``attach`` refuses them), so a
@@ -182,24 +185,16 @@ class DocumentService:
         self,
         extracted: ExtractedDocument | ExtractedImage,
         *,
-        conversation_id: str,
-        vault_token: str | None,
-        policy: PiiPolicy,
+        conversation: ConversationRow,
         filename: str,
         content_hash: str,
         size: int,
-    ) -> tuple[NewDocument, str | None]:
+    ) -> tuple[NewDocument, VaultWrite | None]:
+        """The document as it may be stored, against ``conversation``'s vault as it was read."""
         if isinstance(extracted, ExtractedImage):
-            texts = await redact_texts(
-                self.privacy,
-                [filename],
-                conversation_id=conversation_id,
-                vault_token=vault_token,
-                policy=policy,
-                secrets_refused=self._secrets_refused,
-            )
+            texts = await self._redact([filename], conversation)
             image = NewDocument(
-                conversation_id=conversation_id,
+                conversation_id=conversation.id,
                 kind="image",
                 media_type=extracted.media_type,
                 filename=texts.texts[0],
@@ -212,15 +207,11 @@ class DocumentService:
                 privacy=texts.summary.as_json(),
                 data=extracted.data,
             )
-            return image, texts.sealed
+            return image, texts.vault_write
         sections = extracted.sections
-        texts = await redact_texts(
-            self.privacy,
+        texts = await self._redact(
             [filename, extracted.title, *(s.title for s in sections), *(s.text for s in sections)],
-            conversation_id=conversation_id,
-            vault_token=vault_token,
-            policy=policy,
-            secrets_refused=self._secrets_refused,
+            conversation,
         )
         n = len(sections)
         titles, bodies = texts.texts[2 : 2 + n], texts.texts[2 + n :]
@@ -237,7 +228,7 @@ class DocumentService:
             for s, title, body in zip(sections, titles, bodies, strict=True)
         ]
         document = NewDocument(
-            conversation_id=conversation_id,
+            conversation_id=conversation.id,
             kind=extracted.kind,
             media_type=extracted.media_type,
             filename=texts.texts[0],
@@ -249,25 +240,25 @@ class DocumentService:
             sections=redacted,
             privacy=texts.summary.as_json(),
         )
-        return document, texts.sealed
-
-    def policy_of(self, preset: str | None) -> PiiPolicy:
-        """The pii_policy of a conversation's preset."""
-        return self._policy_for(preset)
+        return document, texts.vault_write
 
     async def redacted_name(
-        self, filename: str, *, conversation_id: str, conversation: Any
-    ) -> tuple[str, str | None]:
+        self, filename: str, *, conversation: ConversationRow
+    ) -> tuple[str, VaultWrite | None]:
         """An upload's name as stored (redacted) and the re-sealed vault, if it changed."""
-        texts = await redact_texts(
+        texts = await self._redact([filename], conversation)
+        return texts.texts[0], texts.vault_write
+
+    async def _redact(self, texts: Sequence[str], conversation: ConversationRow) -> RedactedTexts:
+        """Under the conversation preset's policy, against its vault as it was read."""
+        return await redact_texts(
             self.privacy,
-            [filename],
-            conversation_id=conversation_id,
+            texts,
+            conversation_id=conversation.id,
             vault_token=conversation.pii_vault,
             policy=self._policy_for(conversation.preset),
             secrets_refused=self._secrets_refused,
         )
-        return texts.texts[0], texts.sealed
 
     async def focus(self, conversation_id: str, document_id: str, position: int) -> Focus:
         """Reading mode on the chapter that holds section ``position`` (404 when unknown, 409

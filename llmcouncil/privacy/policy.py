@@ -39,6 +39,7 @@ from llmcouncil.privacy.redaction import redact, spans_to_replace
 from llmcouncil.privacy.scanning import ScanToken
 from llmcouncil.privacy.settings import DEFAULT_POLICY, PiiPolicy, PrivacySettings
 from llmcouncil.privacy.vault import PiiVault, VaultCipher
+from llmcouncil.store.vault_writes import VaultWrite
 
 # Up to this many characters in a turn, whether anything could be found at all is asked on the
 # event loop: 0.2 ms for a sentence, 0.6 ms at this length. Some of Presidio's expressions take
@@ -83,7 +84,9 @@ class ProtectedTurn:
     vault: PiiVault
     policy: str
     counts: dict[str, int] = field(default_factory=dict)
-    sealed: str | None = None  # the re-encrypted vault when this turn added placeholders
+    # The re-encrypted vault, over the token it was opened from, when this turn added
+    # placeholders: stored only if the vault is still that token (store/vault_writes.py).
+    vault_write: VaultWrite | None = None
 
     @property
     def summary(self) -> PrivacySummary:
@@ -176,7 +179,9 @@ class PrivacyGuard:
         )
 
     def writing(self, conversation_id: str) -> asyncio.Lock:
-        """Hold it from opening a conversation's vault to storing it: numbers never collide."""
+        """Hold it from reading a conversation's vault to storing it: this process's writers
+        never collide. Another process's are caught by the store's compare-and-set and the
+        write done again (``store/vault_writes.retry_on_vault_change``)."""
         lock = self._locks.get(conversation_id)
         if lock is None:
             lock = self._locks[conversation_id] = asyncio.Lock()
@@ -229,7 +234,7 @@ class PrivacyGuard:
             find = functools.partial(self.detector.find, checkpoint=token.checkpoint)
             turn = await _off_loop(functools.partial(scan, find=find), token)
         if vault.changed:
-            turn.sealed = self.cipher.seal(vault)
+            turn.vault_write = VaultWrite(read=vault_token, sealed=self.cipher.seal(vault))
         return turn
 
     def _protect(

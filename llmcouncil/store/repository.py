@@ -31,6 +31,7 @@ from llmcouncil.store.tables import (
     RunRow,
     utcnow,
 )
+from llmcouncil.store.vault_writes import VaultWrite, write_vault
 
 __all__ = ["DEFAULT_TITLE", "ConversationDetail", "ConversationSummary", "RunDetail", "Store"]
 
@@ -210,13 +211,12 @@ class Store(RunStore):
                 for m, (_q, final) in zip(messages, turns, strict=True)
             )
 
-    async def save_vault(self, conversation_id: str, pii_vault: str) -> None:
-        async with self._sessions.begin() as session:
-            await session.execute(
-                update(ConversationRow)
-                .where(ConversationRow.id == conversation_id)
-                .values(pii_vault=pii_vault)
-            )
+    async def save_vault(self, conversation_id: str, pii_vault: VaultWrite) -> None:
+        """The re-sealed vault, if the stored one is still the one it was read as (else
+        ``VaultChangedError``, nothing written: store/vault_writes.py)."""
+        await transactions.write(
+            self.engine, lambda connection: write_vault(connection, conversation_id, pii_vault)
+        )
 
     async def set_title(self, conversation_id: str, title: str) -> None:
         async with self._sessions.begin() as session:

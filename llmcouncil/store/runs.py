@@ -51,6 +51,7 @@ from llmcouncil.store.tables import (
     utcnow,
 )
 from llmcouncil.store.unrecorded import UnrecordedEnds
+from llmcouncil.store.vault_writes import VaultWrite, write_vault
 
 log = logging.getLogger(__name__)
 
@@ -92,16 +93,15 @@ class RunStore:
         seed: int,
         simulated: bool,
         worker_id: str,
-        pii_vault: str | None = None,
+        pii_vault: VaultWrite | None = None,
         privacy: dict[str, Any] | None = None,
         user_id: str | None = None,
         api_key_id: str | None = None,
     ) -> tuple[RunRow, MessageRow]:
-        """``pii_vault``: the conversation's re-sealed vault, written in the same transaction."""
+        """``pii_vault``: the conversation's re-sealed vault, written in the same transaction
+        if the vault is still the one it was read as; else nothing is stored and
+        ``VaultChangedError`` raised (store/vault_writes.py)."""
         now = utcnow()
-        touched: dict[str, Any] = {"updated_at": now}
-        if pii_vault is not None:
-            touched["pii_vault"] = pii_vault
         message_values = {
             "id": str(uuid.uuid4()),
             "conversation_id": conversation_id,
@@ -130,10 +130,11 @@ class RunStore:
         def work(connection: Connection) -> None:
             # The update first: it takes SQLite's write lock at the start of the transaction
             # (no read-then-upgrade) and tells whether the conversation exists.
-            touched_rows = connection.execute(
-                sql.UPDATE_CONVERSATION, {"b_id": conversation_id, **touched}
-            )
-            if not touched_rows.rowcount:
+            if pii_vault is not None:
+                write_vault(connection, conversation_id, pii_vault, updated_at=now)
+            elif not connection.execute(
+                sql.UPDATE_CONVERSATION, {"b_id": conversation_id, "updated_at": now}
+            ).rowcount:
                 raise NotFoundError(f"conversation {conversation_id} does not exist")
             seq = connection.scalar(sql.LAST_SEQ, {"conversation_id": conversation_id})
             message_values["seq"] = int(seq or 0) + 1
