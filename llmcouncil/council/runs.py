@@ -9,7 +9,7 @@ last listener goes away) are ``LiveRuns``, council/live_runs.py.
 Starting a run, in order::
 
     async with capacity.slot() as slot:                 # past the queue: 429, nothing stored
-        async with privacy.writing(conversation):       # the vault, read and written once
+        async with privacy.writing(conversation):       # the vault: compare-and-set, retried
             ...read the conversation and its history...
             async with admitted(gate, actor, spec) as ticket:   # policy, rate, budget
                 prepared = await write_ahead(...)        # council/write_ahead.py
