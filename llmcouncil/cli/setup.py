@@ -62,8 +62,11 @@ def serve(
         on_drain=lambda: app.state.runtime.stop_taking_over(),
         hand_over=lambda phase: app.state.runtime.hand_over(phase),
     )
+    # Bound before start-up: nothing the start-up opens on an ephemeral port (the demo's
+    # simulated upstream) can then be given the server's own port.
+    listening = server_config.bind_socket()  # in use: logged, exit status 3 as uvicorn's
     try:
-        server.run()
+        server.run(sockets=[listening])
     except KeyboardInterrupt:  # as uvicorn.run: a second Ctrl-C during the shutdown
         pass
     finally:

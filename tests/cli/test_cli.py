@@ -184,3 +184,19 @@ def test_db_upgrade_and_usage_errors(tmp_path: Path) -> None:
 @pytest.mark.parametrize("args", [["--help"], ["ask", "--help"], ["simulate", "--help"]])
 def test_help(tmp_path: Path, args: list[str]) -> None:
     assert council(*args, cwd=tmp_path).returncode == 0
+
+
+def test_serve_on_a_port_in_use_says_so_and_exits_3_before_starting(tmp_path: Path) -> None:
+    """The port is bound before start-up (so the demo's simulated upstream, on an ephemeral
+    port, can never be given it): one in use stops the command before anything starts."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        served = council("serve", "--demo", "--port", str(port), cwd=tmp_path)
+    assert served.returncode == 3
+    said = served.stdout + served.stderr
+    assert "address already in use" in said.lower(), said
+    assert "simulated upstream listening" not in said  # nothing was started
