@@ -149,6 +149,11 @@ class DrainingServer(uvicorn.Server):
             log.info("drain: no run left; stopping")
         return True
 
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if sockets is not None and self.started:  # uvicorn says it only for its own sockets
+            self._log_started_message(sockets)
+
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         # Stopping with runs still live (no drain, or one cut short by a second SIGTERM): while
         # another instance is alive they are handed over mid-stage before the connections close,
@@ -175,3 +180,17 @@ class DrainingServer(uvicorn.Server):
             )
         self._handed_over = asked
         return asked
+
+
+def bind_listener(host: str, port: int) -> socket.socket:
+    """The server's socket, bound (not yet listening) before start-up: nothing start-up opens
+    on an ephemeral port can be given this port. Raises ``OSError`` when it is in use."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock

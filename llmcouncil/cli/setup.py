@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
+from llmcouncil.api.drain import bind_listener
 from llmcouncil.cli.common import ConfigOption, DemoOption, settings_from
 from llmcouncil.config import Settings, check_settings, is_demo
 from llmcouncil.errors import ConfigError
@@ -64,7 +66,13 @@ def serve(
     )
     # Bound before start-up: nothing the start-up opens on an ephemeral port (the demo's
     # simulated upstream) can then be given the server's own port.
-    listening = server_config.bind_socket()  # in use: logged, exit status 3 as uvicorn's
+    try:
+        listening = bind_listener(settings.host, settings.port)
+    except OSError as exc:  # as uvicorn's own start-up failure: said, exit status 3
+        logging.getLogger("uvicorn.error").error(
+            "cannot listen on %s:%d: %s", settings.host, settings.port, exc
+        )
+        raise typer.Exit(3) from None
     try:
         server.run(sockets=[listening])
     except KeyboardInterrupt:  # as uvicorn.run: a second Ctrl-C during the shutdown
