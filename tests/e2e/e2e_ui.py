@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Error, Locator, Page, expect
 
 RUN_TIMEOUT_MS = 30_000
 
@@ -45,6 +45,18 @@ def final_answer(turn: Locator) -> Locator:
 def sidebar_item(page: Page, title: str) -> Locator:
     sidebar = page.get_by_role("complementary", name="Conversations")
     return sidebar.locator("li.conv", has_text=title)
+
+
+def reveal(locator: Locator, *, attempts: int = 5) -> None:
+    """Scroll the element into view. A view re-rendered between finding the element and
+    scrolling to it (a run's stored result replacing its streamed one) detaches it: found again."""
+    for attempt in range(attempts):
+        try:
+            locator.scroll_into_view_if_needed()
+            return
+        except Error as exc:
+            if "not attached" not in str(exc) or attempt == attempts - 1:
+                raise
 
 
 def shoot(page: Page, folder: Path, name: str, *, full_page: bool = False) -> None:

@@ -16,7 +16,7 @@ import pytest
 pytest.importorskip("playwright", reason="the e2e tests need Playwright: pip install -e '.[dev]'")
 
 from e2e_server import ADMIN, AUDITOR, MEMBER, PASSWORD, CouncilServer
-from e2e_ui import shoot, sign_in
+from e2e_ui import reveal, shoot, sign_in
 from playwright.sync_api import Locator, Page, expect
 
 pytestmark = pytest.mark.e2e
@@ -107,12 +107,12 @@ def test_charts_with_their_sample_sizes_after_councils_and_a_vote(
     expect(filters.get_by_label("User")).to_have_count(0)
     shoot(page, shots, "analytics-desktop")
     for panel in PANELS:
-        region.get_by_role("region", name=panel, exact=True).scroll_into_view_if_needed()
+        reveal(region.get_by_role("region", name=panel, exact=True))
         shoot(page, shots, f"analytics-desktop-{panel.split()[0].lower()}")
 
     # The dark theme draws the same charts in its own colours.
     open_analytics(dark_page)
-    figure(dark_page, "Strength from peer reviews").scroll_into_view_if_needed()
+    reveal(figure(dark_page, "Strength from peer reviews"))
     shoot(dark_page, shots, "analytics-dark")
 
     # A time range with no runs: the charts give way to a plain statement.
@@ -129,7 +129,7 @@ def test_charts_with_their_sample_sizes_after_councils_and_a_vote(
     open_analytics(phone_page)
     for title in FIGURES:
         fig = figure(phone_page, title)
-        fig.scroll_into_view_if_needed()
+        reveal(fig)
         expect_chart_with_n(fig)
     width = phone_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page is {width} px wide on a 390 px screen"
@@ -141,10 +141,10 @@ def test_charts_with_their_sample_sizes_after_councils_and_a_vote(
     phone_page.evaluate("document.querySelector('.page').scrollTo(0, 0)")
     shoot(phone_page, shots, "analytics-phone")
     for title in ("Agreement over time", "Position bias", "Cost per call (USD)"):
-        figure(phone_page, title).scroll_into_view_if_needed()
+        reveal(figure(phone_page, title))
         shoot(phone_page, shots, f"analytics-phone-{title.split()[0].lower()}")
     table = phone_page.get_by_role("table", name="Cost and quality per model")
-    table.scroll_into_view_if_needed()
+    reveal(table)
     shoot(phone_page, shots, "analytics-phone-costs-table")
 
 

@@ -14,7 +14,7 @@ import pytest
 pytest.importorskip("playwright", reason="the e2e tests need Playwright: pip install -e '.[dev]'")
 
 from e2e_server import CouncilServer, latency
-from e2e_ui import shoot
+from e2e_ui import reveal, shoot
 from playwright.sync_api import Locator, Page, expect
 
 pytestmark = pytest.mark.e2e
@@ -130,7 +130,7 @@ def test_the_evaluations_page_and_a_report_fit_a_phone(
     card.get_by_role("button", name="Show report").click()
     tables = card.get_by_role("table")
     expect(tables).to_have_count(2)
-    card.scroll_into_view_if_needed()
+    reveal(card)
     card.screenshot(path=str(shots / "evaluation-report-phone.png"), animations="disabled")
     beyond = phone_page.evaluate(
         "[...document.querySelectorAll('main *')]"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from e2e_server import CouncilServer, latency
-from e2e_ui import RUN_TIMEOUT_MS, ask, open_app, shoot, wait_finished
+from e2e_ui import RUN_TIMEOUT_MS, ask, open_app, reveal, shoot, wait_finished
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.e2e
@@ -111,5 +111,5 @@ def test_an_attached_image_says_which_models_saw_it(
     expect(lines.first).to_contain_text("photo.png: seen by grok-4.20")
     expect(lines.first).to_contain_text("left out for deepseek-v3.2 (does not read images)")
     expect(lines.last).to_contain_text(re.compile(r"pasted-.*\.png: seen by grok-4\.20"))
-    lines.last.scroll_into_view_if_needed()
+    reveal(lines.last)
     shoot(page, shots, "images-seen")

@@ -13,7 +13,7 @@ import pytest
 pytest.importorskip("playwright", reason="the e2e tests need Playwright: pip install -e '.[dev]'")
 
 from e2e_server import CouncilServer
-from e2e_ui import ask, open_app, shoot, sidebar_item, stage2, wait_finished
+from e2e_ui import ask, open_app, reveal, shoot, sidebar_item, stage2, wait_finished
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.e2e
@@ -37,7 +37,7 @@ def test_the_review_panel_and_leaderboard_in_light_and_dark(
     wait_finished(turn)
     run = stored_run(sim, conversation_id(page))
     reviews = stage2(turn)
-    reviews.scroll_into_view_if_needed()
+    reveal(reviews)
 
     # Every finished review says how it counted, in words; nothing reads as an alarm.
     status = reviews.locator(".review-status")
@@ -62,7 +62,7 @@ def test_the_review_panel_and_leaderboard_in_light_and_dark(
     dark_page.goto(f"/#/c/{conversation_id(page)}")
     dark_reviews = stage2(dark_page.locator("article.turn--assistant").first)
     expect(dark_reviews.locator(".leaderboard")).to_be_visible()
-    dark_reviews.scroll_into_view_if_needed()
+    reveal(dark_reviews)
     dark_reviews.locator(".parsed-ranking").screenshot(
         path=str(shots / "review-status-dark.png"), animations="disabled"
     )

@@ -11,7 +11,7 @@ import pytest
 pytest.importorskip("playwright", reason="the e2e tests need Playwright: pip install -e '.[dev]'")
 
 from e2e_server import CouncilServer, latency
-from e2e_ui import ask, open_app, shoot, stage1, wait_finished
+from e2e_ui import ask, open_app, reveal, shoot, stage1, wait_finished
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.e2e
@@ -36,7 +36,7 @@ def test_a_classic_synthesis_shows_its_structured_panel(
     expect(panel).to_contain_text("Not covered")
     expect(final).not_to_contain_text("council_structure")
     expect(turn.get_by_test_id("run-mode")).to_have_count(0)  # classic needs no badge
-    panel.scroll_into_view_if_needed()
+    reveal(panel)
     panel.screenshot(path=str(shots / "synthesis-panel.png"), animations="disabled")
     shoot(page, shots, "mode-classic")
 
@@ -58,7 +58,7 @@ def test_revise_shows_its_rounds_and_select_its_chosen_answer(
     expect(answers).to_contain_text("Revised after reading the other answers")
     rounds.get_by_role("button", name="First answers").click()
     expect(answers).not_to_contain_text("Revised after reading the other answers")
-    answers.scroll_into_view_if_needed()
+    reveal(answers)
     answers.screenshot(path=str(shots / "mode-revise-rounds.png"), animations="disabled")
     expect(turn.get_by_role("region", name="Final answer")).to_be_visible()
 
@@ -73,7 +73,7 @@ def test_revise_shows_its_rounds_and_select_its_chosen_answer(
         0
     )
     expect(chosen.get_by_test_id("run-mode")).to_contain_text("select")
-    top.scroll_into_view_if_needed()
+    reveal(top)
     shoot(page, shots, "mode-select")
 
 
@@ -105,7 +105,7 @@ def test_a_cut_final_answer_is_marked_and_continued(
     cut = final.get_by_role("note").filter(has_text="Cut off by the output limit")
     expect(cut).to_be_visible()
     before = final.inner_text()
-    final.scroll_into_view_if_needed()
+    reveal(final)
     shoot(page, shots, "cut-answer")
     cut.get_by_role("button", name="Continue").click()
     expect(cut).to_have_count(0)

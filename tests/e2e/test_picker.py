@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 from e2e_server import CouncilServer
-from e2e_ui import ask, final_answer, open_app, shoot, stage1, wait_finished
+from e2e_ui import ask, final_answer, open_app, reveal, shoot, stage1, wait_finished
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.e2e
@@ -83,7 +83,7 @@ def test_compose_a_council_from_the_catalogue_save_it_and_run_it(
         "Max output tokens for chairman must be a whole number of 1 or more."
     )
     picker.get_by_label("Max output tokens for chairman").fill("")
-    budgets.scroll_into_view_if_needed()
+    reveal(budgets)
     picker.screenshot(path=str(shots / "council-picker-reasoning.png"), animations="disabled")
     picker.get_by_role("button", name="Save", exact=True).click()
     expect(picker.get_by_role("status")).to_contain_text("Saved “Two Claudes and Gemini”")

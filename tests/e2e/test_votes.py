@@ -12,7 +12,7 @@ import pytest
 pytest.importorskip("playwright", reason="the e2e tests need Playwright: pip install -e '.[dev]'")
 
 from e2e_server import CouncilServer
-from e2e_ui import ask, open_app, shoot, wait_finished
+from e2e_ui import ask, open_app, reveal, shoot, wait_finished
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.e2e
@@ -62,7 +62,7 @@ def test_vote_for_an_answer_see_the_council_s_ranking_and_change_your_mind(
     expect(verdict.get_by_role("button", name="Poor final answer")).to_have_attribute(
         "aria-pressed", "true"
     )
-    verdict.scroll_into_view_if_needed()
+    reveal(verdict)
     shoot(page, shots, "vote-after-reload")
 
 
