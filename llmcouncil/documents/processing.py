@@ -29,7 +29,7 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from llmcouncil.documents.formats import detect_kind
-from llmcouncil.documents.repository import NewDocument, StoredDocument
+from llmcouncil.documents.repository import NewDocument, StoredDocument, section_rows
 from llmcouncil.documents.service import DocumentService
 from llmcouncil.documents.tables import DOCUMENT_SECTIONS, DOCUMENTS
 from llmcouncil.errors import ConflictError, CouncilError, NotFoundError
@@ -207,21 +207,7 @@ async def _complete(
     """Sections, title and vault stored with the status ``ready``, in one transaction; nothing
     when the document is no longer ``processing``, nothing and ``VaultChangedError`` when the
     conversation's vault is no longer the one ``vault`` was read from."""
-    rows = [
-        {
-            "document_id": document_id,
-            "position": s.index,
-            "number": s.number[:40],
-            "title": s.title[:300],
-            "level": s.level,
-            "page_start": s.page_start,
-            "page_end": s.page_end,
-            "text": s.text,
-            "chars": s.chars,
-            "summary": None,
-        }
-        for s in new.sections
-    ]
+    rows = section_rows(document_id, new)
     values = {
         "status": READY,
         "error": None,

@@ -176,21 +176,7 @@ class DocumentStore:
             "status": document.status,
             "error": None,
         }
-        rows = [
-            {
-                "document_id": document_id,
-                "position": s.index,
-                "number": s.number[:40],
-                "title": s.title[:300],
-                "level": s.level,
-                "page_start": s.page_start,
-                "page_end": s.page_end,
-                "text": s.text,
-                "chars": s.chars,
-                "summary": None,
-            }
-            for s in document.sections
-        ]
+        rows = section_rows(document_id, document)
 
         def work(connection: Connection) -> None:
             conversation_id = document.conversation_id
@@ -360,3 +346,22 @@ def _sections(connection: Connection, document_ids: list[str]) -> dict[str, list
     for row in result.mappings():
         by_id[row["document_id"]].append(_section(row))
     return by_id
+
+
+def section_rows(document_id: str, document: NewDocument) -> list[dict[str, Any]]:
+    """The ``document_sections`` rows of a document read (no summary yet)."""
+    return [
+        {
+            "document_id": document_id,
+            "position": s.index,
+            "number": s.number[:40],
+            "title": s.title[:300],
+            "level": s.level,
+            "page_start": s.page_start,
+            "page_end": s.page_end,
+            "text": s.text,
+            "chars": s.chars,
+            "summary": None,
+        }
+        for s in document.sections
+    ]
