@@ -138,8 +138,8 @@ async def test_an_attempt_costs_two_round_trips(prefix: str) -> None:
     try:
         await _attempt(store, now=1_000.0, failed=False, force=False)  # the script is loaded
         async with watcher.monitor() as monitor:
+            # MONITOR is on once entered: what follows is buffered until the task reads it.
             listening = asyncio.create_task(_collect(monitor, prefix, seen))
-            await asyncio.sleep(0)
             for i in range(10):
                 failed = i in (3, 4, 5, 6)  # four in a row: the circuit opens
                 await _attempt(store, now=1_001.0 + i, failed=failed, force=False)
