@@ -32,7 +32,7 @@ from llmcouncil.documents.formats import detect_kind
 from llmcouncil.documents.repository import NewDocument, StoredDocument, section_rows
 from llmcouncil.documents.service import DocumentService
 from llmcouncil.documents.tables import DOCUMENT_SECTIONS, DOCUMENTS
-from llmcouncil.errors import ConflictError, CouncilError, NotFoundError
+from llmcouncil.errors import ConflictError, CouncilError, NotFoundError, PiiBlockedError
 from llmcouncil.jobs.queue import JobQueue
 from llmcouncil.store import transactions
 from llmcouncil.store.vault_writes import VaultWrite, retry_on_vault_change, write_vault
@@ -53,6 +53,11 @@ class DocumentUploads:
     def __init__(self, service: DocumentService, queue: JobQueue | None = None) -> None:
         self.service = service
         self.queue = queue
+
+    @property
+    def by_workers(self) -> bool:
+        """Whether its jobs run in ``council worker`` processes rather than in this one."""
+        return self.queue is not None and self.queue.engine != "local"
 
     async def submit(
         self, conversation_id: str, data: bytes, *, filename: str, content_type: str | None
@@ -116,7 +121,7 @@ class DocumentUploads:
                 row["data"], filename=name, content_type=row["media_type"]
             )
         except CouncilError as exc:
-            await _fail(service, document_id, code=exc.code, message=exc.message)
+            await _fail(service, document_id, exc)
             return
         conversation_id = row["conversation_id"]
 
@@ -137,7 +142,7 @@ class DocumentUploads:
         except NotFoundError:  # the conversation went while the job ran
             return
         except CouncilError as exc:  # the privacy policy refused it, the vault kept changing…
-            await _fail(service, document_id, code=exc.code, message=exc.message)
+            await _fail(service, document_id, exc)
 
     async def recover(self) -> int:
         """At start-up (in-process queue): the documents a stopped process left processing."""
@@ -188,14 +193,19 @@ async def _pending(service: DocumentService, document_id: str) -> dict[str, Any]
     return await transactions.read(service.documents.engine, work)
 
 
-async def _fail(service: DocumentService, document_id: str, *, code: str, message: str) -> None:
-    log.info("document %s could not be read: %s", document_id, message)
+async def _fail(service: DocumentService, document_id: str, exc: CouncilError) -> None:
+    """Stored as ``{code, message}``, with the entity types of a privacy refusal, so a client
+    waiting for the read gets the error back as it was (``worker_reads.failure_error``)."""
+    log.info("document %s could not be read: %s", document_id, exc.message)
+    error: dict[str, Any] = {"code": exc.code, "message": exc.message}
+    if isinstance(exc, PiiBlockedError):
+        error["entities"] = exc.entities
 
     def work(connection: Connection) -> None:
         connection.execute(
             update(DOCUMENTS)
             .where(DOCUMENTS.c.id == document_id, DOCUMENTS.c.status == PROCESSING)
-            .values(status=FAILED, error={"code": code, "message": message}, data=None)
+            .values(status=FAILED, error=error, data=None)
         )
 
     await transactions.write(service.documents.engine, work)

@@ -63,6 +63,13 @@ class DocumentSettings(BaseModel):
     extraction_timeout: float = Field(
         default=120.0, gt=0, description="Seconds one file may take to read."
     )
+    upload_wait: float = Field(
+        default=300.0,
+        ge=0,
+        description="Where `council worker` processes read files: seconds a plain upload "
+        "(without `Prefer: respond-async`) waits for a worker to read it before it is "
+        "answered 202 `processing` and left to its job.",
+    )
     summary_chars: int = Field(
         default=600, ge=100, description="Length of the stored summary of a chapter."
     )

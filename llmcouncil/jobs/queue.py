@@ -73,6 +73,10 @@ class InProcessJobQueue:
         if self._tasks.get(slot) is task:
             del self._tasks[slot]
 
+    def keys(self, kind: str) -> list[str]:
+        """The keys of the jobs of ``kind`` running now."""
+        return [key for (k, key), task in self._tasks.items() if k == kind and not task.done()]
+
     def running(self, kind: str, key: str) -> bool:
         task = self._tasks.get((kind, key))
         return task is not None and not task.done()

@@ -1,8 +1,10 @@
 """``POST /api/conversations/{id}/documents``: attaching a file to a conversation.
 
 Read in the request (201), or, with ``Prefer: respond-async``, stored ``processing`` and read by
-the background job ``document`` (202; documents/processing.py). Size, type and an empty file
-are refused in the request either way, before anything is stored.
+the background job ``document`` (202; documents/processing.py). Where ``council worker``
+processes read files, a plain upload is read by a worker too, and the request waits for it
+(documents/worker_reads.py). Size, type and an empty file are refused in the request either
+way, before anything is stored.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from llmcouncil.api.routes.documents import (
     documents_of,
 )
 from llmcouncil.api.schemas import ErrorBody
+from llmcouncil.documents.processing import PROCESSING
+from llmcouncil.documents.worker_reads import read_by_worker
 from llmcouncil.errors import ContentTooLargeError, ValidationFailedError
 
 UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -46,7 +50,8 @@ router = APIRouter(prefix="/api/conversations", tags=["documents"], responses=ER
         200: {"model": DocumentPublic, "description": "Already attached"},
         202: {
             "model": DocumentPublic,
-            "description": "With `Prefer: respond-async`: stored `processing`, read by a "
+            "description": "With `Prefer: respond-async` (or when the workers reading files "
+            "did not finish within `documents.upload_wait`): stored `processing`, read by a "
             "background job; poll GET …/documents/{id} until `ready` or `failed`",
         },
         **UPLOAD_ERRORS,
@@ -72,12 +77,25 @@ async def upload_document(
     if not data:
         raise ValidationFailedError("the file is empty")
     filename = file.filename or "document"
-    background = "respond-async" in (prefer or "").lower()
+    asked_async = "respond-async" in (prefer or "").lower()
+    background = asked_async
+    uploads = request.app.state.runtime.document_uploads
     if background:
-        submitted = await request.app.state.runtime.document_uploads.submit(
+        submitted = await uploads.submit(
             conversation_id, data, filename=filename, content_type=file.content_type
         )
         document, created = submitted.document, submitted.created
+    elif uploads.by_workers:
+        submitted = await read_by_worker(
+            uploads,
+            conversation_id,
+            data,
+            filename=filename,
+            content_type=file.content_type,
+            wait=service.settings.upload_wait,
+        )
+        document, created = submitted.document, submitted.created
+        background = document.status == PROCESSING  # not read within the wait: left to its job
     else:
         attached = await service.attach(
             conversation_id, data, filename=filename, content_type=file.content_type
@@ -93,6 +111,7 @@ async def upload_document(
         ),
         "duplicate": not created,
     }
+    headers = {"Preference-Applied": "respond-async"} if asked_async else None
     if not created:
-        return JSONResponse(body, status_code=200)
-    return JSONResponse(body, status_code=202 if background else 201)
+        return JSONResponse(body, status_code=200, headers=headers)
+    return JSONResponse(body, status_code=202 if background else 201, headers=headers)

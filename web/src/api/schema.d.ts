@@ -5051,7 +5051,7 @@ export interface operations {
                     "application/json": components["schemas"]["DocumentPublic"];
                 };
             };
-            /** @description With `Prefer: respond-async`: stored `processing`, read by a background job; poll GET …/documents/{id} until `ready` or `failed` */
+            /** @description With `Prefer: respond-async` (or when the workers reading files did not finish within `documents.upload_wait`): stored `processing`, read by a background job; poll GET …/documents/{id} until `ready` or `failed` */
             202: {
                 headers: {
                     [name: string]: unknown;
