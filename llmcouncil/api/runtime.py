@@ -25,6 +25,8 @@ from llmcouncil.council.runs import RunObserver, RunService
 from llmcouncil.documents.processing import KIND as DOCUMENT_JOB
 from llmcouncil.documents.processing import DocumentUploads
 from llmcouncil.documents.service import DocumentService, document_service
+from llmcouncil.documents.summary_jobs import KIND as SUMMARY_JOB
+from llmcouncil.documents.summary_jobs import SummaryJobs
 from llmcouncil.documents.vision import catalogue_image_input
 from llmcouncil.documents.windows import catalogue_windows
 from llmcouncil.evaluation.repository import EvaluationStore
@@ -73,6 +75,7 @@ class Runtime:
     live_events: LiveEventPublisher | None = None
     run_events: RunEventSource | None = None
     document_uploads: DocumentUploads | None = None
+    summary_jobs: SummaryJobs | None = None
 
     @property
     def demo(self) -> bool:
@@ -127,14 +130,19 @@ class Runtime:
             )
             # Uploads read in the background (Prefer: respond-async): a job of this process
             # without Redis, of a `council worker` with it (documents/processing.py).
-            uploads = DocumentUploads(
-                document_service(store=store, privacy=privacy, settings=settings)
+            documents = document_service(store=store, privacy=privacy, settings=settings)
+            uploads = DocumentUploads(documents)
+            # ... and so are a book's chapter summaries (documents.summaries = "background").
+            summaries = SummaryJobs(documents, settings, payer=None)
+            uploads.queue = summaries.queue = job_queue(
+                settings, {DOCUMENT_JOB: uploads.process, SUMMARY_JOB: summaries.run}
             )
-            uploads.queue = job_queue(settings, {DOCUMENT_JOB: uploads.process})
+            documents.on_ready = summaries.offer
             if not uses_workers(settings) and resume_left_behind:
                 await uploads.recover()  # the uploads a stopped server left processing
             pipeline = CouncilPipeline(store=store, caller=caller, settings=settings)
             governance = await Governance.start(settings, engine=engine, store=store)
+            summaries.payer = governance.usage  # the owner's ledger and budgets
             weights = ReviewerWeights(engine, settings.reviewer_weighting)
             # Every run's events go to its Redis stream, so any instance can follow it live
             # (api/live_streams.py); without Redis nothing is published.
@@ -201,6 +209,7 @@ class Runtime:
             reviewer_weights=weights,
             live_events=live_events,
             document_uploads=uploads,
+            summary_jobs=summaries,
             run_events=RunEventSource(
                 store=store,
                 runs=runs,

@@ -21,8 +21,8 @@ from datetime import datetime
 
 from llmcouncil.council.governance import RunActor
 from llmcouncil.council.runs import RunService
-from llmcouncil.documents.context import Focus
-from llmcouncil.documents.service import DocumentService, reading
+from llmcouncil.documents.context import Focus, reading
+from llmcouncil.documents.service import DocumentService
 from llmcouncil.errors import ConflictError, CouncilError, OverloadedError
 from llmcouncil.store.instances import InstanceRegistry
 from llmcouncil.store.repository import Store

@@ -54,7 +54,9 @@ async def _work(settings: Settings, *, redis_url: str) -> None:
     from llmcouncil.batches.runner import BatchRunner
     from llmcouncil.batches.service import KIND
     from llmcouncil.documents.processing import KIND as DOCUMENT_JOB
+    from llmcouncil.documents.summary_jobs import KIND as SUMMARY_JOB
     from llmcouncil.evaluation.jobs import EvaluationJobs
+    from llmcouncil.jobs.queue import JobHandler
     from llmcouncil.jobs.saq_queue import job_worker, saq_queue
     from llmcouncil.observability.logging import setup_logging
 
@@ -75,9 +77,11 @@ async def _work(settings: Settings, *, redis_url: str) -> None:
             runs=runtime.runs, store=runtime.store, settings=settings, simulated=runtime.demo
         )
         await queue.connect()
-        handlers = {KIND: runner.run, EvaluationJobs.KIND: evaluations.run}
+        handlers: dict[str, JobHandler] = {KIND: runner.run, EvaluationJobs.KIND: evaluations.run}
         if runtime.document_uploads is not None:  # uploads read in the background
             handlers[DOCUMENT_JOB] = runtime.document_uploads.process
+        if runtime.summary_jobs is not None:  # a book's chapter summaries
+            handlers[SUMMARY_JOB] = runtime.summary_jobs.run
         consumer = job_worker(queue, handlers, settings.jobs)
         log.info(
             "worker %s: queue %r, %d jobs at once",

@@ -12,7 +12,9 @@ sections went; ``describe`` says it in words ("chapters 3–4 of 12").
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import contextvars
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +39,26 @@ class Focus:
 
     document_id: str
     number: str  # "3": the chapter, its subsections and its parts
+
+
+# Reading mode is a context variable the route that asks about one chapter sets around
+# starting the run, so the run service needs no new parameter for it.
+reading_focus: contextvars.ContextVar[Focus | None] = contextvars.ContextVar(
+    "reading_focus", default=None
+)
+
+
+@contextlib.contextmanager
+def reading(focus: Focus | None) -> Iterator[None]:
+    """Reading mode on ``focus`` for the runs started inside (None: no change)."""
+    if focus is None:
+        yield
+        return
+    token = reading_focus.set(focus)
+    try:
+        yield
+    finally:
+        reading_focus.reset(token)
 
 
 @dataclass(slots=True)

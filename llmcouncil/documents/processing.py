@@ -125,7 +125,7 @@ class DocumentUploads:
             return
         conversation_id = row["conversation_id"]
 
-        async def redact_and_store() -> None:  # against the vault as it is now
+        async def redact_and_store() -> bool:  # against the vault as it is now
             conversation = await service.store.get_conversation(conversation_id)
             new, vault = await service.redacted(
                 extracted,
@@ -134,15 +134,20 @@ class DocumentUploads:
                 content_hash=row["content_hash"],
                 size=row["size_bytes"],
             )
-            await _complete(service, document_id, new, vault=vault)
+            return await _complete(service, document_id, new, vault=vault)
 
         try:
             async with service.privacy.writing(conversation_id):
-                await retry_on_vault_change(redact_and_store, conversation_id=conversation_id)
+                done = await retry_on_vault_change(
+                    redact_and_store, conversation_id=conversation_id
+                )
         except NotFoundError:  # the conversation went while the job ran
             return
         except CouncilError as exc:  # the privacy policy refused it, the vault kept changing…
             await _fail(service, document_id, exc)
+            return
+        if done:
+            await service.ready(document_id)
 
     async def recover(self) -> int:
         """At start-up (in-process queue): the documents a stopped process left processing."""
@@ -213,10 +218,11 @@ async def _fail(service: DocumentService, document_id: str, exc: CouncilError) -
 
 async def _complete(
     service: DocumentService, document_id: str, new: NewDocument, *, vault: VaultWrite | None
-) -> None:
-    """Sections, title and vault stored with the status ``ready``, in one transaction; nothing
-    when the document is no longer ``processing``, nothing and ``VaultChangedError`` when the
-    conversation's vault is no longer the one ``vault`` was read from."""
+) -> bool:
+    """Sections, title and vault stored with the status ``ready``, in one transaction (True);
+    nothing when the document is no longer ``processing`` (False), nothing and
+    ``VaultChangedError`` when the conversation's vault is no longer the one ``vault`` was read
+    from."""
     rows = section_rows(document_id, new)
     values = {
         "status": READY,
@@ -232,17 +238,18 @@ async def _complete(
         "data": new.data,  # an image's bytes; None for a text
     }
 
-    def work(connection: Connection) -> None:
+    def work(connection: Connection) -> bool:
         changed = connection.execute(
             update(DOCUMENTS)
             .where(DOCUMENTS.c.id == document_id, DOCUMENTS.c.status == PROCESSING)
             .values(**values)
         )
         if not changed.rowcount:  # done by another delivery meanwhile, or deleted
-            return
+            return False
         if vault is not None:  # raising rolls the document's update back too
             write_vault(connection, new.conversation_id, vault)
         if rows:
             connection.execute(insert(DOCUMENT_SECTIONS), rows)
+        return True
 
-    await transactions.write(service.documents.engine, work)
+    return await transactions.write(service.documents.engine, work)

@@ -274,6 +274,16 @@ class DocumentStore:
 
         return document, await transactions.read(self.engine, work)
 
+    async def conversation_of(self, document_id: str) -> str:
+        def work(connection: Connection) -> str | None:
+            query = select(DOCUMENTS.c.conversation_id).where(DOCUMENTS.c.id == document_id)
+            return connection.execute(query).scalar()
+
+        conversation_id = await transactions.read(self.engine, work)
+        if conversation_id is None:
+            raise NotFoundError(f"document {document_id} does not exist")
+        return str(conversation_id)
+
     async def delete(self, conversation_id: str, document_id: str) -> None:
         def work(connection: Connection) -> int:
             result = connection.execute(
@@ -288,7 +298,8 @@ class DocumentStore:
             raise NotFoundError(f"document {document_id} does not exist")
 
     async def save_summaries(self, summaries: dict[int, str]) -> None:
-        """Section id → summary; made once and kept."""
+        """Section id → summary; made once and kept: a section that has one already (written
+        meanwhile by a run or the background job) keeps it."""
         if not summaries:
             return
 
@@ -296,7 +307,10 @@ class DocumentStore:
             for section_id, summary in summaries.items():
                 connection.execute(
                     update(DOCUMENT_SECTIONS)
-                    .where(DOCUMENT_SECTIONS.c.id == section_id)
+                    .where(
+                        DOCUMENT_SECTIONS.c.id == section_id,
+                        DOCUMENT_SECTIONS.c.summary.is_(None),
+                    )
                     .values(summary=summary)
                 )
 

@@ -16,9 +16,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from llmcouncil.config import Settings
+from llmcouncil.documents.context import reading_focus
 from llmcouncil.documents.pinned import PinnedContext
-from llmcouncil.documents.service import document_service, reading_focus
-from llmcouncil.documents.summaries import SummaryModel
+from llmcouncil.documents.service import document_service
+from llmcouncil.documents.summaries import summary_writer
 from llmcouncil.documents.vision import ModelHistories
 from llmcouncil.privacy.policy import PrivacyGuard
 from llmcouncil.providers.base import ChatMessage
@@ -60,7 +61,9 @@ async def with_documents(
     service = document_service(store=store, privacy=privacy, settings=settings)
     models = [*members, chairman]
     writer = (
-        await _summary_writer(store, settings, conversation_id, chairman=chairman)
+        summary_writer(
+            settings, (await store.get_conversation(conversation_id)).preset, chairman=chairman
+        )
         if reading_focus.get() is not None
         else None
     )
@@ -120,15 +123,3 @@ def _own_histories(pinned: PinnedContext, history: list[ChatMessage]) -> ModelHi
         return None
     takes = {m: (chars, m in pinned.readers) for m, chars in pinned.budgets.items()}
     return ModelHistories(own=own, needs=needs, takes=takes)
-
-
-async def _summary_writer(
-    store: Store, settings: Settings, conversation_id: str, *, chairman: str
-) -> SummaryModel:
-    """The conversation's preset's title model, with its chairman as the fallback."""
-    conversation = await store.get_conversation(conversation_id)
-    preset = conversation.preset or settings.default_preset
-    title_model = settings.presets[preset].title_model if preset in settings.presets else None
-    model = title_model or chairman
-    fallbacks = (chairman,) if chairman != model else ()
-    return SummaryModel(model=model, fallbacks=fallbacks, preset=preset)

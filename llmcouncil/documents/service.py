@@ -9,23 +9,21 @@ Nothing is stored when any step refuses.
 ``DocumentService.pinned`` is what run preparation calls for every new run: the conversation's
 documents as messages that go ahead of the history (``context.build_context``), within the
 smallest context window among the run's models, and the record of exactly what was shown.
-Reading mode (``reading_focus``) is a context variable the route that asks about one chapter
-sets around starting the run, so the run service needs no new parameter for it.
+Reading mode is ``context.reading_focus``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import hashlib
+import logging
 import weakref
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
 from llmcouncil.config import Settings
-from llmcouncil.documents.context import Focus, build_context
+from llmcouncil.documents.context import Focus, build_context, reading_focus
 from llmcouncil.documents.extraction import DocumentReader, Extracted
 from llmcouncil.documents.model import ExtractedDocument, ExtractedImage, Section
 from llmcouncil.documents.pinned import PinnedContext, larger_shares
@@ -34,7 +32,7 @@ from llmcouncil.documents.repository import DocumentStore, NewDocument, StoredDo
 from llmcouncil.documents.settings import DocumentSettings
 from llmcouncil.documents.summaries import ChapterSummaries, SummaryModel, SummaryOutcome
 from llmcouncil.documents.vision import ImageInput, image_records, reads_images
-from llmcouncil.errors import ConflictError, ContentTooLargeError
+from llmcouncil.errors import ConflictError, ContentTooLargeError, StoreError
 from llmcouncil.privacy.policy import PrivacyGuard, preset_policy
 from llmcouncil.privacy.settings import PiiPolicy
 from llmcouncil.privacy.vault import PiiVault
@@ -43,23 +41,7 @@ from llmcouncil.store.repository import Store
 from llmcouncil.store.tables import ConversationRow
 from llmcouncil.store.vault_writes import VaultWrite, retry_on_vault_change
 
-reading_focus: contextvars.ContextVar[Focus | None] = contextvars.ContextVar(
-    "reading_focus", default=None
-)
-
-
-@contextlib.contextmanager
-def reading(focus: Focus | None) -> Iterator[None]:
-    """Reading mode on ``focus`` for the runs started inside (None: no change)."""
-    if focus is None:
-        yield
-        return
-    token = reading_focus.set(focus)
-    try:
-        yield
-    finally:
-        reading_focus.reset(token)
-
+log = logging.getLogger(__name__)
 
 # Model reference → characters of documents it reads at most, when the provider says
 # (its model list's context length); None: not known.
@@ -96,6 +78,8 @@ class DocumentService:
         self._context_window = context_window
         self._image_input = image_input
         self._summaries: ChapterSummaries | None = None
+        # Told each document that became ready (the summaries job's ``offer``), when wired.
+        self.on_ready: Callable[[str], Awaitable[None]] | None = None
 
     def bind(
         self,
@@ -112,6 +96,11 @@ class DocumentService:
             self._context_window = context_window
         if image_input is not None:
             self._image_input = image_input
+
+    @property
+    def summaries(self) -> ChapterSummaries | None:
+        """What writes chapter summaries; None until a caller is bound."""
+        return self._summaries
 
     def reads_images(self, model: str) -> bool:
         """``documents.vision`` first, then the provider's model list (``vision.py``)."""
@@ -166,7 +155,22 @@ class DocumentService:
                 return Attached(again, created=False)
 
         async with self.privacy.writing(conversation_id):
-            return await retry_on_vault_change(redact_and_store, conversation_id=conversation_id)
+            attached = await retry_on_vault_change(
+                redact_and_store, conversation_id=conversation_id
+            )
+        if attached.created:
+            await self.ready(attached.document.id)
+        return attached
+
+    async def ready(self, document_id: str) -> None:
+        """``on_ready`` told of a document that became ready; a queue that cannot take its job
+        loses the background summaries (runs write them), not the document."""
+        if self.on_ready is None:
+            return
+        try:
+            await self.on_ready(document_id)
+        except StoreError as exc:
+            log.warning("document %s: no background summaries: %s", document_id, exc.message)
 
     async def read(self, data: bytes, *, filename: str, content_type: str | None) -> Extracted:
         """Read a file without storing it (415, 422 and 413 as ``attach`` refuses them), so a

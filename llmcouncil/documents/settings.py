@@ -70,6 +70,13 @@ class DocumentSettings(BaseModel):
         "(without `Prefer: respond-async`) waits for a worker to read it before it is "
         "answered 202 `processing` and left to its job.",
     )
+    summaries: Literal["on_demand", "background"] = Field(
+        default="on_demand",
+        description='"on_demand": a chapter\'s summary is written by the first reading-mode run '
+        'that shows it (and charged to that run); "background": a background job summarises '
+        "every chapter of a book as soon as it is read, charged to the conversation's owner, "
+        "so reading mode shows them at once.",
+    )
     summary_chars: int = Field(
         default=600, ge=100, description="Length of the stored summary of a chapter."
     )

@@ -16,6 +16,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from llmcouncil.config import Settings
 from llmcouncil.documents.context import Focus, chapter_of, in_focus
 from llmcouncil.documents.repository import StoredDocument, StoredSection
 from llmcouncil.providers.base import ChatMessage
@@ -70,16 +71,41 @@ def chapters_wanting_summaries(
     (the chapter's own section, its subsections and parts)."""
     sections = document.sections or []
     first = next((s.position for s in sections if in_focus(s, focus.number)), None)
-    if first is None:
-        return []
+    return [] if first is None else _wanting(sections, first)
+
+
+def chapters_before_the_last(document: StoredDocument) -> list[tuple[StoredSection, str]]:
+    """Every chapter but the last that has no summary: all that reading mode can show (a
+    chapter's summary is shown while a later one is discussed)."""
+    sections = document.sections or []
+    last = max((s.position for s in sections if _is_chapter(s)), default=None)
+    return [] if last is None else _wanting(sections, last)
+
+
+def _is_chapter(section: StoredSection) -> bool:
+    return section.level <= 1 and "(part" not in section.number
+
+
+def _wanting(sections: Sequence[StoredSection], first: int) -> list[tuple[StoredSection, str]]:
+    """The chapters among ``sections[:first]`` without a summary, each with its whole text."""
     texts: dict[str, list[str]] = {}
     for section in sections[:first]:
         texts.setdefault(chapter_of(section), []).append(section.text)
     return [
         (s, "\n\n".join(texts.get(chapter_of(s), [s.text])))
         for s in sections[:first]
-        if s.level <= 1 and "(part" not in s.number and s.summary is None and s.chars > 0
+        if _is_chapter(s) and s.summary is None and s.chars > 0
     ]
+
+
+def summary_writer(settings: Settings, preset: str | None, *, chairman: str) -> SummaryModel:
+    """``preset``'s title model (the default preset's when it names no configured one), with
+    ``chairman`` as the fallback, or ``chairman`` alone."""
+    name = preset or settings.default_preset
+    title_model = settings.presets[name].title_model if name in settings.presets else None
+    model = title_model or chairman
+    fallbacks = (chairman,) if chairman != model else ()
+    return SummaryModel(model=model, fallbacks=fallbacks, preset=name)
 
 
 class ChapterSummaries:
@@ -93,9 +119,16 @@ class ChapterSummaries:
     ) -> SummaryOutcome:
         """Summaries of the chapters before ``focus`` that lack one; the sections in
         ``documents`` get theirs set, so the context built next shows them."""
-        outcome = SummaryOutcome()
         document = next((d for d in documents if d.id == focus.document_id), None)
         wanted = chapters_wanting_summaries(document, focus) if document else []
+        return await self.summarise(wanted, writer=writer)
+
+    async def summarise(
+        self, wanted: Sequence[tuple[StoredSection, str]], *, writer: SummaryModel
+    ) -> SummaryOutcome:
+        """A summary of each (chapter, its text), ``concurrency`` at a time; the sections get
+        theirs set."""
+        outcome = SummaryOutcome()
         if not wanted:
             return outcome
         records = await asyncio.gather(

@@ -20,8 +20,9 @@ from typing import Protocol
 
 log = logging.getLogger(__name__)
 
-# What a job runs: its key in, nothing out; it records its own outcome in the database.
-JobHandler = Callable[[str], Awaitable[None]]
+# What a job runs: its key in; it records its own outcome in the database (what it returns is
+# for its callers in-process, and ignored by the queue).
+JobHandler = Callable[[str], Awaitable[object]]
 
 
 class JobQueue(Protocol):

@@ -7,6 +7,7 @@ the next start-up. The ledger keeps no text, and survives the conversation it ca
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
@@ -15,7 +16,7 @@ from sqlalchemy import Select, and_, bindparam, distinct, func, insert, select
 from sqlalchemy.orm import Session
 
 from llmcouncil.auth.tables import ApiKeyRow, UserRow
-from llmcouncil.records import RunStatus
+from llmcouncil.records import CallRecord, RunStatus
 from llmcouncil.store.tables import ModelCallRow, RunRow, utcnow
 from llmcouncil.usage.settings import ModelPrice, UsageSettings
 from llmcouncil.usage.tables import UsageRecordRow
@@ -33,8 +34,8 @@ class LedgerRecord(NamedTuple):
     """One ``usage_records`` row as inserted (a tuple: settling writes ten of these a run, and
     an ORM object each cost more than the insert)."""
 
-    model_call_id: int
-    run_id: str
+    model_call_id: int | None  # None: a call made outside a run
+    run_id: str | None
     conversation_id: str
     user_id: str | None
     api_key_id: str | None
@@ -46,6 +47,7 @@ class LedgerRecord(NamedTuple):
     cost_source: str
     simulated: bool
     created_at: datetime
+    document_id: str | None = None  # outside a run: the document the call was for
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +181,50 @@ def record_run_calls(
         # One Core executemany, not an ORM flush: nobody reads the new rows' ids.
         session.execute(_INSERT_RECORDS, [r._asdict() for r in records])
     return Recorded(user_id=user_id, api_key_id=key_id, records=records)
+
+
+def record_background_calls(
+    session: Session,
+    calls: Sequence[CallRecord],
+    *,
+    settings: UsageSettings,
+    conversation_id: str,
+    document_id: str,
+    user_id: str | None,
+) -> Recorded:
+    """Add calls made outside a run (a document's chapter summaries), charged to ``user_id``
+    (in the caller's transaction). A failed call is recorded too: an upstream may bill it."""
+    now = utcnow()
+    records = []
+    for call in calls:
+        priced = call_cost(
+            settings,
+            models=(call.answered_by, call.model),
+            prompt_tokens=call.usage.prompt_tokens,
+            completion_tokens=call.usage.completion_tokens,
+            upstream_cost=call.usage.cost,
+        )
+        records.append(
+            LedgerRecord(
+                model_call_id=None,
+                run_id=None,
+                conversation_id=conversation_id,
+                user_id=user_id,
+                api_key_id=None,
+                stage=call.stage,
+                model=call.answered_by or call.model,
+                prompt_tokens=call.usage.prompt_tokens,
+                completion_tokens=call.usage.completion_tokens,
+                cost=priced.cost,
+                cost_source=priced.source,
+                simulated=call.simulated,
+                created_at=now,
+                document_id=document_id,
+            )
+        )
+    if records:
+        session.execute(_INSERT_RECORDS, [r._asdict() for r in records])
+    return Recorded(user_id=user_id, api_key_id=None, records=records)
 
 
 def unsettled_runs(session: Session) -> list[str]:

@@ -8,6 +8,7 @@ answers) and moves the run from reserved to spent in the transaction that writes
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from llmcouncil.auth.ratelimit import RateLimiter
 from llmcouncil.errors import BudgetExceededError, NotFoundError, RateLimitExceededError
+from llmcouncil.records import CallRecord
 from llmcouncil.store import transactions
 from llmcouncil.store.tables import utcnow
 from llmcouncil.usage import budgets as budget_rules
@@ -25,6 +27,7 @@ from llmcouncil.usage.budgets import Counter, period_bounds
 from llmcouncil.usage.ledger import (
     GroupBy,
     Recorded,
+    record_background_calls,
     record_run_calls,
     run_attribution,
     unsettled_runs,
@@ -156,6 +159,36 @@ class UsageService:
             counters = budget_rules.ensure_counters(session, applied, now=utcnow())
             recorded = record_run_calls(
                 session, run_id=run_id, settings=self.settings, attribution=(user_id, key_id)
+            )
+            budget_rules.add_spent(session, counters, cost=recorded.cost, tokens=recorded.tokens)
+            if admission is not None and admission.reserved:
+                budget_rules.release(session, admission_id=admission.id)
+            return recorded
+
+        return await transactions.write_session(self._engine, record)
+
+    async def charge_calls(
+        self,
+        calls: Sequence[CallRecord],
+        *,
+        admission: Admission | None,
+        user_id: str | None,
+        conversation_id: str,
+        document_id: str,
+    ) -> Recorded:
+        """Calls made outside a run, for ``document_id``: in the ledger and on ``user_id``'s
+        budgets, as a run's calls are when it settles; ``admission`` given back."""
+
+        def record(session: Session) -> Recorded:
+            applied = budget_rules.load_budgets(session, user_id=user_id, key_id=None)
+            counters = budget_rules.ensure_counters(session, applied, now=utcnow())
+            recorded = record_background_calls(
+                session,
+                calls,
+                settings=self.settings,
+                conversation_id=conversation_id,
+                document_id=document_id,
+                user_id=user_id,
             )
             budget_rules.add_spent(session, counters, cost=recorded.cost, tokens=recorded.tokens)
             if admission is not None and admission.reserved:

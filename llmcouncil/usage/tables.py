@@ -1,8 +1,10 @@
 """Tables of the usage ledger and of budgets (migration 0002_governance).
 
 ``usage_records`` is the ledger: one row per model call, written when a run settles, keyed by
-the ``model_calls`` row it copies, so settling twice records nothing twice. It has no foreign
-keys: spending outlives a deleted conversation. ``budget_usage`` is one counter row per budget,
+the ``model_calls`` row it copies, so settling twice records nothing twice; a call made
+outside a run (a document's chapter summaries, a background job) has neither run nor
+``model_calls`` row and names its document. It has no foreign keys: spending outlives a
+deleted conversation. ``budget_usage`` is one counter row per budget,
 subject and period; admission reserves on it with a conditional UPDATE, the one statement that
 makes concurrent runs see each other's reservations.
 """
@@ -21,8 +23,11 @@ class UsageRecordRow(Base):
     __tablename__ = "usage_records"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    model_call_id: Mapped[int] = mapped_column(Integer, unique=True)
-    run_id: Mapped[str] = mapped_column(String(36), index=True)
+    # The run's call copied; None for a call made outside a run (0016_background_usage).
+    model_call_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    run_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    # Outside a run: the document the call was for (its chapter summaries).
+    document_id: Mapped[str | None] = mapped_column(String(36))
     conversation_id: Mapped[str] = mapped_column(String(36))
     user_id: Mapped[str | None] = mapped_column(String(36), index=True)
     api_key_id: Mapped[str | None] = mapped_column(String(36), index=True)

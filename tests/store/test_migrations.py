@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from llmcouncil.store.database import MIGRATIONS, create_engine, schema_status, upgrade
 from llmcouncil.store.repository import Store
 
-HEAD = "0015_document_status"
+HEAD = "0016_background_usage"
 # Revisions a database in use may be at: each released head, and both branches together.
 RELEASED = [
     ("0001",),

@@ -42,8 +42,8 @@ from llmcouncil.council.transcript import (
     result_payload,
     summary_payload,
 )
-from llmcouncil.documents.context import Focus
-from llmcouncil.documents.service import document_service, reading
+from llmcouncil.documents.context import Focus, reading
+from llmcouncil.documents.service import document_service
 from llmcouncil.presets.settings import StageReasoning
 from llmcouncil.records import RunStatus
 from llmcouncil.store.repository import ConversationDetail

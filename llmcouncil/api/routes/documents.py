@@ -19,8 +19,9 @@ from llmcouncil.api.results import CouncilResult
 from llmcouncil.api.schemas import ErrorBody
 from llmcouncil.council.transcript import result_payload
 from llmcouncil.documents.citations import find_citations
+from llmcouncil.documents.context import reading
 from llmcouncil.documents.repository import StoredDocument, StoredSection
-from llmcouncil.documents.service import DocumentService, document_service, reading
+from llmcouncil.documents.service import DocumentService, document_service
 from llmcouncil.errors import NotFoundError
 from llmcouncil.privacy.vault import PiiVault
 
