@@ -1,4 +1,5 @@
-"""``council worker`` processes for tests: their environment and their start and stop."""
+"""``council worker`` processes for tests: their environment, their start and stop, and the
+server in the test's process whose jobs they run."""
 
 from __future__ import annotations
 
@@ -7,12 +8,16 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import httpx
-from support import CHAIRMAN, FAST_LEASE_ENV, MEMBERS, TEST_KEY_ENV, until
+from support import CHAIRMAN, FAST_LEASE_ENV, MEMBERS, TEST_KEY_ENV, LiveServer, until
 
+from llmcouncil.presets.settings import PresetSettings
 from llmcouncil.sim import SimServer
 
 REDIS = "redis://127.0.0.1:6379/0"
@@ -42,25 +47,81 @@ def worker_env(*, sim: SimServer, database_url: str, queue: str, key: str) -> di
     }
 
 
-def start_worker(tmp_path: Path, env: dict[str, str], name: str) -> subprocess.Popen[bytes]:
-    with open(tmp_path / f"{name}.log", "ab") as log:  # the child keeps its own descriptor
-        return subprocess.Popen(
-            [sys.executable, "-m", "llmcouncil", "worker"],
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
+def workers_council_and_lease() -> dict[str, Any]:
+    """The server settings that match what ``worker_env`` gives the workers: the same council
+    (its title model too) and the same short instance lease."""
+    return {
+        "instances": {"heartbeat": 0.2, "lease": 3},
+        "presets": {
+            "default": PresetSettings(
+                members=list(MEMBERS), chairman=CHAIRMAN, title_model=MEMBERS[0]
+            )
+        },
+    }
+
+
+@dataclass(slots=True)
+class WorkerProcesses:
+    """The ``council worker`` processes of one test, each started in ``workdir`` with ``env`` and
+    its errors appended to ``workdir/<name>.log``. ``stop`` (or leaving a ``with`` block) stops
+    those still running with SIGTERM, a drain, and kills one that has not stopped in 30 s."""
+
+    workdir: Path
+    env: dict[str, str]
+    started: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
+
+    def start(self, name: str) -> subprocess.Popen[bytes]:
+        with open(self.workdir / f"{name}.log", "ab") as log:  # the child keeps its own descriptor
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "llmcouncil", "worker"],
+                cwd=self.workdir,
+                env=self.env,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
+        self.started.append((name, proc))
+        return proc
+
+    def logs(self) -> str:
+        """What every worker started has logged, for a failing test's message."""
+        names = dict.fromkeys(name for name, _proc in self.started)  # a log per name, in order
+        return "\n".join(
+            f"--- {name}:\n{(self.workdir / f'{name}.log').read_text()}" for name in names
         )
 
+    def stop(self) -> None:
+        for _name, proc in self.started:
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(10)
 
-def stop_worker(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
+    def __enter__(self) -> WorkerProcesses:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+@dataclass(slots=True)
+class WorkerDeployment:
+    """A server in the test's process that enqueues its jobs on Redis, and the ``council worker``
+    processes that run them: one database, queue and vault key."""
+
+    server: LiveServer
+    workers: WorkerProcesses
+
+
+# deploy(database_url=..., **settings): the ``deploy`` fixture (tests/jobs/conftest.py).
+Deploy = Callable[..., Awaitable[WorkerDeployment]]
 
 
 def asks(request: Any, question: str) -> bool:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 from gov_support import run_cli
-from jobs_support import start_worker, stop_worker, worker_env
+from jobs_support import WorkerProcesses, worker_env
 
 from llmcouncil.sim import SimServer
 
@@ -36,12 +36,10 @@ async def test_council_batch_hands_the_batch_to_a_worker(
             monkeypatch.setenv(name, value)
     lines = (json.dumps({"question": q}) for q in QUESTIONS)
     (tmp_path / "questions.jsonl").write_text("\n".join(lines))
-    worker = start_worker(tmp_path, env, "worker")
-    try:
+    with WorkerProcesses(tmp_path, env) as workers:
+        worker = workers.start("worker")
         result = await asyncio.to_thread(run_cli, "batch", "questions.jsonl", "--json")
-    finally:
-        stop_worker(worker)
-    assert result.returncode == 0, (result.stderr, (tmp_path / "worker.log").read_text())
+    assert result.returncode == 0, (result.stderr, workers.logs())
     assert "2 questions, run by workers (Redis)" in result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["question"] for r in rows] == QUESTIONS

@@ -7,16 +7,14 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-from cryptography.fernet import Fernet
-from jobs_support import REDIS, start_worker, stop_worker, worker_env
-from support import CHAIRMAN, MEMBERS, until
+from jobs_support import Deploy, workers_council_and_lease
+from support import MEMBERS, until
 
-from llmcouncil.presets.settings import PresetSettings
 from llmcouncil.sim import FaultSpec, SimConfig, SimServer
 from llmcouncil.sim.skills import KeyedQuestion, SkillConfig
 
@@ -24,53 +22,42 @@ QUESTIONS = [("What is 12 times 12?", "144"), ("What is 9 times 7?", "63")]
 WAIT_S = 180
 
 
-@pytest.mark.timeout(WAIT_S + 60)
-async def test_a_worker_runs_an_evaluation_the_server_enqueued(
-    tmp_path: Path,
-    sim: SimServer,
-    sqlite_url: str,
-    queue_name: str,
-    make_settings: Any,
-    start_server: Any,
-) -> None:
+def _keyed_upstream() -> SimConfig:
+    """The simulated upstream with QUESTIONS and their references as its answer key."""
     keyed = [KeyedQuestion(question=q, answer=a, category="maths") for q, a in QUESTIONS]
-    sim.configure(
-        SimConfig.fast(base_ms=0).model_copy(update={"skills": SkillConfig(questions=keyed)})
-    )
-    key = Fernet.generate_key().decode()
-    server = await start_server(
-        make_settings(
-            database_url=sqlite_url,
-            redis_url=REDIS,
-            jobs={"queue": queue_name, "heartbeat": 1, "sweep": 1},
-            privacy={"key": key},
-            instances={"heartbeat": 0.2, "lease": 3},
-            presets={
-                "default": PresetSettings(
-                    members=list(MEMBERS), chairman=CHAIRMAN, title_model=MEMBERS[0]
-                )
-            },
-        )
-    )
+    return SimConfig.fast(base_ms=0).model_copy(update={"skills": SkillConfig(questions=keyed)})
+
+
+async def _start_evaluation(http: httpx.AsyncClient) -> dict[str, Any]:
+    """QUESTIONS evaluated with the chairman strategy, judged by two members: the evaluation as
+    the server accepted it."""
     rows = [{"question": q, "reference": a, "category": "maths"} for q, a in QUESTIONS]
     dataset = "\n".join(json.dumps(r) for r in rows).encode()
-    env = worker_env(sim=sim, database_url=sqlite_url, queue=queue_name, key=key)
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=60) as http:
-        started = await http.post(
-            "/api/evaluations",
-            files={"file": ("maths.jsonl", dataset)},
-            data={"strategies": "chairman", "judges": f"{MEMBERS[0]},{MEMBERS[2]}"},
-        )
-        assert started.status_code == 202, started.text
-        body = started.json()
+    started = await http.post(
+        "/api/evaluations",
+        files={"file": ("maths.jsonl", dataset)},
+        data={"strategies": "chairman", "judges": f"{MEMBERS[0]},{MEMBERS[2]}"},
+    )
+    assert started.status_code == 202, started.text
+    body: dict[str, Any] = started.json()
+    return body
+
+
+@pytest.mark.timeout(WAIT_S + 60)
+async def test_a_worker_runs_an_evaluation_the_server_enqueued(
+    sim: SimServer, sqlite_url: str, deploy: Deploy
+) -> None:
+    sim.configure(_keyed_upstream())
+    deployment = await deploy(database_url=sqlite_url, **workers_council_and_lease())
+    workers = deployment.workers
+    async with httpx.AsyncClient(base_url=deployment.server.base_url, timeout=60) as http:
+        body = await _start_evaluation(http)
         assert body["status"] == "queued" and body["progress"]["running"] is True
         assert sim.requests == []  # nothing runs in the server
-        worker = start_worker(tmp_path, env, "worker")
-        try:
-            done = await _until_ended(http, body["id"], tmp_path)
-        finally:
-            stop_worker(worker)
-        assert done["status"] == "complete", (done, (tmp_path / "worker.log").read_text())
+        workers.start("worker")
+        done = await _until_ended(http, body["id"], workers.logs)
+        workers.stop()
+        assert done["status"] == "complete", (done, workers.logs())
         assert done["progress"]["done"] == done["progress"]["total"]
         assert done["progress"]["running"] is False
         report = (await http.get(f"/api/evaluations/{body['id']}/report")).json()
@@ -82,7 +69,7 @@ async def test_a_worker_runs_an_evaluation_the_server_enqueued(
 async def _until_ended(
     http: httpx.AsyncClient,
     evaluation_id: str,
-    logs: Path,
+    worker_logs: Callable[[], str],
     *,
     final: tuple[str, ...] = ("complete", "failed", "interrupted"),
 ) -> dict[str, Any]:
@@ -94,70 +81,34 @@ async def _until_ended(
         )
         return seen["status"] in final
 
-    def worker_logs() -> str:
-        return "\n".join(p.read_text() for p in sorted(logs.glob("worker*.log")))
-
     await until(ended, what="the evaluation ended", timeout=WAIT_S, explain=worker_logs)
     return seen
 
 
 @pytest.mark.timeout(WAIT_S * 2)
 async def test_an_evaluation_survives_its_worker_killed(
-    tmp_path: Path,
-    sim: SimServer,
-    sqlite_url: str,
-    queue_name: str,
-    make_settings: Any,
-    start_server: Any,
+    sim: SimServer, sqlite_url: str, deploy: Deploy
 ) -> None:
-    keyed = [KeyedQuestion(question=q, answer=a, category="maths") for q, a in QUESTIONS]
-    skilled = SimConfig.fast(base_ms=0).model_copy(update={"skills": SkillConfig(questions=keyed)})
+    skilled = _keyed_upstream()
     # The council's reviews hang: worker A gets as far as both questions' stage 2.
     sim.configure(
         skilled.model_copy(update={"faults": {"*": [FaultSpec(hang=True, prompt_kind="ranking")]}})
     )
-    key = Fernet.generate_key().decode()
-    server = await start_server(
-        make_settings(
-            database_url=sqlite_url,
-            redis_url=REDIS,
-            jobs={"queue": queue_name, "heartbeat": 1, "sweep": 1},
-            privacy={"key": key},
-            instances={"heartbeat": 0.2, "lease": 3},
-            presets={
-                "default": PresetSettings(
-                    members=list(MEMBERS), chairman=CHAIRMAN, title_model=MEMBERS[0]
-                )
-            },
-        )
-    )
-    rows = [{"question": q, "reference": a, "category": "maths"} for q, a in QUESTIONS]
-    dataset = "\n".join(json.dumps(r) for r in rows).encode()
-    env = worker_env(sim=sim, database_url=sqlite_url, queue=queue_name, key=key)
-    first = start_worker(tmp_path, env, "worker-a")
-    second = None
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=60) as http:
-        try:
-            started = await http.post(
-                "/api/evaluations",
-                files={"file": ("maths.jsonl", dataset)},
-                data={"strategies": "chairman", "judges": f"{MEMBERS[0]},{MEMBERS[2]}"},
-            )
-            assert started.status_code == 202, started.text
-            evaluation = started.json()["id"]
-            await asyncio.wait_for(_council_answers_stored(http, sim), WAIT_S)
-            first.send_signal(signal.SIGKILL)
-            first.wait(30)
-            sim.configure(skilled)
-            second = start_worker(tmp_path, env, "worker-b")
-            # The server's sweep marks it interrupted (its worker is gone); the queue hands it
-            # to worker B, which resumes it.
-            done = await _until_ended(http, evaluation, tmp_path, final=("complete", "failed"))
-        finally:
-            stop_worker(first)
-            if second is not None:
-                stop_worker(second)
-        assert done["status"] == "complete", (done, (tmp_path / "worker-b.log").read_text())
+    deployment = await deploy(database_url=sqlite_url, **workers_council_and_lease())
+    workers = deployment.workers
+    first = workers.start("worker-a")
+    async with httpx.AsyncClient(base_url=deployment.server.base_url, timeout=60) as http:
+        evaluation = (await _start_evaluation(http))["id"]
+        await asyncio.wait_for(_council_answers_stored(http, sim), WAIT_S)
+        first.send_signal(signal.SIGKILL)
+        first.wait(30)
+        sim.configure(skilled)
+        workers.start("worker-b")
+        # The server's sweep marks it interrupted (its worker is gone); the queue hands it
+        # to worker B, which resumes it.
+        done = await _until_ended(http, evaluation, workers.logs, final=("complete", "failed"))
+        workers.stop()
+        assert done["status"] == "complete", (done, workers.logs())
         runs = (await http.get("/api/conversations", params={"source": "eval"})).json()
     # One run per call of the evaluation, none twice; each council synthesised once.
     assert len(runs) == done["progress"]["total"]

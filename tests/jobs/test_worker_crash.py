@@ -14,32 +14,24 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import subprocess
 from collections import Counter
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-from cryptography.fernet import Fernet
-from jobs_support import (
-    REDIS,
-    asks,
-    first_question_hangs_at_review,
-    start_worker,
-    stop_worker,
-    worker_env,
-)
+from jobs_support import Deploy, asks, first_question_hangs_at_review, workers_council_and_lease
 from support import CHAIRMAN, MEMBERS
 
-from llmcouncil.presets.settings import PresetSettings
 from llmcouncil.sim import FaultSpec, SimServer
 
 QUESTIONS = ["Why is the sky blue?", "Why is the sea salty?", "Why do cats purr?"]
 WAIT_S = 180  # far beyond a healthy run on a loaded machine; a broken one fails, not hangs
 
 
-async def _until_ended(client: httpx.AsyncClient, batch_id: str, logs: Path) -> dict[str, Any]:
+async def _until_ended(
+    client: httpx.AsyncClient, batch_id: str, worker_logs: Callable[[], str]
+) -> dict[str, Any]:
     loop = asyncio.get_running_loop()
     give_up = loop.time() + WAIT_S
     while loop.time() < give_up:
@@ -48,73 +40,42 @@ async def _until_ended(client: httpx.AsyncClient, batch_id: str, logs: Path) -> 
         ).json()
         if body["status"] not in ("queued", "running"):
             return body
-    worker_logs = "\n".join(p.read_text() for p in sorted(logs.glob("worker-*.log")))
-    raise AssertionError(f"batch {batch_id} did not end within {WAIT_S} s:\n{worker_logs}")
+    raise AssertionError(f"batch {batch_id} did not end within {WAIT_S} s:\n{worker_logs()}")
 
 
 @pytest.mark.timeout(WAIT_S + 120)
 @pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGTERM], ids=["kill-9", "sigterm"])
 async def test_a_batch_survives_a_worker_killed_mid_run(
-    stop: signal.Signals,
-    tmp_path: Path,
-    sim: SimServer,
-    database_url: str,
-    queue_name: str,
-    make_settings: Any,
-    start_server: Any,
+    stop: signal.Signals, sim: SimServer, database_url: str, deploy: Deploy
 ) -> None:
-    key = Fernet.generate_key().decode()
-    jobs = {"queue": queue_name, "heartbeat": 1, "sweep": 1}
-    env = worker_env(sim=sim, database_url=database_url, queue=queue_name, key=key)
-    server = await start_server(
-        make_settings(
-            database_url=database_url,
-            redis_url=REDIS,
-            jobs=jobs,
-            privacy={"key": key},
-            instances={"heartbeat": 0.2, "lease": 3},
-            presets={
-                "default": PresetSettings(
-                    members=list(MEMBERS), chairman=CHAIRMAN, title_model=MEMBERS[0]
-                )
-            },
-        )
-    )
+    deployment = await deploy(database_url=database_url, **workers_council_and_lease())
+    workers = deployment.workers
     # Every review hangs: worker A gets as far as the first question's reviews.
     sim.configure(
         sim.config.model_copy(
             update={"faults": {"*": [FaultSpec(hang=True, prompt_kind="ranking")]}}
         )
     )
-    first = start_worker(tmp_path, env, "worker-a")
-    second: subprocess.Popen[bytes] | None = None
-    try:
-        async with httpx.AsyncClient(base_url=server.base_url, timeout=60) as http:
-            started = await http.post(
-                "/api/batches", json={"questions": QUESTIONS, "concurrency": 1}
-            )
-            assert started.status_code == 202, started.text
-            batch = started.json()
-            assert batch["engine"] == "redis"
-            await first_question_hangs_at_review(
-                http, sim, batch["id"], QUESTIONS[0], timeout=WAIT_S
-            )
-            first.send_signal(stop)
-            stopped = first.wait(60)
-            if stop == signal.SIGTERM:  # a drain: the job goes back to the queue at once
-                assert stopped == 0, (tmp_path / "worker-a.log").read_text()
-            sim.configure(sim.config.model_copy(update={"faults": {}}))
+    first = workers.start("worker-a")
+    async with httpx.AsyncClient(base_url=deployment.server.base_url, timeout=60) as http:
+        started = await http.post("/api/batches", json={"questions": QUESTIONS, "concurrency": 1})
+        assert started.status_code == 202, started.text
+        batch = started.json()
+        assert batch["engine"] == "redis"
+        await first_question_hangs_at_review(http, sim, batch["id"], QUESTIONS[0], timeout=WAIT_S)
+        first.send_signal(stop)
+        stopped = first.wait(60)
+        if stop == signal.SIGTERM:  # a drain: the job goes back to the queue at once
+            assert stopped == 0, workers.logs()
+        sim.configure(sim.config.model_copy(update={"faults": {}}))
 
-            second = start_worker(tmp_path, env, "worker-b")
-            done = await _until_ended(http, batch["id"], tmp_path)
-            results = (await http.get(f"/api/batches/{batch['id']}/results")).json()["items"]
-            first_conversation = (
-                await http.get(f"/api/conversations/{results[0]['conversation_id']}")
-            ).json()
-    finally:
-        stop_worker(first)
-        if second is not None:
-            stop_worker(second)
+        workers.start("worker-b")
+        done = await _until_ended(http, batch["id"], workers.logs)
+        results = (await http.get(f"/api/batches/{batch['id']}/results")).json()["items"]
+        first_conversation = (
+            await http.get(f"/api/conversations/{results[0]['conversation_id']}")
+        ).json()
+    workers.stop()
 
     assert done["status"] == "complete", done
     assert done["progress"]["done"] == len(QUESTIONS)

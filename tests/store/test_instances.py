@@ -5,14 +5,12 @@ Times are given, never waited for."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from llmcouncil.errors import ConflictError, RunSupersededError
 from llmcouncil.records import CallRecord, RunStatus, Stage
-from llmcouncil.store.database import create_engine, upgrade
 from llmcouncil.store.instances import Heartbeat, InstanceRegistry
 from llmcouncil.store.repository import Store
 
@@ -22,16 +20,6 @@ T0 = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
 
 def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
-
-
-@pytest.fixture
-async def store(database_url: str) -> AsyncIterator[Store]:
-    engine = create_engine(database_url)
-    await upgrade(engine)
-    try:
-        yield Store(engine)
-    finally:
-        await engine.dispose()
 
 
 async def _running(store: Store, worker: str) -> str:

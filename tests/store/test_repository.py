@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from sqlalchemy import inspect as sa_inspect
 
 from llmcouncil.errors import ConflictError, ModelFailure, NotFoundError
 from llmcouncil.records import CallRecord, RunStatus, Usage
-from llmcouncil.store.database import create_engine, schema_status, upgrade
+from llmcouncil.store.database import schema_status, upgrade
 from llmcouncil.store.repository import Store
 from llmcouncil.store.tables import RunRow
-
-
-@pytest.fixture
-async def store(database_url: str) -> AsyncIterator[Store]:
-    engine = create_engine(database_url)
-    await upgrade(engine)
-    try:
-        yield Store(engine)
-    finally:
-        await engine.dispose()
 
 
 async def _run(

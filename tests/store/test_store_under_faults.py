@@ -7,7 +7,6 @@ limit, a read-only SQLite connection or PostgreSQL transaction, a terminated bac
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import Connection, text
@@ -20,16 +19,6 @@ from llmcouncil.records import CallRecord, RunStatus
 from llmcouncil.store import transactions
 from llmcouncil.store.database import create_engine, upgrade
 from llmcouncil.store.repository import Store
-
-
-@pytest.fixture
-async def store(database_url: str) -> AsyncIterator[Store]:
-    engine = create_engine(database_url)
-    await upgrade(engine)
-    try:
-        yield Store(engine)
-    finally:
-        await engine.dispose()
 
 
 def _kind(database_url: str) -> FaultKind:

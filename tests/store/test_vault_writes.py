@@ -6,7 +6,6 @@ with a 503."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -14,19 +13,9 @@ from llmcouncil.api.errors import council_error_response
 from llmcouncil.documents.model import Section
 from llmcouncil.documents.repository import DocumentStore, NewDocument
 from llmcouncil.errors import NotFoundError, VaultChangedError, VaultContendedError
-from llmcouncil.store.database import create_engine, upgrade
+from llmcouncil.store.database import create_engine
 from llmcouncil.store.repository import Store
 from llmcouncil.store.vault_writes import VaultWrite, retry_on_vault_change
-
-
-@pytest.fixture
-async def store(database_url: str) -> AsyncIterator[Store]:
-    engine = create_engine(database_url)
-    await upgrade(engine)
-    try:
-        yield Store(engine)
-    finally:
-        await engine.dispose()
 
 
 async def _vault(store: Store, conversation_id: str) -> str | None:
