@@ -1,6 +1,8 @@
 """An upload read by a ``council worker`` (Redis, SAQ): the server only stores it
 ``processing`` and enqueues its job; the job waits in Redis while no worker runs, and the first
-worker to start reads it — the server never reads the file itself."""
+worker to start reads it — the server never reads the file itself. A plain upload (no
+``Prefer``) is read by a worker too, its request waiting for the read (or answered 202 when no
+worker read it within ``documents.upload_wait``), and a worker writes a book's summaries."""
 
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ from jobs_support import Deploy
 from support import until
 
 from llmcouncil.documents.settings import DocumentSettings
+from llmcouncil.documents.summaries import SUMMARY_MARKER
+from llmcouncil.sim import SimServer
 
 WAIT_S = 120.0
 
@@ -118,3 +122,89 @@ async def test_an_upload_whose_worker_is_killed_mid_job_is_read_by_the_next_once
         assert stored == len(seen["contents"])  # one set of sections, not two
     finally:
         await pg.close()
+
+
+# Three chapters (level-1 headings): the first two are summarised in the background.
+CHAPTERS = b"".join(
+    f"# {name}\n\nThe keeper of the {name.lower()} chapter climbs the stair.\n\n".encode()
+    for name in ("Dawn", "Noon", "Dusk")
+)
+
+
+@pytest.mark.timeout(WAIT_S * 2)
+async def test_a_plain_upload_is_read_by_a_worker_while_its_request_waits(
+    database_url: str, deploy: Deploy, sim: SimServer
+) -> None:
+    """Without ``Prefer: respond-async`` the request waits for a worker's read: 201 with the
+    contents, or the reader's refusal with nothing left stored; the worker also writes the
+    book's chapter summaries (``documents.summaries = "background"``)."""
+    # The server's own reader would refuse the book (max_chars): it is the worker that reads.
+    documents = DocumentSettings(extraction="thread", summaries="background", max_chars=50)
+    deployment = await deploy(database_url=database_url, documents=documents)
+    workers = deployment.workers
+    workers.env["COUNCIL_DOCUMENTS__EXTRACTION"] = "thread"
+    workers.env["COUNCIL_DOCUMENTS__SUMMARIES"] = "background"
+    workers.start("worker")
+    async with httpx.AsyncClient(base_url=deployment.server.base_url, timeout=WAIT_S) as http:
+        cid = (await http.post("/api/conversations", json={})).json()["id"]
+        url = f"/api/conversations/{cid}/documents"
+        read = await http.post(url, files={"file": ("day.md", CHAPTERS, "text/markdown")})
+        assert read.status_code == 201, read.text
+        assert read.json()["status"] == "ready" and read.json()["chapters"] == 3
+        assert "Preference-Applied" not in read.headers
+
+        refused = await http.post(url, files={"file": ("locked.pdf", _locked_pdf(), None)})
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["detail"]["code"] == "document_encrypted"
+        assert [d["filename"] for d in (await http.get(url)).json()] == ["day.md"]
+
+        document_url = f"{url}/{read.json()['id']}"
+        contents: list[dict[str, Any]] = []
+
+        async def summarised() -> bool:
+            contents[:] = (await http.get(document_url)).json()["contents"]
+            return all(c["has_summary"] for c in contents[:2])
+
+        await until(summarised, what="the worker summarises", timeout=WAIT_S, explain=workers.logs)
+        assert [c["has_summary"] for c in contents] == [True, True, False]
+    summaries = [r for r in sim.requests if SUMMARY_MARKER in r.messages[-1]["content"]]
+    assert len(summaries) == 2
+
+
+@pytest.mark.timeout(WAIT_S * 2)
+async def test_a_plain_upload_no_worker_reads_within_the_wait_is_answered_202(
+    database_url: str, deploy: Deploy
+) -> None:
+    documents = DocumentSettings(extraction="thread", upload_wait=0)
+    deployment = await deploy(database_url=database_url, documents=documents)
+    async with httpx.AsyncClient(base_url=deployment.server.base_url, timeout=60) as http:
+        cid = (await http.post("/api/conversations", json={})).json()["id"]
+        accepted = await http.post(
+            f"/api/conversations/{cid}/documents",
+            files={"file": ("lighthouse.md", BOOK, "text/markdown")},
+        )
+        assert accepted.status_code == 202, accepted.text
+        assert accepted.json()["status"] == "processing"
+        assert "Preference-Applied" not in accepted.headers  # the client did not ask for it
+        deployment.workers.start("worker")
+        seen = await _until_read(
+            http,
+            f"/api/conversations/{cid}/documents/{accepted.json()['id']}",
+            what="the worker reads the upload",
+            explain=deployment.workers.logs,
+        )
+        assert seen["status"] == "ready", seen
+
+
+def _locked_pdf() -> bytes:
+    """A one-page PDF encrypted with a user password: the reader refuses it."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    writer.encrypt(user_password="secret")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
