@@ -135,7 +135,9 @@ class Runtime:
             # ... and so are a book's chapter summaries (documents.summaries = "background").
             summaries = SummaryJobs(documents, settings, payer=None)
             uploads.queue = summaries.queue = job_queue(
-                settings, {DOCUMENT_JOB: uploads.process, SUMMARY_JOB: summaries.run}
+                settings,
+                {DOCUMENT_JOB: uploads.process, SUMMARY_JOB: summaries.run},
+                lane="quick",  # never behind the batches queued before them
             )
             documents.on_ready = summaries.offer
             if not uses_workers(settings) and resume_left_behind:

@@ -18,7 +18,6 @@ import typer
 from llmcouncil.cli.common import ConfigOption, settings_from
 from llmcouncil.config import Settings, check_settings
 from llmcouncil.errors import ConfigError
-from llmcouncil.jobs.deployment import uses_workers
 
 log = logging.getLogger("llmcouncil")
 
@@ -35,6 +34,8 @@ def worker(
     ] = None,
 ) -> None:
     """Run background jobs (batches, evaluations, uploads) from the Redis queue until stopped."""
+    from llmcouncil.jobs.deployment import uses_workers
+
     settings = settings_from(config)
     redis_url = settings.redis_url
     if redis_url is None or not uses_workers(settings):
@@ -57,7 +58,8 @@ async def _work(settings: Settings, *, redis_url: str) -> None:
     from llmcouncil.documents.summary_jobs import KIND as SUMMARY_JOB
     from llmcouncil.evaluation.jobs import EvaluationJobs
     from llmcouncil.jobs.queue import JobHandler
-    from llmcouncil.jobs.saq_queue import job_worker, saq_queue
+    from llmcouncil.jobs.saq_queue import job_worker, run_workers, saq_queue
+    from llmcouncil.jobs.settings import Lane
     from llmcouncil.observability.logging import setup_logging
 
     setup_logging(settings)
@@ -65,7 +67,8 @@ async def _work(settings: Settings, *, redis_url: str) -> None:
     # that marked them interrupted instead raced the servers' takeover and sometimes won, and a
     # killed server's council then waited for a person to press retry (seen in tests/cluster).
     runtime = await Runtime.start(settings, resume_left_behind=True)
-    queue = saq_queue(redis_url, settings.jobs)
+    lanes: tuple[Lane, ...] = ("long", "quick")
+    queues = [saq_queue(redis_url, settings.jobs, lane) for lane in lanes]
     try:
         runner = BatchRunner(
             runs=runtime.runs,
@@ -76,20 +79,27 @@ async def _work(settings: Settings, *, redis_url: str) -> None:
         evaluations = EvaluationJobs(
             runs=runtime.runs, store=runtime.store, settings=settings, simulated=runtime.demo
         )
-        await queue.connect()
+        for queue in queues:
+            await queue.connect()
         handlers: dict[str, JobHandler] = {KIND: runner.run, EvaluationJobs.KIND: evaluations.run}
         if runtime.document_uploads is not None:  # uploads read in the background
             handlers[DOCUMENT_JOB] = runtime.document_uploads.process
         if runtime.summary_jobs is not None:  # a book's chapter summaries
             handlers[SUMMARY_JOB] = runtime.summary_jobs.run
-        consumer = job_worker(queue, handlers, settings.jobs)
+        # Each lane runs every kind, so a job finds its function in whichever queue it waits.
+        consumers = [
+            job_worker(queue, handlers, settings.jobs, lane)
+            for queue, lane in zip(queues, lanes, strict=True)
+        ]
         log.info(
-            "worker %s: queue %r, %d jobs at once",
+            "worker %s: queue %r, %d long and %d quick jobs at once",
             runtime.runs.worker_id,
             settings.jobs.queue,
             settings.jobs.concurrency,
+            settings.jobs.quick_concurrency,
         )
-        await consumer.start()  # until SIGINT/SIGTERM; unfinished jobs go back to the queue
+        await run_workers(consumers)  # until SIGINT/SIGTERM; unfinished jobs go back
     finally:
-        await queue.disconnect()
+        for queue in queues:
+            await queue.disconnect()
         await runtime.stop()

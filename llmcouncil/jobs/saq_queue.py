@@ -14,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping
+import signal
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -25,7 +26,7 @@ from saq.types import Context
 
 from llmcouncil.errors import StoreError
 from llmcouncil.jobs.queue import JobHandler
-from llmcouncil.jobs.settings import JobSettings
+from llmcouncil.jobs.settings import JobSettings, Lane
 
 log = logging.getLogger(__name__)
 
@@ -99,16 +100,21 @@ return id_jobs
 """
 
 
-def saq_queue(redis_url: str, settings: JobSettings) -> RedisQueue:
-    return SweepingRedisQueue.from_url(redis_url, name=settings.queue)
+def queue_name(settings: JobSettings, lane: Lane) -> str:
+    """``jobs.queue`` for long jobs, ``<jobs.queue>.quick`` for quick ones."""
+    return settings.queue if lane == "long" else f"{settings.queue}.quick"
+
+
+def saq_queue(redis_url: str, settings: JobSettings, lane: Lane = "long") -> RedisQueue:
+    return SweepingRedisQueue.from_url(redis_url, name=queue_name(settings, lane))
 
 
 class RedisJobQueue:
     """The producer's side: what a server holds."""
 
-    def __init__(self, redis_url: str, settings: JobSettings) -> None:
+    def __init__(self, redis_url: str, settings: JobSettings, *, lane: Lane = "long") -> None:
         self._settings = settings
-        self._queue = saq_queue(redis_url, settings)
+        self._queue = saq_queue(redis_url, settings, lane)
 
     @property
     def engine(self) -> str:
@@ -159,14 +165,37 @@ def _wrap(kind: str, handler: JobHandler, heartbeat: int) -> tuple[str, Any]:
 
 
 def job_worker(
-    queue: Queue, handlers: Mapping[str, JobHandler], settings: JobSettings
+    queue: Queue, handlers: Mapping[str, JobHandler], settings: JobSettings, lane: Lane = "long"
 ) -> Worker[Context]:
-    """A SAQ worker running ``handlers``; ``await worker.start()`` runs it until SIGINT/SIGTERM
-    (or ``worker.stop()``), and an unfinished job is handed back to the queue at once."""
+    """A SAQ worker running ``handlers`` from ``queue`` (of ``lane``); ``await worker.start()``
+    runs it until SIGINT/SIGTERM (or ``worker.stop()``), and an unfinished job is handed back
+    to the queue at once."""
     functions = [_wrap(kind, handler, settings.heartbeat) for kind, handler in handlers.items()]
     return Worker(
         queue,
         functions=functions,
-        concurrency=settings.concurrency,
+        concurrency=settings.concurrency if lane == "long" else settings.quick_concurrency,
         timers={"sweep": settings.sweep, "abort": 1, "schedule": 60, "worker_info": 10},
     )
+
+
+async def run_workers(workers: Sequence[Worker[Context]]) -> None:
+    """Run ``workers`` (one per lane) in this event loop until SIGINT or SIGTERM, then stop
+    them all, each handing its unfinished jobs back. SAQ's own signal handling is for one
+    worker per loop (a second one's handler replaces the first's), so it is done here."""
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for worker in workers:
+        worker.SIGNALS = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    running = [asyncio.create_task(w.start(), name=f"worker-{w.queue.name}") for w in workers]
+    try:
+        ended = asyncio.create_task(stopping.wait())
+        await asyncio.wait([ended, *running], return_when=asyncio.FIRST_COMPLETED)
+        ended.cancel()
+    finally:
+        await asyncio.gather(*(w.stop() for w in workers), return_exceptions=True)
+        await asyncio.gather(*running, return_exceptions=True)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)

@@ -1,10 +1,14 @@
-"""The ``[jobs]`` section: where background work (batches) runs and how a crash is noticed."""
+"""The ``[jobs]`` section: where background work runs, how much at once, and how a crash is
+noticed."""
 
 from __future__ import annotations
 
 from typing import Literal
 
 from pydantic import BaseModel, Field
+
+# A queue's lane: long jobs (hours of batch) and quick ones (seconds) never share job slots.
+Lane = Literal["long", "quick"]
 
 
 class JobSettings(BaseModel):
@@ -29,4 +33,17 @@ class JobSettings(BaseModel):
     sweep: int = Field(
         default=5, ge=1, description="Seconds between a worker's sweeps for stuck jobs."
     )
-    concurrency: int = Field(default=4, ge=1, le=256, description="Jobs one worker runs at once.")
+    concurrency: int = Field(
+        default=4,
+        ge=1,
+        le=256,
+        description="Long jobs (batches, evaluations) one worker runs at once.",
+    )
+    quick_concurrency: int = Field(
+        default=4,
+        ge=1,
+        le=256,
+        description="Quick jobs (an upload's read, a book's summaries) one worker runs at once. "
+        "They have a queue of their own (`<queue>.quick`), so an upload is never read after "
+        "the batches queued before it.",
+    )

@@ -13,12 +13,12 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from jobs_support import Deploy
+from jobs_support import Deploy, first_question_hangs_at_review, workers_council_and_lease
 from support import until
 
 from llmcouncil.documents.settings import DocumentSettings
 from llmcouncil.documents.summaries import SUMMARY_MARKER
-from llmcouncil.sim import SimServer
+from llmcouncil.sim import FaultSpec, SimServer
 
 WAIT_S = 120.0
 
@@ -208,3 +208,42 @@ def _locked_pdf() -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+@pytest.mark.timeout(WAIT_S * 2)
+async def test_an_upload_is_read_while_every_long_job_slot_holds_a_batch(
+    database_url: str, deploy: Deploy, sim: SimServer
+) -> None:
+    """A worker with one slot for long jobs, held by a batch whose reviews hang: an upload is
+    read at once all the same, on the quick lane (before, it waited for the batch to end)."""
+    deployment = await deploy(
+        database_url=database_url,
+        documents=DocumentSettings(extraction="thread", upload_wait=WAIT_S / 2),
+        **workers_council_and_lease(),
+    )
+    workers = deployment.workers
+    workers.env["COUNCIL_JOBS__CONCURRENCY"] = "1"
+    workers.env["COUNCIL_DOCUMENTS__EXTRACTION"] = "thread"
+    sim.configure(
+        sim.config.model_copy(
+            update={"faults": {"*": [FaultSpec(hang=True, prompt_kind="ranking")]}}
+        )
+    )
+    workers.start("worker")
+    question = "Why is the sky blue?"
+    async with httpx.AsyncClient(base_url=deployment.server.base_url, timeout=WAIT_S) as http:
+        started = await http.post("/api/batches", json={"questions": [question]})
+        assert started.status_code == 202, started.text
+        batch_id = started.json()["id"]
+        await first_question_hangs_at_review(http, sim, batch_id, question, timeout=WAIT_S)
+
+        cid = (await http.post("/api/conversations", json={})).json()["id"]
+        read = await http.post(
+            f"/api/conversations/{cid}/documents",
+            files={"file": ("lighthouse.md", BOOK, "text/markdown")},
+        )
+        assert read.status_code == 201, (read.text, workers.logs())
+        assert read.json()["status"] == "ready"
+        batch = (await http.get(f"/api/batches/{batch_id}")).json()
+        assert batch["status"] == "running"  # still holding the one long slot
+        sim.configure(sim.config.model_copy(update={"faults": {}}))
