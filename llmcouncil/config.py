@@ -179,6 +179,15 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8001, ge=0, le=65535)
+    keep_alive: int = Field(
+        default=75,
+        ge=1,
+        le=3600,
+        description="Seconds `council serve` keeps an idle HTTP connection open. Above the idle "
+        "timeout of any balancer in front (HAProxy pools idle upstream connections, nginx's "
+        "keepalive_timeout and cloud balancers' reach 60 s): a server that closes a connection "
+        "first races the balancer reusing it, and the request sent on it is lost.",
+    )
     database_url: str = "sqlite+aiosqlite:///./data/council.db"
     demo: bool = False
     default_provider: str = "openrouter"

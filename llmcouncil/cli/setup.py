@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
-from llmcouncil.api.drain import bind_listener
 from llmcouncil.cli.common import ConfigOption, DemoOption, settings_from
 from llmcouncil.config import Settings, check_settings, is_demo
 from llmcouncil.errors import ConfigError
 from llmcouncil.privacy.settings import find_ner_model
+
+if TYPE_CHECKING:
+    import uvicorn
 
 config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True)
 db_app = typer.Typer(help="Manage the database.", no_args_is_help=True)
@@ -27,11 +29,10 @@ def serve(
     demo: DemoOption = False,
 ) -> None:
     """Start the HTTP server (API, /v1, /mcp, /metrics, web UI, docs at /docs)."""
-    import uvicorn
     from opentelemetry import trace
 
     from llmcouncil.api.app import create_app
-    from llmcouncil.api.drain import Drain, DrainingServer
+    from llmcouncil.api.drain import Drain, DrainingServer, bind_listener
     from llmcouncil.observability.logging import setup_logging
     from llmcouncil.observability.metrics import check_multiprocess_dir
     from llmcouncil.observability.tracing import tracer_provider_from_env
@@ -47,16 +48,7 @@ def serve(
     app = create_app(settings, tracer_provider=provider, server_process=True)
     drain = Drain(bound=settings.instances.drain, handover=settings.instances.handover)
     app.state.drain = drain  # /readyz answers 503 while it drains
-    server_config = uvicorn.Config(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level.lower(),
-        log_config=None,  # our handler formats uvicorn's lines too
-        access_log=False,  # the request middleware writes the access log
-        timeout_graceful_shutdown=5,
-        backlog=2048,
-    )
+    server_config = uvicorn_config(app, settings)
     server = DrainingServer(
         server_config,
         drain=drain,
@@ -157,3 +149,20 @@ def db_upgrade(config: ConfigOption = None) -> None:
 
     revision = asyncio.run(run())
     _out.print(f"database is at revision {revision}")
+
+
+def uvicorn_config(app: Any, settings: Settings) -> uvicorn.Config:
+    """How ``council serve`` runs the app under uvicorn."""
+    import uvicorn
+
+    return uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        log_config=None,  # our handler formats uvicorn's lines too
+        access_log=False,  # the request middleware writes the access log
+        timeout_graceful_shutdown=5,
+        timeout_keep_alive=settings.keep_alive,  # the balancer closes idle ones first
+        backlog=2048,
+    )
