@@ -2,6 +2,11 @@
 
 Exit codes: 1 a council or upstream failure, 2 bad usage or configuration, 3 not found,
 4 database unavailable.
+
+Every command line imports every command's module (Typer builds the whole tree, even for
+``--help``), so those modules import at their top only what their options need, and the rest
+(the store, the run machinery, the reports, Presidio under the privacy guard) inside the
+commands that use it: ``council conversations list`` does not pay for ``council ask``.
 """
 
 from __future__ import annotations

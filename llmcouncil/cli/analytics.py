@@ -8,21 +8,20 @@ import csv
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from llmcouncil.analytics import service
-from llmcouncil.analytics.queries import AnalyticsFilter
-from llmcouncil.analytics.recording import rebuild_figures
 from llmcouncil.cli.common import ConfigOption, settings_from
 from llmcouncil.errors import ValidationFailedError
-from llmcouncil.store.database import create_engine, upgrade
-from llmcouncil.store.repository import Store
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from llmcouncil.analytics.queries import AnalyticsFilter
 
 analytics_app = typer.Typer(
     help="How every model judges and is judged, across runs.", no_args_is_help=True
@@ -40,6 +39,8 @@ AsCsv = Annotated[bool, typer.Option("--csv")]
 
 
 def _on_engine(config: ConfigOption, work: Callable[[AsyncEngine], Awaitable[T]]) -> T:
+    from llmcouncil.store.database import create_engine, upgrade
+
     settings = settings_from(config)
 
     async def run() -> T:
@@ -66,6 +67,8 @@ def _moment(text: str | None, option: str) -> datetime | None:
 def _filter(
     preset: str | None, model: str | None, since: str | None, until: str | None, user: str | None
 ) -> AnalyticsFilter:
+    from llmcouncil.analytics.queries import AnalyticsFilter
+
     return AnalyticsFilter(
         preset=preset,
         model=model,
@@ -161,6 +164,8 @@ def models(
     config: ConfigOption = None,
 ) -> None:
     """Per model as answerer: strength from peers and from people, win and top rates."""
+    from llmcouncil.analytics import service
+
     wanted = _filter(preset, model, since, until, user)
     report = _on_engine(config, lambda e: service.models(e, wanted))
     _emit(
@@ -193,6 +198,8 @@ def reviewers(
     config: ConfigOption = None,
 ) -> None:
     """Per model as reviewer: position, self and length bias, agreement, parse failures."""
+    from llmcouncil.analytics import service
+
     wanted = _filter(preset, model, since, until, user)
     report = _on_engine(config, lambda e: service.reviewers(e, wanted))
     _emit(
@@ -226,6 +233,8 @@ def agreement(
     config: ConfigOption = None,
 ) -> None:
     """People against the council, and which reviewers agree with people most."""
+    from llmcouncil.analytics import service
+
     wanted = _filter(preset, model, since, until, user)
     report = _on_engine(config, lambda e: service.agreement(e, wanted))
     if not as_json:
@@ -256,6 +265,8 @@ def costs(
     config: ConfigOption = None,
 ) -> None:
     """Calls, tokens, cost and latency per model and role."""
+    from llmcouncil.analytics import service
+
     wanted = _filter(preset, model, since, until, user)
     report = _on_engine(config, lambda e: service.costs(e, wanted))
     _emit(
@@ -283,5 +294,8 @@ def rebuild(
     config: ConfigOption = None,
 ) -> None:
     """Recompute the per-run figures of ended runs (for runs settled before analytics)."""
+    from llmcouncil.analytics.recording import rebuild_figures
+    from llmcouncil.store.repository import Store
+
     done = _on_engine(config, lambda e: rebuild_figures(Store(e), only_missing=missing))
     _out.print(f"figures written for {done} run(s)")

@@ -12,7 +12,6 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console, Group
 from rich.live import Live
-from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.table import Table
 
@@ -20,7 +19,6 @@ from llmcouncil.cli.ask_context import attach_files, check_options, conversation
 from llmcouncil.cli.common import ConfigOption, DemoOption, settings_from
 from llmcouncil.cli.peer_ranking import peer_ranking
 from llmcouncil.council.events import CouncilEvent, EventType
-from llmcouncil.council.transcript import result_payload
 
 _out = Console(highlight=False)
 _err = Console(stderr=True, highlight=False)
@@ -172,6 +170,7 @@ async def _ask(
 ) -> dict[str, Any]:
     from llmcouncil.api.runtime import Runtime
     from llmcouncil.council.spec import resolve_council
+    from llmcouncil.council.transcript import result_payload
 
     resolve_council(
         settings, preset=preset, members=members, chairman=chairman, mode=mode, rounds=rounds
@@ -215,6 +214,8 @@ async def _ask(
 
 
 def _print_result(payload: dict[str, Any]) -> None:
+    from rich.markdown import Markdown
+
     for error in payload.get("errors", []):
         _err.print(
             f"[red]✗ {error['model']}[/] (stage {error['stage']}, {error['kind']}): "

@@ -7,18 +7,19 @@ import json
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from llmcouncil.api.governance import Governance
 from llmcouncil.audit.chain import AuditEntry
-from llmcouncil.audit.log import AuditFilter, chain_key
 from llmcouncil.audit.verify import Anchor, ChainReport, verify_chain
 from llmcouncil.cli.common import ConfigOption, settings_from
 from llmcouncil.cli.governance import cli_actor, with_governance
 from llmcouncil.errors import ValidationFailedError
+
+if TYPE_CHECKING:
+    from llmcouncil.api.governance import Governance
 
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 _out = Console(highlight=False)
@@ -61,6 +62,8 @@ def verify(
     """Check every record's hash and link; exit 1 and say where, when something was changed."""
     wanted = _anchor(anchor)
     if file is not None:
+        from llmcouncil.audit.log import chain_key
+
         key = chain_key(settings_from(config).audit)
         report: ChainReport = asyncio.run(verify_chain(_read_file(file), key=key, anchor=wanted))
     else:
@@ -86,6 +89,8 @@ def export(
     since: Annotated[str | None, typer.Option(help="ISO time (UTC), inclusive.")] = None,
 ) -> None:
     """Write the log as JSON Lines, oldest first, with both hashes of every record."""
+    from llmcouncil.audit.log import AuditFilter
+
     filters = AuditFilter(action=action, since=since)
 
     async def work(governance: Governance) -> int:

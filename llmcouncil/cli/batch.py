@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -21,14 +21,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsed
 from rich.progress import Progress as Bar
 from rich.table import Table
 
-from llmcouncil.batches.export import item_row, render
-from llmcouncil.batches.repository import ACTIVE, Batch, BatchItem
-from llmcouncil.batches.service import KIND, BatchPlan, BatchService
 from llmcouncil.cli.common import ConfigOption, DemoOption, settings_from
 from llmcouncil.config import Settings
 from llmcouncil.errors import ValidationFailedError
-from llmcouncil.evaluation.dataset import load_dataset
 from llmcouncil.presets.settings import ModeName
+
+if TYPE_CHECKING:
+    from llmcouncil.batches.repository import Batch, BatchItem
+    from llmcouncil.batches.service import BatchPlan, BatchService
 
 _out = Console(highlight=False)
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -52,6 +52,10 @@ def batch_command(
     ] = False,
 ) -> None:
     """Ask the council every question of FILE, as one batch, and print the answers."""
+    from llmcouncil.batches.export import item_row, render
+    from llmcouncil.batches.service import BatchPlan
+    from llmcouncil.evaluation.dataset import load_dataset
+
     settings = settings_from(config, demo=demo or None)
     if (file is None) == (resume is None):
         raise ValidationFailedError("give a FILE of questions, or --resume ID")
@@ -89,6 +93,7 @@ async def _batch(
     settings: Settings, *, plan: BatchPlan | None, resume: str | None, holder: dict[str, str]
 ) -> tuple[Batch, list[BatchItem]]:
     from llmcouncil.api.runtime import Runtime
+    from llmcouncil.batches.service import KIND, BatchService
 
     runtime = await Runtime.start(settings)
     service = BatchService(runs=runtime.runs, store=runtime.store, settings=settings)
@@ -109,6 +114,8 @@ async def _batch(
 
 
 async def _watch(service: BatchService, batch: Batch) -> Batch:
+    from llmcouncil.batches.repository import ACTIVE
+
     with Bar(
         TextColumn("[bold]asking[/]"),
         BarColumn(),

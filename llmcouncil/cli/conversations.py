@@ -5,23 +5,17 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.markdown import Markdown
 from rich.table import Table
 
 from llmcouncil.cli.common import ConfigOption, settings_from
-from llmcouncil.council.transcript import (
-    conversation_markdown,
-    conversation_payload,
-    summary_payload,
-)
 from llmcouncil.errors import NotFoundError, ValidationFailedError
-from llmcouncil.privacy.keys import existing_vault_cipher
-from llmcouncil.store.database import create_engine, upgrade
-from llmcouncil.store.repository import ConversationDetail, Store
+
+if TYPE_CHECKING:
+    from llmcouncil.store.repository import ConversationDetail, Store
 
 conversations_app = typer.Typer(help="Stored conversations.", no_args_is_help=True)
 _out = Console(highlight=False)
@@ -29,6 +23,10 @@ T = TypeVar("T")
 
 
 def _with_store(config: Any, work: Callable[[Store], Awaitable[T]]) -> T:
+    from llmcouncil.privacy.keys import existing_vault_cipher
+    from llmcouncil.store.database import create_engine, upgrade
+    from llmcouncil.store.repository import Store
+
     settings = settings_from(config)
 
     async def run() -> T:
@@ -76,6 +74,8 @@ def list_conversations(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """List conversations, newest first."""
+    from llmcouncil.council.transcript import summary_payload
+
     summaries = _with_store(config, lambda s: s.list_conversations(query=search))
     rows = [summary_payload(s) for s in summaries]
     if as_json:
@@ -95,6 +95,10 @@ def list_conversations(
 @conversations_app.command("show")
 def show(conversation_id: str, config: ConfigOption = None) -> None:
     """Print a conversation with its answers, ranking and errors (a unique id prefix will do)."""
+    from rich.markdown import Markdown
+
+    from llmcouncil.council.transcript import conversation_markdown
+
     detail = _with_store(config, lambda s: _detail_by_prefix(s, conversation_id))
     _out.print(Markdown(conversation_markdown(detail)))
 
@@ -119,6 +123,8 @@ def export(
     format: Annotated[str, typer.Option("--format", "-f", help="md or json")] = "md",
 ) -> None:
     """Write a conversation to stdout as Markdown or JSON (a unique id prefix will do)."""
+    from llmcouncil.council.transcript import conversation_markdown, conversation_payload
+
     if format not in ("md", "json"):
         raise typer.BadParameter("format must be md or json", param_hint="--format")
     detail = _with_store(config, lambda s: _detail_by_prefix(s, conversation_id))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -29,17 +29,9 @@ from rich.table import Table
 from llmcouncil.cli.common import ConfigOption, DemoOption, settings_from
 from llmcouncil.config import Settings
 from llmcouncil.errors import ValidationFailedError
-from llmcouncil.evaluation import (
-    EvaluationHarness,
-    EvaluationPlan,
-    EvaluationStore,
-    Progress,
-    load_dataset,
-    starter_dataset,
-)
-from llmcouncil.evaluation.dataset import EvalItem
-from llmcouncil.evaluation.html import render_html
-from llmcouncil.evaluation.strategies import DEFAULT_STRATEGIES
+
+if TYPE_CHECKING:
+    from llmcouncil.evaluation import EvalItem, EvaluationPlan, Progress
 
 _out = Console(highlight=False)
 _err = Console(stderr=True, highlight=False)
@@ -82,6 +74,10 @@ def eval_command(
     ] = None,
 ) -> None:
     """Evaluate the council against other strategies on a dataset, judged by a panel."""
+    from llmcouncil.evaluation import EvaluationPlan
+    from llmcouncil.evaluation.html import render_html
+    from llmcouncil.evaluation.strategies import DEFAULT_STRATEGIES
+
     settings = settings_from(config, demo=demo or None)
     if resume is None and dataset is None:
         raise ValidationFailedError("give a DATASET (a file, or 'starter'), or --resume ID")
@@ -114,6 +110,8 @@ def eval_command(
 
 
 def _items(dataset: str) -> list[EvalItem]:
+    from llmcouncil.evaluation import load_dataset, starter_dataset
+
     if dataset == "starter":
         return starter_dataset()
     return load_dataset(Path(dataset))
@@ -123,6 +121,7 @@ async def _evaluate(
     settings: Settings, *, plan: EvaluationPlan | None, resume: str | None, holder: dict[str, str]
 ) -> dict[str, Any]:
     from llmcouncil.api.runtime import Runtime
+    from llmcouncil.evaluation import EvalItem, EvaluationHarness, EvaluationStore
 
     runtime = await Runtime.start(settings)
     try:

@@ -10,13 +10,13 @@ import asyncio
 import getpass
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from llmcouncil.api.governance import Governance
 from llmcouncil.audit.chain import Actor
 from llmcouncil.cli.common import settings_from
-from llmcouncil.store.database import create_engine, upgrade
-from llmcouncil.store.repository import Store
+
+if TYPE_CHECKING:
+    from llmcouncil.api.governance import Governance
 
 T = TypeVar("T")
 
@@ -30,6 +30,10 @@ def cli_actor() -> Actor:
 
 
 def with_governance(config: Path | None, work: Callable[[Governance], Awaitable[T]]) -> T:
+    from llmcouncil.api.governance import Governance
+    from llmcouncil.store.database import create_engine, upgrade
+    from llmcouncil.store.repository import Store
+
     settings = settings_from(config)
 
     async def run() -> T:

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from llmcouncil.api.governance import Governance
-from llmcouncil.auth.accounts import key_public
-from llmcouncil.auth.service import IssuedKey
-from llmcouncil.auth.tables import ApiKeyRow
 from llmcouncil.cli.common import ConfigOption
 from llmcouncil.cli.governance import cli_actor, with_governance
 from llmcouncil.cli.users import find_user
 from llmcouncil.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from llmcouncil.api.governance import Governance
+    from llmcouncil.auth.service import IssuedKey
+    from llmcouncil.auth.tables import ApiKeyRow
 
 keys_app = typer.Typer(help="API keys (Authorization: Bearer …).", no_args_is_help=True)
 _out = Console(highlight=False)
@@ -60,6 +61,7 @@ def list_keys(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """List keys (never their secrets)."""
+    from llmcouncil.auth.accounts import key_public
 
     async def work(governance: Governance) -> list[ApiKeyRow]:
         owner = (await find_user(governance, username)).id if username else None

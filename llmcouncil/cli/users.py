@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from llmcouncil.api.governance import Governance
-from llmcouncil.auth.accounts import user_public
 from llmcouncil.auth.settings import ROLES
-from llmcouncil.auth.tables import UserRow
 from llmcouncil.cli.common import ConfigOption
 from llmcouncil.cli.governance import cli_actor, with_governance
 from llmcouncil.errors import NotFoundError, ValidationFailedError
+
+if TYPE_CHECKING:
+    from llmcouncil.api.governance import Governance
+    from llmcouncil.auth.tables import UserRow
 
 users_app = typer.Typer(help="User accounts (roles: admin, member, auditor).", no_args_is_help=True)
 _out = Console(highlight=False)
@@ -83,6 +84,8 @@ def list_users(
     config: ConfigOption = None, as_json: Annotated[bool, typer.Option("--json")] = False
 ) -> None:
     """List accounts."""
+    from llmcouncil.auth.accounts import user_public
+
     users = with_governance(config, lambda g: g.auth.store.list_users())
     rows = [user_public(u) for u in users]
     if as_json:

@@ -9,22 +9,18 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
-from sqlalchemy import select
 
-from llmcouncil.audit.log import AuditLog, chain_key
 from llmcouncil.cli.common import ConfigOption, settings_from
 from llmcouncil.cli.governance import cli_actor
 from llmcouncil.errors import NotFoundError, ValidationFailedError
-from llmcouncil.feedback.schemas import VotePublic
-from llmcouncil.feedback.service import LOCAL_VOTER, Ballot, FeedbackService, VoteView
-from llmcouncil.store import transactions
-from llmcouncil.store.database import create_engine, upgrade
-from llmcouncil.store.repository import Store
-from llmcouncil.store.tables import RUNS
+
+if TYPE_CHECKING:
+    from llmcouncil.feedback.service import FeedbackService, VoteView
+    from llmcouncil.store.repository import Store
 
 _out = Console(highlight=False)
 T = TypeVar("T")
@@ -33,6 +29,11 @@ T = TypeVar("T")
 def _with_feedback(
     config: ConfigOption, work: Callable[[Store, FeedbackService], Awaitable[T]]
 ) -> T:
+    from llmcouncil.audit.log import AuditLog, chain_key
+    from llmcouncil.feedback.service import FeedbackService
+    from llmcouncil.store.database import create_engine, upgrade
+    from llmcouncil.store.repository import Store
+
     settings = settings_from(config)
 
     async def run() -> T:
@@ -48,6 +49,11 @@ def _with_feedback(
 
 
 async def _run_id(store: Store, given: str) -> str:
+    from sqlalchemy import select
+
+    from llmcouncil.store import transactions
+    from llmcouncil.store.tables import RUNS
+
     ids = await transactions.read(
         store.engine,
         lambda c: [
@@ -64,6 +70,8 @@ async def _run_id(store: Store, given: str) -> str:
 
 
 def _show(view: VoteView, as_json: bool) -> None:
+    from llmcouncil.feedback.schemas import VotePublic
+
     public = VotePublic.of(view)
     if as_json:
         _out.print_json(public.model_dump_json())
@@ -109,6 +117,8 @@ def vote(
     config: ConfigOption = None,
 ) -> None:
     """Vote on a run: the answer you preferred (or your ranking), and your rating."""
+    from llmcouncil.feedback.service import LOCAL_VOTER, Ballot
+
     if rating is not None and rating not in ("up", "down"):
         raise ValidationFailedError("--rating is up or down")
     ballot = Ballot(

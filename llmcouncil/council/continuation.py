@@ -11,16 +11,17 @@ display. Only a finished run's answers continue.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llmcouncil.council.spec import CouncilSpec
-from llmcouncil.council.stage_calls import reasoning_for
 from llmcouncil.council.synthesis import read_structure
 from llmcouncil.errors import ConflictError, NotFoundError, ValidationFailedError
 from llmcouncil.providers.base import ChatMessage
 from llmcouncil.records import CallRecord, RunStatus, Stage
-from llmcouncil.resilience.calls import CallPlan, ModelCaller
 from llmcouncil.store.repository import Store
+
+if TYPE_CHECKING:
+    from llmcouncil.resilience.calls import ModelCaller
 
 CONTINUE_PROMPT = (
     "Your answer above was cut off by the length limit. Continue it exactly where it stopped: "
@@ -72,6 +73,11 @@ async def continue_answer(
 ) -> dict[str, Any]:
     """Continue ``model``'s cut answer in ``stage`` (1 or 3) of a finished run; the answer as
     it now reads: ``{"stage", "model", "response", "finish_reason", "usage"}``."""
+    # The call machinery (providers, aiohttp) is imported here, not with ``joined``: every
+    # transcript reads that, and ``council conversations`` never calls a model.
+    from llmcouncil.council.stage_calls import reasoning_for
+    from llmcouncil.resilience.calls import CallPlan
+
     if stage not in (Stage.ANSWERS, Stage.FINAL):
         raise ValidationFailedError("only an answer (stage 1) or the final answer (3) continues")
     detail = await store.get_run(run_id)

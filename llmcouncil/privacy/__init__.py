@@ -3,8 +3,9 @@ the user. ``PrivacyGuard`` applies a preset's policy; ``PiiVault`` holds one con
 placeholders (encrypted at rest by ``VaultCipher``; the store keeps only the sealed token);
 ``restore_value`` puts the originals back in what the requesting user sees. See docs/PRIVACY.md.
 
-Kept light: Presidio is imported by ``detector``/``policy`` only, so configuration can import
-this package.
+Kept light: Presidio (and spaCy under it) is imported only when a detector is built
+(``detector.PiiDetector``, with ``recognizers`` and ``candidates``), so configuration and every
+command that scans no text can import this package and ``policy``.
 """
 
 from llmcouncil.privacy.entities import SECRET_ENTITIES, label_for

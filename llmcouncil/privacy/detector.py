@@ -10,6 +10,11 @@ is loaded or downloaded and names and places are *not* detected; with a spaCy mo
 
 Values wrapped over two lines (a card or IBAN in OCR output, an e-mail broken after its "@") are
 rejoined before the analysis, and the findings mapped back to the original offsets.
+
+Presidio (and spaCy under it: most of a second of CPU) is imported when a detector is built, not
+with this module, which the run machinery and the documents import for ``Finding`` and the
+guard: a process that scans no text (``council conversations list``, ``users``, ``--help``)
+does not pay for it.
 """
 
 from __future__ import annotations
@@ -20,28 +25,15 @@ import re
 import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
-from presidio_analyzer import predefined_recognizers as predefined
-from presidio_analyzer.nlp_engine import (
-    NerModelConfiguration,
-    NlpEngine,
-    NoOpNlpEngine,
-    SpacyNlpEngine,
-)
-
-from llmcouncil.privacy.candidates import CandidateGate
 from llmcouncil.privacy.entities import NER_ENTITIES, SECRET_ENTITIES
-from llmcouncil.privacy.recognizers import (
-    CandidatePhoneRecognizer,
-    NhsWithContextRecognizer,
-    OfflineEmailRecognizer,
-    PublicIpRecognizer,
-    SecretRecognizer,
-    in_pan_recognizer,
-)
 from llmcouncil.privacy.scanning import windowed
 from llmcouncil.privacy.settings import find_ner_model
+
+if TYPE_CHECKING:
+    from presidio_analyzer import EntityRecognizer
+    from presidio_analyzer.nlp_engine import NlpEngine
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +41,17 @@ LANGUAGE = "en"
 
 
 def pattern_recognizers() -> list[EntityRecognizer]:
+    from presidio_analyzer import predefined_recognizers as predefined
+
+    from llmcouncil.privacy.recognizers import (
+        CandidatePhoneRecognizer,
+        NhsWithContextRecognizer,
+        OfflineEmailRecognizer,
+        PublicIpRecognizer,
+        SecretRecognizer,
+        in_pan_recognizer,
+    )
+
     # Country recognizers default to their country's language; we analyse every text as "en".
     en = LANGUAGE
     return [
@@ -95,6 +98,8 @@ class NerStatus:
 
 
 def _spacy_engine(model: str) -> NlpEngine:
+    from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
+
     config = NerModelConfiguration(
         labels_to_ignore=["DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"]
     )
@@ -138,6 +143,12 @@ class PiiDetector:
     """Presidio's analyzer with our recognizers; build it once (``shared_detector``)."""
 
     def __init__(self, *, ner_model: str = "auto", score_threshold: float = 0.35) -> None:
+        from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+        from presidio_analyzer.nlp_engine import NoOpNlpEngine
+        from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+
+        from llmcouncil.privacy.candidates import CandidateGate
+
         model, message = find_ner_model(ner_model)
         engine: NlpEngine | None = None
         if model is not None:
@@ -156,9 +167,7 @@ class PiiDetector:
         for recognizer in pattern_recognizers():
             registry.add_recognizer(recognizer)
         if model is not None:
-            registry.add_recognizer(
-                predefined.SpacyRecognizer(supported_entities=list(NER_ENTITIES))
-            )
+            registry.add_recognizer(SpacyRecognizer(supported_entities=list(NER_ENTITIES)))
         self._analyzer = AnalyzerEngine(
             registry=registry,
             nlp_engine=engine,
