@@ -287,10 +287,14 @@ def test_keyboard_only(page: Page, sim: CouncilServer) -> None:
     page.keyboard.type("Keyboard question")
     page.keyboard.press("Enter")
     turn = page.locator("article.turn--assistant").first
-    wait_finished(turn)
-    # Arrow keys move between the members' tabs.
+    # A member's tab, focused while the run streams (the simulator answers in 700 ms a call),
+    # keeps the focus when the run ends and its stored turn replaces the live one.
     first_tab = stage1(turn).get_by_role("tab").first
     first_tab.focus()
+    wait_finished(turn)
+    expect(turn).not_to_have_attribute("data-live", "true")  # the stored turn, in its place
+    expect(first_tab).to_be_focused()
+    # Arrow keys move between the members' tabs.
     page.keyboard.press("ArrowRight")
     expect(stage1(turn).get_by_role("tab").nth(1)).to_be_focused()
     expect(stage1(turn).get_by_role("tab").nth(1)).to_have_attribute("aria-selected", "true")

@@ -49,6 +49,7 @@ export function AssistantTurn({
       aria-busy={running}
       data-run-id={run.runId ?? undefined}
       data-status={run.status}
+      data-live={live ? 'true' : undefined}
     >
       <header className="turn__head">
         <span className="turn__who">Council</span>

@@ -103,34 +103,61 @@ export function Chat({
     end.current?.scrollIntoView({ block: 'end' });
   }, [turnStarted]);
 
+  // One list, each turn keyed: when a run ends and its stored turn replaces the live one, it
+  // takes the live turn's key, so React keeps the elements, and the focus a keyboard user has
+  // in them. The live turn's key is fixed when it starts (its run's id comes with a later
+  // event, and a key that changed then would rebuild it mid-run).
+  const liveKey = useRef<{ key: string; runId: string | null } | null>(null);
+  const keyOfRun = useRef(new Map<string, string>());
+  const liveCount = useRef(0);
+  if (liveHere && liveHere.content !== null) {
+    if (liveKey.current === null) liveKey.current = { key: `a-live-${++liveCount.current}`, runId: null };
+    const runId = liveHere.run.runId;
+    if (runId && liveKey.current.runId === null) {
+      liveKey.current.runId = runId;
+      keyOfRun.current.set(runId, liveKey.current.key);
+    }
+  } else {
+    liveKey.current = null;
+  }
+  const keyOf = (runId: string | null, i: number) => (runId && keyOfRun.current.get(runId)) || `a-${runId ?? i}`;
+  const turns: ReactNode[] = messages.map((m, i) => {
+    if (m.role === 'user') return <UserTurn key={`u-${m.id}-${i}`} content={m.content} />;
+    if (isSeeded(m)) return <SeededTurn key={`s-${m.run_id}-${i}`} text={m.stage3?.response ?? ''} />;
+    const run = stored[i]!;
+    if (liveHere && liveHere.retryOf && liveHere.retryOf === run.runId) {
+      return <AssistantTurn key={`a-${run.runId}`} run={liveHere.run} live stopping={liveHere.stopping} canRetry={false} onRetry={() => undefined} />;
+    }
+    return (
+      <AssistantTurn
+        key={keyOf(run.runId, i)}
+        run={run}
+        live={false}
+        canRetry={!live && i === lastAssistant && RETRYABLE.has(run.status)}
+        onRetry={() => onRetry(run)}
+        conversationId={conversation?.id}
+      />
+    );
+  });
+  if (liveHere && liveHere.content !== null && liveKey.current) {
+    turns.push(
+      <UserTurn key={`u-${liveKey.current.key}`} content={liveHere.content} />,
+      <AssistantTurn
+        key={liveKey.current.key}
+        run={liveHere.run}
+        live
+        stopping={liveHere.stopping}
+        canRetry={false}
+        onRetry={() => undefined}
+      />,
+    );
+  }
+
   return (
     <div className="chat" ref={scroller}>
       <div className="chat__inner">
         {header}
-        {messages.map((m, i) => {
-          if (m.role === 'user') return <UserTurn key={`u-${m.id}-${i}`} content={m.content} />;
-          if (isSeeded(m)) return <SeededTurn key={`s-${m.run_id}-${i}`} text={m.stage3?.response ?? ''} />;
-          const run = stored[i]!;
-          if (liveHere && liveHere.retryOf && liveHere.retryOf === run.runId) {
-            return <AssistantTurn key={`a-${run.runId}`} run={liveHere.run} live stopping={liveHere.stopping} canRetry={false} onRetry={() => undefined} />;
-          }
-          return (
-            <AssistantTurn
-              key={`a-${run.runId ?? i}`}
-              run={run}
-              live={false}
-              canRetry={!live && i === lastAssistant && RETRYABLE.has(run.status)}
-              onRetry={() => onRetry(run)}
-              conversationId={conversation?.id}
-            />
-          );
-        })}
-        {liveHere && liveHere.content !== null && (
-          <>
-            <UserTurn content={liveHere.content} />
-            <AssistantTurn run={liveHere.run} live stopping={liveHere.stopping} canRetry={false} onRetry={() => undefined} />
-          </>
-        )}
+        {turns}
         <div ref={end} />
       </div>
     </div>
