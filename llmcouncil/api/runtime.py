@@ -45,6 +45,7 @@ from llmcouncil.store.database import create_engine, upgrade
 from llmcouncil.store.instances import Heartbeat, InstanceRegistry
 from llmcouncil.store.repository import Store
 from llmcouncil.store.tables import utcnow
+from llmcouncil.usage.background import BackgroundCharges
 
 log = logging.getLogger("llmcouncil")
 
@@ -144,7 +145,8 @@ class Runtime:
                 await uploads.recover()  # the uploads a stopped server left processing
             pipeline = CouncilPipeline(store=store, caller=caller, settings=settings)
             governance = await Governance.start(settings, engine=engine, store=store)
-            summaries.payer = governance.usage  # the owner's ledger and budgets
+            # The owner's ledger and budgets, and the audit log.
+            summaries.payer = BackgroundCharges(governance.usage, governance.audit)
             weights = ReviewerWeights(engine, settings.reviewer_weighting)
             # Every run's events go to its Redis stream, so any instance can follow it live
             # (api/live_streams.py); without Redis nothing is published.

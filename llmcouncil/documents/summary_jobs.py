@@ -11,9 +11,10 @@ default ``on_demand``, where only runs write them.
 The calls are those a run would make (``summaries.ChapterSummaries``: the conversation's
 preset's title model, then its chairman, through the ``ModelCaller`` with its retries,
 fallbacks and breakers), on the stored, redacted text. They belong to no run, so the job
-charges them itself, through the ``SummaryPayer`` the wiring hands it (``usage``: the
-ledger and budgets of the conversation's owner): it asks admission first, and a hard budget
-used up leaves the summaries to the runs, which the same budget governs. Idempotent: a job
+charges them itself, through the ``SummaryPayer`` the wiring hands it
+(``usage/background.py``: the ledger and budgets of the conversation's owner, and the audit
+log): it asks admission first, and a hard budget used up leaves the summaries to the runs,
+which the same budget governs. Idempotent: a job
 delivered twice finds the summaries made and makes none; a summary is stored only over none
 (``DocumentStore.save_summaries``), so a run summarising the same chapter meanwhile costs one
 more call but changes nothing stored.

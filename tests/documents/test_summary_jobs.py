@@ -17,6 +17,8 @@ from files import chapter_text, make_epub
 from sqlalchemy import select
 from support import LiveServer
 
+from llmcouncil.audit.chain import AuditEntry
+from llmcouncil.audit.log import AuditFilter
 from llmcouncil.config import Settings
 from llmcouncil.documents.settings import DocumentSettings
 from llmcouncil.documents.summaries import SUMMARY_MARKER
@@ -53,6 +55,11 @@ async def _book(server: LiveServer, chapters: int = 4) -> tuple[str, str]:
     return conversation.id, attached.document.id
 
 
+async def _audited(server: LiveServer) -> list[AuditEntry]:
+    audit = server.runtime.governance.audit
+    return await audit.query(AuditFilter(action="document.summaries"))
+
+
 def _summary_requests(sim: SimServer) -> list[Any]:
     return [r for r in sim.requests if SUMMARY_MARKER in r.messages[-1]["content"]]
 
@@ -85,6 +92,11 @@ async def test_a_book_is_summarised_in_the_background_and_charged_to_its_owner(
     assert all(r.cost > 0 and r.cost_source in ("upstream", "price_table") for r in records)
     by_user = await server.runtime.governance.usage.summary(group_by="user")
     assert [(row["id"], row["calls"]) for row in by_user] == [(OWNER, 3)]
+    # Audited as a run is: where the document's text went, and what it cost.
+    (audited,) = await _audited(server)
+    assert (audited.outcome, audited.target, audited.actor.name) == ("success", doc, "system")
+    assert audited.details["owner"] == OWNER and audited.details["models"] == [TITLE_MODEL]
+    assert audited.details["calls"] == 3 and audited.details["cost"] > 0
 
     # Delivered again, the job finds every summary made.
     assert await server.runtime.summary_jobs.run(doc) == 0
@@ -122,6 +134,8 @@ async def test_an_owner_whose_budget_is_used_up_leaves_the_summaries_to_the_runs
     sim.clear_requests()
     cid, doc = await _book(server)
     assert _summary_requests(sim) == [] and await _ledger(server) == []
+    (refused,) = await _audited(server)
+    assert (refused.outcome, refused.details["reason"]) == ("refused", "budget_exceeded")
     stored = await server.runtime.document_uploads.service.documents.get(cid, doc, sections=True)
     assert [s.summary for s in stored.sections or [] if s.level == 1] == [None] * 4
 
