@@ -27,9 +27,14 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from llmcouncil.config import Settings
-from llmcouncil.documents.repository import StoredDocument
+from llmcouncil.documents.repository import StoredDocument, StoredSection
 from llmcouncil.documents.service import DocumentService
-from llmcouncil.documents.summaries import chapters_before_the_last, summary_writer
+from llmcouncil.documents.summaries import (
+    ChapterSummaries,
+    SummaryModel,
+    chapters_before_the_last,
+    summary_writer,
+)
 from llmcouncil.errors import BudgetExceededError, NotFoundError
 from llmcouncil.jobs.queue import JobQueue
 from llmcouncil.records import CallRecord
@@ -38,6 +43,8 @@ from llmcouncil.store.tables import ConversationRow
 log = logging.getLogger(__name__)
 
 KIND = "summaries"
+# Chapters summarised, stored and charged at a time (four rounds of the summaries' concurrency).
+CHUNK = 12
 
 
 class SummaryPayer(Protocol):
@@ -100,16 +107,32 @@ class SummaryJobs:
         preset = conversation.preset if conversation.preset in self.settings.presets else None
         chairman = conversation.chairman or self.settings.preset(preset).chairman
         writer = summary_writer(self.settings, conversation.preset, chairman=chairman)
-        admission = None
-        if self.payer is not None:
+        made = 0
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start : start + CHUNK]
             try:
-                admission = await self.payer.admit(user_id=conversation.user_id, key_id=None)
+                made += await self._summarise(summaries, chunk, conversation, document_id, writer)
             except BudgetExceededError as exc:
                 log.info("summaries of document %s left to runs: %s", document_id, exc.message)
-                return 0
+                break
+        return made
+
+    async def _summarise(
+        self,
+        summaries: ChapterSummaries,
+        chunk: Sequence[tuple[StoredSection, str]],
+        conversation: ConversationRow,
+        document_id: str,
+        writer: SummaryModel,
+    ) -> int:
+        """One chunk admitted, summarised, stored and charged: a job stopped mid-book keeps what
+        it paid for, and a budget used up stops it at the next chunk."""
+        admission = None
+        if self.payer is not None:
+            admission = await self.payer.admit(user_id=conversation.user_id, key_id=None)
         try:
-            outcome = await summaries.summarise(wanted, writer=writer)
-            await service.documents.save_summaries(outcome.made)
+            outcome = await summaries.summarise(chunk, writer=writer)
+            await self.service.documents.save_summaries(outcome.made)
         except BaseException:
             if self.payer is not None and admission is not None:
                 await self.payer.release(admission)

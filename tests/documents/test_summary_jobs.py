@@ -20,6 +20,7 @@ from support import LiveServer
 from llmcouncil.audit.chain import AuditEntry
 from llmcouncil.audit.log import AuditFilter
 from llmcouncil.config import Settings
+from llmcouncil.documents import summary_jobs
 from llmcouncil.documents.settings import DocumentSettings
 from llmcouncil.documents.summaries import SUMMARY_MARKER
 from llmcouncil.documents.summary_jobs import KIND
@@ -156,3 +157,24 @@ async def test_by_default_only_runs_write_summaries(
     sim.clear_requests()
     await _book(on_demand)
     assert _summary_requests(sim) == []
+
+
+async def test_a_long_book_is_summarised_stored_and_charged_chunk_by_chunk(
+    server: LiveServer, sim: SimServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each chunk of chapters is admitted, stored and charged before the next is asked, so a
+    job stopped mid-book keeps (and has paid for) what it made."""
+    monkeypatch.setattr(summary_jobs, "CHUNK", 2)
+    sim.clear_requests()
+    cid, doc = await _book(server, chapters=4)  # chapters 1-2, then 3
+    assert len(_summary_requests(sim)) == 3
+    audited = await _audited(server)
+    assert sorted(a.details["calls"] for a in audited) == [1, 2]
+    assert len(await _ledger(server)) == 3
+    stored = await server.runtime.document_uploads.service.documents.get(cid, doc, sections=True)
+    assert [s.summary is not None for s in stored.sections or [] if s.level == 1] == [
+        True,
+        True,
+        True,
+        False,
+    ]
