@@ -69,7 +69,7 @@ function UsageTable({ report, group }: { report: UsageReport; group: UsageGroup 
         <tbody>
           {rows.map((r, i) => (
             <tr key={r.id ?? `${r.name}-${i}`}>
-              <td className="data-table__strong">{r.name ?? r.id ?? (group === 'key' ? 'no key (web UI)' : '–')}</td>
+              <td className="data-table__strong">{r.name ?? r.id ?? (group === 'key' ? 'no key (web UI)' : group === 'run' ? 'outside a run (background summaries)' : '–')}</td>
               <td className="num">{formatCount(r.runs)}</td>
               <td className="num">{formatCount(r.calls)}</td>
               <td className="num">{formatCount(r.prompt_tokens)}</td>
