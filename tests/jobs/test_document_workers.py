@@ -175,13 +175,16 @@ async def test_a_plain_upload_is_read_by_a_worker_while_its_request_waits(
 async def test_a_plain_upload_no_worker_reads_within_the_wait_is_answered_202(
     database_url: str, deploy: Deploy
 ) -> None:
-    documents = DocumentSettings(extraction="thread", upload_wait=0)
+    """The wait is ``documents.upload_wait`` (300 s here), or less when the client says so
+    (RFC 7240's ``Prefer: wait=N``)."""
+    documents = DocumentSettings(extraction="thread")
     deployment = await deploy(database_url=database_url, documents=documents)
     async with httpx.AsyncClient(base_url=deployment.server.base_url, timeout=60) as http:
         cid = (await http.post("/api/conversations", json={})).json()["id"]
         accepted = await http.post(
             f"/api/conversations/{cid}/documents",
             files={"file": ("lighthouse.md", BOOK, "text/markdown")},
+            headers={"Prefer": "wait=0"},
         )
         assert accepted.status_code == 202, accepted.text
         assert accepted.json()["status"] == "processing"

@@ -9,6 +9,7 @@ way, before anything is stored.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Header, Request, UploadFile
@@ -40,6 +41,7 @@ UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
     },
 }
 router = APIRouter(prefix="/api/conversations", tags=["documents"], responses=ERRORS)
+_WAIT = re.compile(r"(?:^|[,;\s])wait\s*=\s*(\d{1,6})\b", re.IGNORECASE)
 
 
 @router.post(
@@ -64,7 +66,10 @@ async def upload_document(
     _writable: WritableConversation,
     prefer: Annotated[
         str | None,
-        Header(description="`respond-async`: read the file in a background job (202)"),
+        Header(
+            description="`respond-async`: read the file in a background job (202); `wait=N`: "
+            "where workers read files, wait at most N seconds for the read"
+        ),
     ] = None,
 ) -> Any:
     service = await documents_of(request)
@@ -86,13 +91,15 @@ async def upload_document(
         )
         document, created = submitted.document, submitted.created
     elif uploads.by_workers:
+        asked = _WAIT.search(prefer or "")  # RFC 7240's wait=N: no longer than the client asks
+        wait = service.settings.upload_wait
         submitted = await read_by_worker(
             uploads,
             conversation_id,
             data,
             filename=filename,
             content_type=file.content_type,
-            wait=service.settings.upload_wait,
+            wait=min(wait, float(asked.group(1))) if asked else wait,
         )
         document, created = submitted.document, submitted.created
         background = document.status == PROCESSING  # not read within the wait: left to its job

@@ -5019,7 +5019,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description `respond-async`: read the file in a background job (202) */
+                /** @description `respond-async`: read the file in a background job (202); `wait=N`: where workers read files, wait at most N seconds for the read */
                 prefer?: string | null;
             };
             path: {
