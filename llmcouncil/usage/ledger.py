@@ -151,36 +151,20 @@ def record_run_calls(
     rows = session.execute(_UNRECORDED_OF_RUN, {"run_id": run_id}).all()
     user_id, key_id = attribution or run_attribution(session, run_id)
     now = utcnow()
-    records = []
-    for call in rows:
-        priced = call_cost(
+    records = [
+        _priced(
             settings,
+            _Where(call.id, run_id, call.conversation_id, call.user_id, call.api_key_id, None),
+            stage=call.stage,
             models=(call.answered_by, call.model),
-            prompt_tokens=call.prompt_tokens,
-            completion_tokens=call.completion_tokens,
+            tokens=(call.prompt_tokens, call.completion_tokens),
             upstream_cost=call.cost,
+            simulated=call.simulated,
+            now=now,
         )
-        records.append(
-            LedgerRecord(
-                model_call_id=call.id,
-                run_id=run_id,
-                conversation_id=call.conversation_id,
-                user_id=call.user_id,
-                api_key_id=call.api_key_id,
-                stage=call.stage,
-                model=call.answered_by or call.model,
-                prompt_tokens=call.prompt_tokens,
-                completion_tokens=call.completion_tokens,
-                cost=priced.cost,
-                cost_source=priced.source,
-                simulated=call.simulated,
-                created_at=now,
-            )
-        )
-    if records:
-        # One Core executemany, not an ORM flush: nobody reads the new rows' ids.
-        session.execute(_INSERT_RECORDS, [r._asdict() for r in records])
-    return Recorded(user_id=user_id, api_key_id=key_id, records=records)
+        for call in rows
+    ]
+    return _added(session, records, user_id=user_id, key_id=key_id)
 
 
 def record_background_calls(
@@ -195,36 +179,72 @@ def record_background_calls(
     """Add calls made outside a run (a document's chapter summaries), charged to ``user_id``
     (in the caller's transaction). A failed call is recorded too: an upstream may bill it."""
     now = utcnow()
-    records = []
-    for call in calls:
-        priced = call_cost(
+    records = [
+        _priced(
             settings,
+            _Where(None, None, conversation_id, user_id, None, document_id),
+            stage=call.stage,
             models=(call.answered_by, call.model),
-            prompt_tokens=call.usage.prompt_tokens,
-            completion_tokens=call.usage.completion_tokens,
+            tokens=(call.usage.prompt_tokens, call.usage.completion_tokens),
             upstream_cost=call.usage.cost,
+            simulated=call.simulated,
+            now=now,
         )
-        records.append(
-            LedgerRecord(
-                model_call_id=None,
-                run_id=None,
-                conversation_id=conversation_id,
-                user_id=user_id,
-                api_key_id=None,
-                stage=call.stage,
-                model=call.answered_by or call.model,
-                prompt_tokens=call.usage.prompt_tokens,
-                completion_tokens=call.usage.completion_tokens,
-                cost=priced.cost,
-                cost_source=priced.source,
-                simulated=call.simulated,
-                created_at=now,
-                document_id=document_id,
-            )
-        )
+        for call in calls
+    ]
+    return _added(session, records, user_id=user_id, key_id=None)
+
+
+class _Where(NamedTuple):
+    """Whose a ledger row is: a run's call, or a call made for a document outside a run."""
+
+    model_call_id: int | None
+    run_id: str | None
+    conversation_id: str
+    user_id: str | None
+    api_key_id: str | None
+    document_id: str | None
+
+
+def _priced(
+    settings: UsageSettings,
+    where: _Where,
+    *,
+    stage: int,
+    models: tuple[str | None, str],
+    tokens: tuple[int, int],
+    upstream_cost: float | None,
+    simulated: bool,
+    now: datetime,
+) -> LedgerRecord:
+    """One call's ledger row: ``models`` is (the model that answered, the one configured)."""
+    priced = call_cost(
+        settings,
+        models=models,
+        prompt_tokens=tokens[0],
+        completion_tokens=tokens[1],
+        upstream_cost=upstream_cost,
+    )
+    return LedgerRecord(
+        **where._asdict(),
+        stage=stage,
+        model=models[0] or models[1],
+        prompt_tokens=tokens[0],
+        completion_tokens=tokens[1],
+        cost=priced.cost,
+        cost_source=priced.source,
+        simulated=simulated,
+        created_at=now,
+    )
+
+
+def _added(
+    session: Session, records: list[LedgerRecord], *, user_id: str | None, key_id: str | None
+) -> Recorded:
     if records:
+        # One Core executemany, not an ORM flush: nobody reads the new rows' ids.
         session.execute(_INSERT_RECORDS, [r._asdict() for r in records])
-    return Recorded(user_id=user_id, api_key_id=None, records=records)
+    return Recorded(user_id=user_id, api_key_id=key_id, records=records)
 
 
 def unsettled_runs(session: Session) -> list[str]:
