@@ -2,22 +2,43 @@
 base64-encoded, rather than as a multipart upload.
 
 ``decode_inline`` turns a data URL or bare base64 into bytes, refusing bad base64 (400/422) and a
-file past the limit (413, judged on the encoded length before decoding). ``read_inline`` reads
-every file before anything is stored, so one bad file refuses the whole request; it returns
-what attaches them to the conversation once that is opened, before its run starts.
+file past the limit (413, judged on the encoded length before decoding). ``read_inline`` returns
+what attaches the files to the conversation the request opens, before its run starts; one bad
+file refuses the whole request and nothing of it is kept:
+
+* without ``council worker`` processes, every file is read in this process's reader before
+  anything is stored, and attached with what was read;
+* where workers read files, what can be judged without reading (size, count, type: 413, 422,
+  415) is refused before anything is stored; the files are then submitted to the workers once
+  the conversation exists, and waited for (``documents.upload_wait`` in all). A file a worker
+  refuses raises its reason, and the conversation that was opened for the request is deleted
+  with everything in it (``Runs.open_conversation``); files no worker has read by the end of
+  the wait raise 429 with ``Retry-After`` (the workers are busy or down), likewise keeping
+  nothing. The server's own processes read nothing.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import re
-from collections.abc import Awaitable, Callable, Sequence
+import time
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from llmcouncil.documents.formats import detect_kind
+from llmcouncil.documents.processing import FAILED, PROCESSING, DocumentUploads
 from llmcouncil.documents.service import DocumentService
-from llmcouncil.errors import ContentTooLargeError, CouncilError, ValidationFailedError
+from llmcouncil.documents.worker_reads import Clock, Sleep, failure_error, settled
+from llmcouncil.errors import (
+    ContentTooLargeError,
+    CouncilError,
+    OverloadedError,
+    ValidationFailedError,
+)
 
 _DATA_URL = re.compile(r"^data:(?P<media>[\w.+-]+/[\w.+-]+)?(?P<params>(;[^,;]*)*?);base64,", re.I)
 Attach = Callable[[str], Awaitable[None]]
@@ -65,9 +86,16 @@ def decode_inline(
     return data, media.lower() if media else None
 
 
-async def read_inline(service: DocumentService, files: Sequence[InlineFile]) -> Attach | None:
-    """Every file read now (a bad one is raised, naming it; nothing is stored); what attaches
-    them to a conversation. None when there are none."""
+async def read_inline(
+    service: DocumentService,
+    files: Sequence[InlineFile],
+    *,
+    uploads: DocumentUploads | None = None,
+    sleep: Sleep = asyncio.sleep,
+    clock: Clock = time.monotonic,
+) -> Attach | None:
+    """What attaches ``files`` to the conversation the request opens; None when there are
+    none. ``uploads``: the deployment's, whose workers read the files when it has them."""
     if not files:
         return None
     if len(files) > service.settings.max_documents:
@@ -75,16 +103,14 @@ async def read_inline(service: DocumentService, files: Sequence[InlineFile]) -> 
             f"{len(files)} files; a conversation holds at most "
             f"{service.settings.max_documents} (documents.max_documents)"
         )
+    if uploads is not None and uploads.by_workers:
+        return _read_by_workers(uploads, files, sleep=sleep, clock=clock)
     read = []
     for item in files:
-        try:
+        with _named(item):
             read.append(
                 await service.read(item.data, filename=item.filename, content_type=item.media_type)
             )
-        except CouncilError as exc:
-            exc.message = f"{item.where} ({item.filename}): {exc.message}"
-            exc.args = (exc.message,)
-            raise
 
     async def attach(conversation_id: str) -> None:
         for item, extracted in zip(files, read, strict=True):
@@ -97,3 +123,61 @@ async def read_inline(service: DocumentService, files: Sequence[InlineFile]) -> 
             )
 
     return attach
+
+
+def _read_by_workers(
+    uploads: DocumentUploads, files: Sequence[InlineFile], *, sleep: Sleep, clock: Clock
+) -> Attach:
+    """Refused now what needs no reading (413, 415); read by the workers once attached."""
+    service = uploads.service
+    for item in files:
+        with _named(item):
+            service.check_size(item.data, filename=item.filename)
+            detect_kind(item.data, filename=item.filename, content_type=item.media_type)
+
+    async def attach(conversation_id: str) -> None:
+        submitted = []
+        for item in files:
+            with _named(item):
+                submitted.append(
+                    await uploads.submit(
+                        conversation_id,
+                        item.data,
+                        filename=item.filename,
+                        content_type=item.media_type,
+                    )
+                )
+        deadline = clock() + service.settings.upload_wait
+        unread: list[InlineFile] = []
+        for item, one in zip(files, submitted, strict=True):
+            wait = max(0.0, deadline - clock())
+            document = await settled(uploads, one.document, wait=wait, sleep=sleep, clock=clock)
+            if document.status == FAILED:
+                with _named(item):
+                    raise failure_error(document.error or {})
+            if document.status == PROCESSING:
+                unread.append(item)
+        if unread:
+            names = ", ".join(f"{item.where} ({item.filename})" for item in unread)
+            raise OverloadedError(
+                f"{names}: not read within {service.settings.upload_wait:g} s "
+                "(documents.upload_wait): the document workers are busy or not running; "
+                "nothing was kept, send the request again later",
+                retry_after=_RETRY_AFTER,
+            )
+
+    return attach
+
+
+_RETRY_AFTER = 30.0
+
+
+@contextmanager
+def _named(item: InlineFile) -> Iterator[None]:
+    """An error about ``item`` names it: the client's request may carry several files."""
+    try:
+        yield
+    except CouncilError as exc:
+        exc.message = f"{item.where} ({item.filename}): {exc.message}"
+        exc.args = (exc.message,)
+        raise

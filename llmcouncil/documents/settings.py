@@ -68,7 +68,8 @@ class DocumentSettings(BaseModel):
         ge=0,
         description="Where `council worker` processes read files: seconds a plain upload "
         "(without `Prefer: respond-async`) waits for a worker to read it before it is "
-        "answered 202 `processing` and left to its job.",
+        "answered 202 `processing` and left to its job; the files of a `/v1` or MCP request "
+        "are waited for as long in all, then refused (429) with nothing kept.",
     )
     summaries: Literal["on_demand", "background"] = Field(
         default="on_demand",

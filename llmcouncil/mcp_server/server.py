@@ -201,7 +201,9 @@ async def _consult(
     )
     try:
         runs.validate_content(question)  # before any file is read
-        attach = await read_inline(service, _inline(runtime, documents))  # nothing stored yet
+        attach = await read_inline(  # bad files refused before anything is stored
+            service, _inline(runtime, documents), uploads=runtime.document_uploads
+        )
         handle = await runs.open_conversation(
             content=question,
             preset=preset,

@@ -99,7 +99,8 @@ async def chat_completions(
     documents = document_service(
         store=runtime.store, privacy=runtime.runs.privacy, settings=runtime.settings
     )
-    attach = await read_inline(documents, wanted.attachments)  # refused before any storing
+    # Bad files are refused before anything is stored; workers read them where they exist.
+    attach = await read_inline(documents, wanted.attachments, uploads=runtime.document_uploads)
     opening = runs.open_conversation(
         content=wanted.question,
         preset=wanted.preset,

@@ -3,25 +3,20 @@ PostgreSQL: the request waits for the job and answers as an in-request read woul
 document ready, or the reader's refusal with nothing left stored — or, when no worker finished
 within the wait, the document left ``processing`` to its job.
 
-The job runs on an in-process queue here, and the wait's sleep waits for that job to end, so
-the tests are driven by the job, not by time; the clock is a counter the sleep advances.
+The job runs on an in-process queue here (``reading_support``), and the wait's sleep waits for
+that job to end, so the tests are driven by the job, not by time.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from cryptography.fernet import Fernet
 from files import encrypt_pdf, make_pdf
+from reading_support import JobClock, Reading
 
 from llmcouncil.api.errors import status_for
-from llmcouncil.config import Settings
-from llmcouncil.documents.processing import KIND, PROCESSING, DocumentUploads
-from llmcouncil.documents.service import DocumentService, document_service
-from llmcouncil.documents.settings import DocumentSettings
+from llmcouncil.documents.processing import PROCESSING
 from llmcouncil.documents.worker_reads import failure_error, read_by_worker, settled
 from llmcouncil.errors import (
     ContentTooLargeError,
@@ -31,66 +26,8 @@ from llmcouncil.errors import (
     UnsupportedMediaTypeError,
     VaultContendedError,
 )
-from llmcouncil.jobs.queue import InProcessJobQueue
-from llmcouncil.privacy.policy import PrivacyGuard
-from llmcouncil.store.database import create_engine, upgrade
-from llmcouncil.store.repository import Store
 
 BOOK = b"# The Lighthouse\n\n## One\n\nThe keeper climbs.\n\n## Two\n\nThe lamp goes out.\n"
-
-
-class JobClock:
-    """The wait's clock and sleep: a sleep waits for the document's job to end (at once when
-    none runs) and advances the clock by what was asked."""
-
-    def __init__(self, queue: InProcessJobQueue | None) -> None:
-        self.queue = queue
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-        if self.queue is not None:
-            for key in self.queue.keys(KIND):
-                await self.queue.wait(KIND, key)
-
-
-@dataclass
-class Reading:
-    service: DocumentService
-    uploads: DocumentUploads
-    queue: InProcessJobQueue
-    time: JobClock
-
-
-@pytest.fixture
-async def reading(database_url: str, make_settings: Any) -> AsyncIterator[Reading]:
-    settings: Settings = make_settings(
-        database_url=database_url,
-        documents=DocumentSettings(extraction="thread"),
-        privacy={"key": Fernet.generate_key().decode(), "secrets": "block"},
-    )
-    engine = create_engine(settings.database_url)
-    await upgrade(engine)
-    privacy = await PrivacyGuard.start(settings)
-    service = document_service(
-        store=Store(engine, open_vault=privacy.cipher.for_display),
-        privacy=privacy,
-        settings=settings,
-    )
-    uploads = DocumentUploads(service)
-    queue = InProcessJobQueue({KIND: uploads.process})
-    uploads.queue = queue
-    try:
-        yield Reading(service, uploads, queue, JobClock(queue))
-    finally:
-        await queue.aclose()
-        await service.aclose()
-        await engine.dispose()
 
 
 async def _read(reading: Reading, cid: str, data: bytes, name: str, *, wait: float = 60) -> Any:

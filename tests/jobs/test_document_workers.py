@@ -2,10 +2,12 @@
 ``processing`` and enqueues its job; the job waits in Redis while no worker runs, and the first
 worker to start reads it — the server never reads the file itself. A plain upload (no
 ``Prefer``) is read by a worker too, its request waiting for the read (or answered 202 when no
-worker read it within ``documents.upload_wait``), and a worker writes a book's summaries."""
+worker read it within ``documents.upload_wait``), and a worker writes a book's summaries. Files
+sent inside ``/v1`` and MCP requests are read by workers too."""
 
 from __future__ import annotations
 
+import base64
 import signal
 from collections.abc import Callable
 from typing import Any
@@ -14,6 +16,7 @@ import asyncpg
 import httpx
 import pytest
 from jobs_support import Deploy, first_question_hangs_at_review, workers_council_and_lease
+from mcp import Client
 from support import until
 
 from llmcouncil.documents.settings import DocumentSettings
@@ -250,3 +253,79 @@ async def test_an_upload_is_read_while_every_long_job_slot_holds_a_batch(
         batch = (await http.get(f"/api/batches/{batch_id}")).json()
         assert batch["status"] == "running"  # still holding the one long slot
         sim.configure(sim.config.model_copy(update={"faults": {}}))
+
+
+@pytest.mark.timeout(WAIT_S * 2)
+async def test_files_sent_inside_v1_and_mcp_requests_are_read_by_a_worker(
+    database_url: str, deploy: Deploy, sim: SimServer
+) -> None:
+    """A ``/v1`` request's inline file and an MCP tool call's document: the server's own reader
+    would refuse them (``max_chars``), so an answer proves a worker read them; a file the
+    worker refuses is the request's error, and the conversation opened for it is not kept."""
+    documents = DocumentSettings(extraction="thread", max_chars=50)
+    deployment = await deploy(
+        database_url=database_url, documents=documents, **workers_council_and_lease()
+    )
+    workers = deployment.workers
+    workers.env["COUNCIL_DOCUMENTS__EXTRACTION"] = "thread"
+    workers.start("worker")
+    book = base64.b64encode(CHAPTERS).decode()
+    base = deployment.server.base_url
+    async with httpx.AsyncClient(base_url=base, timeout=WAIT_S) as http:
+        question = "Who climbs the stair?"
+        answered = await http.post(
+            "/v1/chat/completions",
+            json={
+                "model": "council",
+                "messages": [
+                    {
+                        "role": "user",
+                        "content": [
+                            {"type": "text", "text": question},
+                            {
+                                "type": "file",
+                                "file": {
+                                    "filename": "day.md",
+                                    "file_data": f"data:text/markdown;base64,{book}",
+                                },
+                            },
+                        ],
+                    }
+                ],
+            },
+        )
+        assert answered.status_code == 200, (answered.text, workers.logs())
+        asked = [r for r in sim.requests if r.messages[-1]["content"] == question]
+        assert asked and all("noon chapter climbs" in r.messages[0]["content"] for r in asked)
+        before = (await http.get("/api/conversations")).json()
+
+        locked = base64.b64encode(_locked_pdf()).decode()
+        refused = await http.post(
+            "/v1/chat/completions",
+            json={
+                "model": "council",
+                "messages": [
+                    {
+                        "role": "user",
+                        "content": [
+                            {"type": "text", "text": "What does it say?"},
+                            {"type": "file", "file": {"filename": "a.pdf", "file_data": locked}},
+                        ],
+                    }
+                ],
+            },
+        )
+        assert refused.status_code == 400, refused.text
+        error = refused.json()["error"]
+        assert error["code"] == "document_encrypted" and "(a.pdf)" in error["message"]
+        assert (await http.get("/api/conversations")).json() == before  # nothing kept
+
+    question = "When does dusk come?"
+    async with Client(f"{base}/mcp") as mcp:
+        result = await mcp.call_tool(
+            "consult_council",
+            {"question": question, "documents": [{"name": "day.md", "content_base64": book}]},
+        )
+    assert not result.is_error, (result.content, workers.logs())
+    asked = [r for r in sim.requests if r.messages[-1]["content"] == question]
+    assert asked and all("dusk chapter climbs" in r.messages[0]["content"] for r in asked)
