@@ -4,11 +4,15 @@ PostgreSQL and Redis, and what their shared state costs per council.
     python bench/scale.py                                  # 1 vs 2 instances, breakers on
     python bench/scale.py --breakers on off --rounds 3     # and the breaker store's cost
     python bench/scale.py --instances 1 --ref 1d98e0c      # servers of another commit too
+    python bench/scale.py --cpu-per-instance 0.4           # each instance held to 0.4 core
 
 Every call to the simulated upstream takes ``--call-ms`` (1 s); ``--concurrency`` councils (200)
 run at once until ``--councils`` are done, after a warm-up. The configurations (instances ×
 breakers × code) run alternated in rounds (A B …, then … B A), because this machine's speed
-drifts and it is shared. Figures per run:
+drifts and it is shared. ``--cpu-per-instance`` holds each instance to a share of the CPU, as a
+container's CPU limit does (``cpu_slices.py``): on 2 cores the instances, the simulator and the
+load generator otherwise compete for the same two, and whether instances add up cannot be told
+from whether a core is left for each. Figures per run:
 
 - councils/s, p50/p99 of a council, errors;
 - CPU per council: the instances' CPU time (their process trees) / councils; the simulator's,
@@ -29,6 +33,7 @@ import asyncio
 import itertools
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -65,16 +70,17 @@ async def measure(
         sim_config_json=sim,
         resilience=resilience,
         pythonpath=pythonpath,
+        cpu_per_instance=args.cpu_per_instance,
     ) as cluster:
         await drive(cluster.url, total=2 * instances * 8, concurrency=instances * 8)  # warm-up
         cpu, sim_cpu = cluster.server_cpu(), cluster.sim.cpu_seconds()
         proxy_cpu, client_cpu = cluster.haproxy.cpu_seconds(), time.process_time()
         redis_before, pg_before = await shared.redis_commands(), await shared.pg_transactions()
-        busy_before = machine_busy()
+        busy_before, throttled = machine_busy(), cluster.throttled_periods()
         outcomes, elapsed = await drive(
             cluster.url, total=args.councils, concurrency=args.concurrency
         )
-        busy_after = machine_busy()
+        busy_after, throttled = machine_busy(), cluster.throttled_periods() - throttled
         cpu = cluster.server_cpu() - cpu
         sim_cpu = cluster.sim.cpu_seconds() - sim_cpu
         proxy_cpu = cluster.haproxy.cpu_seconds() - proxy_cpu
@@ -113,6 +119,10 @@ async def measure(
         redis_requests_top=dict(requests.most_common(6)),
         pg_xacts_per_council=round(pg / done, 1),
         breaker_fallback_logs=local_fallbacks,  # at most one a minute per instance
+        cpu_per_instance=args.cpu_per_instance,
+        # Of the 100 ms periods of the run, the share in which an instance used up its CPU
+        # share (per instance): near 1 when it is saturated; 0 without --cpu-per-instance.
+        throttled_share=round(throttled / instances / (elapsed * 10), 2),
     )
     return figures
 
@@ -124,6 +134,8 @@ HEADLINE = (
     "redis_ops_per_council",
     "redis_requests_per_council",
     "pg_xacts_per_council",
+    "server_cpu_share",
+    "throttled_share",
     "machine_busy_share",
     "errors",
 )
@@ -176,6 +188,20 @@ def report(runs: dict[str, list[dict[str, Any]]]) -> None:
             spread = f" ({min(values):g}–{max(values):g})" if len(values) > 1 else ""
             cells.append(f"{statistics.mean(values):.3g}{spread}")
         print(f"| {label} | " + " | ".join(cells) + " |")
+    for label, measured in runs.items():
+        one = runs.get(re.sub(r" x\d+ ", " x1 ", label))
+        instances = measured[0]["instances"]
+        if instances == 1 or not one:
+            continue
+        # Each round's throughput over the same round's one instance (they ran side by side).
+        ratios = [
+            m["councils_per_s"] / o["councils_per_s"]
+            for m, o in zip(measured, one, strict=False)
+            if o["councils_per_s"]
+        ]
+        if ratios:
+            spread = ", ".join(f"{r:.2f}" for r in ratios)
+            print(f"{label}: x{statistics.mean(ratios):.2f} one instance's councils/s ({spread})")
 
 
 def main() -> int:
@@ -187,6 +213,12 @@ def main() -> int:
     parser.add_argument("--councils", type=int, default=600)
     parser.add_argument("--concurrency", type=int, default=200)
     parser.add_argument("--call-ms", type=float, default=1000.0)
+    parser.add_argument(
+        "--cpu-per-instance",
+        type=float,
+        help="hold each instance to this share of the CPU (cores, e.g. 0.4), as a container's "
+        "CPU limit does",
+    )
     args = parser.parse_args()
     runs = asyncio.run(main_async(args))
     report(runs)

@@ -8,6 +8,7 @@ HAProxy, and the simulated upstream, all on loopback.
 - HAProxy: deploy/haproxy.cfg with what a container network provides rewritten for loopback
   (the binds, ``server-template`` as one ``server`` line per instance), as tests/cluster does.
 - ``pythonpath``: run the servers from another checkout (``git worktree``) to compare commits.
+- ``cpu_per_instance``: each instance held to that share of the CPU (``cpu_slices.py``).
 
 CPU time is read from ``/proc`` for a process and its descendants.
 """
@@ -30,6 +31,7 @@ from typing import Any
 
 import asyncpg
 import redis.asyncio as aioredis
+from cpu_slices import CpuSlice
 from cryptography.fernet import Fernet
 from harness import BIN, Process, _spawn, _wait_ready, free_port, server_env
 
@@ -169,10 +171,15 @@ class Cluster:
     servers: list[Process]
     haproxy: Process
     sim: Process
+    slices: list[CpuSlice] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def server_cpu(self) -> float:
         return sum(tree_cpu_seconds(s.popen.pid) for s in self.servers)
+
+    def throttled_periods(self) -> int:
+        """Periods in which an instance's CPU share ran out, all instances together."""
+        return sum(piece.throttled()[0] for piece in self.slices)
 
 
 def _env(
@@ -220,6 +227,7 @@ async def running_cluster(
     sim_config_json: str,
     resilience: dict[str, Any],
     pythonpath: str | None,
+    cpu_per_instance: float | None = None,
 ) -> AsyncIterator[Cluster]:
     workdir = shared.workdir
     sim_port = free_port()
@@ -232,6 +240,7 @@ async def running_cluster(
         env=dict(os.environ),
     )
     started: list[Process] = []
+    slices: list[CpuSlice] = []
     try:
         sim_root = f"http://127.0.0.1:{sim_port}"
         await _wait_ready(f"{sim_root}/v1/models", sim)
@@ -246,6 +255,9 @@ async def running_cluster(
                 pythonpath=pythonpath,
             )
             argv = [str(BIN / "council"), "serve", "--port", str(port)]
+            if cpu_per_instance is not None:
+                slices.append(CpuSlice(f"app{number}", cpu_per_instance))
+                argv = slices[-1].wrap(argv)
             started.append(_spawn(f"app{number}", argv, workdir=workdir, env=env))
         await asyncio.gather(
             *(
@@ -268,8 +280,11 @@ async def running_cluster(
             servers=started[:instances],
             haproxy=haproxy,
             sim=sim,
+            slices=slices,
         )
     finally:
         for process in reversed(started):
             process.stop()
         sim.stop()
+        for piece in slices:
+            piece.close()
