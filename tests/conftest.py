@@ -2,19 +2,19 @@
 
 Every file the app writes goes under ``tmp_path``. Store-level fixtures run on SQLite and on
 PostgreSQL (a fresh database per test, on the server named by ``COUNCIL_TEST_POSTGRES_URL``,
-default the local ``postgres`` superuser over TCP).
+default the local ``postgres`` superuser over TCP), each a copy of one migrated once per test
+process (``migrated_databases.py``).
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.engine import make_url
+from migrated_databases import create_postgres, drop_postgres, drop_templates, migrated_sqlite
 from support import (
     CHAIRMAN,
     MEMBERS,
@@ -41,58 +41,42 @@ async def sim() -> AsyncIterator[SimServer]:
         await server.stop()
 
 
-async def _create_pg_database() -> str:
-    import asyncpg  # type: ignore[import-untyped]
-
-    url = make_url(POSTGRES_URL)
-    name = f"council_test_{uuid.uuid4().hex[:12]}"
-    conn = await asyncpg.connect(
-        host=url.host,
-        port=url.port,
-        user=url.username,
-        password=url.password,
-        database=url.database,
-    )
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return url.set(database=name).render_as_string(hide_password=False)
-
-
-async def _drop_pg_database(db_url: str) -> None:
-    import asyncpg
-
-    url = make_url(POSTGRES_URL)
-    name = make_url(db_url).database
-    conn = await asyncpg.connect(
-        host=url.host,
-        port=url.port,
-        user=url.username,
-        password=url.password,
-        database=url.database,
-    )
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+@pytest.fixture(scope="session", autouse=True)
+def _migrated_templates() -> Iterator[None]:
+    """The migrated templates this process made (``migrated_databases.py``), dropped at the end."""
+    yield
+    drop_templates()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A database at the newest schema, on SQLite and on PostgreSQL (``migrated_databases.py``)."""
     if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'council.db'}"
+        yield migrated_sqlite(tmp_path / "council.db")
         return
-    url = await _create_pg_database()
+    url = await create_postgres(POSTGRES_URL)
     try:
         yield url
     finally:
-        await _drop_pg_database(url)
+        await drop_postgres(POSTGRES_URL, url)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def blank_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database, never migrated: for tests of the migrations themselves."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'blank.db'}"
+        return
+    url = await create_postgres(POSTGRES_URL, migrated=False)
+    try:
+        yield url
+    finally:
+        await drop_postgres(POSTGRES_URL, url)
 
 
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'council.db'}"
+    return migrated_sqlite(tmp_path / "council.db")
 
 
 SettingsFactory = Callable[..., Settings]

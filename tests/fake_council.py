@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from migrated_databases import migrated_sqlite
+
 from llmcouncil.config import ProviderSettings, Settings
 from llmcouncil.council.events import CouncilEvent
 from llmcouncil.council.pipeline import TITLE_WRITE_GRACE_SECONDS, CouncilPipeline
@@ -61,7 +63,7 @@ async def fake_council(
 ) -> AsyncIterator[FakeCouncil]:
     settings = Settings.model_validate(
         {
-            "database_url": f"sqlite+aiosqlite:///{tmp_path / 'council.db'}",
+            "database_url": migrated_sqlite(tmp_path / "council.db"),
             "default_provider": "fake",
             "providers": {"fake": ProviderSettings(base_url="http://fake.invalid/v1")},
             "presets": {

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from fake_council import CHAIR, MEMBERS, TITLER, FakeCouncil
+from migrated_databases import migrated_sqlite
 
 from llmcouncil.config import ProviderSettings, Settings
 from llmcouncil.council.pipeline import CouncilPipeline
@@ -24,7 +25,7 @@ from llmcouncil.store.repository import Store
 async def mode_council(tmp_path: Path, **preset: Any) -> AsyncIterator[FakeCouncil]:
     settings = Settings.model_validate(
         {
-            "database_url": f"sqlite+aiosqlite:///{tmp_path / 'council.db'}",
+            "database_url": migrated_sqlite(tmp_path / "council.db"),
             "default_provider": "fake",
             "providers": {"fake": ProviderSettings(base_url="http://fake.invalid/v1")},
             "presets": {

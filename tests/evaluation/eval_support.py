@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from migrated_databases import migrated_sqlite
 
 from llmcouncil.api.runtime import Runtime
 from llmcouncil.config import ProviderSettings, Settings
@@ -64,7 +65,7 @@ async def skilled_sim() -> AsyncIterator[SimServer]:
 
 def council_settings(sim: SimServer, tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
-        "database_url": f"sqlite+aiosqlite:///{tmp_path / 'council.db'}",
+        "database_url": migrated_sqlite(tmp_path / "council.db"),
         "default_provider": "sim",
         "providers": {"sim": ProviderSettings(base_url=sim.base_url, api_key_env=KEY_ENV)},
         "presets": {

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,7 +91,7 @@ class WorkerProcesses:
         )
 
     def stop(self) -> None:
-        for _name, proc in self.started:
+        for name, proc in self.started:
             if proc.poll() is None:
                 proc.terminate()
                 try:
@@ -98,6 +99,12 @@ class WorkerProcesses:
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait(10)
+                    log = (self.workdir / f"{name}.log").read_text(errors="replace")
+                    warnings.warn(  # shown in the summary: a worker should stop on SIGTERM
+                        f"worker {name} was still running 30 s after SIGTERM and was killed; "
+                        f"its log ends:\n{log[-3000:]}",
+                        stacklevel=2,
+                    )
 
     def __enter__(self) -> WorkerProcesses:
         return self

@@ -263,11 +263,13 @@ async def test_files_sent_inside_v1_and_mcp_requests_are_read_by_a_worker(
     would refuse them (``max_chars``), so an answer proves a worker read them; a file the
     worker refuses is the request's error, and the conversation opened for it is not kept."""
     documents = DocumentSettings(extraction="thread", max_chars=50)
-    deployment = await deploy(
-        database_url=database_url, documents=documents, **workers_council_and_lease()
-    )
+    # Nothing here is about takeover: a lease no stall of a loaded machine outlasts, so the
+    # worker never takes the server's runs for a dead instance's.
+    same = {**workers_council_and_lease(), "instances": {"heartbeat": 1, "lease": 60}}
+    deployment = await deploy(database_url=database_url, documents=documents, **same)
     workers = deployment.workers
     workers.env["COUNCIL_DOCUMENTS__EXTRACTION"] = "thread"
+    workers.env.update(COUNCIL_INSTANCES__HEARTBEAT="1", COUNCIL_INSTANCES__LEASE="60")
     workers.start("worker")
     book = base64.b64encode(CHAPTERS).decode()
     base = deployment.server.base_url

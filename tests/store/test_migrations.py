@@ -35,8 +35,8 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 @pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url)
+async def engine(blank_database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(blank_database_url)
     try:
         yield engine
     finally:
@@ -76,13 +76,13 @@ async def test_upgrade_reaches_the_head_from_a_released_revision(
 
 @pytest.mark.postgres
 async def test_instances_starting_together_on_a_new_database_migrate_once(
-    database_url: str,
+    blank_database_url: str,
 ) -> None:
     """Three instances' start-ups racing on one new PostgreSQL database all succeed: the first
     migrates under the lock, the others find the schema done."""
-    if not database_url.startswith("postgresql"):
+    if not blank_database_url.startswith("postgresql"):
         pytest.skip("the lock is PostgreSQL's; one SQLite file is one machine's")
-    engines = [create_engine(database_url) for _ in range(3)]
+    engines = [create_engine(blank_database_url) for _ in range(3)]
     try:
         await asyncio.gather(*(upgrade(e) for e in engines))
         current, newest = await schema_status(engines[0])
