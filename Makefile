@@ -63,10 +63,12 @@ cluster: .stamp-install-dev services
 webtest: web
 	cd web && npm test
 
+# Browser tests on every core, one test file per worker: each worker starts its own servers
+# and browser (session fixtures), and a file's tests stay together in their order.
 e2e: .stamp-install-dev web
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 	@if [ -d tests/e2e ] && ls tests/e2e/test_*.py >/dev/null 2>&1; then \
-		$(BIN)/pytest -q -m e2e -p no:cacheprovider tests/e2e; fi
+		$(BIN)/pytest -q -m e2e -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile tests/e2e; fi
 
 # Every stage runs even when an earlier one fails, so one failure never hides another; the
 # target fails at the end, naming the stages that failed.
