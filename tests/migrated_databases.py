@@ -62,7 +62,8 @@ def migrated_sqlite(path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
-async def _admin(server_url: str) -> Any:
+async def connect(server_url: str) -> Any:
+    """An asyncpg connection to the database of ``server_url`` (a SQLAlchemy URL)."""
     import asyncpg  # type: ignore[import-untyped]
 
     url = make_url(server_url)
@@ -76,7 +77,7 @@ async def _admin(server_url: str) -> Any:
 
 
 async def _execute(server_url: str, statement: str) -> None:
-    connection = await _admin(server_url)
+    connection = await connect(server_url)
     try:
         await connection.execute(statement)
     finally:

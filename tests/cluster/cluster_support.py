@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import asyncpg  # type: ignore[import-untyped]
 import httpx
 import redis.asyncio as aioredis
 from cryptography.fernet import Fernet
+from migrated_databases import connect
 from sqlalchemy.engine import make_url
 from support import (
     CHAIRMAN,
@@ -285,7 +285,7 @@ class Cluster:
     # -- the database ----------------------------------------------------------------------------
 
     async def run_row(self, run_id: str) -> dict[str, Any]:
-        conn = await _connect(self.database_url)
+        conn = await connect(self.database_url)
         try:
             row = await conn.fetchrow(
                 "SELECT status, attempts, worker_id, stages_done FROM runs WHERE id = $1", run_id
@@ -297,7 +297,7 @@ class Cluster:
 
     async def instances(self) -> list[dict[str, Any]]:
         """The instances table: who beats, and when last (for failure messages)."""
-        conn = await _connect(self.database_url)
+        conn = await connect(self.database_url)
         try:
             rows = await conn.fetch("SELECT id, heartbeat_at FROM instances ORDER BY id")
         finally:
@@ -305,7 +305,7 @@ class Cluster:
         return [dict(r) for r in rows]
 
     async def worker_ids(self, run_ids: list[str]) -> dict[str, str]:
-        conn = await _connect(self.database_url)
+        conn = await connect(self.database_url)
         try:
             rows = await conn.fetch("SELECT id, worker_id FROM runs WHERE id = ANY($1)", run_ids)
         finally:
@@ -313,21 +313,10 @@ class Cluster:
         return {r["id"]: r["worker_id"] for r in rows}
 
 
-async def _connect(database_url: str) -> Any:
-    url = make_url(database_url)
-    return await asyncpg.connect(
-        host=url.host,
-        port=url.port,
-        user=url.username,
-        password=url.password,
-        database=url.database,
-    )
-
-
 async def create_database() -> str:
     url = make_url(POSTGRES_URL)
     name = f"council_cluster_{uuid.uuid4().hex[:12]}"
-    conn = await _connect(POSTGRES_URL)
+    conn = await connect(POSTGRES_URL)
     try:
         await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
@@ -336,7 +325,7 @@ async def create_database() -> str:
 
 
 async def drop_database(database_url: str) -> None:
-    conn = await _connect(POSTGRES_URL)
+    conn = await connect(POSTGRES_URL)
     try:
         await conn.execute(
             f'DROP DATABASE IF EXISTS "{make_url(database_url).database}" WITH (FORCE)'

@@ -170,9 +170,10 @@ async def test_a_council_whose_instance_is_killed_is_finished_by_another(
         # could not connect to it is sent to another).
         await cluster.until_in_rotation(set(NAMES) - {victim.name})
 
-        async def finished() -> bool:
+        async def finished() -> bool:  # answered, and the run closed (after its title)
             shown = (await http.get(f"/api/conversations/{cid}")).json()["messages"][1]
-            return bool(shown["status"] == "complete")
+            closed = (await cluster.run_row(run_id))["status"] == "complete"
+            return bool(shown["status"] == "complete") and closed
 
         await _until(
             finished,

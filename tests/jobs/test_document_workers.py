@@ -275,26 +275,8 @@ async def test_files_sent_inside_v1_and_mcp_requests_are_read_by_a_worker(
     base = deployment.server.base_url
     async with httpx.AsyncClient(base_url=base, timeout=WAIT_S) as http:
         question = "Who climbs the stair?"
-        answered = await http.post(
-            "/v1/chat/completions",
-            json={
-                "model": "council",
-                "messages": [
-                    {
-                        "role": "user",
-                        "content": [
-                            {"type": "text", "text": question},
-                            {
-                                "type": "file",
-                                "file": {
-                                    "filename": "day.md",
-                                    "file_data": f"data:text/markdown;base64,{book}",
-                                },
-                            },
-                        ],
-                    }
-                ],
-            },
+        answered = await _ask_with_file(
+            http, question, "day.md", f"data:text/markdown;base64,{book}"
         )
         assert answered.status_code == 200, (answered.text, workers.logs())
         asked = [r for r in sim.requests if r.messages[-1]["content"] == question]
@@ -302,21 +284,7 @@ async def test_files_sent_inside_v1_and_mcp_requests_are_read_by_a_worker(
         before = (await http.get("/api/conversations")).json()
 
         locked = base64.b64encode(_locked_pdf()).decode()
-        refused = await http.post(
-            "/v1/chat/completions",
-            json={
-                "model": "council",
-                "messages": [
-                    {
-                        "role": "user",
-                        "content": [
-                            {"type": "text", "text": "What does it say?"},
-                            {"type": "file", "file": {"filename": "a.pdf", "file_data": locked}},
-                        ],
-                    }
-                ],
-            },
-        )
+        refused = await _ask_with_file(http, "What does it say?", "a.pdf", locked)
         assert refused.status_code == 400, refused.text
         error = refused.json()["error"]
         assert error["code"] == "document_encrypted" and "(a.pdf)" in error["message"]
@@ -331,3 +299,15 @@ async def test_files_sent_inside_v1_and_mcp_requests_are_read_by_a_worker(
     assert not result.is_error, (result.content, workers.logs())
     asked = [r for r in sim.requests if r.messages[-1]["content"] == question]
     assert asked and all("dusk chapter climbs" in r.messages[0]["content"] for r in asked)
+
+
+async def _ask_with_file(
+    http: httpx.AsyncClient, question: str, filename: str, file_data: str
+) -> httpx.Response:
+    """``/v1/chat/completions`` with one user message: the question and a file sent inline."""
+    file_part = {"type": "file", "file": {"filename": filename, "file_data": file_data}}
+    content = [{"type": "text", "text": question}, file_part]
+    return await http.post(
+        "/v1/chat/completions",
+        json={"model": "council", "messages": [{"role": "user", "content": content}]},
+    )
